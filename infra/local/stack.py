@@ -1,0 +1,322 @@
+"""Samla's local stack without Docker: real servers as processes on loopback.
+
+    python infra/local/stack.py up [--services]   start what is not running (idempotent)
+    python infra/local/stack.py down              stop everything this script started
+    python infra/local/stack.py status            one line per component
+    python infra/local/stack.py start|stop NAME   one component (fault tests use this)
+
+Components: Kafka (Apache Kafka 4.x, KRaft, jars from Maven Central), FerretDB v1.24.2
+(SQLite handler, built from infra/ferretdb with the Go module proxy), an SMTP sink, and
+with --services the four Samla services. State, logs and pid files live in .stack/
+(gitignored). A pid file whose process is gone is treated as stale and replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STATE = Path(os.environ.get("SAMLA_STACK_DIR", ROOT / ".stack"))
+RUN, LOGS = STATE / "run", STATE / "logs"
+PYTHON = sys.executable
+
+KAFKA_PORT = int(os.environ.get("SAMLA_KAFKA_PORT", "9092"))
+KAFKA_CONTROLLER_PORT = KAFKA_PORT + 1
+MONGO_PORT = int(os.environ.get("SAMLA_MONGO_PORT", "27017"))
+SMTP_PORT = int(os.environ.get("SAMLA_SMTP_PORT", "1025"))
+SERVICE_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004}
+
+
+def log(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float, logfile: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.25)
+    tail = ""
+    if logfile and logfile.exists():
+        tail = "\n".join(logfile.read_text(errors="replace").splitlines()[-20:])
+    raise SystemExit(f"{what} did not become ready within {timeout:.0f}s\n{tail}")
+
+
+@dataclass
+class Component:
+    name: str
+    port: int
+    marker: str  # a string in the process command line, to tell our process from a recycled pid
+    prepare: Callable[[], None] = lambda: None
+    command: Callable[[], list[str]] = list
+    ready: Callable[[], bool] = lambda: True
+    ready_timeout: float = 60.0
+    env: Callable[[], dict[str, str]] = dict
+    after_start: Callable[[], None] = lambda: None
+    cwd: Path = ROOT
+    needs: list[str] = field(default_factory=list)
+
+    @property
+    def pidfile(self) -> Path:
+        return RUN / f"{self.name}.pid"
+
+    @property
+    def logfile(self) -> Path:
+        return LOGS / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        """The pid of our running process, or None (removing a stale pid file)."""
+        try:
+            pid = int(self.pidfile.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if self.marker in cmdline and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z":
+                return pid
+        except (FileNotFoundError, ValueError, ProcessLookupError, IndexError):
+            pass
+        self.pidfile.unlink(missing_ok=True)
+        return None
+
+    def start(self) -> None:
+        if self.pid() is not None:
+            log(f"{self.name}: already running (pid {self.pid()})")
+            if not self.ready():
+                wait_for(self.name, self.ready, self.ready_timeout, self.logfile)
+            self.after_start()
+            return
+        if port_open(self.port):
+            raise SystemExit(f"{self.name}: port {self.port} is taken by a process this stack did not start")
+        self.prepare()
+        RUN.mkdir(parents=True, exist_ok=True)
+        LOGS.mkdir(parents=True, exist_ok=True)
+        with self.logfile.open("ab") as out:
+            process = subprocess.Popen(
+                self.command(), cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env={**os.environ, **self.env()}, start_new_session=True,
+            )
+        self.pidfile.write_text(str(process.pid))
+        started = time.monotonic()
+        wait_for(self.name, lambda: process.poll() is None and self.ready(), self.ready_timeout, self.logfile)
+        self.after_start()
+        log(f"{self.name}: ready on 127.0.0.1:{self.port} in {time.monotonic() - started:.1f}s (pid {process.pid})")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        pid = self.pid()
+        if pid is None:
+            return
+        os.killpg(pid, sig)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.pid() is not None:
+            time.sleep(0.2)
+        if self.pid() is not None:
+            os.killpg(pid, signal.SIGKILL)
+            time.sleep(0.5)
+        self.pidfile.unlink(missing_ok=True)
+        log(f"{self.name}: stopped")
+
+    def status(self) -> str:
+        pid = self.pid()
+        if pid is None:
+            return f"{self.name:14} stopped" + (f" (port {self.port} answers: not ours)" if port_open(self.port) else "")
+        state = "ready" if self.ready() else "starting"
+        return f"{self.name:14} {state:9} pid {pid:<8} 127.0.0.1:{self.port}  log {self.logfile.relative_to(ROOT) if self.logfile.is_relative_to(ROOT) else self.logfile}"
+
+
+# -- Kafka ------------------------------------------------------------------------------
+
+KAFKA_HOME = STATE / f"kafka-{KAFKA_PORT}"
+KAFKA_LIB = STATE / "kafka-lib"
+
+
+def ensure_kafka_jars() -> None:
+    pom = ROOT / "infra/kafka/pom.xml"
+    stamp = KAFKA_LIB / ".resolved"
+    if stamp.exists() and stamp.stat().st_mtime >= pom.stat().st_mtime:
+        return
+    log("kafka: resolving broker jars from Maven Central (first run only)")
+    if KAFKA_LIB.exists():
+        for jar in KAFKA_LIB.glob("*.jar"):
+            jar.unlink()
+    subprocess.run(
+        ["mvn", "-q", "-B", "-f", str(ROOT / "infra/kafka/pom.xml"), "dependency:copy-dependencies",
+         f"-DoutputDirectory={KAFKA_LIB}", "-DincludeScope=runtime"],
+        check=True,
+    )
+    stamp.touch()
+
+
+def kafka_java(main_class: str, *args: str, heap: str = "512m") -> list[str]:
+    return ["java", f"-Xmx{heap}", "-Xms128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Djava.awt.headless=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info",
+            "-cp", f"{KAFKA_LIB}/*", main_class, *args]
+
+
+def prepare_kafka() -> None:
+    ensure_kafka_jars()
+    data = KAFKA_HOME / "data"
+    properties = KAFKA_HOME / "server.properties"
+    template = (ROOT / "infra/kafka/server.properties").read_text()
+    KAFKA_HOME.mkdir(parents=True, exist_ok=True)
+    properties.write_text(
+        template.replace("@DATA_DIR@", str(data)).replace("@PORT@", str(KAFKA_PORT))
+        .replace("@CONTROLLER_PORT@", str(KAFKA_CONTROLLER_PORT))
+    )
+    if not (data / "meta.properties").exists():
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        subprocess.run(
+            kafka_java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties), "--standalone",
+                       heap="256m"),
+            check=True, stdout=subprocess.DEVNULL,
+        )
+
+
+def kafka_answers() -> bool:
+    """Ready means an admin client gets an answer, not merely that the port is open."""
+    if not port_open(KAFKA_PORT):
+        return False
+
+    async def ask() -> bool:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}", request_timeout_ms=3000)
+        try:
+            await admin.start()
+            await admin.describe_cluster()
+            return True
+        except Exception:
+            return False
+        finally:
+            await admin.close()
+
+    return asyncio.run(ask())
+
+
+def create_topics() -> None:
+    sys.path.insert(0, str(ROOT / "infra/local"))
+    from topics import ensure_topics
+
+    created = asyncio.run(ensure_topics(f"127.0.0.1:{KAFKA_PORT}", ROOT / "infra/topics.yaml"))
+    if created:
+        log(f"kafka: created topics {', '.join(created)}")
+
+
+# -- FerretDB ---------------------------------------------------------------------------
+
+FERRETDB_BIN = STATE / "bin/ferretdb"
+
+
+def build_ferretdb() -> None:
+    source = ROOT / "infra/ferretdb"
+    newest_source = max(p.stat().st_mtime for p in source.iterdir())
+    if FERRETDB_BIN.exists() and FERRETDB_BIN.stat().st_mtime >= newest_source:
+        return
+    log("ferretdb: building v1.24.2 from the Go module proxy (first run only)")
+    FERRETDB_BIN.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["go", "build", "-o", str(FERRETDB_BIN), "."], cwd=source, check=True)
+
+
+def mongo_answers() -> bool:
+    if not port_open(MONGO_PORT):
+        return False
+    from pymongo import MongoClient
+
+    client = MongoClient(f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true", serverSelectionTimeoutMS=1000)
+    try:
+        return client.admin.command("ping").get("ok") == 1
+    except Exception:
+        return False
+    finally:
+        client.close()
+
+
+# -- components -------------------------------------------------------------------------
+
+def _service(name: str) -> Component:
+    port = SERVICE_PORTS[name]
+    prefix = name.upper()
+
+    def env() -> dict[str, str]:
+        values = {f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{KAFKA_PORT}",
+                  f"{prefix}_MONGO_URL": f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true"}
+        if name == "notifications":
+            values["NOTIFICATIONS_SMTP_PORT"] = str(SMTP_PORT)
+        return values
+
+    return Component(
+        name=name, port=port, marker=f"samla_{name}.entrypoints.app",
+        command=lambda: [PYTHON, "-m", "uvicorn", f"samla_{name}.entrypoints.app:create_app", "--factory",
+                         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        ready=lambda: port_open(port), env=env, needs=["kafka", "ferretdb"],
+    )
+
+
+COMPONENTS: dict[str, Component] = {
+    "kafka": Component(
+        name="kafka", port=KAFKA_PORT, marker="kafka.Kafka", prepare=prepare_kafka,
+        command=lambda: kafka_java("kafka.Kafka", str(KAFKA_HOME / "server.properties")),
+        ready=kafka_answers, ready_timeout=90, after_start=create_topics,
+    ),
+    "ferretdb": Component(
+        name="ferretdb", port=MONGO_PORT, marker=str(FERRETDB_BIN), prepare=build_ferretdb,
+        command=lambda: [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{MONGO_PORT}", "-data", str(STATE / "ferretdb")],
+        ready=mongo_answers,
+    ),
+    "smtp": Component(
+        name="smtp", port=SMTP_PORT, marker="smtp_sink.py",
+        command=lambda: [PYTHON, str(ROOT / "infra/local/smtp_sink.py"), "--port", str(SMTP_PORT),
+                         "--maildir", str(STATE / "mail")],
+        ready=lambda: port_open(SMTP_PORT),
+    ),
+    **{name: _service(name) for name in SERVICE_PORTS},
+}
+INFRASTRUCTURE = ["kafka", "ferretdb", "smtp"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["up", "down", "status", "start", "stop"])
+    parser.add_argument("names", nargs="*", help="components for start/stop")
+    parser.add_argument("--services", action="store_true", help="with up: also run the four services")
+    args = parser.parse_args()
+
+    if args.action == "up":
+        began = time.monotonic()
+        for name in INFRASTRUCTURE + (list(SERVICE_PORTS) if args.services else []):
+            COMPONENTS[name].start()
+        log(f"stack is up in {time.monotonic() - began:.1f}s")
+        for name in INFRASTRUCTURE + (list(SERVICE_PORTS) if args.services else []):
+            print("  " + COMPONENTS[name].status())
+    elif args.action == "down":
+        for name in reversed(list(COMPONENTS)):
+            COMPONENTS[name].stop()
+    elif args.action == "status":
+        for component in COMPONENTS.values():
+            print(component.status())
+    else:
+        if not args.names:
+            parser.error(f"{args.action} needs component names: {', '.join(COMPONENTS)}")
+        for name in args.names:
+            getattr(COMPONENTS[name], args.action)()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Enrollment: where people enter a programme."""

@@ -1,0 +1,1 @@
+"""Measures: workplace measures adopted in party cooperation and followed up against indicators."""

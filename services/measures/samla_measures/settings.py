@@ -1,0 +1,16 @@
+"""Settings of the measures service, read from MEASURES_* environment variables."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from samla_shared.settings import ServiceSettings
+
+
+class MeasuresSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="MEASURES_", extra="ignore")
+
+    service_name: ClassVar[str] = "measures"
+    mongo_database: str = "samla_measures"

@@ -1,0 +1,1 @@
+"""Sessions: the gatherings of a cohort, who is on its roster, and who attended."""

@@ -1,0 +1,56 @@
+"""Turns enrollment's events into the sessions service's own read models."""
+
+from __future__ import annotations
+
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.enrollment import (
+    CohortOpened,
+    ParticipantEnrolled,
+    ParticipantWithdrawn,
+    ProgrammePublished,
+    ProgrammeUpdated,
+)
+from samla_sessions.adapters.repository import RosterStore
+from samla_sessions.domain.roster import RosterStatus
+
+
+class RosterProjection:
+    def __init__(self, store: RosterStore) -> None:
+        self.store = store
+
+    async def on_enrolled(self, event: CloudEvent) -> None:
+        data: ParticipantEnrolled = event.data  # type: ignore[assignment]
+        await self.store.advance(
+            cohort_id=data.cohort_id, application_id=data.application_id, sequence=data.cohort_sequence,
+            fields={"participant_id": data.participant_id, "organisation_id": data.organisation_id,
+                    "unit_id": data.unit_id, "network_id": data.network_id, "status": RosterStatus.ENROLLED.value,
+                    "via": data.via, "enrolled_at": event.time},
+        )
+
+    async def on_withdrawn(self, event: CloudEvent) -> None:
+        data: ParticipantWithdrawn = event.data  # type: ignore[assignment]
+        if data.cohort_sequence is None:
+            return  # withdrew before holding a seat: never on the roster
+        await self.store.advance(
+            cohort_id=data.cohort_id, application_id=data.application_id, sequence=data.cohort_sequence,
+            fields={"participant_id": data.participant_id, "organisation_id": data.organisation_id,
+                    "unit_id": data.unit_id, "network_id": data.network_id,
+                    "status": RosterStatus.WITHDRAWN.value, "withdrawn_at": event.time},
+        )
+
+    async def on_programme(self, event: CloudEvent) -> None:
+        data: ProgrammePublished | ProgrammeUpdated = event.data  # type: ignore[assignment]
+        await self.store.remember("programmes", data.programme_id, data.payload(), event.time)
+
+    async def on_cohort_opened(self, event: CloudEvent) -> None:
+        data: CohortOpened = event.data  # type: ignore[assignment]
+        await self.store.remember("cohorts", data.cohort_id, data.payload(), event.time)
+
+    def handlers(self) -> dict:
+        return {
+            ParticipantEnrolled: self.on_enrolled,
+            ParticipantWithdrawn: self.on_withdrawn,
+            ProgrammePublished: self.on_programme,
+            ProgrammeUpdated: self.on_programme,
+            CohortOpened: self.on_cohort_opened,
+        }

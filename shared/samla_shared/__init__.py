@@ -1,0 +1,1 @@
+"""Samla's shared event contract and the delivery plumbing every service needs."""

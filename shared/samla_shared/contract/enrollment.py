@@ -1,0 +1,165 @@
+"""Events of the enrollment context, on `samla.enrollment.v1`.
+
+Cohort-scoped events are keyed by cohort id, programme events by programme id.
+They carry ids only: names and contact details stay in the enrollment service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from samla_shared.contract.base import AwareDatetime, ContractModel, Identifier, IntegrationEvent
+from samla_shared.contract.topics import ENROLLMENT_TOPIC
+
+
+class GatheringKind(StrEnum):
+    KICKOFF = "kickoff"
+    GATHERING = "gathering"
+    DIGITAL_MEETING = "digital_meeting"
+    CLOSING = "closing"
+    WORKSHOP = "workshop"
+    WEBINAR = "webinar"
+    FOLLOW_UP_DAY = "follow_up_day"
+
+
+class PlannedGathering(ContractModel):
+    """One step of a programme's gathering-plan template (e.g. a 2-day kickoff)."""
+
+    kind: GatheringKind
+    days: int = Field(ge=1, le=10, description="How many consecutive days the gathering lasts.")
+    online: bool = False
+    mandatory: bool = True
+    weeks_after_previous: int = Field(
+        default=0, ge=0, le=104, description="Distance in weeks from the start of the previous step."
+    )
+
+
+class CompletionRule(ContractModel):
+    """How a participant completes a cohort of the programme."""
+
+    excused_absence_counts_as_attended: bool = False
+
+
+class _ProgrammeFacts(IntegrationEvent):
+    topic: ClassVar[str] = ENROLLMENT_TOPIC
+    key_field: ClassVar[str] = "programme_id"
+
+    programme_id: Identifier
+    code: str = Field(max_length=40)
+    title: str = Field(max_length=200)
+    language: Literal["nb", "da", "en"]
+    curriculum_method_ids: list[Identifier] = []
+    gathering_plan: list[PlannedGathering] = []
+    completion_rule: CompletionRule = CompletionRule()
+
+
+class ProgrammePublished(_ProgrammeFacts):
+    """A programme is published: other contexts learn its plan template and completion rule."""
+
+
+class ProgrammeUpdated(_ProgrammeFacts):
+    """A published programme changed; the event carries its whole current state."""
+
+
+class _CohortEvent(IntegrationEvent):
+    topic: ClassVar[str] = ENROLLMENT_TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    cohort_id: Identifier
+    programme_id: Identifier
+
+
+class CohortOpened(_CohortEvent):
+    """A cohort opened for applications."""
+
+    term: str = Field(max_length=40)
+    location: str = Field(max_length=120)
+    capacity: int = Field(ge=1)
+    time_zone: Literal["Europe/Oslo", "Europe/Copenhagen"] = "Europe/Oslo"
+    applications_open_at: AwareDatetime
+    applications_close_at: AwareDatetime
+    starts_on: date | None = None
+
+
+class CohortCapacityChanged(_CohortEvent):
+    """The number of seats of a cohort changed."""
+
+    capacity: int = Field(ge=1)
+    seats_taken: int = Field(ge=0)
+
+
+class _ApplicationEvent(_CohortEvent):
+    application_id: Identifier
+    participant_id: Identifier
+    organisation_id: Identifier
+    unit_id: Identifier
+
+
+class ApplicationSubmitted(_ApplicationEvent):
+    """Someone applied to a cohort, naming the manager who must approve it."""
+
+    manager_id: Identifier
+    requires_manager_approval: bool
+
+
+class ApplicationApproved(_ApplicationEvent):
+    """The manager approved participation."""
+
+    approved_by: Identifier
+
+
+class ApplicationDeclined(_ApplicationEvent):
+    """The manager declined participation."""
+
+    declined_by: Identifier
+
+
+class ParticipantEnrolled(_ApplicationEvent):
+    """A participant holds a seat in the cohort."""
+
+    via: Literal["direct", "waitlist"] = "direct"
+    cohort_sequence: int = Field(ge=1, description="Position of this change in the cohort's own history.")
+
+
+class ParticipantWaitlisted(_ApplicationEvent):
+    """The cohort was full: the participant waits at the given place in the queue."""
+
+    position: int = Field(ge=1)
+    cohort_sequence: int = Field(ge=1)
+
+
+class ParticipantWithdrawn(_ApplicationEvent):
+    """A participant left the cohort or its waitlist."""
+
+    previous_status: Literal["enrolled", "waitlisted", "approved", "awaiting_manager_approval"]
+    cohort_sequence: int | None = Field(default=None, ge=1, description="Set when a seat or queue place was given up.")
+
+
+class InterestRegistered(IntegrationEvent):
+    """Someone asked to hear about the next cohort of a programme."""
+
+    topic: ClassVar[str] = ENROLLMENT_TOPIC
+    key_field: ClassVar[str] = "programme_id"
+
+    interest_id: Identifier
+    programme_id: Identifier
+    person_id: Identifier
+
+
+EVENTS = (
+    ProgrammePublished,
+    ProgrammeUpdated,
+    CohortOpened,
+    CohortCapacityChanged,
+    ApplicationSubmitted,
+    ApplicationApproved,
+    ApplicationDeclined,
+    ParticipantEnrolled,
+    ParticipantWaitlisted,
+    ParticipantWithdrawn,
+    InterestRegistered,
+)

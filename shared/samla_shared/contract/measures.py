@@ -1,0 +1,98 @@
+"""Events of the measures context, on `samla.measures.v1`, keyed by measure id."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from samla_shared.contract.base import ContractModel, Identifier, IntegrationEvent
+from samla_shared.contract.topics import MEASURES_TOPIC
+
+
+class MeasureArea(StrEnum):
+    SICK_LEAVE_FOLLOW_UP = "sick_leave_follow_up"
+    LEADERSHIP_AND_PARTY_COOPERATION = "leadership_and_party_cooperation"
+    PREVENTIVE_WORK_ENVIRONMENT = "preventive_work_environment"
+    FULL_TIME_CULTURE = "full_time_culture"
+    COMPETENCE_DEVELOPMENT = "competence_development"
+    CULTURE_AND_VALUES = "culture_and_values"
+
+
+class IndicatorReading(ContractModel):
+    indicator_id: Identifier
+    value: float
+
+
+class IndicatorChange(ContractModel):
+    indicator_id: Identifier
+    baseline: float
+    latest: float
+    change: float
+
+
+class _MeasureEvent(IntegrationEvent):
+    topic: ClassVar[str] = MEASURES_TOPIC
+    key_field: ClassVar[str] = "measure_id"
+
+    measure_id: Identifier
+    organisation_id: Identifier
+    unit_ids: list[Identifier] = Field(min_length=1)
+    area: MeasureArea
+
+
+class MeasureProposed(_MeasureEvent):
+    """A unit proposed to adopt a method as a measure."""
+
+    method_id: Identifier | None = None
+    programme_id: Identifier | None = None
+    cohort_id: Identifier | None = None
+    facilitator_id: Identifier | None = None
+
+
+class MeasureAdopted(_MeasureEvent):
+    """Leader, union representative and safety representative agreed: the measure is adopted."""
+
+    adopted_on: date
+    next_follow_up_due: date
+
+
+class MeasureFollowedUp(_MeasureEvent):
+    """A follow-up of the measure was recorded, with readings of its indicators."""
+
+    follow_up_id: Identifier
+    followed_up_on: date
+    in_practice: bool
+    readings: list[IndicatorReading] = []
+    next_follow_up_due: date | None = None
+
+
+class FollowUpOverdue(_MeasureEvent):
+    """A follow-up was not recorded by its due date."""
+
+    due_on: date
+
+
+class MeasureEvaluated(_MeasureEvent):
+    """The measure was evaluated and closed, with each indicator's change from baseline."""
+
+    evaluated_on: date
+    indicator_changes: list[IndicatorChange] = []
+
+
+class MeasureDiscontinued(_MeasureEvent):
+    """The measure was stopped before evaluation."""
+
+    reason: str = Field(max_length=500)
+
+
+EVENTS = (
+    MeasureProposed,
+    MeasureAdopted,
+    MeasureFollowedUp,
+    FollowUpOverdue,
+    MeasureEvaluated,
+    MeasureDiscontinued,
+)

@@ -1,0 +1,1 @@
+"""HTTP pieces every service exposes the same way: problem details and operational endpoints."""

@@ -1,0 +1,42 @@
+"""Builds a service's FastAPI app around its ServiceRuntime, the same way for every service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from samla_shared.http.operations import HttpMetricsMiddleware, operations_router
+from samla_shared.http.problems import install_problem_handlers
+from samla_shared.service_runtime import ServiceRuntime
+
+
+def build_service_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    domain_errors: Mapping[type[Exception], int],
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(HttpMetricsMiddleware, service=runtime.service)
+    install_problem_handlers(app, domain_errors)
+    app.include_router(operations_router(runtime.readiness, runtime.asyncapi))
+    for router in routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=runtime.tracer_provider, excluded_urls="health/live,health/ready,metrics"
+    )
+    return app

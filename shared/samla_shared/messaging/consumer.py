@@ -1,0 +1,132 @@
+"""Contract-aware Kafka consumers with at-least-once delivery and a dead-letter path.
+
+Each subscriber runs in a consumer group with FastStream's NACK_ON_ERROR policy: the
+offset is committed only after the handler returned, so a crash or an exception
+redelivers the message (the default ACK_FIRST would lose it). Two kinds of failure are
+told apart:
+
+* the database or broker is unreachable: the message is retried (after a pause) for as
+  long as it takes, because the message is fine and the outage will end;
+* the message itself cannot be processed (not JSON, unknown `ce_type`, schema-invalid,
+  or a handler that keeps failing): it goes to `<topic>.dlq` with the reason in its
+  headers and the partition moves on. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from aiokafka.errors import KafkaError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter
+from pymongo.errors import ConnectionFailure
+
+from samla_shared.contract.base import IntegrationEvent
+from samla_shared.contract.cloudevents import CloudEvent, InvalidEvent, decode_headers, parse_record
+from samla_shared.contract.topics import dead_letter_topic
+
+log = logging.getLogger("samla.consumer")
+
+DEAD_LETTERED = Counter("samla_dlq_messages_total", "Messages sent to a dead-letter topic", ["service", "topic"])
+CONSUMED = Counter("samla_events_consumed_total", "Events handled", ["service", "topic", "type"])
+
+EventHandler = Callable[[CloudEvent], Awaitable[None]]
+
+# Failures of the infrastructure, not of the message: retry, never dead-letter.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionFailure, KafkaError, OSError)
+
+
+class DeadLetters:
+    """Publishes an unprocessable record, unchanged, to its topic's DLQ with the reason."""
+
+    def __init__(self, broker: KafkaBroker, service: str) -> None:
+        self._broker = broker
+        self._service = service
+
+    async def park(
+        self, *, topic: str, key: bytes | None, value: bytes | None, headers: Mapping[str, str],
+        partition: int, offset: int, reason: str,
+    ) -> None:
+        dlq_headers = {
+            **headers,
+            "dlq_reason": reason[:2000],
+            "dlq_original_topic": topic,
+            "dlq_original_partition": str(partition),
+            "dlq_original_offset": str(offset),
+            "dlq_failed_at": datetime.now(UTC).isoformat(),
+            "dlq_consumer": self._service,
+        }
+        await self._broker.publish(value or b"", dead_letter_topic(topic), key=key, headers=dlq_headers)
+        DEAD_LETTERED.labels(self._service, topic).inc()
+        log.error("dead-lettered %s[%s]@%s: %s", topic, partition, offset, reason)
+
+
+def subscribe(
+    broker: KafkaBroker,
+    *,
+    topic: str,
+    group_id: str,
+    service: str,
+    handlers: Mapping[type[IntegrationEvent], EventHandler],
+    max_attempts: int = 3,
+    transient_pause: float = 1.0,
+    offset_reset: Literal["earliest", "latest"] = "earliest",
+) -> Any:
+    """Register a consumer of `topic` that dispatches contract events to `handlers` by type.
+
+    Events of types this service does not handle are acknowledged and skipped; records
+    that break the contract are dead-lettered.
+    """
+    dead_letters = DeadLetters(broker, service)
+
+    async def consume(message: KafkaMessage) -> None:
+        record = message.raw_message
+        headers = decode_headers(record.headers or ())
+        try:
+            event = parse_record(headers, record.value)
+        except InvalidEvent as exc:
+            await dead_letters.park(
+                topic=record.topic, key=record.key, value=record.value, headers=headers,
+                partition=record.partition, offset=record.offset, reason=str(exc),
+            )
+            return
+        handler = handlers.get(type(event.data))
+        if handler is None:
+            return
+        for attempt in range(1, max_attempts + 1):
+            try:
+                await handler(event)
+                CONSUMED.labels(service, record.topic, event.type).inc()
+                return
+            except TRANSIENT_ERRORS:
+                # Redelivered by the NACK policy after the pause; the message is not at fault.
+                await asyncio.sleep(transient_pause)
+                raise
+            except Exception as exc:
+                if attempt == max_attempts:
+                    await dead_letters.park(
+                        topic=record.topic, key=record.key, value=record.value, headers=headers,
+                        partition=record.partition, offset=record.offset,
+                        reason=f"{event.type} handler failed {max_attempts} times: {type(exc).__name__}: {exc}",
+                    )
+                    return
+                log.warning("handler for %s failed (attempt %d), retrying: %s", event.type, attempt, exc)
+                await asyncio.sleep(0.1 * attempt)
+
+    consume.__name__ = f"{service}_consumes_{topic.replace('.', '_')}"
+    subscriber = broker.subscriber(
+        topic,
+        group_id=group_id,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset=offset_reset,
+        title=f"{service} consumes {topic}",
+        description=f"{service} handles: {', '.join(sorted(t.event_type() for t in handlers))}",
+    )
+    subscriber(consume)
+    return subscriber

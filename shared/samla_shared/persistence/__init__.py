@@ -1,0 +1,1 @@
+"""MongoDB access shared by the services."""

@@ -1,0 +1,225 @@
+"""ServiceRuntime: the Kafka broker, the database, the outbox relay and the consumers of one service.
+
+It starts in the background so that a service whose Kafka or MongoDB is down at start
+still serves `/health/*` (503 with the reason) and recovers by itself, instead of
+crash-looping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Union
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.specification import AsyncAPI
+from prometheus_client import Gauge
+from pymongo.asynchronous.database import AsyncDatabase
+
+from samla_shared.contract.base import IntegrationEvent
+from samla_shared.messaging.consumer import EventHandler, subscribe
+from samla_shared.messaging.relay import OutboxRelay
+from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.persistence.mongo import create_client
+from samla_shared.settings import ServiceSettings
+from samla_shared.telemetry import setup_telemetry
+
+log = logging.getLogger("samla.runtime")
+
+CONSUMER_LAG = Gauge("samla_consumer_lag", "Messages not yet consumed", ["service", "group", "topic", "partition"])
+
+StartupHook = Callable[[AsyncDatabase], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        publishes: Mapping[str, Sequence[type[IntegrationEvent]]] = {},
+        outbox_collections: Sequence[str] = (),
+        on_database_ready: StartupHook | None = None,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.tracer_provider = setup_telemetry(self.service, settings.otlp_endpoint)
+        self.mongo = create_client(settings.mongo_url)
+        self.db: AsyncDatabase = self.mongo[settings.mongo_database]
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            acks="all",
+            enable_idempotence=True,
+            client_id=f"samla-{self.service}",
+            allow_auto_create_topics=False,
+            request_timeout_ms=15000,
+            middlewares=[KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider)],
+            description=f"Samla {self.service} service",
+            logger=logging.getLogger(f"samla.{self.service}.kafka"),
+        )
+        # Declared publishers document the outgoing events in AsyncAPI; the relay publishes through them.
+        self._publishers = {
+            topic: self.broker.publisher(
+                topic,
+                title=f"{self.service} publishes {topic}",
+                description="CloudEvents 1.0 binary mode; key = aggregate id; ce_type = " + ", ".join(
+                    e.event_type() for e in events
+                ),
+                schema=Union[tuple(events)] if len(events) > 1 else events[0],  # noqa: UP007
+            )
+            for topic, events in publishes.items()
+        }
+        self._subscriptions: list[tuple[str, str]] = []
+        self._subscribers: list[Any] = []
+        self._on_database_ready = on_database_ready
+        self.document_locks = DocumentLocks()
+        self.relay = OutboxRelay(self.db, outbox_collections, self._publish, service=self.service,
+                                 locks=self.document_locks)
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.kafka_connected = False
+        self.database_prepared = False
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def consume(self, topic: str, handlers: Mapping[type[IntegrationEvent], EventHandler]) -> None:
+        if not self.settings.run_consumers:
+            return
+        group_id = self.settings.consumer_group or f"samla-{self.service}"
+        subscriber = subscribe(self.broker, topic=topic, group_id=group_id, service=self.service, handlers=handlers,
+                               offset_reset=self.settings.consumer_offset_reset)
+        self._subscriptions.append((topic, group_id))
+        self._subscribers.append(subscriber)
+
+    def asyncapi(self) -> dict[str, Any]:
+        spec = AsyncAPI(self.broker, title=f"Samla {self.service}", version="1.0.0",
+                        description=f"Events the {self.service} service publishes and consumes (contract v1).")
+        return spec.to_specification().to_jsonable()
+
+    async def _publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Any:
+        if not self.kafka_connected:
+            raise ConnectionError("Kafka is not connected yet")
+        publisher = self._publishers.get(topic)
+        if publisher is None:
+            raise ValueError(f"{self.service} does not publish to {topic}")
+        return await publisher.publish(value, key=key, headers=headers, no_confirm=True)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._prepare_database(), name="prepare-database"))
+        self._tasks.append(asyncio.create_task(self._connect_kafka(), name="connect-kafka"))
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.kafka_connected:
+            await self.broker.stop()
+        await self.mongo.close()
+
+    async def _prepare_database(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                await self.db.command("ping")
+                if self._on_database_ready is not None:
+                    await self._on_database_ready(self.db)
+                self.database_prepared = True
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("database not ready, retrying in %.1fs: %s", backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _connect_kafka(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self.broker.start()
+                self.kafka_connected = True
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("Kafka not reachable, retrying in %.1fs: %s", backoff, exc)
+                try:
+                    await self.broker.stop()
+                except Exception:  # a half-started broker: nothing more to release
+                    log.debug("broker stop after failed start", exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+        if self.settings.run_relay and self.relay_has_work:
+            self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self._tasks.append(asyncio.create_task(self._measure(), name="measure"))
+
+    @property
+    def relay_has_work(self) -> bool:
+        return bool(self._publishers)
+
+    # -- observation ----------------------------------------------------------------------
+
+    async def readiness(self) -> list[str]:
+        reasons: list[str] = []
+        try:
+            await asyncio.wait_for(self.db.command("ping"), timeout=2.0)
+            if not self.database_prepared:
+                reasons.append("database: answering, indexes not prepared yet")
+        except Exception as exc:
+            reasons.append(f"database: {type(exc).__name__}")
+        if not self.kafka_connected:
+            reasons.append("kafka: not connected")
+        else:
+            try:
+                if not await self.broker.ping(timeout=2.0):
+                    reasons.append("kafka: broker does not answer")
+            except Exception as exc:
+                reasons.append(f"kafka: {type(exc).__name__}")
+            for subscriber in self._subscribers:
+                consumer = getattr(subscriber, "consumer", None)
+                if consumer is None or not consumer.assignment():
+                    reasons.append("kafka: consumer group has not been assigned partitions yet")
+                    break
+        return reasons
+
+    async def _measure(self, interval: float = 10.0) -> None:
+        """Refresh gauges that are read from outside the request path: outbox backlog, consumer lag."""
+        while True:
+            try:
+                if self.relay_has_work:
+                    await self.relay.measure_backlog()
+                if self._subscriptions:
+                    await self._measure_lag()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.debug("metrics refresh failed: %s", exc)
+            await asyncio.sleep(interval)
+
+    async def _measure_lag(self) -> None:
+        servers = self.settings.kafka_bootstrap_servers
+        admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+        probe = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+        await admin.start()
+        await probe.start()
+        try:
+            await probe.topics()  # loads cluster metadata so partitions are known
+            for topic, group in self._subscriptions:
+                partitions = probe.partitions_for_topic(topic) or set()
+                tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+                if not tps:
+                    continue
+                ends = await probe.end_offsets(tps)
+                committed = await admin.list_consumer_group_offsets(group, partitions=tps)
+                for tp in tps:
+                    done = committed.get(tp)
+                    position = done.offset if done is not None and done.offset >= 0 else 0
+                    CONSUMER_LAG.labels(self.service, group, topic, str(tp.partition)).set(max(ends[tp] - position, 0))
+        finally:
+            await probe.stop()
+            await admin.close()
