@@ -103,7 +103,11 @@ class Component:
             self.after_start()
             return
         if port_open(self.port):
-            raise SystemExit(f"{self.name}: port {self.port} is taken by a process this stack did not start")
+            if self.ready():  # e.g. a server started from another checkout: use it as it is
+                log(f"{self.name}: already answering on port {self.port} (not started by this checkout)")
+                self.after_start()
+                return
+            raise SystemExit(f"{self.name}: port {self.port} is taken by a process that is not a ready {self.name}")
         self.prepare()
         RUN.mkdir(parents=True, exist_ok=True)
         LOGS.mkdir(parents=True, exist_ok=True)
