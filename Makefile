@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STACK  := $(PY) infra/local/stack.py
 PACKAGES := shared services/enrollment services/sessions services/measures services/notifications
 
-.PHONY: up down status stack test install clean-stack
+.PHONY: up down status stack test install clean-stack bench
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ test: stack
 ## Remove all local state (Kafka log, databases, mail); the next `make up` starts empty.
 clean-stack: down
 	rm -rf .stack/kafka-9092 .stack/ferretdb .stack/mail .stack/run
+
+## Benchmarks against the real stack; ratios against side-by-side baselines go to docs/benchmarks.md.
+bench: stack
+	$(PY) bench/run.py

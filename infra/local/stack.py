@@ -118,7 +118,14 @@ class Component:
             )
         self.pidfile.write_text(str(process.pid))
         started = time.monotonic()
-        wait_for(self.name, lambda: process.poll() is None and self.ready(), self.ready_timeout, self.logfile)
+
+        def up() -> bool:
+            if process.poll() is not None:
+                tail = "\n".join(self.logfile.read_text(errors="replace").splitlines()[-20:])
+                raise SystemExit(f"{self.name} exited with code {process.returncode} while starting\n{tail}")
+            return self.ready()
+
+        wait_for(self.name, up, self.ready_timeout, self.logfile)
         self.after_start()
         log(f"{self.name}: ready on 127.0.0.1:{self.port} in {time.monotonic() - started:.1f}s (pid {process.pid})")
 
