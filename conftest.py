@@ -118,3 +118,110 @@ async def producer() -> AsyncIterator[AIOKafkaProducer]:
         yield kafka
     finally:
         await kafka.stop()
+
+
+class TcpProxy:
+    """A loopback TCP relay a test can switch on and off, to play a server that is down or back.
+
+    Only the address a client dials goes through it: enough for MongoDB (directConnection)
+    and for Kafka's bootstrap, not for broker connections made to advertised addresses.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = _free_port()
+        self._server: asyncio.base_events.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for task in list(self._pipes):
+            task.cancel()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                sink.close()
+
+        for task in (asyncio.create_task(pipe(reader, upstream_writer)),
+                     asyncio.create_task(pipe(upstream_reader, writer))):
+            self._pipes.add(task)
+            task.add_done_callback(self._pipes.discard)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def tcp_proxy() -> AsyncIterator[Callable[[str], TcpProxy]]:
+    """Factory of switchable proxies: tcp_proxy("mongo") or tcp_proxy("kafka"), initially down."""
+    proxies: list[TcpProxy] = []
+
+    def make(kind: str) -> TcpProxy:
+        host, port = (KAFKA.split(":") if kind == "kafka" else ("127.0.0.1", MONGO.split(":")[2].split("/")[0]))
+        proxy = TcpProxy(host, int(port))
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        await proxy.stop()
+
+
+async def read_records(topic: str, *, key: str | None = None, since_ms: int = 0) -> list[Any]:
+    """Every record of `topic` (optionally only those with `key`) written since `since_ms`."""
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from samla_shared.messaging.kafka_admin import topic_partitions
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    try:
+        partitions = await topic_partitions(admin, topic)
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        starts = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
+        ends = await consumer.end_offsets(partitions)
+        found = []
+        for tp in partitions:
+            consumer.seek(tp, starts[tp].offset if starts[tp] else ends[tp])
+            while await consumer.position(tp) < ends[tp]:
+                for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
+                    if key is None or record.key == key.encode():
+                        found.append(record)
+        return sorted(found, key=lambda r: (r.partition, r.offset))
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture
+def topic_records() -> Callable[..., Awaitable[list[Any]]]:
+    return read_records

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Union
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -22,7 +22,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.consumer import EventHandler, subscribe
-from samla_shared.messaging.relay import OutboxRelay
+from samla_shared.messaging.kafka_admin import topic_partitions
+from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OutboxRelay
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.mongo import create_client
 from samla_shared.settings import ServiceSettings
@@ -59,6 +60,8 @@ class ServiceRuntime:
             middlewares=[KafkaTelemetryMiddleware(tracer_provider=self.tracer_provider)],
             description=f"Samla {self.service} service",
             logger=logging.getLogger(f"samla.{self.service}.kafka"),
+            log_level=logging.DEBUG,  # one line per message is too much at INFO
+
         )
         # Declared publishers document the outgoing events in AsyncAPI; the relay publishes through them.
         self._publishers = {
@@ -79,6 +82,9 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.db, outbox_collections, self._publish, service=self.service,
                                  locks=self.document_locks)
         self._tasks: list[asyncio.Task[Any]] = []
+        if self._publishers:  # show the gauges from the first scrape, not only after the first measurement
+            OUTBOX_BACKLOG.labels(self.service).set(0)
+            OUTBOX_OLDEST_AGE.labels(self.service).set(0)
         self.kafka_connected = False
         self.database_prepared = False
 
@@ -208,10 +214,8 @@ class ServiceRuntime:
         await admin.start()
         await probe.start()
         try:
-            await probe.topics()  # loads cluster metadata so partitions are known
             for topic, group in self._subscriptions:
-                partitions = probe.partitions_for_topic(topic) or set()
-                tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+                tps = await topic_partitions(admin, topic)
                 if not tps:
                     continue
                 ends = await probe.end_offsets(tps)

@@ -3,31 +3,11 @@ carried by a real ParticipantEnrolled event through the outbox and Kafka, in one
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
 from samla_sessions.entrypoints.app import create_app as create_sessions
 from samla_sessions.settings import SessionsSettings
-
-
-async def open_cohort(enrollment, *, capacity: int = 30, approval: bool = False) -> str:
-    programme = await enrollment.post("/programmes", json={
-        "code": "KULT", "title": "Kulturkompetanse", "network_id": "net-sor-ost", "language": "nb",
-        "requires_manager_approval": approval,
-        "gathering_plan": [{"kind": "kickoff", "days": 2}, {"kind": "gathering", "days": 1, "weeks_after_previous": 6},
-                           {"kind": "digital_meeting", "days": 1, "online": True, "weeks_after_previous": 4},
-                           {"kind": "closing", "days": 1, "weeks_after_previous": 6}],
-    })
-    assert programme.status_code == 201, programme.text
-    now = datetime.now(UTC)
-    cohort = await enrollment.post("/cohorts", json={
-        "programme_id": programme.json()["id"], "term": "spring-2027", "capacity": capacity,
-        "applications_open_at": (now - timedelta(days=1)).isoformat(),
-        "applications_close_at": (now + timedelta(days=30)).isoformat(),
-    })
-    assert cohort.status_code == 201, cohort.text
-    return cohort.json()["id"]
+from tests.integration.journeys import open_cohort
 
 
 async def test_an_accepted_application_appears_in_the_sessions_roster_within_one_trace(service, spans, wait_until):

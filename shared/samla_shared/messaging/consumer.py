@@ -84,6 +84,7 @@ def subscribe(
     that break the contract are dead-lettered.
     """
     dead_letters = DeadLetters(broker, service)
+    DEAD_LETTERED.labels(service, topic)  # exported as 0 until the first dead letter
 
     async def consume(message: KafkaMessage) -> None:
         record = message.raw_message
@@ -119,12 +120,18 @@ def subscribe(
                 log.warning("handler for %s failed (attempt %d), retrying: %s", event.type, attempt, exc)
                 await asyncio.sleep(0.1 * attempt)
 
+    async def keep_raw(message: Any) -> bytes:
+        # FastStream would JSON-decode the body before our handler runs and turn a malformed
+        # record into an endless redelivery; we decode ourselves so it can be dead-lettered.
+        return message.body
+
     consume.__name__ = f"{service}_consumes_{topic.replace('.', '_')}"
     subscriber = broker.subscriber(
         topic,
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset=offset_reset,
+        decoder=keep_raw,
         title=f"{service} consumes {topic}",
         description=f"{service} handles: {', '.join(sorted(t.event_type() for t in handlers))}",
     )

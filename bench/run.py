@@ -1,0 +1,67 @@
+"""`make bench`: run every benchmark against the real stack and write docs/benchmarks.md.
+
+    python bench/run.py [NAME ...]      (default: all)   BENCH_SCALE=0.2 for a quick look
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from harness import BenchContext  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py"))
+
+
+async def main(names: list[str]) -> None:
+    ctx = BenchContext(
+        kafka=os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092"),
+        mongo_url=os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true"),
+        scale=float(os.environ.get("BENCH_SCALE", "1")),
+    )
+    for name in names or BENCHMARKS:
+        module = importlib.import_module(f"bench_{name}")
+        print(f"== {name}: {module.__doc__.strip().splitlines()[0]}", flush=True)
+        figures = await module.run(ctx)
+        for f in figures:
+            print(f"   {f.name:55} {f.value:12.2f} {f.unit:8} {f.note}", flush=True)
+        ctx.figures.extend(figures)
+    write_report(ctx, names or BENCHMARKS)
+
+
+def write_report(ctx: BenchContext, names: list[str]) -> None:
+    report = ROOT / "docs/benchmarks.md"
+    report.parent.mkdir(exist_ok=True)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench`. Each benchmark runs Samla and its baseline side by side in the same run",
+        "on the same machine, and reports the ratio; absolute figures vary with the machine's load.",
+        "",
+        f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'unknown'}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, scale {ctx.scale}.",
+        "",
+    ]
+    for name in names:
+        rows = [f for f in ctx.figures if f.benchmark == name]
+        if not rows:
+            continue
+        module = importlib.import_module(f"bench_{name}")
+        lines += [f"## {name}", "", module.__doc__.strip(), "", "| figure | value | unit | note |",
+                  "| --- | ---: | --- | --- |"]
+        lines += [f"| {f.name} | {f.value:.2f} | {f.unit} | {f.note} |" for f in rows]
+        lines.append("")
+    report.write_text("\n".join(lines))
+    print(f"wrote {report.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))

@@ -1,0 +1,55 @@
+"""The relay publishes what a document's outbox holds, with CloudEvents headers, then marks it sent."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from aiokafka.errors import KafkaConnectionError
+from pymongo import AsyncMongoClient
+
+from samla_shared.contract.enrollment import CohortCapacityChanged
+from samla_shared.messaging.outbox import new_document_outbox
+from samla_shared.messaging.relay import OutboxRelay
+
+
+async def test_the_relay_keeps_events_while_publishing_fails_and_sends_them_in_order_afterwards(
+        mongo_url, producer, topic_records):
+    since_ms = int(time.time() * 1000) - 1000
+    mongo = AsyncMongoClient(mongo_url, tz_aware=True)
+    db = mongo[f"test_relay_{uuid.uuid4().hex[:8]}"]
+    cohort_id = f"cohort-{uuid.uuid4().hex}"
+    events = [CohortCapacityChanged(network_id="n", cohort_id=cohort_id, programme_id="p", capacity=c, seats_taken=0)
+              for c in (10, 20, 30)]
+    await db.cohorts.insert_one({"_id": cohort_id, "capacity": 30} | new_document_outbox(*events, source="/samla/t"))
+
+    broker_up = False
+
+    async def publish(topic, key, value, headers):
+        if not broker_up:
+            raise KafkaConnectionError("broker unreachable")
+        return await producer.send(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+
+    relay = OutboxRelay(db, ["cohorts"], publish, service="test")
+    try:
+        try:
+            await relay.publish_pending()
+        except KafkaConnectionError:
+            pass
+        assert (await db.cohorts.find_one({"_id": cohort_id}))["outbox_pending"] == 3
+
+        broker_up = True
+        assert await relay.publish_pending() == 3
+        document = await db.cohorts.find_one({"_id": cohort_id})
+        assert document["outbox_pending"] == 0 and document["outbox"] == {}
+        assert await relay.publish_pending() == 0, "sent events are not sent again"
+
+        records = await topic_records("samla.enrollment.v1", key=cohort_id, since_ms=since_ms)
+        headers = [{k: v.decode() for k, v in r.headers} for r in records]
+        assert [h["ce_type"] for h in headers] == ["CohortCapacityChanged"] * 3
+        assert [json.loads(r.value)["capacity"] for r in records] == [10, 20, 30]
+        assert all(h["ce_source"] == "/samla/t" and h["ce_subject"] == cohort_id for h in headers)
+    finally:
+        await mongo.drop_database(db.name)
+        await mongo.close()
