@@ -154,7 +154,8 @@ class Component:
 # -- Kafka ------------------------------------------------------------------------------
 
 KAFKA_HOME = STATE / f"kafka-{KAFKA_PORT}"
-KAFKA_LIB = STATE / "kafka-lib"
+# Jars and binaries may be shared by several stacks (fault and federation tests run their own).
+KAFKA_LIB = Path(os.environ.get("SAMLA_KAFKA_LIB", STATE / "kafka-lib"))
 
 
 def ensure_kafka_jars() -> None:
@@ -232,7 +233,7 @@ def create_topics() -> None:
 
 # -- FerretDB ---------------------------------------------------------------------------
 
-FERRETDB_BIN = STATE / "bin/ferretdb"
+FERRETDB_BIN = Path(os.environ.get("SAMLA_FERRETDB_BIN", STATE / "bin/ferretdb"))
 
 
 def build_ferretdb() -> None:
