@@ -1,0 +1,63 @@
+"""Who is calling, and what their roles let them reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    NETWORK_COORDINATOR = "network_coordinator"
+    PROGRAMME_COORDINATOR = "programme_coordinator"
+    ORGANISATION_LEADER = "organisation_leader"
+    PARTICIPANT = "participant"
+    INTEGRATOR = "integrator"
+    OPS = "ops"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified caller. Scopes limit where a role applies; an admin is not limited."""
+
+    subject: str
+    roles: frozenset[Role]
+    network_ids: frozenset[str] = field(default_factory=frozenset)
+    organisation_ids: frozenset[str] = field(default_factory=frozenset)
+    unit_ids: frozenset[str] = field(default_factory=frozenset)
+    person_id: str | None = None
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> "Principal":
+        def strings(name: str) -> frozenset[str]:
+            value = claims.get(name) or []
+            return frozenset(str(v) for v in (value if isinstance(value, list) else [value]))
+
+        known = {r.value for r in Role}
+        return cls(
+            subject=str(claims["sub"]),
+            roles=frozenset(Role(r) for r in strings("roles") if r in known),
+            network_ids=strings("networks"),
+            organisation_ids=strings("organisations"),
+            unit_ids=strings("units"),
+            person_id=claims.get("person_id"),
+        )
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.PLATFORM_ADMIN in self.roles
+
+    def reaches_network(self, network_id: str | None) -> bool:
+        return self.is_admin or (network_id is not None and network_id in self.network_ids)
+
+    def reaches_organisation(self, organisation_id: str | None) -> bool:
+        return self.is_admin or (organisation_id is not None and organisation_id in self.organisation_ids)
+
+    def networks_filter(self) -> Iterable[str] | None:
+        """The networks a list may show: None means all (admin)."""
+        return None if self.is_admin else sorted(self.network_ids)
