@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STACK  := $(PY) infra/local/stack.py
-PACKAGES := shared services/enrollment services/sessions services/measures services/notifications
+PACKAGES := shared services/enrollment services/sessions services/measures services/notifications tools
 
 .PHONY: up down status stack test install clean-stack bench
 

@@ -1,13 +1,16 @@
 """Samla's local stack without Docker: real servers as processes on loopback.
 
-    python infra/local/stack.py up [--services]   start what is not running (idempotent)
+    python infra/local/stack.py up [--services]   start what is not running (idempotent);
+                                                  with --services also Jaeger and the four services
     python infra/local/stack.py down              stop everything this script started
     python infra/local/stack.py status            one line per component
     python infra/local/stack.py start|stop NAME   one component (fault tests use this)
 
 Components: Kafka (Apache Kafka 4.x, KRaft, jars from Maven Central), FerretDB v1.24.2
 (SQLite handler, built from infra/ferretdb with the Go module proxy), an SMTP sink, and
-with --services the four Samla services. State, logs and pid files live in .stack/
+with --services a trace viewer (Jaeger v2, built from infra/jaeger with the Go module
+proxy; OTLP on 4317/4318, UI on 16686) and the four Samla services, which then export
+their traces to it. State, logs and pid files live in .stack/
 (gitignored). A pid file whose process is gone is treated as stale and replaced.
 """
 
@@ -37,6 +40,9 @@ KAFKA_CONTROLLER_PORT = KAFKA_PORT + 1
 MONGO_PORT = int(os.environ.get("SAMLA_MONGO_PORT", "27017"))
 SMTP_PORT = int(os.environ.get("SAMLA_SMTP_PORT", "1025"))
 SERVICE_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004}
+JAEGER_UI_PORT = int(os.environ.get("SAMLA_JAEGER_UI_PORT", "16686"))
+OTLP_GRPC_PORT = int(os.environ.get("SAMLA_OTLP_GRPC_PORT", "4317"))
+OTLP_HTTP_PORT = int(os.environ.get("SAMLA_OTLP_HTTP_PORT", "4318"))
 
 
 def log(message: str) -> None:
@@ -260,6 +266,59 @@ def mongo_answers() -> bool:
         client.close()
 
 
+# -- Jaeger (trace viewer) ----------------------------------------------------------------
+
+JAEGER_BIN = Path(os.environ.get("SAMLA_JAEGER_BIN", STATE / "bin/jaeger"))
+JAEGER_HOME = STATE / f"jaeger-{JAEGER_UI_PORT}"
+# The Go module carries only a placeholder page for the UI (its assets are built from a
+# separate repository that no package registry publishes), so Jaeger serves Samla's own
+# small page over its query API. Point SAMLA_JAEGER_UI at a jaeger-ui build to use that instead.
+JAEGER_UI = Path(os.environ.get("SAMLA_JAEGER_UI", ROOT / "infra/jaeger/ui"))
+
+
+def build_jaeger() -> None:
+    """Build Jaeger v2 from the Go module proxy (a `tool` of our module infra/jaeger), once."""
+    source = ROOT / "infra/jaeger"
+    newest_source = max((source / name).stat().st_mtime for name in ("go.mod", "go.sum"))
+    if not (JAEGER_BIN.exists() and JAEGER_BIN.stat().st_mtime >= newest_source):
+        module = "github.com/jaegertracing/jaeger"
+        version = next(line.split()[1] for line in (source / "go.mod").read_text().splitlines()
+                       if line.strip().startswith(module + " "))
+        log(f"jaeger: building v2 (module {version}) from the Go module proxy (first run only, ~5 min on 2 cores)")
+        JAEGER_BIN.parent.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        # -s -w: no symbol tables (85 MB instead of 120 MB); the version shows in the UI and the log.
+        ldflags = f"-s -w -X {module}/internal/version.latestVersion={version}"
+        subprocess.run(["go", "build", "-trimpath", f"-ldflags={ldflags}", "-o", str(JAEGER_BIN),
+                        f"{module}/cmd/jaeger"], cwd=source, check=True)
+        log(f"jaeger: built in {time.monotonic() - began:.0f}s")
+    JAEGER_HOME.mkdir(parents=True, exist_ok=True)
+    config = (source / "config.yaml").read_text()
+    for placeholder, value in {"@UI_PORT@": JAEGER_UI_PORT, "@QUERY_GRPC_PORT@": JAEGER_UI_PORT - 1,
+                               "@HEALTH_PORT@": JAEGER_UI_PORT + 1, "@OTLP_GRPC_PORT@": OTLP_GRPC_PORT,
+                               "@OTLP_HTTP_PORT@": OTLP_HTTP_PORT, "@UI_DIR@": JAEGER_UI}.items():
+        config = config.replace(placeholder, str(value))
+    (JAEGER_HOME / "config.yaml").write_text(config)
+
+
+def jaeger_answers() -> bool:
+    """Ready when the query API answers and the OTLP receiver accepts connections."""
+    if not (port_open(JAEGER_UI_PORT) and port_open(OTLP_HTTP_PORT)):
+        return False
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{JAEGER_UI_PORT}/api/services", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def otlp_endpoint() -> str | None:
+    """Where the services send traces: the local Jaeger when it runs, otherwise nowhere."""
+    return f"http://127.0.0.1:{OTLP_HTTP_PORT}" if jaeger_answers() else None
+
+
 # -- components -------------------------------------------------------------------------
 
 def _service(name: str) -> Component:
@@ -271,6 +330,8 @@ def _service(name: str) -> Component:
                   f"{prefix}_MONGO_URL": f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true"}
         if name == "notifications":
             values["NOTIFICATIONS_SMTP_PORT"] = str(SMTP_PORT)
+        if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
+            values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         return values
 
     return Component(
@@ -298,25 +359,41 @@ COMPONENTS: dict[str, Component] = {
                          "--maildir", str(STATE / "mail")],
         ready=lambda: port_open(SMTP_PORT),
     ),
+    "jaeger": Component(
+        name="jaeger", port=JAEGER_UI_PORT, marker=str(JAEGER_BIN), prepare=build_jaeger,
+        command=lambda: [str(JAEGER_BIN), "--config", str(JAEGER_HOME / "config.yaml")],
+        ready=jaeger_answers, ready_timeout=60,
+        # A soft memory ceiling for the Go runtime: the in-memory store is capped by max_traces anyway.
+        env=lambda: {"GOMEMLIMIT": os.environ.get("SAMLA_JAEGER_MEMORY", "256MiB")},
+    ),
     **{name: _service(name) for name in SERVICE_PORTS},
 }
 INFRASTRUCTURE = ["kafka", "ferretdb", "smtp"]
+# Started by `up --services` only: the tests do not need a trace viewer.
+VIEWER = ["jaeger"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["up", "down", "status", "start", "stop"])
     parser.add_argument("names", nargs="*", help="components for start/stop")
-    parser.add_argument("--services", action="store_true", help="with up: also run the four services")
+    parser.add_argument("--services", action="store_true",
+                        help="with up: also run the trace viewer and the four services")
+    parser.add_argument("--no-viewer", action="store_true", help="with up --services: leave the trace viewer out")
     args = parser.parse_args()
 
     if args.action == "up":
         began = time.monotonic()
-        for name in INFRASTRUCTURE + (list(SERVICE_PORTS) if args.services else []):
+        names = INFRASTRUCTURE
+        if args.services:
+            names = names + ([] if args.no_viewer else VIEWER) + list(SERVICE_PORTS)
+        for name in names:
             COMPONENTS[name].start()
         log(f"stack is up in {time.monotonic() - began:.1f}s")
-        for name in INFRASTRUCTURE + (list(SERVICE_PORTS) if args.services else []):
+        for name in names:
             print("  " + COMPONENTS[name].status())
+        if "jaeger" in names:
+            print(f"  traces: http://127.0.0.1:{JAEGER_UI_PORT}/ (OTLP http://127.0.0.1:{OTLP_HTTP_PORT})")
     elif args.action == "down":
         for name in reversed(list(COMPONENTS)):
             COMPONENTS[name].stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from samla_shared.settings import ServiceSettings
@@ -14,3 +15,5 @@ class MeasuresSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "measures"
     mongo_database: str = "samla_measures"
+    # How often the watch looks for overdue follow-ups; due dates are whole days, so minutes suffice.
+    overdue_scan_interval_seconds: float = Field(default=300.0, gt=0)

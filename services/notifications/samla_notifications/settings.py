@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from samla_shared.settings import ServiceSettings
+
+Language = Literal["nb", "da", "en"]
+TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
+
+
+class NetworkProfile(BaseModel):
+    """What a network's people get when nothing more specific is known about them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Language = "nb"
+    time_zone: TimeZone = "Europe/Oslo"
 
 
 class NotificationsSettings(ServiceSettings):
@@ -14,6 +28,64 @@ class NotificationsSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "notifications"
     mongo_database: str = "samla_notifications"
+
+    # -- e-mail -----------------------------------------------------------------------------
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "Samla <no-reply@samla.local>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_use_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Open SMTP connections kept for reuse; a new connection per mail costs a handshake each time.
+    smtp_connections: int = Field(default=2, ge=1, le=32)
+    # A deployment may ship its own wording: a directory laid out like samla_notifications/templates.
+    templates_dir: Path | None = None
+
+    # -- recipients -------------------------------------------------------------------------
+    # Contact details live in enrollment; notifications asks for them at send time.
+    enrollment_url: str = "http://127.0.0.1:8001"
+    enrollment_token: SecretStr | None = None
+    contact_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Network defaults, e.g. NOTIFICATIONS_NETWORKS='{"net-syddanmark": {"language": "da",
+    # "time_zone": "Europe/Copenhagen"}}'. Networks not listed get the defaults below.
+    networks: dict[str, NetworkProfile] = {}
+    default_language: Language = "nb"
+    default_time_zone: TimeZone = "Europe/Oslo"
+
+    # -- reminders --------------------------------------------------------------------------
+    session_reminder_days: list[int] = Field(default=[7, 1], max_length=5)
+    # Follow-up reminders go out at this hour (local time) on the due date.
+    follow_up_reminder_hour: int = Field(default=8, ge=0, le=23)
+    reminder_poll_seconds: float = Field(default=30.0, gt=0)
+    # Facts older than this when they reach us are not mailed (a replay of history on a new
+    # deployment must not mail people about the past); they still update reminders and state.
+    mail_horizon_hours: float = Field(default=72.0, gt=0)
+    # A delivery claimed ("sending") for longer than this is taken as abandoned by a crashed
+    # instance and sent again with the same Message-ID.
+    send_lease_seconds: float = Field(default=60.0, gt=0)
+
+    # -- webhooks ---------------------------------------------------------------------------
+    allow_private_webhook_urls: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_max_delay_seconds: float = Field(default=4 * 3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=24 * 3600.0, gt=0, le=24 * 3600.0)
+    webhook_pause_after_failures: int = Field(default=20, ge=1)
+    webhook_concurrency: int = Field(default=8, ge=1, le=64)
+
+    # Background loops (reminders, webhook dispatch); off for an instance that only serves HTTP.
+    run_schedulers: bool = True
+
+    def network_profile(self, network_id: str | None) -> NetworkProfile:
+        if network_id and network_id in self.networks:
+            return self.networks[network_id]
+        return NetworkProfile(language=self.default_language, time_zone=self.default_time_zone)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_webhook_targets_in_production(self) -> "NotificationsSettings":
+        if self.environment == "production" and self.allow_private_webhook_urls:
+            raise ValueError("allow_private_webhook_urls is for local development; it is refused in production")
+        return self

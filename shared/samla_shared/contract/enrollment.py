@@ -65,6 +65,16 @@ class ProgrammeUpdated(_ProgrammeFacts):
     """A published programme changed; the event carries its whole current state."""
 
 
+class ProgrammeArchived(IntegrationEvent):
+    """A programme was archived: it opens no new cohorts and takes no applications; running cohorts go on."""
+
+    topic: ClassVar[str] = ENROLLMENT_TOPIC
+    key_field: ClassVar[str] = "programme_id"
+
+    programme_id: Identifier
+    archived_at: AwareDatetime
+
+
 class _CohortEvent(IntegrationEvent):
     topic: ClassVar[str] = ENROLLMENT_TOPIC
     key_field: ClassVar[str] = "cohort_id"
@@ -153,6 +163,7 @@ class InterestRegistered(IntegrationEvent):
 EVENTS = (
     ProgrammePublished,
     ProgrammeUpdated,
+    ProgrammeArchived,
     CohortOpened,
     CohortCapacityChanged,
     ApplicationSubmitted,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -21,6 +21,33 @@ class MeasureArea(StrEnum):
     CULTURE_AND_VALUES = "culture_and_values"
 
 
+class OwnerRole(StrEnum):
+    """The three parties who own a measure together (party cooperation, partssamarbeid)."""
+
+    LEADER = "leader"
+    UNION_REPRESENTATIVE = "union_representative"  # tillitsvalgt
+    SAFETY_REPRESENTATIVE = "safety_representative"  # verneombud
+
+
+class MeasureOwner(ContractModel):
+    role: OwnerRole
+    person_id: Identifier
+
+
+class IndicatorKind(StrEnum):
+    """What an indicator measures; the three percentages are bounded to 0-100."""
+
+    SICK_LEAVE_PERCENT = "sick_leave_percent"
+    FULL_TIME_SHARE_PERCENT = "full_time_share_percent"
+    TURNOVER_PERCENT = "turnover_percent"
+    SURVEY_SCORE = "survey_score"
+    CUSTOM = "custom"
+
+
+# Which way an indicator should move: sick leave and turnover "down", full-time share "up".
+BetterDirection = Literal["up", "down"]
+
+
 class IndicatorReading(ContractModel):
     indicator_id: Identifier
     value: float
@@ -31,6 +58,16 @@ class IndicatorChange(ContractModel):
     baseline: float
     latest: float
     change: float
+
+
+class IndicatorDefinition(ContractModel):
+    """What an indicator of a measure is: enough to tell whether a reading is an improvement."""
+
+    indicator_id: Identifier
+    kind: IndicatorKind
+    unit: str = Field(max_length=20)
+    baseline: float
+    better: BetterDirection
 
 
 class _MeasureEvent(IntegrationEvent):
@@ -50,6 +87,7 @@ class MeasureProposed(_MeasureEvent):
     programme_id: Identifier | None = None
     cohort_id: Identifier | None = None
     facilitator_id: Identifier | None = None
+    owners: list[MeasureOwner] = Field(default=[], description="Owners named so far, by role and person id.")
 
 
 class MeasureAdopted(_MeasureEvent):
@@ -57,6 +95,8 @@ class MeasureAdopted(_MeasureEvent):
 
     adopted_on: date
     next_follow_up_due: date
+    owners: list[MeasureOwner] = Field(
+        default=[], description="The leader, union and safety representatives who agreed, by role and person id.")
 
 
 class MeasureFollowedUp(_MeasureEvent):
@@ -67,6 +107,9 @@ class MeasureFollowedUp(_MeasureEvent):
     in_practice: bool
     readings: list[IndicatorReading] = []
     next_follow_up_due: date | None = None
+    # Added as an optional field: lets consumers judge readings without asking the measures service.
+    indicators: list[IndicatorDefinition] = Field(
+        default=[], description="Definitions of the indicators the readings refer to (kind, unit, baseline, better).")
 
 
 class FollowUpOverdue(_MeasureEvent):
@@ -80,6 +123,8 @@ class MeasureEvaluated(_MeasureEvent):
 
     evaluated_on: date
     indicator_changes: list[IndicatorChange] = []
+    indicators: list[IndicatorDefinition] = Field(
+        default=[], description="Definitions of the indicators the changes refer to (kind, unit, baseline, better).")
 
 
 class MeasureDiscontinued(_MeasureEvent):

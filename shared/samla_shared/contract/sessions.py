@@ -80,6 +80,24 @@ class ParticipantCompleted(IntegrationEvent):
     completed_at: AwareDatetime
 
 
+class CompletionRevoked(IntegrationEvent):
+    """An attendance correction means a participant who completed no longer attended every mandatory gathering.
+
+    Follows a ParticipantCompleted for the same cohort and participant; a later
+    ParticipantCompleted reinstates the completion.
+    """
+
+    topic: ClassVar[str] = SESSIONS_TOPIC
+    key_field: ClassVar[str] = "cohort_id"
+
+    cohort_id: Identifier
+    programme_id: Identifier
+    participant_id: Identifier
+    organisation_id: Identifier
+    revoked_at: AwareDatetime
+    reason: str = Field(max_length=500)
+
+
 EVENTS = (
     SessionScheduled,
     SessionRescheduled,
@@ -87,4 +105,5 @@ EVENTS = (
     SessionHeld,
     AttendanceCorrected,
     ParticipantCompleted,
+    CompletionRevoked,
 )

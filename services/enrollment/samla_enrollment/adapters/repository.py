@@ -1,23 +1,41 @@
-"""MongoDB persistence of enrollment. Every state change that others must learn about is
-written together with its outbox entries in one single-document operation."""
+"""MongoDB persistence of enrollment, through PyMongo's async API (FerretDB locally, MongoDB in compose).
+
+Every state change that others must learn about is written together with its outbox
+entries in one single-document operation. Each method here is one database operation;
+a caller that reads a document and writes it back holds that document's DocumentLocks
+entry, because FerretDB v1 updates are read-modify-write (see samla_shared.persistence).
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged
-from samla_enrollment.domain.errors import Conflict
+from samla_enrollment.domain.cohorts import CohortStatus
 
-# Read by the relay in this order; a use case writes the application before the cohort,
-# so cohorts come first (see OutboxRelay.publish_pending).
-OUTBOX_COLLECTIONS = ("cohorts", "applications", "programmes")
+# Documents whose outbox the relay empties, read in this order: a registration of interest
+# follows its programme's publication, so interests are read first (see
+# OutboxRelay.publish_pending). Applications have no outbox: every event keyed by a cohort
+# is staged on the cohort document (see CohortWriter), which gives each cohort one total
+# order of events and spares the relay a scan of every application on each round.
+OUTBOX_COLLECTIONS = ("interests", "cohorts", "programmes")
+
+DUPLICATE_KEY = 11000
+# Parts of documents that most readers do not need: pending events, audit trails, seat lists.
+WITHOUT_OUTBOX = {"outbox": 0}
+COHORT_SEATING = {"outbox": 0, "audit": 0}
+COHORT_SUMMARY = {"outbox": 0, "audit": 0, "enrolled": 0, "waitlist": 0}
+APPLICATION_SUMMARY = {"history": 0, "announce": 0}
+# What the cohort writer needs to know of every application of a cohort when it takes it up.
+APPLICATION_STATE = {"history": 0, "role": 0, "education": 0, "experience": 0, "motivation": 0}
 
 
 def new_id() -> str:
@@ -26,12 +44,16 @@ def new_id() -> str:
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.people.create_index([("email", ASCENDING)], unique=True)
-    # One application per person per cohort: a duplicate is refused by the database itself.
+    # One application per person per cohort: a duplicate is refused by the database itself,
+    # atomically, however many arrive at once.
     await db.applications.create_index([("cohort_id", ASCENDING), ("participant_id", ASCENDING)], unique=True)
+    await db.applications.create_index([("cohort_id", ASCENDING), ("submitted_at", ASCENDING)])
     for name in OUTBOX_COLLECTIONS:
         await db[name].create_index([("outbox_pending", ASCENDING)])
+    await db.programmes.create_index([("network_id", ASCENDING)])
     await db.cohorts.create_index([("programme_id", ASCENDING)])
     await db.cohorts.create_index([("network_id", ASCENDING)])
+    await db.interests.create_index([("programme_id", ASCENDING), ("person_id", ASCENDING)])
 
 
 class EnrollmentStore:
@@ -39,23 +61,26 @@ class EnrollmentStore:
         self.db = db
         self.source = source
 
+    def _with_events(self, update: dict[str, Any], events: Sequence[IntegrationEvent]) -> dict[str, Any]:
+        return merge_updates(update, staged(*events, source=self.source)) if events else update
+
     # -- people (contact details live only here) -------------------------------------------
 
-    async def identify_person(self, *, email: str, name: str, phone: str | None) -> str:
-        """The stable id of the person with this e-mail address, created on first sight."""
-        contact = {"name": name} | ({"phone": phone} if phone else {})
-        for _ in range(3):
-            try:
-                person = await self.db.people.find_one_and_update(
-                    {"email": email.lower()},
-                    {"$setOnInsert": {"_id": new_id(), "created_at": datetime.now(UTC)}, "$set": contact},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-                return person["_id"]
-            except DuplicateKeyError:
-                continue  # two first sightings raced; the unique e-mail index kept one, read it next time
-        raise Conflict("could not register this person; try again")
+    async def people_by_email(self, emails: Iterable[str]) -> list[dict[str, Any]]:
+        return [p async for p in self.db.people.find({"email": {"$in": sorted(set(emails))}})]
+
+    async def add_people(self, people: Sequence[dict[str, Any]]) -> set[int]:
+        """Insert new people; returns the positions of those whose e-mail address was registered meanwhile."""
+        if not people:
+            return set()
+        try:
+            await self.db.people.insert_many(list(people), ordered=False)
+        except BulkWriteError as exc:
+            return _raise_unless_duplicates(exc)
+        return set()
+
+    async def update_person(self, person_id: str, fields: Mapping[str, Any]) -> None:
+        await self.db.people.update_one({"_id": person_id}, {"$set": {**fields, "updated_at": datetime.now(UTC)}})
 
     async def person(self, person_id: str) -> dict[str, Any] | None:
         return await self.db.people.find_one({"_id": person_id})
@@ -63,17 +88,20 @@ class EnrollmentStore:
     # -- programmes ------------------------------------------------------------------------
 
     async def add_programme(self, programme: dict[str, Any], *events: IntegrationEvent) -> None:
-        try:
-            await self.db.programmes.insert_one(programme | new_document_outbox(*events, source=self.source))
-        except DuplicateKeyError as exc:
-            raise Conflict("a programme with this id already exists") from exc
+        await self.db.programmes.insert_one(programme | new_document_outbox(*events, source=self.source))
 
     async def programme(self, programme_id: str) -> dict[str, Any] | None:
-        return await self.db.programmes.find_one({"_id": programme_id}, {"outbox": 0})
+        return await self.db.programmes.find_one({"_id": programme_id}, WITHOUT_OUTBOX)
 
     async def programmes(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        cursor = self.db.programmes.find(filters, {"outbox": 0}).sort("created_at", ASCENDING).skip(offset).limit(limit)
-        return [doc async for doc in cursor]
+        cursor = self.db.programmes.find(filters, {"outbox": 0, "audit": 0})
+        return [doc async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+                .skip(offset).limit(limit)]
+
+    async def save_programme(self, programme_id: str, fields: Mapping[str, Any], audit: dict[str, Any],
+                             events: Sequence[IntegrationEvent]) -> None:
+        update = {"$set": {**fields, "updated_at": audit["at"]}, "$push": {"audit": audit}}
+        await self.db.programmes.update_one({"_id": programme_id}, self._with_events(update, events))
 
     # -- cohorts ---------------------------------------------------------------------------
 
@@ -81,52 +109,123 @@ class EnrollmentStore:
         await self.db.cohorts.insert_one(cohort | new_document_outbox(*events, source=self.source))
 
     async def cohort(self, cohort_id: str) -> dict[str, Any] | None:
-        return await self.db.cohorts.find_one({"_id": cohort_id}, {"outbox": 0})
+        """The cohort with its seating, without its audit trail."""
+        return await self.db.cohorts.find_one({"_id": cohort_id}, COHORT_SEATING)
+
+    async def cohort_summary(self, cohort_id: str) -> dict[str, Any] | None:
+        """The cohort with seat counters instead of the seat lists."""
+        return await self.db.cohorts.find_one({"_id": cohort_id}, COHORT_SUMMARY)
+
+    async def cohort_audit(self, cohort_id: str) -> list[dict[str, Any]] | None:
+        found = await self.db.cohorts.find_one({"_id": cohort_id}, {"audit": 1})
+        return None if found is None else found.get("audit", [])
 
     async def cohorts(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        cursor = self.db.cohorts.find(filters, {"outbox": 0, "audit": 0}).sort("created_at", ASCENDING)
-        return [doc async for doc in cursor.skip(offset).limit(limit)]
+        cursor = self.db.cohorts.find(filters, COHORT_SUMMARY)
+        return [doc async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+                .skip(offset).limit(limit)]
 
-    async def save_seating(
-        self, cohort: dict[str, Any], *, enrolled: list[str], waitlist: list[str],
-        audit: list[dict[str, Any]], events: list[IntegrationEvent],
-    ) -> bool:
-        """Write the new seating if nobody changed the cohort since it was read (optimistic check)."""
-        update = merge_updates(
-            {"$set": {"enrolled": enrolled, "waitlist": waitlist}, "$inc": {"version": 1}},
-            {"$push": {"audit": {"$each": audit}}} if audit else {},
-        )
-        if events:
-            outbox = staged(*events, source=self.source)
-            update["$set"].update(outbox["$set"])
-            update["$inc"].update(outbox["$inc"])
-        result = await self.db.cohorts.update_one({"_id": cohort["_id"], "version": cohort["version"]}, update)
+    @staticmethod
+    def status_filter(status: CohortStatus, now: datetime) -> dict[str, Any]:
+        """A query for cohorts showing `status` at `now` (the derived states follow cohort_status)."""
+        derived: dict[str, Any] = {"manual_status": None}
+        within_window = {"applications_open_at": {"$lte": now}, "applications_close_at": {"$gt": now}}
+        if status is CohortStatus.PLANNED:
+            return derived | {"applications_open_at": {"$gt": now}}
+        if status is CohortStatus.OPEN:
+            return derived | within_window | {"seats_free": {"$gt": 0}}
+        if status is CohortStatus.FULL:
+            return derived | within_window | {"seats_free": 0}
+        if status is CohortStatus.CLOSED:
+            return {"$or": [{"manual_status": CohortStatus.CLOSED.value},
+                            derived | {"applications_close_at": {"$lte": now}}]}
+        return {"manual_status": status.value}
+
+    async def cohort_ids(self, filters: dict[str, Any]) -> list[str]:
+        return [doc["_id"] async for doc in self.db.cohorts.find(filters, {"_id": 1})]
+
+    async def latest_cohort_announced_at(self, programme_id: str) -> datetime | None:
+        cursor = self.db.cohorts.find({"programme_id": programme_id}, {"created_at": 1})
+        latest = [doc async for doc in cursor.sort("created_at", DESCENDING).limit(1)]
+        return latest[0]["created_at"] if latest else None
+
+    async def save_cohort(self, cohort_id: str, *, version: int, new_version: int, fields: Mapping[str, Any],
+                          audit: Sequence[dict[str, Any]], events: Sequence[IntegrationEvent]) -> bool:
+        """Write a batch of changes to a cohort, if it is still at `version`. The caller holds the cohort's lock.
+
+        The version check cannot replace the lock on FerretDB (its filter is checked
+        before, not during, the write); it catches a second writer process, which the
+        deployment rule (one enrollment instance per database) should rule out.
+        """
+        update: dict[str, Any] = {"$set": {**fields, "version": new_version, "updated_at": datetime.now(UTC)}}
+        if audit:
+            update["$push"] = {"audit": {"$each": list(audit)}}
+        result = await self.db.cohorts.update_one({"_id": cohort_id, "version": version},
+                                                  self._with_events(update, events))
         return result.modified_count == 1
 
     # -- applications ----------------------------------------------------------------------
 
-    async def add_application(self, application: dict[str, Any], *events: IntegrationEvent) -> None:
+    async def add_applications(self, applications: Sequence[dict[str, Any]]) -> set[int]:
+        """Insert applications at once; returns the positions refused as duplicates."""
         try:
-            await self.db.applications.insert_one(application | new_document_outbox(*events, source=self.source))
-        except DuplicateKeyError as exc:
-            raise Conflict("this person has already applied to this cohort") from exc
+            await self.db.applications.insert_many(list(applications), ordered=False)
+        except BulkWriteError as exc:
+            return _raise_unless_duplicates(exc)
+        return set()
 
     async def application(self, application_id: str) -> dict[str, Any] | None:
-        return await self.db.applications.find_one({"_id": application_id}, {"outbox": 0})
+        return await self.db.applications.find_one({"_id": application_id}, {"announce": 0})
+
+    async def applications_by_id(self, application_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        cursor = self.db.applications.find({"_id": {"$in": list(application_ids)}}, APPLICATION_SUMMARY)
+        return {doc["_id"]: doc async for doc in cursor}
+
+    async def application_states(self, cohort_id: str) -> list[dict[str, Any]]:
+        """Every application of the cohort, without the free text, in submission order."""
+        cursor = self.db.applications.find({"cohort_id": cohort_id}, APPLICATION_STATE)
+        return [doc async for doc in cursor.sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])]
+
+    async def applications(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self.db.applications.find(filters, APPLICATION_SUMMARY)
+        return [doc async for doc in cursor.sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])
+                .skip(offset).limit(limit)]
 
     async def transition_application(
-        self, application_id: str, *, expected: list[str], status: str, by: str, reason: str | None,
-        events: list[IntegrationEvent], extra: dict[str, Any] | None = None,
+        self, application_id: str, *, expected: str, status: str, entries: Sequence[dict[str, Any]],
+        announce: dict[str, Any] | None,
     ) -> bool:
-        """Move an application from one of `expected` to `status`, recording who, when and why."""
-        now = datetime.now(UTC)
-        update = merge_updates(
-            {"$set": {"status": status, "updated_at": now, **(extra or {})}},
-            {"$push": {"history": {"at": now, "by": by, "to": status, "reason": reason}}},
-        )
-        if events:
-            outbox = staged(*events, source=self.source)
-            update["$set"].update(outbox["$set"])
-            update.setdefault("$inc", {}).update(outbox["$inc"])
-        result = await self.db.applications.update_one({"_id": application_id, "status": {"$in": expected}}, update)
+        """Move an application from `expected` to `status`, appending its history (who, when, why)."""
+        fields = {"status": status, "updated_at": entries[0]["at"]} | ({"announce": announce} if announce else {})
+        update = {"$set": fields, "$push": {"history": {"$each": list(entries)}}}
+        result = await self.db.applications.update_one({"_id": application_id, "status": expected}, update)
         return result.modified_count == 1
+
+    async def append_history(self, application_id: str, entries: Sequence[dict[str, Any]]) -> None:
+        """Record what happened to an application's place (a promotion, a placement made again)."""
+        await self.db.applications.update_one(
+            {"_id": application_id},
+            {"$push": {"history": {"$each": list(entries)}}, "$set": {"updated_at": entries[-1]["at"]}})
+
+    # -- interest in the next cohort -------------------------------------------------------
+
+    async def add_interest(self, interest: dict[str, Any], *events: IntegrationEvent) -> None:
+        await self.db.interests.insert_one(interest | new_document_outbox(*events, source=self.source))
+
+    async def latest_interest(self, programme_id: str, person_id: str) -> dict[str, Any] | None:
+        cursor = self.db.interests.find({"programme_id": programme_id, "person_id": person_id}, WITHOUT_OUTBOX)
+        latest = [doc async for doc in cursor.sort("registered_at", DESCENDING).limit(1)]
+        return latest[0] if latest else None
+
+    async def interests(self, programme_id: str, offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self.db.interests.find({"programme_id": programme_id}, WITHOUT_OUTBOX)
+        return [doc async for doc in cursor.sort([("registered_at", ASCENDING), ("_id", ASCENDING)])
+                .skip(offset).limit(limit)]
+
+
+def _raise_unless_duplicates(exc: BulkWriteError) -> set[int]:
+    errors = exc.details.get("writeErrors", [])
+    if any(error.get("code") != DUPLICATE_KEY for error in errors) or exc.details.get("writeConcernErrors"):
+        raise exc
+    return {error["index"] for error in errors}
+

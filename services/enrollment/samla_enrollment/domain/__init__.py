@@ -1,0 +1,1 @@
+"""Enrollment's rules, free of I/O: programmes, cohorts and their windows, applications, seats."""

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from samla_enrollment.domain.model import Seating
+from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.cohorts import CohortStatus
 from samla_enrollment.entrypoints.schemas import (
     ApplicationCreate,
     ApplicationPublic,
     ApprovalDecision,
+    Archival,
+    CapacityChange,
     CohortCreate,
     CohortPublic,
+    ContactPublic,
+    HistoryEntry,
+    InterestCreate,
+    InterestPublic,
     ProgrammeCreate,
     ProgrammePublic,
+    ProgrammeUpdate,
+    StatusChange,
     Withdrawal,
 )
 from samla_enrollment.service_layer.handlers import EnrollmentService
@@ -27,93 +36,189 @@ def get_service(request: Request) -> EnrollmentService:
 
 
 Service = Annotated[EnrollmentService, Depends(get_service)]
-Offset = Annotated[int, Query(ge=0, le=100_000)]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Offset = Annotated[int, Query(ge=0, le=100_000, description="How many items to skip.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, at most {MAX_PAGE}.")]
+
+NOT_FOUND = {404: {"description": "Unknown id"}}
+CONFLICT = {409: {"description": "The current state does not allow it; the detail says why"}}
+RULE = {422: {"description": "Invalid input, or a rule of the programme or cohort; the detail says why"}}
 
 programmes = APIRouter(prefix="/programmes", tags=["programmes"])
 cohorts = APIRouter(prefix="/cohorts", tags=["cohorts"])
 applications = APIRouter(prefix="/applications", tags=["applications"])
+people = APIRouter(prefix="/people", tags=["people"])
+
+
+def _public(model: type, doc: dict[str, Any]) -> Any:
+    return model.model_validate({k: v for k, v in doc.items() if k in model.model_fields} | {"id": doc["_id"]})
 
 
 def programme_public(doc: dict[str, Any]) -> ProgrammePublic:
-    fields = {k: v for k, v in doc.items() if k in ProgrammePublic.model_fields}
-    return ProgrammePublic(**fields, id=doc["_id"])
+    return _public(ProgrammePublic, doc)
 
 
 def cohort_public(doc: dict[str, Any]) -> CohortPublic:
-    seating = Seating(doc["capacity"], doc["enrolled"], doc["waitlist"])
-    fields = {k: v for k, v in doc.items() if k in CohortCreate.model_fields}
-    return CohortPublic(
-        **fields, id=doc["_id"], network_id=doc["network_id"], status=EnrollmentService.status_of_cohort(doc).value,
-        seats_taken=len(seating.enrolled), seats_free=seating.seats_free, waitlist_length=len(seating.waitlist),
-    )
+    return _public(CohortPublic, doc)
 
 
 def application_public(doc: dict[str, Any]) -> ApplicationPublic:
-    fields = {k: v for k, v in doc.items() if k in ApplicationPublic.model_fields}
-    return ApplicationPublic(**fields, id=doc["_id"])
+    return _public(ApplicationPublic, doc)
 
 
-@programmes.post("", status_code=status.HTTP_201_CREATED, response_model=ProgrammePublic)
+def interest_public(doc: dict[str, Any]) -> InterestPublic:
+    return _public(InterestPublic, doc)
+
+
+# -- programmes ---------------------------------------------------------------------------
+
+@programmes.post("", status_code=status.HTTP_201_CREATED, response_model=ProgrammePublic,
+                 summary="Publish a programme (announced as ProgrammePublished)")
 async def publish_programme(body: ProgrammeCreate, service: Service) -> ProgrammePublic:
-    return programme_public(await service.publish_programme(body.model_dump(mode="json")))
+    data = body.model_dump(mode="json", exclude={"by"})
+    return programme_public(await service.publish_programme(data, by=body.by))
 
 
 @programmes.get("", response_model=list[ProgrammePublic])
-async def list_programmes(service: Service, offset: Offset = 0, limit: Limit = 50,
-                          network_id: str | None = None) -> list[ProgrammePublic]:
-    filters = {"network_id": network_id} if network_id else {}
-    return [programme_public(p) for p in await service.store.programmes(filters, offset, limit)]
+async def list_programmes(service: Service, offset: Offset = 0, limit: Limit = 50, network_id: str | None = None,
+                          archived: bool | None = None) -> list[ProgrammePublic]:
+    found = await service.programmes(network_id=network_id, archived=archived, offset=offset, limit=limit)
+    return [programme_public(p) for p in found]
 
 
-@programmes.get("/{programme_id}", response_model=ProgrammePublic, responses={404: {"description": "Unknown id"}})
+@programmes.get("/{programme_id}", response_model=ProgrammePublic, responses=NOT_FOUND)
 async def get_programme(programme_id: str, service: Service) -> ProgrammePublic:
     return programme_public(await service.programme(programme_id))
 
 
-@cohorts.post("", status_code=status.HTTP_201_CREATED, response_model=CohortPublic)
-async def open_cohort(body: CohortCreate, service: Service) -> CohortPublic:
-    return cohort_public(await service.open_cohort(body.model_dump()))
+@programmes.patch("/{programme_id}", response_model=ProgrammePublic, responses=NOT_FOUND | CONFLICT,
+                  summary="Change a programme (announced as ProgrammeUpdated with its whole state)")
+async def update_programme(programme_id: str, body: ProgrammeUpdate, service: Service) -> ProgrammePublic:
+    return programme_public(await service.update_programme(programme_id, body.changes(), by=body.by,
+                                                           reason=body.reason))
+
+
+@programmes.post("/{programme_id}/archive", response_model=ProgrammePublic, responses=NOT_FOUND | CONFLICT,
+                 summary="Archive a programme: no new cohorts or applications; kept for the record")
+async def archive_programme(programme_id: str, body: Archival, service: Service) -> ProgrammePublic:
+    return programme_public(await service.archive_programme(programme_id, by=body.by, reason=body.reason))
+
+
+@programmes.post("/{programme_id}/interest", status_code=status.HTTP_201_CREATED, response_model=InterestPublic,
+                 responses=NOT_FOUND | CONFLICT | {200: {"description": "Already registered and still pending"}},
+                 summary="Notify me when the next cohort of this programme opens")
+async def register_interest(programme_id: str, body: InterestCreate, service: Service,
+                            response: Response) -> InterestPublic:
+    interest, created = await service.register_interest(programme_id, body.person.model_dump())
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return interest_public(interest)
+
+
+@programmes.get("/{programme_id}/interest", response_model=list[InterestPublic], responses=NOT_FOUND)
+async def list_interest(programme_id: str, service: Service, offset: Offset = 0,
+                        limit: Limit = 50) -> list[InterestPublic]:
+    return [interest_public(i) for i in await service.interests(programme_id, offset=offset, limit=limit)]
+
+
+# -- cohorts ------------------------------------------------------------------------------
+
+@cohorts.post("", status_code=status.HTTP_201_CREATED, response_model=CohortPublic, responses=NOT_FOUND | CONFLICT,
+              summary="Announce a cohort of a programme (announced as CohortOpened)")
+async def announce_cohort(body: CohortCreate, service: Service) -> CohortPublic:
+    return cohort_public(await service.announce_cohort(body.model_dump(exclude={"by"}), by=body.by))
 
 
 @cohorts.get("", response_model=list[CohortPublic])
 async def list_cohorts(service: Service, offset: Offset = 0, limit: Limit = 50, programme_id: str | None = None,
                        network_id: str | None = None, term: str | None = None,
-                       status_filter: Annotated[str | None, Query(alias="status")] = None) -> list[CohortPublic]:
-    filters = {k: v for k, v in (("programme_id", programme_id), ("network_id", network_id), ("term", term)) if v}
-    found = [cohort_public(c) for c in await service.store.cohorts(filters, 0 if status_filter else offset,
-                                                                    MAX_PAGE * 10 if status_filter else limit)]
-    if status_filter:  # status is derived from the clock, so it is filtered after reading
-        found = [c for c in found if c.status == status_filter][offset:offset + limit]
-    return found
+                       status_filter: Annotated[CohortStatus | None, Query(alias="status")] = None,
+                       ) -> list[CohortPublic]:
+    found = await service.cohorts(programme_id=programme_id, network_id=network_id, term=term, status=status_filter,
+                                  offset=offset, limit=limit)
+    return [cohort_public(c) for c in found]
 
 
-@cohorts.get("/{cohort_id}", response_model=CohortPublic, responses={404: {"description": "Unknown id"}})
+@cohorts.get("/{cohort_id}", response_model=CohortPublic, responses=NOT_FOUND)
 async def get_cohort(cohort_id: str, service: Service) -> CohortPublic:
     return cohort_public(await service.cohort(cohort_id))
 
 
+@cohorts.patch("/{cohort_id}", response_model=CohortPublic, responses=NOT_FOUND | CONFLICT,
+               summary="Change the capacity (announced as CohortCapacityChanged; growth promotes the waitlist)")
+async def change_capacity(cohort_id: str, body: CapacityChange, service: Service) -> CohortPublic:
+    return cohort_public(await service.change_capacity(cohort_id, body.capacity, by=body.by, reason=body.reason))
+
+
+@cohorts.post("/{cohort_id}/status", response_model=CohortPublic, responses=NOT_FOUND | CONFLICT | RULE,
+              summary="Close, reopen, start or complete the cohort")
+async def change_status(cohort_id: str, body: StatusChange, service: Service) -> CohortPublic:
+    return cohort_public(await service.change_status(cohort_id, body.status, by=body.by, reason=body.reason))
+
+
+@cohorts.get("/{cohort_id}/history", response_model=list[HistoryEntry], responses=NOT_FOUND,
+             summary="Who changed the cohort's capacity or status, when and why")
+async def cohort_history(cohort_id: str, service: Service) -> list[HistoryEntry]:
+    return [HistoryEntry.model_validate(entry) for entry in await service.cohort_history(cohort_id)]
+
+
 @cohorts.post("/{cohort_id}/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationPublic,
-              responses={404: {"description": "Unknown cohort"}, 409: {"description": "Closed, archived or duplicate"},
-                         422: {"description": "Invalid, or outside the application window"}})
+              responses=NOT_FOUND | {409: {"description": "Closed cohort, archived programme, or a duplicate"},
+                                     422: {"description": "Invalid, outside the window, or an entry requirement"}})
 async def apply(cohort_id: str, body: ApplicationCreate, service: Service) -> ApplicationPublic:
     return application_public(await service.submit_application(cohort_id, body.model_dump(mode="json")))
 
 
-@applications.get("/{application_id}", response_model=ApplicationPublic)
+@cohorts.get("/{cohort_id}/applications", response_model=list[ApplicationPublic], responses=NOT_FOUND,
+             summary="The cohort's applications; status=waitlisted lists the queue in order")
+async def list_applications(cohort_id: str, service: Service, offset: Offset = 0, limit: Limit = 50,
+                            status_filter: Annotated[ApplicationStatus | None, Query(alias="status")] = None,
+                            ) -> list[ApplicationPublic]:
+    found = await service.cohort_applications(cohort_id, status=status_filter, offset=offset, limit=limit)
+    return [application_public(a) for a in found]
+
+
+@cohorts.post("/{cohort_id}/interest", status_code=status.HTTP_201_CREATED, response_model=InterestPublic,
+              responses=NOT_FOUND | CONFLICT | {200: {"description": "Already registered and still pending"}},
+              summary="Notify me when the next cohort of this cohort's programme opens")
+async def register_interest_at_cohort(cohort_id: str, body: InterestCreate, service: Service,
+                                      response: Response) -> InterestPublic:
+    interest, created = await service.register_interest_at_cohort(cohort_id, body.person.model_dump())
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return interest_public(interest)
+
+
+# -- applications -------------------------------------------------------------------------
+
+@applications.get("/{application_id}", response_model=ApplicationPublic, responses=NOT_FOUND)
 async def get_application(application_id: str, service: Service) -> ApplicationPublic:
     return application_public(await service.application(application_id))
 
 
-@applications.post("/{application_id}/approval", response_model=ApplicationPublic)
+@applications.post("/{application_id}/approval", response_model=ApplicationPublic,
+                   responses=NOT_FOUND | CONFLICT | RULE,
+                   summary="The named manager approves or declines, with a reason")
 async def decide(application_id: str, body: ApprovalDecision, service: Service) -> ApplicationPublic:
     return application_public(await service.decide(application_id, approve=body.decision == "approve",
                                                    manager_id=body.manager_id, reason=body.reason))
 
 
-@applications.post("/{application_id}/withdrawal", response_model=ApplicationPublic)
+@applications.post("/{application_id}/withdrawal", response_model=ApplicationPublic,
+                   responses=NOT_FOUND | CONFLICT,
+                   summary="Withdraw; a freed seat goes to the head of the waitlist in the same step")
 async def withdraw(application_id: str, body: Withdrawal, service: Service) -> ApplicationPublic:
-    return application_public(await service.withdraw(application_id, reason=body.reason))
+    return application_public(await service.withdraw(application_id, by=body.by, reason=body.reason))
 
 
-ROUTERS = (programmes, cohorts, applications)
+# -- people -------------------------------------------------------------------------------
+
+@people.get("/{person_id}/contact", response_model=ContactPublic, responses=NOT_FOUND,
+            summary="Contact details for the notifications service (internal; authentication comes with the "
+                    "security issue)")
+async def contact(person_id: str, service: Service, response: Response) -> ContactPublic:
+    person = await service.contact(person_id)
+    # Personal data: never kept by caches or proxies on the way.
+    response.headers["Cache-Control"] = "no-store"
+    return ContactPublic.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")}
+                                        | {"person_id": person["_id"]})
+
+
+ROUTERS = (programmes, cohorts, applications, people)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract import ENROLLMENT_TOPIC
 from samla_shared.contract.enrollment import EVENTS
@@ -19,19 +23,39 @@ from samla_enrollment.settings import EnrollmentSettings
 def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     settings = settings or EnrollmentSettings()
     configure_logging(settings.service_name, settings.log_level)
+
+    async def prepare_database(db: AsyncDatabase) -> None:
+        await ensure_indexes(db)
+        # A previous process may have stopped between an application write and its cohort
+        # write; put every cohort level with its applications before calling ourselves ready.
+        await enrollment.reconcile_all()
+
     runtime = ServiceRuntime(
         settings,
         publishes={ENROLLMENT_TOPIC: EVENTS},
         outbox_collections=OUTBOX_COLLECTIONS,
-        on_database_ready=ensure_indexes,
+        on_database_ready=prepare_database,
     )
     app = build_service_app(
         runtime,
         title="Samla enrollment",
-        description="Programmes, cohorts, leader-approved applications, seats and waitlists.",
+        description="Programmes, cohorts, leader-approved applications, seats and waitlists, interest in the "
+                    "next cohort, and the contact details only this service keeps.",
         routers=ROUTERS,
         domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
     )
-    app.state.enrollment = EnrollmentService(
-        EnrollmentStore(runtime.db, settings.event_source), runtime.document_locks, runtime.relay.notify)
+    enrollment = EnrollmentService(EnrollmentStore(runtime.db, settings.event_source), runtime.document_locks,
+                                   runtime.relay.notify)
+    app.state.enrollment = enrollment
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(instance: FastAPI) -> AsyncIterator[None]:
+        async with runtime_lifespan(instance):
+            try:
+                yield
+            finally:  # before the runtime closes the database: no cohort writer outlives it
+                await enrollment.close()
+
+    app.router.lifespan_context = lifespan
     return app

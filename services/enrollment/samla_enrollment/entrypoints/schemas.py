@@ -1,14 +1,27 @@
-"""Request and response models of the enrollment API (strict: unknown fields are refused)."""
+"""Request and response models of the enrollment API (strict: unknown fields are refused).
+
+Naming follows one habit: `XCreate` is what a client sends to create, `XPublic` what it
+gets back, and actions are named after what they do (`CapacityChange`, `Withdrawal`).
+Every action a person takes says who took it (`by`) and may say why (`reason`): that is
+the audit trail.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from samla_shared.contract.base import Identifier
 from samla_shared.contract.enrollment import CompletionRule, PlannedGathering
+from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.cohorts import CohortStatus
+
+Language = Literal["nb", "da", "en"]
+TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
+Reason = Field(default=None, max_length=1000, description="Why, in words the people concerned can read.")
 
 
 class Strict(BaseModel):
@@ -16,74 +29,175 @@ class Strict(BaseModel):
 
 
 class Fee(Strict):
-    amount_nok: int = Field(default=0, ge=0)
-    travel_paid_by_employer: bool = True
+    amount_nok: int = Field(default=0, ge=0, description="Course fee; most programmes have none.")
+    travel_paid_by_employer: bool = Field(default=True, description="Travel and lodging are paid by the employer.")
 
 
-class ProgrammeCreate(Strict):
-    code: str = Field(min_length=1, max_length=40)
+# -- programmes ---------------------------------------------------------------------------
+
+class ProgrammeFields(Strict):
+    code: str = Field(min_length=1, max_length=40, examples=["KULT"])
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
-    network_id: Identifier
     target_group: str = Field(default="", max_length=1000)
-    language: Literal["nb", "da", "en"] = "nb"
-    requires_manager_approval: bool = True
-    facilitates_outside_own_unit: bool = True
-    relevant_education_preferred: bool = True
+    language: Language = "nb"
+    requires_manager_approval: bool = Field(
+        default=True, description="Entry requirement: participation is anchored with the participant's manager.")
+    facilitates_outside_own_unit: bool = Field(
+        default=True, description="Entry requirement: participants facilitate for units other than their own.")
+    relevant_education_preferred: bool = Field(
+        default=True, description="Relevant education and experience with development work is an advantage "
+        "(shown to applicants, not checked).")
     fee: Fee = Fee()
-    curriculum_method_ids: list[Identifier] = Field(default_factory=list, max_length=50)
-    gathering_plan: list[PlannedGathering] = Field(default_factory=list, max_length=20)
+    curriculum_method_ids: list[Identifier] = Field(
+        default_factory=list, max_length=50, description="Toolbox methods the programme teaches, by id.")
+    gathering_plan: list[PlannedGathering] = Field(
+        default_factory=list, max_length=20,
+        description="Template of a cohort's gatherings, e.g. 2-day kickoff, 1-day gathering, digital meeting, "
+        "1-day closing, with work between them.")
     completion_rule: CompletionRule = CompletionRule()
 
 
-class ProgrammePublic(ProgrammeCreate):
-    id: str
-    archived: bool
+class ProgrammeCreate(ProgrammeFields):
+    network_id: Identifier = Field(description="The network that owns the programme.")
+    by: Identifier | None = Field(default=None, description="Who publishes it.")
 
+
+class ProgrammeUpdate(Strict):
+    """Only the fields given change; the owning network does not."""
+
+    code: str | None = Field(default=None, min_length=1, max_length=40)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    target_group: str | None = Field(default=None, max_length=1000)
+    language: Language | None = None
+    requires_manager_approval: bool | None = None
+    facilitates_outside_own_unit: bool | None = None
+    relevant_education_preferred: bool | None = None
+    fee: Fee | None = None
+    curriculum_method_ids: list[Identifier] | None = Field(default=None, max_length=50)
+    gathering_plan: list[PlannedGathering] | None = Field(default=None, max_length=20)
+    completion_rule: CompletionRule | None = None
+    by: Identifier
+    reason: str | None = Reason
+
+    def changes(self) -> dict[str, Any]:
+        given = self.model_dump(mode="json", exclude={"by", "reason"}, exclude_none=True)
+        return {name: value for name, value in given.items() if name in self.model_fields_set}
+
+
+class Archival(Strict):
+    by: Identifier
+    reason: str | None = Reason
+
+
+class ProgrammePublic(ProgrammeFields):
+    id: str
+    network_id: str
+    archived: bool
+    archived_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+# -- cohorts ------------------------------------------------------------------------------
 
 class CohortCreate(Strict):
     programme_id: Identifier
     term: str = Field(min_length=1, max_length=40, examples=["spring-2027"])
+    network_id: Identifier | None = Field(
+        default=None, description="The network or region running this cohort; the programme's owner by default.")
     location: str = Field(default="Oslo", min_length=1, max_length=120, description='A city, or "digital".')
     capacity: int = Field(ge=1, le=10000)
-    time_zone: Literal["Europe/Oslo", "Europe/Copenhagen"] = "Europe/Oslo"
-    applications_open_at: AwareDatetime
-    applications_close_at: AwareDatetime
+    time_zone: TimeZone = "Europe/Oslo"
+    applications_open_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
+    applications_close_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
     starts_on: date | None = None
+    by: Identifier | None = Field(default=None, description="Who announces the cohort.")
 
     @model_validator(mode="after")
-    def _window_is_ordered(self) -> "CohortCreate":
+    def _window_in_local_time(self) -> CohortCreate:
+        zone = ZoneInfo(self.time_zone)
+        if self.applications_open_at.tzinfo is None:
+            self.applications_open_at = self.applications_open_at.replace(tzinfo=zone)
+        if self.applications_close_at.tzinfo is None:
+            self.applications_close_at = self.applications_close_at.replace(tzinfo=zone)
         if self.applications_close_at <= self.applications_open_at:
             raise ValueError("applications_close_at must be after applications_open_at")
         return self
 
 
-class CohortPublic(CohortCreate):
+class CohortPublic(Strict):
     id: str
+    programme_id: str
     network_id: str
-    status: str
+    term: str
+    location: str
+    capacity: int
+    time_zone: TimeZone
+    applications_open_at: datetime = Field(description="In the cohort's time zone.")
+    applications_close_at: datetime = Field(description="In the cohort's time zone.")
+    starts_on: date | None = None
+    status: CohortStatus
     seats_taken: int
     seats_free: int
     waitlist_length: int
+    created_at: datetime
 
+
+class CapacityChange(Strict):
+    capacity: int = Field(ge=1, le=10000, description="Growing promotes the head of the waitlist at once; "
+                          "it cannot go below the seats already taken.")
+    by: Identifier
+    reason: str | None = Reason
+
+
+class StatusChange(Strict):
+    status: CohortStatus = Field(description="closed (stop taking applications), open (reopen after a close, "
+                                 "within the window), running, completed. The others follow from the clock.")
+    by: Identifier
+    reason: str | None = Reason
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    at: datetime
+    by: str = Field(description="A person's id, or the rule that acted: programme-policy, seat-allocation, "
+                    "waitlist-promotion.")
+    from_: str | None = Field(default=None, alias="from")
+    to: str
+    reason: str | None = None
+    position: int | None = Field(default=None, description="Waitlist position given.")
+    via: str | None = Field(default=None, description="How a seat was taken: waitlist for a promotion.")
+    change: str | None = Field(default=None, description="What changed on a cohort: capacity or status.")
+    fields: list[str] | None = Field(default=None, description="Which fields of a programme changed.")
+
+
+# -- applications -------------------------------------------------------------------------
 
 class Person(Strict):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     phone: str | None = Field(default=None, max_length=40)
+    language: Language | None = Field(default=None, description="The language the person prefers to be written to.")
 
 
 class Participant(Person):
-    role: str | None = Field(default=None, max_length=200)
+    role: str | None = Field(default=None, max_length=200, description="Role or title, e.g. nurse, head of unit.")
     education: str | None = Field(default=None, max_length=2000)
+    experience: str | None = Field(default=None, max_length=2000, description="Experience with development work.")
 
 
 class ApplicationCreate(Strict):
     participant: Participant
-    manager: Person
+    manager: Person = Field(description="The manager who approves the participation.")
     organisation_id: Identifier
-    unit_id: Identifier
+    unit_id: Identifier = Field(description="The participant's own unit.")
     motivation: str | None = Field(default=None, max_length=5000)
+    facilitator_unit_ids: list[Identifier] = Field(
+        default_factory=list, max_length=50,
+        description="Units the participant will facilitate for; not their own when the programme says so.")
 
 
 class ApplicationPublic(Strict):
@@ -95,16 +209,47 @@ class ApplicationPublic(Strict):
     unit_id: str
     participant_id: str
     manager_id: str
-    status: str
+    role: str | None = None
+    education: str | None = None
+    experience: str | None = None
+    motivation: str | None = None
+    facilitator_unit_ids: list[str] = []
+    status: ApplicationStatus
     waitlist_position: int | None = None
     submitted_at: datetime
+    history: list[HistoryEntry] | None = Field(
+        default=None, description="Every transition: who, when, from what to what, and why (single reads only).")
 
 
 class ApprovalDecision(Strict):
     decision: Literal["approve", "decline"]
     manager_id: Identifier
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: str | None = Field(default=None, max_length=1000, description="Required when declining.")
 
 
 class Withdrawal(Strict):
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: str | None = Reason
+    by: Identifier | None = Field(default=None, description="Who withdraws; the participant by default.")
+
+
+# -- interest and contact -----------------------------------------------------------------
+
+class InterestCreate(Strict):
+    person: Person
+
+
+class InterestPublic(Strict):
+    id: str
+    programme_id: str
+    cohort_id: str | None = Field(default=None, description="The (full) cohort where the interest was registered.")
+    person_id: str
+    registered_at: datetime
+    pending: bool = Field(description="No cohort of the programme has been announced since the registration.")
+
+
+class ContactPublic(Strict):
+    person_id: str
+    name: str
+    email: str
+    phone: str | None = None
+    language: Language | None = None

@@ -1,56 +1,86 @@
-"""Enrollment use cases: each one checks the rules, changes state and stages its events."""
+"""Enrollment use cases: each one checks the rules, changes state and stages the events it causes.
+
+Anything that can move a seat goes through the CohortWriter of its cohort; programmes,
+interest registrations and reads are handled here directly.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from samla_shared.contract.enrollment import (
-    ApplicationApproved,
-    ApplicationDeclined,
-    ApplicationSubmitted,
     CohortOpened,
-    CompletionRule,
-    ParticipantEnrolled,
-    ParticipantWaitlisted,
-    ParticipantWithdrawn,
-    PlannedGathering,
+    InterestRegistered,
+    ProgrammeArchived,
     ProgrammePublished,
+    ProgrammeUpdated,
 )
+from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
-from samla_enrollment.domain.errors import Conflict, NotFound
-from samla_enrollment.domain.model import (
-    ApplicationStatus,
-    CohortStatus,
-    Seating,
-    check_application_allowed,
-    cohort_status,
+from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status
+from samla_enrollment.domain.errors import NotFound
+from samla_enrollment.domain.interest import check_interest, still_pending
+from samla_enrollment.domain.programmes import changed_fields, ensure_active
+from samla_enrollment.domain.seating import Seating
+from samla_enrollment.service_layer.cohort_writer import (
+    ChangeCapacity,
+    ChangeStatus,
+    CohortWriter,
+    DecideApplication,
+    SubmitApplication,
+    WithdrawApplication,
+    application_view,
+    history_entry,
 )
+from samla_enrollment.service_layer.integration_events import programme_facts
+from samla_enrollment.service_layer.people import Contact, PeopleDirectory
+
+
+def cohort_view(cohort: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """The cohort as people see it: its status now, its seats, and its window in local time."""
+    window = ApplicationWindow(cohort["applications_open_at"], cohort["applications_close_at"],
+                               cohort.get("time_zone", "Europe/Oslo"))
+    seats_taken = cohort.get("seats_taken", len(cohort.get("enrolled", [])))
+    seats_free = cohort.get("seats_free", max(cohort["capacity"] - seats_taken, 0))
+    manual = CohortStatus(cohort["manual_status"]) if cohort.get("manual_status") else None
+    status = cohort_status(manual=manual, window=window, seats_free=seats_free, now=now or datetime.now(UTC))
+    return cohort | {
+        "status": status.value, "seats_taken": seats_taken, "seats_free": seats_free,
+        "waitlist_length": cohort.get("waitlist_length", len(cohort.get("waitlist", []))),
+        "applications_open_at": window.local(window.opens_at), "applications_close_at": window.local(window.closes_at),
+    }
+
 
 class EnrollmentService:
     def __init__(self, store: EnrollmentStore, locks: DocumentLocks,
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
         self.store = store
-        self._wake_relay = on_events_staged
-        # Every read-modify-write of a cohort or application holds that document's lock
-        # (FerretDB v1 updates are not atomic; see DocumentLocks). For a cohort this also
-        # serialises seat allocation, so seats are never oversold.
+        # Every read-modify-write of a document holds that document's lock (FerretDB v1
+        # updates are not atomic; see DocumentLocks). Seats are the CohortWriter's business.
         self._locks = locks
+        self._wake_relay = on_events_staged
+        self.people = PeopleDirectory(store, locks)
+        self.cohort_writer = CohortWriter(store, self.people, locks, on_events_staged)
+
+    async def close(self) -> None:
+        await self.cohort_writer.close()
+
+    async def reconcile_all(self) -> None:
+        """At start-up: bring every cohort that is not completed level with its applications."""
+        await self.cohort_writer.reconcile_all(
+            await self.store.cohort_ids({"manual_status": {"$ne": CohortStatus.COMPLETED.value}}))
 
     # -- programmes ------------------------------------------------------------------------
 
-    async def publish_programme(self, data: dict[str, Any]) -> dict[str, Any]:
+    async def publish_programme(self, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
         now = datetime.now(UTC)
-        programme = {"_id": new_id(), **data, "archived": False, "created_at": now, "updated_at": now}
-        event = ProgrammePublished(
-            network_id=data["network_id"], programme_id=programme["_id"], code=data["code"], title=data["title"],
-            language=data["language"], curriculum_method_ids=data.get("curriculum_method_ids", []),
-            gathering_plan=[PlannedGathering(**g) for g in data.get("gathering_plan", [])],
-            completion_rule=CompletionRule(**data.get("completion_rule", {})),
-        )
-        await self.store.add_programme(programme, event)
+        programme = {"_id": new_id(), **data, "archived": False, "archived_at": None, "created_at": now,
+                      "updated_at": now, "audit": [history_entry(now, by or "unknown", None, "published", None)]}
+        await self.store.add_programme(programme, ProgrammePublished(**programme_facts(programme)))
         self._wake_relay()
         return programme
 
@@ -60,182 +90,197 @@ class EnrollmentService:
             raise NotFound(f"no programme {programme_id}")
         return programme
 
+    async def programmes(self, *, network_id: str | None, archived: bool | None, offset: int,
+                         limit: int) -> list[dict[str, Any]]:
+        filters: dict[str, Any] = {"network_id": network_id} if network_id else {}
+        if archived is not None:
+            filters["archived"] = archived
+        return await self.store.programmes(filters, offset, limit)
+
+    async def update_programme(self, programme_id: str, changes: Mapping[str, Any], *, by: str,
+                               reason: str | None) -> dict[str, Any]:
+        async with self._locks.hold("programmes", programme_id):
+            programme = await self.programme(programme_id)
+            ensure_active(programme, "it can no longer be changed")
+            changed = changed_fields(programme, changes)
+            if not changed:
+                return programme
+            updated = programme | changed
+            now = datetime.now(UTC)
+            entry = history_entry(now, by, None, "updated", reason, fields=sorted(changed))
+            event = ProgrammeUpdated(**programme_facts(updated))
+            await self._save_programme(programme_id, changed, entry, event)
+        self._wake_relay()
+        return updated | {"updated_at": now}
+
+    async def archive_programme(self, programme_id: str, *, by: str, reason: str | None) -> dict[str, Any]:
+        async with self._locks.hold("programmes", programme_id):
+            programme = await self.programme(programme_id)
+            ensure_active(programme, "it is already archived")
+            now = datetime.now(UTC)
+            changed = {"archived": True, "archived_at": now}
+            archived = programme | changed
+            entry = history_entry(now, by, "active", "archived", reason)
+            event = ProgrammeArchived(network_id=programme["network_id"], programme_id=programme_id, archived_at=now)
+            await self._save_programme(programme_id, changed, entry, event)
+        self._wake_relay()
+        return archived | {"updated_at": now}
+
+    async def _save_programme(self, programme_id: str, changed: dict[str, Any], entry: dict[str, Any],
+                              event: IntegrationEvent) -> None:
+        try:
+            await self.store.save_programme(programme_id, changed, entry, [event])
+        finally:  # even when the outcome is unknown: the cohort writer must read the programme again
+            self.cohort_writer.programme_changed(programme_id)
+
     # -- cohorts ---------------------------------------------------------------------------
 
-    async def open_cohort(self, data: dict[str, Any]) -> dict[str, Any]:
+    async def announce_cohort(self, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
         programme = await self.programme(data["programme_id"])
-        if programme["archived"]:
-            raise Conflict("the programme is archived; no new cohorts can be opened")
+        ensure_active(programme, "no new cohorts can be opened")
+        window = ApplicationWindow(data["applications_open_at"], data["applications_close_at"], data["time_zone"])
         now = datetime.now(UTC)
+        capacity = data["capacity"]
         cohort = {
-            "_id": new_id(), **data, "network_id": programme["network_id"], "manual_status": None,
-            "enrolled": [], "waitlist": [], "audit": [], "version": 0, "created_at": now,
+            "_id": new_id(), **data, "network_id": data.get("network_id") or programme["network_id"],
+            "applications_open_at": window.opens_at.astimezone(UTC),
+            "applications_close_at": window.closes_at.astimezone(UTC),
+            "starts_on": data["starts_on"].isoformat() if data.get("starts_on") else None,
+            "manual_status": None, "enrolled": [], "waitlist": [], "seats_taken": 0, "seats_free": capacity,
+            "waitlist_length": 0, "seat_sequence": 0, "version": 0,
+            "audit": [history_entry(now, by or "unknown", None, "announced", None)],
+            "created_at": now, "updated_at": now,
         }
         event = CohortOpened(
-            network_id=programme["network_id"], cohort_id=cohort["_id"], programme_id=programme["_id"],
-            term=data["term"], location=data["location"], capacity=data["capacity"], time_zone=data["time_zone"],
-            applications_open_at=data["applications_open_at"], applications_close_at=data["applications_close_at"],
+            network_id=cohort["network_id"], cohort_id=cohort["_id"], programme_id=programme["_id"],
+            term=data["term"], location=data["location"], capacity=capacity, time_zone=data["time_zone"],
+            applications_open_at=window.opens_at, applications_close_at=window.closes_at,
             starts_on=data.get("starts_on"),
         )
         await self.store.add_cohort(cohort, event)
         self._wake_relay()
-        return cohort
+        return cohort_view(cohort, now)
 
     async def cohort(self, cohort_id: str) -> dict[str, Any]:
-        cohort = await self.store.cohort(cohort_id)
+        cohort = await self.store.cohort_summary(cohort_id)
         if cohort is None:
             raise NotFound(f"no cohort {cohort_id}")
-        return cohort
+        return cohort_view(cohort)
 
-    @staticmethod
-    def status_of_cohort(cohort: dict[str, Any], now: datetime | None = None) -> CohortStatus:
-        seating = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
-        manual = CohortStatus(cohort["manual_status"]) if cohort.get("manual_status") else None
-        return cohort_status(manual=manual, opens_at=cohort["applications_open_at"],
-                             closes_at=cohort["applications_close_at"], seats_free=seating.seats_free,
-                             now=now or datetime.now(UTC))
+    async def cohorts(self, *, programme_id: str | None, network_id: str | None, term: str | None,
+                      status: CohortStatus | None, offset: int, limit: int) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        filters: dict[str, Any] = {k: v for k, v in (
+            ("programme_id", programme_id), ("network_id", network_id), ("term", term)) if v}
+        if status is not None:  # derived from the clock and the seats, so translated into a query for now
+            filters |= self.store.status_filter(status, now)
+        return [cohort_view(c, now) for c in await self.store.cohorts(filters, offset, limit)]
+
+    async def change_capacity(self, cohort_id: str, capacity: int, *, by: str, reason: str | None) -> dict[str, Any]:
+        await self.cohort_writer.execute(cohort_id, ChangeCapacity(capacity, by, reason))
+        return await self.cohort(cohort_id)
+
+    async def change_status(self, cohort_id: str, status: CohortStatus, *, by: str,
+                            reason: str | None) -> dict[str, Any]:
+        await self.cohort_writer.execute(cohort_id, ChangeStatus(status, by, reason))
+        return await self.cohort(cohort_id)
+
+    async def cohort_history(self, cohort_id: str) -> list[dict[str, Any]]:
+        audit = await self.store.cohort_audit(cohort_id)
+        if audit is None:
+            raise NotFound(f"no cohort {cohort_id}")
+        return audit
 
     # -- applications ----------------------------------------------------------------------
 
-    async def submit_application(self, cohort_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        cohort = await self.cohort(cohort_id)
-        programme = await self.programme(cohort["programme_id"])
-        now = datetime.now(UTC)
-        check_application_allowed(
-            programme_archived=programme["archived"], status=self.status_of_cohort(cohort, now),
-            opens_at=cohort["applications_open_at"], closes_at=cohort["applications_close_at"], now=now,
-        )
-        participant = data["participant"]
-        participant_id = await self.store.identify_person(
-            email=participant["email"], name=participant["name"], phone=participant.get("phone"))
-        manager_id = await self.store.identify_person(
-            email=data["manager"]["email"], name=data["manager"]["name"], phone=data["manager"].get("phone"))
-        requires_approval = programme.get("requires_manager_approval", True)
-        status = ApplicationStatus.AWAITING_MANAGER_APPROVAL if requires_approval else ApplicationStatus.APPROVED
-        application = {
-            "_id": new_id(), "cohort_id": cohort_id, "programme_id": programme["_id"],
-            "network_id": cohort["network_id"], "organisation_id": data["organisation_id"], "unit_id": data["unit_id"],
-            "participant_id": participant_id, "manager_id": manager_id,
-            "role": participant.get("role"), "education": participant.get("education"),
-            "motivation": data.get("motivation"), "status": status.value, "submitted_at": now, "updated_at": now,
-            "history": [{"at": now, "by": participant_id, "to": status.value, "reason": None}],
-        }
-        ids = self._ids(application)
-        events: list[Any] = [ApplicationSubmitted(**ids, manager_id=manager_id, requires_manager_approval=requires_approval)]
-        if not requires_approval:
-            events.append(ApplicationApproved(**ids, approved_by="programme-policy"))
-        await self.store.add_application(application, *events)
-        if not requires_approval:
-            await self._place(application)
-        self._wake_relay()
-        return await self.application(application["_id"])
+    async def submit_application(self, cohort_id: str, form: dict[str, Any]) -> dict[str, Any]:
+        return await self.cohort_writer.execute(cohort_id, SubmitApplication(form))
 
     async def application(self, application_id: str) -> dict[str, Any]:
+        """The application with its status now and its whole history (who, when, from what to what, why)."""
+        application = await self._stored_application(application_id)
+        cohort = await self.store.cohort(application["cohort_id"])
+        if cohort is None:
+            raise LookupError(f"application {application_id} refers to a missing cohort")
+        return application_view(application, Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"]))
+
+    async def cohort_applications(self, cohort_id: str, *, status: ApplicationStatus | None, offset: int,
+                                  limit: int) -> list[dict[str, Any]]:
+        cohort = await self.store.cohort(cohort_id)
+        if cohort is None:
+            raise NotFound(f"no cohort {cohort_id}")
+        seating = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
+        placed = seating.enrolled + seating.waitlist
+        if status in (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED):
+            # Straight from the seating, so the waitlist comes in queue order.
+            queue = seating.enrolled if status is ApplicationStatus.ENROLLED else seating.waitlist
+            ids = queue[offset:offset + limit]
+            found = await self.store.applications_by_id(ids)
+            views = [application_view(found[i], seating) for i in ids if i in found]
+            return [v for v in views if v["status"] == status.value]
+        filters: dict[str, Any] = {"cohort_id": cohort_id}
+        if status is ApplicationStatus.APPROVED:  # approved and not yet placed
+            filters |= {"status": status.value, "_id": {"$nin": placed}}
+        elif status is not None:
+            filters["status"] = status.value
+        return [application_view(a, seating) for a in await self.store.applications(filters, offset, limit)]
+
+    async def decide(self, application_id: str, *, approve: bool, manager_id: str,
+                     reason: str | None) -> dict[str, Any]:
+        application = await self._stored_application(application_id)
+        await self.cohort_writer.execute(application["cohort_id"],
+                                         DecideApplication(application_id, approve, manager_id, reason))
+        return await self.application(application_id)
+
+    async def withdraw(self, application_id: str, *, by: str | None, reason: str | None) -> dict[str, Any]:
+        application = await self._stored_application(application_id)
+        await self.cohort_writer.execute(application["cohort_id"], WithdrawApplication(application_id, by, reason))
+        return await self.application(application_id)
+
+    async def _stored_application(self, application_id: str) -> dict[str, Any]:
         application = await self.store.application(application_id)
         if application is None:
             raise NotFound(f"no application {application_id}")
-        if application["status"] == ApplicationStatus.APPROVED.value:
-            # Placement is recorded on the cohort (the single source of truth for seats).
-            cohort = await self.cohort(application["cohort_id"])
-            status, position = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"]).status_of(
-                application_id)
-            if status is not None:
-                application = application | {"status": status.value, "waitlist_position": position}
         return application
 
-    async def decide(self, application_id: str, *, approve: bool, manager_id: str, reason: str | None) -> dict[str, Any]:
-        application = await self.application(application_id)
-        if application["manager_id"] != manager_id:
-            raise Conflict("only the manager named in the application can decide on it")
-        if application["status"] != ApplicationStatus.AWAITING_MANAGER_APPROVAL.value:
-            raise Conflict(f"the application is {application['status']}, not awaiting approval")
-        ids = self._ids(application)
-        status = ApplicationStatus.APPROVED if approve else ApplicationStatus.DECLINED
-        event = ApplicationApproved(**ids, approved_by=manager_id) if approve else ApplicationDeclined(
-            **ids, declined_by=manager_id)
-        async with self._locks.hold("applications", application_id):
-            changed = await self.store.transition_application(
-                application_id, expected=[ApplicationStatus.AWAITING_MANAGER_APPROVAL.value], status=status.value,
-                by=manager_id, reason=reason, events=[event])
-        if not changed:
-            raise Conflict("the application was decided concurrently")
-        if approve:
-            await self._place(application)
+    # -- interest in the next cohort -------------------------------------------------------
+
+    async def register_interest(self, programme_id: str, person: dict[str, Any], *,
+                                cohort_id: str | None = None) -> tuple[dict[str, Any], bool]:
+        """Register (or find the still pending) interest; returns it and whether it is new."""
+        programme = await self.programme(programme_id)
+        now = datetime.now(UTC)
+        taking_applications = await self.store.cohort_ids(
+            {"programme_id": programme_id} | self.store.status_filter(CohortStatus.OPEN, now))
+        check_interest(programme_archived=programme.get("archived", False),
+                       cohorts_taking_applications=taking_applications)
+        [person_id] = await self.people.identify([Contact.of(person)])
+        # One registration at a time per person and programme, so a double click registers once.
+        async with self._locks.hold("interests", f"{programme_id}:{person_id}"):
+            latest = await self.store.latest_interest(programme_id, person_id)
+            announced = await self.store.latest_cohort_announced_at(programme_id)
+            if latest is not None and still_pending(registered_at=latest["registered_at"],
+                                                    latest_cohort_announced_at=announced):
+                return latest | {"pending": True}, False
+            interest = {"_id": new_id(), "programme_id": programme_id, "network_id": programme["network_id"],
+                        "person_id": person_id, "cohort_id": cohort_id, "registered_at": now}
+            await self.store.add_interest(interest, InterestRegistered(
+                network_id=programme["network_id"], interest_id=interest["_id"], programme_id=programme_id,
+                person_id=person_id))
         self._wake_relay()
-        return await self.application(application_id)
+        return interest | {"pending": True}, True
 
-    async def withdraw(self, application_id: str, *, reason: str | None) -> dict[str, Any]:
-        application = await self.application(application_id)
-        previous = application["status"]
-        if previous in (ApplicationStatus.WITHDRAWN.value, ApplicationStatus.DECLINED.value):
-            raise Conflict(f"the application is already {previous}")
-        if previous in (ApplicationStatus.ENROLLED.value, ApplicationStatus.WAITLISTED.value):
-            await self._unplace(application, reason)
-        else:
-            ids = self._ids(application)
-            # Not placed yet: the withdrawal is the application's own event.
-            event = ParticipantWithdrawn(**ids, previous_status=previous)
-            async with self._locks.hold("applications", application_id):
-                changed = await self.store.transition_application(
-                    application_id, expected=[previous], status=ApplicationStatus.WITHDRAWN.value,
-                    by=application["participant_id"], reason=reason, events=[event])
-            if not changed:
-                raise Conflict("the application changed concurrently; reload it and try again")
-            self._wake_relay()
-            return await self.application(application_id)
-        async with self._locks.hold("applications", application_id):
-            await self.store.transition_application(
-                application_id, expected=[ApplicationStatus.APPROVED.value], status=ApplicationStatus.WITHDRAWN.value,
-                by=application["participant_id"], reason=reason, events=[])
-        self._wake_relay()
-        return await self.application(application_id)
+    async def register_interest_at_cohort(self, cohort_id: str, person: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        cohort = await self.cohort(cohort_id)
+        return await self.register_interest(cohort["programme_id"], person, cohort_id=cohort_id)
 
-    # -- seats -----------------------------------------------------------------------------
+    async def interests(self, programme_id: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
+        await self.programme(programme_id)
+        announced = await self.store.latest_cohort_announced_at(programme_id)
+        return [i | {"pending": still_pending(registered_at=i["registered_at"], latest_cohort_announced_at=announced)}
+                for i in await self.store.interests(programme_id, offset, limit)]
 
-    async def _place(self, application: dict[str, Any]) -> None:
-        async with self._locks.hold("cohorts", application["cohort_id"]):
-            while True:
-                cohort = await self.cohort(application["cohort_id"])
-                seating = Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]))
-                if seating.status_of(application["_id"])[0] is not None:
-                    return  # already placed (a retried request)
-                status, position = seating.place(application["_id"])
-                sequence = cohort["version"] + 1
-                ids = self._ids(application)
-                event = (ParticipantEnrolled(**ids, via="direct", cohort_sequence=sequence)
-                         if status is ApplicationStatus.ENROLLED
-                         else ParticipantWaitlisted(**ids, position=position, cohort_sequence=sequence))
-                audit = [{"at": datetime.now(UTC), "application_id": application["_id"], "to": status.value,
-                          "by": "seat-allocation", "reason": None}]
-                if await self.store.save_seating(cohort, enrolled=seating.enrolled, waitlist=seating.waitlist,
-                                                 audit=audit, events=[event]):
-                    return
+    # -- contact details -------------------------------------------------------------------
 
-    async def _unplace(self, application: dict[str, Any], reason: str | None) -> None:
-        async with self._locks.hold("cohorts", application["cohort_id"]):
-            while True:
-                cohort = await self.cohort(application["cohort_id"])
-                seating = Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]))
-                previous, promoted = seating.withdraw(application["_id"])
-                sequence = cohort["version"] + 1
-                now = datetime.now(UTC)
-                events: list[Any] = [ParticipantWithdrawn(**self._ids(application), previous_status=previous.value,
-                                                          cohort_sequence=sequence)]
-                audit = [{"at": now, "application_id": application["_id"], "to": "withdrawn",
-                          "by": application["participant_id"], "reason": reason}]
-                for promoted_id in promoted:
-                    promoted_application = await self.store.application(promoted_id)
-                    events.append(ParticipantEnrolled(**self._ids(promoted_application), via="waitlist",
-                                                      cohort_sequence=sequence))
-                    audit.append({"at": now, "application_id": promoted_id, "to": "enrolled",
-                                  "by": "waitlist-promotion", "reason": "a seat was freed"})
-                if await self.store.save_seating(cohort, enrolled=seating.enrolled, waitlist=seating.waitlist,
-                                                 audit=audit, events=events):
-                    return
-
-    @staticmethod
-    def _ids(application: dict[str, Any]) -> dict[str, str]:
-        return {key: application[source] for key, source in (
-            ("network_id", "network_id"), ("cohort_id", "cohort_id"), ("programme_id", "programme_id"),
-            ("application_id", "_id"), ("participant_id", "participant_id"),
-            ("organisation_id", "organisation_id"), ("unit_id", "unit_id"))}
+    async def contact(self, person_id: str) -> dict[str, Any]:
+        return await self.people.contact(person_id)

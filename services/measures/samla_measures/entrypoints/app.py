@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
-from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract import MEASURES_TOPIC
@@ -11,24 +16,77 @@ from samla_shared.contract.measures import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
+from samla_measures.adapters.insight_store import InsightStore, ensure_insight_indexes
+from samla_measures.adapters.repository import (
+    OUTBOX_COLLECTIONS,
+    MeasureStore,
+    ToolboxStore,
+    ensure_measure_indexes,
+)
+from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
+from samla_measures.entrypoints.api import ROUTERS
+from samla_measures.service_layer.insight_projection import InsightProjection
+from samla_measures.service_layer.measures import Clock, MeasuresService, system_clock
+from samla_measures.service_layer.overdue import OverdueWatch
+from samla_measures.service_layer.toolbox import ToolboxService
 from samla_measures.settings import MeasuresSettings
 
-OUTBOX_COLLECTIONS = ("measures",)
 
-
-async def ensure_indexes(db: AsyncDatabase) -> None:
-    await db.measures.create_index([("outbox_pending", ASCENDING)])
-
-
-def create_app(settings: MeasuresSettings | None = None) -> FastAPI:
+def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    """Wire the service. `clock` is injectable so tests can move "today" past a due date."""
     settings = settings or MeasuresSettings()
     configure_logging(settings.service_name, settings.log_level)
+
     runtime = ServiceRuntime(
         settings, publishes={MEASURES_TOPIC: EVENTS}, outbox_collections=OUTBOX_COLLECTIONS,
-        on_database_ready=ensure_indexes,
+        on_database_ready=prepare_database,
     )
-    return build_service_app(
+    toolbox_store = ToolboxStore(runtime.db)
+    toolbox = ToolboxService(toolbox_store)
+    measures = MeasuresService(MeasureStore(runtime.db, settings.event_source), toolbox_store,
+                               runtime.document_locks, clock=clock, on_events_staged=runtime.relay.notify)
+    projection = InsightProjection(InsightStore(runtime.db), runtime.document_locks, clock)
+    for topic, handlers in projection.handlers().items():
+        runtime.consume(topic, handlers)
+    watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds)
+
+    app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=(), domain_errors={},
+        routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
     )
+    _run_beside_lifespan(app, watch.run)
+    app.state.toolbox = toolbox
+    app.state.measures = measures
+    app.state.insight = projection
+    app.state.overdue_watch = watch
+    return app
+
+
+async def prepare_database(db: AsyncDatabase) -> None:
+    """Indexes, then the shared toolbox catalogue (idempotent: fixed ids, inserted only once)."""
+    await ensure_measure_indexes(db)
+    await ensure_insight_indexes(db)
+    await ToolboxService(ToolboxStore(db)).seed_catalogue()
+
+
+def _run_beside_lifespan(app: FastAPI, background: Any) -> None:
+    """Start `background()` once the shared lifespan has started the runtime; cancel it before the runtime stops.
+
+    Wrapping the lifespan keeps the shared app factory unchanged for services without
+    periodic work, instead of adding a hook to ServiceRuntime for this one service.
+    """
+    shared_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[Any]:
+        async with shared_lifespan(app_) as state:
+            task = asyncio.create_task(background(), name="measures-overdue-watch")
+            try:
+                yield state
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan

@@ -1,0 +1,1 @@
+"""What the notifications service decides, free of I/O: who hears what, when, in which language."""

@@ -2,20 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
+from samla_notifications.adapters.clock import Clock, system_clock
+from samla_notifications.adapters.contacts import ContactDirectory
+from samla_notifications.adapters.mailer import Mailer
+from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap
+from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
+from samla_notifications.entrypoints.api import ROUTERS
 from samla_notifications.settings import NotificationsSettings
 
 
-def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
+def create_app(settings: NotificationsSettings | None = None, *, contacts: ContactDirectory | None = None,
+               mailer: Mailer | None = None, clock: Clock = system_clock) -> FastAPI:
     settings = settings or NotificationsSettings()
     configure_logging(settings.service_name, settings.log_level)
-    runtime = ServiceRuntime(settings)
-    return build_service_app(
+    notifications: Notifications
+
+    async def prepare_database(_: AsyncDatabase) -> None:
+        await notifications.ensure_indexes()
+
+    runtime = ServiceRuntime(settings, on_database_ready=prepare_database)
+    notifications = bootstrap(settings, runtime, contacts=contacts, mailer=mailer, clock=clock)
+    for topic, events in CONSUMED:
+        runtime.consume(topic, {event: notifications.handlers.handle for event in events})
+
+    app = build_service_app(
         runtime, title="Samla notifications",
         description="E-mail in Norwegian, Danish and English, reminders, and signed webhooks for integrators.",
-        routers=(), domain_errors={},
+        routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
     )
+    app.state.notifications = notifications
+
+    # The runtime's lifespan connects Kafka and MongoDB. The reminder and webhook loops run
+    # inside it and stop before it closes the database; the HTTP and SMTP clients close only
+    # after it stopped the consumers, so an event in flight never meets a closed client.
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        try:
+            async with runtime_lifespan(application):
+                if settings.run_schedulers:
+                    notifications.start_loops()
+                try:
+                    yield
+                finally:
+                    await notifications.stop_loops()
+        finally:
+            await notifications.close()
+
+    app.router.lifespan_context = lifespan
+    return app

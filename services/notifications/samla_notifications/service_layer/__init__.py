@@ -1,0 +1,1 @@
+"""Use cases of notifications: handling events, sending mail once, reminders, webhooks, preferences."""

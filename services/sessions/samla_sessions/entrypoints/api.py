@@ -1,46 +1,241 @@
-"""HTTP routes of the sessions service."""
+"""HTTP routes of the sessions service: parse, call the service layer, map the result."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from samla_sessions.adapters.repository import RosterStore
+from samla_sessions.domain.agenda import DialogueStep
+from samla_sessions.domain.schedule import IN_PERSON_HOURS, ONLINE_HOURS, DayHours
+from samla_sessions.domain.session import Assignment, Material, SessionStatus
+from samla_sessions.entrypoints.schemas import (
+    AgendaIn,
+    AgendaPublic,
+    AttendanceIn,
+    AttendanceListIn,
+    AttendancePublic,
+    AssignmentIn,
+    Cancellation,
+    CompletedParticipant,
+    CompletionsPublic,
+    FollowUpDayCreate,
+    Held,
+    HoursIn,
+    MaterialIn,
+    ParticipantProgress,
+    PlanPublic,
+    Roster,
+    RosterMember,
+    ScheduleGeneration,
+    SessionCreate,
+    SessionPublic,
+    SessionUpdate,
+    attendance_public,
+    session_public,
+)
+from samla_sessions.service_layer.completion import CompletionPolicy
+from samla_sessions.service_layer.participant_plan import ParticipantPlan
+from samla_sessions.service_layer.sessions import AgendaItemDraft, AttendanceEntry, SessionDraft, SessionService
 
 
-class RosterMember(BaseModel):
-    participant_id: str
-    application_id: str
-    organisation_id: str
-    unit_id: str
-    status: str
-    via: str | None = None
-    enrolled_at: datetime | None = None
+@dataclass(frozen=True)
+class Services:
+    """What the routes call, wired once in app.py."""
+
+    sessions: SessionService
+    completion: CompletionPolicy
+    plan: ParticipantPlan
+    roster: RosterStore
 
 
-class Roster(BaseModel):
-    cohort_id: str
-    members: list[RosterMember]
+def get_services(request: Request) -> Services:
+    return request.app.state.services
 
 
-def get_roster_store(request: Request) -> RosterStore:
-    return request.app.state.roster_store
+Wired = Annotated[Services, Depends(get_services)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown cohort, session or participant"},
+    409: {"description": "The session's state does not allow it (held, cancelled, not begun)"},
+    422: {"description": "Invalid input, or a broken rule (problem details list each one)"},
+}
+
+cohorts = APIRouter(prefix="/cohorts", tags=["cohorts"], responses=ERRORS)
+sessions = APIRouter(prefix="/sessions", tags=["sessions"], responses=ERRORS)
+participants = APIRouter(prefix="/participants", tags=["participants"], responses=ERRORS)
 
 
-Store = Annotated[RosterStore, Depends(get_roster_store)]
+def _materials(items: list[MaterialIn] | None) -> list[Material] | None:
+    return None if items is None else [Material(title=m.title, url=str(m.url)) for m in items]
 
-cohorts = APIRouter(prefix="/cohorts", tags=["roster"])
 
+def _assignments(items: list[AssignmentIn] | None) -> list[Assignment] | None:
+    return None if items is None else [
+        Assignment(title=a.title, kind=a.kind, description=a.description, url=str(a.url) if a.url else None)
+        for a in items]
+
+
+def _hours(given: HoursIn | None, default: DayHours) -> DayHours:
+    return DayHours(given.starts, given.ends) if given else default
+
+
+# -- cohorts ----------------------------------------------------------------------------------
 
 @cohorts.get("/{cohort_id}/roster", response_model=Roster,
              summary="Who is enrolled in the cohort, built from enrollment's events")
-async def roster(cohort_id: str, store: Store,
+async def roster(cohort_id: str, wired: Wired,
                  status: Literal["enrolled", "withdrawn"] | None = "enrolled") -> Roster:
-    members = await store.members(cohort_id, status)
+    members = await wired.roster.members(cohort_id, status)
     return Roster(cohort_id=cohort_id, members=[RosterMember(**m) for m in members])
 
 
-ROUTERS = (cohorts,)
+@cohorts.post("/{cohort_id}/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionPublic,
+              summary="Put one session of the cohort in the calendar")
+async def schedule_session(cohort_id: str, body: SessionCreate, wired: Wired) -> SessionPublic:
+    draft = SessionDraft(
+        kind=body.kind, starts_at=body.starts_at, ends_at=body.ends_at, title=body.title, time_zone=body.time_zone,
+        online=body.online, mandatory=body.mandatory, venue=body.venue, city=body.city,
+        online_link=str(body.online_link) if body.online_link else None, description=body.description,
+        materials=_materials(body.materials) or [], assignments=_assignments(body.assignments) or [],
+    )
+    return session_public(await wired.sessions.schedule(cohort_id, draft))
+
+
+@cohorts.get("/{cohort_id}/sessions", response_model=list[SessionPublic], summary="The cohort's sessions in time order")
+async def list_sessions(cohort_id: str, wired: Wired, status: SessionStatus | None = None) -> list[SessionPublic]:
+    return [session_public(s) for s in await wired.sessions.of_cohort(cohort_id, status)]
+
+
+@cohorts.post("/{cohort_id}/sessions/generated", status_code=status.HTTP_201_CREATED,
+              response_model=list[SessionPublic],
+              summary="Generate the cohort's sessions from its programme's gathering plan",
+              description="Once per cohort (409 the second time). Gatherings fall on working days; "
+                          "in-person days run 09:00–16:00 and online ones 09:00–12:00 unless given.")
+async def generate_sessions(cohort_id: str, body: ScheduleGeneration, wired: Wired) -> list[SessionPublic]:
+    created = await wired.sessions.generate(
+        cohort_id, starts_on=body.starts_on, in_person=_hours(body.in_person_hours, IN_PERSON_HOURS),
+        online=_hours(body.online_hours, ONLINE_HOURS),
+        follow_up_weeks_after_closing=body.follow_up_weeks_after_closing,
+    )
+    return [session_public(s) for s in created]
+
+
+@cohorts.post("/{cohort_id}/sessions/follow-up-day", status_code=status.HTTP_201_CREATED,
+              response_model=SessionPublic, summary="Schedule a follow-up day some weeks after the closing")
+async def add_follow_up_day(cohort_id: str, body: FollowUpDayCreate, wired: Wired) -> SessionPublic:
+    session = await wired.sessions.add_follow_up_day(
+        cohort_id, weeks_after_closing=body.weeks_after_closing, online=body.online, mandatory=body.mandatory,
+        hours=_hours(body.hours, ONLINE_HOURS if body.online else IN_PERSON_HOURS), venue=body.venue,
+        city=body.city, online_link=str(body.online_link) if body.online_link else None,
+    )
+    return session_public(session)
+
+
+@cohorts.get("/{cohort_id}/completions", response_model=CompletionsPublic,
+             summary="Who completed the cohort, and everyone's progress towards it")
+async def completions(cohort_id: str, wired: Wired) -> CompletionsPublic:
+    found = await wired.completion.completion_list(cohort_id)
+    return CompletionsPublic(
+        cohort_id=cohort_id, excused_absence_counts_as_attended=found.rule.excused_absence_counts_as_attended,
+        mandatory_sessions=found.mandatory_sessions, mandatory_sessions_held=found.mandatory_sessions_held,
+        completed=[CompletedParticipant(participant_id=d["participant_id"], organisation_id=d["organisation_id"],
+                                        completed_at=d["completed_at"]) for d in found.completed],
+        participants=[ParticipantProgress(
+            participant_id=p.participant_id, organisation_id=organisation, mandatory_sessions_attended=p.attended,
+            mandatory_sessions=p.required, missed_session_ids=list(p.missed), completed=p.completed,
+        ) for p, organisation in found.progress],
+    )
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+@sessions.get("/{session_id}", response_model=SessionPublic)
+async def get_session(session_id: str, wired: Wired) -> SessionPublic:
+    return session_public(await wired.sessions.get(session_id))
+
+
+@sessions.patch("/{session_id}", response_model=SessionPublic,
+                summary="Reschedule (new times and a reason) or change the details participants read")
+async def revise_session(session_id: str, body: SessionUpdate, wired: Wired) -> SessionPublic:
+    given = body.model_dump(exclude_unset=True, exclude={"starts_at", "ends_at", "reason", "materials",
+                                                         "assignments"})
+    # null clears a place or a link; a title and a description cannot be cleared, only replaced.
+    given = {k: v for k, v in given.items() if v is not None or k not in ("title", "description")}
+    if "online_link" in given and body.online_link is not None:
+        given["online_link"] = str(body.online_link)
+    if body.materials is not None:
+        given["materials"] = _materials(body.materials)
+    if body.assignments is not None:
+        given["assignments"] = _assignments(body.assignments)
+    session = await wired.sessions.revise(session_id, starts_at=body.starts_at, ends_at=body.ends_at,
+                                          reason=body.reason, details=given)
+    return session_public(session)
+
+
+@sessions.post("/{session_id}/cancellation", response_model=SessionPublic, summary="Cancel the session, with a reason")
+async def cancel_session(session_id: str, body: Cancellation, wired: Wired) -> SessionPublic:
+    return session_public(await wired.sessions.cancel(session_id, reason=body.reason))
+
+
+@sessions.get("/{session_id}/agenda", response_model=AgendaPublic)
+async def get_agenda(session_id: str, wired: Wired) -> AgendaPublic:
+    return session_public(await wired.sessions.get(session_id)).agenda
+
+
+@sessions.put("/{session_id}/agenda", response_model=AgendaPublic,
+              summary="Replace the agenda: items inside the session, none overlapping")
+async def put_agenda(session_id: str, body: AgendaIn, wired: Wired) -> AgendaPublic:
+    drafts = [AgendaItemDraft(
+        starts_at=i.starts_at, ends_at=i.ends_at, title=i.title, kind=i.kind, speakers=i.speakers,
+        facilitators=i.facilitators, steps=[DialogueStep(s.title, s.minutes) for s in i.steps],
+        group_size=i.group_size,
+    ) for i in body.items]
+    return session_public(await wired.sessions.replace_agenda(session_id, drafts)).agenda
+
+
+@sessions.get("/{session_id}/attendance", response_model=AttendancePublic)
+async def get_attendance(session_id: str, wired: Wired) -> AttendancePublic:
+    return attendance_public(await wired.sessions.get(session_id))
+
+
+@sessions.put("/{session_id}/attendance", response_model=AttendancePublic,
+              summary="Register several participants' attendance at once (corrections once held)")
+async def put_attendance_list(session_id: str, body: AttendanceListIn, wired: Wired) -> AttendancePublic:
+    entries = [AttendanceEntry(r.participant_id, r.status, r.minutes) for r in body.records]
+    return attendance_public(await wired.sessions.record_attendance(session_id, entries, by=body.recorded_by))
+
+
+@sessions.put("/{session_id}/attendance/{participant_id}", response_model=AttendancePublic,
+              summary="Register one participant's attendance (a correction once the session is held)")
+async def put_attendance(session_id: str, participant_id: str, body: AttendanceIn, wired: Wired) -> AttendancePublic:
+    entry = AttendanceEntry(participant_id, body.status, body.minutes)
+    return attendance_public(await wired.sessions.record_attendance(session_id, [entry]))
+
+
+@sessions.post("/{session_id}/held", response_model=SessionPublic,
+               summary="Mark the session held; rostered participants without a record are recorded absent")
+async def mark_held(session_id: str, wired: Wired, body: Held | None = None) -> SessionPublic:
+    return session_public(await wired.sessions.mark_held(session_id, held_at=body.held_at if body else None))
+
+
+# -- participants -----------------------------------------------------------------------------
+
+@participants.get("/{participant_id}/plan", response_model=PlanPublic,
+                  summary="The participant's upcoming sessions with their agendas")
+async def plan(participant_id: str, wired: Wired) -> PlanPublic:
+    upcoming = await wired.plan.upcoming(participant_id)
+    return PlanPublic(participant_id=participant_id, calendar_feed=f"/participants/{participant_id}/plan.ics",
+                      sessions=[session_public(s) for s in upcoming])
+
+
+@participants.get("/{participant_id}/plan.ics", response_class=Response,
+                  summary="The participant's plan as an iCalendar feed to subscribe to",
+                  responses={200: {"content": {"text/calendar": {}}}})
+async def plan_calendar(participant_id: str, wired: Wired) -> Response:
+    return Response(await wired.plan.calendar(participant_id), media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'inline; filename="samla-{participant_id}.ics"'})
+
+
+ROUTERS = (cohorts, sessions, participants)

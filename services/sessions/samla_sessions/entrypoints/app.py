@@ -3,35 +3,60 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract import ENROLLMENT_TOPIC, SESSIONS_TOPIC
 from samla_shared.contract.sessions import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
-from samla_sessions.adapters.repository import OUTBOX_COLLECTIONS, RosterStore, ensure_indexes
-from samla_sessions.entrypoints.api import ROUTERS
+from samla_sessions.adapters.repository import (
+    OUTBOX_COLLECTIONS,
+    CompletionStore,
+    RosterStore,
+    SessionStore,
+    ensure_indexes,
+)
+from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
+from samla_sessions.entrypoints.api import ROUTERS, Services
+from samla_sessions.service_layer.completion import CompletionPolicy
+from samla_sessions.service_layer.participant_plan import ParticipantPlan
 from samla_sessions.service_layer.roster_projection import RosterProjection
+from samla_sessions.service_layer.sessions import SessionService
 from samla_sessions.settings import SessionsSettings
 
 
 def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     settings = settings or SessionsSettings()
     configure_logging(settings.service_name, settings.log_level)
+
+    async def prepare_database(_: AsyncDatabase) -> None:
+        await ensure_indexes(runtime.db)
+        await completion.catch_up()  # completions left due by a stop right after a session was held
+
     runtime = ServiceRuntime(
         settings,
         publishes={SESSIONS_TOPIC: EVENTS},
         outbox_collections=OUTBOX_COLLECTIONS,
-        on_database_ready=ensure_indexes,
+        on_database_ready=prepare_database,
     )
-    store = RosterStore(runtime.db)
-    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(store).handlers())
+    locks = runtime.document_locks
+    roster = RosterStore(runtime.db)
+    session_store = SessionStore(runtime.db, settings.event_source)
+    completion = CompletionPolicy(session_store, roster, CompletionStore(runtime.db, settings.event_source), locks,
+                                  runtime.relay.notify)
+    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers())
     app = build_service_app(
         runtime,
         title="Samla sessions",
         description="Gatherings of a cohort, its roster (built from enrollment events), attendance and completion.",
         routers=ROUTERS,
-        domain_errors={},
+        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
     )
-    app.state.roster_store = store
+    app.state.services = Services(
+        sessions=SessionService(session_store, roster, completion, locks, runtime.relay.notify),
+        completion=completion,
+        plan=ParticipantPlan(session_store, roster),
+        roster=roster,
+    )
     return app

@@ -1,0 +1,276 @@
+"""Measures: network-insight read at 200 units and 2,000 measures, and follow-up writes against a bare insert_one.
+
+Setup: one network gets 2,000 measures in 20 organisations of 10 units each (every third
+measure on two units), spread over the six areas, through the service layer: proposed with a
+sick-leave indicator, agreed by the three parties, adopted; then 50 % followed up in practice
+with a reading, 10 % evaluated, 10 % discontinued, 20 % left adopted and 10 % left proposed.
+The events those changes staged in the measures' outboxes are then handed, in staging order
+and as the CloudEvents the relay would publish, to the service's insight projection (the
+code its Kafka consumer calls); the run checks that the insight counts every measure in its
+final status.
+
+Read: GET /networks/{id}/insight through the measures app (ASGI, no socket), one after
+another, alternating with the baseline: `find_one` of a small document by `_id` in the same
+FerretDB. Latency p50/p99 of each and the ratio of the p50s.
+
+Write: POST /measures/{id}/follow-ups (validation, the measure's lock, one update writing the
+follow-up, the new state and the outbox entry) by 8 concurrent writers on distinct measures,
+against bare `insert_one` of a follow-up-shaped document by 8 concurrent writers, in
+alternating rounds. Rate of each and ratio.
+
+The app runs without its outbox relay and consumers here. The shared relay looks for pending
+events with `find({outbox_pending: {$gt: 0}})` and marks each document sent with
+`update_one({_id, "outbox.<id>": {$exists: true}})`; FerretDB v1 pushes only a bare `_id`
+filter down to SQLite, so both read and decode the whole measures collection, once per round
+and once per document published. At 2,000 measures that turns publishing into minutes and
+drowns everything else measured; the run reports the cost of each of the two operations at
+this size instead, as context figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+from pymongo import AsyncMongoClient
+
+from harness import BenchContext, Figure, latency_figures, percentile
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.registry import event_class
+from samla_shared.messaging.outbox import pending_entries
+from samla_measures.domain.measure import OwnerRole
+from samla_measures.entrypoints.app import create_app
+from samla_measures.settings import MeasuresSettings
+
+NAME = "measures_insight"
+MEASURES = 2000
+ORGANISATIONS = 20
+UNITS_PER_ORGANISATION = 10
+READS = 400
+FOLLOW_UPS = 1000
+WRITERS = 8
+ROUNDS = 4
+# FerretDB (SQLite) writes one at a time; more seeders only lengthen its queue.
+SEED_CONCURRENCY = 4
+AREAS = ("sick_leave_follow_up", "leadership_and_party_cooperation", "preventive_work_environment",
+         "full_time_culture", "competence_development", "culture_and_values")
+# Every unit gets ten measures in turn, one in each of these final states.
+STATUS_CYCLE = ("proposed", "adopted", "adopted", "discontinued", "evaluated", *["in_practice"] * 5)
+
+
+class Layout:
+    """Measure i lies in organisation i % 20, unit (i // 20) % units-per-organisation, and its status
+    comes from how many rounds over all units came before it, so every unit holds every status."""
+
+    def __init__(self, units: int) -> None:
+        self.per_organisation = max(1, units // ORGANISATIONS)
+
+    def place(self, i: int) -> tuple[str, list[str]]:
+        organisation, unit = i % ORGANISATIONS, (i // ORGANISATIONS) % self.per_organisation
+        units = [f"unit-{organisation}-{unit}"]
+        if i % 3 == 0 and self.per_organisation > 1:
+            units.append(f"unit-{organisation}-{(unit + 1) % self.per_organisation}")
+        return f"org-{organisation}", units
+
+    def status(self, i: int) -> str:
+        return STATUS_CYCLE[(i // (ORGANISATIONS * self.per_organisation)) % len(STATUS_CYCLE)]
+
+
+async def seed_measure(service: Any, network_id: str, i: int, layout: Layout) -> str:
+    today = service.today()
+    organisation, unit_ids = layout.place(i)
+    measure = await service.propose({
+        "network_id": network_id, "organisation_id": organisation, "unit_ids": unit_ids,
+        "title": f"Tiltak {i}", "area": AREAS[i % len(AREAS)], "goal": "Lavere sykefravær",
+        "method_id": "sick-leave-follow-up-routine", "follow_up_every_weeks": 8,
+        "indicators": [{"kind": "sick_leave_percent", "baseline": 9.0 + i % 5, "baseline_date": today - timedelta(120),
+                        "target": 6.0}],
+    })
+    status = layout.status(i)
+    if status == "proposed":
+        return measure["_id"]
+    for role in OwnerRole:
+        await service.consent(measure["_id"], role, f"person-{role.value}-{organisation}")
+    adopted = await service.adopt(measure["_id"], adopted_on=today - timedelta(100), first_follow_up_on=None,
+                                  reason=None)
+    indicator_id = adopted["indicators"][0]["id"]
+    if status in ("in_practice", "evaluated"):
+        await service.follow_up(measure["_id"], {
+            "held_on": today - timedelta(30), "in_practice": True, "worked": "Tett oppfølging",
+            "readings": [{"indicator_id": indicator_id, "value": 7.5 + (i % 7) * 0.5}]})
+    if status == "evaluated":
+        await service.evaluate(measure["_id"], {"summary": "Videreføres", "evaluated_on": today})
+    if status == "discontinued":
+        await service.discontinue(measure["_id"], reason="Omorganisering", discontinued_on=today)
+    return measure["_id"]
+
+
+async def in_parallel(jobs: list[Any], concurrency: int) -> list[Any]:
+    queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+    for item in enumerate(jobs):
+        queue.put_nowait(item)
+    results: list[Any] = [None] * len(jobs)
+
+    async def worker() -> None:
+        while not queue.empty():
+            index, job = queue.get_nowait()
+            results[index] = await job()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return results
+
+
+def as_cloud_event(entry: dict[str, Any]) -> CloudEvent:
+    """An outbox entry as the record the relay would publish and the consumer would parse."""
+    model = event_class(entry["type"])
+    assert model is not None
+    return CloudEvent(data=model.model_validate(entry["data"]), source=entry["source"], id=entry["id"],
+                      time=entry["time"])
+
+
+async def timed(operation: Any, times: int = 5) -> list[float]:
+    seconds = []
+    for _ in range(times):
+        began = time.perf_counter()
+        await operation()
+        seconds.append(time.perf_counter() - began)
+    return seconds
+
+
+async def run(ctx: BenchContext) -> list[Figure]:
+    n, units = ctx.scaled(MEASURES), max(ORGANISATIONS, ctx.scaled(ORGANISATIONS * UNITS_PER_ORGANISATION))
+    layout = Layout(units)
+    run_id = uuid.uuid4().hex[:8]
+    database, network_id = f"bench_measures_{run_id}", f"net-bench-{run_id}"
+    settings = MeasuresSettings(kafka_bootstrap_servers=ctx.kafka, mongo_url=ctx.mongo_url, mongo_database=database,
+                                consumer_group=f"bench-measures-{run_id}", environment="test", log_level="WARNING",
+                                run_relay=False, run_consumers=False)
+    app = create_app(settings)
+    service, projection = app.state.measures, app.state.insight
+    mongo = AsyncMongoClient(ctx.mongo_url, tz_aware=True)
+    measures = mongo[database].measures
+    try:
+        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://measures")
+            while (await client.get("/health/ready")).status_code != 200:
+                await asyncio.sleep(0.2)
+
+            # -- seed through the service layer --------------------------------------------
+            started = time.perf_counter()
+            ids = await in_parallel([lambda i=i: seed_measure(service, network_id, i, layout) for i in range(n)],
+                                    SEED_CONCURRENCY)
+            seeded = time.perf_counter() - started
+
+            # -- the staged events build the insight, each measure's in order ---------------
+            per_measure = [[as_cloud_event(e) for e in pending_entries(doc)]
+                           async for doc in measures.find({}, {"outbox": 1})]
+            events = sum(len(m) for m in per_measure)
+
+            async def apply_in_order(measure_events: list[CloudEvent]) -> None:
+                for event in measure_events:
+                    await projection.handle(event)
+
+            started = time.perf_counter()
+            await in_parallel([lambda m=m: apply_in_order(m) for m in per_measure], SEED_CONCURRENCY)
+            projected = time.perf_counter() - started
+            insight = (await client.get(f"/networks/{network_id}/insight")).json()
+            expected: dict[str, int] = {}
+            for i in range(n):
+                expected[layout.status(i)] = expected.get(layout.status(i), 0) + 1
+            exact = {k: v for k, v in insight["measures_by_status"].items() if v} == expected
+
+            # -- read: the insight against a bare find_one, alternating -----------------------
+            baseline = mongo[database].bench_baseline
+            await baseline.insert_one({"_id": "probe", "network_id": network_id, "value": 1})
+            reads, bare_reads = [], []
+            for _ in range(max(50, ctx.scaled(READS))):
+                began = time.perf_counter()
+                response = await client.get(f"/networks/{network_id}/insight")
+                reads.append(time.perf_counter() - began)
+                assert response.status_code == 200
+                began = time.perf_counter()
+                await baseline.find_one({"_id": "probe"})
+                bare_reads.append(time.perf_counter() - began)
+
+            # -- context: the shared relay's two queries on this collection --------------------
+            sample = await measures.find_one({"outbox_pending": {"$gt": 0}}, {"outbox": 1})
+            entry_id = next(iter(sample["outbox"]))
+            relay_scan = await timed(lambda: measures.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1}).to_list())
+            relay_mark = await timed(lambda: measures.update_one(
+                {"_id": sample["_id"], f"outbox.{entry_id}": {"$exists": True}}, {"$set": {"bench_probe": 1}}))
+
+            # -- write: follow-ups against bare inserts, alternating rounds --------------------
+            active = [ids[i] for i in range(n) if layout.status(i) in ("in_practice", "adopted")]
+            writes = max(WRITERS * ROUNDS, ctx.scaled(FOLLOW_UPS))
+            per_round = writes // ROUNDS
+            indicator_of = {m["_id"]: m["indicators"][0]["id"]
+                            for m in await service.store.find({"status": {"$in": ["in_practice", "adopted"]}}, 0, n)}
+            today = service.today()
+            follow_up_seconds = bare_seconds = 0.0
+            cursor = 0
+
+            async def follow_ups(count: int) -> float:
+                nonlocal cursor
+                # Distinct measures at a time: the lock is per measure, as it would be for real users.
+                targets = [active[(cursor + k) % len(active)] for k in range(count)]
+                cursor += count
+                jobs = [lambda m=m: client.post(f"/measures/{m}/follow-ups", json={
+                    "held_on": today.isoformat(), "in_practice": True, "worked": "Faste samtaler",
+                    "readings": [{"indicator_id": indicator_of[m], "value": 7.0}]}) for m in targets]
+                began = time.perf_counter()
+                responses = await in_parallel(jobs, WRITERS)
+                elapsed = time.perf_counter() - began
+                assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
+                return elapsed
+
+            async def bare_inserts(count: int) -> float:
+                docs = [{"_id": uuid.uuid4().hex, "measure_id": active[k % len(active)],
+                         "held_on": today.isoformat(), "in_practice": True, "worked": "Faste samtaler",
+                         "did_not_work": "", "readings": [{"indicator_id": "x", "value": 7.0}],
+                         "next_follow_up_due": (today + timedelta(weeks=8)).isoformat()} for k in range(count)]
+                collection = mongo[database].bench_bare_follow_ups
+                began = time.perf_counter()
+                await in_parallel([lambda d=d: collection.insert_one(d) for d in docs], WRITERS)
+                return time.perf_counter() - began
+
+            for number in range(ROUNDS):
+                # The machine's other load drifts; alternating who goes first spreads it over both.
+                if number % 2 == 0:
+                    follow_up_seconds += await follow_ups(per_round)
+                    bare_seconds += await bare_inserts(per_round)
+                else:
+                    bare_seconds += await bare_inserts(per_round)
+                    follow_up_seconds += await follow_ups(per_round)
+            await client.aclose()
+    finally:
+        await mongo.drop_database(database)
+        await mongo.close()
+
+    done = per_round * ROUNDS
+    follow_up_rate, bare_rate = done / follow_up_seconds, done / bare_seconds
+    scale = (f"{n} measures, {insight['units_active']} active units, "
+             f"{len(insight['organisations'])} organisations")
+    if not exact:
+        print(f"   CHECK FAILED: the insight counts {insight['measures_by_status']}, expected {expected}", flush=True)
+    return [
+        *latency_figures(NAME, "insight read", reads),
+        *latency_figures(NAME, "bare find_one by _id", bare_reads),
+        Figure(NAME, "insight read p50 ratio (insight / find_one)",
+               percentile(reads, 50) / percentile(bare_reads, 50), "x", scale),
+        Figure(NAME, "follow-up writes/s", follow_up_rate, "writes/s", f"{done} via HTTP, {WRITERS} writers"),
+        Figure(NAME, "bare insert_one/s", bare_rate, "writes/s", f"{done}, {WRITERS} writers, same FerretDB"),
+        Figure(NAME, "write ratio (follow-up / insert_one)", follow_up_rate / bare_rate, "x"),
+        Figure(NAME, "insight exact", float(exact), "bool", "every measure counted once, in its final status"),
+        Figure(NAME, "projection events/s", events / projected, "events/s",
+               f"{events} events, {SEED_CONCURRENCY} measures at a time"),
+        Figure(NAME, f"seeding (service layer, {SEED_CONCURRENCY} at a time)", seeded, "s", f"{n} measures"),
+        Figure(NAME, "context: relay scan for pending events p50", percentile(relay_scan, 50) * 1000, "ms",
+               f"find outbox_pending > 0 over {n} measures (FerretDB: no pushdown)"),
+        Figure(NAME, "context: relay mark-sent of one document p50", percentile(relay_mark, 50) * 1000, "ms",
+               "update_one by _id + outbox entry exists (FerretDB: no pushdown)"),
+    ]

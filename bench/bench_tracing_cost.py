@@ -1,0 +1,183 @@
+"""Cost of exporting traces: application submissions per second with OTLP export to Jaeger on, against off.
+
+Two enrollment processes run side by side under uvicorn, identical but for
+ENROLLMENT_OTLP_ENDPOINT: one exports every span (FastAPI, PyMongo, Kafka publish) over
+OTLP/HTTP to the local Jaeger (`stack.py start jaeger`, started here if it is not
+running), the other creates the same spans and exports none. Rounds alternate between
+them (off, on, off, on, …), each posting the same number of applications with the same
+concurrency to fresh cohorts of its service (one per concurrent client). Ratio = median throughput with export /
+median without (target ≥ 0.8). Each service has a database of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from pymongo import AsyncMongoClient
+
+from harness import BenchContext, Figure
+
+NAME = "tracing_cost"
+ROOT = Path(__file__).resolve().parents[1]
+ROUNDS = 6  # per configuration
+APPLICATIONS = 200  # per round
+IN_FLIGHT = 16
+OTLP = "http://127.0.0.1:4318"
+VIEWER = "http://127.0.0.1:16686"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _viewer_running() -> bool:
+    try:
+        with urllib.request.urlopen(f"{VIEWER}/api/services", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _span_count(service: str) -> int:
+    """How many traces of `service` the viewer holds (to show that the export really happened)."""
+    end = int(time.time() * 1e6)
+    # The in-memory store refuses a search deeper than its capacity (max_traces in infra/jaeger/config.yaml).
+    query = f"{VIEWER}/api/traces?service={service}&limit=19999&start={end - 3_600_000_000}&end={end}"
+    with urllib.request.urlopen(query, timeout=60) as response:
+        import json
+
+        return len(json.loads(response.read())["data"] or [])
+
+
+class Enrollment:
+    def __init__(self, ctx: BenchContext, database: str, otlp: str | None, log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "ENROLLMENT_KAFKA_BOOTSTRAP_SERVERS": ctx.kafka, "ENROLLMENT_MONGO_URL": ctx.mongo_url,
+               "ENROLLMENT_MONGO_DATABASE": database, "ENROLLMENT_LOG_LEVEL": "WARNING"}
+        env.pop("ENROLLMENT_OTLP_ENDPOINT", None)
+        if otlp:
+            env["ENROLLMENT_OTLP_ENDPOINT"] = otlp
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "samla_enrollment.entrypoints.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
+            env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+    async def ready(self, client: httpx.AsyncClient) -> None:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"enrollment exited with {self.process.returncode}")
+            try:
+                if (await client.get(f"{self.url}/health/ready")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.5)
+        raise RuntimeError("enrollment did not become ready")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the service process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+async def _round(client: httpx.AsyncClient, url: str, n: int) -> tuple[float, int]:
+    """Post `n` applications, IN_FLIGHT at a time, each worker to a cohort of its own.
+
+    Applications to one cohort are placed one after another (seats are never oversold),
+    so one cohort for all would measure that queue; a cohort per worker lets the CPU,
+    where span export costs, be the limit.
+    """
+    programme = await client.post(f"{url}/programmes", json={
+        "code": "BENCH", "title": "Tracing cost", "network_id": "net-bench", "requires_manager_approval": False})
+    now = datetime.now(UTC)
+    cohorts = []
+    for _ in range(IN_FLIGHT):
+        cohort = await client.post(f"{url}/cohorts", json={
+            "programme_id": programme.json()["id"], "term": "bench", "capacity": n,
+            "applications_open_at": (now - timedelta(days=1)).isoformat(),
+            "applications_close_at": (now + timedelta(days=1)).isoformat()})
+        cohorts.append(cohort.json()["id"])
+    queue = list(range(n))
+    failures = 0
+
+    async def worker(cohort_id: str) -> None:
+        nonlocal failures
+        while queue:
+            i = queue.pop()
+            response = await client.post(f"{url}/cohorts/{cohort_id}/applications", json={
+                "participant": {"name": f"P {i}", "email": f"p{i}-{uuid.uuid4().hex[:6]}@example.no"},
+                "manager": {"name": "L", "email": "leder@example.no"}, "organisation_id": "org", "unit_id": "unit"})
+            failures += response.status_code != 201
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(cohort_id) for cohort_id in cohorts))
+    return n / (time.perf_counter() - started), failures
+
+
+async def run(ctx: BenchContext) -> list[Figure]:
+    if not _viewer_running():
+        subprocess.run([sys.executable, str(ROOT / "infra/local/stack.py"), "start", "jaeger"], check=True)
+    traces_before = _span_count("enrollment")
+    run_id = uuid.uuid4().hex[:8]
+    databases = {"off": f"bench_tracing_off_{run_id}", "on": f"bench_tracing_on_{run_id}"}
+    logs = Path(os.environ.get("TMPDIR", "/tmp"))
+    services = {"off": Enrollment(ctx, databases["off"], None, logs / f"bench-tracing-off-{run_id}.log"),
+                "on": Enrollment(ctx, databases["on"], OTLP, logs / f"bench-tracing-on-{run_id}.log")}
+    n = ctx.scaled(APPLICATIONS)
+    results: dict[str, list[float]] = {"off": [], "on": []}
+    cpu_ms: dict[str, list[float]] = {"off": [], "on": []}
+    failures = 0
+    try:
+        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=IN_FLIGHT * 2)) as client:
+            for service in services.values():
+                await service.ready(client)
+            await _round(client, services["off"].url, 20)  # warm both up: imports, indexes, connections
+            await _round(client, services["on"].url, 20)
+            for _ in range(ROUNDS):
+                for mode in ("off", "on"):
+                    cpu_before = services[mode].cpu_seconds()
+                    throughput, failed = await _round(client, services[mode].url, n)
+                    cpu_ms[mode].append((services[mode].cpu_seconds() - cpu_before) * 1000 / n)
+                    results[mode].append(throughput)
+                    failures += failed
+    finally:
+        for service in services.values():
+            service.stop()
+        mongo = AsyncMongoClient(ctx.mongo_url)
+        for database in databases.values():
+            await mongo.drop_database(database)
+        await mongo.close()
+    off, on = statistics.median(results["off"]), statistics.median(results["on"])
+    await asyncio.sleep(3)  # the exporter batches for up to 5 s
+    exported = _span_count("enrollment") - traces_before
+    note = f"{ROUNDS} alternating rounds of {n} applications, {IN_FLIGHT} in flight"
+    return [
+        Figure(NAME, "submissions/s, trace export off (median)", off, "req/s", note),
+        Figure(NAME, "submissions/s, OTLP export to Jaeger on (median)", on, "req/s", note),
+        Figure(NAME, "ratio on/off (target >= 0.8)", on / off, "x", f"non-201 answers: {failures}"),
+        Figure(NAME, "service CPU per submission, export off (median)", statistics.median(cpu_ms["off"]), "ms",
+               "user+system time of the service process"),
+        Figure(NAME, "service CPU per submission, export on (median)", statistics.median(cpu_ms["on"]), "ms",
+               "the export's cost shows here when throughput is bound by the database"),
+        Figure(NAME, "new enrollment traces held by Jaeger", exported, "traces",
+               f"{ROUNDS * n + 2 * (IN_FLIGHT + 1) + 20} requests plus background work (outbox polling, metrics): the export ran"),
+    ]

@@ -1,0 +1,649 @@
+"""CohortWriter: the one writer of each cohort's seats, applying queued commands in batches.
+
+Every command that can change who holds a seat — a submission, a manager's decision, a
+withdrawal, a change of capacity or status — is queued under its cohort. One task per
+busy cohort takes everything queued, applies the commands in arrival order to the
+seating in memory, and writes the cohort once: the new seating and the events
+describing it, in one document write.
+
+- Seats are never oversold: a cohort has exactly one writer, and the write that takes a
+  seat is the write that records it — conditional on the cohort version the writer
+  started from, and under the cohort's document lock, because FerretDB v1 updates are
+  read-modify-write and the relay updates the same document.
+- A rush is cheap: two hundred applications arriving together cost one programme read,
+  one insert of the applications, at most one insert of new people and one cohort write,
+  rather than a round of each per applicant (group commit). The writer keeps what it
+  knows of a cohort between batches (it is the only writer), so it does not read the
+  cohort back each time either.
+
+Every event keyed by the cohort — an application's submission, approval, decline or
+withdrawal as well as the seat changes — is staged on the cohort document, so the
+cohort's events have one total order and the relay empties one document per batch.
+
+Writes go in a fixed order: applications first (the intent — submitted, approved,
+withdrawn — with its history, including the place about to be given, and the events
+about to be announced with the cohort version that will carry them), the cohort last
+(the placement and the events). If the process stops between the two, the applications
+are ahead of the cohort. A cohort is therefore reconciled whenever the writer takes it
+up — after start-up, after a failed batch, after it fell out of memory: events announced
+for a cohort version that was never written are staged again, approved applications
+that hold no place are placed, withdrawn ones that still hold one are released. Nothing
+else writes the cohort in between, so a version number is never reused before that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import groupby
+from typing import Any
+
+from samla_shared.contract import event_class
+from samla_shared.contract.base import IntegrationEvent
+from samla_shared.contract.enrollment import (
+    ApplicationApproved,
+    ApplicationDeclined,
+    CohortCapacityChanged,
+    ParticipantEnrolled,
+    ParticipantWaitlisted,
+    ParticipantWithdrawn,
+)
+from samla_shared.persistence.document_locks import DocumentLocks
+from samla_enrollment.adapters.repository import EnrollmentStore, new_id
+from samla_enrollment.domain.applications import (
+    BY_PROGRAMME_POLICY,
+    BY_SEAT_ALLOCATION,
+    BY_WAITLIST_PROMOTION,
+    ApplicationStatus,
+    check_applicant,
+    check_decision,
+    check_submission,
+    check_withdrawal,
+    shown_status,
+)
+from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, set_status
+from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound
+from samla_enrollment.domain.seating import Placement, Seating
+from samla_enrollment.service_layer.integration_events import application_ids, submission_announced
+from samla_enrollment.service_layer.people import Contact, PeopleDirectory
+
+log = logging.getLogger("samla.enrollment.cohorts")
+
+S = ApplicationStatus
+PLACED_AGAIN = "placed again: an earlier placement was interrupted before the cohort recorded it"
+
+
+# -- commands -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SubmitApplication:
+    form: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DecideApplication:
+    application_id: str
+    approve: bool
+    manager_id: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class WithdrawApplication:
+    application_id: str
+    by: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ChangeCapacity:
+    capacity: int
+    by: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    status: CohortStatus
+    by: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """Take the cohort up (reconciling it with its applications if it is not in memory yet)."""
+
+
+Command = SubmitApplication | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | Reconcile
+
+
+def history_entry(at: datetime, by: str, was: str | None, to: str, reason: str | None, **extra: Any) -> dict[str, Any]:
+    """One line of an audit trail: who, when, from what to what, and why."""
+    return {"at": at, "by": by, "from": was, "to": to, "reason": reason, **extra}
+
+
+def placement_entry(at: datetime, placement: Placement, position: int | None, *, reason: str | None = None
+                    ) -> dict[str, Any]:
+    why = reason or ("a seat was free" if placement is Placement.ENROLLED else "the cohort was full")
+    return history_entry(at, BY_SEAT_ALLOCATION, S.APPROVED.value, placement.value, why, position=position)
+
+
+def application_view(application: dict[str, Any], seating: Seating) -> dict[str, Any]:
+    """The application as its reader sees it: status and queue position come from the seating."""
+    placement, position = seating.where(application["_id"])
+    status = shown_status(application["status"], placement)
+    return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None}
+
+
+# -- what the writer holds ------------------------------------------------------------------
+
+@dataclass
+class _Queued:
+    command: Command
+    future: asyncio.Future[Any]
+    result: Any = None
+    error: EnrollmentError | None = None
+
+
+@dataclass
+class _CohortState:
+    """What the writer knows of a cohort between batches (it is the cohort's only writer)."""
+
+    # The document without outbox and audit trail, as the last prepared batch leaves it
+    # (its write may still be under way; if it fails, the whole state is dropped).
+    cohort: dict[str, Any]
+    participants: set[str] = field(default_factory=set)  # who applied, to refuse duplicates before inserting
+
+
+class _Batch:
+    """What one batch does to a cohort, gathered in memory and written at once."""
+
+    def __init__(self, state: _CohortState, now: datetime) -> None:
+        cohort = state.cohort
+        self.state = state
+        self.now = now
+        self.seating = Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]))
+        self.manual_status = CohortStatus(cohort["manual_status"]) if cohort.get("manual_status") else None
+        self.window = ApplicationWindow(cohort["applications_open_at"], cohort["applications_close_at"],
+                                        cohort.get("time_zone", "Europe/Oslo"))
+        self.sequence: int = cohort.get("seat_sequence", cohort["version"])
+        self.version: int = cohort["version"]  # the cohort version the write is conditional on
+        self.new_version = self.version + 1  # the version it writes; reconciliation may move it further
+        self.participants = set(state.participants)
+        self.events: list[IntegrationEvent] = []
+        self.audit: list[dict[str, Any]] = []
+        # Cohorts written before the seat counters existed get them at their first batch.
+        self.changed = "seats_free" not in cohort
+
+    @property
+    def cohort(self) -> dict[str, Any]:
+        return self.state.cohort
+
+    def status(self) -> CohortStatus:
+        return cohort_status(manual=self.manual_status, window=self.window, seats_free=self.seating.seats_free,
+                             now=self.now)
+
+    def next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+    def announcement(self, events: Sequence[IntegrationEvent]) -> dict[str, Any]:
+        """The record of `events` kept in the application's own write: what this batch's cohort write will carry."""
+        return {"version": self.new_version,
+                "events": [{"type": event.event_type(), "data": event.payload()} for event in events]}
+
+    def fields(self) -> dict[str, Any]:
+        seating = self.seating
+        return {
+            "enrolled": seating.enrolled, "waitlist": seating.waitlist, "capacity": seating.capacity,
+            "seats_taken": seating.seats_taken, "seats_free": seating.seats_free,
+            "waitlist_length": len(seating.waitlist), "seat_sequence": self.sequence,
+            "manual_status": self.manual_status.value if self.manual_status else None,
+        }
+
+    @property
+    def needs_writing(self) -> bool:
+        return self.changed or bool(self.events)
+
+    def prepared(self) -> None:
+        """Everything but the cohort write is done: the next batch builds on this one."""
+        if self.needs_writing:
+            self.state.cohort = self.cohort | self.fields() | {"version": self.new_version}
+        self.state.participants = self.participants
+
+
+# -- the writer -----------------------------------------------------------------------------
+
+class CohortWriter:
+    def __init__(self, store: EnrollmentStore, people: PeopleDirectory, locks: DocumentLocks,
+                 on_events_staged: Callable[[], None], *, max_batch: int = 500, cohorts_in_memory: int = 1000) -> None:
+        self._store = store
+        self._people = people
+        self._locks = locks
+        self._wake_relay = on_events_staged
+        self._max_batch = max_batch
+        self._queues: dict[str, list[_Queued]] = {}
+        self._drainers: dict[str, asyncio.Task[None]] = {}
+        self._arrivals: dict[str, asyncio.Event] = {}  # wakes a drain waiting on a cohort write
+        # Cohorts taken up (and so reconciled) since start-up, least recently used first.
+        self._states: OrderedDict[str, _CohortState] = OrderedDict()
+        self._cohorts_in_memory = cohorts_in_memory
+        self._retries: dict[str, asyncio.Task[None]] = {}
+        # Programmes as last read; this process is their only writer and says when one changes.
+        self._programmes: dict[str, dict[str, Any]] = {}
+
+    def programme_changed(self, programme_id: str) -> None:
+        """Forget what is remembered of a programme (it was changed or archived)."""
+        self._programmes.pop(programme_id, None)
+
+    async def execute(self, cohort_id: str, command: Command) -> Any:
+        """Queue `command` for the cohort and wait until the batch that carries it is written."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queues.setdefault(cohort_id, []).append(_Queued(command, future))
+        if cohort_id in self._arrivals:
+            self._arrivals[cohort_id].set()
+        if cohort_id not in self._drainers:
+            self._drainers[cohort_id] = asyncio.create_task(self._drain(cohort_id), name=f"cohort-writer:{cohort_id}")
+        return await future
+
+    async def close(self) -> None:
+        """Stop retrying reconciliations and drop queued work (callers get CancelledError)."""
+        tasks = [*self._retries.values(), *self._drainers.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for queue in self._queues.values():
+            for item in queue:
+                item.future.cancel()
+        self._queues.clear()
+
+    async def reconcile_all(self, cohort_ids: Sequence[str]) -> None:
+        for cohort_id in cohort_ids:
+            if cohort_id not in self._states:
+                await self.execute(cohort_id, Reconcile())
+
+    async def _drain(self, cohort_id: str) -> None:
+        """Prepare each batch while the previous one's cohort write is under way (a two-stage pipeline).
+
+        Preparing — placing in memory, writing people and applications — is most of a
+        batch's time; the cohort write waits for the relay's turn on the document. Batch
+        k+1 is prepared on top of batch k in memory and written only after k was; if k's
+        write fails, k+1 fails with it and the cohort is reconciled.
+        """
+        writing: asyncio.Task[Exception | None] | None = None
+        arrived = self._arrivals.setdefault(cohort_id, asyncio.Event())
+        try:
+            while True:
+                queue = self._queues.get(cohort_id)
+                if not queue:
+                    if writing is None:
+                        break
+                    # Nothing to prepare yet: wait for new commands or for the write, whichever comes first.
+                    arrived.clear()
+                    arrival = asyncio.ensure_future(arrived.wait())
+                    try:
+                        await asyncio.wait((writing, arrival), return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        arrival.cancel()
+                    if writing.done():
+                        writing = None
+                    continue
+                batch, self._queues[cohort_id] = queue[:self._max_batch], queue[self._max_batch:]
+                changes = await self._prepare(cohort_id, batch)
+                if writing is not None:
+                    failure, writing = await writing, None
+                    if failure is not None and changes is not None:  # built on a batch that was not written
+                        self._fail(cohort_id, batch, failure)
+                        changes = None
+                if changes is not None:
+                    writing = asyncio.create_task(self._write(cohort_id, changes, batch))
+        finally:
+            # No await between the last look at the queue and here, so nothing queued is stranded.
+            self._drainers.pop(cohort_id, None)
+            if not self._queues.get(cohort_id):
+                self._queues.pop(cohort_id, None)
+                self._arrivals.pop(cohort_id, None)
+
+    async def _prepare(self, cohort_id: str, batch: list[_Queued]) -> _Batch | None:
+        """Apply the batch in memory and write its applications; None when it failed (its callers are told)."""
+        try:
+            state = self._states.get(cohort_id)
+            reconciling: list[dict[str, Any]] = []
+            if state is None:
+                state, reconciling = await self._take_up(cohort_id)
+            if state is None:
+                for item in batch:
+                    item.error = NotFound(f"no cohort {cohort_id}")
+                self._resolve(batch)
+                return None
+            changes = _Batch(state, datetime.now(UTC))
+            if reconciling:
+                await self._reconcile(changes, reconciling)
+            for is_submission, group in groupby(batch, lambda q: isinstance(q.command, SubmitApplication)):
+                if is_submission:
+                    await self._submit(changes, list(group))
+                else:
+                    for item in group:
+                        await self._apply(changes, item)
+            changes.prepared()
+            self._remember(cohort_id, state)
+            return changes
+        except Exception as exc:
+            self._fail(cohort_id, batch, exc)
+            return None
+
+    async def _write(self, cohort_id: str, changes: _Batch, batch: list[_Queued]) -> Exception | None:
+        """The cohort write of a prepared batch; then its callers get their answers. Returns what went wrong."""
+        try:
+            if changes.needs_writing:
+                # Held for the write alone: the relay removes sent events from the same document.
+                async with self._locks.hold("cohorts", cohort_id):
+                    saved = await self._store.save_cohort(
+                        cohort_id, version=changes.version, new_version=changes.new_version,
+                        fields=changes.fields(), audit=changes.audit, events=changes.events)
+                if not saved:
+                    raise Conflict("the cohort was changed by another writer; this batch was not recorded")
+        except Exception as exc:
+            self._fail(cohort_id, batch, exc)
+            return exc
+        self._wake_relay()
+        self._resolve(batch)
+        return None
+
+    def _fail(self, cohort_id: str, batch: list[_Queued], exc: Exception) -> None:
+        """Some application writes may have happened without the cohort write: forget the cohort,
+        so that taking it up again reconciles it, and start doing so now."""
+        self._states.pop(cohort_id, None)
+        self._keep_reconciling(cohort_id)
+        log.warning("a batch of %d commands for cohort %s failed: %s", len(batch), cohort_id, exc)
+        for item in batch:
+            if not item.future.done():
+                item.future.set_exception(exc)
+
+    @staticmethod
+    def _resolve(batch: list[_Queued]) -> None:
+        for item in batch:
+            if item.future.done():  # the caller went away; the command took effect all the same
+                continue
+            if item.error is not None:
+                item.future.set_exception(item.error)
+            else:
+                item.future.set_result(item.result)
+
+    async def _take_up(self, cohort_id: str) -> tuple[_CohortState | None, list[dict[str, Any]]]:
+        cohort = await self._store.cohort(cohort_id)
+        if cohort is None:
+            return None, []
+        applications = await self._store.application_states(cohort_id)
+        return _CohortState(cohort, {a["participant_id"] for a in applications}), applications
+
+    def _remember(self, cohort_id: str, state: _CohortState) -> None:
+        self._states[cohort_id] = state
+        self._states.move_to_end(cohort_id)
+        while len(self._states) > self._cohorts_in_memory:
+            self._states.popitem(last=False)
+
+    async def _apply(self, changes: _Batch, item: _Queued) -> None:
+        command = item.command
+        try:
+            if isinstance(command, DecideApplication):
+                item.result = await self._decide(changes, command)
+            elif isinstance(command, WithdrawApplication):
+                item.result = await self._withdraw(changes, command)
+            elif isinstance(command, ChangeCapacity):
+                item.result = await self._change_capacity(changes, command)
+            elif isinstance(command, ChangeStatus):
+                item.result = self._change_status(changes, command)
+            # Reconcile needs nothing more: taking the cohort up reconciled it.
+        except EnrollmentError as refusal:
+            item.error = refusal
+
+    # -- submissions ----------------------------------------------------------------------
+
+    async def _submit(self, changes: _Batch, items: list[_Queued]) -> None:
+        programme = await self._programme(changes)
+        status = changes.status()
+        accepted: list[tuple[_Queued, dict[str, Any]]] = []
+        for item in items:
+            form = item.command.form  # type: ignore[union-attr]
+            try:
+                check_submission(programme_archived=programme.get("archived", False), cohort_status=status,
+                                 window=changes.window, now=changes.now)
+                check_applicant(participant_email=form["participant"]["email"], manager_email=form["manager"]["email"],
+                                unit_id=form["unit_id"], facilitator_unit_ids=form.get("facilitator_unit_ids", []),
+                                facilitates_outside_own_unit=programme.get("facilitates_outside_own_unit", True))
+                accepted.append((item, form))
+            except EnrollmentError as refusal:
+                item.error = refusal
+        if not accepted:
+            return
+        person_ids = await self._people.identify([Contact.of(form[role]) for _, form in accepted
+                                                  for role in ("participant", "manager")])
+        new: list[tuple[_Queued, dict[str, Any]]] = []
+        for i, (item, form) in enumerate(accepted):
+            participant_id = person_ids[2 * i]
+            if participant_id in changes.participants:
+                same_batch = [a["_id"] for _, a in new if a["participant_id"] == participant_id]
+                item.error = await self._duplicate(changes, participant_id, same_batch[0] if same_batch else None)
+                continue
+            changes.participants.add(participant_id)
+            new.append((item, self._new_application(changes, programme, form, participant_id=participant_id,
+                                                    manager_id=person_ids[2 * i + 1])))
+        if not new:
+            return
+        # Places and events were decided above in memory; they count once the cohort is written.
+        refused = await self._store.add_applications([a for _, a in new])
+        if refused:  # another process applied for the same person: this batch's places are void
+            raise Conflict("applications were inserted by another writer; the cohort will be reconciled")
+        for item, application in new:
+            item.result = application_view(application, changes.seating)
+
+    def _new_application(self, changes: _Batch, programme: dict[str, Any], form: dict[str, Any], *,
+                         participant_id: str, manager_id: str) -> dict[str, Any]:
+        now = changes.now
+        requires_approval = programme.get("requires_manager_approval", True)
+        first = S.AWAITING_MANAGER_APPROVAL if requires_approval else S.APPROVED
+        participant = form["participant"]
+        application = {
+            "_id": new_id(), "cohort_id": changes.cohort["_id"], "programme_id": programme["_id"],
+            "network_id": changes.cohort["network_id"], "organisation_id": form["organisation_id"],
+            "unit_id": form["unit_id"], "participant_id": participant_id, "manager_id": manager_id,
+            "role": participant.get("role"), "education": participant.get("education"),
+            "experience": participant.get("experience"), "motivation": form.get("motivation"),
+            "facilitator_unit_ids": form.get("facilitator_unit_ids", []),
+            "requires_manager_approval": requires_approval,
+            "status": first.value, "submitted_at": now, "updated_at": now,
+            "history": [
+                history_entry(now, participant_id, None, S.SUBMITTED.value, None),
+                history_entry(now, participant_id if requires_approval else BY_PROGRAMME_POLICY, S.SUBMITTED.value,
+                              first.value, "the programme requires the manager's approval" if requires_approval
+                              else "the programme needs no manager approval"),
+            ],
+        }
+        announced = submission_announced(application)
+        application["announce"] = changes.announcement(announced)
+        changes.events.extend(announced)
+        if not requires_approval:
+            application["history"].append(self._place(changes, application))
+        return application
+
+    async def _duplicate(self, changes: _Batch, participant_id: str, existing_id: str | None) -> Conflict:
+        if existing_id is None:
+            existing = await self._store.applications(
+                {"cohort_id": changes.cohort["_id"], "participant_id": participant_id}, 0, 1)
+            existing_id = existing[0]["_id"] if existing else None
+        return Conflict("this person has already applied to this cohort", application_id=existing_id)
+
+    # -- decisions and withdrawals --------------------------------------------------------
+
+    async def _decide(self, changes: _Batch, command: DecideApplication) -> dict[str, Any]:
+        application = await self._application(changes, command.application_id)
+        status = shown_status(application["status"], changes.seating.where(application["_id"])[0])
+        target = check_decision(status=status, named_manager_id=application["manager_id"],
+                                deciding_manager_id=command.manager_id, approve=command.approve, reason=command.reason)
+        if target is S.APPROVED and changes.status() is CohortStatus.COMPLETED:
+            raise Conflict("the cohort is completed; there is no seat to approve")
+        ids = application_ids(application)
+        event = (ApplicationApproved(**ids, approved_by=command.manager_id) if target is S.APPROVED
+                 else ApplicationDeclined(**ids, declined_by=command.manager_id))
+        entries = [history_entry(changes.now, command.manager_id, status.value, target.value, command.reason)]
+        if target is S.APPROVED:
+            entries.append(placement_entry(changes.now, *changes.seating.next_place()))
+        await self._transition(application, status, target, entries, changes, [event])
+        application = application | {"status": target.value}
+        if target is S.APPROVED:
+            self._place(changes, application)
+        return application_view(application, changes.seating)
+
+    async def _withdraw(self, changes: _Batch, command: WithdrawApplication) -> dict[str, Any]:
+        application = await self._application(changes, command.application_id)
+        placement, _ = changes.seating.where(application["_id"])
+        status = shown_status(application["status"], placement)
+        check_withdrawal(status=status, cohort_status=changes.status())
+        entry = history_entry(changes.now, command.by or application["participant_id"], status.value,
+                              S.WITHDRAWN.value, command.reason)
+        if placement is None:  # holds no place: the withdrawal is the application's own event
+            event = ParticipantWithdrawn(**application_ids(application), previous_status=status.value)
+            await self._transition(application, S(application["status"]), S.WITHDRAWN, [entry], changes, [event])
+        else:  # the event comes with the seat change, which also promotes the head of the queue
+            await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [])
+            await self._release(changes, application)
+        return application_view(application | {"status": S.WITHDRAWN.value}, changes.seating)
+
+    async def _transition(self, application: dict[str, Any], expected: ApplicationStatus, target: ApplicationStatus,
+                          entries: list[dict[str, Any]], changes: _Batch, events: list[IntegrationEvent]) -> None:
+        """Write the application's new status and history, then stage its events with the batch."""
+        announce = changes.announcement(events) if events else None
+        async with self._locks.hold("applications", application["_id"]):
+            moved = await self._store.transition_application(
+                application["_id"], expected=expected.value, status=target.value, entries=entries, announce=announce)
+        if not moved:
+            raise Conflict("the application changed meanwhile; reload it and try again")
+        changes.events.extend(events)
+
+    async def _application(self, changes: _Batch, application_id: str) -> dict[str, Any]:
+        application = await self._store.application(application_id)
+        if application is None or application["cohort_id"] != changes.cohort["_id"]:
+            raise NotFound(f"no application {application_id}")
+        return application
+
+    # -- the cohort itself ----------------------------------------------------------------
+
+    async def _change_capacity(self, changes: _Batch, command: ChangeCapacity) -> None:
+        if changes.status() is CohortStatus.COMPLETED:
+            raise Conflict("the cohort is completed; its capacity no longer changes")
+        before = changes.seating.capacity
+        if command.capacity == before:
+            return
+        seats_taken = changes.seating.seats_taken
+        promoted = changes.seating.resize(command.capacity)
+        cohort = changes.cohort
+        changes.events.append(CohortCapacityChanged(
+            network_id=cohort["network_id"], cohort_id=cohort["_id"], programme_id=cohort["programme_id"],
+            capacity=command.capacity, seats_taken=seats_taken))
+        changes.audit.append(history_entry(changes.now, command.by, str(before), str(command.capacity),
+                                           command.reason, change="capacity"))
+        changes.changed = True
+        await self._promote(changes, promoted, reason=f"the capacity grew from {before} to {command.capacity}")
+
+    def _change_status(self, changes: _Batch, command: ChangeStatus) -> None:
+        current = changes.status()
+        changes.manual_status = set_status(current=current, manual=changes.manual_status, target=command.status,
+                                           window=changes.window, now=changes.now)
+        changes.audit.append(history_entry(changes.now, command.by, current.value, command.status.value,
+                                           command.reason, change="status"))
+        changes.changed = True
+
+    # -- seats ----------------------------------------------------------------------------
+
+    def _place(self, changes: _Batch, application: dict[str, Any], *, reason: str | None = None) -> dict[str, Any]:
+        """Seat or queue the application; returns the history entry that records it."""
+        placement, position = changes.seating.place(application["_id"])
+        ids = application_ids(application)
+        sequence = changes.next_sequence()
+        changes.events.append(ParticipantEnrolled(**ids, via="direct", cohort_sequence=sequence)
+                              if placement is Placement.ENROLLED
+                              else ParticipantWaitlisted(**ids, position=position, cohort_sequence=sequence))
+        changes.changed = True
+        return placement_entry(changes.now, placement, position, reason=reason)
+
+    async def _release(self, changes: _Batch, application: dict[str, Any]) -> None:
+        previous, promoted = changes.seating.withdraw(application["_id"])
+        changes.events.append(ParticipantWithdrawn(**application_ids(application), previous_status=previous.value,
+                                                   cohort_sequence=changes.next_sequence()))
+        changes.changed = True
+        await self._promote(changes, promoted, reason="a seat was freed by a withdrawal")
+
+    async def _promote(self, changes: _Batch, promoted: list[str], *, reason: str) -> None:
+        """Record each promotion in the application's history (intent first), then stage its event."""
+        if not promoted:
+            return
+        applications = await self._store.applications_by_id(promoted)
+        entry = history_entry(changes.now, BY_WAITLIST_PROMOTION, S.WAITLISTED.value, S.ENROLLED.value, reason,
+                              via="waitlist")
+        for application_id in promoted:  # in queue order
+            async with self._locks.hold("applications", application_id):
+                await self._store.append_history(application_id, [entry])
+            changes.events.append(ParticipantEnrolled(**application_ids(applications[application_id]), via="waitlist",
+                                                      cohort_sequence=changes.next_sequence()))
+
+    async def _programme(self, changes: _Batch) -> dict[str, Any]:
+        programme_id = changes.cohort["programme_id"]
+        if programme_id not in self._programmes:
+            programme = await self._store.programme(programme_id)
+            if programme is None:
+                raise NotFound(f"no programme {programme_id}")
+            if len(self._programmes) >= self._cohorts_in_memory:
+                self._programmes.clear()
+            self._programmes[programme_id] = programme
+        return self._programmes[programme_id]
+
+    # -- reconciliation -------------------------------------------------------------------
+
+    async def _reconcile(self, changes: _Batch, applications: list[dict[str, Any]]) -> None:
+        """Bring the seating level with the applications' intent (see the module docstring)."""
+        seating = changes.seating
+        for application in applications:
+            announce = application.get("announce")
+            if announce and announce["version"] > changes.version:
+                log.info("cohort %s: publishing what application %s announced for a cohort write that never happened",
+                         changes.cohort["_id"], application["_id"])
+                changes.events.extend(event_class(e["type"]).model_validate(e["data"]) for e in announce["events"])
+                # Written past every version announced (a pipelined batch may have announced two
+                # ahead), so that these events count as published from now on.
+                changes.new_version = max(changes.new_version, announce["version"])
+        for application in applications:
+            placement, _ = seating.where(application["_id"])
+            if application["status"] == S.WITHDRAWN.value and placement is not None:
+                log.info("cohort %s: releasing the place of withdrawn application %s",
+                         changes.cohort["_id"], application["_id"])
+                await self._release(changes, application)
+        for application in applications:  # in submission order
+            if application["status"] == S.APPROVED.value and seating.where(application["_id"])[0] is None:
+                log.info("cohort %s: placing approved application %s", changes.cohort["_id"], application["_id"])
+                entry = self._place(changes, application, reason=PLACED_AGAIN)
+                async with self._locks.hold("applications", application["_id"]):
+                    await self._store.append_history(application["_id"], [entry])
+
+    def _keep_reconciling(self, cohort_id: str) -> None:
+        if cohort_id not in self._retries:
+            self._retries[cohort_id] = asyncio.create_task(self._reconcile_until_taken_up(cohort_id))
+
+    async def _reconcile_until_taken_up(self, cohort_id: str) -> None:
+        backoff = 0.5
+        try:
+            while cohort_id not in self._states:
+                await asyncio.sleep(backoff)
+                try:
+                    await self.execute(cohort_id, Reconcile())
+                except NotFound:
+                    return
+                except Exception as exc:  # the database is still away: try again later
+                    log.warning("reconciling cohort %s failed, retrying in %.1fs: %s", cohort_id, backoff, exc)
+                    backoff = min(backoff * 2, 30.0)
+        finally:
+            self._retries.pop(cohort_id, None)

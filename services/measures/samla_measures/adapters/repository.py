@@ -1,0 +1,127 @@
+"""MongoDB persistence of the toolbox and of measures.
+
+A measure is one document holding its indicators, follow-ups and pending events, so that
+every change and the events it causes are a single-document write (FerretDB v1 has no
+multi-document transactions). Follow-ups are few per measure (one every few weeks), so
+embedding them keeps that property without the document growing large.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from samla_shared.contract.base import IntegrationEvent
+from samla_shared.messaging.outbox import OUTBOX_FIELD, merge_updates, new_document_outbox, staged
+from samla_measures.adapters.guarded_writes import WriteGuard
+from samla_measures.domain.errors import Conflict
+from samla_measures.domain.measure import ACTIVE_STATUSES
+
+OUTBOX_COLLECTIONS = ("measures",)
+MEASURES = "measures"
+TOOLBOX = "toolbox"
+
+# Lists leave out what only the single-measure view needs.
+LIST_PROJECTION = {OUTBOX_FIELD: 0, "follow_ups": 0}
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def ensure_measure_indexes(db: AsyncDatabase) -> None:
+    await db.measures.create_index([("outbox_pending", ASCENDING)])
+    await db.measures.create_index([("network_id", ASCENDING), ("created_at", ASCENDING)])
+    await db.measures.create_index([("organisation_id", ASCENDING)])
+    await db.measures.create_index([("unit_ids", ASCENDING)])
+    # The overdue scan asks for active measures whose due date passed and were not announced.
+    await db.measures.create_index([("overdue_announced", ASCENDING), ("next_follow_up_due", ASCENDING)])
+    await db.toolbox.create_index([("network_id", ASCENDING)])
+
+
+class ToolboxStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+
+    async def seed(self, methods: Iterable[dict[str, Any]]) -> int:
+        """Insert the catalogue's methods that are not there yet; returns how many were new.
+
+        Fixed ids make this safe on every start and from several instances at once: the
+        unique `_id` refuses a second copy atomically, so there is no read-then-insert race.
+        """
+        inserted = 0
+        for method in methods:
+            try:
+                await self.db.toolbox.insert_one({**method, "created_at": datetime.now(UTC)})
+                inserted += 1
+            except DuplicateKeyError:
+                continue
+        return inserted
+
+    async def add(self, method: dict[str, Any]) -> None:
+        await self.db.toolbox.insert_one(method)
+
+    async def get(self, method_id: str) -> dict[str, Any] | None:
+        return await self.db.toolbox.find_one({"_id": method_id})
+
+    async def find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self.db.toolbox.find(filters).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        return [doc async for doc in cursor.skip(offset).limit(limit)]
+
+
+class MeasureStore:
+    def __init__(self, db: AsyncDatabase, source: str) -> None:
+        self.db = db
+        self.source = source
+        self._guard = WriteGuard(db)
+
+    async def add(self, measure: dict[str, Any], *events: IntegrationEvent) -> None:
+        try:
+            await self.db.measures.insert_one(measure | new_document_outbox(*events, source=self.source))
+        except DuplicateKeyError as exc:
+            raise Conflict("a measure with this id already exists") from exc
+
+    async def get(self, measure_id: str) -> dict[str, Any] | None:
+        return await self.db.measures.find_one({"_id": measure_id}, {OUTBOX_FIELD: 0})
+
+    async def find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self.db.measures.find(filters, LIST_PROJECTION).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        return [doc async for doc in cursor.skip(offset).limit(limit)]
+
+    async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[dict[str, Any]]:
+        filters: dict[str, Any] = {"unit_ids": unit_id} | ({"network_id": network_id} if network_id else {})
+        cursor = self.db.measures.find(filters, {OUTBOX_FIELD: 0}).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        return [doc async for doc in cursor.limit(limit)]
+
+    async def overdue_candidates(self, today: str, limit: int) -> list[dict[str, Any]]:
+        """Active measures whose due date (ISO text, so it sorts as a date) is before `today`, not yet announced."""
+        cursor = self.db.measures.find(
+            {"overdue_announced": False, "next_follow_up_due": {"$lt": today},
+             "status": {"$in": [s.value for s in ACTIVE_STATUSES]}},
+            {"_id": 1},
+        ).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def save(self, measure: dict[str, Any], *, changes: dict[str, Any], push: dict[str, Any] | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> bool:
+        """Write a change of `measure` and its events in one operation, if nobody changed it since it was read.
+
+        Callers hold the measure's document lock (FerretDB v1 updates are read-modify-write)
+        and read `measure` under it; on MongoDB the version check in the filter also guards
+        against another instance (see WriteGuard for why FerretDB gets the bare `_id`).
+        """
+        events = tuple(events)
+        update = merge_updates(
+            {"$set": {**changes, "updated_at": datetime.now(UTC)}, "$inc": {"version": 1}},
+            {"$push": push} if push else {},
+            staged(*events, source=self.source) if events else {},
+        )
+        guarded = await self._guard.filter(measure["_id"], {"version": measure["version"]})
+        result = await self.db.measures.update_one(guarded, update)
+        return result.modified_count == 1

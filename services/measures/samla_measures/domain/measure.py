@@ -1,0 +1,132 @@
+"""Measure rules, free of I/O: the life cycle, party cooperation and the follow-up rhythm."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# The three owner roles are part of the public contract (MeasureOwner); the rules use that enum.
+from samla_shared.contract.measures import OwnerRole
+from samla_measures.domain.errors import Conflict, RuleViolation
+
+# Dates of measures are local calendar dates. Oslo and Copenhagen share their UTC offsets
+# all year, so one zone serves both countries' deployments.
+LOCAL_ZONE = ZoneInfo("Europe/Oslo")
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(LOCAL_ZONE).date()
+
+
+class MeasureStatus(StrEnum):
+    PROPOSED = "proposed"
+    ADOPTED = "adopted"
+    IN_PRACTICE = "in_practice"
+    EVALUATED = "evaluated"
+    DISCONTINUED = "discontinued"
+
+
+# Adopted and in practice: the unit is working with the measure and owes follow-ups.
+ACTIVE_STATUSES = frozenset({MeasureStatus.ADOPTED, MeasureStatus.IN_PRACTICE})
+CLOSED_STATUSES = frozenset({MeasureStatus.EVALUATED, MeasureStatus.DISCONTINUED})
+
+
+ROLE_LABELS = {
+    OwnerRole.LEADER: "the responsible leader",
+    OwnerRole.UNION_REPRESENTATIVE: "the union representative (tillitsvalgt)",
+    OwnerRole.SAFETY_REPRESENTATIVE: "the safety representative (verneombud)",
+}
+
+
+def missing_agreements(consents: Mapping[str, Any]) -> list[OwnerRole]:
+    """The owner roles that have not recorded their agreement yet, in a fixed order."""
+    return [role for role in OwnerRole if role.value not in consents]
+
+
+def check_consent(status: MeasureStatus, owners: Mapping[str, str], role: OwnerRole, person_id: str) -> None:
+    """A consent is recorded while the measure is proposed, by the person holding that role."""
+    if status is not MeasureStatus.PROPOSED:
+        raise Conflict(f"the measure is {status.value}; agreements are recorded before adoption")
+    named = owners.get(role.value)
+    if named is not None and named != person_id:
+        raise Conflict(f"{ROLE_LABELS[role]} of this measure is {named}, not {person_id}",
+                       role=role.value, owner_id=named)
+
+
+def check_adoption(status: MeasureStatus, consents: Mapping[str, Any]) -> None:
+    """Adoption needs a proposed measure that all three parties have agreed to."""
+    if status is not MeasureStatus.PROPOSED:
+        raise Conflict(f"the measure is {status.value}; only a proposed measure can be adopted")
+    missing = missing_agreements(consents)
+    if missing:
+        raise Conflict(
+            "the measure cannot be adopted before all three parties agree; still missing: "
+            + ", ".join(ROLE_LABELS[role] for role in missing),
+            missing_roles=[role.value for role in missing],
+        )
+
+
+def first_follow_up_due(*, adopted_on: date, every_weeks: int, first_after_weeks: int | None,
+                        first_on: date | None) -> date:
+    """When the first follow-up is due: an explicit date, or a number of weeks after adoption.
+
+    The first follow-up may come later than the regular rhythm (seed 004: a follow-up day a
+    couple of months after the start), so it has its own optional distance.
+    """
+    if first_on is not None:
+        if first_on <= adopted_on:
+            raise RuleViolation("the first follow-up must come after the adoption date")
+        return first_on
+    return adopted_on + timedelta(weeks=first_after_weeks or every_weeks)
+
+
+def next_follow_up_due(*, held_on: date, every_weeks: int, next_on: date | None) -> date:
+    if next_on is not None:
+        if next_on <= held_on:
+            raise RuleViolation("the next follow-up must come after this one")
+        return next_on
+    return held_on + timedelta(weeks=every_weeks)
+
+
+def check_not_future(day: date, today: date, what: str) -> None:
+    if day > today:
+        raise RuleViolation(f"{what} ({day.isoformat()}) is in the future; today is {today.isoformat()}")
+
+
+def check_follow_up_allowed(status: MeasureStatus, *, adopted_on: date | None, held_on: date, today: date) -> None:
+    if status not in ACTIVE_STATUSES:
+        raise Conflict(f"the measure is {status.value}; follow-ups are recorded for adopted measures")
+    check_not_future(held_on, today, "the follow-up date")
+    if adopted_on is not None and held_on < adopted_on:
+        raise RuleViolation(f"the follow-up date is before the adoption on {adopted_on.isoformat()}")
+
+
+def status_after_follow_up(status: MeasureStatus, in_practice: bool) -> MeasureStatus:
+    """A follow-up says whether the measure is in practice; the status follows what it says.
+
+    A measure reported as no longer practised goes back to adopted rather than staying
+    "in practice" on paper: coordinators rely on the status to see where work is real.
+    """
+    return MeasureStatus.IN_PRACTICE if in_practice else MeasureStatus.ADOPTED
+
+
+def check_evaluation_allowed(status: MeasureStatus, *, adopted_on: date | None, evaluated_on: date,
+                             today: date) -> None:
+    if status not in ACTIVE_STATUSES:
+        raise Conflict(f"the measure is {status.value}; only an adopted measure can be evaluated")
+    check_not_future(evaluated_on, today, "the evaluation date")
+    if adopted_on is not None and evaluated_on < adopted_on:
+        raise RuleViolation(f"the evaluation date is before the adoption on {adopted_on.isoformat()}")
+
+
+def check_discontinuation_allowed(status: MeasureStatus) -> None:
+    if status in CLOSED_STATUSES:
+        raise Conflict(f"the measure is already {status.value}")
+
+
+def is_overdue(status: MeasureStatus, next_due: date | None, today: date) -> bool:
+    """A follow-up is overdue once its due date has passed without one being recorded."""
+    return status in ACTIVE_STATUSES and next_due is not None and today > next_due

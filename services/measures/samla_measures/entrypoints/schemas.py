@@ -1,0 +1,303 @@
+"""Request and response models of the measures API (strict: unknown fields are refused)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from samla_shared.contract.base import Identifier
+from samla_shared.contract.measures import BetterDirection, IndicatorKind, MeasureArea
+from samla_measures.domain.measure import MeasureStatus, OwnerRole
+from samla_measures.domain.toolbox import CostLevel
+
+# Finite numbers only: JSON from some clients can carry NaN or Infinity, which no indicator means.
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- toolbox -----------------------------------------------------------------------------------
+
+class LocalizedText(Strict):
+    """The same text in the languages Samla's users read; at least one is required."""
+
+    nb: str | None = Field(default=None, min_length=1, max_length=5000, description="Norsk bokmål")
+    da: str | None = Field(default=None, min_length=1, max_length=5000, description="Dansk")
+    en: str | None = Field(default=None, min_length=1, max_length=5000, description="English")
+
+    @model_validator(mode="after")
+    def _some_language(self) -> "LocalizedText":
+        if not (self.nb or self.da or self.en):
+            raise ValueError("give the text in at least one of nb, da, en")
+        return self
+
+
+class MethodCreate(Strict):
+    network_id: Identifier = Field(description="The network whose coordinators add the method; it is listed for them.")
+    name: LocalizedText
+    purpose: LocalizedText
+    areas: list[MeasureArea] = Field(min_length=1, max_length=6)
+    typical_duration: LocalizedText
+    cost_level: CostLevel = CostLevel.LOW
+    steps: list[LocalizedText] = Field(default_factory=list, max_length=30)
+
+
+class MethodPublic(BaseModel):
+    id: str
+    network_id: str | None
+    origin: Literal["catalogue", "coordinator"]
+    name: LocalizedText
+    purpose: LocalizedText
+    areas: list[MeasureArea]
+    typical_duration: LocalizedText
+    cost_level: CostLevel
+    steps: list[LocalizedText]
+
+
+# -- measures ----------------------------------------------------------------------------------
+
+class OwnerAssignment(Strict):
+    role: OwnerRole
+    person_id: Identifier
+
+
+class IndicatorCreate(Strict):
+    kind: IndicatorKind
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    unit: str | None = Field(default=None, min_length=1, max_length=20, description='Fixed to "%" for percentages.')
+    baseline: Number
+    baseline_date: date
+    target: Number
+    better: BetterDirection | None = Field(default=None, description="Defaults by kind; required for custom.")
+    scale_min: Number | None = None
+    scale_max: Number | None = None
+
+
+class IndicatorPublic(BaseModel):
+    id: str
+    kind: IndicatorKind
+    name: str
+    unit: str
+    baseline: float
+    baseline_date: date
+    target: float
+    better: BetterDirection
+    scale_min: float | None = None
+    scale_max: float | None = None
+
+
+class MeasureCreate(Strict):
+    network_id: Identifier
+    organisation_id: Identifier
+    unit_ids: list[Identifier] = Field(min_length=1, max_length=50)
+    title: str = Field(min_length=1, max_length=200)
+    area: MeasureArea
+    goal: str = Field(min_length=1, max_length=2000)
+    method_id: Identifier | None = None
+    programme_id: Identifier | None = None
+    cohort_id: Identifier | None = None
+    facilitator_id: Identifier | None = Field(default=None, description="The participant who supports the unit.")
+    owners: list[OwnerAssignment] = Field(default_factory=list, max_length=3)
+    start_date: date | None = None
+    follow_up_every_weeks: int = Field(default=8, ge=1, le=52)
+    first_follow_up_after_weeks: int | None = Field(
+        default=None, ge=1, le=104, description="When the first follow-up differs from the rhythm (e.g. 8-10 weeks).")
+    indicators: list[IndicatorCreate] = Field(default_factory=list, max_length=20)
+    reason: str | None = Field(default=None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "MeasureCreate":
+        if len(set(self.unit_ids)) != len(self.unit_ids):
+            raise ValueError("unit_ids lists a unit twice")
+        roles = [o.role for o in self.owners]
+        if len(set(roles)) != len(roles):
+            raise ValueError("owners names a role twice")
+        if self.cohort_id and not self.programme_id:
+            raise ValueError("a cohort_id needs its programme_id")
+        return self
+
+
+class ConsentCreate(Strict):
+    role: OwnerRole
+    person_id: Identifier
+
+
+class AdoptionCreate(Strict):
+    adopted_on: date | None = Field(default=None, description="Defaults to today; not in the future.")
+    first_follow_up_on: date | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class ReadingIn(Strict):
+    indicator_id: Identifier
+    value: Number
+
+
+class FollowUpCreate(Strict):
+    held_on: date
+    readings: list[ReadingIn] = Field(default_factory=list, max_length=20)
+    worked: str = Field(default="", max_length=5000, description="What worked.")
+    did_not_work: str = Field(default="", max_length=5000, description="What did not work.")
+    in_practice: bool
+    next_follow_up_on: date | None = Field(default=None, description="Defaults to the measure's rhythm.")
+
+
+class FollowUpPublic(BaseModel):
+    id: str
+    held_on: date
+    readings: list[ReadingIn]
+    worked: str
+    did_not_work: str
+    in_practice: bool
+    next_follow_up_due: date
+    recorded_at: datetime
+
+
+class EvaluationCreate(Strict):
+    evaluated_on: date | None = None
+    summary: str = Field(min_length=1, max_length=5000)
+    final_readings: list[ReadingIn] = Field(default_factory=list, max_length=20)
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class DiscontinuationCreate(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+    discontinued_on: date | None = None
+
+
+class OwnerPublic(BaseModel):
+    role: OwnerRole
+    person_id: str | None
+    agreed_at: datetime | None
+
+
+class StatusChange(BaseModel):
+    status: MeasureStatus
+    at: datetime
+    reason: str | None
+
+
+class IndicatorChangePublic(BaseModel):
+    indicator_id: str
+    baseline: float
+    latest: float
+    change: float
+
+
+class EvaluationPublic(BaseModel):
+    evaluated_on: date
+    summary: str
+    indicator_changes: list[IndicatorChangePublic]
+
+
+class MeasurePublic(BaseModel):
+    id: str
+    network_id: str
+    organisation_id: str
+    unit_ids: list[str]
+    title: str
+    area: MeasureArea
+    goal: str
+    method_id: str | None = None
+    programme_id: str | None = None
+    cohort_id: str | None = None
+    facilitator_id: str | None = None
+    owners: list[OwnerPublic]
+    missing_agreements: list[OwnerRole]
+    start_date: date | None = None
+    follow_up_every_weeks: int
+    first_follow_up_after_weeks: int | None = None
+    status: MeasureStatus
+    history: list[StatusChange]
+    adopted_on: date | None = None
+    next_follow_up_due: date | None = None
+    overdue: bool
+    follow_up_count: int
+    indicators: list[IndicatorPublic]
+    evaluation: EvaluationPublic | None = None
+    discontinuation: dict[str, Any] | None = None
+    created_at: datetime
+
+
+# -- effects and insight -----------------------------------------------------------------------
+
+class Reading(BaseModel):
+    on: date
+    value: float
+
+
+class IndicatorEffect(BaseModel):
+    indicator: IndicatorPublic
+    series: list[Reading] = Field(description="Readings in date order, from follow-ups and the evaluation.")
+    latest: float | None
+    change: float | None = Field(description="Latest reading minus baseline.")
+    trend: Literal["improving", "worsening", "unchanged", "not_measured"]
+    target_reached: bool
+
+
+class MeasureEffect(BaseModel):
+    measure_id: str
+    title: str
+    area: MeasureArea
+    status: MeasureStatus
+    adopted_on: date | None
+    follow_up_count: int
+    indicators: list[IndicatorEffect]
+
+
+class UnitEffects(BaseModel):
+    unit_id: str
+    measures: list[MeasureEffect]
+
+
+class AreaCounts(BaseModel):
+    area: MeasureArea
+    proposed: int
+    adopted: int
+    in_practice: int
+    evaluated: int
+    discontinued: int
+    total: int
+
+
+class MovementCounts(BaseModel):
+    kind: IndicatorKind
+    improving: int
+    worsening: int
+    unchanged: int
+    average_change: float | None = Field(description="Mean change from baseline in percentage points (percent kinds).")
+
+
+class OrganisationInsight(BaseModel):
+    organisation_id: str
+    measures: int
+    measures_active: int
+    units_active: int
+    overdue_follow_ups: int
+    indicator_movement: list[MovementCounts]
+
+
+class ProgrammeFacilitators(BaseModel):
+    programme_id: str
+    facilitators_active: int = Field(description="Participants holding a seat in a cohort, or who completed one.")
+    facilitators_completed: int
+    facilitators_supporting_measures: int = Field(description="Facilitators named on an adopted measure.")
+
+
+class NetworkInsight(BaseModel):
+    network_id: str
+    organisations_active: int = Field(description="Organisations with at least one adopted or in-practice measure.")
+    organisations_with_measures: int
+    units_active: int = Field(description="Units with at least one adopted or in-practice measure.")
+    measures_total: int
+    measures_by_status: dict[MeasureStatus, int]
+    measures_by_area: list[AreaCounts]
+    overdue_follow_ups: int
+    indicator_movement: list[MovementCounts]
+    organisations: list[OrganisationInsight]
+    facilitators_by_programme: list[ProgrammeFacilitators]
+    updated_at: datetime | None = None

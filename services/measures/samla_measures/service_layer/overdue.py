@@ -1,0 +1,48 @@
+"""The periodic watch: announces overdue follow-ups and finishes interrupted insight updates.
+
+FerretDB v1 has no change streams or TTL triggers, so "a due date passed" is found by
+looking: every few minutes the watch asks for active measures whose next follow-up date is
+before today and that were not announced yet, and stages FollowUpOverdue for each under the
+measure's lock (at most once per due date, marked in the same write).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from samla_measures.domain.measure import local_today
+from samla_measures.service_layer.insight_projection import InsightProjection
+from samla_measures.service_layer.measures import MeasuresService
+
+log = logging.getLogger("samla.measures.watch")
+
+
+class OverdueWatch:
+    def __init__(self, measures: MeasuresService, projection: InsightProjection, *, interval: float) -> None:
+        self.measures = measures
+        self.projection = projection
+        self.interval = interval
+
+    async def scan(self, now: datetime | None = None) -> list[str]:
+        """One pass: the ids of the measures announced as overdue now. `now` defaults to the service clock."""
+        today = local_today(now or self.measures.clock())
+        announced = []
+        for measure_id in await self.measures.overdue_candidates(today):
+            if await self.measures.announce_overdue(measure_id, today):
+                announced.append(measure_id)
+        if announced:
+            log.info("announced %d overdue follow-up(s)", len(announced))
+        return announced
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.scan()
+                await self.projection.flush_stragglers()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database away: the next round tries again, nothing is lost
+                log.warning("overdue watch round failed: %s", exc)
+            await asyncio.sleep(self.interval)

@@ -1,0 +1,149 @@
+"""Outgoing mail: composing the MIME message, and sending it over SMTP with aiosmtplib.
+
+Every message is multipart/alternative with a plain-text part first and an HTML part
+(clients show the last part they understand); a session reminder wraps that in
+multipart/mixed with the .ics file attached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Protocol
+
+import aiosmtplib
+from aiosmtplib.errors import (
+    SMTPException,
+    SMTPRecipientRefused,
+    SMTPRecipientsRefused,
+    SMTPResponseException,
+    SMTPSenderRefused,
+    SMTPServerDisconnected,
+)
+
+from samla_notifications.adapters.templates import RenderedMail
+
+log = logging.getLogger("samla.notifications.smtp")
+
+
+class MailRejected(Exception):
+    """The SMTP server refused the message for good (5xx): sending it again would not help."""
+
+
+class MailServerUnavailable(ConnectionError):
+    """The SMTP server is away or answered "try later" (4xx). A ConnectionError, so the
+    event consumer retries instead of dead-lettering."""
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None:
+        """Hand the message to the mail server; return once it accepted it."""
+
+
+def compose_message(
+    *, sender: str, to_name: str | None, to_address: str, rendered: RenderedMail, message_id: str,
+    language: str, date: datetime, kind: str, calendar: bytes | None = None,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((to_name or "", to_address))
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id
+    # Tells mail servers and out-of-office responders that no human wrote this (RFC 3834).
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Samla-Notification"] = kind
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    if calendar is not None:
+        message.add_attachment(calendar, maintype="text", subtype="calendar", filename="samla.ics",
+                               params={"method": "PUBLISH", "charset": "utf-8"})
+    # Set last: turning the message into a multipart moves every Content-* header into the first part.
+    message["Content-Language"] = language
+    return message
+
+
+def sender_domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "samla.local"
+
+
+class SmtpMailer:
+    """Sends through a small pool of open SMTP connections, reconnecting when one went stale."""
+
+    def __init__(self, host: str, port: int, *, username: str | None = None, password: str | None = None,
+                 use_tls: bool = False, start_tls: bool = False, timeout: float = 10.0, connections: int = 2) -> None:
+        self._options = {"hostname": host, "port": port, "username": username, "password": password,
+                         "use_tls": use_tls, "start_tls": start_tls, "timeout": timeout}
+        self._slots = asyncio.Semaphore(connections)
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        async with self._slots:
+            if self._idle:
+                connection = self._idle.pop()
+                try:
+                    await self._send_on(connection, message)
+                    self._idle.append(connection)
+                    return
+                except SMTPServerDisconnected:
+                    pass  # the server closed this pooled connection while it was idle: one fresh try
+            connection = await self._connect()
+            try:
+                await self._send_on(connection, message)
+            except SMTPServerDisconnected as exc:
+                raise MailServerUnavailable("the SMTP server closed the connection") from exc
+            self._idle.append(connection)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        connection = aiosmtplib.SMTP(**self._options)
+        try:
+            await connection.connect()
+        except (SMTPException, OSError) as exc:
+            raise MailServerUnavailable(f"cannot connect to the SMTP server: {exc}") from exc
+        return connection
+
+    async def _send_on(self, connection: aiosmtplib.SMTP, message: EmailMessage) -> None:
+        try:
+            await connection.send_message(message)
+        except SMTPServerDisconnected:
+            await self._discard(connection)
+            raise
+        except (SMTPRecipientsRefused, SMTPRecipientRefused, SMTPSenderRefused, SMTPResponseException) as exc:
+            await self._discard(connection)
+            code = getattr(exc, "code", None) or _first_code(exc)
+            if code is not None and code >= 500:
+                raise MailRejected(f"the SMTP server refused the message: {exc}") from exc
+            raise MailServerUnavailable(f"the SMTP server asked to try later: {exc}") from exc
+        except (SMTPException, OSError) as exc:
+            await self._discard(connection)
+            raise MailServerUnavailable(f"sending failed: {exc}") from exc
+        except BaseException:
+            # Cancelled mid-transaction (shutdown, rebalance): the connection is in an unknown
+            # SMTP state and must not go back to the pool.
+            await self._discard(connection)
+            raise
+
+    @staticmethod
+    async def _discard(connection: aiosmtplib.SMTP) -> None:
+        try:
+            connection.close()
+        except Exception:  # already broken; nothing else to release
+            log.debug("closing a failed SMTP connection", exc_info=True)
+
+    async def close(self) -> None:
+        while self._idle:
+            connection = self._idle.pop()
+            try:
+                await connection.quit()
+            except (SMTPException, OSError):
+                connection.close()
+
+
+def _first_code(exc: Exception) -> int | None:
+    for refusal in getattr(exc, "recipients", []) or []:
+        return getattr(refusal, "code", None)
+    return None

@@ -1,0 +1,119 @@
+"""Webhook subscriptions and their deliveries.
+
+A delivery is keyed by (subscription, event id): inserting it is atomic, so a redelivered
+event never queues a second POST. It stores the exact body that is signed and sent, so every
+retry and every manual redelivery sends the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from samla_shared.persistence.document_locks import DocumentLocks
+from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus
+
+SUBSCRIPTIONS = "subscriptions"
+DELIVERIES = "webhook_deliveries"
+
+
+def delivery_id(subscription_id: str, event_id: str) -> str:
+    return f"{subscription_id}:{event_id}"
+
+
+class WebhookStore:
+    def __init__(self, db: AsyncDatabase, locks: DocumentLocks) -> None:
+        self._subscriptions = db[SUBSCRIPTIONS]
+        self._deliveries = db[DELIVERIES]
+        self._locks = locks
+
+    async def ensure_indexes(self) -> None:
+        await self._subscriptions.create_index([("network_id", ASCENDING), ("status", ASCENDING)])
+        await self._deliveries.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        await self._deliveries.create_index([("subscription_id", ASCENDING), ("created_at", DESCENDING)])
+
+    # -- subscriptions -----------------------------------------------------------------------
+
+    async def add_subscription(self, subscription: dict[str, Any]) -> None:
+        await self._subscriptions.insert_one(subscription)
+
+    async def subscription(self, subscription_id: str) -> dict[str, Any] | None:
+        return await self._subscriptions.find_one({"_id": subscription_id})
+
+    async def subscriptions(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self._subscriptions.find(filters).sort("created_at", ASCENDING).skip(offset).limit(limit)
+        return [s async for s in cursor]
+
+    async def count_subscriptions(self, filters: dict[str, Any]) -> int:
+        return await self._subscriptions.count_documents(filters)
+
+    async def live_subscriptions(self) -> list[dict[str, Any]]:
+        """Subscriptions that receive events: active ones, and paused ones (their deliveries wait)."""
+        cursor = self._subscriptions.find(
+            {"status": {"$in": [SubscriptionStatus.ACTIVE.value, SubscriptionStatus.PAUSED.value]}},
+            {"_id": 1, "network_id": 1, "event_types": 1})
+        return [s async for s in cursor]
+
+    async def active_subscription_ids(self) -> list[str]:
+        cursor = self._subscriptions.find({"status": SubscriptionStatus.ACTIVE.value}, {"_id": 1})
+        return [s["_id"] async for s in cursor]
+
+    async def update_subscription(self, subscription_id: str, change: Any) -> dict[str, Any] | None:
+        """Apply `change(subscription) -> update | None` under the subscription's lock; returns the result."""
+        async with self._locks.hold(SUBSCRIPTIONS, subscription_id):
+            current = await self._subscriptions.find_one({"_id": subscription_id})
+            if current is None:
+                return None
+            update = change(current)
+            if update:
+                await self._subscriptions.update_one({"_id": subscription_id}, update)
+                current = await self._subscriptions.find_one({"_id": subscription_id})
+            return current
+
+    # -- deliveries --------------------------------------------------------------------------
+
+    async def queue(self, delivery: dict[str, Any]) -> bool:
+        try:
+            await self._deliveries.insert_one(delivery)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    async def delivery(self, subscription_id: str, event_id: str) -> dict[str, Any] | None:
+        return await self._deliveries.find_one({"_id": delivery_id(subscription_id, event_id)})
+
+    async def deliveries(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self._deliveries.find(filters, {"body": 0}).sort("created_at", DESCENDING).skip(offset).limit(limit)
+        return [d async for d in cursor]
+
+    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[dict[str, Any]]:
+        if not subscription_ids:
+            return []
+        cursor = self._deliveries.find({
+            "status": WebhookDeliveryStatus.PENDING.value, "next_attempt_at": {"$lte": now},
+            "subscription_id": {"$in": subscription_ids},
+        }).sort("next_attempt_at", ASCENDING).limit(limit)
+        return [d async for d in cursor]
+
+    async def update_delivery(self, key: str, change: Any) -> dict[str, Any] | None:
+        """Apply `change(delivery) -> update | None` under the delivery's lock; returns the result."""
+        async with self._locks.hold(DELIVERIES, key):
+            current = await self._deliveries.find_one({"_id": key})
+            if current is None:
+                return None
+            update = change(current)
+            if update:
+                await self._deliveries.update_one({"_id": key}, update)
+                current = await self._deliveries.find_one({"_id": key})
+            return current
+
+    async def restart_held(self, subscription_id: str, now: datetime, deadline: datetime) -> None:
+        """Give a resumed subscription's waiting deliveries a fresh start and a fresh retry window."""
+        cursor = self._deliveries.find({"subscription_id": subscription_id,
+                                        "status": WebhookDeliveryStatus.PENDING.value}, {"_id": 1})
+        for row in [d async for d in cursor]:
+            await self.update_delivery(row["_id"], lambda _: {"$set": {"next_attempt_at": now, "expires_at": deadline}})

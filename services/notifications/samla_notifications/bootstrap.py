@@ -1,0 +1,111 @@
+"""The one place that wires notifications together: stores, adapters, use cases, loops.
+
+Tests and benchmarks replace the outside world here (a contact directory, a clock, a
+mailer) instead of patching modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from samla_shared.contract import enrollment, measures, sessions
+from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
+from samla_shared.service_runtime import ServiceRuntime
+from samla_notifications.adapters.clock import Clock, system_clock
+from samla_notifications.adapters.contacts import ContactDirectory, HttpContactDirectory
+from samla_notifications.adapters.delivery_log import DeliveryLog
+from samla_notifications.adapters.mailer import Mailer, SmtpMailer
+from samla_notifications.adapters.preference_store import PreferenceStore
+from samla_notifications.adapters.read_model import ReadModel
+from samla_notifications.adapters.reminder_store import ReminderStore
+from samla_notifications.adapters.templates import TemplateRenderer
+from samla_notifications.adapters.webhook_client import WebhookPoster
+from samla_notifications.adapters.webhook_store import WebhookStore
+from samla_notifications.service_layer.event_handlers import EventHandlers
+from samla_notifications.service_layer.mail import MailDelivery
+from samla_notifications.service_layer.preferences import PreferenceService
+from samla_notifications.service_layer.reminders import ReminderScheduler
+from samla_notifications.service_layer.webhooks import WebhookDispatcher, WebhookService
+from samla_notifications.settings import NotificationsSettings
+
+CONSUMED = ((ENROLLMENT_TOPIC, enrollment.EVENTS), (SESSIONS_TOPIC, sessions.EVENTS), (MEASURES_TOPIC, measures.EVENTS))
+
+
+@dataclass
+class Notifications:
+    settings: NotificationsSettings
+    read_model: ReadModel
+    delivery_log: DeliveryLog
+    reminders: ReminderStore
+    webhook_store: WebhookStore
+    preferences: PreferenceService
+    webhooks: WebhookService
+    mail: MailDelivery
+    handlers: EventHandlers
+    scheduler: ReminderScheduler
+    dispatcher: WebhookDispatcher
+    closers: list[Any] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def ensure_indexes(self) -> None:
+        for store in (self.read_model, self.delivery_log, self.reminders, self.webhook_store):
+            await store.ensure_indexes()
+
+    def start_loops(self) -> None:
+        self._tasks = [asyncio.create_task(self.scheduler.run(), name="reminder-scheduler"),
+                       asyncio.create_task(self.dispatcher.run(), name="webhook-dispatcher")]
+
+    async def stop_loops(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Release clients; only after the consumers stopped, so no handler meets a closed client."""
+        for close in self.closers:
+            with contextlib.suppress(Exception):  # best effort on the way out; nothing is pending
+                await close()
+
+
+def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, contacts: ContactDirectory | None = None,
+              mailer: Mailer | None = None, clock: Clock = system_clock) -> Notifications:
+    db, locks = runtime.db, runtime.document_locks
+    closers: list[Any] = []
+    if contacts is None:
+        directory = HttpContactDirectory(
+            settings.enrollment_url, timeout=settings.contact_timeout_seconds,
+            token=settings.enrollment_token.get_secret_value() if settings.enrollment_token else None)
+        closers.append(directory.close)
+        contacts = directory
+    if mailer is None:
+        smtp = SmtpMailer(
+            settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            use_tls=settings.smtp_use_tls, start_tls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_seconds, connections=settings.smtp_connections)
+        closers.append(smtp.close)
+        mailer = smtp
+    poster = WebhookPoster(settings.webhook_timeout_seconds)
+    closers.append(poster.close)
+
+    read_model = ReadModel(db, locks)
+    delivery_log = DeliveryLog(db, locks)
+    reminders = ReminderStore(db, locks)
+    webhook_store = WebhookStore(db, locks)
+    mail = MailDelivery(settings=settings, log_store=delivery_log, preferences=PreferenceStore(db, locks),
+                        contacts=contacts, renderer=TemplateRenderer(settings.templates_dir), mailer=mailer, clock=clock)
+    webhooks = WebhookService(settings, webhook_store)
+    return Notifications(
+        settings=settings, read_model=read_model, delivery_log=delivery_log, reminders=reminders,
+        webhook_store=webhook_store, preferences=PreferenceService(PreferenceStore(db, locks), clock),
+        webhooks=webhooks, mail=mail,
+        handlers=EventHandlers(settings=settings, read_model=read_model, reminders=reminders, mail=mail,
+                               webhooks=webhooks, locks=locks, clock=clock),
+        scheduler=ReminderScheduler(settings=settings, reminders=reminders, read_model=read_model, mail=mail,
+                                    clock=clock),
+        dispatcher=WebhookDispatcher(settings, webhook_store, webhooks, poster),
+        closers=closers,
+    )

@@ -1,0 +1,66 @@
+"""The kinds of notification, the categories people may opt out of, and which ones are mandatory."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """One kind of mail; each has a template per language under templates/<language>/<kind>.j2."""
+
+    APPLICATION_RECEIVED = "application_received"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPLICATION_APPROVED = "application_approved"
+    APPLICATION_DECLINED = "application_declined"
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    SESSION_SCHEDULED = "session_scheduled"
+    SESSION_RESCHEDULED = "session_rescheduled"
+    SESSION_CANCELLED = "session_cancelled"
+    SESSION_REMINDER = "session_reminder"
+    COMPLETED = "completed"
+    FOLLOW_UP_DUE = "follow_up_due"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue"
+    COHORT_OPENED = "cohort_opened"
+
+
+class Category(StrEnum):
+    """What a person can opt out of, except the mandatory service messages."""
+
+    SERVICE = "service"
+    SESSION_UPDATES = "session_updates"
+    REMINDERS = "reminders"
+    COMPLETION = "completion"
+    MEASURE_FOLLOW_UPS = "measure_follow_ups"
+    NEW_COHORTS = "new_cohorts"
+
+
+# Service messages are the ones a person must get to take part at all: the receipt of an
+# application, the manager's request to decide, the decision, the seat or queue place, and a
+# cancelled gathering. Opting out of them would leave someone turning up to nothing.
+MANDATORY = frozenset({Category.SERVICE})
+
+CATEGORY_OF: dict[Kind, Category] = {
+    Kind.APPLICATION_RECEIVED: Category.SERVICE,
+    Kind.APPROVAL_REQUESTED: Category.SERVICE,
+    Kind.APPLICATION_APPROVED: Category.SERVICE,
+    Kind.APPLICATION_DECLINED: Category.SERVICE,
+    Kind.ENROLLED: Category.SERVICE,
+    Kind.WAITLISTED: Category.SERVICE,
+    Kind.PROMOTED: Category.SERVICE,
+    Kind.SESSION_CANCELLED: Category.SERVICE,
+    Kind.SESSION_SCHEDULED: Category.SESSION_UPDATES,
+    Kind.SESSION_RESCHEDULED: Category.SESSION_UPDATES,
+    Kind.SESSION_REMINDER: Category.REMINDERS,
+    Kind.COMPLETED: Category.COMPLETION,
+    Kind.FOLLOW_UP_DUE: Category.MEASURE_FOLLOW_UPS,
+    Kind.FOLLOW_UP_OVERDUE: Category.MEASURE_FOLLOW_UPS,
+    Kind.COHORT_OPENED: Category.NEW_COHORTS,
+}
+
+
+def is_wanted(kind: Kind, opted_out: frozenset[Category] | set[Category]) -> bool:
+    """Whether a person with these opt-outs gets this kind of mail (mandatory ones always)."""
+    category = CATEGORY_OF[kind]
+    return category in MANDATORY or category not in opted_out

@@ -1,0 +1,62 @@
+"""How facts from the read model appear to a template: the stable names templates may use.
+
+Values that notifications may not know (a programme published before this service existed,
+say) are None rather than missing, and the templates say something sensible without them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from samla_notifications.domain.notices import CalendarEntry
+
+
+def programme_context(programme: dict[str, Any] | None) -> dict[str, Any]:
+    return {"title": (programme or {}).get("title")}
+
+
+def cohort_context(cohort: dict[str, Any] | None) -> dict[str, Any]:
+    cohort = cohort or {}
+    context = {key: cohort.get(key) for key in ("term", "location", "starts_on", "applications_close_at")}
+    context["starts_on"] = as_date(context["starts_on"])
+    return context
+
+
+def session_context(session: dict[str, Any], cohort: dict[str, Any] | None, *,
+                    days_before: int | None = None) -> dict[str, Any]:
+    online = bool(session.get("online"))
+    return {
+        "kind": session.get("kind") or "gathering",
+        "starts_at": session["starts_at"],
+        "ends_at": session["ends_at"],
+        "online": online,
+        "mandatory": bool(session.get("mandatory")),
+        # Sessions carry no venue in the contract; an in-person session is held where its cohort is.
+        "location": None if online else (cohort or {}).get("location"),
+        "previous_starts_at": session.get("previous_starts_at"),
+        "reason": session.get("reason"),
+        "days_before": days_before,
+    }
+
+
+def measure_context(measure: dict[str, Any], due_on: date | str) -> dict[str, Any]:
+    return {"area": measure["area"], "due_on": as_date(due_on)}
+
+
+def as_date(value: date | str | None) -> date | None:
+    """Dates are stored as ISO strings (BSON has no date-only type)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def session_mail_context(session: dict[str, Any], cohort: dict[str, Any] | None, programme: dict[str, Any] | None,
+                         *, days_before: int | None = None) -> dict[str, Any]:
+    return {"programme": programme_context(programme), "cohort": cohort_context(cohort),
+            "session": session_context(session, cohort, days_before=days_before)}
+
+
+def calendar_entry(session: dict[str, Any], cohort: dict[str, Any] | None) -> CalendarEntry:
+    context = session_context(session, cohort)
+    return CalendarEntry(uid=f"{session['_id']}@samla", starts_at=session["starts_at"], ends_at=session["ends_at"],
+                         time_zone=session["time_zone"], location=context["location"],
+                         sequence=int(session.get("sequence", 0)))

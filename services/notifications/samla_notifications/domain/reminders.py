@@ -1,0 +1,39 @@
+"""When reminders fire: before a session, and on the due date of a measure follow-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class SessionReminderTime:
+    days_before: int
+    fire_at: datetime
+
+
+def session_reminder_times(starts_at: datetime, days_before: list[int], known_at: datetime) -> list[SessionReminderTime]:
+    """The reminders still worth sending for a session starting at `starts_at`.
+
+    A reminder whose moment had already passed when the session was (re)planned is left
+    out: the "scheduled" or "moved" mail sent at that time already told the person. The
+    planning moment is the event's own time, not the clock when we process it, so a
+    consumer catching up after an outage plans the same reminders it would have planned live.
+    """
+    times = [SessionReminderTime(days, starts_at - timedelta(days=days)) for days in sorted(set(days_before), reverse=True)]
+    return [t for t in times if t.fire_at > known_at]
+
+
+def reminder_fact(session_id: str, starts_at: datetime, days_before: int) -> str:
+    """The fact a session reminder reports: moving the session makes it a new fact, mailed again."""
+    return f"session-reminder:{session_id}:{starts_at.astimezone(UTC).isoformat()}:{days_before}d"
+
+
+def follow_up_fire_at(due_on: date, time_zone: str, hour: int) -> datetime:
+    """A follow-up reminder goes out in the morning of its due date, local time."""
+    return datetime.combine(due_on, time(hour=hour), tzinfo=ZoneInfo(time_zone))
+
+
+def follow_up_fact(measure_id: str, due_on: date) -> str:
+    return f"follow-up-due:{measure_id}:{due_on.isoformat()}"

@@ -1,0 +1,132 @@
+"""MailDelivery: turns a notice into exactly one mail, or into a recorded reason why not.
+
+The order of the steps is the point:
+1. a finished delivery key is skipped at once (redelivered events cost one read);
+2. preferences and contact details are read, the language chosen, and the whole mail
+   rendered and composed *before* anything is claimed, so a template error never leaves a
+   claim behind and never sends part of a mail;
+3. the delivery key is claimed by an atomic insert, the mail handed to SMTP, the outcome
+   recorded. See domain.deliveries for what a claim found still `sending` means.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from samla_notifications.adapters.calendar import session_calendar
+from samla_notifications.adapters.clock import Clock
+from samla_notifications.adapters.contacts import ContactDirectory
+from samla_notifications.adapters.delivery_log import DeliveryLog
+from samla_notifications.adapters.mailer import Mailer, MailRejected, compose_message, sender_domain
+from samla_notifications.adapters.preference_store import PreferenceStore
+from samla_notifications.adapters.templates import TemplateRenderer, TemplateRenderFailed
+from samla_notifications.domain.deliveries import (
+    ClaimOutcome,
+    DeliveryStatus,
+    delivery_key,
+    is_stale,
+    message_id,
+)
+from samla_notifications.domain.kinds import CATEGORY_OF, Category, is_wanted
+from samla_notifications.domain.language import choose_language
+from samla_notifications.domain.notices import Notice
+from samla_notifications.metrics import NOTIFICATIONS
+from samla_notifications.settings import NotificationsSettings
+
+log = logging.getLogger("samla.notifications.mail")
+
+
+class DeliveryInFlight(ConnectionError):
+    """Another worker claimed this delivery moments ago. A ConnectionError, so the consumer
+    pauses and tries again (by then it is sent, or the claim has expired) instead of
+    dead-lettering the event."""
+
+
+class MailDelivery:
+    def __init__(self, *, settings: NotificationsSettings, log_store: DeliveryLog, preferences: PreferenceStore,
+                 contacts: ContactDirectory, renderer: TemplateRenderer, mailer: Mailer, clock: Clock) -> None:
+        self._settings = settings
+        self._log = log_store
+        self._preferences = preferences
+        self._contacts = contacts
+        self._renderer = renderer
+        self._mailer = mailer
+        self._clock = clock
+        self._lease = timedelta(seconds=settings.send_lease_seconds)
+        self._horizon = timedelta(hours=settings.mail_horizon_hours)
+        self._domain = sender_domain(settings.smtp_sender)
+        self._service = settings.service_name
+
+    async def deliver(self, notice: Notice) -> DeliveryStatus:
+        # No read of the log first: the claim below finds a finished key anyway, and reading
+        # first would cost every mail a round trip to spare the rare redelivery some work.
+        key = delivery_key(notice.fact_id, notice.recipient_id, notice.kind)
+        record: dict[str, Any] = {
+            "channel": "email", "kind": notice.kind.value, "category": CATEGORY_OF[notice.kind].value,
+            "recipient_id": notice.recipient_id, "event_id": notice.event_id, "event_type": notice.event_type,
+            "fact_id": notice.fact_id, "network_id": notice.network_id,
+        }
+        if is_stale(notice.occurred_at, self._clock(), self._horizon):
+            return await self._settle(key, record, DeliveryStatus.EXPIRED,
+                                      f"the fact dates from {notice.occurred_at.isoformat()}, beyond the mail horizon")
+        preferences = await self._preferences.get(notice.recipient_id) or {}
+        opted_out = {Category(c) for c in preferences.get("opted_out", [])}
+        if not is_wanted(notice.kind, opted_out):
+            return await self._settle(key, record, DeliveryStatus.OPTED_OUT)
+
+        contact = await self._contacts.contact(notice.recipient_id)
+        address = preferences.get("email") or (contact.email if contact else None)
+        if not address:
+            return await self._settle(key, record, DeliveryStatus.NO_CONTACT,
+                                      "enrollment knows no e-mail address for this person")
+        language = choose_language(
+            preferred=preferences.get("language"), from_contact=contact.language if contact else None,
+            network_default=self._settings.network_profile(notice.network_id).language)
+        record |= {"email": address, "language": language}
+
+        context = {**notice.context, "time_zone": notice.time_zone,
+                   "recipient": {"name": contact.name if contact else None}}
+        if notice.about_person_id:
+            about = await self._contacts.contact(notice.about_person_id)
+            context["applicant"] = {"name": about.name if about else None}
+        now = self._clock()
+        try:
+            rendered = self._renderer.render(notice.kind.value, language, context, calendar=notice.calendar is not None)
+        except TemplateRenderFailed as exc:
+            await self._settle(key, record, DeliveryStatus.FAILED, str(exc))
+            raise
+        calendar = (session_calendar(notice.calendar, summary=rendered.calendar_summary or rendered.subject,
+                                     stamp=now, language=language) if notice.calendar else None)
+        message = compose_message(
+            sender=self._settings.smtp_sender, to_name=contact.name if contact else None, to_address=address,
+            rendered=rendered, message_id=message_id(key, self._domain), language=language, date=now,
+            kind=notice.kind.value, calendar=calendar)
+
+        claim = await self._log.claim(key, record, now=now, lease=self._lease)
+        if claim is ClaimOutcome.SKIP:
+            return DeliveryStatus.SENT
+        if claim is ClaimOutcome.WAIT:
+            raise DeliveryInFlight(f"delivery {key} is being sent by another worker")
+        try:
+            await self._mailer.send(message)
+        except MailRejected as exc:
+            await self._log.finish(key, DeliveryStatus.REJECTED, at=self._clock(), error=str(exc))
+            NOTIFICATIONS.labels(self._service, "email", DeliveryStatus.REJECTED.value).inc()
+            log.warning("mail %s rejected for good: %s", key, exc)
+            return DeliveryStatus.REJECTED
+        except Exception as exc:
+            # The server did not accept it, so sending again is safe: no lease to wait for.
+            await self._log.finish(key, DeliveryStatus.RETRYING, at=self._clock(), error=f"{type(exc).__name__}: {exc}")
+            NOTIFICATIONS.labels(self._service, "email", DeliveryStatus.RETRYING.value).inc()
+            raise
+        await self._log.finish(key, DeliveryStatus.SENT, at=self._clock())
+        NOTIFICATIONS.labels(self._service, "email", DeliveryStatus.SENT.value).inc()
+        return DeliveryStatus.SENT
+
+    async def _settle(self, key: str, record: dict[str, Any], status: DeliveryStatus,
+                      reason: str | None = None) -> DeliveryStatus:
+        await self._log.record(key, record, status, at=self._clock(), error=reason)
+        NOTIFICATIONS.labels(self._service, "email", status.value).inc()
+        return status

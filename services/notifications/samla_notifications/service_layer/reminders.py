@@ -1,0 +1,133 @@
+"""ReminderScheduler: sends the reminders whose moment has come.
+
+Reminders live in the database, so a restart loses none: the next round after start sends
+whatever fell due meanwhile (as long as its session has not begun). Each reminder is
+checked against the current facts before it goes out: a session that moved, was cancelled
+or already started, or a measure that closed, turns its reminder into a dropped one.
+Sending goes through MailDelivery, so a reminder is mailed once even if two instances (or a
+restart) look at it at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+from samla_notifications.adapters.clock import Clock
+from samla_notifications.adapters.read_model import ReadModel
+from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT, ReminderStore
+from samla_notifications.adapters.templates import TemplateRenderFailed
+from samla_notifications.domain.deliveries import DeliveryStatus
+from samla_notifications.domain.kinds import Kind
+from samla_notifications.domain.mail_context import as_date, calendar_entry, measure_context, session_mail_context
+from samla_notifications.domain.notices import Fact, Notice
+from samla_notifications.domain.reminders import follow_up_fact, reminder_fact
+from samla_notifications.metrics import REMINDERS_DUE
+from samla_notifications.service_layer.mail import DeliveryInFlight, MailDelivery
+from samla_notifications.settings import NotificationsSettings
+
+log = logging.getLogger("samla.notifications.reminders")
+
+BATCH = 200
+
+
+class ReminderScheduler:
+    def __init__(self, *, settings: NotificationsSettings, reminders: ReminderStore, read_model: ReadModel,
+                 mail: MailDelivery, clock: Clock) -> None:
+        self._settings = settings
+        self._reminders = reminders
+        self._read = read_model
+        self._mail = mail
+        self._clock = clock
+
+    async def run(self) -> None:
+        backoff = self._settings.reminder_poll_seconds
+        while True:
+            try:
+                while await self.run_once() == BATCH:
+                    pass  # a full batch: more may be due right now
+                backoff = self._settings.reminder_poll_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database, enrollment or SMTP away: the reminders wait, nothing is lost
+                log.warning("reminder round failed, retrying in %.1fs: %s", backoff, exc)
+                backoff = min(backoff * 2, 60.0)
+            await asyncio.sleep(backoff)
+
+    async def run_once(self) -> int:
+        now = self._clock()
+        due = await self._reminders.due(now, BATCH)
+        REMINDERS_DUE.labels(self._settings.service_name).set(len(due))
+        superseded = _superseded(due)
+        for reminder in due:
+            notice = None if reminder["_id"] in superseded else await self._notice(reminder, now)
+            if notice is None:
+                await self._reminders.mark(reminder, DROPPED, now)
+                continue
+            try:
+                outcome = await self._mail.deliver(notice)
+            except TemplateRenderFailed as exc:
+                # No event to dead-letter here: the delivery log keeps the reason, the row says failed.
+                log.error("reminder %s could not be rendered: %s", reminder["_id"], exc)
+                await self._reminders.mark(reminder, FAILED, now)
+                continue
+            except DeliveryInFlight:
+                continue  # another worker has it; the next round sees it done
+            # Opted out, no address, expired: the row keeps the delivery's own outcome.
+            await self._reminders.mark(reminder, SENT if outcome is DeliveryStatus.SENT else outcome.value, now)
+        return len(due)
+
+    async def _notice(self, reminder: dict[str, Any], now: datetime) -> Notice | None:
+        if reminder["kind"] == Kind.SESSION_REMINDER:
+            return await self._session_notice(reminder, now)
+        if reminder["kind"] == Kind.FOLLOW_UP_DUE:
+            return await self._follow_up_notice(reminder)
+        log.error("reminder %s has an unknown kind %r", reminder["_id"], reminder["kind"])
+        return None
+
+    async def _session_notice(self, reminder: dict[str, Any], now: datetime) -> Notice | None:
+        session = await self._read.session(reminder["session_id"])
+        if session is None or session.get("status") != "scheduled" or session["starts_at"] <= now:
+            return None
+        if reminder["fact_id"] != reminder_fact(session["_id"], session["starts_at"], reminder["days_before"]):
+            return None  # the session moved after this row was written; its replacement will go out
+        cohort = await self._read.cohort(session["cohort_id"])
+        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        fact = Fact(event_id=reminder["event_id"], event_type="SessionReminder", network_id=reminder["network_id"],
+                    time_zone=session["time_zone"], occurred_at=reminder["fire_at"])
+        context = session_mail_context(session, cohort, programme, days_before=reminder["days_before"])
+        return fact.notice(Kind.SESSION_REMINDER, reminder["recipient_id"], context, fact_id=reminder["fact_id"],
+                           calendar=calendar_entry(session, cohort))
+
+    async def _follow_up_notice(self, reminder: dict[str, Any]) -> Notice | None:
+        measure = await self._read.measure(reminder["measure_id"])
+        if measure is None or measure.get("status") == "closed":
+            return None
+        if reminder["fact_id"] != follow_up_fact(reminder["measure_id"], as_date(reminder["due_on"])):
+            return None
+        zone = self._settings.network_profile(reminder["network_id"]).time_zone
+        fact = Fact(event_id=reminder["event_id"], event_type="FollowUpDue", network_id=reminder["network_id"],
+                    time_zone=zone, occurred_at=reminder["fire_at"])
+        return fact.notice(Kind.FOLLOW_UP_DUE, reminder["recipient_id"],
+                           {"measure": measure_context(measure, reminder["due_on"])}, fact_id=reminder["fact_id"])
+
+
+
+def _superseded(due: list[dict[str, Any]]) -> set[str]:
+    """Earlier reminders of a session that a later one, due as well, makes pointless.
+
+    After an outage both the 7-day and the 1-day reminder can be due at once; the person
+    gets the nearer one only. `due` is in firing order, so the last of each group stays.
+    """
+    latest: dict[tuple[str, str], str] = {}
+    superseded: set[str] = set()
+    for reminder in due:
+        if reminder["kind"] != Kind.SESSION_REMINDER:
+            continue
+        group = (reminder["session_id"], reminder["recipient_id"])
+        if group in latest:
+            superseded.add(latest[group])
+        latest[group] = reminder["_id"]
+    return superseded

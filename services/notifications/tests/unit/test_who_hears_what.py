@@ -1,0 +1,274 @@
+"""Who hears what, and which reminders are planned, for each event: the event handlers with in-memory fakes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from samla_shared.contract.base import IntegrationEvent
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.enrollment import (
+    ApplicationApproved,
+    ApplicationSubmitted,
+    CohortOpened,
+    InterestRegistered,
+    ParticipantEnrolled,
+    ParticipantWithdrawn,
+)
+from samla_shared.contract.measures import MeasureAdopted, MeasureProposed
+from samla_shared.contract.sessions import SessionCancelled, SessionRescheduled, SessionScheduled
+from samla_shared.persistence.document_locks import DocumentLocks
+from samla_notifications.adapters.templates import TemplateRenderFailed
+from samla_notifications.domain.kinds import Kind
+from samla_notifications.domain.notices import Notice
+from samla_notifications.service_layer.event_handlers import EventHandlers
+from samla_notifications.settings import NotificationsSettings
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+IDS = {"network_id": "net-1", "cohort_id": "cohort-1", "programme_id": "prog-1", "organisation_id": "org-1",
+       "unit_id": "unit-1"}
+
+
+class FakeReadModel:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, dict[str, Any]]] = {}
+        self.roster_rows: set[tuple[str, str]] = set()
+
+    def _save(self, collection: str, key: str, fields: dict[str, Any]) -> None:
+        self.rows.setdefault(collection, {}).setdefault(key, {"_id": key}).update(fields)
+
+    def _get(self, collection: str, key: str | None) -> dict[str, Any] | None:
+        found = self.rows.get(collection, {}).get(key or "")
+        return dict(found) if found else None
+
+    async def save_programme(self, key: str, **fields: Any) -> None:
+        self._save("programmes", key, fields)
+
+    async def programme(self, key: str | None) -> dict[str, Any] | None:
+        return self._get("programmes", key)
+
+    async def save_cohort(self, key: str, **fields: Any) -> None:
+        self._save("cohorts", key, fields)
+
+    async def cohort(self, key: str | None) -> dict[str, Any] | None:
+        return self._get("cohorts", key)
+
+    async def enrol(self, cohort_id: str, participant_id: str) -> None:
+        self.roster_rows.add((cohort_id, participant_id))
+
+    async def unenrol(self, cohort_id: str, participant_id: str) -> None:
+        self.roster_rows.discard((cohort_id, participant_id))
+
+    async def roster(self, cohort_id: str) -> list[str]:
+        return sorted(p for c, p in self.roster_rows if c == cohort_id)
+
+    async def save_application(self, key: str, **fields: Any) -> None:
+        self._save("applications", key, fields)
+
+    async def application(self, key: str) -> dict[str, Any] | None:
+        return self._get("applications", key)
+
+    async def save_session(self, key: str, **fields: Any) -> None:
+        self._save("sessions", key, fields)
+
+    async def move_session(self, key: str, *, starts_at: datetime, ends_at: datetime, event_id: str,
+                           reason: str) -> dict[str, Any] | None:
+        before = self._get("sessions", key)
+        if before is not None:
+            self._save("sessions", key, {"starts_at": starts_at, "ends_at": ends_at, "reason": reason,
+                                         "previous_starts_at": before["starts_at"],
+                                         "sequence": before.get("sequence", 0) + 1})
+        return before
+
+    async def session(self, key: str) -> dict[str, Any] | None:
+        return self._get("sessions", key)
+
+    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.rows.get("sessions", {}).values()
+                if s["cohort_id"] == cohort_id and s["status"] == "scheduled" and s["starts_at"] > after]
+
+    async def add_interest(self, key: str, **fields: Any) -> None:
+        self.rows.setdefault("interests", {}).setdefault(key, {"_id": key, "notified_for": None, **fields})
+
+    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[dict[str, Any]]:
+        return [dict(i) for i in self.rows.get("interests", {}).values()
+                if i["programme_id"] == programme_id and i["notified_for"] in (None, cohort_id)]
+
+    async def interest_told(self, key: str, cohort_id: str) -> None:
+        self._save("interests", key, {"notified_for": cohort_id})
+
+    async def save_measure(self, key: str, **fields: Any) -> None:
+        self._save("measures", key, fields)
+
+    async def measure(self, key: str) -> dict[str, Any] | None:
+        return self._get("measures", key)
+
+
+class FakeReminders:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def _matches(row: dict[str, Any], selector: dict[str, Any]) -> bool:
+        return all(row.get(k) == v for k, v in selector.items())
+
+    async def add(self, rows: Any) -> None:
+        for row in rows:
+            self.rows.setdefault(row["_id"], row)
+
+    async def replace(self, selector: dict[str, Any], rows: Any) -> None:
+        await self.drop(selector)
+        await self.add(rows)
+
+    async def drop(self, selector: dict[str, Any]) -> int:
+        doomed = [k for k, row in self.rows.items() if self._matches(row, selector)]
+        for key in doomed:
+            del self.rows[key]
+        return len(doomed)
+
+    def of(self, **selector: Any) -> list[dict[str, Any]]:
+        return sorted((r for r in self.rows.values() if self._matches(r, selector)), key=lambda r: r["fire_at"])
+
+
+class FakeMail:
+    def __init__(self) -> None:
+        self.sent: list[Notice] = []
+        self.broken: set[str] = set()  # recipients whose template "fails"
+
+    async def deliver(self, notice: Notice) -> None:
+        if notice.recipient_id in self.broken:
+            raise TemplateRenderFailed(f"template nb/{notice.kind}.j2 failed to render")
+        self.sent.append(notice)
+
+    def told(self) -> list[tuple[str, str]]:
+        return [(n.kind.value, n.recipient_id) for n in self.sent]
+
+
+class FakeWebhooks:
+    async def fan_out(self, event: CloudEvent) -> int:
+        return 0
+
+
+class World:
+    def __init__(self) -> None:
+        self.read, self.reminders, self.mail = FakeReadModel(), FakeReminders(), FakeMail()
+        self.handlers = EventHandlers(
+            settings=NotificationsSettings(environment="test"), read_model=self.read, reminders=self.reminders,
+            mail=self.mail, webhooks=FakeWebhooks(), locks=DocumentLocks(), clock=lambda: NOW)
+
+    async def happen(self, event: IntegrationEvent, at: datetime = NOW) -> CloudEvent:
+        cloud = CloudEvent(data=event, source="/samla/test", id=uuid.uuid4().hex, time=at)
+        await self.handlers.handle(cloud)
+        return cloud
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def application(participant: str) -> dict[str, Any]:
+    return IDS | {"application_id": f"app-{participant}", "participant_id": participant}
+
+
+def session(session_id: str, starts_at: datetime) -> SessionScheduled:
+    return SessionScheduled(**{k: IDS[k] for k in ("network_id", "cohort_id", "programme_id")},
+                            session_id=session_id, kind="kickoff", starts_at=starts_at,
+                            ends_at=starts_at + timedelta(hours=6), time_zone="Europe/Oslo", online=False,
+                            mandatory=True)
+
+
+async def test_an_application_needing_approval_is_confirmed_and_sent_to_the_manager(world):
+    await world.happen(ApplicationSubmitted(**application("kari"), manager_id="liv", requires_manager_approval=True))
+    assert world.mail.told() == [("application_received", "kari"), ("approval_requested", "liv")]
+    assert world.mail.sent[1].about_person_id == "kari"
+
+
+async def test_an_approval_by_programme_policy_sends_no_decision_mail(world):
+    await world.happen(ApplicationSubmitted(**application("kari"), manager_id="liv", requires_manager_approval=False))
+    await world.happen(ApplicationApproved(**application("kari"), approved_by="programme-policy"))
+    assert world.mail.told() == [("application_received", "kari")]
+
+
+async def test_a_manager_approval_is_told_to_the_applicant(world):
+    await world.happen(ApplicationSubmitted(**application("kari"), manager_id="liv", requires_manager_approval=True))
+    await world.happen(ApplicationApproved(**application("kari"), approved_by="liv"))
+    assert world.mail.told()[-1] == ("application_approved", "kari")
+
+
+async def test_a_seat_from_the_waitlist_is_told_as_a_promotion(world):
+    await world.happen(ParticipantEnrolled(**application("kari"), via="waitlist", cohort_sequence=4))
+    assert world.mail.told() == [("promoted", "kari")]
+
+
+async def test_a_scheduled_session_is_told_to_the_enrolled_and_reminded_a_week_and_a_day_before(world):
+    for person in ("kari", "ola"):
+        await world.happen(ParticipantEnrolled(**application(person), cohort_sequence=1))
+    starts = NOW + timedelta(days=20)
+    await world.happen(session("s-1", starts))
+    assert world.mail.told()[-2:] == [("session_scheduled", "kari"), ("session_scheduled", "ola")]
+    assert [(r["recipient_id"], r["fire_at"]) for r in world.reminders.of(session_id="s-1")] == [
+        ("kari", starts - timedelta(days=7)), ("ola", starts - timedelta(days=7)),
+        ("kari", starts - timedelta(days=1)), ("ola", starts - timedelta(days=1))]
+
+
+async def test_moving_a_session_moves_its_reminders_and_cancelling_drops_them(world):
+    await world.happen(ParticipantEnrolled(**application("kari"), cohort_sequence=1))
+    await world.happen(session("s-1", NOW + timedelta(days=20)))
+    moved = NOW + timedelta(days=30)
+    await world.happen(SessionRescheduled(network_id="net-1", cohort_id="cohort-1", session_id="s-1",
+                                          starts_at=moved, ends_at=moved + timedelta(hours=6), reason="venue"))
+    assert [r["fire_at"] for r in world.reminders.of(session_id="s-1")] == [moved - timedelta(days=7),
+                                                                            moved - timedelta(days=1)]
+    assert world.mail.sent[-1].context["session"]["previous_starts_at"] == NOW + timedelta(days=20)
+    await world.happen(SessionCancelled(network_id="net-1", cohort_id="cohort-1", session_id="s-1", reason="ill"))
+    assert world.reminders.of(session_id="s-1") == []
+    assert world.mail.told()[-1] == ("session_cancelled", "kari")
+
+
+async def test_a_late_enrolment_gets_the_reminders_still_ahead_and_a_withdrawal_loses_them(world):
+    starts = NOW + timedelta(days=3)
+    await world.happen(session("s-1", starts))
+    await world.happen(ParticipantEnrolled(**application("kari"), cohort_sequence=1))
+    assert [r["days_before"] for r in world.reminders.of(recipient_id="kari")] == [1], "the week-before moment passed"
+    await world.happen(ParticipantWithdrawn(**application("kari"), previous_status="enrolled", cohort_sequence=2))
+    assert world.reminders.of(recipient_id="kari") == []
+
+
+async def test_people_who_registered_interest_hear_of_the_next_cohort_once(world):
+    await world.happen(InterestRegistered(network_id="net-1", interest_id="i-1", programme_id="prog-1",
+                                          person_id="kari"))
+
+    def opened(cohort_id: str) -> CohortOpened:
+        return CohortOpened(network_id="net-1", cohort_id=cohort_id, programme_id="prog-1", term="vår-2028",
+                            location="Oslo", capacity=20, applications_open_at=NOW,
+                            applications_close_at=NOW + timedelta(days=30))
+
+    await world.happen(opened("cohort-2"))
+    await world.happen(opened("cohort-3"))
+    assert world.mail.told() == [("cohort_opened", "kari")]
+
+
+async def test_follow_ups_are_planned_for_the_owners_and_the_facilitator(world):
+    common = {"network_id": "net-1", "measure_id": "m-1", "organisation_id": "org-1", "unit_ids": ["u-1"],
+              "area": "full_time_culture"}
+    await world.happen(MeasureProposed(**common, facilitator_id="siri"))
+    owners = [{"role": "leader", "person_id": "liv"}, {"role": "union_representative", "person_id": "tor"}]
+    adopted = {"owners": owners} if "owners" in MeasureAdopted.model_fields else {}
+    await world.happen(MeasureAdopted(**common, adopted_on=date.today(), next_follow_up_due=date(2030, 5, 2),
+                                      **adopted))
+    expected = {"siri", "liv", "tor"} if adopted else {"siri"}
+    assert {r["recipient_id"] for r in world.reminders.of(measure_id="m-1")} == expected
+
+
+async def test_a_broken_template_for_one_recipient_does_not_keep_mail_from_the_others(world):
+    for person in ("kari", "ola", "per"):
+        await world.happen(ParticipantEnrolled(**application(person), cohort_sequence=1))
+    world.mail.broken = {"ola"}
+    with pytest.raises(TemplateRenderFailed, match="failed to render"):
+        await world.happen(session("s-1", NOW + timedelta(days=20)))
+    assert [r for _, r in world.mail.told() if _ == "session_scheduled"] == ["kari", "per"]
+    assert Kind.SESSION_SCHEDULED in {n.kind for n in world.mail.sent}

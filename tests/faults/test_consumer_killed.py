@@ -1,0 +1,140 @@
+"""The sessions service is killed with SIGKILL half-way through 5,000 enrolments and started again:
+the roster ends complete, each enrolment once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from samla_ops.kafka import consumer_lag
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.enrollment import ParticipantEnrolled
+from tests.faults.fault_stack import drop_database, start_group_at_end
+
+pytestmark = pytest.mark.slow
+
+EVENTS = 5000
+COHORTS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SessionsProcess:
+    """The sessions service as a real uvicorn process, so that it can be killed like one."""
+
+    def __init__(self, fault_stack, database: str, group: str, log: Path) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, "SESSIONS_KAFKA_BOOTSTRAP_SERVERS": fault_stack.kafka,
+                    "SESSIONS_MONGO_URL": fault_stack.mongo, "SESSIONS_MONGO_DATABASE": database,
+                    "SESSIONS_CONSUMER_GROUP": group, "SESSIONS_CONSUMER_OFFSET_RESET": "earliest",
+                    "SESSIONS_ENVIRONMENT": "test", "SESSIONS_OTLP_ENDPOINT": ""}
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "samla_sessions.entrypoints.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"],
+            env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+
+    async def ready(self) -> bool:
+        assert self.process is not None and self.process.poll() is None, self.log.read_text()[-3000:]
+        try:
+            async with httpx.AsyncClient() as client:
+                return (await client.get(f"http://127.0.0.1:{self.port}/health/ready", timeout=5)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def enrolment(cohort_id: str, sequence: int) -> CloudEvent:
+    return CloudEvent(
+        data=ParticipantEnrolled(network_id="net-fault", cohort_id=cohort_id, programme_id="prog-fault",
+                                 application_id=uuid.uuid4().hex, participant_id=uuid.uuid4().hex,
+                                 organisation_id="org-1", unit_id="unit-1", cohort_sequence=sequence),
+        source="/samla/fault/enrollment")
+
+
+async def test_a_consumer_killed_mid_stream_resumes_and_the_roster_ends_complete_without_duplicates(
+        fault_stack, fault_mongo, wait_until, tmp_path):
+    run = uuid.uuid4().hex[:8]
+    database, group = f"fault_sessions_kill_{run}", f"fault-sessions-kill-{run}"
+    sessions = SessionsProcess(fault_stack, database, group, tmp_path / "sessions.log")
+    cohorts = [f"cohort-kill-{run}-{i}" for i in range(COHORTS)]
+    roster = fault_mongo[database].roster
+    try:
+        # Start the group at the topic's end, so it reads exactly the 5,000 written below
+        # (and "earliest", which the restart relies on, never means the topic's history).
+        await start_group_at_end(fault_stack.kafka, group, ["samla.enrollment.v1"])
+        sessions.start()
+        await wait_until(sessions.ready, timeout=90, interval=0.5)
+
+        events = [enrolment(cohorts[i % COHORTS], i // COHORTS + 1) for i in range(EVENTS)]
+        producer = AIOKafkaProducer(bootstrap_servers=fault_stack.kafka, acks="all", linger_ms=20)
+        await producer.start()
+        try:
+            sent = [await producer.send("samla.enrollment.v1", e.value(), key=e.subject.encode(),
+                                        headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in events]
+            await asyncio.gather(*sent)
+        finally:
+            await producer.stop()
+
+        async def part_way() -> int:
+            count = await roster.count_documents({"cohort_id": {"$in": cohorts}})
+            return count if count >= EVENTS // 4 else 0
+
+        before_kill = await wait_until(part_way, timeout=180, interval=0.05)
+        sessions.kill()
+        at_kill = await roster.count_documents({"cohort_id": {"$in": cohorts}})
+        assert at_kill < EVENTS, "the consumer finished before it could be killed; nothing was tested"
+
+        sessions.start()
+        await wait_until(sessions.ready, timeout=90, interval=0.5)
+
+        async def complete() -> bool:
+            return await roster.count_documents({"cohort_id": {"$in": cohorts}}) >= EVENTS
+
+        await wait_until(complete, timeout=300, interval=1.0)
+
+        async def caught_up() -> bool:
+            rows = await consumer_lag(fault_stack.kafka, [group])
+            return bool(rows) and sum(r.lag for r in rows if r.topic == "samla.enrollment.v1") == 0
+
+        await wait_until(caught_up, timeout=60, interval=1.0)
+
+        entries = [doc async for doc in roster.find({"cohort_id": {"$in": cohorts}}, {"application_id": 1})]
+        applications = [doc["application_id"] for doc in entries]
+        expected = {e.data.application_id for e in events}
+        lost = expected - set(applications)
+        duplicated = len(applications) - len(set(applications))
+        print(f"\nconsumer killed at {at_kill}/{EVENTS} roster entries (seen {before_kill} just before); "
+              f"after restart: {len(set(applications))} entries, lost {len(lost)}, duplicated {duplicated}")
+        assert not lost
+        assert duplicated == 0
+        assert set(applications) == expected
+    finally:
+        sessions.stop()
+        await drop_database(fault_stack.mongo, database)

@@ -1,0 +1,3 @@
+from samla_ops.cli import main
+
+main()

@@ -1,0 +1,200 @@
+"""samla-ops: look at and repair a Samla deployment from the command line.
+
+    python -m samla_ops lag [--group G ...]                   consumer lag per group/topic/partition
+    python -m samla_ops backlog [--service S ...]             pending outbox events per service (read-only)
+    python -m samla_ops dlq list --topic T [--limit N]        dead letters with their reasons
+    python -m samla_ops dlq replay --topic T --offsets 3,5    re-publish chosen dead letters to their topic
+    python -m samla_ops rebuild roster|insight --yes          replay a projection from the beginning
+                                                              (stop the owning service first)
+
+Kafka and MongoDB addresses come from --kafka/--mongo or SAMLA_KAFKA/SAMLA_MONGO, and
+default to the local stack. --json prints machine-readable output. See docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from samla_ops import kafka, mongo
+from samla_ops.config import PROJECTIONS, SERVICES
+
+DEFAULT_KAFKA = "127.0.0.1:9092"
+DEFAULT_MONGO = "mongodb://127.0.0.1:27017/?directConnection=true"
+
+
+def table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    if not rows:
+        return "(nothing)"
+    cells = [[str(row.get(c, "")) if row.get(c) is not None else "-" for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns: Sequence[str], footer: str = "") -> None:
+    if args.json:
+        print(json.dumps(rows, default=str, indent=1))
+        return
+    print(table(rows, columns))
+    if footer:
+        print(footer)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+async def cmd_lag(args: argparse.Namespace) -> int:
+    rows = await kafka.consumer_lag(args.kafka, args.group or None, prefix="" if args.all else "samla-")
+    out = [{"group": r.group, "topic": r.topic, "partition": r.partition, "committed": r.committed,
+            "end": r.end, "lag": r.lag} for r in rows]
+    total = sum(r.lag for r in rows)
+    emit(args, out, ["group", "topic", "partition", "committed", "end", "lag"], f"total lag: {total}")
+    return 0
+
+
+async def cmd_backlog(args: argparse.Namespace) -> int:
+    names = args.service or list(SERVICES)
+    unknown = [n for n in names if n not in SERVICES]
+    if unknown:
+        raise SystemExit(f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}")
+    services = [SERVICES[n] for n in names]
+    if args.database:
+        if len(services) != 1:
+            raise SystemExit("--database needs exactly one --service")
+        services = [type(services[0])(**{**services[0].__dict__, "database": args.database})]
+    rows = await mongo.outbox_backlog(args.mongo, services)
+    out = [{"service": r.service, "database": next(s.database for s in services if s.name == r.service),
+            "collection": r.collection, "documents": r.documents, "events": r.events,
+            "oldest": r.oldest.isoformat() if r.oldest else None,
+            "oldest_age_s": round(r.oldest_age_seconds, 1)} for r in rows]
+    emit(args, out, ["service", "database", "collection", "documents", "events", "oldest", "oldest_age_s"],
+         f"total pending events: {sum(r.events for r in rows)}")
+    return 0
+
+
+def parse_offsets(text: str) -> set[tuple[int, int]]:
+    """'3,5' (partition 0) or '0:3,0:5' into {(partition, offset)}."""
+    wanted = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        partition, _, offset = part.rpartition(":")
+        wanted.add((int(partition or 0), int(offset)))
+    return wanted
+
+
+async def cmd_dlq_list(args: argparse.Namespace) -> int:
+    letters = await kafka.read_dead_letters(args.kafka, args.topic, limit=args.limit)
+    rows = [letter.summary() for letter in letters]
+    if not args.json:  # keep a table line readable; --json has everything
+        for row in rows:
+            row["value"] = row["value"][:60]
+            row["reason"] = (row["reason"] or "")[:90]
+    emit(args, rows, ["partition", "offset", "key", "ce_type", "consumer", "failed_at", "reason", "original"],
+         f"{len(rows)} dead letter(s) on {kafka.dlq_topic(args.topic)}")
+    return 0
+
+
+async def cmd_dlq_replay(args: argparse.Namespace) -> int:
+    wanted = parse_offsets(args.offsets)
+    letters = await kafka.read_dead_letters(args.kafka, args.topic, wanted=wanted)
+    missing = wanted - {(d.partition, d.offset) for d in letters}
+    if missing:
+        raise SystemExit(f"no dead letter at {', '.join(f'{p}:{o}' for p, o in sorted(missing))} "
+                         f"on {kafka.dlq_topic(args.topic)}")
+    if args.dry_run:
+        emit(args, [d.summary() for d in letters], ["partition", "offset", "key", "ce_type", "original", "reason"],
+             "dry run: nothing published")
+        return 0
+    written = await kafka.replay(args.kafka, letters)
+    rows = [{"dlq_offset": f"{d.partition}:{d.offset}", "ce_id": d.header("ce_id"), "topic": t, "partition": p,
+             "offset": o} for d, (t, p, o) in zip(letters, written)]
+    emit(args, rows, ["dlq_offset", "ce_id", "topic", "partition", "offset"], f"replayed {len(rows)} record(s)")
+    return 0
+
+
+async def cmd_rebuild(args: argparse.Namespace) -> int:
+    projection = PROJECTIONS[args.projection]
+    service = SERVICES[projection.service]
+    group = args.group or service.consumer_group
+    database = args.database or service.database
+    plan = (f"rebuild {projection.name}: reset consumer group {group} to the beginning of "
+            f"{', '.join(projection.topics)} and drop {', '.join(projection.collections)} in {database}")
+    if not args.yes:
+        print(plan)
+        print(f"The {service.name} service must be stopped first. Run again with --yes to do it.")
+        return 2
+    try:
+        starts = await kafka.reset_to_beginning(args.kafka, group, projection.topics)
+    except kafka.GroupIsActive as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 3
+    dropped = await mongo.drop_projection(args.mongo, database, projection)
+    result = {"projection": projection.name, "group": group, "database": database,
+              "reset": {f"{tp.topic}[{tp.partition}]": offset for tp, offset in sorted(starts.items())},
+              "dropped": dropped}
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(plan + ": done")
+        print(f"dropped documents: {dropped}; start {service.name} again and it rebuilds {projection.name} "
+              "from the retained events (watch `lag` fall to 0)")
+    return 0
+
+
+# -- arguments ---------------------------------------------------------------------------------
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="samla-ops", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("--kafka", default=os.environ.get("SAMLA_KAFKA", DEFAULT_KAFKA), help="bootstrap servers")
+    root.add_argument("--mongo", default=os.environ.get("SAMLA_MONGO", DEFAULT_MONGO), help="MongoDB URL")
+    root.add_argument("--json", action="store_true", help="machine-readable output")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    lag = commands.add_parser("lag", help="consumer lag per group, topic and partition")
+    lag.add_argument("--group", action="append", help="only this group (repeatable)")
+    lag.add_argument("--all", action="store_true", help="every group, not only samla-*")
+    lag.set_defaults(run=cmd_lag)
+
+    backlog = commands.add_parser("backlog", help="pending outbox events per service (read-only)")
+    backlog.add_argument("--service", action="append", help=f"one of {', '.join(SERVICES)} (repeatable)")
+    backlog.add_argument("--database", help="read this database instead of the service's usual one")
+    backlog.set_defaults(run=cmd_backlog)
+
+    dlq = commands.add_parser("dlq", help="dead letters").add_subparsers(dest="dlq_command", required=True)
+    listing = dlq.add_parser("list", help="dead letters of a topic with their reasons")
+    listing.add_argument("--topic", required=True, help="a topic or its .dlq")
+    listing.add_argument("--limit", type=int, help="only the last N")
+    listing.set_defaults(run=cmd_dlq_list)
+    again = dlq.add_parser("replay", help="re-publish chosen dead letters to their original topic")
+    again.add_argument("--topic", required=True, help="a topic or its .dlq")
+    again.add_argument("--offsets", required=True, help="DLQ offsets: 3,5 or partition:offset pairs 0:3,0:5")
+    again.add_argument("--dry-run", action="store_true", help="show what would be replayed")
+    again.set_defaults(run=cmd_dlq_replay)
+
+    rebuild = commands.add_parser("rebuild", help="replay a projection from the beginning (service stopped)")
+    rebuild.add_argument("projection", choices=sorted(PROJECTIONS))
+    rebuild.add_argument("--group", help="consumer group (default: the service's)")
+    rebuild.add_argument("--database", help="database (default: the service's)")
+    rebuild.add_argument("--yes", action="store_true", help="do it (without: only print the plan)")
+    rebuild.set_defaults(run=cmd_rebuild)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        code = asyncio.run(args.run(args))
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 1
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
