@@ -85,7 +85,8 @@ async def run_service(create_app: Callable[..., Any], settings_class: type, *, r
         **overrides,
     }
     app = create_app(settings_class(**values))
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+    # Shutdown waits for in-flight messages and background loops to finish; give it room on a loaded machine.
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120):
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
         try:
             if ready:
