@@ -111,8 +111,15 @@ async def test_an_application_tells_the_applicant_and_asks_the_named_manager(
 
         by_recipient = (await notifications.get("/notifications", params={"recipient_id": leder})).json()
         assert [(e["event_id"], e["kind"]) for e in by_recipient] == [(submitted.id, "approval_requested")]
-        sent = (await notifications.get("/notifications", params={"event_id": submitted.id, "status": "sent"})).json()
-        assert {e["kind"] for e in sent} == {"application_received", "approval_requested"}
+
+        async def both_logged_as_sent() -> set[str]:
+            # The log is marked "sent" just after the SMTP server accepted the mail, so poll for it.
+            sent = (await notifications.get("/notifications", params={"event_id": submitted.id,
+                                                                         "status": "sent"})).json()
+            kinds = {e["kind"] for e in sent}
+            return kinds if len(kinds) == 2 else set()
+
+        assert await wait_until(both_logged_as_sent) == {"application_received", "approval_requested"}
 
 
 async def test_a_turned_off_category_is_not_mailed_but_mandatory_messages_are(
