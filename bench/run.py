@@ -34,28 +34,44 @@ async def main(names: list[str]) -> None:
         for f in figures:
             print(f"   {f.name:55} {f.value:12.2f} {f.unit:8} {f.note}", flush=True)
         ctx.figures.extend(figures)
-    write_report(ctx, names or BENCHMARKS)
+    write_report(ctx)
 
 
-def write_report(ctx: BenchContext, names: list[str]) -> None:
+def previous_sections(report: Path) -> dict[str, list[str]]:
+    """The sections of the last report, by benchmark name, so a partial run keeps the others."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in report.read_text().splitlines() if report.exists() else []:
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:].strip(), [])
+        if current is not None:
+            current.append(line)
+    return sections
+
+
+def write_report(ctx: BenchContext) -> None:
     report = ROOT / "docs/benchmarks.md"
     report.parent.mkdir(exist_ok=True)
+    kept = previous_sections(report)
     lines = [
         "# Benchmarks",
         "",
         "Written by `make bench`. Each benchmark runs Samla and its baseline side by side in the same run",
         "on the same machine, and reports the ratio; absolute figures vary with the machine's load.",
         "",
-        f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'unknown'}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, scale {ctx.scale}.",
+        f"Machine: {platform.node() or 'unknown'}, {os.cpu_count()} cores, Python {platform.python_version()}."
+        " `python bench/run.py NAME` reruns one benchmark and keeps the others' last figures.",
         "",
     ]
-    for name in names:
+    for name in BENCHMARKS:
         rows = [f for f in ctx.figures if f.benchmark == name]
         if not rows:
+            # Not run this time: keep the figures of its last run, which carry their own date.
+            lines += kept.get(name, [])
             continue
         module = importlib.import_module(f"bench_{name}")
-        lines += [f"## {name}", "", module.__doc__.strip(), "", "| figure | value | unit | note |",
+        lines += [f"## {name}", "", f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, scale {ctx.scale}.", "",
+                  module.__doc__.strip(), "", "| figure | value | unit | note |",
                   "| --- | ---: | --- | --- |"]
         lines += [f"| {f.name} | {f.value:.2f} | {f.unit} | {f.note} |" for f in rows]
         lines.append("")
