@@ -4,10 +4,10 @@ Setup: one network gets 2,000 measures in 20 organisations of 10 units each (eve
 measure on two units), spread over the six areas, through the service layer: proposed with a
 sick-leave indicator, agreed by the three parties, adopted; then 50 % followed up in practice
 with a reading, 10 % evaluated, 10 % discontinued, 20 % left adopted and 10 % left proposed.
-The events those changes staged in the measures' outboxes are then handed, in staging order
-and as the CloudEvents the relay would publish, to the service's insight projection (the
-code its Kafka consumer calls); the run checks that the insight counts every measure in its
-final status.
+As each measure is done, the events its changes staged in its outbox are taken out (as the
+relay would, which keeps the documents small) and handed, in staging order and as the
+CloudEvents the relay would publish, to the service's insight projection (the code its Kafka
+consumer calls); the run checks that the insight counts every measure in its final status.
 
 Read: GET /networks/{id}/insight through the measures app (ASGI, no socket), one after
 another, alternating with the baseline: `find_one` of a small document by `_id` in the same
@@ -15,8 +15,11 @@ FerretDB. Latency p50/p99 of each and the ratio of the p50s.
 
 Write: POST /measures/{id}/follow-ups (validation, the measure's lock, one update writing the
 follow-up, the new state and the outbox entry) by 8 concurrent writers on distinct measures,
-against bare `insert_one` of a follow-up-shaped document by 8 concurrent writers, in
-alternating rounds. Rate of each and ratio.
+against bare `insert_one` of a follow-up-shaped document by 8 concurrent writers. Rate of
+each and ratio. A third, context baseline does what any change of an existing measure needs
+at the least: `find_one` and `update_one` of a measure by `_id`. The three take turns in
+rounds whose order rotates. A 503 (database too slow to answer in time) is retried after a
+pause, as a client would, and counted.
 
 The app runs without its outbox relay and consumers here. The shared relay looks for pending
 events with `find({outbox_pending: {$gt: 0}})` and marks each document sent with
@@ -24,7 +27,8 @@ events with `find({outbox_pending: {$gt: 0}})` and marks each document sent with
 filter down to SQLite, so both read and decode the whole measures collection, once per round
 and once per document published. At 2,000 measures that turns publishing into minutes and
 drowns everything else measured; the run reports the cost of each of the two operations at
-this size instead, as context figures.
+this size instead, as context figures. (Even a bare `_id` lookup is a table scan in FerretDB
+v1's SQLite backend, so every figure here grows with the collection; on MongoDB it would not.)
 """
 
 from __future__ import annotations
@@ -32,12 +36,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from harness import BenchContext, Figure, latency_figures, percentile
 from samla_shared.contract.cloudevents import CloudEvent
@@ -55,6 +60,7 @@ READS = 400
 FOLLOW_UPS = 1000
 WRITERS = 8
 ROUNDS = 4
+PROFILED = 5
 # FerretDB (SQLite) writes one at a time; more seeders only lengthen its queue.
 SEED_CONCURRENCY = 4
 AREAS = ("sick_leave_follow_up", "leadership_and_party_cooperation", "preventive_work_environment",
@@ -79,6 +85,29 @@ class Layout:
 
     def status(self, i: int) -> str:
         return STATUS_CYCLE[(i // (ORGANISATIONS * self.per_organisation)) % len(STATUS_CYCLE)]
+
+
+class CommandLog(monitoring.CommandListener):
+    """The database commands any client of this process sends while `recording` is on: the profile of one request."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.recording:
+            self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+# Registered before any client exists: PyMongo gives global listeners only to clients created after.
+COMMANDS = CommandLog()
+monitoring.register(COMMANDS)
 
 
 async def seed_measure(service: Any, network_id: str, i: int, layout: Layout) -> str:
@@ -160,24 +189,28 @@ async def run(ctx: BenchContext) -> list[Figure]:
             while (await client.get("/health/ready")).status_code != 200:
                 await asyncio.sleep(0.2)
 
-            # -- seed through the service layer --------------------------------------------
+            # -- seed through the service layer; each measure's events then feed the insight ----
+            runtime = app.state.runtime
+            events = 0
+            projecting = 0.0
+
+            async def seed_and_project(i: int) -> str:
+                nonlocal events, projecting
+                measure_id = await seed_measure(service, network_id, i, layout)
+                async with runtime.document_locks.hold("measures", measure_id):
+                    doc = await measures.find_one({"_id": measure_id}, {"outbox": 1})
+                    await measures.update_one({"_id": measure_id}, {"$unset": {"outbox": ""},
+                                                                    "$set": {"outbox_pending": 0}})
+                began = time.perf_counter()
+                for entry in pending_entries(doc):
+                    await projection.handle(as_cloud_event(entry))
+                    events += 1
+                projecting += time.perf_counter() - began
+                return measure_id
+
             started = time.perf_counter()
-            ids = await in_parallel([lambda i=i: seed_measure(service, network_id, i, layout) for i in range(n)],
-                                    SEED_CONCURRENCY)
+            ids = await in_parallel([lambda i=i: seed_and_project(i) for i in range(n)], SEED_CONCURRENCY)
             seeded = time.perf_counter() - started
-
-            # -- the staged events build the insight, each measure's in order ---------------
-            per_measure = [[as_cloud_event(e) for e in pending_entries(doc)]
-                           async for doc in measures.find({}, {"outbox": 1})]
-            events = sum(len(m) for m in per_measure)
-
-            async def apply_in_order(measure_events: list[CloudEvent]) -> None:
-                for event in measure_events:
-                    await projection.handle(event)
-
-            started = time.perf_counter()
-            await in_parallel([lambda m=m: apply_in_order(m) for m in per_measure], SEED_CONCURRENCY)
-            projected = time.perf_counter() - started
             insight = (await client.get(f"/networks/{network_id}/insight")).json()
             expected: dict[str, int] = {}
             for i in range(n):
@@ -198,11 +231,11 @@ async def run(ctx: BenchContext) -> list[Figure]:
                 bare_reads.append(time.perf_counter() - began)
 
             # -- context: the shared relay's two queries on this collection --------------------
-            sample = await measures.find_one({"outbox_pending": {"$gt": 0}}, {"outbox": 1})
-            entry_id = next(iter(sample["outbox"]))
+            # (the outboxes are empty now: the same filter shapes cost the same without a match)
+            probe_id = ids[0]
             relay_scan = await timed(lambda: measures.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1}).to_list())
             relay_mark = await timed(lambda: measures.update_one(
-                {"_id": sample["_id"], f"outbox.{entry_id}": {"$exists": True}}, {"$set": {"bench_probe": 1}}))
+                {"_id": probe_id, "outbox.some-event-id": {"$exists": True}}, {"$unset": {"bench_probe": ""}}))
 
             # -- write: follow-ups against bare inserts, alternating rounds --------------------
             active = [ids[i] for i in range(n) if layout.status(i) in ("in_practice", "adopted")]
@@ -211,22 +244,31 @@ async def run(ctx: BenchContext) -> list[Figure]:
             indicator_of = {m["_id"]: m["indicators"][0]["id"]
                             for m in await service.store.find({"status": {"$in": ["in_practice", "adopted"]}}, 0, n)}
             today = service.today()
-            follow_up_seconds = bare_seconds = 0.0
-            cursor = 0
+            cursor = retries = 0
 
             async def follow_ups(count: int) -> float:
                 nonlocal cursor
                 # Distinct measures at a time: the lock is per measure, as it would be for real users.
                 targets = [active[(cursor + k) % len(active)] for k in range(count)]
                 cursor += count
-                jobs = [lambda m=m: client.post(f"/measures/{m}/follow-ups", json={
+                jobs = [lambda m=m: retried(lambda: client.post(f"/measures/{m}/follow-ups", json={
                     "held_on": today.isoformat(), "in_practice": True, "worked": "Faste samtaler",
-                    "readings": [{"indicator_id": indicator_of[m], "value": 7.0}]}) for m in targets]
+                    "readings": [{"indicator_id": indicator_of[m], "value": 7.0}]})) for m in targets]
                 began = time.perf_counter()
                 responses = await in_parallel(jobs, WRITERS)
                 elapsed = time.perf_counter() - began
                 assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
                 return elapsed
+
+            async def retried(send: Any) -> httpx.Response:
+                nonlocal retries
+                for _ in range(5):
+                    response = await send()
+                    if response.status_code != 503:
+                        return response
+                    retries += 1
+                    await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                return response
 
             async def bare_inserts(count: int) -> float:
                 docs = [{"_id": uuid.uuid4().hex, "measure_id": active[k % len(active)],
@@ -238,14 +280,38 @@ async def run(ctx: BenchContext) -> list[Figure]:
                 await in_parallel([lambda d=d: collection.insert_one(d) for d in docs], WRITERS)
                 return time.perf_counter() - began
 
+            async def bare_read_modify_writes(count: int) -> float:
+                targets = [active[(cursor + k) % len(active)] for k in range(count)]
+
+                async def one(measure_id: str) -> None:
+                    await measures.find_one({"_id": measure_id}, {"outbox": 0})
+                    await measures.update_one({"_id": measure_id}, {"$set": {"bench_touched": today.isoformat()}})
+
+                began = time.perf_counter()
+                await in_parallel([lambda m=m: one(m) for m in targets], WRITERS)
+                return time.perf_counter() - began
+
+            kinds = {"follow-up": follow_ups, "insert": bare_inserts, "read-modify-write": bare_read_modify_writes}
+            seconds = dict.fromkeys(kinds, 0.0)
             for number in range(ROUNDS):
-                # The machine's other load drifts; alternating who goes first spreads it over both.
-                if number % 2 == 0:
-                    follow_up_seconds += await follow_ups(per_round)
-                    bare_seconds += await bare_inserts(per_round)
-                else:
-                    bare_seconds += await bare_inserts(per_round)
-                    follow_up_seconds += await follow_ups(per_round)
+                # The machine's other load drifts; rotating who goes first spreads it over all three.
+                order = list(kinds)[number % 3:] + list(kinds)[:number % 3]
+                for kind in order:
+                    seconds[kind] += await kinds[kind](per_round)
+            follow_up_seconds, bare_seconds = seconds["follow-up"], seconds["insert"]
+
+            # -- profile: the database commands of one follow-up, one request at a time ---------
+            profiled: list[list[str]] = []
+            for k in range(PROFILED):
+                measure_id = active[(cursor + k) % len(active)]
+                COMMANDS.names.clear()
+                COMMANDS.recording = True
+                response = await client.post(f"/measures/{measure_id}/follow-ups", json={
+                    "held_on": today.isoformat(), "in_practice": True,
+                    "readings": [{"indicator_id": indicator_of[measure_id], "value": 7.0}]})
+                COMMANDS.recording = False
+                assert response.status_code == 201, response.text
+                profiled.append(list(COMMANDS.names))
             await client.aclose()
     finally:
         await mongo.drop_database(database)
@@ -265,10 +331,17 @@ async def run(ctx: BenchContext) -> list[Figure]:
         Figure(NAME, "follow-up writes/s", follow_up_rate, "writes/s", f"{done} via HTTP, {WRITERS} writers"),
         Figure(NAME, "bare insert_one/s", bare_rate, "writes/s", f"{done}, {WRITERS} writers, same FerretDB"),
         Figure(NAME, "write ratio (follow-up / insert_one)", follow_up_rate / bare_rate, "x"),
+        Figure(NAME, "database commands per follow-up", sum(map(len, profiled)) / len(profiled), "commands",
+               f"{len(profiled)} follow-ups one at a time: " + ", ".join(
+                   f"{name} x{count}" for name, count in sorted(Counter(sum(profiled, [])).items()))),
+        Figure(NAME, "follow-up 503s retried", float(retries), "count", "database too slow to answer within 10 s"),
+        Figure(NAME, "context: bare find_one + update_one of a measure by _id/s", done / seconds["read-modify-write"],
+               "writes/s", f"{done}, {WRITERS} writers: the least any change of a measure costs on this database"),
         Figure(NAME, "insight exact", float(exact), "bool", "every measure counted once, in its final status"),
-        Figure(NAME, "projection events/s", events / projected, "events/s",
-               f"{events} events, {SEED_CONCURRENCY} measures at a time"),
-        Figure(NAME, f"seeding (service layer, {SEED_CONCURRENCY} at a time)", seeded, "s", f"{n} measures"),
+        Figure(NAME, "projection events/s", events / projecting * SEED_CONCURRENCY, "events/s",
+               f"{events} events, {SEED_CONCURRENCY} measures at a time, beside the seeding"),
+        Figure(NAME, f"seeding and projecting ({SEED_CONCURRENCY} measures at a time)", seeded, "s",
+               f"{n} measures"),
         Figure(NAME, "context: relay scan for pending events p50", percentile(relay_scan, 50) * 1000, "ms",
                f"find outbox_pending > 0 over {n} measures (FerretDB: no pushdown)"),
         Figure(NAME, "context: relay mark-sent of one document p50", percentile(relay_mark, 50) * 1000, "ms",

@@ -143,6 +143,18 @@ def steps(measures_app, clock) -> MeasuresSteps:
 
 
 @pytest.fixture
+def steps_on(clock) -> Callable[[httpx.AsyncClient, str], MeasuresSteps]:
+    """Steps against a service instance a test runs itself, within a given network."""
+
+    def make(client: httpx.AsyncClient, network_id: str) -> MeasuresSteps:
+        steps = MeasuresSteps(client, clock)
+        steps.network_id = network_id
+        return steps
+
+    return make
+
+
+@pytest.fixture
 def app(measures_app):
     return measures_app[1]
 
