@@ -19,7 +19,9 @@ against bare `insert_one` of a follow-up-shaped document by 8 concurrent writers
 each and ratio. A third, context baseline does what any change of an existing measure needs
 at the least: `find_one` and `update_one` of a measure by `_id`. The three take turns in
 rounds whose order rotates. A 503 (database too slow to answer in time) is retried after a
-pause, as a client would, and counted.
+pause, as a client would, and counted. Then a profile: 20 follow-ups one at a time, with
+the database commands each sends (a PyMongo command listener) and the share of its time
+spent waiting for their answers.
 
 The app runs without its outbox relay and consumers here. The shared relay looks for pending
 events with `find({outbox_pending: {$gt: 0}})` and marks each document sent with
@@ -60,7 +62,7 @@ READS = 400
 FOLLOW_UPS = 1000
 WRITERS = 8
 ROUNDS = 4
-PROFILED = 5
+PROFILED = 20
 # FerretDB (SQLite) writes one at a time; more seeders only lengthen its queue.
 SEED_CONCURRENCY = 4
 AREAS = ("sick_leave_follow_up", "leadership_and_party_cooperation", "preventive_work_environment",
@@ -93,13 +95,15 @@ class CommandLog(monitoring.CommandListener):
     def __init__(self) -> None:
         self.recording = False
         self.names: list[str] = []
+        self.seconds = 0.0  # time the recorded commands took, from sending to the answer
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if self.recording:
             self.names.append(event.command_name)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
+        if self.recording:
+            self.seconds += event.duration_micros / 1e6
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
@@ -302,16 +306,21 @@ async def run(ctx: BenchContext) -> list[Figure]:
 
             # -- profile: the database commands of one follow-up, one request at a time ---------
             profiled: list[list[str]] = []
+            profiled_seconds = in_database = 0.0
             for k in range(PROFILED):
                 measure_id = active[(cursor + k) % len(active)]
                 COMMANDS.names.clear()
+                COMMANDS.seconds = 0.0
                 COMMANDS.recording = True
+                began = time.perf_counter()
                 response = await client.post(f"/measures/{measure_id}/follow-ups", json={
                     "held_on": today.isoformat(), "in_practice": True,
                     "readings": [{"indicator_id": indicator_of[measure_id], "value": 7.0}]})
+                profiled_seconds += time.perf_counter() - began
                 COMMANDS.recording = False
                 assert response.status_code == 201, response.text
                 profiled.append(list(COMMANDS.names))
+                in_database += COMMANDS.seconds
             await client.aclose()
     finally:
         await mongo.drop_database(database)
@@ -319,8 +328,9 @@ async def run(ctx: BenchContext) -> list[Figure]:
 
     done = per_round * ROUNDS
     follow_up_rate, bare_rate = done / follow_up_seconds, done / bare_seconds
+    server = ctx.mongo_url.split("//", 1)[-1].split("/", 1)[0]
     scale = (f"{n} measures, {insight['units_active']} active units, "
-             f"{len(insight['organisations'])} organisations")
+             f"{len(insight['organisations'])} organisations; FerretDB at {server}")
     if not exact:
         print(f"   CHECK FAILED: the insight counts {insight['measures_by_status']}, expected {expected}", flush=True)
     return [
@@ -334,6 +344,8 @@ async def run(ctx: BenchContext) -> list[Figure]:
         Figure(NAME, "database commands per follow-up", sum(map(len, profiled)) / len(profiled), "commands",
                f"{len(profiled)} follow-ups one at a time: " + ", ".join(
                    f"{name} x{count}" for name, count in sorted(Counter(sum(profiled, [])).items()))),
+        Figure(NAME, "share of a follow-up's time spent waiting for the database", in_database / profiled_seconds * 100,
+               "%", f"the same {len(profiled)} follow-ups; the rest is HTTP, validation and building the event"),
         Figure(NAME, "follow-up 503s retried", float(retries), "count", "database too slow to answer within 10 s"),
         Figure(NAME, "context: bare find_one + update_one of a measure by _id/s", done / seconds["read-modify-write"],
                "writes/s", f"{done}, {WRITERS} writers: the least any change of a measure costs on this database"),
