@@ -44,7 +44,7 @@ async def outbox_backlog(mongo_url: str, services: list[ServiceData], *, databas
                 async for doc in cursor:
                     documents += 1
                     for entry in (doc.get(OUTBOX_FIELD) or {}).values():
-                        events += 1
+                        events += entry.get("count", 1)  # a packed entry holds `count` events
                         staged = entry.get("time")
                         if isinstance(staged, datetime):
                             staged = _aware(staged)

@@ -21,7 +21,7 @@ from prometheus_client import Counter, Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_shared.messaging.outbox import OUTBOX_FIELD, PENDING_FIELD, pending_entries, staging_order
+from samla_shared.messaging.outbox import ENTRY_KEY, OUTBOX_FIELD, PENDING_FIELD, pending_entries, staging_order
 
 log = logging.getLogger("samla.outbox")
 
@@ -166,10 +166,12 @@ class OutboxRelay:
                 await ack
 
     async def _mark_sent(self, work: list[tuple[dict[str, Any], str, Any]]) -> None:
-        by_document: dict[tuple[str, Any], list[str]] = {}
+        # Keys, not event ids: a packed entry holds many events and is removed once, with all of them sent.
+        by_document: dict[tuple[str, Any], dict[str, None]] = {}
         for entry, collection, document_id in work:
-            by_document.setdefault((collection, document_id), []).append(entry["id"])
-        for (collection, document_id), ids in by_document.items():
+            by_document.setdefault((collection, document_id), {})[entry[ENTRY_KEY]] = None
+        for (collection, document_id), keys in by_document.items():
+            ids = list(keys)
             # The document's owner may be writing it right now; see DocumentLocks for why we wait.
             async with self._locks.hold(collection, document_id):
                 await self._db[collection].update_one(

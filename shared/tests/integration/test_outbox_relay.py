@@ -10,7 +10,7 @@ from aiokafka.errors import KafkaConnectionError
 from pymongo import AsyncMongoClient
 
 from samla_shared.contract.enrollment import CohortCapacityChanged
-from samla_shared.messaging.outbox import new_document_outbox
+from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged_packed
 from samla_shared.messaging.relay import OutboxRelay
 
 
@@ -50,6 +50,36 @@ async def test_the_relay_keeps_events_while_publishing_fails_and_sends_them_in_o
         assert [h["ce_type"] for h in headers] == ["CohortCapacityChanged"] * 3
         assert [json.loads(r.value)["capacity"] for r in records] == [10, 20, 30]
         assert all(h["ce_source"] == "/samla/t" and h["ce_subject"] == cohort_id for h in headers)
+    finally:
+        await mongo.drop_database(db.name)
+        await mongo.close()
+
+
+async def test_a_packed_entry_is_published_event_by_event_in_order_and_removed_once(mongo_url, producer, topic_records):
+    since_ms = int(time.time() * 1000) - 1000
+    mongo = AsyncMongoClient(mongo_url, tz_aware=True)
+    db = mongo[f"test_relay_{uuid.uuid4().hex[:8]}"]
+    cohort_id = f"cohort-{uuid.uuid4().hex}"
+
+    def change(c: int) -> CohortCapacityChanged:
+        return CohortCapacityChanged(network_id="n", cohort_id=cohort_id, programme_id="p", capacity=c, seats_taken=0)
+
+    await db.cohorts.insert_one({"_id": cohort_id, "capacity": 10} | new_document_outbox(change(10), source="/samla/t"))
+    await db.cohorts.update_one({"_id": cohort_id}, merge_updates(
+        {"$set": {"capacity": 40}}, staged_packed(change(20), change(30), change(40), source="/samla/t")))
+
+    async def publish(topic, key, value, headers):
+        return await producer.send(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+
+    relay = OutboxRelay(db, ["cohorts"], publish, service="test")
+    try:
+        assert await relay.publish_pending() == 4
+        document = await db.cohorts.find_one({"_id": cohort_id})
+        assert document["outbox_pending"] == 0 and document["outbox"] == {}
+        records = await topic_records("samla.enrollment.v1", key=cohort_id, since_ms=since_ms)
+        assert [json.loads(r.value)["capacity"] for r in records] == [10, 20, 30, 40]
+        headers = [{k: v.decode() for k, v in r.headers} for r in records]
+        assert len({h["ce_id"] for h in headers}) == 4 and all(h["ce_type"] == "CohortCapacityChanged" for h in headers)
     finally:
         await mongo.drop_database(db.name)
         await mongo.close()

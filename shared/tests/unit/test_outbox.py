@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from samla_shared.contract.enrollment import CohortCapacityChanged
-from samla_shared.messaging.outbox import merge_updates, new_document_outbox, pending_entries, staged
+from samla_shared.messaging.outbox import merge_updates, new_document_outbox, pending_entries, staged, staged_packed
 
 
 def capacity(n: int) -> CohortCapacityChanged:
@@ -29,3 +29,15 @@ def test_conflicting_updates_of_one_field_are_refused_rather_than_silently_merge
 def test_pending_entries_come_out_in_the_order_they_were_staged():
     document = new_document_outbox(capacity(1), capacity(2), capacity(3), source="/samla/t")
     assert [e["data"]["capacity"] for e in pending_entries(document)] == [1, 2, 3]
+
+
+def test_a_packed_write_holds_its_events_in_one_entry_and_unpacks_them_in_order():
+    update = merge_updates({"$set": {"capacity": 3}},
+                           staged_packed(capacity(1), capacity(2), capacity(3), source="/samla/t"))
+    [(key, pack)] = [(k, v) for k, v in update["$set"].items() if k.startswith("outbox.")]
+    assert update["$inc"] == {"outbox_pending": 1} and pack["count"] == 3
+    document = {"outbox": {key.removeprefix("outbox."): pack} | new_document_outbox(capacity(9), source="/s")["outbox"]}
+    entries = pending_entries(document)
+    assert [e["data"]["capacity"] for e in entries] == [1, 2, 3, 9]
+    assert {e["outbox_key"] for e in entries[:3]} == {key.removeprefix("outbox.")}
+    assert len({e["id"] for e in entries}) == 4 and all(e["time"].tzinfo is not None for e in entries)

@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged
+from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged, staged_packed
 from samla_enrollment.domain.cohorts import CohortStatus
 
 # Documents whose outbox the relay empties, read in this order: a registration of interest
@@ -160,8 +160,11 @@ class EnrollmentStore:
         update: dict[str, Any] = {"$set": {**fields, "version": new_version, "updated_at": datetime.now(UTC)}}
         if audit:
             update["$push"] = {"audit": {"$each": list(audit)}}
-        result = await self.db.cohorts.update_one({"_id": cohort_id, "version": version},
-                                                  self._with_events(update, events))
+        # Packed: a batch stages hundreds of events, and the cohort document is rewritten
+        # whole by every write until the relay removed them (see samla_shared.messaging.outbox).
+        if events:
+            update = merge_updates(update, staged_packed(*events, source=self.source))
+        result = await self.db.cohorts.update_one({"_id": cohort_id, "version": version}, update)
         return result.modified_count == 1
 
     # -- applications ----------------------------------------------------------------------

@@ -139,6 +139,14 @@ def application_view(application: dict[str, Any], seating: Seating) -> dict[str,
     return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None}
 
 
+def announced_events(application: dict[str, Any]) -> list[IntegrationEvent]:
+    """The events an application's write announced for a cohort write (see `_Batch.announcement`)."""
+    announce = application["announce"]
+    if announce.get("submission"):
+        return submission_announced(application)
+    return [event_class(e["type"]).model_validate(e["data"]) for e in announce["events"]]
+
+
 # -- what the writer holds ------------------------------------------------------------------
 
 @dataclass
@@ -195,6 +203,11 @@ class _Batch:
         """The record of `events` kept in the application's own write: what this batch's cohort write will carry."""
         return {"version": self.new_version,
                 "events": [{"type": event.event_type(), "data": event.payload()} for event in events]}
+
+    def submission_announcement(self) -> dict[str, Any]:
+        """The same for a new application's own events, which are derived from it again when needed
+        (see `announced_events`): two thousand applications in a rush need not each carry two events' data."""
+        return {"version": self.new_version, "submission": True}
 
     def fields(self) -> dict[str, Any]:
         seating = self.seating
@@ -464,9 +477,8 @@ class CohortWriter:
                               else "the programme needs no manager approval"),
             ],
         }
-        announced = submission_announced(application)
-        application["announce"] = changes.announcement(announced)
-        changes.events.extend(announced)
+        application["announce"] = changes.submission_announcement()
+        changes.events.extend(submission_announced(application))
         if not requires_approval:
             application["history"].append(self._place(changes, application))
         return application
@@ -612,7 +624,7 @@ class CohortWriter:
             if announce and announce["version"] > changes.version:
                 log.info("cohort %s: publishing what application %s announced for a cohort write that never happened",
                          changes.cohort["_id"], application["_id"])
-                changes.events.extend(event_class(e["type"]).model_validate(e["data"]) for e in announce["events"])
+                changes.events.extend(announced_events(application))
                 # Written past every version announced (a pipelined batch may have announced two
                 # ahead), so that these events count as published from now on.
                 changes.new_version = max(changes.new_version, announce["version"])
