@@ -87,6 +87,7 @@ class ServiceRuntime:
             OUTBOX_OLDEST_AGE.labels(self.service).set(0)
         self.kafka_connected = False
         self.database_prepared = False
+        self._readiness_checks: list[Callable[[], Awaitable[list[str]]]] = []
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -98,6 +99,10 @@ class ServiceRuntime:
                                offset_reset=self.settings.consumer_offset_reset)
         self._subscriptions.append((topic, group_id))
         self._subscribers.append(subscriber)
+
+    def add_readiness_check(self, check: Callable[[], Awaitable[list[str]]]) -> None:
+        """A component the service adds beside the runtime (e.g. a second cluster) reports its reasons here."""
+        self._readiness_checks.append(check)
 
     def asyncapi(self) -> dict[str, Any]:
         spec = AsyncAPI(self.broker, title=f"Samla {self.service}", version="1.0.0",
@@ -191,6 +196,8 @@ class ServiceRuntime:
                 if consumer is None or not consumer.assignment():
                     reasons.append("kafka: consumer group has not been assigned partitions yet")
                     break
+        for check in self._readiness_checks:
+            reasons.extend(await check())
         return reasons
 
     async def _measure(self, interval: float = 10.0) -> None:
