@@ -107,7 +107,16 @@ class ServiceRuntime:
     def asyncapi(self) -> dict[str, Any]:
         spec = AsyncAPI(self.broker, title=f"Samla {self.service}", version="1.0.0",
                         description=f"Events the {self.service} service publishes and consumes (contract v1).")
-        return spec.to_specification().to_jsonable()
+        document = spec.to_specification().to_jsonable()
+        # The generator's order of channels follows the order subscribers register in, which is
+        # not the same in every process; sorted, the document is byte-stable (docs/asyncapi/ is diffed).
+        for section in ("channels", "operations"):
+            if section in document:
+                document[section] = dict(sorted(document[section].items()))
+        for section in ("messages", "schemas"):
+            if section in document.get("components", {}):
+                document["components"][section] = dict(sorted(document["components"][section].items()))
+        return document
 
     async def _publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Any:
         if not self.kafka_connected:
