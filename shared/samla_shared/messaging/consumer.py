@@ -7,8 +7,9 @@ told apart:
 
 * the database or broker is unreachable: the message is retried (after a pause) for as
   long as it takes, because the message is fine and the outage will end;
-* the message itself cannot be processed (not JSON, unknown `ce_type`, schema-invalid,
-  or a handler that keeps failing): it goes to `<topic>.dlq` with the reason in its
+* the message itself cannot be processed (not JSON, unknown `ce_type`, schema-invalid, a
+  handler that raises InvalidEvent, or one that keeps failing): it goes to `<topic>.dlq`
+  (or the one dead-letter topic a pattern subscription names) with the reason in its
   headers and the partition moves on. Nothing is dropped silently.
 """
 
