@@ -87,6 +87,7 @@ class ServiceRuntime:
             OUTBOX_OLDEST_AGE.labels(self.service).set(0)
         self.kafka_connected = False
         self.database_prepared = False
+        self._readiness_checks: list[Callable[[], Awaitable[list[str]]]] = []
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -99,10 +100,23 @@ class ServiceRuntime:
         self._subscriptions.append((topic, group_id))
         self._subscribers.append(subscriber)
 
+    def add_readiness_check(self, check: Callable[[], Awaitable[list[str]]]) -> None:
+        """A component the service adds beside the runtime (e.g. a second cluster) reports its reasons here."""
+        self._readiness_checks.append(check)
+
     def asyncapi(self) -> dict[str, Any]:
         spec = AsyncAPI(self.broker, title=f"Samla {self.service}", version="1.0.0",
                         description=f"Events the {self.service} service publishes and consumes (contract v1).")
-        return spec.to_specification().to_jsonable()
+        document = spec.to_specification().to_jsonable()
+        # The generator's order of channels follows the order subscribers register in, which is
+        # not the same in every process; sorted, the document is byte-stable (docs/asyncapi/ is diffed).
+        for section in ("channels", "operations"):
+            if section in document:
+                document[section] = dict(sorted(document[section].items()))
+        for section in ("messages", "schemas"):
+            if section in document.get("components", {}):
+                document["components"][section] = dict(sorted(document["components"][section].items()))
+        return document
 
     async def _publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Any:
         if not self.kafka_connected:
@@ -191,6 +205,8 @@ class ServiceRuntime:
                 if consumer is None or not consumer.assignment():
                     reasons.append("kafka: consumer group has not been assigned partitions yet")
                     break
+        for check in self._readiness_checks:
+            reasons.extend(await check())
         return reasons
 
     async def _measure(self, interval: float = 10.0) -> None:

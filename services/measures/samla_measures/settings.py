@@ -17,3 +17,9 @@ class MeasuresSettings(ServiceSettings):
     mongo_database: str = "samla_measures"
     # How often the watch looks for overdue follow-ups; due dates are whole days, so minutes suffice.
     overdue_scan_interval_seconds: float = Field(default=300.0, gt=0)
+    # National mode: the national cluster, where MirrorMaker 2 replicates every region's topics.
+    # When set, the service also builds the national view (GET /national/overview) from them.
+    national_kafka_bootstrap_servers: str | None = None
+    national_consumer_group: str | None = None
+    # How soon a new region's replicated topics are noticed (the pattern is re-evaluated on metadata refresh).
+    national_topic_discovery_seconds: float = Field(default=60.0, gt=0)

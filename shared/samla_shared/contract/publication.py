@@ -2,8 +2,9 @@
 
     python -m samla_shared.contract.publication [--check]
 
-writes `docs/schemas/<Event>.v<N>.json` for every event version and `docs/events.md`
-(or, with --check, only reports whether they are up to date).
+writes `docs/schemas/<Event>.v<N>.json` for every event version, `docs/events.md`, and
+`docs/asyncapi/<service>.json|yaml`, the AsyncAPI document each service serves at
+`/asyncapi.json` (or, with --check, only reports whether they are up to date).
 
 The compatibility rule for a published version: a field may be added only as optional;
 removing a field, changing its type, or making an optional field required needs a new
@@ -14,6 +15,7 @@ move over.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -23,6 +25,7 @@ from typing import Any
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.registry import EVENT_TYPES
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
+from samla_shared.settings import ServiceSettings
 
 PRODUCERS = {ENROLLMENT_TOPIC: "enrollment", SESSIONS_TOPIC: "sessions", MEASURES_TOPIC: "measures"}
 
@@ -175,11 +178,43 @@ def _type_label(schema: dict[str, Any], prop: dict[str, Any]) -> str:
     return prop.get("format") or prop.get("type", "any")
 
 
+# -- AsyncAPI ---------------------------------------------------------------------------------
+
+SERVICES = ("enrollment", "sessions", "measures", "notifications")
+# The exported documents describe the local development deployment; a deployment's served
+# document differs only in its `servers` (where its broker is).
+EXPORT_SETTINGS = {"environment": "development", "deployment": "local", "kafka_bootstrap_servers": "127.0.0.1:9092",
+                   "run_consumers": True}
+
+
+def asyncapi_document(service: str) -> dict[str, Any]:
+    """The AsyncAPI document `service` serves, from the same generator (ServiceRuntime.asyncapi).
+
+    The service is found by module name: samla_shared does not depend on the services (they
+    depend on it), and the publication command runs where all of them are installed.
+    """
+    app_module = importlib.import_module(f"samla_{service}.entrypoints.app")
+    settings_module = importlib.import_module(f"samla_{service}.settings")
+    [settings_class] = [value for value in vars(settings_module).values() if isinstance(value, type)
+                        and issubclass(value, ServiceSettings) and value.service_name == service]
+    return app_module.create_app(settings_class(**EXPORT_SETTINGS)).state.runtime.asyncapi()
+
+
+def asyncapi_file(root: Path, service: str, suffix: str) -> Path:
+    return root / "docs/asyncapi" / f"{service}.{suffix}"
+
+
 def expected_files(root: Path) -> dict[Path, str]:
+    import yaml
+
     files = {root / "docs/events.md": events_markdown()}
     for name, event in EVENT_TYPES.items():
         version = event.model_fields["schema_version"].default
         files[schema_file(root / "docs/schemas", name, version)] = json.dumps(schema_of(event), indent=2) + "\n"
+    for service in SERVICES:
+        document = asyncapi_document(service)
+        files[asyncapi_file(root, service, "json")] = json.dumps(document, indent=2) + "\n"
+        files[asyncapi_file(root, service, "yaml")] = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     return files
 
 

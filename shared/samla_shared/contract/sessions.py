@@ -65,6 +65,8 @@ class AttendanceCorrected(_SessionEvent):
     participant_id: Identifier
     status: Literal["present", "absent", "excused", "partial"]
     attendance: AttendanceCounts
+    # Added as an optional field: the participant's organisation, so tenants can filter corrections.
+    organisation_id: Identifier | None = Field(default=None, description="The participant's organisation.")
 
 
 class ParticipantCompleted(IntegrationEvent):

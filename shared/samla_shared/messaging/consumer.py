@@ -7,8 +7,9 @@ told apart:
 
 * the database or broker is unreachable: the message is retried (after a pause) for as
   long as it takes, because the message is fine and the outage will end;
-* the message itself cannot be processed (not JSON, unknown `ce_type`, schema-invalid,
-  or a handler that keeps failing): it goes to `<topic>.dlq` with the reason in its
+* the message itself cannot be processed (not JSON, unknown `ce_type`, schema-invalid, a
+  handler that raises InvalidEvent, or one that keeps failing): it goes to `<topic>.dlq`
+  (or the one dead-letter topic a pattern subscription names) with the reason in its
   headers and the partition moves on. Nothing is dropped silently.
 """
 
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -45,9 +48,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionFailure, KafkaErr
 class DeadLetters:
     """Publishes an unprocessable record, unchanged, to its topic's DLQ with the reason."""
 
-    def __init__(self, broker: KafkaBroker, service: str) -> None:
+    def __init__(self, broker: KafkaBroker, service: str,
+                 topic_of: Callable[[str], str] = dead_letter_topic) -> None:
         self._broker = broker
         self._service = service
+        self._topic_of = topic_of
 
     async def park(
         self, *, topic: str, key: bytes | None, value: bytes | None, headers: Mapping[str, str],
@@ -62,7 +67,7 @@ class DeadLetters:
             "dlq_failed_at": datetime.now(UTC).isoformat(),
             "dlq_consumer": self._service,
         }
-        await self._broker.publish(value or b"", dead_letter_topic(topic), key=key, headers=dlq_headers)
+        await self._broker.publish(value or b"", self._topic_of(topic), key=key, headers=dlq_headers)
         DEAD_LETTERED.labels(self._service, topic).inc()
         log.error("dead-lettered %s[%s]@%s: %s", topic, partition, offset, reason)
 
@@ -83,27 +88,91 @@ def subscribe(
     Events of types this service does not handle are acknowledged and skipped; records
     that break the contract are dead-lettered.
     """
-    dead_letters = DeadLetters(broker, service)
-    DEAD_LETTERED.labels(service, topic)  # exported as 0 until the first dead letter
+
+    async def dispatch(event: CloudEvent, _: Delivery) -> bool:
+        handler = handlers.get(type(event.data))
+        if handler is None:
+            return False
+        await handler(event)
+        return True
+
+    return _register(
+        broker, {"topic": topic}, group_id=group_id, service=service, dispatch=dispatch,
+        dead_letters_to=dead_letter_topic, max_attempts=max_attempts, transient_pause=transient_pause,
+        offset_reset=offset_reset, name=topic,
+        description=f"{service} handles: {', '.join(sorted(t.event_type() for t in handlers))}",
+    )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a record came from: the topic (which names the region of a replicated topic) and position."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+DeliveryHandler = Callable[[CloudEvent, Delivery], Awaitable[bool]]
+
+
+def subscribe_pattern(
+    broker: KafkaBroker,
+    *,
+    pattern: str,
+    group_id: str,
+    service: str,
+    dispatch: DeliveryHandler,
+    dead_letters_to: str,
+    description: str,
+    max_attempts: int = 3,
+    transient_pause: float = 1.0,
+    offset_reset: Literal["earliest", "latest"] = "earliest",
+) -> Any:
+    """Register a consumer of every topic matching `pattern`, present and future (new regions).
+
+    `dispatch` receives the event and its delivery (the topic tells a replicated record's
+    region) and returns whether it handled it; it raises InvalidEvent for a record that
+    parses but must not be applied. Unprocessable records of any matched topic go to the one
+    topic `dead_letters_to`, with their original topic in the `dlq_original_topic` header.
+    """
+    return _register(
+        broker, {"pattern": pattern}, group_id=group_id, service=service, dispatch=dispatch,
+        dead_letters_to=lambda _: dead_letters_to, max_attempts=max_attempts, transient_pause=transient_pause,
+        offset_reset=offset_reset, name=re.sub(r"[^a-z0-9]+", "_", pattern).strip("_"), description=description,
+    )
+
+
+def _register(
+    broker: KafkaBroker, source: dict[str, str], *, group_id: str, service: str, dispatch: DeliveryHandler,
+    dead_letters_to: Callable[[str], str], max_attempts: int, transient_pause: float,
+    offset_reset: Literal["earliest", "latest"], name: str, description: str,
+) -> Any:
+    dead_letters = DeadLetters(broker, service, dead_letters_to)
+    if "topic" in source:
+        DEAD_LETTERED.labels(service, source["topic"])  # exported as 0 until the first dead letter
 
     async def consume(message: KafkaMessage) -> None:
         record = message.raw_message
         headers = decode_headers(record.headers or ())
+        delivery = Delivery(record.topic, record.partition, record.offset)
+
+        async def park(reason: str) -> None:
+            await dead_letters.park(topic=record.topic, key=record.key, value=record.value, headers=headers,
+                                    partition=record.partition, offset=record.offset, reason=reason)
+
         try:
             event = parse_record(headers, record.value)
         except InvalidEvent as exc:
-            await dead_letters.park(
-                topic=record.topic, key=record.key, value=record.value, headers=headers,
-                partition=record.partition, offset=record.offset, reason=str(exc),
-            )
-            return
-        handler = handlers.get(type(event.data))
-        if handler is None:
+            await park(str(exc))
             return
         for attempt in range(1, max_attempts + 1):
             try:
-                await handler(event)
-                CONSUMED.labels(service, record.topic, event.type).inc()
+                if await dispatch(event, delivery):
+                    CONSUMED.labels(service, record.topic, event.type).inc()
+                return
+            except InvalidEvent as exc:
+                await park(str(exc))
                 return
             except TRANSIENT_ERRORS:
                 # Redelivered by the NACK policy after the pause; the message is not at fault.
@@ -111,11 +180,7 @@ def subscribe(
                 raise
             except Exception as exc:
                 if attempt == max_attempts:
-                    await dead_letters.park(
-                        topic=record.topic, key=record.key, value=record.value, headers=headers,
-                        partition=record.partition, offset=record.offset,
-                        reason=f"{event.type} handler failed {max_attempts} times: {type(exc).__name__}: {exc}",
-                    )
+                    await park(f"{event.type} handler failed {max_attempts} times: {type(exc).__name__}: {exc}")
                     return
                 log.warning("handler for %s failed (attempt %d), retrying: %s", event.type, attempt, exc)
                 await asyncio.sleep(0.1 * attempt)
@@ -125,15 +190,17 @@ def subscribe(
         # record into an endless redelivery; we decode ourselves so it can be dead-lettered.
         return message.body
 
-    consume.__name__ = f"{service}_consumes_{topic.replace('.', '_')}"
+    consume.__name__ = f"{service}_consumes_{name.replace('.', '_')}"
+    topics = (source["topic"],) if "topic" in source else ()
     subscriber = broker.subscriber(
-        topic,
+        *topics,
+        pattern=source.get("pattern"),
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset=offset_reset,
         decoder=keep_raw,
-        title=f"{service} consumes {topic}",
-        description=f"{service} handles: {', '.join(sorted(t.event_type() for t in handlers))}",
+        title=f"{service} consumes {source.get('topic') or source['pattern']}",
+        description=description,
     )
     subscriber(consume)
     return subscriber

@@ -171,8 +171,9 @@ async def apply(cohort_id: str, body: ApplicationCreate, service: Service) -> Ap
              summary="The cohort's applications; status=waitlisted lists the queue in order")
 async def list_applications(cohort_id: str, service: Service, offset: Offset = 0, limit: Limit = 50,
                             status_filter: Annotated[ApplicationStatus | None, Query(alias="status")] = None,
-                            ) -> list[ApplicationPublic]:
-    found = await service.cohort_applications(cohort_id, status=status_filter, offset=offset, limit=limit)
+                            organisation_id: str | None = None) -> list[ApplicationPublic]:
+    found = await service.cohort_applications(cohort_id, status=status_filter, offset=offset, limit=limit,
+                                              organisation_id=organisation_id)
     return [application_public(a) for a in found]
 
 

@@ -205,7 +205,7 @@ class EnrollmentService:
         return application_view(application, Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"]))
 
     async def cohort_applications(self, cohort_id: str, *, status: ApplicationStatus | None, offset: int,
-                                  limit: int) -> list[dict[str, Any]]:
+                                  limit: int, organisation_id: str | None = None) -> list[dict[str, Any]]:
         cohort = await self.store.cohort(cohort_id)
         if cohort is None:
             raise NotFound(f"no cohort {cohort_id}")
@@ -214,11 +214,16 @@ class EnrollmentService:
         if status in (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED):
             # Straight from the seating, so the waitlist comes in queue order.
             queue = seating.enrolled if status is ApplicationStatus.ENROLLED else seating.waitlist
+            if organisation_id is not None:  # the queue holds ids only: narrow it before paging
+                found = await self.store.applications_by_id(queue)
+                queue = [i for i in queue if i in found and found[i]["organisation_id"] == organisation_id]
             ids = queue[offset:offset + limit]
             found = await self.store.applications_by_id(ids)
             views = [application_view(found[i], seating) for i in ids if i in found]
             return [v for v in views if v["status"] == status.value]
         filters: dict[str, Any] = {"cohort_id": cohort_id}
+        if organisation_id is not None:
+            filters["organisation_id"] = organisation_id
         if status is ApplicationStatus.APPROVED:  # approved and not yet placed
             filters |= {"status": status.value, "_id": {"$nin": placed}}
         elif status is not None:

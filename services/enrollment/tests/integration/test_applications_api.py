@@ -265,3 +265,21 @@ async def test_unknown_ids_get_a_404_problem(desk, enrollment):
         assert response.json()["title"] == "Not found"
     assert (await enrollment.post("/cohorts/nope/applications", json=desk.form(1))).status_code == 404
     assert (await enrollment.post("/applications/nope/withdrawal", json={})).status_code == 404
+
+
+async def test_a_cohorts_applications_can_be_listed_for_one_member_organisation(desk, enrollment):
+    # Two organisations of the network share the cohort; each sees its own people, also in the queue.
+    cohort = await desk.cohort(capacity=2)
+    unn = [await desk.apply(cohort["id"], n) for n in (1, 2)]
+    finnmark = [await desk.apply(cohort["id"], n, organisation_id="org-finnmarkssykehuset") for n in (3, 4)]
+
+    async def listed(**params):
+        response = await enrollment.get(f"/cohorts/{cohort['id']}/applications", params=params)
+        assert response.status_code == 200, response.text
+        return [a["id"] for a in response.json()]
+
+    assert await listed(organisation_id="org-unn") == [a["id"] for a in unn]
+    assert await listed(organisation_id="org-finnmarkssykehuset") == [a["id"] for a in finnmark]
+    assert await listed(organisation_id="org-finnmarkssykehuset", status="waitlisted") == [a["id"] for a in finnmark]
+    assert await listed(organisation_id="org-unn", status="waitlisted") == []
+    assert await listed(organisation_id="org-unn", status="enrolled") == [a["id"] for a in unn]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from samla_shared.contract.measures import MeasureArea
+from samla_measures.domain.errors import NotFound
 from samla_measures.domain.measure import MeasureStatus, OwnerRole, missing_agreements
 from samla_measures.domain.toolbox import CostLevel
 from samla_measures.entrypoints.schemas import (
@@ -23,12 +24,14 @@ from samla_measures.entrypoints.schemas import (
     MeasurePublic,
     MethodCreate,
     MethodPublic,
+    NationalOverview,
     NetworkInsight,
     OwnerPublic,
     UnitEffects,
 )
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import MeasuresService
+from samla_measures.service_layer.national_view import NationalView
 from samla_measures.service_layer.toolbox import ToolboxService
 
 MAX_PAGE = 200
@@ -46,9 +49,17 @@ def get_insight(request: Request) -> InsightProjection:
     return request.app.state.insight
 
 
+def get_national(request: Request) -> NationalView:
+    view = request.app.state.national
+    if view is None:
+        raise NotFound("this deployment does not run in national mode (MEASURES_NATIONAL_KAFKA_BOOTSTRAP_SERVERS)")
+    return view
+
+
 Measures = Annotated[MeasuresService, Depends(get_measures)]
 Toolbox = Annotated[ToolboxService, Depends(get_toolbox)]
 Insight = Annotated[InsightProjection, Depends(get_insight)]
+National = Annotated[NationalView, Depends(get_national)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
@@ -60,6 +71,7 @@ toolbox = APIRouter(prefix="/toolbox", tags=["toolbox"])
 measures = APIRouter(prefix="/measures", tags=["measures"])
 units = APIRouter(prefix="/units", tags=["effects"])
 networks = APIRouter(prefix="/networks", tags=["insight"])
+national = APIRouter(prefix="/national", tags=["national"])
 
 
 # -- mapping -----------------------------------------------------------------------------------
@@ -193,4 +205,11 @@ async def network_insight(network_id: str, insight: Insight) -> NetworkInsight:
     return NetworkInsight(**await insight.insight(network_id))
 
 
-ROUTERS = (toolbox, measures, units, networks)
+@national.get("/overview", response_model=NationalOverview, responses=NOT_FOUND,
+              summary="Programmes, cohorts, seats, completions and measures by area across every region")
+async def national_overview(view: National, region: Annotated[str | None, Query(pattern=r"^[a-z0-9-]+$")] = None,
+                            ) -> NationalOverview:
+    return NationalOverview(**await view.overview(region))
+
+
+ROUTERS = (toolbox, measures, units, networks, national)

@@ -17,6 +17,7 @@ from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
 from samla_measures.adapters.insight_store import InsightStore, ensure_insight_indexes
+from samla_measures.adapters.national_store import NationalStore, ensure_national_indexes
 from samla_measures.adapters.repository import (
     OUTBOX_COLLECTIONS,
     MeasureStore,
@@ -25,8 +26,10 @@ from samla_measures.adapters.repository import (
 )
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.api import ROUTERS
+from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import Clock, MeasuresService, system_clock
+from samla_measures.service_layer.national_view import NationalView
 from samla_measures.service_layer.overdue import OverdueWatch
 from samla_measures.service_layer.toolbox import ToolboxService
 from samla_measures.settings import MeasuresSettings
@@ -49,17 +52,22 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     for topic, handlers in projection.handlers().items():
         runtime.consume(topic, handlers)
     watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds)
+    national = NationalView(NationalStore(runtime.db), runtime.document_locks)
+    feed = NationalFeed(settings, national) if settings.national_kafka_bootstrap_servers else None
+    if feed is not None:
+        runtime.add_readiness_check(feed.readiness)
 
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
         routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
     )
-    _run_beside_lifespan(app, watch.run)
+    _run_beside_lifespan(app, watch.run, feed)
     app.state.toolbox = toolbox
     app.state.measures = measures
     app.state.insight = projection
     app.state.overdue_watch = watch
+    app.state.national = national if feed is not None else None
     return app
 
 
@@ -67,11 +75,12 @@ async def prepare_database(db: AsyncDatabase) -> None:
     """Indexes, then the shared toolbox catalogue (idempotent: fixed ids, inserted only once)."""
     await ensure_measure_indexes(db)
     await ensure_insight_indexes(db)
+    await ensure_national_indexes(db)
     await ToolboxService(ToolboxStore(db)).seed_catalogue()
 
 
-def _run_beside_lifespan(app: FastAPI, background: Any) -> None:
-    """Start `background()` once the shared lifespan has started the runtime; cancel it before the runtime stops.
+def _run_beside_lifespan(app: FastAPI, background: Any, feed: NationalFeed | None) -> None:
+    """Start `background()` (and the national feed) once the shared lifespan has started the runtime; stop them before it.
 
     Wrapping the lifespan keeps the shared app factory unchanged for services without
     periodic work, instead of adding a hook to ServiceRuntime for this one service.
@@ -82,9 +91,13 @@ def _run_beside_lifespan(app: FastAPI, background: Any) -> None:
     async def lifespan(app_: FastAPI) -> AsyncIterator[Any]:
         async with shared_lifespan(app_) as state:
             task = asyncio.create_task(background(), name="measures-overdue-watch")
+            if feed is not None:
+                await feed.start()
             try:
                 yield state
             finally:
+                if feed is not None:
+                    await feed.stop()
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

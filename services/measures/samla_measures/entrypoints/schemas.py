@@ -301,3 +301,39 @@ class NetworkInsight(BaseModel):
     organisations: list[OrganisationInsight]
     facilitators_by_programme: list[ProgrammeFacilitators]
     updated_at: datetime | None = None
+
+
+class NationalRegion(BaseModel):
+    region: str = Field(description="The regional deployment, as MirrorMaker 2 names its cluster (topic prefix).")
+    programmes: int
+    cohorts: int
+    participants_enrolled: int = Field(description="Seats held now (enrolled and not withdrawn).")
+    completions: int = Field(description="Completions that stand (not revoked).")
+    measures: int
+
+
+class NationalProgramme(BaseModel):
+    region: str
+    programme_id: str
+    code: str | None = Field(description="None until the programme's own event has arrived.")
+    title: str | None
+    status: Literal["published", "archived"] | None
+    cohorts: int
+    participants_enrolled: int
+    completions: int
+
+
+class NationalAreaCounts(BaseModel):
+    region: str
+    area: MeasureArea
+    total: int
+    proposed: int
+    adopted: int
+    evaluated: int
+    discontinued: int
+
+
+class NationalOverview(BaseModel):
+    regions: list[NationalRegion]
+    programmes: list[NationalProgramme]
+    measures_by_area: list[NationalAreaCounts]

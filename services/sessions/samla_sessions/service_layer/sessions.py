@@ -274,7 +274,8 @@ class SessionService:
                                 by: str | None = None) -> Session:
         """Register attendance; on a held session each change is a correction and is published."""
         session = await self.get(session_id)
-        rostered = (await self.roster.enrolled(session.cohort_id)).keys()
+        members = await self.roster.enrolled(session.cohort_id)
+        rostered = members.keys()
 
         def change(session: Session) -> list[IntegrationEvent]:
             events: list[IntegrationEvent] = []
@@ -286,6 +287,7 @@ class SessionService:
                     events.append(AttendanceCorrected(
                         network_id=session.network_id, cohort_id=session.cohort_id, session_id=session.id,
                         participant_id=entry.participant_id, status=entry.status.value,
+                        organisation_id=members[entry.participant_id].get("organisation_id"),
                         attendance=AttendanceCounts(**session.counts())))
             return events
 

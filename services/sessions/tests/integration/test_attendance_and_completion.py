@@ -89,6 +89,7 @@ async def test_a_held_session_is_published_with_its_counts_is_final_and_its_corr
         assert events["SessionHeld"]["attendance"] == {"present": 1, "absent": 1, "excused": 0, "partial": 1}
         assert events["AttendanceCorrected"] == {**events["AttendanceCorrected"], "participant_id": cy,
                                                  "status": "excused", "session_id": session["id"],
+                                                 "organisation_id": "org-ahus",
                                                  "attendance": {"present": 1, "absent": 0, "excused": 1,
                                                                 "partial": 1}}
 
