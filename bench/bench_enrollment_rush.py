@@ -17,10 +17,32 @@ port in this process, driven by the same minimal keep-alive HTTP/1.1 client (one
 connection per request in flight). Overhead ratio = Samla's submission throughput / the
 bare endpoint's (target ≥ 0.5). Timings are never asserted.
 
-Read the ratio with the machine's load: when other work uses the same FerretDB, its
+Read the ratio with the FerretDB's load: when other work uses the same FerretDB, its
 contention slows 200 concurrent single inserts far more than Samla's few batched
-writes, and the ratio reads higher than against an idle FerretDB (see the enrollment
-README, "Rush performance").
+writes, and the ratio reads higher than against an otherwise idle FerretDB. Point the
+run at a private one with SAMLA_TEST_MONGO (and SAMLA_TEST_KAFKA) for the honest figure.
+
+Measured on the 2-core development machine (load 4–6 from other work), same code both
+ways. Before: the cohort document held three nested outbox entries per application
+until the relay caught up, and FerretDB v1 rewrites the whole document on every update
+at a cost that grows with its size, so each batch's write and each relay round slowed
+as the backlog grew; each request also opened three ASGI receive/send spans. After:
+a batch's events are packed into one compressed outbox entry in the same write (30 KB
+instead of 314 KB for 480 events), applications no longer copy their submission events,
+and one span per request (see the enrollment README, "Rush performance").
+
+Runs of this benchmark (Samla / bare insert_one req/s = ratio; "private" is a FerretDB
+and Kafka of its own, started with infra/local/stack.py on other ports):
+
+    before, private FerretDB, load 6:           120 / 489 = 0.25
+    before, shared FerretDB quiet, load 1.3:    141 / 710 = 0.20
+    after, private FerretDB, load 4-5:          368 / 422 = 0.87,  385 / 525 = 0.73
+    after, private FerretDB, load 8-9:          168 / 239 = 0.70,  216 / 391 = 0.55
+    after, shared FerretDB busy, load 8-15:     101 / 237 = 0.42,   71 /  74 = 0.96 (table below)
+
+The target (≥ 0.5) is met on a private FerretDB in every run after the change; on the
+shared stack the ratio swings with other people's load on the same FerretDB (the bare
+figure went from 389 to 84 req/s within one run), so those runs say little either way.
 """
 
 from __future__ import annotations
