@@ -5,9 +5,13 @@ that starts at the end of `samla.enrollment.v1`, with a database of their own; o
 group has assigned all six partitions (split between the two when k = 2), 600
 ParticipantEnrolled records of fresh cohorts (10 per cohort) go on the topic, and the
 rate is records / time from the first send until all are on the roster. Rounds run in
-the order 1, 2, 2, 1, so drifting load weighs on both. Ratio = two / one (medians).
-The machine has two cores shared by the broker, FerretDB, the producer and both
-instances, and FerretDB's SQLite writes serialise, so the ratio is bounded well below 2.
+pairs, 1 then 2, and 2 then 1, so drifting load weighs on both; the ratio is the median of
+the pairs' two / one (the shared FerretDB's load swings rates by several times between
+pairs, much less within one).
+An instance applies the records of a partition one at a time, each waiting on FerretDB
+round trips, so its rate is bound by latency more than by CPU: a second instance doubles
+the writes in flight. How much that gains depends on how busy the two cores (broker,
+FerretDB, producer, both instances, other users of the shared stack) are at the time.
 Other tests' traffic on the shared topic is consumed too and is not counted.
 Every round checks that each enrolment is on the roster exactly once.
 """
@@ -110,9 +114,11 @@ async def run(ctx: BenchContext) -> list[Figure]:
             rates[instances].append(rate)
             print(f"   round: {instances} instance(s) {rate:8.1f} updates/s", flush=True)
     one, two = statistics.median(rates[1]), statistics.median(rates[2])
+    pair_ratios = [two_rate / one_rate for one_rate, two_rate in zip(rates[1], rates[2], strict=True)]
     rounds = lambda k: ", ".join(f"{r:.1f}" for r in rates[k])  # noqa: E731
     return [
         Figure(NAME, "one instance: roster updates/s (median)", one, "1/s", f"rounds {rounds(1)}; {events} events"),
         Figure(NAME, "two instances: roster updates/s (median)", two, "1/s", f"rounds {rounds(2)}; {events} events"),
-        Figure(NAME, "ratio two / one", two / one, "x", "2 cores shared with Kafka and FerretDB"),
+        Figure(NAME, "ratio two / one (median of pairs)", statistics.median(pair_ratios), "x",
+               "pairs " + ", ".join(f"{r:.2f}" for r in pair_ratios) + "; 2 cores shared with Kafka and FerretDB"),
     ]

@@ -50,9 +50,9 @@ def _filters(**values: Any) -> dict[str, Any]:
 async def list_deliveries(
     service: Service, offset: Offset = 0, limit: Limit = 50, recipient_id: str | None = None,
     event_id: str | None = None, status_filter: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
-    kind: Kind | None = None,
+    kind: Kind | None = None, network_id: str | None = None,
 ) -> list[NotificationPublic]:
-    filters = _filters(recipient_id=recipient_id, event_id=event_id,
+    filters = _filters(recipient_id=recipient_id, event_id=event_id, network_id=network_id,
                        status=status_filter.value if status_filter else None, kind=kind.value if kind else None)
     return [public(NotificationPublic, d, id=d["_id"]) for d in await service.delivery_log.search(filters, offset, limit)]
 
@@ -69,9 +69,10 @@ async def get_delivery(delivery_id: str, service: Service) -> NotificationPublic
 
 @reminders.get("", response_model=list[ReminderPublic], summary="Stored reminders, soonest first")
 async def list_reminders(service: Service, offset: Offset = 0, limit: Limit = 50, recipient_id: str | None = None,
-                         session_id: str | None = None, measure_id: str | None = None,
+                         session_id: str | None = None, measure_id: str | None = None, network_id: str | None = None,
                          status_filter: Annotated[str | None, Query(alias="status")] = None) -> list[ReminderPublic]:
-    filters = _filters(recipient_id=recipient_id, session_id=session_id, measure_id=measure_id, status=status_filter)
+    filters = _filters(recipient_id=recipient_id, session_id=session_id, measure_id=measure_id, network_id=network_id,
+                       status=status_filter)
     return [public(ReminderPublic, r, id=r["_id"]) for r in await service.reminders.search(filters, offset, limit)]
 
 

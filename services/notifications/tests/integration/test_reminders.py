@@ -90,6 +90,18 @@ async def test_cancelling_a_session_drops_its_reminders_and_tells_the_participan
             return len(found) == 2
 
         await wait_until(planned)
+        # Lists filter by network: another network's coordinator sees none of these.
+        mine = (await notifications.get("/reminders", params={"recipient_id": kari, "network_id": world.network_id}))
+        assert len(mine.json()) == 2
+        assert (await notifications.get("/reminders", params={"network_id": "net-elsewhere"})).json() == []
+        async def logged_in_network():
+            return (await notifications.get("/notifications", params={"recipient_id": kari,
+                                                                      "network_id": world.network_id})).json()
+
+        sent = await wait_until(logged_in_network)  # the welcome mail
+        assert all(n["network_id"] == world.network_id for n in sent)
+        assert (await notifications.get("/notifications", params={"recipient_id": kari,
+                                                                  "network_id": "net-elsewhere"})).json() == []
         await publish(world.session_cancelled("samling-2"))
 
         def cancellation():
