@@ -44,7 +44,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI, Request
 from pymongo import AsyncMongoClient
 
-from harness import BenchContext, Figure, latency_figures
+from harness import AUTH_HEADERS, BenchContext, Figure, latency_figures
 from samla_shared.contract import ENROLLMENT_TOPIC
 from samla_shared.messaging.kafka_admin import topic_partitions
 from samla_enrollment.entrypoints.app import create_app
@@ -184,7 +184,7 @@ async def rush(port: int, path: str, bodies: list[dict[str, Any]]) -> tuple[floa
 
 
 def http_client(base_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=120)
+    return httpx.AsyncClient(base_url=base_url, timeout=120, headers=AUTH_HEADERS)
 
 
 async def read_cohort_events(kafka: str, cohort_id: str, since_ms: int, expected: int,
