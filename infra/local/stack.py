@@ -348,7 +348,8 @@ def _service(name: str) -> Component:
         if name == "notifications":
             values["NOTIFICATIONS_SMTP_PORT"] = str(SMTP_PORT)
             # Notifications reads contact details from enrollment with a client token of its own.
-            values["NOTIFICATIONS_ENROLLMENT_TOKEN"] = dev_token("notifications-service", ["platform_admin"])
+            if "NOTIFICATIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
+                values["NOTIFICATIONS_ENROLLMENT_TOKEN"] = dev_token("notifications-service", ["platform_admin"])
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         return values
