@@ -140,8 +140,9 @@ class KeepAliveConnection:
 
     async def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         payload = json.dumps(body).encode()
+        token = "".join(f"{name}: {value}\r\n" for name, value in AUTH_HEADERS.items())
         self.writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
-                          f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+                          f"{token}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
         status = int((await self.reader.readline()).split()[1])
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
