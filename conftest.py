@@ -2,15 +2,23 @@
 
 Tests talk to the Kafka broker and FerretDB that `make test` starts. Each service a test
 runs gets its own database and consumer group, so tests never see each other's state.
+
+Every service checks bearer tokens. The test process runs the development issuer
+(infra/local/dev_issuer.py) on a free port and points every service's settings at it
+through the environment; the client `run_service` hands out carries a platform-admin
+token, and `caller(client, roles=[...], networks=[...])` gives a client with another role.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -27,6 +35,20 @@ KAFKA = os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092")
 MONGO = os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true")
 
 T = TypeVar("T")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "infra/local"))
+from dev_issuer import ThreadedIssuer  # noqa: E402
+
+SERVICE_PREFIXES = ["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]
+# One issuer for the whole test process; services started here or by it trust it via the environment.
+ISSUER = ThreadedIssuer(Path(tempfile.mkdtemp(prefix="samla-test-issuer-"))).start()
+os.environ.update(ISSUER.settings_environment(SERVICE_PREFIXES))
+# Long enough for the slowest whole-suite run; tests of expiry mint their own tokens.
+ADMIN_TOKEN = ISSUER.mint("test-admin", roles=["platform_admin"], expires_in=12 * 3600)
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+# Notifications reads contacts from enrollment as a client of its own (a platform-admin client token).
+os.environ["NOTIFICATIONS_ENROLLMENT_TOKEN"] = ISSUER.mint("notifications-service", roles=["platform_admin"],
+                                                           expires_in=12 * 3600)
 
 # One in-memory exporter for the whole session, installed before any service creates its
 # tracer provider (setup_telemetry reuses an SDK provider that is already installed).
@@ -87,7 +109,8 @@ async def run_service(create_app: Callable[..., Any], settings_class: type, *, r
     app = create_app(settings_class(**values))
     # Shutdown waits for in-flight messages and background loops to finish; give it room on a loaded machine.
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}",
+                                   headers=ADMIN_HEADERS)
         try:
             if ready:
                 async def is_ready() -> bool:
@@ -108,6 +131,36 @@ async def run_service(create_app: Callable[..., Any], settings_class: type, *, r
 @pytest.fixture
 def service() -> Callable[..., Any]:
     return run_service
+
+
+@pytest.fixture(scope="session")
+def admin_headers() -> dict[str, str]:
+    """The platform-admin Authorization header, for clients a test builds itself (services in subprocesses)."""
+    return dict(ADMIN_HEADERS)
+
+
+@pytest.fixture(scope="session")
+def dev_issuer() -> ThreadedIssuer:
+    """The development issuer this test process runs: `dev_issuer.mint(subject, roles=[...], ...)`."""
+    return ISSUER
+
+
+def as_caller(client: httpx.AsyncClient, token: str | None) -> httpx.AsyncClient:
+    """A client of the same in-process service that sends `token` (None: no token at all)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(transport=client._transport, base_url=client.base_url, headers=headers)
+
+
+@pytest.fixture
+def caller() -> Callable[..., httpx.AsyncClient]:
+    """caller(client, subject="kari", roles=["network_coordinator"], networks=["net-a"], person_id=...)
+    -> a client of the same service with that caller's token; caller(client, token=None) sends none."""
+
+    def make(client: httpx.AsyncClient, subject: str = "test-caller", *, token: str | None | bool = False,
+             **claims: Any) -> httpx.AsyncClient:
+        return as_caller(client, ISSUER.mint(subject, **claims) if token is False else token)  # type: ignore[arg-type]
+
+    return make
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI, Request
 from pymongo import AsyncMongoClient
 
-from harness import BenchContext, Figure, latency_figures
+from harness import AUTH_HEADERS, BenchContext, Figure, latency_figures
 from samla_shared.contract import ENROLLMENT_TOPIC
 from samla_shared.messaging.kafka_admin import topic_partitions
 from samla_enrollment.entrypoints.app import create_app
@@ -162,8 +162,9 @@ class KeepAliveConnection:
 
     async def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         payload = json.dumps(body).encode()
+        token = "".join(f"{name}: {value}\r\n" for name, value in AUTH_HEADERS.items())
         self.writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
-                          f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+                          f"{token}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
         status = int((await self.reader.readline()).split()[1])
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -206,7 +207,7 @@ async def rush(port: int, path: str, bodies: list[dict[str, Any]]) -> tuple[floa
 
 
 def http_client(base_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=120)
+    return httpx.AsyncClient(base_url=base_url, timeout=120, headers=AUTH_HEADERS)
 
 
 async def read_cohort_events(kafka: str, cohort_id: str, since_ms: int, expected: int,

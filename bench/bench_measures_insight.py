@@ -46,7 +46,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 from pymongo import AsyncMongoClient, monitoring
 
-from harness import BenchContext, Figure, latency_figures, percentile
+from harness import AUTH_HEADERS, BenchContext, Figure, latency_figures, percentile
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.registry import event_class
 from samla_shared.messaging.outbox import pending_entries
@@ -189,7 +189,8 @@ async def run(ctx: BenchContext) -> list[Figure]:
     measures = mongo[database].measures
     try:
         async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
-            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://measures")
+            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://measures",
+                                       headers=AUTH_HEADERS)
             while (await client.get("/health/ready")).status_code != 200:
                 await asyncio.sleep(0.2)
 

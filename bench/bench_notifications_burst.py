@@ -35,7 +35,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI, Response
 from pymongo import AsyncMongoClient
 
-from harness import BenchContext, Figure, latency_figures
+from harness import AUTH_HEADERS, BenchContext, Figure, latency_figures
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import CohortOpened, ParticipantWaitlisted, ProgrammePublished, ProgrammeUpdated
 from samla_shared.contract.measures import MeasureEvaluated
@@ -196,7 +196,8 @@ async def burst(ctx: BenchContext) -> list[Figure]:
         async with Served(contact_directory(people)) as directory:
             app = create_app(notifications_settings(ctx, smtp.port, directory.url, database))
             async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
-                client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications")
+                client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications",
+                                           headers=AUTH_HEADERS)
 
                 async def ready() -> bool:
                     return (await client.get("/health/ready")).status_code == 200
@@ -273,8 +274,8 @@ async def api_to_inbox(ctx: BenchContext) -> list[Figure]:
         async with Served(enrollment_app, lifespan="on") as enrollment:
             app = create_app(notifications_settings(ctx, smtp.port, enrollment.url, databases[1]))
             async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
-                notifications = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n")
-                api = httpx.AsyncClient(base_url=enrollment.url, timeout=30)
+                notifications = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n", headers=AUTH_HEADERS)
+                api = httpx.AsyncClient(base_url=enrollment.url, timeout=30, headers=AUTH_HEADERS)
 
                 async def ready() -> bool:
                     return all([(await notifications.get("/health/ready")).status_code == 200,

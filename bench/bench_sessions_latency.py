@@ -23,7 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from asgi_lifespan import LifespanManager
 from pymongo import AsyncMongoClient
 
-from harness import BenchContext, Figure, latency_figures
+from harness import AUTH_HEADERS, BenchContext, Figure, latency_figures
 from samla_shared.contract import ENROLLMENT_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
@@ -39,7 +39,8 @@ POLL = 0.003
 
 
 def in_process(app: object) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",  # type: ignore[arg-type]
+                             headers=AUTH_HEADERS)
 
 
 async def ready(client: httpx.AsyncClient) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 from pymongo import AsyncMongoClient
 
-from harness import BenchContext, Figure
+from harness import AUTH_HEADERS, BenchContext, Figure
 
 NAME = "tracing_cost"
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,7 +147,8 @@ async def run(ctx: BenchContext) -> list[Figure]:
     cpu_ms: dict[str, list[float]] = {"off": [], "on": []}
     failures = 0
     try:
-        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=IN_FLIGHT * 2)) as client:
+        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=IN_FLIGHT * 2),
+                                     headers=AUTH_HEADERS) as client:
             for service in services.values():
                 await service.ready(client)
             await _round(client, services["off"].url, 20)  # warm both up: imports, indexes, connections

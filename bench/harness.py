@@ -11,6 +11,12 @@ import time
 from dataclasses import dataclass, field
 
 
+# The services check bearer tokens: run.py starts the development issuer in this process,
+# points the services' settings at it through the environment, and fills this with a
+# platform-admin token that every benchmark client sends (Samla's side pays for the check).
+AUTH_HEADERS: dict[str, str] = {}
+
+
 @dataclass
 class Figure:
     """One named result row of a benchmark."""

@@ -10,18 +10,31 @@ import importlib
 import os
 import platform
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "infra/local"))
 
-from harness import BenchContext  # noqa: E402
+from dev_issuer import ThreadedIssuer  # noqa: E402
+from harness import AUTH_HEADERS, BenchContext  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def trust_a_development_issuer() -> None:
+    """Services built by the benchmarks (in process or as subprocesses) trust this issuer."""
+    issuer = ThreadedIssuer(Path(tempfile.mkdtemp(prefix="samla-bench-issuer-"))).start()
+    os.environ.update(issuer.settings_environment(["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]))
+    token = issuer.mint("bench-admin", roles=["platform_admin"], expires_in=12 * 3600)
+    os.environ["NOTIFICATIONS_ENROLLMENT_TOKEN"] = token
+    AUTH_HEADERS["Authorization"] = f"Bearer {token}"
 BENCHMARKS = sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py"))
 
 
 async def main(names: list[str]) -> None:
+    trust_a_development_issuer()
     ctx = BenchContext(
         kafka=os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092"),
         mongo_url=os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true"),

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -34,6 +36,7 @@ class TokenRequest(BaseModel):
     organisations: list[str] = []
     units: list[str] = []
     person_id: str | None = None
+    email: str | None = None
     audience: str = "samla"
     expires_in: int = Field(default=3600, description="Seconds; negative for an already expired token (tests).")
 
@@ -71,21 +74,70 @@ def create_app(key: RSAKey, issuer: str) -> FastAPI:
         }
         if request.person_id:
             claims["person_id"] = request.person_id
+        if request.email:
+            claims["email"] = request.email
         token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
         return {"access_token": token, "token_type": "Bearer", "expires_in": request.expires_in}
 
     return app
 
 
+class ThreadedIssuer:
+    """The issuer on a free loopback port in a background thread: for tests and benchmarks in one process.
+
+    Services run in the same process (or started by it) fetch its JWKS over HTTP like
+    they would from a real identity provider.
+    """
+
+    def __init__(self, state: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}{ISSUER_PATH}"
+        self.jwks_url = f"{self.url}/jwks.json"
+        config = uvicorn.Config(create_app(load_key(state), self.url), host="127.0.0.1", port=self.port,
+                                log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="dev-issuer", daemon=True)
+
+    def start(self) -> "ThreadedIssuer":
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the development issuer did not start")
+            time.sleep(0.02)
+        return self
+
+    def mint(self, subject: str = "test-admin", **request: object) -> str:
+        """A signed token; `roles`, `networks`, `organisations`, `units`, `person_id`, `expires_in`, `audience`."""
+        import httpx
+
+        response = httpx.post(f"{self.url}/tokens", json={"subject": subject, **request}, timeout=10)
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def settings_environment(self, prefixes: list[str]) -> dict[str, str]:
+        """What services read to trust this issuer: <PREFIX>_AUTH_ISSUER and <PREFIX>_AUTH_JWKS_URL."""
+        values = {}
+        for prefix in prefixes:
+            values[f"{prefix}_AUTH_ISSUER"] = self.url
+            values[f"{prefix}_AUTH_JWKS_URL"] = self.jwks_url
+        return values
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 inside a container")
+    parser.add_argument("--issuer", help="the `iss` of its tokens, as clients reach it "
+                        "(default http://127.0.0.1:PORT/dev-issuer)")
     args = parser.parse_args()
     if os.environ.get("SAMLA_ENVIRONMENT") == "production":
         raise SystemExit("the development issuer never runs in production")
-    issuer = f"http://127.0.0.1:{args.port}{ISSUER_PATH}"
-    uvicorn.run(create_app(load_key(args.state), issuer), host="127.0.0.1", port=args.port, log_level="warning")
+    issuer = args.issuer or f"http://127.0.0.1:{args.port}{ISSUER_PATH}"
+    uvicorn.run(create_app(load_key(args.state), issuer), host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 
 Components: Kafka (Apache Kafka 4.x, KRaft, jars from Maven Central), FerretDB v1.24.2
 (SQLite handler, built from infra/ferretdb with the Go module proxy), an SMTP sink, and
-with --services a trace viewer (Jaeger v2, built from infra/jaeger with the Go module
+with --services the development token issuer (port 8090, refused by production settings), a trace viewer (Jaeger v2, built from infra/jaeger with the Go module
 proxy; OTLP on 4317/4318, UI on 16686) and the four Samla services, which then export
 their traces to it. State, logs and pid files live in .stack/
 (gitignored). A pid file whose process is gone is treated as stale and replaced.
@@ -39,6 +39,8 @@ KAFKA_PORT = int(os.environ.get("SAMLA_KAFKA_PORT", "9092"))
 KAFKA_CONTROLLER_PORT = KAFKA_PORT + 1
 MONGO_PORT = int(os.environ.get("SAMLA_MONGO_PORT", "27017"))
 SMTP_PORT = int(os.environ.get("SAMLA_SMTP_PORT", "1025"))
+DEV_ISSUER_PORT = int(os.environ.get("SAMLA_DEV_ISSUER_PORT", "8090"))
+DEV_ISSUER_URL = f"http://127.0.0.1:{DEV_ISSUER_PORT}/dev-issuer"
 SERVICE_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004}
 JAEGER_UI_PORT = int(os.environ.get("SAMLA_JAEGER_UI_PORT", "16686"))
 OTLP_GRPC_PORT = int(os.environ.get("SAMLA_OTLP_GRPC_PORT", "4317"))
@@ -314,6 +316,18 @@ def jaeger_answers() -> bool:
         return False
 
 
+def dev_token(subject: str, roles: list[str], hours: int = 24 * 30) -> str:
+    """A token from the running development issuer (for a service's client credentials locally)."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{DEV_ISSUER_URL}/tokens", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"subject": subject, "roles": roles, "expires_in": hours * 3600}).encode())
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())["access_token"]
+
+
 def otlp_endpoint() -> str | None:
     """Where the services send traces: the local Jaeger when it runs, otherwise nowhere."""
     return f"http://127.0.0.1:{OTLP_HTTP_PORT}" if jaeger_answers() else None
@@ -327,9 +341,15 @@ def _service(name: str) -> Component:
 
     def env() -> dict[str, str]:
         values = {f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{KAFKA_PORT}",
-                  f"{prefix}_MONGO_URL": f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true"}
+                  f"{prefix}_MONGO_URL": f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true",
+                  f"{prefix}_ENVIRONMENT": "development",
+                  f"{prefix}_AUTH_ISSUER": DEV_ISSUER_URL,
+                  f"{prefix}_AUTH_JWKS_URL": f"{DEV_ISSUER_URL}/jwks.json"}
         if name == "notifications":
             values["NOTIFICATIONS_SMTP_PORT"] = str(SMTP_PORT)
+            # Notifications reads contact details from enrollment with a client token of its own.
+            if "NOTIFICATIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
+                values["NOTIFICATIONS_ENROLLMENT_TOKEN"] = dev_token("notifications-service", ["platform_admin"])
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         return values
@@ -338,7 +358,7 @@ def _service(name: str) -> Component:
         name=name, port=port, marker=f"samla_{name}.entrypoints.app",
         command=lambda: [PYTHON, "-m", "uvicorn", f"samla_{name}.entrypoints.app:create_app", "--factory",
                          "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        ready=lambda: port_open(port), env=env, needs=["kafka", "ferretdb"],
+        ready=lambda: port_open(port), env=env, needs=["kafka", "ferretdb", "dev-issuer"],
     )
 
 
@@ -359,6 +379,12 @@ COMPONENTS: dict[str, Component] = {
                          "--maildir", str(STATE / "mail")],
         ready=lambda: port_open(SMTP_PORT),
     ),
+    "dev-issuer": Component(
+        name="dev-issuer", port=DEV_ISSUER_PORT, marker="dev_issuer.py",
+        command=lambda: [PYTHON, str(ROOT / "infra/local/dev_issuer.py"), "--port", str(DEV_ISSUER_PORT),
+                         "--state", str(STATE / "dev-issuer")],
+        ready=lambda: port_open(DEV_ISSUER_PORT),
+    ),
     "jaeger": Component(
         name="jaeger", port=JAEGER_UI_PORT, marker=str(JAEGER_BIN), prepare=build_jaeger,
         command=lambda: [str(JAEGER_BIN), "--config", str(JAEGER_HOME / "config.yaml")],
@@ -369,6 +395,8 @@ COMPONENTS: dict[str, Component] = {
     **{name: _service(name) for name in SERVICE_PORTS},
 }
 INFRASTRUCTURE = ["kafka", "ferretdb", "smtp"]
+# Started by `up --services`: the services trust its tokens (tests run an issuer of their own).
+IDENTITY = ["dev-issuer"]
 # Started by `up --services` only: the tests do not need a trace viewer.
 VIEWER = ["jaeger"]
 
@@ -386,7 +414,7 @@ def main() -> None:
         began = time.monotonic()
         names = INFRASTRUCTURE
         if args.services:
-            names = names + ([] if args.no_viewer else VIEWER) + list(SERVICE_PORTS)
+            names = names + IDENTITY + ([] if args.no_viewer else VIEWER) + list(SERVICE_PORTS)
         for name in names:
             COMPONENTS[name].start()
         log(f"stack is up in {time.monotonic() - began:.1f}s")

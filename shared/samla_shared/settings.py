@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# Where infra/local/dev_issuer.py serves its keys and tokens; never a production issuer.
+DEVELOPMENT_ISSUER_PATH = "/dev-issuer"
 
 
 class ServiceSettings(BaseSettings):
@@ -31,6 +36,22 @@ class ServiceSettings(BaseSettings):
     consumer_offset_reset: Literal["earliest", "latest"] = "earliest"
     run_relay: bool = True
 
+    # -- authentication: the identity provider's OIDC issuer, this API's audience, its keys --
+    # The defaults point at the development issuer of the local stack (infra/local/dev_issuer.py),
+    # which production settings refuse. See docs/security.md for HelseID, Feide, ID-porten, Keycloak.
+    auth_issuer: str = "http://127.0.0.1:8090/dev-issuer"
+    auth_audience: str = "samla"
+    auth_jwks_url: str = "http://127.0.0.1:8090/dev-issuer/jwks.json"
+    auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+    # -- hardening ------------------------------------------------------------------------
+    # Browser origins allowed to call the API (CORS); none by default.
+    cors_origins: list[str] = []
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # The public application form (no token, where the programme allows it): per client address.
+    public_form_burst: int = Field(default=5, ge=1)
+    public_form_per_minute: float = Field(default=10.0, gt=0)
+
     @property
     def event_source(self) -> str:
         return f"/samla/{self.deployment}/{self.service_name}"
@@ -39,4 +60,13 @@ class ServiceSettings(BaseSettings):
     def _refuse_local_defaults_in_production(self) -> "ServiceSettings":
         if self.environment == "production" and self.deployment == "local":
             raise ValueError("set a deployment name (the region) in production; 'local' is for development")
+        if self.environment == "production":
+            for name in ("auth_issuer", "auth_jwks_url"):
+                url = urlsplit(getattr(self, name))
+                if DEVELOPMENT_ISSUER_PATH in url.path:
+                    raise ValueError(f"{name} names the development issuer, which is refused in production")
+                if url.scheme != "https":
+                    raise ValueError(f"{name} must use https in production")
+            if "*" in self.cors_origins:
+                raise ValueError("cors_origins '*' is refused in production; list the origins")
         return self

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from samla_shared.http.auth import Authoriser
+from samla_shared.http.hardening import install_hardening
 from samla_shared.http.operations import HttpMetricsMiddleware, operations_router
 from samla_shared.http.problems import install_problem_handlers
+from samla_shared.security.access import AccessTable
 from samla_shared.service_runtime import ServiceRuntime
 
 
@@ -20,7 +23,9 @@ def build_service_app(
     description: str,
     routers: Sequence[APIRouter],
     domain_errors: Mapping[type[Exception], int],
+    access: AccessTable,
 ) -> FastAPI:
+    """Every route is authorised by `access` (see samla_shared.security.access) before its handler runs."""
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -29,9 +34,13 @@ def build_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    authoriser = Authoriser(runtime.settings, access)
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  dependencies=[Depends(authoriser)])
     app.state.runtime = runtime
+    app.state.access = access
     app.add_middleware(HttpMetricsMiddleware, service=runtime.service)
+    install_hardening(app, runtime.settings)
     install_problem_handlers(app, domain_errors)
     app.include_router(operations_router(runtime.readiness, runtime.asyncapi))
     for router in routers:

@@ -16,18 +16,22 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from samla_shared.security.access import Hidden
+
 log = logging.getLogger("samla.http")
 
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str | None = None, **extensions: Any) -> JSONResponse:
+def problem(status: int, title: str, detail: str | None = None, *, headers: Mapping[str, str] | None = None,
+            **extensions: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update(extensions)
-    headers = {"Retry-After": "5"} if status == 503 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    sent = {"Retry-After": "5"} if status == 503 else {}
+    sent.update(headers or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent or None)
 
 
 def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception], int]) -> None:
@@ -47,7 +51,13 @@ def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, _title(exc.status_code), str(exc.detail) if exc.detail else None)
+        # Keeps WWW-Authenticate (401) and Retry-After (429) that the raiser set.
+        return problem(exc.status_code, _title(exc.status_code), str(exc.detail) if exc.detail else None,
+                       headers=exc.headers)
+
+    @app.exception_handler(Hidden)
+    async def _hidden(_: Request, exc: Hidden) -> JSONResponse:
+        return problem(404, "Not found", str(exc))
 
     @app.exception_handler(ConnectionFailure)
     async def _database_down(_: Request, exc: ConnectionFailure) -> JSONResponse:

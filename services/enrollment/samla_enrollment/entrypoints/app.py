@@ -15,6 +15,7 @@ from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
 from samla_enrollment.adapters.repository import OUTBOX_COLLECTIONS, EnrollmentStore, ensure_indexes
 from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
+from samla_enrollment.entrypoints.access import ACCESS
 from samla_enrollment.entrypoints.api import ROUTERS
 from samla_enrollment.service_layer.handlers import EnrollmentService
 from samla_enrollment.settings import EnrollmentSettings
@@ -42,7 +43,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         description="Programmes, cohorts, leader-approved applications, seats and waitlists, interest in the "
                     "next cohort, and the contact details only this service keeps.",
         routers=ROUTERS,
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
     )
     enrollment = EnrollmentService(EnrollmentStore(runtime.db, settings.event_source), runtime.document_locks,
                                    runtime.relay.notify)

@@ -56,6 +56,9 @@ class ProgrammeFields(Strict):
         description="Template of a cohort's gatherings, e.g. 2-day kickoff, 1-day gathering, digital meeting, "
         "1-day closing, with work between them.")
     completion_rule: CompletionRule = CompletionRule()
+    accepts_anonymous_applications: bool = Field(
+        default=False, description="The public application form works without signing in (rate-limited per "
+        "client address); otherwise applicants sign in.")
 
 
 class ProgrammeCreate(ProgrammeFields):
@@ -78,6 +81,7 @@ class ProgrammeUpdate(Strict):
     curriculum_method_ids: list[Identifier] | None = Field(default=None, max_length=50)
     gathering_plan: list[PlannedGathering] | None = Field(default=None, max_length=20)
     completion_rule: CompletionRule | None = None
+    accepts_anonymous_applications: bool | None = None
     by: Identifier
     reason: str | None = Reason
 

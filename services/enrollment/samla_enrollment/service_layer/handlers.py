@@ -6,7 +6,7 @@ interest registrations and reads are handled here directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +55,14 @@ def cohort_view(cohort: dict[str, Any], now: datetime | None = None) -> dict[str
     }
 
 
+def network_filter(network_id: str | Sequence[str] | None) -> dict[str, Any]:
+    if network_id is None or network_id == "":
+        return {}
+    if isinstance(network_id, str):
+        return {"network_id": network_id}
+    return {"network_id": {"$in": list(network_id)}}
+
+
 class EnrollmentService:
     def __init__(self, store: EnrollmentStore, locks: DocumentLocks,
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
@@ -90,9 +98,10 @@ class EnrollmentService:
             raise NotFound(f"no programme {programme_id}")
         return programme
 
-    async def programmes(self, *, network_id: str | None, archived: bool | None, offset: int,
+    async def programmes(self, *, network_id: str | Sequence[str] | None, archived: bool | None, offset: int,
                          limit: int) -> list[dict[str, Any]]:
-        filters: dict[str, Any] = {"network_id": network_id} if network_id else {}
+        """`network_id` is one network, or a list of networks (a caller's scope)."""
+        filters = network_filter(network_id)
         if archived is not None:
             filters["archived"] = archived
         return await self.store.programmes(filters, offset, limit)
@@ -167,11 +176,11 @@ class EnrollmentService:
             raise NotFound(f"no cohort {cohort_id}")
         return cohort_view(cohort)
 
-    async def cohorts(self, *, programme_id: str | None, network_id: str | None, term: str | None,
+    async def cohorts(self, *, programme_id: str | None, network_id: str | Sequence[str] | None, term: str | None,
                       status: CohortStatus | None, offset: int, limit: int) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
-        filters: dict[str, Any] = {k: v for k, v in (
-            ("programme_id", programme_id), ("network_id", network_id), ("term", term)) if v}
+        filters: dict[str, Any] = {k: v for k, v in (("programme_id", programme_id), ("term", term)) if v}
+        filters |= network_filter(network_id)
         if status is not None:  # derived from the clock and the seats, so translated into a query for now
             filters |= self.store.status_filter(status, now)
         return [cohort_view(c, now) for c in await self.store.cohorts(filters, offset, limit)]

@@ -25,6 +25,7 @@ from samla_measures.adapters.repository import (
     ensure_measure_indexes,
 )
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
+from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.insight_projection import InsightProjection
@@ -60,7 +61,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
     )
     _run_beside_lifespan(app, watch.run, feed)
     app.state.toolbox = toolbox

@@ -260,9 +260,12 @@ class MeasuresService:
         due = measure.get("next_follow_up_due")
         return is_overdue(MeasureStatus(measure["status"]), date.fromisoformat(due) if due else None, self.today())
 
-    async def measures(self, *, network_id: str | None, organisation_id: str | None, unit_id: str | None,
-                       area: MeasureArea | None, status: MeasureStatus | None, overdue: bool | None,
-                       offset: int, limit: int) -> list[dict[str, Any]]:
+    async def measures(self, *, network_id: str | list[str] | None, organisation_id: str | list[str] | None,
+                       unit_id: str | list[str] | None, area: MeasureArea | None, status: MeasureStatus | None,
+                       overdue: bool | None, offset: int, limit: int) -> list[dict[str, Any]]:
+        """Network, organisation and unit are one id or a list of ids (a caller's scope)."""
+        network_id, organisation_id, unit_id = (
+            {"$in": value} if isinstance(value, list) else value for value in (network_id, organisation_id, unit_id))
         filters: dict[str, Any] = {key: value for key, value in (
             ("network_id", network_id), ("organisation_id", organisation_id), ("unit_ids", unit_id),
             ("area", area.value if area else None), ("status", status.value if status else None)) if value}

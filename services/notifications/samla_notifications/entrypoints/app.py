@@ -16,6 +16,7 @@ from samla_notifications.adapters.contacts import ContactDirectory
 from samla_notifications.adapters.mailer import Mailer
 from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
+from samla_notifications.entrypoints.access import ACCESS
 from samla_notifications.entrypoints.api import ROUTERS
 from samla_notifications.settings import NotificationsSettings
 
@@ -37,7 +38,7 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
     app = build_service_app(
         runtime, title="Samla notifications",
         description="E-mail in Norwegian, Danish and English, reminders, and signed webhooks for integrators.",
-        routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
     )
     app.state.notifications = notifications
 

@@ -18,6 +18,7 @@ from samla_sessions.adapters.repository import (
     ensure_indexes,
 )
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
+from samla_sessions.entrypoints.access import ACCESS
 from samla_sessions.entrypoints.api import ROUTERS, Services
 from samla_sessions.service_layer.completion import CompletionPolicy
 from samla_sessions.service_layer.participant_plan import ParticipantPlan
@@ -51,7 +52,7 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         title="Samla sessions",
         description="Gatherings of a cohort, its roster (built from enrollment events), attendance and completion.",
         routers=ROUTERS,
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
     )
     app.state.services = Services(
         sessions=SessionService(session_store, roster, completion, locks, runtime.relay.notify),

@@ -1,0 +1,34 @@
+"""Who may call which measures endpoint (rendered into docs/security.md; enforced on every request).
+
+The toolbox is a catalogue everyone signed in may read. Measures belong to a unit: its
+leader (an organisation leader scoped to the organisation and unit) runs them with the
+network's coordinators; the union and safety representatives named on a measure record
+their own agreement. Network insight is for the network's coordinators.
+"""
+
+from __future__ import annotations
+
+from samla_shared.security.access import AccessTable, Reach, Rule
+
+NETWORK, ORGANISATION, ALL, OWN = Reach.NETWORK, Reach.ORGANISATION, Reach.ALL, Reach.OWN
+CATALOGUE = {"network_coordinator": ALL, "programme_coordinator": ALL, "organisation_leader": ALL, "participant": ALL}
+UNIT_WORK = {"network_coordinator": NETWORK, "organisation_leader": ORGANISATION}
+
+ACCESS = AccessTable.of("measures", [
+    Rule.of("GET /toolbox", **CATALOGUE),
+    Rule.of("POST /toolbox", network_coordinator=NETWORK),
+    Rule.of("GET /toolbox/{method_id}", **CATALOGUE),
+    Rule.of("POST /measures", **UNIT_WORK),
+    Rule.of("GET /measures", **UNIT_WORK),
+    Rule.of("GET /measures/{measure_id}", **UNIT_WORK, participant=OWN),
+    Rule.of("POST /measures/{measure_id}/consents", **UNIT_WORK, participant=OWN),
+    Rule.of("POST /measures/{measure_id}/adoption", **UNIT_WORK),
+    Rule.of("POST /measures/{measure_id}/indicators", **UNIT_WORK),
+    Rule.of("GET /measures/{measure_id}/indicators", **UNIT_WORK, participant=OWN),
+    Rule.of("POST /measures/{measure_id}/follow-ups", **UNIT_WORK),
+    Rule.of("GET /measures/{measure_id}/follow-ups", **UNIT_WORK, participant=OWN),
+    Rule.of("POST /measures/{measure_id}/evaluation", **UNIT_WORK),
+    Rule.of("POST /measures/{measure_id}/discontinuation", **UNIT_WORK),
+    Rule.of("GET /units/{unit_id}/effects", **UNIT_WORK),
+    Rule.of("GET /networks/{network_id}/insight", network_coordinator=NETWORK, programme_coordinator=NETWORK),
+])

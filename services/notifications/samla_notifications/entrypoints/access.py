@@ -1,0 +1,29 @@
+"""Who may call which notifications endpoint (rendered into docs/security.md; enforced on every request).
+
+Integrators manage webhook subscriptions for the networks granted to them; network
+coordinators may look at those subscriptions and at their networks' delivery log. A
+participant reads their own mail log and reminders and sets their own preferences.
+"""
+
+from __future__ import annotations
+
+from samla_shared.security.access import AccessTable, Reach, Rule
+
+NETWORK, OWN = Reach.NETWORK, Reach.OWN
+WEBHOOK_READERS = {"integrator": NETWORK, "network_coordinator": NETWORK}
+
+ACCESS = AccessTable.of("notifications", [
+    Rule.of("GET /notifications", network_coordinator=NETWORK, participant=OWN),
+    Rule.of("GET /notifications/{delivery_id}", network_coordinator=NETWORK, participant=OWN),
+    Rule.of("GET /reminders", participant=OWN),
+    Rule.of("GET /preferences/{person_id}", participant=OWN),
+    Rule.of("PUT /preferences/{person_id}", participant=OWN),
+    Rule.of("POST /subscriptions", integrator=NETWORK),
+    Rule.of("GET /subscriptions", **WEBHOOK_READERS),
+    Rule.of("GET /subscriptions/{subscription_id}", **WEBHOOK_READERS),
+    Rule.of("DELETE /subscriptions/{subscription_id}", integrator=NETWORK),
+    Rule.of("POST /subscriptions/{subscription_id}/resumption", integrator=NETWORK),
+    Rule.of("GET /subscriptions/{subscription_id}/deliveries", **WEBHOOK_READERS),
+    Rule.of("GET /subscriptions/{subscription_id}/deliveries/{event_id}", **WEBHOOK_READERS),
+    Rule.of("POST /subscriptions/{subscription_id}/deliveries/{event_id}/redelivery", integrator=NETWORK),
+])

@@ -1,0 +1,124 @@
+"""Authentication and authorisation of every request, from the service's access table.
+
+One app-wide FastAPI dependency: it finds the route's rule, verifies the bearer token,
+and leaves a Grant on `request.state` for the handler's resource checks (`Access`).
+Missing or refused tokens get 401 with `WWW-Authenticate`; a role the rule does not
+list gets 403; anonymous calls to the public form are rate-limited per client address.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from samla_shared.security.access import AccessTable, Anonymous, Grant
+from samla_shared.security.tokens import InvalidToken, TokenVerifier
+from samla_shared.settings import ServiceSettings
+
+
+class TokenBucket:
+    """Per-key token buckets in this process: `burst` at once, refilled at `per_minute`.
+
+    Enough for one instance's public form; several instances each keep their own
+    buckets, so the effective limit grows with them (documented in docs/security.md).
+    """
+
+    def __init__(self, burst: int, per_minute: float, *, max_keys: int = 10_000) -> None:
+        self.burst = burst
+        self.rate = per_minute / 60.0
+        self.max_keys = max_keys
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str) -> float:
+        """Take one token; 0 when granted, otherwise the seconds until one is free."""
+        now = time.monotonic()
+        tokens, at = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+        self._buckets[key] = (tokens - 1.0, now)
+        if len(self._buckets) > self.max_keys:
+            self._forget_full(now)
+        return 0.0
+
+    def _forget_full(self, now: float) -> None:
+        # A bucket that has refilled says nothing any more: dropping it bounds the memory.
+        for key, (tokens, at) in list(self._buckets.items()):
+            if tokens + (now - at) * self.rate >= self.burst:
+                del self._buckets[key]
+
+
+def _unauthorised(detail: str, *, error: str | None = None) -> HTTPException:
+    challenge = 'Bearer realm="samla"'
+    if error:
+        description = re.sub(r'[^\x20-\x7e]|["\\]', "", detail)[:200]
+        challenge += f', error="{error}", error_description="{description}"'
+    return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorised("the Authorization header must carry a Bearer token", error="invalid_request")
+    return token.strip()
+
+
+class Authoriser:
+    """The app-wide dependency: `FastAPI(dependencies=[Depends(Authoriser(...))])`."""
+
+    def __init__(self, settings: ServiceSettings, table: AccessTable) -> None:
+        self.table = table
+        self.verifier = TokenVerifier(issuer=settings.auth_issuer, audience=settings.auth_audience,
+                                      jwks_url=settings.auth_jwks_url, leeway_seconds=settings.auth_leeway_seconds)
+        self.public_form = TokenBucket(settings.public_form_burst, settings.public_form_per_minute)
+
+    async def __call__(self, request: Request) -> None:
+        route = request.scope.get("route")
+        rule = self.table.lookup(request.method, getattr(route, "path", ""))
+        if rule is None:  # deny by default: a route nobody wrote a rule for is nobody's
+            raise HTTPException(403, "no access rule covers this endpoint")
+        if rule.anonymous is Anonymous.OPEN:
+            request.state.grant = Grant.anonymous()
+            return
+        token = _bearer(request)
+        if token is None:
+            if rule.anonymous is Anonymous.PUBLIC_FORM:
+                self._count_public_use(request)
+                request.state.grant = Grant.anonymous()
+                return
+            raise _unauthorised("a bearer token is required")
+        try:
+            principal = await self.verifier.verify(token)
+        except InvalidToken as exc:
+            raise _unauthorised(str(exc), error="invalid_token") from exc
+        reaches = rule.reaches_of(principal)
+        if not reaches:
+            raise HTTPException(403, f"none of the caller's roles may {rule.endpoint}")
+        request.state.grant = Grant(principal, reaches)
+
+    def _count_public_use(self, request: Request) -> None:
+        client = request.client.host if request.client else "unknown"
+        wait = self.public_form.take(client)
+        if wait:
+            raise HTTPException(429, "too many anonymous applications from this address; retry later",
+                                headers={"Retry-After": str(math.ceil(wait))})
+
+
+def current_grant(request: Request) -> Grant:
+    return request.state.grant
+
+
+Access = Annotated[Grant, Depends(current_grant)]
+
+
+def refuse(detail: str) -> HTTPException:
+    """403 for an action the caller's role allows in general but not on this resource."""
+    return HTTPException(403, detail)
