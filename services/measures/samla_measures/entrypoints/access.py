@@ -31,4 +31,6 @@ ACCESS = AccessTable.of("measures", [
     Rule.of("POST /measures/{measure_id}/discontinuation", **UNIT_WORK),
     Rule.of("GET /units/{unit_id}/effects", **UNIT_WORK),
     Rule.of("GET /networks/{network_id}/insight", network_coordinator=NETWORK, programme_coordinator=NETWORK),
+    # The national view (national mode only) aggregates every region for national programme owners.
+    Rule.of("GET /national/overview", programme_coordinator=ALL),
 ])
