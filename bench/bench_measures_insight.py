@@ -182,7 +182,9 @@ async def run(ctx: BenchContext) -> list[Figure]:
     database, network_id = f"bench_measures_{run_id}", f"net-bench-{run_id}"
     settings = MeasuresSettings(kafka_bootstrap_servers=ctx.kafka, mongo_url=ctx.mongo_url, mongo_database=database,
                                 consumer_group=f"bench-measures-{run_id}", environment="test", log_level="WARNING",
-                                run_relay=False, run_consumers=False)
+                                run_relay=False, run_consumers=False,
+                                # No watch rounds during the run: their scans would mix into the profile.
+                                overdue_scan_interval_seconds=86_400)
     app = create_app(settings)
     service, projection = app.state.measures, app.state.insight
     mongo = AsyncMongoClient(ctx.mongo_url, tz_aware=True)
