@@ -15,7 +15,7 @@ from samla_measures.settings import MeasuresSettings
 
 
 async def test_the_watch_announces_each_missed_follow_up_once_across_a_restart(
-        clock, steps_on, kafka_bootstrap, mongo_url, measure_events, wait_until):
+        clock, steps_on, kafka_bootstrap, mongo_url, measure_events, wait_until, admin_headers):
     settings = MeasuresSettings(
         environment="test", kafka_bootstrap_servers=kafka_bootstrap, mongo_url=mongo_url,
         mongo_database=f"test_measures_{uuid.uuid4().hex[:10]}", consumer_group=f"test-measures-{uuid.uuid4().hex[:10]}",
@@ -26,7 +26,8 @@ async def test_the_watch_announces_each_missed_follow_up_once_across_a_restart(
     async def running() -> AsyncIterator[tuple[object, object]]:
         app = create_app(settings, clock=clock)
         async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://measures") as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://measures",
+                                         headers=admin_headers) as client:
                 async def ready() -> bool:
                     return (await client.get("/health/ready")).status_code == 200
 
