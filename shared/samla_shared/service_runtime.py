@@ -23,7 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.consumer import EventHandler, subscribe
 from samla_shared.messaging.kafka_admin import topic_partitions
-from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OutboxRelay
+from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OutboxRelay
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.mongo import create_client
 from samla_shared.settings import ServiceSettings
@@ -85,6 +85,7 @@ class ServiceRuntime:
         if self._publishers:  # show the gauges from the first scrape, not only after the first measurement
             OUTBOX_BACKLOG.labels(self.service).set(0)
             OUTBOX_OLDEST_AGE.labels(self.service).set(0)
+            OUTBOX_FAILURES.labels(self.service)
         self.kafka_connected = False
         self.database_prepared = False
 

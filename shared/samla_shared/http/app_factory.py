@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from samla_shared.http.network_scope import NetworkLogScopeMiddleware, note_request_network
+from samla_shared.http.openapi_problems import document_problem_responses
 from samla_shared.http.operations import HttpMetricsMiddleware, operations_router
 from samla_shared.http.problems import install_problem_handlers
 from samla_shared.service_runtime import ServiceRuntime
@@ -29,14 +31,20 @@ def build_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  dependencies=[Depends(note_request_network)])
     app.state.runtime = runtime
+    app.add_middleware(NetworkLogScopeMiddleware)
     app.add_middleware(HttpMetricsMiddleware, service=runtime.service)
     install_problem_handlers(app, domain_errors)
+    document_problem_responses(app)
     app.include_router(operations_router(runtime.readiness, runtime.asyncapi))
     for router in routers:
         app.include_router(router)
+    # No spans for the ASGI `receive`/`send` messages: two or three per request that say nothing the
+    # request span does not, and were a good part of the export's cost (bench_tracing_cost).
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=runtime.tracer_provider, excluded_urls="health/live,health/ready,metrics"
+        app, tracer_provider=runtime.tracer_provider, excluded_urls="health/live,health/ready,metrics",
+        exclude_spans=["receive", "send"],
     )
     return app
