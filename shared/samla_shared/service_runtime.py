@@ -124,8 +124,15 @@ class ServiceRuntime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.kafka_connected:
+        # Also when the connect task was cancelled inside broker.start(): its consumers may already
+        # run, and left running they would read on after the database below is closed, failing
+        # (and dead-lettering) every event they get.
+        try:
             await self.broker.stop()
+        except Exception:
+            if self.kafka_connected:
+                raise
+            log.debug("stopping a broker that never finished starting", exc_info=True)
         await self.mongo.close()
 
     async def _prepare_database(self) -> None:

@@ -86,7 +86,9 @@ async def test_a_consumer_log_line_carries_the_events_network_and_trace(service,
 async def test_a_request_log_line_carries_the_network_of_its_route(service, tcp_proxy):
     mongo = tcp_proxy("mongo")  # not started: the database "is down"
     network_id = f"net-vest-{uuid.uuid4().hex[:8]}"
-    async with service(create_measures, MeasuresSettings, ready=False,
+    # No consumers: only the request is under test. (A consumer left retrying against the absent
+    # database was seen to outlive the service's shutdown and dead-letter what it read afterwards.)
+    async with service(create_measures, MeasuresSettings, ready=False, run_consumers=False,
                        mongo_url=f"mongodb://127.0.0.1:{mongo.port}/?directConnection=true") as measures:
         with captured_log_lines() as log:
             # A hang guard, not a timing: the request must end with an answer rather than wait forever.
