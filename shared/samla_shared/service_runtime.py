@@ -23,7 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.consumer import EventHandler, subscribe
 from samla_shared.messaging.kafka_admin import topic_partitions
-from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OutboxRelay
+from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OutboxRelay
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.mongo import create_client
 from samla_shared.settings import ServiceSettings
@@ -85,6 +85,7 @@ class ServiceRuntime:
         if self._publishers:  # show the gauges from the first scrape, not only after the first measurement
             OUTBOX_BACKLOG.labels(self.service).set(0)
             OUTBOX_OLDEST_AGE.labels(self.service).set(0)
+            OUTBOX_FAILURES.labels(self.service)
         self.kafka_connected = False
         self.database_prepared = False
         self._readiness_checks: list[Callable[[], Awaitable[list[str]]]] = []
@@ -137,8 +138,15 @@ class ServiceRuntime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.kafka_connected:
+        # Also when the connect task was cancelled inside broker.start(): its consumers may already
+        # run, and left running they would read on after the database below is closed, failing
+        # (and dead-lettering) every event they get.
+        try:
             await self.broker.stop()
+        except Exception:
+            if self.kafka_connected:
+                raise
+            log.debug("stopping a broker that never finished starting", exc_info=True)
         await self.mongo.close()
 
     async def _prepare_database(self) -> None:

@@ -57,7 +57,12 @@ def setup_telemetry(service_name: str, otlp_endpoint: str | None) -> TracerProvi
         endpoint = otlp_endpoint.rstrip("/")
         if not endpoint.endswith("/v1/traces"):
             endpoint += "/v1/traces"
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, timeout=5)))
+        # Few, large exports: each one costs an HTTP round trip and a protobuf encoding on the
+        # exporter thread, which competes with the event loop for the GIL. The queue holds a
+        # burst of a few thousand requests; beyond that spans are dropped, never waited for.
+        provider.add_span_processor(BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=endpoint, timeout=5),
+            max_queue_size=16384, max_export_batch_size=4096, schedule_delay_millis=2000))
         _exporting_to.add(otlp_endpoint)
         log.info("exporting traces to %s", endpoint)
     instrumentor = PymongoInstrumentor()

@@ -75,13 +75,9 @@ def fault_stack_smtp_port() -> int:
     return SMTP_PORT
 
 
-CHECKS = [not_a_server_error, response_schema_conformance]
-# Known contract gap, left out until shared/samla_shared/http documents its error answers:
-# every 4xx/5xx is sent as application/problem+json (RFC 9457), while the OpenAPI documents
-# FastAPI's default `422: application/json` (HTTPValidationError). SAMLA_STRICT_CONTENT_TYPE=1
-# turns the check on.
-if os.environ.get("SAMLA_STRICT_CONTENT_TYPE") == "1":
-    CHECKS.append(content_type_conformance)
+# Every 4xx/5xx is sent as application/problem+json (RFC 9457), and the OpenAPI documents it so
+# (samla_shared.http.openapi_problems): the content type is checked along with the body.
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 SETTINGS = settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
                     suppress_health_check=list(HealthCheck))
 

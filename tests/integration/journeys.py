@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 
-async def open_cohort(enrollment, *, capacity: int = 30, approval: bool = False) -> str:
+async def open_cohort(enrollment, *, capacity: int = 30, approval: bool = False, network_id: str = "net-sor-ost") -> str:
     programme = await enrollment.post("/programmes", json={
-        "code": "KULT", "title": "Kulturkompetanse", "network_id": "net-sor-ost", "language": "nb",
+        "code": "KULT", "title": "Kulturkompetanse", "network_id": network_id, "language": "nb",
         "requires_manager_approval": approval,
         "gathering_plan": [{"kind": "kickoff", "days": 2}, {"kind": "gathering", "days": 1, "weeks_after_previous": 6},
                            {"kind": "digital_meeting", "days": 1, "online": True, "weeks_after_previous": 4},

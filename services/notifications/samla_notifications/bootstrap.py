@@ -24,6 +24,7 @@ from samla_notifications.adapters.reminder_store import ReminderStore
 from samla_notifications.adapters.templates import TemplateRenderer
 from samla_notifications.adapters.webhook_client import WebhookPoster
 from samla_notifications.adapters.webhook_store import WebhookStore
+from samla_notifications.metrics import export_from_the_start
 from samla_notifications.service_layer.event_handlers import EventHandlers
 from samla_notifications.service_layer.mail import MailDelivery
 from samla_notifications.service_layer.preferences import PreferenceService
@@ -73,6 +74,7 @@ class Notifications:
 def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, contacts: ContactDirectory | None = None,
               mailer: Mailer | None = None, clock: Clock = system_clock) -> Notifications:
     db, locks = runtime.db, runtime.document_locks
+    export_from_the_start(settings.service_name)
     closers: list[Any] = []
     if contacts is None:
         directory = HttpContactDirectory(

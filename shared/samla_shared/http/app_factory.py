@@ -10,6 +10,8 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from samla_shared.http.auth import Authoriser
 from samla_shared.http.hardening import install_hardening
+from samla_shared.http.network_scope import NetworkLogScopeMiddleware, note_request_network
+from samla_shared.http.openapi_problems import document_problem_responses
 from samla_shared.http.operations import HttpMetricsMiddleware, operations_router
 from samla_shared.http.problems import install_problem_handlers
 from samla_shared.security.access import AccessTable
@@ -36,17 +38,19 @@ def build_service_app(
 
     authoriser = Authoriser(runtime.settings, access)
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  dependencies=[Depends(authoriser)])
+                  dependencies=[Depends(note_request_network), Depends(authoriser)])
     app.state.runtime = runtime
     app.state.access = access
+    app.add_middleware(NetworkLogScopeMiddleware)
     app.add_middleware(HttpMetricsMiddleware, service=runtime.service)
     install_hardening(app, runtime.settings)
     install_problem_handlers(app, domain_errors)
+    document_problem_responses(app)
     app.include_router(operations_router(runtime.readiness, runtime.asyncapi))
     for router in routers:
         app.include_router(router)
-    # One server span per request; the ASGI receive/send spans (three more per request) say
-    # nothing a trace reader needs and cost a fair share of a busy endpoint's CPU.
+    # No spans for the ASGI `receive`/`send` messages: two or three per request that say nothing the
+    # request span does not, and were a good part of the export's cost (bench_tracing_cost).
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=runtime.tracer_provider, excluded_urls="health/live,health/ready,metrics",
         exclude_spans=["receive", "send"],

@@ -33,6 +33,7 @@ from pymongo.errors import ConnectionFailure
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.cloudevents import CloudEvent, InvalidEvent, decode_headers, parse_record
 from samla_shared.contract.topics import dead_letter_topic
+from samla_shared.structured_logging import network_scope
 
 log = logging.getLogger("samla.consumer")
 
@@ -166,6 +167,10 @@ def _register(
         except InvalidEvent as exc:
             await park(str(exc))
             return
+        with network_scope(getattr(event.data, "network_id", None)):
+            await handle(event, handler, record, headers)
+
+    async def handle(event: CloudEvent, handler: EventHandler, record: Any, headers: dict[str, str]) -> None:
         for attempt in range(1, max_attempts + 1):
             try:
                 if await dispatch(event, delivery):

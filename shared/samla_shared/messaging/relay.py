@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.messaging.outbox import ENTRY_KEY, OUTBOX_FIELD, PENDING_FIELD, pending_entries, staging_order
+from samla_shared.structured_logging import current_network_id
 
 log = logging.getLogger("samla.outbox")
 
@@ -150,6 +151,7 @@ class OutboxRelay:
         for entry in entries:
             parent = propagate.extract(entry.get("trace") or {})
             token = otel_context.attach(parent)
+            network = current_network_id.set(_network_of(entry))
             try:
                 acknowledgements.append(
                     await self._publish(
@@ -160,6 +162,7 @@ class OutboxRelay:
                     )
                 )
             finally:
+                current_network_id.reset(network)
                 otel_context.detach(token)
         for ack in acknowledgements:
             if isinstance(ack, asyncio.Future):
@@ -178,6 +181,11 @@ class OutboxRelay:
                     {"_id": document_id, f"{OUTBOX_FIELD}.{ids[0]}": {"$exists": True}},
                     {"$unset": {f"{OUTBOX_FIELD}.{i}": "" for i in ids}, "$inc": {PENDING_FIELD: -len(ids)}},
                 )
+
+
+def _network_of(entry: dict[str, Any]) -> str | None:
+    data = entry.get("data")
+    return data.get("network_id") if isinstance(data, dict) else None
 
 
 def _json_bytes(data: Any) -> bytes:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class HttpContactDirectory:
     def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 5.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+        # The look-up joins the event's trace, and enrollment's answer continues it (traceparent).
+        HTTPXClientInstrumentor.instrument_client(self._client)
 
     async def contact(self, person_id: str) -> Contact | None:
         try:

@@ -24,9 +24,13 @@ from aiosmtplib.errors import (
     SMTPServerDisconnected,
 )
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
 from samla_notifications.adapters.templates import RenderedMail
 
 log = logging.getLogger("samla.notifications.smtp")
+tracer = trace.get_tracer("samla.notifications.smtp")
 
 
 class MailRejected(Exception):
@@ -82,6 +86,22 @@ class SmtpMailer:
         self._idle: list[aiosmtplib.SMTP] = []
 
     async def send(self, message: EmailMessage) -> None:
+        # A client span per hand-over, so the trace of an event ends at the mail server.
+        attributes = {
+            "server.address": self._options["hostname"], "server.port": self._options["port"],
+            "network.transport": "tcp", "network.protocol.name": "smtp",
+            "samla.notification.kind": message.get("X-Samla-Notification", ""),
+        }
+        with tracer.start_as_current_span("smtp send", kind=SpanKind.CLIENT, attributes=attributes,
+                                          record_exception=False, set_status_on_exception=False) as span:
+            try:
+                await self._send_pooled(message)
+            except (MailRejected, MailServerUnavailable) as exc:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                span.set_attribute("error.type", type(exc).__name__)
+                raise
+
+    async def _send_pooled(self, message: EmailMessage) -> None:
         async with self._slots:
             if self._idle:
                 connection = self._idle.pop()
