@@ -57,8 +57,9 @@ class PersonalData:
             if record is None:
                 record = await self._record(person_id, by=by)
             if record.get("completed_at") is None:
-                record = await self._erase_here(record)
-        return record
+                await self._erase_here(record)
+            # As stored, so that asking again answers exactly the same (the database keeps milliseconds).
+            return await self.erasure(person_id)
 
     async def erasure(self, person_id: str) -> dict[str, Any]:
         record = await self.store.erasure(person_id)
