@@ -24,10 +24,8 @@ from samla_shared.messaging.outbox import OUTBOX_FIELD, merge_updates, staged
 ERASURES = "erasures"
 
 
-async def ensure_personal_data_indexes(db: AsyncDatabase) -> None:
-    await db.applications.create_index([("participant_id", ASCENDING)])
-    await db.applications.create_index([("manager_id", ASCENDING)])
-    await db[ERASURES].create_index([("completed_at", ASCENDING)])
+# No indexes for these lookups by person: erasures and access requests are rare, and an index
+# would be maintained on every hot write (an application rush, a roster change) to spare them a scan.
 
 
 class PersonalDataStore:

@@ -14,7 +14,7 @@ from samla_shared.contract.enrollment import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
-from samla_enrollment.adapters.personal_data import PersonalDataStore, ensure_personal_data_indexes
+from samla_enrollment.adapters.personal_data import PersonalDataStore
 from samla_enrollment.adapters.repository import OUTBOX_COLLECTIONS, EnrollmentStore, ensure_indexes
 from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
 from samla_enrollment.entrypoints.api import ROUTERS
@@ -29,7 +29,6 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
 
     async def prepare_database(db: AsyncDatabase) -> None:
         await ensure_indexes(db)
-        await ensure_personal_data_indexes(db)
         # A previous process may have stopped between an application write and its cohort
         # write; put every cohort level with its applications before calling ourselves ready.
         await enrollment.reconcile_all()

@@ -258,8 +258,8 @@ class ContactPublic(Strict):
 # -- personal data ----------------------------------------------------------------------------
 
 class ErasureRequest(Strict):
+    # No free-text reason: the record is kept as proof, and a reason would tend to name the person.
     by: Identifier | None = Field(default=None, description="The platform admin who asks for the erasure.")
-    reason: str | None = Reason
 
 
 class ErasurePublic(Strict):

@@ -20,10 +20,8 @@ from samla_notifications.adapters.preference_store import COLLECTION as PREFEREN
 from samla_notifications.adapters.reminder_store import COLLECTION as REMINDERS
 
 
-async def ensure_personal_data_indexes(db: AsyncDatabase) -> None:
-    await db.roster.create_index([("participant_id", ASCENDING)])
-    await db.interests.create_index([("person_id", ASCENDING)])
-    await db.measures.create_index([("people", ASCENDING)])
+# No indexes for these lookups by person: erasures and access requests are rare, and an index
+# would be maintained on every hot write (an application rush, a roster change) to spare them a scan.
 
 
 class PersonalDataStore:

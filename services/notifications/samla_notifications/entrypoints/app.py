@@ -18,7 +18,7 @@ from samla_notifications.adapters.contacts import ContactDirectory
 from samla_notifications.adapters.mailer import Mailer
 from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
-from samla_notifications.adapters.personal_data import PersonalDataStore, ensure_personal_data_indexes
+from samla_notifications.adapters.personal_data import PersonalDataStore
 from samla_notifications.entrypoints import personal_data
 from samla_notifications.entrypoints.api import ROUTERS
 from samla_notifications.service_layer.personal_data import PersonalData
@@ -33,7 +33,6 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
 
     async def prepare_database(_: AsyncDatabase) -> None:
         await notifications.ensure_indexes()
-        await ensure_personal_data_indexes(runtime.db)
 
     runtime = ServiceRuntime(settings, on_database_ready=prepare_database)
     notifications = bootstrap(settings, runtime, contacts=contacts, mailer=mailer, clock=clock)

@@ -19,9 +19,8 @@ from samla_shared.messaging.outbox import OUTBOX_FIELD
 from samla_sessions.adapters.repository import completion_id
 
 
-async def ensure_personal_data_indexes(db: AsyncDatabase) -> None:
-    await db.completions.create_index([("participant_id", ASCENDING)])
-    await db.sessions.create_index([("attendance.participant_id", ASCENDING)])
+# No indexes for these lookups by person: erasures and access requests are rare, and an index
+# would be maintained on every hot write (an application rush, a roster change) to spare them a scan.
 
 
 class PersonalDataStore:

@@ -18,7 +18,7 @@ from samla_sessions.adapters.repository import (
     SessionStore,
     ensure_indexes,
 )
-from samla_sessions.adapters.personal_data import PersonalDataStore, ensure_personal_data_indexes
+from samla_sessions.adapters.personal_data import PersonalDataStore
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.entrypoints import personal_data
 from samla_sessions.entrypoints.api import ROUTERS, Services
@@ -36,7 +36,6 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
 
     async def prepare_database(_: AsyncDatabase) -> None:
         await ensure_indexes(runtime.db)
-        await ensure_personal_data_indexes(runtime.db)
         await completion.catch_up()  # completions left due by a stop right after a session was held
 
     runtime = ServiceRuntime(
