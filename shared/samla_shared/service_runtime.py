@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.consumer import EventHandler, subscribe
 from samla_shared.messaging.kafka_admin import topic_partitions
+from samla_shared.messaging.kafka_security import broker_security, client_options
 from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OutboxRelay
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.mongo import create_client
@@ -52,6 +53,7 @@ class ServiceRuntime:
         self.db: AsyncDatabase = self.mongo[settings.mongo_database]
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
+            security=broker_security(settings),
             acks="all",
             enable_idempotence=True,
             client_id=f"samla-{self.service}",
@@ -233,8 +235,9 @@ class ServiceRuntime:
 
     async def _measure_lag(self) -> None:
         servers = self.settings.kafka_bootstrap_servers
-        admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-        probe = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+        security = client_options(self.settings)
+        admin = AIOKafkaAdminClient(bootstrap_servers=servers, **security)
+        probe = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False, **security)
         await admin.start()
         await probe.start()
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +22,12 @@ class ServiceSettings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Plaintext without authentication on the local stack (loopback only); SASL/SCRAM with the
+    # service's own principal in compose and production (samla_shared.messaging.kafka_security).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongo_database: str
     # The deployment (region) that produced an event: the CloudEvents `ce_source`.
@@ -55,6 +61,13 @@ class ServiceSettings(BaseSettings):
     @property
     def event_source(self) -> str:
         return f"/samla/{self.deployment}/{self.service_name}"
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> "ServiceSettings":
+        if self.kafka_security_protocol != "PLAINTEXT" and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError(f"kafka_security_protocol {self.kafka_security_protocol} needs kafka_sasl_username "
+                             "and kafka_sasl_password (from the environment)")
+        return self
 
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> "ServiceSettings":

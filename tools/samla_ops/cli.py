@@ -6,6 +6,8 @@
     python -m samla_ops dlq replay --topic T --offsets 3,5    re-publish chosen dead letters to their topic
     python -m samla_ops rebuild roster|insight --yes          replay a projection from the beginning
                                                               (stop the owning service first)
+    python -m samla_ops retention run [--enrollment URL]      anonymise applications of cohorts completed
+                                                              longer ago than the retention period (idempotent)
 
 Kafka and MongoDB addresses come from --kafka/--mongo or SAMLA_KAFKA/SAMLA_MONGO, and
 default to the local stack. --json prints machine-readable output. See docs/operations.md.
@@ -22,10 +24,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from samla_ops import kafka, mongo
+from samla_ops.retention import run_retention
 from samla_ops.config import PROJECTIONS, SERVICES
 
 DEFAULT_KAFKA = "127.0.0.1:9092"
 DEFAULT_MONGO = "mongodb://127.0.0.1:27017/?directConnection=true"
+DEFAULT_ENROLLMENT = "http://127.0.0.1:8001"
 
 
 def table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -146,6 +150,16 @@ async def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_retention(args: argparse.Namespace) -> int:
+    result = await run_retention(args.enrollment, token=os.environ.get("SAMLA_ADMIN_TOKEN"))
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(f"anonymised {result['applications']} application(s) of {result['cohorts']} cohort(s) "
+              "past the retention period")
+    return 0
+
+
 # -- arguments ---------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
@@ -183,6 +197,15 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--database", help="database (default: the service's)")
     rebuild.add_argument("--yes", action="store_true", help="do it (without: only print the plan)")
     rebuild.set_defaults(run=cmd_rebuild)
+
+    retention = commands.add_parser("retention", help="personal data retention").add_subparsers(
+        dest="retention_command", required=True)
+    run = retention.add_parser("run", help="anonymise applications of cohorts completed longer ago than the "
+                                           "retention period, now (idempotent; a platform-admin token is read "
+                                           "from SAMLA_ADMIN_TOKEN)")
+    run.add_argument("--enrollment", default=os.environ.get("SAMLA_ENROLLMENT_URL", DEFAULT_ENROLLMENT),
+                     help="the enrollment service's base URL")
+    run.set_defaults(run=cmd_retention)
     return root
 
 

@@ -24,7 +24,8 @@ class ServiceData:
 SERVICES: dict[str, ServiceData] = {
     service.name: service
     for service in (
-        ServiceData("enrollment", "samla_enrollment", ("interests", "cohorts", "programmes"), "samla-enrollment"),
+        ServiceData("enrollment", "samla_enrollment", ("interests", "cohorts", "programmes", "erasures"),
+                    "samla-enrollment"),
         ServiceData("sessions", "samla_sessions", ("completions", "sessions"), "samla-sessions",
                     consumes=("samla.enrollment.v1",)),
         ServiceData("measures", "samla_measures", ("measures",), "samla-measures",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
+
+from pydantic import Field
 
 from pydantic_settings import SettingsConfigDict
 
@@ -14,3 +17,9 @@ class EnrollmentSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "enrollment"
     mongo_database: str = "samla_enrollment"
+    # Personal data in applications of completed cohorts is anonymised this long after the
+    # cohort was completed (24 months; ISO 8601 duration or seconds, e.g. ENROLLMENT_APPLICATION_RETENTION=P730D).
+    application_retention: timedelta = Field(default=timedelta(days=730), gt=timedelta(0))
+    # How often the retention job looks for expired applications.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    run_retention: bool = True

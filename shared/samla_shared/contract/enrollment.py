@@ -160,6 +160,22 @@ class InterestRegistered(IntegrationEvent):
     person_id: Identifier
 
 
+class ParticipantErased(IntegrationEvent):
+    """A platform admin erased a person's personal data (GDPR art. 17); ids only.
+
+    Every consumer removes or anonymises what it holds about `participant_id`: from then
+    on the id names nobody. One event is published per network the person appeared in
+    (`platform` when enrollment knew of none), so each network's integrators hear of it.
+    """
+
+    topic: ClassVar[str] = ENROLLMENT_TOPIC
+    key_field: ClassVar[str] = "participant_id"
+
+    participant_id: Identifier
+    erasure_id: Identifier
+    erased_at: AwareDatetime
+
+
 EVENTS = (
     ProgrammePublished,
     ProgrammeUpdated,
@@ -173,4 +189,5 @@ EVENTS = (
     ParticipantWaitlisted,
     ParticipantWithdrawn,
     InterestRegistered,
+    ParticipantErased,
 )

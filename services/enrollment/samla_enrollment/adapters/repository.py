@@ -25,8 +25,10 @@ from samla_enrollment.domain.cohorts import CohortStatus
 # follows its programme's publication, so interests are read first (see
 # OutboxRelay.publish_pending). Applications have no outbox: every event keyed by a cohort
 # is staged on the cohort document (see CohortWriter), which gives each cohort one total
-# order of events and spares the relay a scan of every application on each round.
-OUTBOX_COLLECTIONS = ("interests", "cohorts", "programmes")
+# order of events and spares the relay a scan of every application on each round. An
+# erasure record carries ParticipantErased (see adapters/personal_data.py); read last, so
+# the events it follows are out first.
+OUTBOX_COLLECTIONS = ("interests", "cohorts", "programmes", "erasures")
 
 DUPLICATE_KEY = 11000
 # Parts of documents that most readers do not need: pending events, audit trails, seat lists.

@@ -36,4 +36,9 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
     # The notifications service reads contacts with a platform-admin client token.
     Rule.of("GET /people/{person_id}/contact", participant=OWN),
+    # Personal-data requests (docs/privacy.md) are the platform admin's alone.
+    Rule.of("GET /people/{person_id}/data"),
+    Rule.of("POST /people/{person_id}/erasure"),
+    Rule.of("GET /people/{person_id}/erasure"),
+    Rule.of("POST /retention/run"),
 ])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
 from samla_shared.http.auth import Access, refuse
 
@@ -19,16 +21,20 @@ from samla_enrollment.entrypoints.schemas import (
     CohortCreate,
     CohortPublic,
     ContactPublic,
+    ErasurePublic,
+    ErasureRequest,
     HistoryEntry,
     InterestCreate,
     InterestPublic,
     ProgrammeCreate,
     ProgrammePublic,
     ProgrammeUpdate,
+    RetentionRound,
     StatusChange,
     Withdrawal,
 )
 from samla_enrollment.service_layer.handlers import EnrollmentService
+from samla_enrollment.service_layer.privacy import PersonalData
 
 MAX_PAGE = 200
 
@@ -37,7 +43,12 @@ def get_service(request: Request) -> EnrollmentService:
     return request.app.state.enrollment
 
 
+def get_privacy(request: Request) -> PersonalData:
+    return request.app.state.privacy
+
+
 Service = Annotated[EnrollmentService, Depends(get_service)]
+Privacy = Annotated[PersonalData, Depends(get_privacy)]
 Offset = Annotated[int, Query(ge=0, le=100_000, description="How many items to skip.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, at most {MAX_PAGE}.")]
 
@@ -49,6 +60,7 @@ programmes = APIRouter(prefix="/programmes", tags=["programmes"])
 cohorts = APIRouter(prefix="/cohorts", tags=["cohorts"])
 applications = APIRouter(prefix="/applications", tags=["applications"])
 people = APIRouter(prefix="/people", tags=["people"])
+retention = APIRouter(prefix="/retention", tags=["personal data"])
 
 
 def _public(model: type, doc: dict[str, Any]) -> Any:
@@ -292,4 +304,43 @@ async def contact(person_id: str, service: Service, access: Access, response: Re
                                         | {"person_id": person["_id"]})
 
 
-ROUTERS = (programmes, cohorts, applications, people)
+def erasure_public(record: dict[str, Any]) -> ErasurePublic:
+    return ErasurePublic.model_validate({k: v for k, v in record.items() if k in ErasurePublic.model_fields})
+
+
+@people.post("/{person_id}/erasure", status_code=status.HTTP_202_ACCEPTED, response_model=ErasurePublic,
+             responses=NOT_FOUND, tags=["personal data"],
+             summary="Erase a person's personal data (platform admin only); idempotent",
+             description="Enrollment deletes the person's contact details and interest registrations and strips "
+                         "their applications of free text, then announces ParticipantErased (ids only); sessions, "
+                         "measures and notifications erase their part when they consume it, hence 202. Asking "
+                         "again returns the same erasure record. Role: platform admin.")
+async def erase(person_id: str, privacy: Privacy, body: ErasureRequest | None = None) -> ErasurePublic:
+    return erasure_public(await privacy.erase(person_id, by=body.by if body else None))
+
+
+@people.get("/{person_id}/erasure", response_model=ErasurePublic, responses=NOT_FOUND, tags=["personal data"],
+            summary="The erasure record of a person (platform admin only)")
+async def get_erasure(person_id: str, privacy: Privacy) -> ErasurePublic:
+    return erasure_public(await privacy.erasure(person_id))
+
+
+@people.get("/{person_id}/data", responses=NOT_FOUND, tags=["personal data"],
+            summary="Everything enrollment holds about a person, as JSON (access request; platform admin only)",
+            description="Sessions, measures and notifications each serve their own part at the same path; "
+                        "docs/privacy.md explains why the parts are not merged here.")
+async def personal_data(person_id: str, privacy: Privacy) -> JSONResponse:
+    found = await privacy.export(person_id)
+    return JSONResponse(jsonable_encoder(found), headers={"Cache-Control": "no-store"})
+
+
+@retention.post("/run", response_model=RetentionRound, tags=["personal data"],
+                summary="Anonymise applications of cohorts completed longer ago than the retention period, now "
+                        "(platform admin only; the service also does it periodically; idempotent)")
+async def run_retention_now(privacy: Privacy, request: Request) -> RetentionRound:
+    settings = request.app.state.runtime.settings
+    return RetentionRound.model_validate(
+        await privacy.expire_applications(retention=settings.application_retention))
+
+
+ROUTERS = (programmes, cohorts, applications, people, retention)

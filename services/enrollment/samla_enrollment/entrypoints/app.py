@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,11 +14,13 @@ from samla_shared.contract.enrollment import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
+from samla_enrollment.adapters.personal_data import PersonalDataStore
 from samla_enrollment.adapters.repository import OUTBOX_COLLECTIONS, EnrollmentStore, ensure_indexes
 from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
 from samla_enrollment.entrypoints.access import ACCESS
 from samla_enrollment.entrypoints.api import ROUTERS
 from samla_enrollment.service_layer.handlers import EnrollmentService
+from samla_enrollment.service_layer.privacy import PersonalData, run_retention
 from samla_enrollment.settings import EnrollmentSettings
 
 
@@ -30,6 +33,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         # A previous process may have stopped between an application write and its cohort
         # write; put every cohort level with its applications before calling ourselves ready.
         await enrollment.reconcile_all()
+        await privacy.finish_unfinished()  # erasures recorded by a process that stopped before finishing
 
     runtime = ServiceRuntime(
         settings,
@@ -47,15 +51,24 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     )
     enrollment = EnrollmentService(EnrollmentStore(runtime.db, settings.event_source), runtime.document_locks,
                                    runtime.relay.notify)
+    privacy = PersonalData(PersonalDataStore(runtime.db, settings.event_source), enrollment.people,
+                           runtime.document_locks, runtime.relay.notify)
     app.state.enrollment = enrollment
+    app.state.privacy = privacy
     runtime_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(instance: FastAPI) -> AsyncIterator[None]:
         async with runtime_lifespan(instance):
+            retention = (asyncio.create_task(run_retention(
+                privacy, retention=settings.application_retention, interval=settings.retention_interval_seconds),
+                name="application-retention") if settings.run_retention else None)
             try:
                 yield
-            finally:  # before the runtime closes the database: no cohort writer outlives it
+            finally:  # before the runtime closes the database: no cohort writer or retention round outlives it
+                if retention is not None:
+                    retention.cancel()
+                    await asyncio.gather(retention, return_exceptions=True)
                 await enrollment.close()
 
     app.router.lifespan_context = lifespan

@@ -257,3 +257,26 @@ class ContactPublic(Strict):
     email: str
     phone: str | None = None
     language: Language | None = None
+
+
+# -- personal data ----------------------------------------------------------------------------
+
+class ErasureRequest(Strict):
+    # No free-text reason: the record is kept as proof, and a reason would tend to name the person.
+    by: Identifier | None = Field(default=None, description="The platform admin who asks for the erasure.")
+
+
+class ErasurePublic(Strict):
+    person_id: str
+    erasure_id: str
+    requested_by: str | None = None
+    requested_at: datetime
+    networks: list[str] = Field(description="Networks ParticipantErased was announced in.")
+    completed_at: datetime | None = Field(
+        default=None, description="When enrollment finished erasing; the other services follow from the event.")
+    erased: dict[str, int] | None = Field(default=None, description="What enrollment removed, by kind.")
+
+
+class RetentionRound(Strict):
+    cohorts: int = Field(description="Completed cohorts past the retention period.")
+    applications: int = Field(description="Applications anonymised in this round (0 when run again).")

@@ -86,6 +86,10 @@ class PeopleDirectory:
         self._known[person["email"]] = person
         self._known.move_to_end(person["email"])
 
+    def forget(self, email: str) -> None:
+        """Drop an erased person from memory, so the address is registered anew if it comes back."""
+        self._known.pop(email, None)
+
     async def contact(self, person_id: str) -> dict[str, Any]:
         person = await self._store.person(person_id)
         if person is None:

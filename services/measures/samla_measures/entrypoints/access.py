@@ -33,4 +33,6 @@ ACCESS = AccessTable.of("measures", [
     Rule.of("GET /networks/{network_id}/insight", network_coordinator=NETWORK, programme_coordinator=NETWORK),
     # The national view (national mode only) aggregates every region for national programme owners.
     Rule.of("GET /national/overview", programme_coordinator=ALL),
+    # Personal-data requests (docs/privacy.md) are the platform admin's alone.
+    Rule.of("GET /people/{person_id}/data"),
 ])

@@ -11,13 +11,15 @@ from typing import Any
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from samla_shared.contract import MEASURES_TOPIC
+from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC
+from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
 from samla_measures.adapters.insight_store import InsightStore, ensure_insight_indexes
 from samla_measures.adapters.national_store import NationalStore, ensure_national_indexes
+from samla_measures.adapters.personal_data import PersonalDataStore
 from samla_measures.adapters.repository import (
     OUTBOX_COLLECTIONS,
     MeasureStore,
@@ -26,12 +28,14 @@ from samla_measures.adapters.repository import (
 )
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
+from samla_measures.entrypoints import personal_data
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import Clock, MeasuresService, system_clock
 from samla_measures.service_layer.national_view import NationalView
 from samla_measures.service_layer.overdue import OverdueWatch
+from samla_measures.service_layer.personal_data import PersonalData
 from samla_measures.service_layer.toolbox import ToolboxService
 from samla_measures.settings import MeasuresSettings
 
@@ -50,7 +54,10 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     measures = MeasuresService(MeasureStore(runtime.db, settings.event_source), toolbox_store,
                                runtime.document_locks, clock=clock, on_events_staged=runtime.relay.notify)
     projection = InsightProjection(InsightStore(runtime.db), runtime.document_locks, clock)
-    for topic, handlers in projection.handlers().items():
+    erasure = PersonalData(PersonalDataStore(runtime.db), measures)
+    consumed = projection.handlers()
+    consumed[ENROLLMENT_TOPIC] = consumed.get(ENROLLMENT_TOPIC, {}) | {ParticipantErased: erasure.on_erased}
+    for topic, handlers in consumed.items():
         runtime.consume(topic, handlers)
     watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds)
     national = NationalView(NationalStore(runtime.db), runtime.document_locks)
@@ -61,11 +68,13 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
+        routers=(*ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        access=ACCESS,
     )
     _run_beside_lifespan(app, watch.run, feed)
     app.state.toolbox = toolbox
     app.state.measures = measures
+    app.state.personal_data = erasure
     app.state.insight = projection
     app.state.overdue_watch = watch
     app.state.national = national if feed is not None else None

@@ -299,6 +299,14 @@ class MeasuresService:
 
     # -- plumbing -----------------------------------------------------------------------------
 
+    async def replace_person(self, measure_id: str, changes_of: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Erasure: write `changes_of(measure)` to the measure, read under its lock; no event (ids only change)."""
+        async with self._changing(measure_id) as measure:
+            changes = changes_of(measure)
+            if changes and not await self.store.save(measure, changes=changes):
+                # Another instance wrote it meanwhile: a ConnectionError makes the consumer try again.
+                raise ConnectionError(f"measure {measure_id} changed during an erasure; trying again")
+
     @asynccontextmanager
     async def _changing(self, measure_id: str) -> AsyncIterator[dict[str, Any]]:
         """The measure, read under its document lock for one read-modify-write; wakes the relay after."""

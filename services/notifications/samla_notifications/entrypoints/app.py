@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
@@ -16,8 +18,11 @@ from samla_notifications.adapters.contacts import ContactDirectory
 from samla_notifications.adapters.mailer import Mailer
 from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
+from samla_notifications.adapters.personal_data import PersonalDataStore
+from samla_notifications.entrypoints import personal_data
 from samla_notifications.entrypoints.access import ACCESS
 from samla_notifications.entrypoints.api import ROUTERS
+from samla_notifications.service_layer.personal_data import PersonalData
 from samla_notifications.settings import NotificationsSettings
 
 
@@ -32,15 +37,26 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
 
     runtime = ServiceRuntime(settings, on_database_ready=prepare_database)
     notifications = bootstrap(settings, runtime, contacts=contacts, mailer=mailer, clock=clock)
+    erasure = PersonalData(PersonalDataStore(runtime.db), runtime.document_locks)
+
+    async def erase_then_tell_integrators(event: CloudEvent) -> None:
+        await erasure.on_erased(event)
+        await notifications.handlers.handle(event)  # webhook subscribers hear of it too (ids only)
+
     for topic, events in CONSUMED:
-        runtime.consume(topic, {event: notifications.handlers.handle for event in events})
+        handlers = {event: notifications.handlers.handle for event in events}
+        if ParticipantErased in handlers:
+            handlers[ParticipantErased] = erase_then_tell_integrators
+        runtime.consume(topic, handlers)
 
     app = build_service_app(
         runtime, title="Samla notifications",
         description="E-mail in Norwegian, Danish and English, reminders, and signed webhooks for integrators.",
-        routers=ROUTERS, domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
+        routers=(*ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        access=ACCESS,
     )
     app.state.notifications = notifications
+    app.state.personal_data = erasure
 
     # The runtime's lifespan connects Kafka and MongoDB. The reminder and webhook loops run
     # inside it and stop before it closes the database; the HTTP and SMTP clients close only

@@ -30,4 +30,6 @@ ACCESS = AccessTable.of("sessions", [
     Rule.of("POST /sessions/{session_id}/held", **RUNNER),
     Rule.of("GET /participants/{participant_id}/plan", participant=OWN),
     Rule.of("GET /participants/{participant_id}/plan.ics", participant=OWN),
+    # Personal-data requests (docs/privacy.md) are the platform admin's alone.
+    Rule.of("GET /people/{person_id}/data"),
 ])

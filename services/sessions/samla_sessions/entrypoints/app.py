@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract import ENROLLMENT_TOPIC, SESSIONS_TOPIC
+from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.sessions import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
@@ -17,10 +18,13 @@ from samla_sessions.adapters.repository import (
     SessionStore,
     ensure_indexes,
 )
+from samla_sessions.adapters.personal_data import PersonalDataStore
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.entrypoints.access import ACCESS
+from samla_sessions.entrypoints import personal_data
 from samla_sessions.entrypoints.api import ROUTERS, Services
 from samla_sessions.service_layer.completion import CompletionPolicy
+from samla_sessions.service_layer.personal_data import PersonalData
 from samla_sessions.service_layer.participant_plan import ParticipantPlan
 from samla_sessions.service_layer.roster_projection import RosterProjection
 from samla_sessions.service_layer.sessions import SessionService
@@ -46,14 +50,16 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     session_store = SessionStore(runtime.db, settings.event_source)
     completion = CompletionPolicy(session_store, roster, CompletionStore(runtime.db, settings.event_source), locks,
                                   runtime.relay.notify)
-    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers())
+    erasure = PersonalData(PersonalDataStore(runtime.db), session_store, locks)
+    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers() | {ParticipantErased: erasure.on_erased})
     app = build_service_app(
         runtime,
         title="Samla sessions",
         description="Gatherings of a cohort, its roster (built from enrollment events), attendance and completion.",
-        routers=ROUTERS,
+        routers=(*ROUTERS, personal_data.router),
         domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
     )
+    app.state.personal_data = erasure
     app.state.services = Services(
         sessions=SessionService(session_store, roster, completion, locks, runtime.relay.notify),
         completion=completion,

@@ -1,0 +1,59 @@
+"""Erasure and access requests in measures.
+
+On ParticipantErased every role a measure gives the person — owner, the one who agreed,
+facilitator — is given to the pseudonym `erased:<erasure id>` instead: the measure, its
+follow-ups and indicators stay whole, and who agreed in which role still reads
+consistently, but no longer leads to a person. The insight counters are kept per
+facilitator id; they are sums, and the id in their key names nobody once enrollment has
+erased the person (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.enrollment import ParticipantErased
+from samla_shared.contract.measures import OwnerRole
+from samla_measures.adapters.personal_data import PersonalDataStore
+from samla_measures.service_layer.measures import MeasuresService
+
+log = logging.getLogger("samla.measures.personal_data")
+
+
+def pseudonym(erasure_id: str) -> str:
+    return f"erased:{erasure_id}"
+
+
+def renamed_roles(measure: dict[str, Any], person_id: str, alias: str) -> dict[str, Any]:
+    """The `$set` that gives every role of the person on the measure to the alias."""
+    changes: dict[str, Any] = {}
+    if measure.get("facilitator_id") == person_id:
+        changes["facilitator_id"] = alias
+    for role in OwnerRole:
+        if measure.get("owners", {}).get(role.value) == person_id:
+            changes[f"owners.{role.value}"] = alias
+        if measure.get("consents", {}).get(role.value, {}).get("person_id") == person_id:
+            changes[f"consents.{role.value}.person_id"] = alias
+    return changes
+
+
+class PersonalData:
+    def __init__(self, store: PersonalDataStore, measures: MeasuresService) -> None:
+        self.store = store
+        self.measures = measures
+
+    async def on_erased(self, event: CloudEvent) -> None:
+        data: ParticipantErased = event.data  # type: ignore[assignment]
+        alias = pseudonym(data.erasure_id)
+        ids = await self.store.measure_ids_naming(data.participant_id)
+        for measure_id in ids:
+            await self.measures.replace_person(measure_id, lambda m: renamed_roles(m, data.participant_id, alias))
+        if ids:
+            log.info("erasure %s: person replaced by a pseudonym on %d measure(s)", data.erasure_id, len(ids))
+
+    async def export(self, person_id: str) -> dict[str, Any]:
+        return {"person_id": person_id, "service": "measures",
+                "measures": await self.store.measures_naming(person_id),
+                "insight_contributions": await self.store.insight_contributions(person_id)}

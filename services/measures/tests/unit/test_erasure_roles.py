@@ -1,0 +1,16 @@
+"""Erasure on a measure: every role the person holds goes to the pseudonym, the others stay."""
+
+from __future__ import annotations
+
+from samla_measures.service_layer.personal_data import pseudonym, renamed_roles
+
+
+def test_every_role_of_the_person_and_only_theirs_is_given_to_the_pseudonym():
+    measure = {"facilitator_id": "bo",
+               "owners": {"leader": "ada", "union_representative": "bo", "safety_representative": "cy"},
+               "consents": {"leader": {"person_id": "ada"}, "union_representative": {"person_id": "bo"}}}
+    alias = pseudonym("e1")
+    assert renamed_roles(measure, "bo", alias) == {
+        "facilitator_id": alias, "owners.union_representative": alias,
+        "consents.union_representative.person_id": alias}
+    assert renamed_roles(measure, "dag", alias) == {}
