@@ -46,6 +46,8 @@ os.environ.update(ISSUER.settings_environment(SERVICE_PREFIXES))
 # Long enough for the slowest whole-suite run; tests of expiry mint their own tokens.
 ADMIN_TOKEN = ISSUER.mint("test-admin", roles=["platform_admin"], expires_in=12 * 3600)
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+# The ops CLI (samla-ops) and helpers talking to services in subprocesses read the token from here.
+os.environ["SAMLA_ADMIN_TOKEN"] = ADMIN_TOKEN
 # Notifications reads contacts from enrollment as a client of its own (a platform-admin client token).
 os.environ["NOTIFICATIONS_ENROLLMENT_TOKEN"] = ISSUER.mint("notifications-service", roles=["platform_admin"],
                                                            expires_in=12 * 3600)

@@ -137,7 +137,7 @@ def settings_for(name: str) -> dict[str, Any]:
             "consumer_group": f"test-{name}-{uuid.uuid4().hex[:10]}", "consumer_offset_reset": "latest"}
 
 
-async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_until):
+async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_until, admin_headers):
     suffix = secrets.token_hex(4)
     name = f"Sølvi Ørnehaug{suffix}"
     email = f"solvi.ornehaug.{suffix}@example.no"
@@ -153,10 +153,10 @@ async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_unt
         measures_app = create_measures(MeasuresSettings(**configs["measures"]))
         async with served(notifications_app) as notifications_url, served(sessions_app) as sessions_url, \
                 served(measures_app) as measures_url, \
-                httpx.AsyncClient(base_url=enrollment_url) as enrollment, \
-                httpx.AsyncClient(base_url=sessions_url) as sessions, \
-                httpx.AsyncClient(base_url=measures_url) as measures, \
-                httpx.AsyncClient(base_url=notifications_url) as notifications:
+                httpx.AsyncClient(base_url=enrollment_url, headers=admin_headers) as enrollment, \
+                httpx.AsyncClient(base_url=sessions_url, headers=admin_headers) as sessions, \
+                httpx.AsyncClient(base_url=measures_url, headers=admin_headers) as measures, \
+                httpx.AsyncClient(base_url=notifications_url, headers=admin_headers) as notifications:
             for client in (enrollment, sessions, measures, notifications):
                 async def ready(client: httpx.AsyncClient = client) -> bool:
                     return (await client.get("/health/ready")).status_code == 200

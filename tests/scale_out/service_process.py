@@ -51,7 +51,8 @@ class ServiceProcess:
 
     async def metric(self, name: str, **labels: str) -> float:
         """The sum of a Prometheus metric's samples with these labels, from the process's /metrics."""
-        async with httpx.AsyncClient() as client:
+        token = os.environ["SAMLA_ADMIN_TOKEN"]  # set by the root conftest; /metrics is for ops and admins
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as client:
             text = (await client.get(f"{self.url}/metrics", timeout=5)).text
         total = 0.0
         for line in text.splitlines():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -17,10 +18,13 @@ import uvicorn
 from asgi_lifespan import LifespanManager
 from pymongo import AsyncMongoClient
 
-from conftest import KAFKA, MONGO
 from samla_ops import cli
 from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
+
+# The shared stack, as the root conftest finds it (importing conftest would start a second token issuer).
+KAFKA = os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092")
+MONGO = os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true")
 
 MOTIVATION = "Jeg vil lære å lede refleksjon i min egen avdeling."
 
@@ -95,10 +99,10 @@ async def retention_run(capsys, enrollment_url: str) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
-async def test_samla_ops_retention_anonymises_expired_applications_once(capsys, wait_until):
+async def test_samla_ops_retention_anonymises_expired_applications_once(capsys, wait_until, admin_headers):
     # A period of seconds stands in for 24 months; the periodic task is off, so only the CLI acts.
     async with enrollment_served(application_retention=timedelta(seconds=8), run_retention=False) as url, \
-            httpx.AsyncClient(base_url=url) as enrollment:
+            httpx.AsyncClient(base_url=url, headers=admin_headers) as enrollment:
         expired_cohort, expired = await cohort_with_application(enrollment, 1)
         running_cohort, kept = await cohort_with_application(enrollment, 2)
         await complete(enrollment, expired_cohort)
@@ -128,9 +132,9 @@ async def test_samla_ops_retention_anonymises_expired_applications_once(capsys, 
             ("role", "education", "experience", "motivation"))
 
 
-async def test_the_service_runs_retention_by_itself(wait_until):
+async def test_the_service_runs_retention_by_itself(wait_until, admin_headers):
     async with enrollment_served(application_retention=timedelta(seconds=1), retention_interval_seconds=0.5) as url, \
-            httpx.AsyncClient(base_url=url) as enrollment:
+            httpx.AsyncClient(base_url=url, headers=admin_headers) as enrollment:
         cohort_id, application_id = await cohort_with_application(enrollment, 3)
         await complete(enrollment, cohort_id)
 

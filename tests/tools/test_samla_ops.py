@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -15,12 +16,15 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import OffsetAndMetadata
 from pymongo import AsyncMongoClient
 
-from conftest import KAFKA, MONGO
 from samla_ops import cli
 from samla_ops.config import SERVICES
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
 from samla_shared.messaging.kafka_admin import topic_partitions
+
+# The shared stack, as the root conftest finds it (importing conftest would start a second token issuer).
+KAFKA = os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092")
+MONGO = os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true")
 
 TOPIC = "samla.enrollment.v1"
 

@@ -168,27 +168,24 @@ def _register(
             await park(str(exc))
             return
         with network_scope(getattr(event.data, "network_id", None)):
-            await handle(event, handler, record, headers)
-
-    async def handle(event: CloudEvent, handler: EventHandler, record: Any, headers: dict[str, str]) -> None:
-        for attempt in range(1, max_attempts + 1):
-            try:
-                if await dispatch(event, delivery):
-                    CONSUMED.labels(service, record.topic, event.type).inc()
-                return
-            except InvalidEvent as exc:
-                await park(str(exc))
-                return
-            except TRANSIENT_ERRORS:
-                # Redelivered by the NACK policy after the pause; the message is not at fault.
-                await asyncio.sleep(transient_pause)
-                raise
-            except Exception as exc:
-                if attempt == max_attempts:
-                    await park(f"{event.type} handler failed {max_attempts} times: {type(exc).__name__}: {exc}")
+            for attempt in range(1, max_attempts + 1):
+                try:
+                    if await dispatch(event, delivery):
+                        CONSUMED.labels(service, record.topic, event.type).inc()
                     return
-                log.warning("handler for %s failed (attempt %d), retrying: %s", event.type, attempt, exc)
-                await asyncio.sleep(0.1 * attempt)
+                except InvalidEvent as exc:
+                    await park(str(exc))
+                    return
+                except TRANSIENT_ERRORS:
+                    # Redelivered by the NACK policy after the pause; the message is not at fault.
+                    await asyncio.sleep(transient_pause)
+                    raise
+                except Exception as exc:
+                    if attempt == max_attempts:
+                        await park(f"{event.type} handler failed {max_attempts} times: {type(exc).__name__}: {exc}")
+                        return
+                    log.warning("handler for %s failed (attempt %d), retrying: %s", event.type, attempt, exc)
+                    await asyncio.sleep(0.1 * attempt)
 
     async def keep_raw(message: Any) -> bytes:
         # FastStream would JSON-decode the body before our handler runs and turn a malformed

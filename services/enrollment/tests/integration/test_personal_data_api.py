@@ -63,7 +63,7 @@ async def test_erasure_announces_ids_only_in_each_network_and_keeps_the_seat(enr
 
 
 async def test_an_erasure_interrupted_after_it_was_recorded_is_finished_at_the_next_start(
-        kafka_bootstrap, mongo_url, published):
+        kafka_bootstrap, mongo_url, published, admin_headers):
     database = f"test_enrollment_{uuid.uuid4().hex[:10]}"
 
     def app():
@@ -71,7 +71,8 @@ async def test_an_erasure_interrupted_after_it_was_recorded_is_finished_at_the_n
                                              mongo_url=mongo_url, mongo_database=database, run_consumers=False))
 
     async def client(instance) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=instance), base_url="http://enrollment")
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=instance), base_url="http://enrollment",
+                                 headers=admin_headers)
 
     mongo = AsyncMongoClient(mongo_url)
     try:
