@@ -32,7 +32,9 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
     runtime = ServiceRuntime(settings, on_database_ready=prepare_database)
     notifications = bootstrap(settings, runtime, contacts=contacts, mailer=mailer, clock=clock)
     for topic, events in CONSUMED:
-        runtime.consume(topic, {event: notifications.handlers.handle for event in events})
+        runtime.consume(topic, {event: notifications.handlers.handle for event in events},
+                        batch_size=settings.event_batch_size,
+                        concurrency=settings.event_concurrency if settings.event_batch_size > 1 else 1)
 
     app = build_service_app(
         runtime, title="Samla notifications",

@@ -45,7 +45,9 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     session_store = SessionStore(runtime.db, settings.event_source)
     completion = CompletionPolicy(session_store, roster, CompletionStore(runtime.db, settings.event_source), locks,
                                   runtime.relay.notify)
-    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers())
+    # Batches: one offset commit per batch instead of per record, which bounded the roster's
+    # event path; a few cohorts at a time, each cohort's events still in order.
+    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers(), batch_size=500, concurrency=4)
     app = build_service_app(
         runtime,
         title="Samla sessions",
