@@ -3,8 +3,9 @@
 20,000 ParticipantEnrolled records (2,000 fresh cohorts of 10, keyed by cohort id as
 enrollment keys them) go on `samla.enrollment.v1` in rounds of 1,000. Each round is read
 by two consumers, each in a consumer group of its own that starts where the records
-begin: the sessions service (its real app: FastStream subscriber with the NACK_ON_ERROR
-policy, contract validation, telemetry, the roster projection with its sequence guard)
+begin: the sessions service (its real app: FastStream batch subscriber with the
+NACK_ON_ERROR policy and one offset commit per batch, contract validation, telemetry, the
+roster projection with its sequence guard)
 and a raw aiokafka consumer doing one `insert_one` per record into another database of
 the same FerretDB. Who goes first alternates by round, so drifting load on the machine
 weighs on both. Rate = records applied / time from the first to the last applied in a
@@ -143,8 +144,9 @@ async def sessions_consumer(ctx: BenchContext, group: str, database: str, starts
                             ends: dict[TopicPartition, int]) -> float:
     """The sessions service's own consumer, up to `ends`, watched through its group's committed offsets.
 
-    The service commits after each record it applied (NACK_ON_ERROR), so the committed
-    offsets say how far it is. Returns the seconds from the first record applied to the last.
+    The service commits a batch's offsets only after it applied the batch, so the committed
+    offsets say how far it is (never ahead of the roster; behind it by at most one batch,
+    which counts against the service). Returns the seconds from the first commit to the last.
     """
     settings = SessionsSettings(kafka_bootstrap_servers=ctx.kafka, mongo_url=ctx.mongo_url, mongo_database=database,
                                 consumer_group=group, environment="test", log_level="WARNING")

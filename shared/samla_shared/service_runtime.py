@@ -94,12 +94,15 @@ class ServiceRuntime:
 
     # -- wiring ---------------------------------------------------------------------------
 
-    def consume(self, topic: str, handlers: Mapping[type[IntegrationEvent], EventHandler]) -> None:
+    def consume(self, topic: str, handlers: Mapping[type[IntegrationEvent], EventHandler], *,
+                batch_size: int = 1, concurrency: int = 1) -> None:
+        """Consume `topic` in this service's group; see messaging.consumer for batches and concurrency."""
         if not self.settings.run_consumers:
             return
         group_id = self.settings.consumer_group or f"samla-{self.service}"
         subscriber = subscribe(self.broker, topic=topic, group_id=group_id, service=self.service, handlers=handlers,
-                               offset_reset=self.settings.consumer_offset_reset)
+                               offset_reset=self.settings.consumer_offset_reset, batch_size=batch_size,
+                               concurrency=concurrency)
         self._subscriptions.append((topic, group_id))
         self._subscribers.append(subscriber)
 

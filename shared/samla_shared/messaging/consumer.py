@@ -11,6 +11,17 @@ told apart:
   handler that raises InvalidEvent, or one that keeps failing): it goes to `<topic>.dlq`
   (or the one dead-letter topic a pattern subscription names) with the reason in its
   headers and the partition moves on. Nothing is dropped silently.
+
+A consumer may take records in batches (`batch_size` > 1). The offsets are then committed
+once per batch instead of once per record: that commit is a broker round trip, and it is
+what bounds a one-record consumer whose handler is a single database write. Within a
+batch, records with the same key (the aggregate id) are handled one after another in
+offset order, and up to `concurrency` keys at a time. Kafka promises order only per
+partition, and the contract keys every event by its aggregate, so per-key order is the
+order consumers rely on. A failure that is not the message's fault (a database away) stops
+its key's lane; the batch's offsets are committed up to each partition's first unhandled
+record and the rest comes again. A crash between handling and the commit redelivers the
+whole batch; handlers are idempotent, so records handled twice change nothing twice.
 """
 
 from __future__ import annotations
@@ -23,10 +34,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter
 from pymongo.errors import ConnectionFailure
 
@@ -36,6 +50,7 @@ from samla_shared.contract.topics import dead_letter_topic
 from samla_shared.structured_logging import network_scope
 
 log = logging.getLogger("samla.consumer")
+tracer = trace.get_tracer("samla.consumer")
 
 DEAD_LETTERED = Counter("samla_dlq_messages_total", "Messages sent to a dead-letter topic", ["service", "topic"])
 CONSUMED = Counter("samla_events_consumed_total", "Events handled", ["service", "topic", "type"])
@@ -83,11 +98,15 @@ def subscribe(
     max_attempts: int = 3,
     transient_pause: float = 1.0,
     offset_reset: Literal["earliest", "latest"] = "earliest",
+    batch_size: int = 1,
+    concurrency: int = 1,
 ) -> Any:
     """Register a consumer of `topic` that dispatches contract events to `handlers` by type.
 
     Events of types this service does not handle are acknowledged and skipped; records
-    that break the contract are dead-lettered.
+    that break the contract are dead-lettered. `batch_size` > 1 commits once per batch of
+    up to that many records, handling up to `concurrency` keys at a time (see the module
+    docstring for what that keeps and what it costs).
     """
 
     async def dispatch(event: CloudEvent, _: Delivery) -> bool:
@@ -100,7 +119,7 @@ def subscribe(
     return _register(
         broker, {"topic": topic}, group_id=group_id, service=service, dispatch=dispatch,
         dead_letters_to=dead_letter_topic, max_attempts=max_attempts, transient_pause=transient_pause,
-        offset_reset=offset_reset, name=topic,
+        offset_reset=offset_reset, name=topic, batch_size=batch_size, concurrency=concurrency,
         description=f"{service} handles: {', '.join(sorted(t.event_type() for t in handlers))}",
     )
 
@@ -148,13 +167,82 @@ def _register(
     broker: KafkaBroker, source: dict[str, str], *, group_id: str, service: str, dispatch: DeliveryHandler,
     dead_letters_to: Callable[[str], str], max_attempts: int, transient_pause: float,
     offset_reset: Literal["earliest", "latest"], name: str, description: str,
+    batch_size: int = 1, concurrency: int = 1, batch_wait_ms: int = 50,
 ) -> Any:
+    if batch_size < 1 or concurrency < 1:
+        raise ValueError("batch_size and concurrency must be at least 1")
+    if concurrency > 1 and batch_size == 1:
+        raise ValueError("concurrency needs batches: one record at a time leaves nothing to overlap")
     dead_letters = DeadLetters(broker, service, dead_letters_to)
     if "topic" in source:
         DEAD_LETTERED.labels(service, source["topic"])  # exported as 0 until the first dead letter
 
+    # Records handled in this process but left behind a failure in their partition: the
+    # partition is rewound to its first unhandled record, and these are skipped when they
+    # come again, so a poison record already dead-lettered is not dead-lettered twice.
+    settled: set[tuple[str, int, int]] = set()
+
     async def consume(message: KafkaMessage) -> None:
-        record = message.raw_message
+        if batch_size == 1:
+            await consume_record(message.raw_message)  # FastStream's middleware traced it already
+            return
+        await consume_batch(message.raw_message, message.consumer)
+
+    async def consume_batch(records: tuple[Any, ...], consumer: Any) -> None:
+        lanes: dict[tuple[str, int, bytes | None], list[Any]] = {}
+        for record in records:  # partition order, and offset order within each partition
+            lanes.setdefault((record.topic, record.partition, record.key), []).append(record)
+        slots = asyncio.Semaphore(concurrency)
+        handled: set[tuple[str, int, int]] = set()
+
+        async def run_lane(lane: list[Any]) -> None:
+            async with slots:
+                for record in lane:
+                    place = (record.topic, record.partition, record.offset)
+                    if place in settled:
+                        settled.discard(place)
+                    else:
+                        # A failure stops the lane here, so no later record of this key overtakes it.
+                        await consume_traced(record)
+                    handled.add(place)
+
+        outcomes = await asyncio.gather(*(run_lane(lane) for lane in lanes.values()), return_exceptions=True)
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if not failures:
+            return
+        for failure in failures:
+            if not isinstance(failure, Exception):
+                raise failure  # cancelled (shutdown, rebalance): nothing is committed
+        # Rewind each partition to its first unhandled record and return normally: the
+        # commit that follows then keeps every record handled before it, and the rest come again.
+        unhandled: dict[TopicPartition, int] = {}
+        for record in records:
+            if (record.topic, record.partition, record.offset) not in handled:
+                tp = TopicPartition(record.topic, record.partition)
+                unhandled[tp] = min(unhandled.get(tp, record.offset), record.offset)
+        try:
+            for tp, offset in unhandled.items():
+                consumer.seek(tp, offset)
+        except Exception:  # the partition was revoked meanwhile: let the NACK policy rewind the batch
+            raise failures[0] from None
+        settled.update(place for place in handled
+                       if (tp := TopicPartition(place[0], place[1])) in unhandled and place[2] > unhandled[tp])
+        log.warning("%d of %d records of a %s batch will come again: %s", len(records) - len(handled), len(records),
+                    name, failures[0])
+
+    async def consume_traced(record: Any) -> None:
+        # The telemetry middleware makes one span per batch, linked to the records' traces;
+        # each record continues its own producer's trace here, as a one-record consumer does.
+        parent = propagate.extract(decode_headers(record.headers or ()))
+        with tracer.start_as_current_span(
+            f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER,
+            attributes={"messaging.system": "kafka", "messaging.destination.name": record.topic,
+                        "messaging.kafka.destination.partition": record.partition,
+                        "messaging.kafka.message.offset": record.offset, "messaging.consumer.group.name": group_id},
+        ):
+            await consume_record(record)
+
+    async def consume_record(record: Any) -> None:
         headers = decode_headers(record.headers or ())
         delivery = Delivery(record.topic, record.partition, record.offset)
 
@@ -177,7 +265,8 @@ def _register(
                     await park(str(exc))
                     return
                 except TRANSIENT_ERRORS:
-                    # Redelivered by the NACK policy after the pause; the message is not at fault.
+                    # Comes again after the pause (the NACK policy, or the batch's rewind);
+                    # the message is not at fault.
                     await asyncio.sleep(transient_pause)
                     raise
                 except Exception as exc:
@@ -200,6 +289,8 @@ def _register(
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset=offset_reset,
+        # getmany returns at once when records are waiting; the wait only bounds an idle poll.
+        **({"batch": True, "max_records": batch_size, "batch_timeout_ms": batch_wait_ms} if batch_size > 1 else {}),
         decoder=keep_raw,
         title=f"{service} consumes {source.get('topic') or source['pattern']}",
         description=description,

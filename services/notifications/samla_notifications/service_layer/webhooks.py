@@ -70,13 +70,21 @@ class WebhookService:
         self._window = timedelta(seconds=settings.webhook_retry_window_seconds)
         self.wake = asyncio.Event()
         self._live: tuple[float, list[dict[str, Any]]] | None = None
+        self._changes = 0  # how often this instance changed a subscription
 
     def forget_subscriptions(self) -> None:
         self._live = None
+        self._changes += 1
 
     async def _live_subscriptions(self) -> list[dict[str, Any]]:
         if self._live is None or time.monotonic() - self._live[0] > SUBSCRIPTIONS_KEPT_SECONDS:
-            self._live = (time.monotonic(), await self._store.live_subscriptions())
+            changes = self._changes
+            found = await self._store.live_subscriptions()
+            # A subscription changed while the query ran: the answer may predate it, and kept
+            # it would hide the change for SUBSCRIPTIONS_KEPT_SECONDS. Use it once, keep nothing.
+            if changes == self._changes:
+                self._live = (time.monotonic(), found)
+            return found
         return self._live[1]
 
     # -- subscriptions -----------------------------------------------------------------------

@@ -181,15 +181,24 @@ async def test_a_send_cut_short_by_a_crash_is_completed_once_when_the_event_come
     try:
         async with start_notifications(mongo_database=database, send_lease_seconds=2.0) as notifications:
             # What a process that died while talking to the SMTP server leaves behind: a fresh claim.
+            now = datetime.now(UTC)
             await mongo[database].deliveries.insert_one({
-                "_id": f"{event_id}:{kari}:waitlisted", "status": "sending", "claimed_at": datetime.now(UTC),
-                "recipient_id": kari, "event_id": event_id, "attempts": [], "created_at": datetime.now(UTC)})
+                "_id": f"{event_id}:{kari}:waitlisted", "channel": "email", "kind": "waitlisted",
+                "category": "service", "recipient_id": kari, "event_id": event_id,
+                "event_type": "ParticipantWaitlisted", "fact_id": event_id, "network_id": world.network_id,
+                "email": people.email(kari), "language": "nb", "status": "sending", "claimed_at": now,
+                "updated_at": now, "created_at": now, "attempts": []})
             await open_cohort(world)
             await publish(world.waitlisted(kari, position=1), id=event_id)
 
-            [message] = await wait_until(lambda: _async(mailbox.to(people.email(kari))))
-            [entry] = (await notifications.get("/notifications", params={"event_id": event_id})).json()
-            assert entry["status"] == "sent"
+            async def logged_as_sent():
+                # The log says "sent" only after the SMTP server accepted the mail, which is
+                # after the mail reached the mailbox: wait for the log, not for the mailbox.
+                entries = (await notifications.get("/notifications", params={"event_id": event_id})).json()
+                return entries if entries and entries[0]["status"] == "sent" else None
+
+            [entry] = await wait_until(logged_as_sent)
+            [message] = mailbox.to(people.email(kari))
             assert [a["outcome"] for a in entry["attempts"]] == ["interrupted", "sent"]
             assert message["Message-ID"].endswith("@samla.local>")
             await publish(world.waitlisted(kari, position=1), id=event_id)

@@ -51,7 +51,10 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     completion = CompletionPolicy(session_store, roster, CompletionStore(runtime.db, settings.event_source), locks,
                                   runtime.relay.notify)
     erasure = PersonalData(PersonalDataStore(runtime.db), session_store, locks)
-    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers() | {ParticipantErased: erasure.on_erased})
+    # Batches: one offset commit per batch instead of per record, which bounded the roster's
+    # event path; a few cohorts at a time, each cohort's events still in order.
+    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers() | {ParticipantErased: erasure.on_erased},
+                    batch_size=500, concurrency=4)
     app = build_service_app(
         runtime,
         title="Samla sessions",
