@@ -236,7 +236,8 @@ def _register(
         parent = propagate.extract(decode_headers(record.headers or ()))
         with tracer.start_as_current_span(
             f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER,
-            attributes={"messaging.system": "kafka", "messaging.destination.name": record.topic,
+            attributes={"messaging.system": "kafka", "messaging.operation": "process",
+                        "messaging.destination.name": record.topic,
                         "messaging.kafka.destination.partition": record.partition,
                         "messaging.kafka.message.offset": record.offset, "messaging.consumer.group.name": group_id},
         ):
