@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
+import uvicorn
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from opentelemetry import trace
@@ -224,11 +226,34 @@ class TcpProxy:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@asynccontextmanager
+async def serve_http(app: Any, *, lifespan: bool = False) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port and yield its base URL, for a peer
+    that must reach it over real HTTP. With `lifespan`, the app's own start-up and shutdown run too."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning",
+                                           lifespan="off"))
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) if lifespan else nullcontext():
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.02)
+        try:
+            yield f"http://127.0.0.1:{server.config.port}"
+        finally:
+            server.should_exit = True
+            await task
+
+
+@pytest.fixture
+def served() -> Callable[..., Any]:
+    """served(app, lifespan=False): an async context manager serving the app over real HTTP; yields its URL."""
+    return serve_http
 
 
 @pytest.fixture

@@ -14,19 +14,14 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import uvicorn
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
 from samla_shared.messaging.kafka_admin import topic_partitions
@@ -45,28 +40,6 @@ KAFKA = os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092")
 MONGO = os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    """The app with its lifespan, over real HTTP on a loopback port (notifications asks it for contacts)."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120):
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.02)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            await task
 
 
 def strings(value: Any) -> Iterator[str]:
@@ -137,7 +110,7 @@ def settings_for(name: str) -> dict[str, Any]:
             "consumer_group": f"test-{name}-{uuid.uuid4().hex[:10]}", "consumer_offset_reset": "latest"}
 
 
-async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_until, admin_headers):
+async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_until, admin_headers, served):
     suffix = secrets.token_hex(4)
     name = f"Sølvi Ørnehaug{suffix}"
     email = f"solvi.ornehaug.{suffix}@example.no"
@@ -146,13 +119,14 @@ async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_unt
 
     configs = {name_: settings_for(name_) for name_ in ("enrollment", "sessions", "measures", "notifications")}
     enrollment_app = create_enrollment(EnrollmentSettings(**configs["enrollment"]))
-    async with served(enrollment_app) as enrollment_url:
+    async with served(enrollment_app, lifespan=True) as enrollment_url:
         notifications_app = create_notifications(NotificationsSettings(
             **configs["notifications"], enrollment_url=enrollment_url, mail_horizon_hours=1000))
         sessions_app = create_sessions(SessionsSettings(**configs["sessions"]))
         measures_app = create_measures(MeasuresSettings(**configs["measures"]))
-        async with served(notifications_app) as notifications_url, served(sessions_app) as sessions_url, \
-                served(measures_app) as measures_url, \
+        async with served(notifications_app, lifespan=True) as notifications_url, \
+                served(sessions_app, lifespan=True) as sessions_url, \
+                served(measures_app, lifespan=True) as measures_url, \
                 httpx.AsyncClient(base_url=enrollment_url, headers=admin_headers) as enrollment, \
                 httpx.AsyncClient(base_url=sessions_url, headers=admin_headers) as sessions, \
                 httpx.AsyncClient(base_url=measures_url, headers=admin_headers) as measures, \

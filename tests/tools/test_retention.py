@@ -7,15 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
-import uvicorn
-from asgi_lifespan import LifespanManager
+import pytest
 from pymongo import AsyncMongoClient
 
 from samla_ops import cli
@@ -29,31 +28,24 @@ MONGO = os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directCon
 MOTIVATION = "Jeg vil lære å lede refleksjon i min egen avdeling."
 
 
-@asynccontextmanager
-async def enrollment_served(**settings: object) -> AsyncIterator[str]:
-    database = f"test_enrollment_{uuid.uuid4().hex[:10]}"
-    app = create_enrollment(EnrollmentSettings(environment="test", kafka_bootstrap_servers=KAFKA, mongo_url=MONGO,
-                                               mongo_database=database, run_consumers=False, **settings))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    try:
-        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120):
-            task = asyncio.create_task(server.serve())
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
-            try:
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                server.should_exit = True
-                await task
-    finally:
-        mongo = AsyncMongoClient(MONGO)
-        await mongo.drop_database(database)
-        await mongo.close()
+@pytest.fixture
+def enrollment_served(served: Callable[..., Any]) -> Callable[..., Any]:
+    """enrollment_served(**settings): enrollment over real HTTP (the CLI calls it), in a database of its own."""
+
+    @asynccontextmanager
+    async def serve(**settings: object) -> AsyncIterator[str]:
+        database = f"test_enrollment_{uuid.uuid4().hex[:10]}"
+        app = create_enrollment(EnrollmentSettings(environment="test", kafka_bootstrap_servers=KAFKA, mongo_url=MONGO,
+                                                   mongo_database=database, run_consumers=False, **settings))
+        try:
+            async with served(app, lifespan=True) as url:
+                yield url
+        finally:
+            mongo = AsyncMongoClient(MONGO)
+            await mongo.drop_database(database)
+            await mongo.close()
+
+    return serve
 
 
 async def cohort_with_application(enrollment: httpx.AsyncClient, n: int) -> tuple[str, str]:
@@ -99,7 +91,8 @@ async def retention_run(capsys, enrollment_url: str) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
-async def test_samla_ops_retention_anonymises_expired_applications_once(capsys, wait_until, admin_headers):
+async def test_samla_ops_retention_anonymises_expired_applications_once(capsys, wait_until, admin_headers,
+                                                                    enrollment_served):
     # A period of seconds stands in for 24 months; the periodic task is off, so only the CLI acts.
     async with enrollment_served(application_retention=timedelta(seconds=8), run_retention=False) as url, \
             httpx.AsyncClient(base_url=url, headers=admin_headers) as enrollment:
@@ -132,7 +125,7 @@ async def test_samla_ops_retention_anonymises_expired_applications_once(capsys, 
             ("role", "education", "experience", "motivation"))
 
 
-async def test_the_service_runs_retention_by_itself(wait_until, admin_headers):
+async def test_the_service_runs_retention_by_itself(wait_until, admin_headers, enrollment_served):
     async with enrollment_served(application_retention=timedelta(seconds=1), retention_interval_seconds=0.5) as url, \
             httpx.AsyncClient(base_url=url, headers=admin_headers) as enrollment:
         cohort_id, application_id = await cohort_with_application(enrollment, 3)

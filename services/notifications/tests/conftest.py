@@ -17,7 +17,6 @@ import email.policy
 import importlib.util
 import json
 import re
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -28,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request, Response
 
@@ -55,12 +53,6 @@ from samla_notifications.settings import NotificationsSettings
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _maildir_handler() -> type:
     """The local stack's SMTP sink handler, loaded from infra/local (it is a script, not a package)."""
     spec = importlib.util.spec_from_file_location("samla_smtp_sink", ROOT / "infra/local/smtp_sink.py")
@@ -68,29 +60,6 @@ def _maildir_handler() -> type:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.MaildirHandler
-
-
-@asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-@pytest.fixture
-def served() -> Callable[[FastAPI], Any]:
-    """served(app): an async context manager serving the app over real HTTP; yields its base URL."""
-    return serve
 
 
 # -- mail ---------------------------------------------------------------------------------------
@@ -119,8 +88,8 @@ class Mailbox:
 
 
 @pytest.fixture
-def mailbox(tmp_path: Path) -> Any:
-    port = free_port()
+def mailbox(tmp_path: Path, unused_tcp_port: int) -> Any:
+    port = unused_tcp_port
     controller = Controller(_maildir_handler()(tmp_path / "mail"), hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -148,7 +117,7 @@ class People:
 
 
 @pytest.fixture
-async def people() -> AsyncIterator[People]:
+async def people(served: Callable[..., Any]) -> AsyncIterator[People]:
     app = FastAPI()
     directory = People(url="")
 
@@ -162,7 +131,7 @@ async def people() -> AsyncIterator[People]:
             return Response(status_code=404)
         return Response(json.dumps(directory.known[person_id]), media_type="application/json")
 
-    async with serve(app) as url:
+    async with served(app) as url:
         directory.url = url
         yield directory
 
@@ -185,7 +154,7 @@ class WebhookReceiver:
 
 
 @pytest.fixture
-async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
+async def webhook_receiver(served: Callable[..., Any]) -> AsyncIterator[WebhookReceiver]:
     app = FastAPI()
     receiver = WebhookReceiver(url="")
 
@@ -196,7 +165,7 @@ async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
                                           status))
         return Response(status_code=status)
 
-    async with serve(app) as url:
+    async with served(app) as url:
         receiver.url = f"{url}/hooks"
         yield receiver
 
