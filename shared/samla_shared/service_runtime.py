@@ -139,20 +139,29 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(self._connect_kafka(), name="connect-kafka"))
 
     async def stop(self) -> None:
+        """Stop background work, Kafka and MongoDB, each step bounded by `shutdown_step_seconds`.
+
+        A step that overruns (seen: an aiokafka consumer leaving its group in the middle of a
+        rebalance) is logged and abandoned rather than holding the process: nothing is lost,
+        because offsets are committed only after handling, so unfinished work comes again.
+        """
         self.relay.stop()
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._bounded("background tasks", asyncio.gather(*self._tasks, return_exceptions=True))
         # Also when the connect task was cancelled inside broker.start(): its consumers may already
         # run, and left running they would read on after the database below is closed, failing
         # (and dead-lettering) every event they get.
         try:
-            await self.broker.stop()
+            await self._bounded("the Kafka broker", self.broker.stop())
         except Exception:
             if self.kafka_connected:
                 raise
             log.debug("stopping a broker that never finished starting", exc_info=True)
-        await self.mongo.close()
+        await self._bounded("the MongoDB client", self.mongo.close())
+
+    async def _bounded(self, step: str, work: Awaitable[Any]) -> None:
+        await stop_within(step, work, self.settings.shutdown_step_seconds)
 
     async def _prepare_database(self) -> None:
         backoff = 0.2
@@ -257,3 +266,18 @@ class ServiceRuntime:
         finally:
             await probe.stop()
             await admin.close()
+
+
+async def stop_within(step: str, work: Awaitable[Any], seconds: float) -> None:
+    """Await one shutdown step for at most `seconds`, then log it and go on without it.
+
+    Not `asyncio.wait_for`: on time-out it waits for the step to finish cancelling, and a
+    step that hangs may never do so.
+    """
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if done:
+        task.result()
+        return
+    task.cancel()
+    log.error("shutdown: stopping %s took longer than %.0fs; going on without it", step, seconds)

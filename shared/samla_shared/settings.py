@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     # retained history; tests use "latest" with a fresh group to skip old traffic.
     consumer_offset_reset: Literal["earliest", "latest"] = "earliest"
     run_relay: bool = True
+    # How long each shutdown step (background tasks, Kafka, MongoDB) may take before it is
+    # abandoned; keep the sum below the orchestrator's grace period (Kubernetes: 30 s).
+    shutdown_step_seconds: float = Field(default=10.0, gt=0)
 
     # -- authentication: the identity provider's OIDC issuer, this API's audience, its keys --
     # The defaults point at the development issuer of the local stack (infra/local/dev_issuer.py),

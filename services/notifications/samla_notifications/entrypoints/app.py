@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.http.app_factory import build_service_app
-from samla_shared.service_runtime import ServiceRuntime
+from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
 from samla_notifications.adapters.clock import Clock, system_clock
 from samla_notifications.adapters.contacts import ContactDirectory
@@ -73,9 +73,10 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
                 try:
                     yield
                 finally:
-                    await notifications.stop_loops()
+                    await stop_within("the reminder and webhook loops", notifications.stop_loops(),
+                                      settings.shutdown_step_seconds)
         finally:
-            await notifications.close()
+            await stop_within("the SMTP and HTTP clients", notifications.close(), settings.shutdown_step_seconds)
 
     app.router.lifespan_context = lifespan
     return app
