@@ -180,22 +180,8 @@ class ServiceRuntime:
                 backoff = min(backoff * 2, 5.0)
 
     async def _connect_kafka(self) -> None:
-        backoff = 0.5
-        while True:
-            try:
-                await self.broker.start()
-                self.kafka_connected = True
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("Kafka not reachable, retrying in %.1fs: %s", backoff, exc)
-                try:
-                    await self.broker.stop()
-                except Exception:  # a half-started broker: nothing more to release
-                    log.debug("broker stop after failed start", exc_info=True)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+        await start_until_connected(self.broker, "Kafka")
+        self.kafka_connected = True
         if self.settings.run_relay and self.relay_has_work:
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         self._tasks.append(asyncio.create_task(self._measure(), name="measure"))
@@ -281,3 +267,27 @@ async def stop_within(step: str, work: Awaitable[Any], seconds: float) -> None:
         return
     task.cancel()
     log.error("shutdown: stopping %s took longer than %.0fs; going on without it", step, seconds)
+
+
+async def start_until_connected(broker: Any, what: str, prepare: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Start `broker` (after `prepare`, if given), retrying with backoff until it connects.
+
+    A failed start leaves a half-started broker, which is stopped before the next try.
+    """
+    backoff = 0.5
+    while True:
+        try:
+            if prepare is not None:
+                await prepare()
+            await broker.start()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("%s not reachable, retrying in %.1fs: %s", what, backoff, exc)
+            try:
+                await broker.stop()
+            except Exception:  # a half-started broker: nothing more to release
+                log.debug("broker stop after failed start", exc_info=True)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)

@@ -17,6 +17,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
 from samla_shared.messaging.consumer import subscribe_pattern
+from samla_shared.service_runtime import start_until_connected
 from samla_measures.service_layer.national_view import REPLICATED_TOPICS, NationalView
 from samla_measures.settings import MeasuresSettings
 
@@ -62,23 +63,8 @@ class NationalFeed:
             await self.broker.stop()
 
     async def _connect(self) -> None:
-        backoff = 0.5
-        while True:
-            try:
-                await self._ensure_dead_letter_topic()
-                await self.broker.start()
-                self.connected = True
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("national cluster not reachable, retrying in %.1fs: %s", backoff, exc)
-                try:
-                    await self.broker.stop()
-                except Exception:  # a half-started broker: nothing more to release
-                    log.debug("broker stop after failed start", exc_info=True)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+        await start_until_connected(self.broker, "national cluster", prepare=self._ensure_dead_letter_topic)
+        self.connected = True
 
     async def _ensure_dead_letter_topic(self) -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
