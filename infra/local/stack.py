@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import fcntl
 import os
 import signal
 import socket
@@ -171,16 +172,22 @@ def ensure_kafka_jars() -> None:
     stamp = KAFKA_LIB / ".resolved"
     if stamp.exists() and stamp.stat().st_mtime >= pom.stat().st_mtime:
         return
-    log("kafka: resolving broker jars from Maven Central (first run only)")
-    if KAFKA_LIB.exists():
+    KAFKA_LIB.mkdir(parents=True, exist_ok=True)
+    # Two stacks may start at once on one jar folder (the federation test starts two
+    # clusters together): one resolves while the other waits, then finds the fresh stamp.
+    with (KAFKA_LIB.parent / f".{KAFKA_LIB.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.stat().st_mtime >= pom.stat().st_mtime:
+            return
+        log("kafka: resolving broker jars from Maven Central (first run only)")
         for jar in KAFKA_LIB.glob("*.jar"):
-            jar.unlink()
-    subprocess.run(
-        ["mvn", "-q", "-B", "-f", str(ROOT / "infra/kafka/pom.xml"), "dependency:copy-dependencies",
-         f"-DoutputDirectory={KAFKA_LIB}", "-DincludeScope=runtime"],
-        check=True,
-    )
-    stamp.touch()
+            jar.unlink(missing_ok=True)
+        subprocess.run(
+            ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+             f"-DoutputDirectory={KAFKA_LIB}", "-DincludeScope=runtime"],
+            check=True,
+        )
+        stamp.touch()
 
 
 def kafka_java(main_class: str, *args: str, heap: str = "512m") -> list[str]:

@@ -30,22 +30,22 @@ NATIONAL_PORT = int(os.environ.get("SAMLA_FEDERATION_NATIONAL_PORT", "29092"))
 
 
 def kafka_lib() -> Path:
-    """The jars, as links in a folder of this suite's own.
+    """The jars, as links in a folder of this run's own.
 
     stack.py re-resolves a jar folder whose stamp is older than this checkout's pom.xml, and
     it empties the folder first: pointed at the main stack's folder from a fresh checkout,
-    it would delete the jars under the running shared broker. Links with a fresh stamp
-    reuse the jars and leave that folder alone.
+    it would delete the jars under the running shared broker. Links made afresh on every run,
+    with a fresh stamp, reuse the jars and leave that folder alone; a links folder kept from
+    an earlier checkout would carry a stamp older than this pom.xml and be re-resolved.
     """
     source = Path(os.environ.get("SAMLA_KAFKA_LIB", MAIN_STATE / "kafka-lib"))
     if not (source / ".resolved").exists():
         return source  # no jars yet: stack.py resolves them into the main stack's folder as usual
-    links = STATE.parent / f"{STATE.name}-kafka-lib"
+    links = STATE / "kafka-lib"
     if not (links / ".resolved").exists():
         links.mkdir(parents=True, exist_ok=True)
         for jar in source.glob("*.jar"):
-            if not (links / jar.name).exists():
-                (links / jar.name).symlink_to(jar)
+            (links / jar.name).symlink_to(jar.resolve())
         (links / ".resolved").touch()
     return links
 
@@ -81,6 +81,10 @@ class Cluster:
 class MirrorMaker:
     """One MirrorMaker 2 process (dedicated mode) copying the region into the national cluster."""
 
+    # Read before the state is wiped: a MirrorMaker left by a killed run would otherwise go on
+    # copying into the next run's national cluster beside the new one.
+    pidfile = STATE / "mirror-maker.pid"
+
     def __init__(self, region: Cluster, national: Cluster) -> None:
         self.region, self.national = region, national
         self.state = STATE / "mirror-maker"
@@ -93,16 +97,37 @@ class MirrorMaker:
             self.process = subprocess.Popen(
                 [sys.executable, str(ROOT / "infra/federation/federation.py"), self.region.name, self.region.bootstrap,
                  self.national.bootstrap], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.pidfile.write_text(str(self.process.pid))
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.pidfile.unlink(missing_ok=True)
+
+    @classmethod
+    def stop_leftover(cls) -> None:
+        """Stop the MirrorMaker of a run that was killed; init, not us, reaps it."""
+        if not cls.pidfile.exists():
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        pid = int(cls.pidfile.read_text())
+        for sent, grace in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(pid, sent)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(pid, 0)
+                except ProcessLookupError:
+                    return
+                time.sleep(0.2)
+        cls.pidfile.unlink()
 
     def log_tail(self, lines: int = 30) -> str:
         path = self.state / "mirror-maker.log"
@@ -117,16 +142,14 @@ class Federation:
 
 
 async def start_federation() -> Federation:
+    MirrorMaker.stop_leftover()
     for leftover in (Cluster(REGION, REGION_PORT), Cluster("national", NATIONAL_PORT)):
         await leftover.stop()  # a previous run that was killed before its teardown
     shutil.rmtree(STATE, ignore_errors=True)
+    kafka_lib()  # made once, before two starts read it at the same time
     region, national = Cluster(REGION, REGION_PORT), Cluster("national", NATIONAL_PORT)
     began = time.monotonic()
-    if (kafka_lib() / ".resolved").exists():
-        await asyncio.gather(region.start(), national.start())
-    else:  # the first start resolves the jars into the shared folder; two at once would race there
-        await region.start()
-        await national.start()
+    await asyncio.gather(region.start(), national.start())
     mirror = MirrorMaker(region, national)
     mirror.start()
     print(f"federation: two clusters and MirrorMaker 2 started in {time.monotonic() - began:.0f}s", file=sys.stderr)
