@@ -4,6 +4,9 @@
 // that panics at start because the module lacks its generated version file (upstream
 // issue 2982). The embeddable package sets its own version record, so wrapping it in this
 // small main module gives a working server built only from the Go module proxy.
+//
+// infra/local/stack.py builds it with the patches in this folder applied to the module
+// (sqlite-id-index.patch: lookups by _id use the _id index instead of scanning the table).
 package main
 
 import (
