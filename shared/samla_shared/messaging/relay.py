@@ -20,8 +20,9 @@ from opentelemetry import propagate
 from prometheus_client import Counter, Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
-from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.messaging.outbox import ENTRY_KEY, OUTBOX_FIELD, PENDING_FIELD, pending_entries, staging_order
+from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_shared.structured_logging import current_network_id
 
 log = logging.getLogger("samla.outbox")
@@ -70,6 +71,7 @@ class OutboxRelay:
         self._publish = publish
         self._service = service
         self._locks = locks or DocumentLocks()
+        self._guard = WriteGuard(database)
         self._batch = batch_documents
         self._idle = idle_interval
         self._max_backoff = max_backoff
@@ -177,9 +179,17 @@ class OutboxRelay:
             ids = list(keys)
             # The document's owner may be writing it right now; see DocumentLocks for why we wait.
             async with self._locks.hold(collection, document_id):
+                # Only entries still there are removed and counted off: another round (or
+                # instance) may have marked them already, and counting twice would hide
+                # entries that are still pending.
+                if not await self._guard.conditions_in_filter():
+                    current = await self._db[collection].find_one({"_id": document_id}, {OUTBOX_FIELD: 1})
+                    ids = [i for i in ids if i in ((current or {}).get(OUTBOX_FIELD) or {})]
+                    if not ids:
+                        continue
+                guarded = await self._guard.filter(document_id, {f"{OUTBOX_FIELD}.{ids[0]}": {"$exists": True}})
                 await self._db[collection].update_one(
-                    {"_id": document_id, f"{OUTBOX_FIELD}.{ids[0]}": {"$exists": True}},
-                    {"$unset": {f"{OUTBOX_FIELD}.{i}": "" for i in ids}, "$inc": {PENDING_FIELD: -len(ids)}},
+                    guarded, {"$unset": {f"{OUTBOX_FIELD}.{i}": "" for i in ids}, "$inc": {PENDING_FIELD: -len(ids)}},
                 )
 
 

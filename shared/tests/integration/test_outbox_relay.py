@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -10,7 +11,7 @@ from aiokafka.errors import KafkaConnectionError
 from pymongo import AsyncMongoClient
 
 from samla_shared.contract.enrollment import CohortCapacityChanged
-from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged_packed
+from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged, staged_packed
 from samla_shared.messaging.relay import OutboxRelay
 
 
@@ -80,6 +81,46 @@ async def test_a_packed_entry_is_published_event_by_event_in_order_and_removed_o
         assert [json.loads(r.value)["capacity"] for r in records] == [10, 20, 30, 40]
         headers = [{k: v.decode() for k, v in r.headers} for r in records]
         assert len({h["ce_id"] for h in headers}) == 4 and all(h["ce_type"] == "CohortCapacityChanged" for h in headers)
+    finally:
+        await mongo.drop_database(db.name)
+        await mongo.close()
+
+
+async def test_entries_another_instance_already_marked_are_not_counted_off_twice(mongo_url, producer, topic_records):
+    """Two instances' relays may publish the same entries; the slower one must not hide a newer entry."""
+    since_ms = int(time.time() * 1000) - 1000
+    mongo = AsyncMongoClient(mongo_url, tz_aware=True)
+    db = mongo[f"test_relay_{uuid.uuid4().hex[:8]}"]
+    cohort_id = f"cohort-{uuid.uuid4().hex}"
+
+    def change(c: int) -> CohortCapacityChanged:
+        return CohortCapacityChanged(network_id="n", cohort_id=cohort_id, programme_id="p", capacity=c, seats_taken=0)
+
+    await db.cohorts.insert_one({"_id": cohort_id} | new_document_outbox(change(10), change(20), source="/samla/t"))
+    slow_may_go = asyncio.Event()
+
+    async def publish(topic, key, value, headers):
+        return await producer.send(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+
+    async def publish_slowly(topic, key, value, headers):
+        await slow_may_go.wait()
+        return await publish(topic, key, value, headers)
+
+    fast, slow = OutboxRelay(db, ["cohorts"], publish, service="test"), OutboxRelay(db, ["cohorts"], publish_slowly,
+                                                                                    service="test")
+    try:
+        slow_round = asyncio.create_task(slow.publish_pending())  # reads both entries, then waits to send
+        await asyncio.sleep(0.3)
+        assert await fast.publish_pending() == 2
+        await db.cohorts.update_one({"_id": cohort_id}, staged(change(30), source="/samla/t"))
+        slow_may_go.set()
+        assert await slow_round == 2  # sent again (at-least-once), but already marked by the fast one
+
+        document = await db.cohorts.find_one({"_id": cohort_id})
+        assert document["outbox_pending"] == 1 and len(document["outbox"]) == 1
+        assert await fast.publish_pending() == 1
+        records = await topic_records("samla.enrollment.v1", key=cohort_id, since_ms=since_ms)
+        assert sorted({json.loads(r.value)["capacity"] for r in records}) == [10, 20, 30]
     finally:
         await mongo.drop_database(db.name)
         await mongo.close()

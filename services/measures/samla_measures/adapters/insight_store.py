@@ -31,7 +31,7 @@ from pymongo.errors import DuplicateKeyError
 
 from samla_shared.messaging.idempotence import mark_applied, unless_applied
 from samla_shared.messaging.outbox import merge_updates
-from samla_measures.adapters.guarded_writes import WriteGuard
+from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.insight import Counters, field_key
 
 CONTRIBUTORS = "insight_contributors"

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import OUTBOX_FIELD, merge_updates, new_document_outbox, staged
-from samla_measures.adapters.guarded_writes import WriteGuard
+from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.errors import Conflict
 from samla_measures.domain.measure import ACTIVE_STATUSES
 

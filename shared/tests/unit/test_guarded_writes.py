@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from samla_measures.adapters.guarded_writes import WriteGuard
+from samla_shared.persistence.guarded_writes import WriteGuard
 
 
 def database_answering(build_info: dict) -> SimpleNamespace:
