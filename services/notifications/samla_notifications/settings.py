@@ -43,11 +43,10 @@ class NotificationsSettings(ServiceSettings):
     # A deployment may ship its own wording: a directory laid out like samla_notifications/templates.
     templates_dir: Path | None = None
 
-    # Batch consumption (one offset commit per batch, `event_concurrency` keys at a time, each
-    # key in order). Off by default (1 = one record at a time): with batches on, the service's
-    # test suite hung once at a test start/stop under load, and the cause is not found yet.
+    # Batch consumption: one offset commit per batch, `event_concurrency` keys (aggregates) at
+    # a time, each key's events in order. 1 reads one record at a time.
     event_concurrency: int = Field(default=8, ge=1, le=64)
-    event_batch_size: int = Field(default=1, ge=1, le=1000)
+    event_batch_size: int = Field(default=50, ge=1, le=1000)
 
     # -- recipients -------------------------------------------------------------------------
     # Contact details live in enrollment; notifications asks for them at send time.
