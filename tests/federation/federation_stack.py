@@ -115,6 +115,13 @@ class MirrorMaker:
         if not cls.pidfile.exists():
             return
         pid = int(cls.pidfile.read_text())
+        try:  # the pid may since have gone to another process: signal only a MirrorMaker of ours
+            ours = str(STATE) in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except FileNotFoundError:
+            ours = False
+        if not ours:
+            cls.pidfile.unlink()
+            return
         for sent, grace in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 5.0)):
             try:
                 os.killpg(pid, sent)
