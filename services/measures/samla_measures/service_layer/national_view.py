@@ -168,7 +168,8 @@ class NationalView:
         regions = sorted({row["region"] for row in programme_rows} | {row["region"] for row in measure_rows})
         region_rows = [{
             "region": region_,
-            "programmes": sum(1 for p in programmes if p["region"] == region_),
+            # The programmes listed below, so the two agree while a programme's own record is still on its way.
+            "programmes": sum(1 for row in programme_rows if row["region"] == region_),
             "cohorts": sum(1 for c in cohorts if c["region"] == region_),
             "participants_enrolled": sum(1 for s in seats if s["region"] == region_),
             "completions": sum(1 for c in completions if c["region"] == region_),
