@@ -63,6 +63,30 @@ if not isinstance(trace.get_tracer_provider(), TracerProvider):
     trace.set_tracer_provider(_provider)
 
 
+@pytest.fixture(scope="session", autouse=True)
+async def no_task_holds_the_session_open() -> AsyncIterator[None]:
+    """Cancel what tests left running on the session's loop, and never wait for it forever.
+
+    pytest-asyncio closes the loop by cancelling every task and waiting for all of them. One
+    was seen never to finish: PyMongo's async topology lock, after server selections timed out
+    against an absent database (`asyncio.wait_for` on Python 3.11), stayed held with nobody to
+    release it, and a task cancelled while re-acquiring it waited for good, holding the whole
+    run open. Such a task is reported on stderr and left behind instead.
+    """
+    yield
+    current = asyncio.current_task()
+    leftovers = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in leftovers:
+        task.cancel()
+    if not leftovers:
+        return
+    _, stuck = await asyncio.wait(leftovers, timeout=30)
+    for task in stuck:
+        print(f"conftest: a task ignored cancellation at the end of the session and is left behind: {task!r}",
+              file=sys.__stderr__)
+        asyncio.tasks._unregister_task(task)  # so that closing the loop does not wait for it
+
+
 @pytest.fixture
 def spans() -> InMemorySpanExporter:
     return SPANS

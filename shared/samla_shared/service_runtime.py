@@ -254,6 +254,9 @@ class ServiceRuntime:
             await admin.close()
 
 
+_ABANDONED_STEPS: set[asyncio.Task[Any]] = set()
+
+
 async def stop_within(step: str, work: Awaitable[Any], seconds: float) -> None:
     """Await one shutdown step for at most `seconds`, then log it and go on without it.
 
@@ -266,6 +269,10 @@ async def stop_within(step: str, work: Awaitable[Any], seconds: float) -> None:
         task.result()
         return
     task.cancel()
+    # Keep a reference: a pending task nobody refers to may be garbage-collected mid-step,
+    # and a lock it held (a database client's, say) would then never be released.
+    _ABANDONED_STEPS.add(task)
+    task.add_done_callback(_ABANDONED_STEPS.discard)
     log.error("shutdown: stopping %s took longer than %.0fs; going on without it", step, seconds)
 
 

@@ -111,7 +111,10 @@ async def test_the_national_view_shows_regional_activity_by_region_and_loses_not
         async def first_activity_arrived():
             view = await overview(national)
             row = programme_row(view, programme_id)
-            return view if row and row["completions"] == 2 and view["measures_by_area"] else None
+            # Each partition replicates on its own: wait for every part, not just the last one sent.
+            counts = row and (row["cohorts"], row["participants_enrolled"], row["completions"])
+            complete = counts == (1, 2, 2) and row["title"] is not None
+            return view if complete and view["measures_by_area"] else None
 
         view = await wait_until(first_activity_arrived, timeout=REPLICATION_TIMEOUT)
         assert programme_row(view, programme_id) == {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +14,7 @@ from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import EVENTS
 from samla_shared.http.app_factory import build_service_app
-from samla_shared.service_runtime import ServiceRuntime
+from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
 from samla_measures.adapters.insight_store import InsightStore, ensure_insight_indexes
 from samla_measures.adapters.national_store import NationalStore, ensure_national_indexes
@@ -71,7 +70,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
         routers=(*ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
-    _run_beside_lifespan(app, watch.run, feed)
+    _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
     app.state.toolbox = toolbox
     app.state.measures = measures
     app.state.personal_data = erasure
@@ -89,7 +88,7 @@ async def prepare_database(db: AsyncDatabase) -> None:
     await ToolboxService(ToolboxStore(db)).seed_catalogue()
 
 
-def _run_beside_lifespan(app: FastAPI, background: Any, feed: NationalFeed | None) -> None:
+def _run_beside_lifespan(app: FastAPI, background: Any, feed: NationalFeed | None, stop_seconds: float) -> None:
     """Start `background()` (and the national feed) once the shared lifespan has started the runtime; stop them before it.
 
     Wrapping the lifespan keeps the shared app factory unchanged for services without
@@ -106,10 +105,11 @@ def _run_beside_lifespan(app: FastAPI, background: Any, feed: NationalFeed | Non
             try:
                 yield state
             finally:
+                # Bounded like the runtime's own steps: a watch cancelled inside a database call
+                # that cannot end (see stop_within) must not hold the shutdown.
                 if feed is not None:
-                    await feed.stop()
+                    await stop_within("the national feed", feed.stop(), stop_seconds)
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await stop_within("the overdue watch", asyncio.gather(task, return_exceptions=True), stop_seconds)
 
     app.router.lifespan_context = lifespan
