@@ -4,15 +4,8 @@ the roster ends complete, each enrolment once."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
@@ -20,54 +13,12 @@ from samla_ops.kafka import consumer_lag
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
 from tests.faults.fault_stack import drop_database, start_group_at_end
+from tests.scale_out.service_process import ServiceProcess
 
 pytestmark = pytest.mark.slow
 
 EVENTS = 5000
 COHORTS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class SessionsProcess:
-    """The sessions service as a real uvicorn process, so that it can be killed like one."""
-
-    def __init__(self, fault_stack, database: str, group: str, log: Path) -> None:
-        self.port = free_port()
-        self.env = {**os.environ, "SESSIONS_KAFKA_BOOTSTRAP_SERVERS": fault_stack.kafka,
-                    "SESSIONS_MONGO_URL": fault_stack.mongo, "SESSIONS_MONGO_DATABASE": database,
-                    "SESSIONS_CONSUMER_GROUP": group, "SESSIONS_CONSUMER_OFFSET_RESET": "earliest",
-                    "SESSIONS_ENVIRONMENT": "test", "SESSIONS_OTLP_ENDPOINT": ""}
-        self.log = log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "samla_sessions.entrypoints.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"],
-            env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-
-    async def ready(self) -> bool:
-        assert self.process is not None and self.process.poll() is None, self.log.read_text()[-3000:]
-        try:
-            async with httpx.AsyncClient() as client:
-                return (await client.get(f"http://127.0.0.1:{self.port}/health/ready", timeout=5)).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
 
 
 def enrolment(cohort_id: str, sequence: int) -> CloudEvent:
@@ -82,7 +33,9 @@ async def test_a_consumer_killed_mid_stream_resumes_and_the_roster_ends_complete
         fault_stack, fault_mongo, wait_until, tmp_path):
     run = uuid.uuid4().hex[:8]
     database, group = f"fault_sessions_kill_{run}", f"fault-sessions-kill-{run}"
-    sessions = SessionsProcess(fault_stack, database, group, tmp_path / "sessions.log")
+    sessions = ServiceProcess("sessions", {
+        "kafka_bootstrap_servers": fault_stack.kafka, "mongo_url": fault_stack.mongo, "mongo_database": database,
+        "consumer_group": group, "consumer_offset_reset": "earliest"}, tmp_path / "sessions.log")
     cohorts = [f"cohort-kill-{run}-{i}" for i in range(COHORTS)]
     roster = fault_mongo[database].roster
     try:
