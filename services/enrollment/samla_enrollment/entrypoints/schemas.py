@@ -29,7 +29,8 @@ class Strict(BaseModel):
 
 
 class Fee(Strict):
-    amount_nok: int = Field(default=0, ge=0, description="Course fee; most programmes have none.")
+    # Bounded: beyond 64 bits the database cannot store it, and no course costs millions.
+    amount_nok: int = Field(default=0, ge=0, le=10_000_000, description="Course fee; most programmes have none.")
     travel_paid_by_employer: bool = Field(default=True, description="Travel and lodging are paid by the employer.")
 
 

@@ -63,6 +63,16 @@ async def test_the_owning_network_of_a_programme_cannot_be_changed(desk, enrollm
     assert response.json()["errors"][0]["location"] == "body.network_id"
 
 
+async def test_a_fee_too_large_to_be_real_is_refused_and_the_programme_unchanged(desk, enrollment):
+    # Found by the schemathesis run: a fee past 64 bits could not be stored and answered 500.
+    programme = await desk.programme()
+    response = await enrollment.patch(f"/programmes/{programme['id']}", json={
+        "fee": {"amount_nok": 83923254588216048615424, "travel_paid_by_employer": False}, "by": desk.coordinator})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == "body.fee.amount_nok"
+    assert (await desk.shown("programmes", programme["id"]))["fee"] == programme["fee"]
+
+
 async def test_an_archived_programme_is_kept_but_takes_no_new_cohorts_changes_or_applications(desk, enrollment,
                                                                                                published):
     programme = await desk.programme(requires_manager_approval=False)
