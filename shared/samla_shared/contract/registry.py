@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from samla_shared.contract import enrollment, measures, sessions
+from samla_shared.contract import directory, enrollment, measures, sessions
 from samla_shared.contract.base import IntegrationEvent
 
 EVENT_TYPES: dict[str, type[IntegrationEvent]] = {
-    cls.event_type(): cls for module in (enrollment, sessions, measures) for cls in module.EVENTS
+    cls.event_type(): cls for module in (enrollment, directory, sessions, measures) for cls in module.EVENTS
 }
 
 

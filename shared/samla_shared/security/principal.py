@@ -10,9 +10,12 @@ from typing import Any
 
 class Role(StrEnum):
     PLATFORM_ADMIN = "platform_admin"
+    NATIONAL_COORDINATOR = "national_coordinator"  # the national overview across regions
     NETWORK_COORDINATOR = "network_coordinator"
     PROGRAMME_COORDINATOR = "programme_coordinator"
     ORGANISATION_LEADER = "organisation_leader"
+    UNION_REPRESENTATIVE = "union_representative"  # tillitsvalgt, scoped to organisation and units
+    SAFETY_REPRESENTATIVE = "safety_representative"  # verneombud, scoped to organisation and units
     PARTICIPANT = "participant"
     INTEGRATOR = "integrator"
     OPS = "ops"
