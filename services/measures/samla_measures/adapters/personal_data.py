@@ -1,8 +1,8 @@
 """Where measures keeps person ids, for erasure and access requests.
 
 Measures holds no names or contact details: a measure names its owners (leader, union
-and safety representative), the people who agreed and its facilitator by enrollment's
-person id, and the insight counters are kept per facilitator id.
+and safety representative), the people who agreed, its facilitator and everyone who changed it
+(`actors`, the audit fields) by enrollment's person id, and the insight counters are kept per facilitator id.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from samla_measures.adapters.repository import MEASURES
 
 def naming(person_id: str) -> dict[str, Any]:
     """A query for measures that name the person in any role."""
-    return {"$or": [{"facilitator_id": person_id},
+    return {"$or": [{"facilitator_id": person_id}, {"actors": person_id},
                     *({f"owners.{role.value}": person_id} for role in OwnerRole),
                     *({f"consents.{role.value}.person_id": person_id} for role in OwnerRole)]}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -54,6 +54,33 @@ def check_consent(status: MeasureStatus, owners: Mapping[str, str], role: OwnerR
     if named is not None and named != person_id:
         raise Conflict(f"{ROLE_LABELS[role]} of this measure is {named}, not {person_id}",
                        role=role.value, owner_id=named)
+
+
+def awaiting_from(status: MeasureStatus, owners: Mapping[str, str | None], consents: Mapping[str, Any],
+                  roles: Iterable[OwnerRole], person_id: str) -> list[OwnerRole]:
+    """The caller's roles whose agreement the measure still waits for: not given yet, and the role
+    names nobody else (a role named on the measure is that person's to agree)."""
+    if status is not MeasureStatus.PROPOSED:
+        return []
+    return [role for role in OwnerRole if role in set(roles) and role.value not in consents
+            and owners.get(role.value) in (None, person_id)]
+
+
+def check_placement(*, network_id: str, organisation_id: str, unit_ids: Iterable[str],
+                    organisation_network: str | None, unit_organisations: Mapping[str, str]) -> None:
+    """A measure belongs to one organisation of one network, and each unit to that organisation.
+
+    What the directory does not know yet (None / missing) is not checked here; the caller's
+    token decides that part (see the proposal route).
+    """
+    if organisation_network is not None and organisation_network != network_id:
+        # The other network is not named: which network an organisation belongs to is not the caller's business.
+        raise RuleViolation(f"organisation {organisation_id} is not a member of network {network_id}",
+                            organisation_id=organisation_id, network_id=network_id)
+    foreign = sorted(u for u in unit_ids if u in unit_organisations and unit_organisations[u] != organisation_id)
+    if foreign:
+        raise RuleViolation(f"not units of organisation {organisation_id}: {', '.join(foreign)}",
+                            unit_ids=foreign, organisation_id=organisation_id)
 
 
 def check_adoption(status: MeasureStatus, consents: Mapping[str, Any]) -> None:

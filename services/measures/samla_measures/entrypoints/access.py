@@ -1,9 +1,13 @@
 """Who may call which measures endpoint (rendered into docs/security.md; enforced on every request).
 
 The toolbox is a catalogue everyone signed in may read. Measures belong to a unit: its
-leader (an organisation leader scoped to the organisation and unit) runs them with the
-network's coordinators; the union and safety representatives named on a measure record
-their own agreement. Network insight is for the network's coordinators.
+leader (an organisation leader scoped to the organisation and unit) proposes and runs
+them with the network's coordinators. The three parties (the leader, the union
+representative and the safety representative, each scoped to their organisation and
+units like the leader) each record only their own agreement: the role and the person
+come from the token, so nobody, not even a platform admin, can agree for a party.
+Network insight is for the network's coordinators, the national overview for national
+coordinators.
 """
 
 from __future__ import annotations
@@ -11,28 +15,35 @@ from __future__ import annotations
 from samla_shared.security.access import AccessTable, Reach, Rule
 
 NETWORK, ORGANISATION, ALL, OWN = Reach.NETWORK, Reach.ORGANISATION, Reach.ALL, Reach.OWN
-CATALOGUE = {"network_coordinator": ALL, "programme_coordinator": ALL, "organisation_leader": ALL, "participant": ALL}
+CATALOGUE = {"network_coordinator": ALL, "programme_coordinator": ALL, "organisation_leader": ALL, "participant": ALL,
+             "union_representative": ALL, "safety_representative": ALL, "national_coordinator": ALL}
 UNIT_WORK = {"network_coordinator": NETWORK, "organisation_leader": ORGANISATION}
+REPRESENTATIVES = {"union_representative": ORGANISATION, "safety_representative": ORGANISATION}
+PARTIES = {"organisation_leader": ORGANISATION, **REPRESENTATIVES}
 
 ACCESS = AccessTable.of("measures", [
     Rule.of("GET /toolbox", **CATALOGUE),
     Rule.of("POST /toolbox", network_coordinator=NETWORK),
     Rule.of("GET /toolbox/{method_id}", **CATALOGUE),
     Rule.of("POST /measures", **UNIT_WORK),
-    Rule.of("GET /measures", **UNIT_WORK),
-    Rule.of("GET /measures/{measure_id}", **UNIT_WORK, participant=OWN),
-    Rule.of("POST /measures/{measure_id}/consents", **UNIT_WORK, participant=OWN),
-    Rule.of("POST /measures/{measure_id}/adoption", **UNIT_WORK),
+    Rule.of("GET /measures", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("GET /measures/{measure_id}", **UNIT_WORK, **REPRESENTATIVES, participant=OWN),
+    # Each party agrees in their own name and role only: no admin, no coordinator.
+    Rule.of("POST /measures/{measure_id}/consents", admin=False, **PARTIES),
+    Rule.of("POST /measures/{measure_id}/adoption", **UNIT_WORK, **REPRESENTATIVES),
     Rule.of("POST /measures/{measure_id}/indicators", **UNIT_WORK),
-    Rule.of("GET /measures/{measure_id}/indicators", **UNIT_WORK, participant=OWN),
+    Rule.of("GET /measures/{measure_id}/indicators", **UNIT_WORK, **REPRESENTATIVES, participant=OWN),
     Rule.of("POST /measures/{measure_id}/follow-ups", **UNIT_WORK),
-    Rule.of("GET /measures/{measure_id}/follow-ups", **UNIT_WORK, participant=OWN),
+    Rule.of("GET /measures/{measure_id}/follow-ups", **UNIT_WORK, **REPRESENTATIVES, participant=OWN),
     Rule.of("POST /measures/{measure_id}/evaluation", **UNIT_WORK),
     Rule.of("POST /measures/{measure_id}/discontinuation", **UNIT_WORK),
-    Rule.of("GET /units/{unit_id}/effects", **UNIT_WORK),
+    Rule.of("GET /units/{unit_id}/effects", **UNIT_WORK, **REPRESENTATIVES),
+    # Inboxes: what waits for the caller in their organisation and units, nothing beyond.
+    Rule.of("GET /inbox/representative", **REPRESENTATIVES),
+    Rule.of("GET /inbox/leader", organisation_leader=ORGANISATION),
     Rule.of("GET /networks/{network_id}/insight", network_coordinator=NETWORK, programme_coordinator=NETWORK),
-    # The national view (national mode only) aggregates every region for national programme owners.
-    Rule.of("GET /national/overview", programme_coordinator=ALL),
+    # The national view (national mode only) aggregates every region for the national programme owner.
+    Rule.of("GET /national/overview", national_coordinator=ALL),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
 ])

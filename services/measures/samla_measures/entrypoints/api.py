@@ -7,11 +7,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from samla_shared.http.auth import Access, refuse
-from samla_shared.security.access import Hidden, Reach
+from samla_shared.security.access import Grant, Hidden, Reach
+from samla_shared.security.principal import Role
 
 from samla_shared.contract.measures import MeasureArea
-from samla_measures.domain.errors import NotFound
-from samla_measures.domain.measure import MeasureStatus, OwnerRole, missing_agreements
+from samla_measures.domain.errors import NotFound, RuleViolation
+from samla_measures.domain.measure import (
+    ACTIVE_STATUSES,
+    ROLE_LABELS,
+    MeasureStatus,
+    OwnerRole,
+    awaiting_from,
+    check_placement,
+    missing_agreements,
+)
 from samla_measures.domain.toolbox import CostLevel
 from samla_measures.entrypoints.schemas import (
     AdoptionCreate,
@@ -20,8 +29,10 @@ from samla_measures.entrypoints.schemas import (
     EvaluationCreate,
     FollowUpCreate,
     FollowUpPublic,
+    InboxMeasure,
     IndicatorCreate,
     IndicatorPublic,
+    LeaderInbox,
     MeasureCreate,
     MeasureEffect,
     MeasurePublic,
@@ -30,8 +41,11 @@ from samla_measures.entrypoints.schemas import (
     NationalOverview,
     NetworkInsight,
     OwnerPublic,
+    RepresentativeInbox,
     UnitEffects,
+    UnitName,
 )
+from samla_measures.service_layer.directory import Directory, Names
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import MeasuresService
 from samla_measures.service_layer.national_view import NationalView
@@ -48,6 +62,10 @@ def get_toolbox(request: Request) -> ToolboxService:
     return request.app.state.toolbox
 
 
+def get_directory(request: Request) -> Directory:
+    return request.app.state.directory
+
+
 def get_insight(request: Request) -> InsightProjection:
     return request.app.state.insight
 
@@ -62,6 +80,7 @@ def get_national(request: Request) -> NationalView:
 Measures = Annotated[MeasuresService, Depends(get_measures)]
 Toolbox = Annotated[ToolboxService, Depends(get_toolbox)]
 Insight = Annotated[InsightProjection, Depends(get_insight)]
+DirectoryNames = Annotated[Directory, Depends(get_directory)]
 National = Annotated[NationalView, Depends(get_national)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
@@ -75,6 +94,16 @@ measures = APIRouter(prefix="/measures", tags=["measures"])
 units = APIRouter(prefix="/units", tags=["effects"])
 networks = APIRouter(prefix="/networks", tags=["insight"])
 national = APIRouter(prefix="/national", tags=["national"])
+inbox = APIRouter(prefix="/inbox", tags=["inbox"])
+
+# The token roles that are parties to a measure, and the owner role each agrees as.
+PARTY_ROLES = {Role.ORGANISATION_LEADER: OwnerRole.LEADER, Role.UNION_REPRESENTATIVE: OwnerRole.UNION_REPRESENTATIVE,
+               Role.SAFETY_REPRESENTATIVE: OwnerRole.SAFETY_REPRESENTATIVE}
+
+
+def party_roles(access: Grant) -> list[OwnerRole]:
+    p = access.principal
+    return [] if p is None else [owner for role, owner in PARTY_ROLES.items() if role in p.roles]
 
 
 # -- mapping -----------------------------------------------------------------------------------
@@ -83,12 +112,32 @@ def method_public(doc: dict[str, Any]) -> MethodPublic:
     return MethodPublic(id=doc["_id"], **{k: doc.get(k) for k in MethodPublic.model_fields if k != "id"})
 
 
-def measure_public(doc: dict[str, Any], service: MeasuresService) -> MeasurePublic:
+def units_named(doc: dict[str, Any], names: Names) -> list[UnitName]:
+    return [UnitName(id=u, name=names.units.get(u)) for u in doc["unit_ids"]]
+
+
+def measure_public(doc: dict[str, Any], service: MeasuresService, names: Names) -> MeasurePublic:
     owners = [OwnerPublic(role=role, person_id=doc["owners"].get(role.value),
                           agreed_at=doc["consents"].get(role.value, {}).get("agreed_at")) for role in OwnerRole]
     fields = {k: doc.get(k) for k in MeasurePublic.model_fields if k in doc and k not in ("owners",)}
     return MeasurePublic(**fields, id=doc["_id"], owners=owners, missing_agreements=missing_agreements(doc["consents"]),
-                         overdue=service.is_overdue(doc))
+                         overdue=service.is_overdue(doc), network_name=names.networks.get(doc["network_id"]),
+                         organisation_name=names.organisations.get(doc["organisation_id"]),
+                         units=units_named(doc, names))
+
+
+async def named(doc: dict[str, Any], service: MeasuresService, directory: Directory) -> MeasurePublic:
+    return measure_public(doc, service, await directory.names_of_measures([doc]))
+
+
+def inbox_measure(doc: dict[str, Any], service: MeasuresService, names: Names,
+                  awaiting: list[OwnerRole]) -> InboxMeasure:
+    return InboxMeasure(
+        id=doc["_id"], title=doc["title"], area=doc["area"], status=doc["status"], network_id=doc["network_id"],
+        network_name=names.networks.get(doc["network_id"]), organisation_id=doc["organisation_id"],
+        organisation_name=names.organisations.get(doc["organisation_id"]), units=units_named(doc, names),
+        missing_agreements=missing_agreements(doc["consents"]), awaiting_your_agreement_as=awaiting,
+        next_follow_up_due=doc.get("next_follow_up_due"), overdue=service.is_overdue(doc))
 
 
 def indicator_public(doc: dict[str, Any]) -> IndicatorPublic:
@@ -154,48 +203,92 @@ async def get_method(method_id: str, service: Toolbox) -> MethodPublic:
 
 @measures.post("", status_code=status.HTTP_201_CREATED, response_model=MeasurePublic, responses=REFUSED,
                summary="Propose a measure for one or more units")
-async def propose(body: MeasureCreate, service: Measures, access: Access) -> MeasurePublic:
-    if not access.sees(network_id=body.network_id, organisation_id=body.organisation_id, unit_ids=body.unit_ids):
-        raise refuse("the caller may not propose measures for this network, organisation or unit")
-    return measure_public(await service.propose(body.model_dump()), service)
+async def propose(body: MeasureCreate, service: Measures, directory: DirectoryNames, access: Access) -> MeasurePublic:
+    await check_proposal_place(body, directory, access)
+    return await named(await service.propose(body.model_dump(), by=access.person), service, directory)
+
+
+async def check_proposal_place(body: MeasureCreate, directory: Directory, access: Access) -> None:
+    """A leader proposes only for their own organisation and units, inside that organisation's network.
+
+    Outside the token's organisation or units answers 404 (as for any resource out of reach);
+    a network the directory does not place the organisation in, or a unit of another
+    organisation, answers 422. While the directory does not know the organisation yet, the
+    token's `networks` decide: a leader whose token names no network cannot propose for it
+    until enrollment has registered the organisation. A coordinator's network comes from the
+    token; the directory still checks the organisation and units it names. The platform admin
+    is not checked against the directory (a repair tool, like its other unrestricted routes).
+    """
+    p = access.principal
+    if access.unrestricted or p is None:
+        return
+    by_network = Reach.NETWORK in access.reaches and body.network_id in p.network_ids
+    by_organisation = (Reach.ORGANISATION in access.reaches and body.organisation_id in p.organisation_ids
+                       and (not p.unit_ids or set(body.unit_ids) <= p.unit_ids))
+    if not (by_network or by_organisation):
+        raise Hidden(f"no organisation {body.organisation_id} with units {', '.join(body.unit_ids)} "
+                     "in the caller's network, organisation or units")
+    placement = await directory.placement(body.organisation_id, body.unit_ids)
+    check_placement(network_id=body.network_id, organisation_id=body.organisation_id, unit_ids=body.unit_ids,
+                    organisation_network=placement.organisation_network,
+                    unit_organisations=placement.unit_organisations)
+    if not by_network and placement.organisation_network is None and body.network_id not in p.network_ids:
+        raise RuleViolation(
+            f"the directory does not know organisation {body.organisation_id} yet, so its network cannot be "
+            f"checked, and the caller's token does not name network {body.network_id}; try again once the "
+            "organisation is registered", organisation_id=body.organisation_id, network_id=body.network_id)
 
 
 @measures.get("", response_model=list[MeasurePublic])
 async def list_measures(
-    service: Measures, access: Access, offset: Offset = 0, limit: Limit = 50, network_id: str | None = None,
-    organisation_id: str | None = None, unit_id: str | None = None, area: MeasureArea | None = None,
-    status_filter: Annotated[MeasureStatus | None, Query(alias="status")] = None, overdue: bool | None = None,
+    service: Measures, directory: DirectoryNames, access: Access, offset: Offset = 0, limit: Limit = 50,
+    network_id: str | None = None, organisation_id: str | None = None, unit_id: str | None = None,
+    area: MeasureArea | None = None, status_filter: Annotated[MeasureStatus | None, Query(alias="status")] = None,
+    overdue: bool | None = None,
 ) -> list[MeasurePublic]:
     scope = scoped_filters(access, network_id, organisation_id, unit_id)
     if scope is None:
         return []
     found = await service.measures(**scope, area=area, status=status_filter,  # type: ignore[arg-type]
                                    overdue=overdue, offset=offset, limit=limit)
-    return [measure_public(m, service) for m in found]
+    names = await directory.names_of_measures(found)
+    return [measure_public(m, service, names) for m in found]
 
 
 @measures.get("/{measure_id}", response_model=MeasurePublic, responses=NOT_FOUND)
-async def get_measure(measure_id: str, service: Measures, access: Access) -> MeasurePublic:
+async def get_measure(measure_id: str, service: Measures, directory: DirectoryNames, access: Access) -> MeasurePublic:
     await visible_measure(measure_id, service, access)
-    return measure_public(await service.measure(measure_id), service)
+    return await named(await service.measure(measure_id), service, directory)
 
 
 @measures.post("/{measure_id}/consents", response_model=MeasurePublic, responses=REFUSED,
-               summary="One of the three parties records their agreement")
-async def consent(measure_id: str, body: ConsentCreate, service: Measures, access: Access) -> MeasurePublic:
+               summary="The caller records their own agreement, in the party role of their token")
+async def consent(measure_id: str, body: ConsentCreate, service: Measures, directory: DirectoryNames,
+                  access: Access) -> MeasurePublic:
     await visible_measure(measure_id, service, access)
-    if access.only(Reach.OWN) and body.person_id != access.person:
-        raise refuse("a representative records their own agreement only")
-    return measure_public(await service.consent(measure_id, body.role, body.person_id), service)
+    mine = party_roles(access)
+    role = body.role
+    if role is None:
+        if len(mine) != 1:
+            raise RuleViolation("the caller holds more than one party role; say which one agrees (role)",
+                                roles=[r.value for r in mine])
+        role = mine[0]
+    elif role not in mine:
+        raise refuse(f"each party records only their own agreement; the caller is not {ROLE_LABELS[role]}")
+    person = access.person
+    if person is None or (body.person_id is not None and body.person_id != person):
+        raise refuse("each party agrees in their own name only; the person comes from the token")
+    return await named(await service.consent(measure_id, role, person), service, directory)
 
 
 @measures.post("/{measure_id}/adoption", response_model=MeasurePublic, responses=REFUSED,
                summary="Adopt the measure; 409 names the parties that have not agreed yet")
-async def adopt(measure_id: str, body: AdoptionCreate, service: Measures, access: Access) -> MeasurePublic:
+async def adopt(measure_id: str, body: AdoptionCreate, service: Measures, directory: DirectoryNames,
+                access: Access) -> MeasurePublic:
     await visible_measure(measure_id, service, access)
     adopted = await service.adopt(measure_id, adopted_on=body.adopted_on, first_follow_up_on=body.first_follow_up_on,
-                                  reason=body.reason)
-    return measure_public(adopted, service)
+                                  reason=body.reason, by=access.person)
+    return await named(adopted, service, directory)
 
 
 @measures.post("/{measure_id}/indicators", status_code=status.HTTP_201_CREATED, response_model=IndicatorPublic,
@@ -215,7 +308,7 @@ async def list_indicators(measure_id: str, service: Measures, access: Access) ->
                responses=REFUSED)
 async def follow_up(measure_id: str, body: FollowUpCreate, service: Measures, access: Access) -> FollowUpPublic:
     await visible_measure(measure_id, service, access)
-    return FollowUpPublic(**await service.follow_up(measure_id, body.model_dump()))
+    return FollowUpPublic(**await service.follow_up(measure_id, body.model_dump(), by=access.person))
 
 
 @measures.get("/{measure_id}/follow-ups", response_model=list[FollowUpPublic], responses=NOT_FOUND)
@@ -226,16 +319,19 @@ async def list_follow_ups(measure_id: str, service: Measures, access: Access) ->
 
 @measures.post("/{measure_id}/evaluation", response_model=MeasurePublic, responses=REFUSED,
                summary="Evaluate and close the measure, with each indicator's change from baseline")
-async def evaluate(measure_id: str, body: EvaluationCreate, service: Measures, access: Access) -> MeasurePublic:
+async def evaluate(measure_id: str, body: EvaluationCreate, service: Measures, directory: DirectoryNames,
+                   access: Access) -> MeasurePublic:
     await visible_measure(measure_id, service, access)
-    return measure_public(await service.evaluate(measure_id, body.model_dump()), service)
+    return await named(await service.evaluate(measure_id, body.model_dump(), by=access.person), service, directory)
 
 
 @measures.post("/{measure_id}/discontinuation", response_model=MeasurePublic, responses=REFUSED)
-async def discontinue(measure_id: str, body: DiscontinuationCreate, service: Measures, access: Access) -> MeasurePublic:
+async def discontinue(measure_id: str, body: DiscontinuationCreate, service: Measures, directory: DirectoryNames,
+                      access: Access) -> MeasurePublic:
     await visible_measure(measure_id, service, access)
-    stopped = await service.discontinue(measure_id, reason=body.reason, discontinued_on=body.discontinued_on)
-    return measure_public(stopped, service)
+    stopped = await service.discontinue(measure_id, reason=body.reason, discontinued_on=body.discontinued_on,
+                                        by=access.person)
+    return await named(stopped, service, directory)
 
 
 # -- effects and insight -----------------------------------------------------------------------
@@ -260,9 +356,16 @@ async def unit_effects(unit_id: str, service: Measures, access: Access, network_
 
 @networks.get("/{network_id}/insight", response_model=NetworkInsight,
               summary="Activity across a network's member organisations, kept up to date from events")
-async def network_insight(network_id: str, insight: Insight, access: Access) -> NetworkInsight:
+async def network_insight(network_id: str, insight: Insight, directory: DirectoryNames,
+                          access: Access) -> NetworkInsight:
     access.require(f"network {network_id}", network_id=network_id)
-    return NetworkInsight(**await insight.insight(network_id))
+    found = await insight.insight(network_id)
+    names = await directory.names(networks=[network_id],
+                                  organisations=[o["organisation_id"] for o in found["organisations"]])
+    organisations = [{**o, "organisation_name": names.organisations.get(o["organisation_id"])}
+                     for o in found["organisations"]]
+    return NetworkInsight(**{**found, "organisations": organisations,
+                             "network_name": names.networks.get(network_id)})
 
 
 @national.get("/overview", response_model=NationalOverview, responses=NOT_FOUND,
@@ -272,4 +375,50 @@ async def national_overview(view: National, region: Annotated[str | None, Query(
     return NationalOverview(**await view.overview(region))
 
 
-ROUTERS = (toolbox, measures, units, networks, national)
+# -- inboxes: what waits for the caller, within their organisation and units ----------------------
+
+async def inbox_scope(service: MeasuresService, directory: Directory,
+                      access: Grant) -> tuple[list[tuple[dict[str, Any], list[OwnerRole]]], Names]:
+    """The open measures of the caller's organisations (and units, if the token names any), each with
+    the caller's roles it waits for. A caller without organisations (an admin) has no inbox."""
+    p = access.principal
+    if p is None:
+        return [], Names()
+    found = await service.open_in_scope(organisation_ids=sorted(p.organisation_ids),
+                                        unit_ids=sorted(p.unit_ids) or None, limit=MAX_PAGE)
+    mine, person = party_roles(access), access.person or ""
+    waiting = [(m, awaiting_from(MeasureStatus(m["status"]), m["owners"], m["consents"], mine, person))
+               for m in found]
+    return waiting, await directory.names_of_measures(found)
+
+
+@inbox.get("/representative", response_model=RepresentativeInbox,
+           summary="Proposed measures of the caller's organisation and units waiting for their own agreement")
+async def representative_inbox(service: Measures, directory: DirectoryNames, access: Access) -> RepresentativeInbox:
+    waiting, names = await inbox_scope(service, directory, access)
+    proposed = [(m, roles) for m, roles in waiting if m["status"] == MeasureStatus.PROPOSED.value]
+    return RepresentativeInbox(
+        awaiting_your_agreement=[inbox_measure(m, service, names, roles) for m, roles in proposed if roles],
+        awaiting_others=[inbox_measure(m, service, names, roles) for m, roles in proposed
+                         if not roles and missing_agreements(m["consents"])])
+
+
+@inbox.get("/leader", response_model=LeaderInbox,
+           summary="A leader's measures: waiting for their agreement, for the representatives, for adoption, and active")
+async def leader_inbox(service: Measures, directory: DirectoryNames, access: Access) -> LeaderInbox:
+    waiting, names = await inbox_scope(service, directory, access)
+    sorted_out: dict[str, list[InboxMeasure]] = {"mine": [], "others": [], "ready": [], "active": []}
+    for m, roles in waiting:
+        if m["status"] != MeasureStatus.PROPOSED.value:
+            bucket = "active" if MeasureStatus(m["status"]) in ACTIVE_STATUSES else None
+        elif roles:
+            bucket = "mine"
+        else:
+            bucket = "others" if missing_agreements(m["consents"]) else "ready"
+        if bucket:
+            sorted_out[bucket].append(inbox_measure(m, service, names, roles))
+    return LeaderInbox(awaiting_your_agreement=sorted_out["mine"], awaiting_others=sorted_out["others"],
+                       ready_to_adopt=sorted_out["ready"], active=sorted_out["active"])
+
+
+ROUTERS = (toolbox, measures, units, networks, national, inbox)

@@ -16,6 +16,7 @@ from samla_shared.contract.measures import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
+from samla_measures.adapters.directory_store import DirectoryStore
 from samla_measures.adapters.insight_store import InsightStore, ensure_insight_indexes
 from samla_measures.adapters.national_store import NationalStore, ensure_national_indexes
 from samla_measures.adapters.personal_data import PersonalDataStore
@@ -30,6 +31,7 @@ from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
+from samla_measures.service_layer.directory import Directory
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import Clock, MeasuresService, system_clock
 from samla_measures.service_layer.national_view import NationalView
@@ -55,7 +57,9 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     projection = InsightProjection(InsightStore(runtime.db), runtime.document_locks, clock)
     erasure = PersonalData(PersonalDataStore(runtime.db), measures)
     consumed = projection.handlers()
-    consumed[ENROLLMENT_TOPIC] = consumed.get(ENROLLMENT_TOPIC, {}) | {ParticipantErased: erasure.on_erased}
+    directory = Directory(DirectoryStore(runtime.db))
+    consumed[ENROLLMENT_TOPIC] = (consumed.get(ENROLLMENT_TOPIC, {}) | {ParticipantErased: erasure.on_erased}
+                                  | directory.handlers()[ENROLLMENT_TOPIC])
     for topic, handlers in consumed.items():
         runtime.consume(topic, handlers)
     watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds)
@@ -75,6 +79,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app.state.measures = measures
     app.state.personal_data = erasure
     app.state.insight = projection
+    app.state.directory = directory
     app.state.overdue_watch = watch
     app.state.national = national if feed is not None else None
     return app

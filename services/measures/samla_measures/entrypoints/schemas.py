@@ -122,8 +122,13 @@ class MeasureCreate(Strict):
 
 
 class ConsentCreate(Strict):
-    role: OwnerRole
-    person_id: Identifier
+    """The caller agrees, in the role and name of their token; nobody agrees for another party."""
+
+    role: OwnerRole | None = Field(
+        default=None, description="Which of the caller's own party roles agrees; needed only if the token holds two.")
+    person_id: Identifier | None = Field(
+        default=None, description="Deprecated: the caller's person is taken from the token. If given it must be the "
+                                  "caller's own person id (anything else is refused with 403).")
 
 
 class AdoptionCreate(Strict):
@@ -155,6 +160,7 @@ class FollowUpPublic(BaseModel):
     in_practice: bool
     next_follow_up_due: date
     recorded_at: datetime
+    recorded_by: str | None = Field(default=None, description="The person who recorded it (from their token).")
 
 
 class EvaluationCreate(Strict):
@@ -179,6 +185,7 @@ class StatusChange(BaseModel):
     status: MeasureStatus
     at: datetime
     reason: str | None
+    by: str | None = Field(default=None, description="The person who made the change (from their token).")
 
 
 class IndicatorChangePublic(BaseModel):
@@ -192,13 +199,28 @@ class EvaluationPublic(BaseModel):
     evaluated_on: date
     summary: str
     indicator_changes: list[IndicatorChangePublic]
+    recorded_by: str | None = None
+
+
+class DiscontinuationPublic(BaseModel):
+    discontinued_on: date
+    reason: str
+    decided_by: str | None = None
+
+
+class UnitName(BaseModel):
+    id: str
+    name: str | None = Field(description="From the directory; None while the directory does not know the unit.")
 
 
 class MeasurePublic(BaseModel):
     id: str
     network_id: str
+    network_name: str | None = None
     organisation_id: str
+    organisation_name: str | None = None
     unit_ids: list[str]
+    units: list[UnitName] = Field(default_factory=list, description="The unit ids with their names.")
     title: str
     area: MeasureArea
     goal: str
@@ -219,8 +241,44 @@ class MeasurePublic(BaseModel):
     follow_up_count: int
     indicators: list[IndicatorPublic]
     evaluation: EvaluationPublic | None = None
-    discontinuation: dict[str, Any] | None = None
+    discontinuation: DiscontinuationPublic | None = None
+    proposed_by: str | None = None
+    adopted_by: str | None = None
     created_at: datetime
+
+
+# -- inboxes -----------------------------------------------------------------------------------
+
+class InboxMeasure(BaseModel):
+    """One measure in an inbox, with names, and which of the caller's agreements it waits for."""
+
+    id: str
+    title: str
+    area: MeasureArea
+    status: MeasureStatus
+    network_id: str
+    network_name: str | None
+    organisation_id: str
+    organisation_name: str | None
+    units: list[UnitName]
+    missing_agreements: list[OwnerRole]
+    awaiting_your_agreement_as: list[OwnerRole]
+    next_follow_up_due: date | None
+    overdue: bool
+
+
+class RepresentativeInbox(BaseModel):
+    awaiting_your_agreement: list[InboxMeasure] = Field(
+        description="Proposed measures of the caller's organisation/units that wait for the caller's own agreement.")
+    awaiting_others: list[InboxMeasure] = Field(
+        description="Proposed measures the caller agreed to (or is not asked for) that still wait for another party.")
+
+
+class LeaderInbox(BaseModel):
+    awaiting_your_agreement: list[InboxMeasure]
+    awaiting_others: list[InboxMeasure] = Field(description="Proposed measures waiting for a representative.")
+    ready_to_adopt: list[InboxMeasure] = Field(description="All three parties agreed; the adoption is next.")
+    active: list[InboxMeasure] = Field(description="Adopted or in practice, with the next follow-up and whether it is overdue.")
 
 
 # -- effects and insight -----------------------------------------------------------------------
@@ -274,6 +332,7 @@ class MovementCounts(BaseModel):
 
 class OrganisationInsight(BaseModel):
     organisation_id: str
+    organisation_name: str | None = None
     measures: int
     measures_active: int
     units_active: int
@@ -290,6 +349,7 @@ class ProgrammeFacilitators(BaseModel):
 
 class NetworkInsight(BaseModel):
     network_id: str
+    network_name: str | None = None
     organisations_active: int = Field(description="Organisations with at least one adopted or in-practice measure.")
     organisations_with_measures: int
     units_active: int = Field(description="Units with at least one adopted or in-practice measure.")

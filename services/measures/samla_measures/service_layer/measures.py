@@ -65,7 +65,8 @@ class MeasuresService:
 
     # -- proposing and party cooperation ------------------------------------------------------
 
-    async def propose(self, data: dict[str, Any]) -> dict[str, Any]:
+    async def propose(self, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
+        """`by` is the caller (the token's person), kept as `proposed_by` and on every status change."""
         data = dict(data)
         if data.get("method_id") and await self.toolbox.get(data["method_id"]) is None:
             raise RuleViolation(f"there is no method {data['method_id']} in the toolbox")
@@ -78,7 +79,8 @@ class MeasuresService:
         measure = {
             "_id": new_id(), **data, "owners": owners, "consents": {}, "indicators": indicators,
             "status": MeasureStatus.PROPOSED.value,
-            "history": [{"status": MeasureStatus.PROPOSED.value, "at": now, "reason": reason}],
+            "history": [{"status": MeasureStatus.PROPOSED.value, "at": now, "reason": reason, "by": by}],
+            "proposed_by": by, "actors": [by] if by else [],
             "follow_ups": [], "follow_up_count": 0, "adopted_on": None, "next_follow_up_due": None,
             "overdue_announced": False, "evaluation": None, "discontinuation": None,
             "version": 0, "created_at": now, "updated_at": now,
@@ -92,6 +94,7 @@ class MeasuresService:
         return measure
 
     async def consent(self, measure_id: str, role: OwnerRole, person_id: str) -> dict[str, Any]:
+        """`role` and `person_id` are the caller's own (from the token): each party agrees for themself."""
         async with self._changing(measure_id) as measure:
             if measure["consents"].get(role.value, {}).get("person_id") == person_id:
                 return measure  # the same agreement again: nothing changes
@@ -99,11 +102,12 @@ class MeasuresService:
             await self._save(measure, changes={
                 f"owners.{role.value}": person_id,
                 f"consents.{role.value}": {"person_id": person_id, "agreed_at": self.clock()},
+                **self._actor(measure, person_id),
             })
         return await self.measure(measure_id)
 
     async def adopt(self, measure_id: str, *, adopted_on: date | None, first_follow_up_on: date | None,
-                    reason: str | None) -> dict[str, Any]:
+                    reason: str | None, by: str | None) -> dict[str, Any]:
         today = self.today()
         adopted_on = adopted_on or today
         check_not_future(adopted_on, today, "the adoption date")
@@ -118,8 +122,9 @@ class MeasuresService:
                                    owners=owners)
             await self._save(measure, changes={
                 "status": MeasureStatus.ADOPTED.value, "adopted_on": adopted_on.isoformat(),
-                "next_follow_up_due": due.isoformat(), "overdue_announced": False,
-            }, history=self._history(MeasureStatus.ADOPTED, reason), events=[event])
+                "next_follow_up_due": due.isoformat(), "overdue_announced": False, "adopted_by": by,
+                **self._actor(measure, by),
+            }, history=self._history(MeasureStatus.ADOPTED, reason, by), events=[event])
         return await self.measure(measure_id)
 
     # -- indicators ---------------------------------------------------------------------------
@@ -144,7 +149,7 @@ class MeasuresService:
 
     # -- follow-ups ---------------------------------------------------------------------------
 
-    async def follow_up(self, measure_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    async def follow_up(self, measure_id: str, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
         today, held_on = self.today(), data["held_on"]
         async with self._changing(measure_id) as measure:
             status = MeasureStatus(measure["status"])
@@ -158,7 +163,7 @@ class MeasuresService:
                 "id": new_id(), "held_on": held_on.isoformat(), "readings": readings,
                 "in_practice": data["in_practice"],
                 "worked": data.get("worked", ""), "did_not_work": data.get("did_not_work", ""),
-                "next_follow_up_due": due.isoformat(), "recorded_at": self.clock(),
+                "next_follow_up_due": due.isoformat(), "recorded_at": self.clock(), "recorded_by": by,
             }
             event = MeasureFollowedUp(
                 **self._event_ids(measure), follow_up_id=follow_up["id"], followed_up_on=held_on,
@@ -167,12 +172,12 @@ class MeasuresService:
                 indicators=self._definitions(measure, {r["indicator_id"] for r in readings}),
             )
             changes = {"next_follow_up_due": due.isoformat(), "overdue_announced": False,
-                       "follow_up_count": measure.get("follow_up_count", 0) + 1}
+                       "follow_up_count": measure.get("follow_up_count", 0) + 1, **self._actor(measure, by)}
             history = None
             if new_status is not status:
                 changes["status"] = new_status.value
                 history = self._history(new_status, f"follow-up on {held_on.isoformat()}: "
-                                        + ("in practice" if data["in_practice"] else "not in practice"))
+                                        + ("in practice" if data["in_practice"] else "not in practice"), by)
             await self._save(measure, changes=changes, push={"follow_ups": follow_up}, history=history, events=[event])
         return follow_up
 
@@ -212,7 +217,7 @@ class MeasuresService:
 
     # -- closing ------------------------------------------------------------------------------
 
-    async def evaluate(self, measure_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    async def evaluate(self, measure_id: str, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
         today = self.today()
         evaluated_on = data.get("evaluated_on") or today
         async with self._changing(measure_id) as measure:
@@ -227,15 +232,18 @@ class MeasuresService:
                 for i in measure["indicators"] if i["id"] in latest
             ]
             evaluation = {"evaluated_on": evaluated_on.isoformat(), "summary": data["summary"],
-                          "final_readings": final, "indicator_changes": changes, "recorded_at": self.clock()}
+                          "final_readings": final, "indicator_changes": changes, "recorded_at": self.clock(),
+                          "recorded_by": by}
             event = MeasureEvaluated(**self._event_ids(measure), evaluated_on=evaluated_on,
                                      indicator_changes=[IndicatorChange(**c) for c in changes],
                                      indicators=self._definitions(measure, {c["indicator_id"] for c in changes}))
-            await self._save(measure, changes={"status": MeasureStatus.EVALUATED.value, "evaluation": evaluation},
-                             history=self._history(MeasureStatus.EVALUATED, data.get("reason")), events=[event])
+            await self._save(measure, changes={"status": MeasureStatus.EVALUATED.value, "evaluation": evaluation,
+                                               **self._actor(measure, by)},
+                             history=self._history(MeasureStatus.EVALUATED, data.get("reason"), by), events=[event])
         return await self.measure(measure_id)
 
-    async def discontinue(self, measure_id: str, *, reason: str, discontinued_on: date | None) -> dict[str, Any]:
+    async def discontinue(self, measure_id: str, *, reason: str, discontinued_on: date | None,
+                          by: str | None) -> dict[str, Any]:
         today = self.today()
         discontinued_on = discontinued_on or today
         check_not_future(discontinued_on, today, "the discontinuation date")
@@ -244,8 +252,10 @@ class MeasuresService:
             event = MeasureDiscontinued(**self._event_ids(measure), reason=reason)
             await self._save(measure, changes={
                 "status": MeasureStatus.DISCONTINUED.value,
-                "discontinuation": {"discontinued_on": discontinued_on.isoformat(), "reason": reason},
-            }, history=self._history(MeasureStatus.DISCONTINUED, reason), events=[event])
+                "discontinuation": {"discontinued_on": discontinued_on.isoformat(), "reason": reason,
+                                    "decided_by": by},
+                **self._actor(measure, by),
+            }, history=self._history(MeasureStatus.DISCONTINUED, reason, by), events=[event])
         return await self.measure(measure_id)
 
     # -- reading ------------------------------------------------------------------------------
@@ -278,6 +288,17 @@ class MeasuresService:
                 filters = {"$and": [filters, {"$or": [{"status": {"$nin": active}},
                                                        {"next_follow_up_due": {"$gte": today}}]}]}
         return await self.store.find(filters, offset, limit)
+
+    async def open_in_scope(self, *, organisation_ids: list[str], unit_ids: list[str] | None,
+                            limit: int) -> list[dict[str, Any]]:
+        """Measures still open (proposed or active) of the organisations, and of the units if given: an inbox's scope."""
+        if not organisation_ids:
+            return []
+        filters: dict[str, Any] = {"organisation_id": {"$in": organisation_ids},
+                                   "status": {"$in": [MeasureStatus.PROPOSED.value, *(s.value for s in ACTIVE_STATUSES)]}}
+        if unit_ids:
+            filters["unit_ids"] = {"$in": unit_ids}
+        return await self.store.find(filters, 0, limit)
 
     async def unit_effects(self, unit_id: str, network_id: str | None, limit: int = 200) -> list[dict[str, Any]]:
         """For one unit: each of its measures, and how each indicator moved across the follow-ups."""
@@ -322,8 +343,14 @@ class MeasuresService:
         if not await self.store.save(measure, changes=changes, push=push or None, events=events):
             raise Conflict("the measure was changed at the same time; reload it and try again")
 
-    def _history(self, status: MeasureStatus, reason: str | None) -> dict[str, Any]:
-        return {"status": status.value, "at": self.clock(), "reason": reason}
+    def _history(self, status: MeasureStatus, reason: str | None, by: str | None) -> dict[str, Any]:
+        return {"status": status.value, "at": self.clock(), "reason": reason, "by": by}
+
+    @staticmethod
+    def _actor(measure: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """`actors`: everyone who changed the measure, so an erasure finds the person with one query."""
+        actors = list(measure.get("actors") or [])
+        return {} if by is None or by in actors else {"actors": [*actors, by]}
 
     @staticmethod
     def _latest_readings(measure: dict[str, Any]) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """Erasure and access requests in measures.
 
 On ParticipantErased every role a measure gives the person — owner, the one who agreed,
-facilitator — is given to the pseudonym `erased:<erasure id>` instead: the measure, its
+facilitator, the one who proposed or recorded something — is given to the pseudonym `erased:<erasure id>` instead: the measure, its
 follow-ups and indicators stay whole, and who agreed in which role still reads
 consistently, but no longer leads to a person. The insight counters are kept per
 facilitator id; they are sums, and the id in their key names nobody once enrollment has
@@ -36,6 +36,19 @@ def renamed_roles(measure: dict[str, Any], person_id: str, alias: str) -> dict[s
             changes[f"owners.{role.value}"] = alias
         if measure.get("consents", {}).get(role.value, {}).get("person_id") == person_id:
             changes[f"consents.{role.value}.person_id"] = alias
+    # Who acted (audit fields): kept as the pseudonym too, so the record still shows that one person acted.
+    for name in ("proposed_by", "adopted_by"):
+        if measure.get(name) == person_id:
+            changes[name] = alias
+    if person_id in (measure.get("actors") or []):
+        changes["actors"] = [alias if a == person_id else a for a in measure["actors"]]
+    for name, by in (("history", "by"), ("follow_ups", "recorded_by")):
+        entries = measure.get(name) or []
+        if any(e.get(by) == person_id for e in entries):
+            changes[name] = [{**e, by: alias} if e.get(by) == person_id else e for e in entries]
+    for name, by in (("evaluation", "recorded_by"), ("discontinuation", "decided_by")):
+        if (measure.get(name) or {}).get(by) == person_id:
+            changes[f"{name}.{by}"] = alias
     return changes
 
 

@@ -19,6 +19,9 @@ from samla_measures.entrypoints.app import create_app
 from samla_measures.settings import MeasuresSettings
 
 LEADER, UNION_REP, SAFETY_REP = "person-leder", "person-tillitsvalgt", "person-verneombud"
+# Each party's token role and person: a party agrees only in the role and name of their own token.
+PARTIES = {"leader": ("organisation_leader", LEADER), "union_representative": ("union_representative", UNION_REP),
+           "safety_representative": ("safety_representative", SAFETY_REP)}
 
 
 class MovableClock:
@@ -37,9 +40,10 @@ class MovableClock:
 class MeasuresSteps:
     """What coordinators, leaders and representatives do, as calls to the API."""
 
-    def __init__(self, client: httpx.AsyncClient, clock: MovableClock) -> None:
+    def __init__(self, client: httpx.AsyncClient, clock: MovableClock, caller: Callable[..., httpx.AsyncClient]) -> None:
         self.client = client
         self.clock = clock
+        self.caller = caller
         self.network_id = f"net-{uuid.uuid4().hex[:8]}"
 
     @property
@@ -66,12 +70,21 @@ class MeasuresSteps:
         return {"kind": "sick_leave_percent", "baseline": baseline, "baseline_date": self.days_ago(30),
                 "target": target}
 
+    def party(self, role: str, *, organisation_id: str = "org-oppdal", unit_ids: tuple[str, ...] = (),
+              person_id: str | None = None) -> httpx.AsyncClient:
+        """A client signed in as one party of the organisation (and units, if given)."""
+        token_role, person = PARTIES[role]
+        person = person_id or person
+        return self.caller(self.client, person, roles=[token_role], organisations=[organisation_id],
+                           units=list(unit_ids), networks=[self.network_id], person_id=person)
+
     async def agree(self, measure_id: str, *roles: str) -> httpx.Response:
-        people = {"leader": LEADER, "union_representative": UNION_REP, "safety_representative": SAFETY_REP}
+        """Each named party (all three by default) agrees with their own token; the body names nothing."""
+        measure = await self.measure(measure_id)
         response = None
-        for role in roles or tuple(people):
-            response = await self.client.post(f"/measures/{measure_id}/consents",
-                                              json={"role": role, "person_id": people[role]})
+        for role in roles or tuple(PARTIES):
+            party = self.party(role, organisation_id=measure["organisation_id"], unit_ids=tuple(measure["unit_ids"]))
+            response = await party.post(f"/measures/{measure_id}/consents", json={})
             assert response.status_code == 200, response.text
         return response
 
@@ -138,16 +151,16 @@ async def measures_app(request: pytest.FixtureRequest, clock: MovableClock):
 
 
 @pytest.fixture
-def steps(measures_app, clock) -> MeasuresSteps:
-    return MeasuresSteps(measures_app[0], clock)
+def steps(measures_app, clock, caller) -> MeasuresSteps:
+    return MeasuresSteps(measures_app[0], clock, caller)
 
 
 @pytest.fixture
-def steps_on(clock) -> Callable[[httpx.AsyncClient, str], MeasuresSteps]:
+def steps_on(clock, caller) -> Callable[[httpx.AsyncClient, str], MeasuresSteps]:
     """Steps against a service instance a test runs itself, within a given network."""
 
     def make(client: httpx.AsyncClient, network_id: str) -> MeasuresSteps:
-        steps = MeasuresSteps(client, clock)
+        steps = MeasuresSteps(client, clock, caller)
         steps.network_id = network_id
         return steps
 

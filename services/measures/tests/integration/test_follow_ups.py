@@ -116,7 +116,7 @@ async def test_unknown_measures_get_a_404_problem(steps):
 
 async def test_unknown_fields_are_refused(steps):
     measure = await steps.propose()
-    response = await steps.client.post(f"/measures/{measure['id']}/consents",
-                                       json={"role": "leader", "person_id": "p-1", "signature": "x"})
+    response = await steps.party("leader").post(f"/measures/{measure['id']}/consents",
+                                                json={"role": "leader", "signature": "x"})
     assert response.status_code == 422
     assert "body.signature" in {e["location"] for e in response.json()["errors"]}

@@ -1,0 +1,41 @@
+"""MongoDB persistence of the directory read model: names and places of networks, organisations and units.
+
+One small document per entry, `_id` `<kind>:<id>` (kind network, organisation or unit),
+holding the entry's latest state as enrollment published it. Each directory event carries
+the whole current state of its entry, so storing it is a replace: a redelivery writes the
+same document again. The collection holds a region's directory (hundreds of entries), so
+the `$in` lookups of a page's ids scan little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+DIRECTORY = "directory"
+Kind = Literal["network", "organisation", "unit"]
+
+
+def key(kind: Kind, entry_id: str) -> str:
+    return f"{kind}:{entry_id}"
+
+
+class DirectoryStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.entries = db[DIRECTORY]
+
+    async def put(self, kind: Kind, entry_id: str, state: dict[str, Any]) -> None:
+        await self.entries.replace_one({"_id": key(kind, entry_id)}, {"kind": kind, "id": entry_id, **state},
+                                       upsert=True)
+
+    async def get(self, kind: Kind, entry_id: str) -> dict[str, Any] | None:
+        return await self.entries.find_one({"_id": key(kind, entry_id)})
+
+    async def many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The known entries among `keys` (`<kind>:<id>`), by key."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        return {doc["_id"]: doc async for doc in self.entries.find({"_id": {"$in": wanted}})}
