@@ -27,7 +27,8 @@ class DirectoryStore:
         self.entries = db[DIRECTORY]
 
     async def put(self, kind: Kind, entry_id: str, state: dict[str, Any]) -> None:
-        await self.entries.replace_one({"_id": key(kind, entry_id)}, {"kind": kind, "id": entry_id, **state},
+        # `entry` is which of the three it is; `kind` stays the entry's own kind (municipality, ward, ...).
+        await self.entries.replace_one({"_id": key(kind, entry_id)}, {**state, "entry": kind, "id": entry_id},
                                        upsert=True)
 
     async def get(self, kind: Kind, entry_id: str) -> dict[str, Any] | None:

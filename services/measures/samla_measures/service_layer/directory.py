@@ -89,7 +89,7 @@ class Directory:
         found = await self.store.many(keys)
         by_kind: dict[str, dict[str, str]] = {"network": {}, "organisation": {}, "unit": {}}
         for doc in found.values():
-            by_kind[doc["kind"]][doc["id"]] = doc["name"]
+            by_kind[doc["entry"]][doc["id"]] = doc["name"]
         return Names(networks=by_kind["network"], organisations=by_kind["organisation"], units=by_kind["unit"])
 
     async def names_of_measures(self, measures: Iterable[dict[str, Any]]) -> Names:
