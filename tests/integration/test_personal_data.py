@@ -122,7 +122,8 @@ def settings_for(name: str) -> dict[str, Any]:
             "consumer_group": f"test-{name}-{uuid.uuid4().hex[:10]}", "consumer_offset_reset": "latest"}
 
 
-async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_until, admin_headers, served):
+async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_until, admin_headers, served,
+                                                                        dev_issuer):
     suffix = secrets.token_hex(4)
     name = f"Sølvi Ørnehaug{suffix}"
     email = f"solvi.ornehaug.{suffix}@example.no"
@@ -205,8 +206,11 @@ async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_unt
                            {"role": "leader", "person_id": manager_id}]})
             assert measure.status_code == 201, measure.text
             measure_id = measure.json()["id"]
-            agreed = await measures.post(f"/measures/{measure_id}/consents",
-                                         json={"role": "union_representative", "person_id": person_id})
+            # The representative agrees in their own name, with their own token.
+            representative = dev_issuer.mint(person_id, roles=["union_representative"],
+                                             organisations=["org-privacy"], person_id=person_id)
+            agreed = await measures.post(f"/measures/{measure_id}/consents", json={},
+                                         headers={"Authorization": f"Bearer {representative}"})
             assert agreed.status_code == 200, agreed.text
 
             # A second application, made once notifications' consumer group has long settled: its
@@ -290,6 +294,7 @@ async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_unt
                 f"/cohorts/{cohort['id']}/completions")).json()["completed"]] == [alias]
             kept = (await measures.get(f"/measures/{measure_id}")).json()
             assert kept["facilitator_id"] == alias
+            assert {o["role"]: o["person_id"] for o in kept["owners"]}["union_representative"] == alias
             statistics = (await notifications.get("/notifications", params={"recipient_id": alias})).json()
             assert statistics and all(d["status"] == "sent" and d["email"] is None for d in statistics)
             left_here = (await enrollment.get(f"/people/{person_id}/data")).json()

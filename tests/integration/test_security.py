@@ -226,7 +226,7 @@ async def test_another_networks_measures_and_insight_answer_404(running, caller)
     measures = await running("measures")
     mine, theirs = f"net-{uuid.uuid4().hex[:6]}", f"net-{uuid.uuid4().hex[:6]}"
     leader = caller(measures, "leder-1", roles=["organisation_leader"], organisations=["org-oppdal"],
-                    units=["unit-hjemme"])
+                    units=["unit-hjemme"], networks=[mine])
     proposed = await leader.post("/measures", json={
         "network_id": mine, "organisation_id": "org-oppdal", "unit_ids": ["unit-hjemme"], "title": "Tidlig på",
         "area": "sick_leave_follow_up", "goal": "Lavere sykefravær", "owners": [
@@ -246,11 +246,65 @@ async def test_another_networks_measures_and_insight_answer_404(running, caller)
     assert (await other_coordinator.get(f"/networks/{mine}/insight")).status_code == 404
     assert (await coordinator.get(f"/networks/{mine}/insight")).status_code == 200
     # The union representative named on the measure sees it and agrees in their own name only.
-    representative = caller(measures, "tv-1", roles=["participant"], person_id="tv-1")
+    representative = caller(measures, "tv-1", roles=["union_representative"], organisations=["org-oppdal"],
+                            units=["unit-hjemme"], person_id="tv-1")
     assert (await representative.get(f"/measures/{measure}")).status_code == 200
     in_another_name = await representative.post(f"/measures/{measure}/consents",
                                                 json={"role": "safety_representative", "person_id": "vo-1"})
     assert in_another_name.status_code == 403
+
+
+# -- party cooperation: each party agrees for themself; leaders propose only where they lead ----
+
+async def test_a_leader_cannot_agree_for_the_representatives_adopt_alone_or_propose_elsewhere(running, caller):
+    measures = await running("measures")
+    mine, theirs, org = f"net-{uuid.uuid4().hex[:6]}", f"net-{uuid.uuid4().hex[:6]}", f"org-{uuid.uuid4().hex[:6]}"
+    leader = caller(measures, "leder-1", roles=["organisation_leader"], organisations=[org], units=["unit-hjemme"],
+                    networks=[mine], person_id="leder-1")
+    body = {"network_id": mine, "organisation_id": org, "unit_ids": ["unit-hjemme"], "title": "Tidlig på",
+            "area": "sick_leave_follow_up", "goal": "Lavere sykefravær"}
+    # Another network, units outside the leader's, another organisation: refused, and nothing shows there.
+    assert (await leader.post("/measures", json=body | {"network_id": theirs})).status_code == 422
+    assert (await leader.post("/measures", json=body | {"unit_ids": ["unit-hjemme", "unit-sykehjem"]})).status_code == 404
+    assert (await leader.post("/measures", json=body | {"organisation_id": "org-annen"})).status_code == 404
+    their_coordinator = caller(measures, "ola", roles=["network_coordinator"], networks=[theirs])
+    assert (await their_coordinator.get("/measures")).json() == []
+    # The body names no author: audit fields are the caller.
+    assert (await leader.post("/measures", json=body | {"proposed_by": "someone"})).status_code == 422
+
+    proposed = await leader.post("/measures", json=body)
+    assert proposed.status_code == 201, proposed.text
+    measure = proposed.json()["id"]
+    assert proposed.json()["proposed_by"] == "leder-1"
+    consents = f"/measures/{measure}/consents"
+    for role, person in (("union_representative", "tv-1"), ("safety_representative", "vo-1")):
+        assert (await leader.post(consents, json={"role": role, "person_id": person})).status_code == 403
+        assert (await measures.post(consents, json={"role": role, "person_id": person})).status_code == 403  # admin
+    assert (await leader.post(consents, json={})).status_code == 200
+    assert (await leader.post(f"/measures/{measure}/adoption", json={})).status_code == 409
+
+    # Representatives of another organisation neither see it nor find it in their inbox.
+    stranger = caller(measures, "tv-9", roles=["union_representative"], organisations=["org-annen"], person_id="tv-9")
+    assert (await stranger.post(consents, json={})).status_code == 404
+    assert (await stranger.get("/inbox/representative")).json()["awaiting_your_agreement"] == []
+    for role, person in (("union_representative", "tv-1"), ("safety_representative", "vo-1")):
+        party = caller(measures, person, roles=[role], organisations=[org], units=["unit-hjemme"], person_id=person)
+        assert [m["id"] for m in (await party.get("/inbox/representative")).json()["awaiting_your_agreement"]] == [
+            measure]
+        assert (await party.post(consents, json={})).status_code == 200
+    adopted = await leader.post(f"/measures/{measure}/adoption", json={})
+    assert adopted.status_code == 200, adopted.text
+    assert {o["role"]: o["person_id"] for o in adopted.json()["owners"]} == {
+        "leader": "leder-1", "union_representative": "tv-1", "safety_representative": "vo-1"}
+
+
+async def test_the_national_overview_is_for_national_coordinators_only(running, caller):
+    measures = await running("measures")
+    programme_coordinator = caller(measures, "per", roles=["programme_coordinator"], networks=["net-a"])
+    assert (await programme_coordinator.get("/national/overview")).status_code == 403
+    # Not in national mode here: the national coordinator passes the authoriser and learns that (404).
+    national_coordinator = caller(measures, "nina", roles=["national_coordinator"])
+    assert (await national_coordinator.get("/national/overview")).status_code == 404
 
 
 # -- leaders approve only their own employees' applications ------------------------------------
