@@ -132,6 +132,10 @@ COMMANDS = CommandLog()
 monitoring.register(COMMANDS)
 
 
+# The audit fields' person for everything the seeding does (the service layer takes the caller's person).
+SEEDER = "person-bench-seeder"
+
+
 async def seed_measure(service: Any, network_id: str, i: int, layout: Layout) -> str:
     today = service.today()
     organisation, unit_ids = layout.place(i)
@@ -141,23 +145,23 @@ async def seed_measure(service: Any, network_id: str, i: int, layout: Layout) ->
         "method_id": "sick-leave-follow-up-routine", "follow_up_every_weeks": 8,
         "indicators": [{"kind": "sick_leave_percent", "baseline": 9.0 + i % 5, "baseline_date": today - timedelta(120),
                         "target": 6.0}],
-    })
+    }, by=SEEDER)
     status = layout.status(i)
     if status == "proposed":
         return measure["_id"]
     for role in OwnerRole:
         await service.consent(measure["_id"], role, f"person-{role.value}-{organisation}")
     adopted = await service.adopt(measure["_id"], adopted_on=today - timedelta(100), first_follow_up_on=None,
-                                  reason=None)
+                                  reason=None, by=SEEDER)
     indicator_id = adopted["indicators"][0]["id"]
     if status in ("in_practice", "evaluated"):
         await service.follow_up(measure["_id"], {
             "held_on": today - timedelta(30), "in_practice": True, "worked": "Tett oppfølging",
-            "readings": [{"indicator_id": indicator_id, "value": 7.5 + (i % 7) * 0.5}]})
+            "readings": [{"indicator_id": indicator_id, "value": 7.5 + (i % 7) * 0.5}]}, by=SEEDER)
     if status == "evaluated":
-        await service.evaluate(measure["_id"], {"summary": "Videreføres", "evaluated_on": today})
+        await service.evaluate(measure["_id"], {"summary": "Videreføres", "evaluated_on": today}, by=SEEDER)
     if status == "discontinued":
-        await service.discontinue(measure["_id"], reason="Omorganisering", discontinued_on=today)
+        await service.discontinue(measure["_id"], reason="Omorganisering", discontinued_on=today, by=SEEDER)
     return measure["_id"]
 
 
