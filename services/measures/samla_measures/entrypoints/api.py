@@ -338,7 +338,8 @@ async def discontinue(measure_id: str, body: DiscontinuationCreate, service: Mea
 
 @units.get("/{unit_id}/effects", response_model=UnitEffects,
            summary="A unit's measures and how each indicator moved across the follow-ups")
-async def unit_effects(unit_id: str, service: Measures, access: Access, network_id: str | None = None) -> UnitEffects:
+async def unit_effects(unit_id: str, service: Measures, directory: DirectoryNames, access: Access,
+                       network_id: str | None = None) -> UnitEffects:
     p = access.principal
     if not access.unrestricted and p is not None:
         by_network = Reach.NETWORK in access.reaches and network_id in p.network_ids
@@ -346,7 +347,8 @@ async def unit_effects(unit_id: str, service: Measures, access: Access, network_
         if not (by_network or by_unit):
             raise Hidden(f"no unit {unit_id}")
     effects = await service.unit_effects(unit_id, network_id, limit=MAX_PAGE)
-    return UnitEffects(unit_id=unit_id, measures=[
+    names = await directory.names(units=[unit_id])
+    return UnitEffects(unit_id=unit_id, unit_name=names.units.get(unit_id), measures=[
         MeasureEffect(measure_id=e["measure"]["_id"], title=e["measure"]["title"], area=e["measure"]["area"],
                       status=e["measure"]["status"], adopted_on=e["measure"].get("adopted_on"),
                       follow_up_count=e["measure"].get("follow_up_count", 0), indicators=e["indicators"])

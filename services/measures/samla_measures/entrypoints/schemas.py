@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -309,6 +309,7 @@ class MeasureEffect(BaseModel):
 
 class UnitEffects(BaseModel):
     unit_id: str
+    unit_name: str | None = None
     measures: list[MeasureEffect]
 
 

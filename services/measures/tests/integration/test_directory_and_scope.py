@@ -65,7 +65,7 @@ def proposal(network_id: str, organisation_id: str, *unit_ids: str, **extra) -> 
 
 
 async def test_a_leader_cannot_propose_into_another_network_or_for_units_outside_their_organisation(
-        steps, caller, region):
+        steps, caller, region, wait_until):
     r = region
     leader = caller(steps.client, "leder-oppdal", roles=["organisation_leader"], organisations=[r.oppdal],
                     person_id="person-leder-oppdal")
@@ -105,6 +105,17 @@ async def test_a_leader_cannot_propose_into_another_network_or_for_units_outside
     our_coordinator = caller(steps.client, "koordinator-trondelag", roles=["network_coordinator"], networks=[r.ours])
     listed = (await our_coordinator.get("/measures")).json()
     assert [(m["id"], m["organisation_name"]) for m in listed] == [(shown["id"], "Oppdal kommune")]
+    effects = (await our_coordinator.get(f"/units/{r.home_care}/effects", params={"network_id": r.ours})).json()
+    assert effects["unit_name"] == "Hjemmetjenesten"
+
+    async def insight_named():
+        insight = (await our_coordinator.get(f"/networks/{r.ours}/insight")).json()
+        return insight if insight["organisations"] else None
+
+    insight = await wait_until(insight_named)
+    assert insight["network_name"] == "Læringsnettverk Trøndelag"
+    assert [(o["organisation_id"], o["organisation_name"]) for o in insight["organisations"]] == [
+        (r.oppdal, "Oppdal kommune")]
 
 
 async def test_a_renamed_unit_shows_its_new_name(steps, caller, region, produce, wait_until):
