@@ -1,0 +1,127 @@
+"""A person signs in through the identity provider's page, reads the portal in three languages, and signs out."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page, expect
+
+
+async def test_a_coordinator_signs_in_sees_their_front_page_in_nb_da_and_en_and_signs_out(
+        page: Page, portal, accessible, sign_in_as) -> None:
+    await page.goto(portal.url)
+    await expect(page.locator("html")).to_have_attribute("lang", "nb")
+    await accessible(page, "front-signed-out")
+    await page.get_by_role("main").get_by_role("link", name="Logg inn").click()
+
+    await sign_in_as(page, "Ingrid Solberg")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Ingrid Solberg")
+    await expect(page.get_by_role("link", name="Programmer og kull")).to_be_visible()
+    await accessible(page, "front-coordinator-nb")
+
+    await page.get_by_role("button", name="Dansk").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "da")
+    await expect(page.get_by_role("link", name="Programmer og hold")).to_be_visible()
+    await expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+    await accessible(page, "front-coordinator-da")
+
+    await page.get_by_role("button", name="English").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ingrid Solberg")
+    await accessible(page)
+
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("status")).to_have_text("You are signed out.")
+    await expect(page.get_by_role("main").get_by_role("link", name="Sign in")).to_be_visible()
+    # The language stays chosen after signing out: it lives in its own cookie.
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await page.goto(f"{portal.url}/programmes")
+    await expect(page.get_by_role("heading", name="Choose a demo person")).to_be_visible()
+
+
+async def test_each_role_sees_what_it_can_do(page: Page, portal, sign_in_as) -> None:
+    for name, offer in [("Lars Haugen", "Søknader fra medarbeiderne dine"), ("Amina Khalid", "Tiltak i enheten din"),
+                        ("Sofie Lund", "Søk på et program"), ("Mette Dahl", "Nasjonal oversikt")]:
+        await page.goto(f"{portal.url}/sign-in?next=/")
+        await sign_in_as(page, name)
+        await expect(page.get_by_role("heading", level=1)).to_have_text(f"Velkommen, {name}")
+        await expect(page.get_by_role("heading", name=offer)).to_be_visible()
+        await page.get_by_role("button", name="Logg ut").click()
+
+
+async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(page: Page, portal, sign_in_as) -> None:
+    await page.goto(f"{portal.url}/sign-in?next=/")
+    await sign_in_as(page, "Ingrid Solberg")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Ingrid Solberg")
+
+    # The browser's own cookies, but no token: what a page on another site could make it send.
+    for path, form in [("/sign-out", {}), ("/language", {"lang": "en", "next": "/"}),
+                       ("/sign-out", {"csrf_token": "guessed"})]:
+        refused = await page.request.post(f"{portal.url}{path}", form=form, max_redirects=0)
+        assert refused.status == 403, (path, refused.status)
+        assert "Skjemaet var utløpt" in await refused.text()
+
+    await page.reload()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Ingrid Solberg")
+    await expect(page.locator("html")).to_have_attribute("lang", "nb")
+
+
+async def test_sign_in_and_a_form_work_with_the_keyboard_alone(page: Page, portal) -> None:
+    cohort_id = await open_cohort(portal.enrollment)
+    await page.goto(f"{portal.url}/")
+
+    async def tab_to(name: str, limit: int = 25) -> None:
+        """Press Tab until the focused element's text (or, for a field, its id) is `name`."""
+        for _ in range(limit):
+            await page.keyboard.press("Tab")
+            focused = await page.evaluate("document.activeElement && (document.activeElement.innerText"
+                                          " || document.activeElement.id)")
+            if focused and focused.strip() == name:
+                return
+        raise AssertionError(f"{name!r} cannot be reached with Tab on {page.url}")
+
+    # The first Tab reaches the skip link, which moves focus to the main content.
+    await page.keyboard.press("Tab")
+    await expect(page.locator(":focus")).to_have_text("Hopp til hovedinnholdet")
+    await tab_to("Logg inn")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Choose a demo person")).to_be_visible()
+    await tab_to("Sofie Lund")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Sofie Lund")
+
+    await tab_to("Søk på et program")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Programmer")
+    await tab_to("Kulturkompetanse")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Kulturkompetanse")
+    await tab_to("Søk på spring-2027")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Søk på Kulturkompetanse")
+
+    await tab_to("manager_name")  # the first field: the leader's name
+    await page.keyboard.type("Lars Haugen")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("lars.haugen@demo.samla.example")
+    await page.keyboard.press("Enter")  # submits the form
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Søknaden er sendt")
+
+    applications = (await portal.enrollment.get(f"/cohorts/{cohort_id}/applications")).json()
+    assert len(applications) == 1
+    contact = (await portal.enrollment.get(f"/people/{applications[0]['participant_id']}/contact")).json()
+    assert (contact["name"], contact["email"]) == ("Sofie Lund", "sofie.lund@demo.samla.example")
+
+
+async def open_cohort(enrollment, *, capacity: int = 30, approval: bool = False) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    programme = await enrollment.post("/programmes", json={
+        "code": "KULT", "title": "Kulturkompetanse", "network_id": "net-demo", "language": "nb",
+        "requires_manager_approval": approval})
+    assert programme.status_code == 201, programme.text
+    now = datetime.now(UTC)
+    cohort = await enrollment.post("/cohorts", json={
+        "programme_id": programme.json()["id"], "term": "spring-2027", "capacity": capacity,
+        "applications_open_at": (now - timedelta(days=1)).isoformat(),
+        "applications_close_at": (now + timedelta(days=30)).isoformat()})
+    assert cohort.status_code == 201, cohort.text
+    return cohort.json()["id"]
