@@ -12,7 +12,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
+from samla_measures.entrypoints.app import create_app as create_measures
+from samla_measures.settings import MeasuresSettings
 from samla_portal.entrypoints.app import create_app as create_portal
 from samla_portal.settings import PortalSettings
 
@@ -49,7 +51,8 @@ async def browser() -> AsyncIterator[Browser]:
 @dataclass
 class Portal:
     url: str
-    enrollment: httpx.AsyncClient  # platform-admin client of the same enrollment, to arrange what a test needs
+    enrollment: httpx.AsyncClient  # platform-admin clients of the same services, to arrange what a test needs
+    measures: httpx.AsyncClient | None
     issuer: Any
     added_people: list[str] = field(default_factory=list)
 
@@ -63,26 +66,50 @@ class Portal:
 
 @pytest.fixture
 async def portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment behind it."""
+    async with _portal(service, served, dev_issuer, with_measures=False) as found:
+        yield found
+
+
+@pytest.fixture
+async def portal_with_measures(service: Callable[..., Any], served: Callable[..., Any],
+                               dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment and measures behind it."""
+    async with _portal(service, served, dev_issuer, with_measures=True) as found:
+        yield found
+
+
+@asynccontextmanager
+async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any, *,
+                  with_measures: bool) -> AsyncIterator[Portal]:
     apps: dict[str, Any] = {}
 
-    def enrollment_app(settings: EnrollmentSettings) -> Any:
-        apps["enrollment"] = create_enrollment(settings)
-        return apps["enrollment"]
+    def keep(name: str, create: Callable[..., Any]) -> Callable[..., Any]:
+        def make(settings: Any) -> Any:
+            apps[name] = create(settings)
+            return apps[name]
+        return make
 
-    async with service(enrollment_app, EnrollmentSettings) as enrollment, served(apps["enrollment"]) as enrollment_url:
+    async with AsyncExitStack() as stack:
+        enrollment = await stack.enter_async_context(service(keep("enrollment", create_enrollment), EnrollmentSettings))
+        urls = {"enrollment_url": await stack.enter_async_context(served(apps["enrollment"]))}
+        measures = None
+        if with_measures:
+            measures = await stack.enter_async_context(service(keep("measures", create_measures), MeasuresSettings))
+            urls["measures_url"] = await stack.enter_async_context(served(apps["measures"]))
         # The portal must know its own address for the OIDC redirect before it is served: a free port first.
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         settings = PortalSettings(environment="test", public_url=f"http://127.0.0.1:{port}", oidc_issuer=dev_issuer.url,
-                                  enrollment_url=enrollment_url, cookie_secure=False)
-        async with _serve_on(create_portal(settings), port) as url:
-            found = Portal(url=url, enrollment=enrollment, issuer=dev_issuer)
-            try:
-                yield found
-            finally:
-                for key in found.added_people:
-                    dev_issuer.people.pop(key, None)
+                                  cookie_secure=False, **urls)
+        url = await stack.enter_async_context(_serve_on(create_portal(settings), port))
+        found = Portal(url=url, enrollment=enrollment, measures=measures, issuer=dev_issuer)
+        try:
+            yield found
+        finally:
+            for key in found.added_people:
+                dev_issuer.people.pop(key, None)
 
 
 def _serve_on(app: Any, port: int) -> Any:
