@@ -26,6 +26,9 @@ class PortalSettings(BaseSettings):
     # The address people open; the OIDC redirect URI is built from it.
     public_url: str = "http://127.0.0.1:8000"
 
+    # Times are shown in the deployment's wall-clock time (Europe/Copenhagen for a Danish region).
+    time_zone: Literal["Europe/Oslo", "Europe/Copenhagen"] = "Europe/Oslo"
+
     # -- sign-in: an OpenID Connect provider, authorization code with PKCE --------------------
     oidc_issuer: str = "http://127.0.0.1:8090/dev-issuer"
     oidc_client_id: str = "samla-portal"

@@ -50,7 +50,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     # The portal's pages are for people, not integrators: no OpenAPI document or Swagger UI.
     app = FastAPI(title="Samla portal", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    app.state.renderer = renderer = Renderer(load_catalogues(list(LANGUAGES)))
+    app.state.renderer = renderer = Renderer(load_catalogues(list(LANGUAGES)), settings.time_zone)
     app.state.identity_provider = identity_provider(settings)
     app.state.enrollment = Enrollment(api)
     app.state.measures = Measures(api)

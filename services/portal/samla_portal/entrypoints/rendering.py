@@ -6,7 +6,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
 from babel.support import NullTranslations
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
@@ -18,12 +20,12 @@ from samla_portal.entrypoints.session import CSRF_FIELD, csrf_token, signed_in, 
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 LANGUAGE_COOKIE = "samla_lang"
-# Babel's locale names: bokmål is `nb`, Danish `da`, English `en`.
 
 
 class Renderer:
-    def __init__(self, catalogues: dict[str, NullTranslations]) -> None:
+    def __init__(self, catalogues: dict[str, NullTranslations], time_zone: str = "Europe/Oslo") -> None:
         self._catalogues = catalogues
+        self._zone = ZoneInfo(time_zone)
         environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"])
         # The i18n extension looks `gettext`/`ngettext` up in each render's context first, so one
         # environment serves every language at once without a global switch.
@@ -56,7 +58,9 @@ class Renderer:
             if not value:
                 return ""
             parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
-            return format_datetime(parsed, format="medium", locale=language)
+            # Local wall-clock time, without seconds: "6. des. 2026 05:03".
+            local = parsed.astimezone(self._zone)
+            return f"{format_date(local, 'medium', locale=language)} {format_time(local, 'short', locale=language)}"
 
         return self.templates.TemplateResponse(request, template, {
             "gettext": gettext, "ngettext": ngettext, "_": gettext, "day": day, "moment": moment,
