@@ -8,6 +8,7 @@ PACKAGES := shared services/enrollment services/sessions services/measures servi
 PORTAL := services/portal
 PORTAL_VENDOR := $(PORTAL)/samla_portal/static/vendor
 CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages
 
@@ -32,7 +33,7 @@ $(PORTAL_VENDOR)/.installed: $(PORTAL)/package.json $(PORTAL)/package-lock.json
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download is not reachable); only if absent.
 browser:
-	@test -x $(CHROMIUM) || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 ## Re-extract the portal's messages into its catalogues (nb, da, en) after changing a template.
 portal-messages: install

@@ -145,9 +145,10 @@ async def me(request: Request) -> Response:
         try:
             plan = await request.app.state.plans.plan(token, person)
         except ApiRefused as refused:
-            if refused.status >= 500:
+            if refused.status == 401:
                 raise
-            unavailable = refused.status  # no plan yet (not enrolled anywhere): the page says so
+            # No plan yet (404), or sessions does not answer: the rest of the page still serves.
+            unavailable = refused.status
     return _pages(request).render(request, "me.html", plan=plan, unavailable=unavailable)
 
 

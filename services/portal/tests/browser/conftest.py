@@ -27,12 +27,16 @@ from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
 from samla_measures.entrypoints.app import create_app as create_measures
 from samla_measures.settings import MeasuresSettings
+from samla_sessions.entrypoints.app import create_app as create_sessions
+from samla_sessions.settings import SessionsSettings
 from samla_portal.entrypoints.app import create_app as create_portal
 from samla_portal.settings import PortalSettings
 
 PORTAL = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SAMLA_CHROMIUM", "/usr/bin/chromium")
 AXE = PORTAL / "node_modules" / "axe-core" / "axe.min.js"
+SERVICES = {"measures": (create_measures, MeasuresSettings), "sessions": (create_sessions, SessionsSettings)}
+NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens there
 # Set to a folder (e.g. docs/portal) to save a PNG of each page the tests look at.
 SCREENSHOTS = os.environ.get("SAMLA_PORTAL_SCREENSHOTS")
 
@@ -53,6 +57,7 @@ class Portal:
     url: str
     enrollment: httpx.AsyncClient  # platform-admin clients of the same services, to arrange what a test needs
     measures: httpx.AsyncClient | None
+    sessions: httpx.AsyncClient | None
     issuer: Any
     added_people: list[str] = field(default_factory=list)
 
@@ -67,7 +72,7 @@ class Portal:
 @pytest.fixture
 async def portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any) -> AsyncIterator[Portal]:
     """The portal with enrollment behind it."""
-    async with _portal(service, served, dev_issuer, with_measures=False) as found:
+    async with _portal(service, served, dev_issuer) as found:
         yield found
 
 
@@ -75,13 +80,26 @@ async def portal(service: Callable[..., Any], served: Callable[..., Any], dev_is
 async def portal_with_measures(service: Callable[..., Any], served: Callable[..., Any],
                                dev_issuer: Any) -> AsyncIterator[Portal]:
     """The portal with enrollment and measures behind it."""
-    async with _portal(service, served, dev_issuer, with_measures=True) as found:
+    async with _portal(service, served, dev_issuer, "measures") as found:
+        yield found
+
+
+@pytest.fixture
+async def portal_with_sessions(service: Callable[..., Any], served: Callable[..., Any],
+                               dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment and sessions (participants' plans) behind it."""
+    async with _portal(service, served, dev_issuer, "sessions") as found:
         yield found
 
 
 @asynccontextmanager
-async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any, *,
-                  with_measures: bool) -> AsyncIterator[Portal]:
+async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any,
+                  *others: str) -> AsyncIterator[Portal]:
+    """Enrollment and the `others` on the real stack, each served over real HTTP, and the portal in front.
+
+    A service a test does not start is given an address where nothing listens, so a page that
+    needs it says it does not answer instead of reaching a stack that trusts another issuer.
+    """
     apps: dict[str, Any] = {}
 
     def keep(name: str, create: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,11 +110,13 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
 
     async with AsyncExitStack() as stack:
         enrollment = await stack.enter_async_context(service(keep("enrollment", create_enrollment), EnrollmentSettings))
-        urls = {"enrollment_url": await stack.enter_async_context(served(apps["enrollment"]))}
-        measures = None
-        if with_measures:
-            measures = await stack.enter_async_context(service(keep("measures", create_measures), MeasuresSettings))
-            urls["measures_url"] = await stack.enter_async_context(served(apps["measures"]))
+        urls = {f"{name}_url": NOWHERE for name in ("sessions", "measures", "notifications")}
+        urls["enrollment_url"] = await stack.enter_async_context(served(apps["enrollment"]))
+        clients: dict[str, httpx.AsyncClient] = {}
+        for name in others:
+            create, settings_class = SERVICES[name]
+            clients[name] = await stack.enter_async_context(service(keep(name, create), settings_class))
+            urls[f"{name}_url"] = await stack.enter_async_context(served(apps[name]))
         # The portal must know its own address for the OIDC redirect before it is served: a free port first.
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -104,7 +124,8 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
         settings = PortalSettings(environment="test", public_url=f"http://127.0.0.1:{port}", oidc_issuer=dev_issuer.url,
                                   cookie_secure=False, **urls)
         url = await stack.enter_async_context(_serve_on(create_portal(settings), port))
-        found = Portal(url=url, enrollment=enrollment, measures=measures, issuer=dev_issuer)
+        found = Portal(url=url, enrollment=enrollment, measures=clients.get("measures"),
+                       sessions=clients.get("sessions"), issuer=dev_issuer)
         try:
             yield found
         finally:

@@ -107,3 +107,45 @@ async def test_a_leader_who_is_not_the_named_manager_is_not_shown_the_applicatio
     await expect(page.get_by_role("button", name="Send avgjørelsen")).to_have_count(0)
     still = (await portal.enrollment.get(f"/applications/{application['id']}")).json()
     assert still["status"] == "awaiting_manager_approval"
+
+
+async def test_a_danish_leader_declines_with_a_reason(browser, portal, accessible, sign_in_as) -> None:
+    _, cohort_id = await open_cohort(portal.enrollment, approval=True)
+    application = await submit(portal.enrollment, cohort_id, "Mads Holm")
+    portal.add_person("Leder Sanne Krog", person_id=application["manager_id"], roles=["organisation_leader"],
+                      networks=["net-demo"], organisations=["org-demo"], units=["unit-demo-ward"])
+    danish = await browser.new_context(bypass_csp=True, locale="da-DK")  # a browser set up for Danish
+    page = await danish.new_page()
+    await page.goto(f"{portal.url}/applications/{application['id']}")
+    await sign_in_as(page, "Leder Sanne Krog")
+    await expect(page.locator("html")).to_have_attribute("lang", "da")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Ansøgning om deltagelse")
+    await page.get_by_role("radio", name="Afvis").check()
+    await page.get_by_label("Begrundelse").fill("Afdelingen har ikke bemanding i foråret.")
+    await page.get_by_role("button", name="Send afgørelsen").click()
+    await expect(page.get_by_role("status")).to_have_text("Du afviste ansøgningen.")
+    await expect(page.locator("#application-status")).to_have_text("afvist")
+    await accessible(page, "application-declined-da")
+
+    await danish.close()
+    decided = (await portal.enrollment.get(f"/applications/{application['id']}")).json()
+    assert decided["status"] == "declined"
+    assert decided["history"][-1]["reason"] == "Afdelingen har ikke bemanding i foråret."
+
+
+async def test_the_cohort_page_fits_a_phone(browser, portal, accessible, sign_in_as) -> None:
+    _, cohort_id = await open_cohort(portal.enrollment, capacity=1)
+    for name in ("Kari Nilsen", "Ola Berg"):
+        await submit(portal.enrollment, cohort_id, name)
+    phone = await browser.new_context(bypass_csp=True, locale="nb-NO", viewport={"width": 390, "height": 844},
+                                      is_mobile=True, has_touch=True)
+    try:
+        page = await phone.new_page()
+        await page.goto(f"{portal.url}/cohorts/{cohort_id}")
+        await sign_in_as(page, "Ingrid Solberg")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Kull spring-2027")
+        # Nothing but the wide table scrolls sideways: the page itself fits the screen.
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await accessible(page, "cohort-phone")
+    finally:
+        await phone.close()

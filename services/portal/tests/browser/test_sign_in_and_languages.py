@@ -125,3 +125,38 @@ async def open_cohort(enrollment, *, capacity: int = 30, approval: bool = False)
         "applications_close_at": (now + timedelta(days=30)).isoformat()})
     assert cohort.status_code == 201, cohort.text
     return cohort.json()["id"]
+
+
+async def test_an_incomplete_application_is_sent_back_with_an_error_summary_linking_each_field(
+        page: Page, portal, accessible, sign_in_as) -> None:
+    cohort_id = await open_cohort(portal.enrollment)
+    await page.goto(f"{portal.url}/cohorts/{cohort_id}/apply")
+    await sign_in_as(page, "Sofie Lund")
+    await page.get_by_label("Navnet på lederen din").fill("Lars Haugen")
+    await page.get_by_role("button", name="Send søknaden").click()
+
+    summary = page.get_by_role("alert")
+    await expect(summary).to_contain_text("Dette feltet må fylles ut: E-postadressen til lederen din")
+    await expect(page.get_by_label("Navnet på lederen din")).to_have_value("Lars Haugen")  # nothing typed is lost
+    await summary.get_by_role("link", name="E-postadressen til lederen din").click()
+    await expect(page.get_by_label("E-postadressen til lederen din")).to_be_focused()
+    await accessible(page, "apply-errors")
+    assert (await portal.enrollment.get(f"/cohorts/{cohort_id}/applications")).json() == []
+
+
+async def test_a_participant_without_a_seat_is_told_their_plan_is_empty(page: Page, portal_with_sessions,
+                                                                       accessible, sign_in_as) -> None:
+    await page.goto(f"{portal_with_sessions.url}/me")
+    await sign_in_as(page, "Sofie Lund")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Min side")
+    await expect(page.get_by_role("main")).to_contain_text("Logget inn som Sofie Lund.")
+    await expect(page.get_by_role("main")).to_contain_text("Du har ingen samlinger ennå.")
+    await accessible(page, "me")
+
+
+async def test_my_page_still_serves_when_the_sessions_service_does_not_answer(page: Page, portal,
+                                                                              sign_in_as) -> None:
+    await page.goto(f"{portal.url}/me")  # this portal's sessions address has nothing behind it
+    await sign_in_as(page, "Sofie Lund")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Min side")
+    await expect(page.get_by_role("main")).to_contain_text("Planen din kan ikke vises akkurat nå.")
