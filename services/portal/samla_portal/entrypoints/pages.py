@@ -7,13 +7,14 @@ from starlette.responses import RedirectResponse, Response
 
 from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.people import COORDINATOR_ROLES, LEADER_ROLES, PARTICIPANT_ROLES
+from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import checked_form, flash, require_signed_in, signed_in
 from samla_portal.service_layer.measures import party_to_agree
 
 router = APIRouter()
 
 
-def _pages(request: Request):  # noqa: ANN202 - the Renderer, typed where it is built
+def _pages(request: Request) -> Renderer:
     return request.app.state.renderer
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from authlib.integrations.base_client.errors import OAuthError
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -18,8 +19,11 @@ ONE_YEAR = 365 * 24 * 3600
 async def sign_in(request: Request, next: str | None = None) -> Response:
     request.session["next"] = local_path(next)
     settings = request.app.state.settings
-    return await request.app.state.identity_provider.authorize_redirect(
-        request, f"{settings.public_url.rstrip('/')}/auth/callback")
+    try:
+        return await request.app.state.identity_provider.authorize_redirect(
+            request, f"{settings.public_url.rstrip('/')}/auth/callback")
+    except httpx.HTTPError as error:  # the provider's discovery document does not answer
+        return request.app.state.renderer.render(request, "error.html", 503, problem="provider_down", detail=str(error))
 
 
 @router.get("/auth/callback", summary="The provider sends the person back here with a code")
@@ -30,6 +34,8 @@ async def callback(request: Request) -> Response:
     except OAuthError as error:
         # A refused or replayed code, a state that does not match, a bad ID token: sign in again.
         return pages.render(request, "error.html", 400, problem="sign_in_failed", detail=error.description)
+    except httpx.HTTPError as error:
+        return pages.render(request, "error.html", 503, problem="provider_down", detail=str(error))
     claims = token.get("userinfo") or {}
     if not claims.get("sub"):
         return pages.render(request, "error.html", 400, problem="sign_in_failed", detail=None)

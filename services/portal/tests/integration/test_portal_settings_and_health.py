@@ -47,3 +47,11 @@ def test_production_refuses_local_shortcuts(unsafe: dict) -> None:
     PortalSettings(**safe)
     with pytest.raises(ValidationError):
         PortalSettings(**(safe | unsafe))
+
+
+async def test_sign_in_says_so_when_the_identity_provider_does_not_answer() -> None:
+    async with client_of(PortalSettings(environment="test", oidc_issuer="http://127.0.0.1:9/dev-issuer",
+                                        http_timeout_seconds=2)) as portal:
+        page = await portal.get("/sign-in?next=/", headers={"Accept-Language": "en"})
+    assert page.status_code == 503
+    assert "A service does not answer" in page.text
