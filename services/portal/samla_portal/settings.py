@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -11,7 +10,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where infra/local/dev_issuer.py serves; production refuses it, like the services do.
 DEVELOPMENT_ISSUER_PATH = "/dev-issuer"
-PACKAGE = Path(__file__).resolve().parent
 
 
 class PortalSettings(BaseSettings):
@@ -52,9 +50,6 @@ class PortalSettings(BaseSettings):
     sessions_url: str = "http://127.0.0.1:8002"
     measures_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
-
-    # Designsystemet's CSS and axe-core, copied from node_modules by `make install` (git-ignored).
-    vendor_dir: Path = PACKAGE / "static" / "vendor"
 
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> "PortalSettings":
