@@ -21,6 +21,8 @@ class PortalSettings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
+    # Traces of page requests and of the API calls they make go here (OTLP over HTTP); none when unset.
+    otlp_endpoint: str | None = None
     # The address people open; the OIDC redirect URI is built from it.
     public_url: str = "http://127.0.0.1:8000"
 

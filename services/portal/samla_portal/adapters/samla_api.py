@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 
 @dataclass
@@ -30,6 +31,9 @@ class SamlaApi:
 
     def __init__(self, urls: dict[str, str], timeout: float) -> None:
         self._clients = {name: httpx.AsyncClient(base_url=url, timeout=timeout) for name, url in urls.items()}
+        for client in self._clients.values():
+            # Each call carries the page request's trace context, so one trace runs from the page into the service.
+            HTTPXClientInstrumentor.instrument_client(client)
 
     async def close(self) -> None:
         for client in self._clients.values():

@@ -17,6 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from samla_shared.structured_logging import configure_logging
+from samla_shared.telemetry import setup_telemetry
 from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
@@ -35,7 +39,8 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
     settings = settings or PortalSettings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.service_name, settings.log_level)
+    tracer_provider = setup_telemetry(settings.service_name, settings.otlp_endpoint)
     api = SamlaApi({"enrollment": settings.enrollment_url, "sessions": settings.sessions_url,
                     "measures": settings.measures_url, "notifications": settings.notifications_url},
                    timeout=settings.http_timeout_seconds)
@@ -73,6 +78,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, excluded_urls="health/,static/",
+                                       exclude_spans=["receive", "send"])
     app.include_router(sign_in.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -149,3 +149,22 @@ async def test_the_cohort_page_fits_a_phone(browser, portal, accessible, sign_in
         await accessible(page, "cohort-phone")
     finally:
         await phone.close()
+
+
+async def test_one_trace_runs_from_the_page_into_enrollment(page: Page, portal, sign_in_as, spans) -> None:
+    _, cohort_id = await open_cohort(portal.enrollment)
+    await page.goto(f"{portal.url}/programmes")
+    await sign_in_as(page, "Ingrid Solberg")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Programmer")
+    spans.clear()
+    await page.goto(f"{portal.url}/cohorts/{cohort_id}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Kull spring-2027")
+
+    finished = spans.get_finished_spans()
+    # Only enrollment serves the applications list; the page request that caused it is its trace's root.
+    # (Without propagation, enrollment's own span would be the root of its trace.)
+    listed = [s for s in finished if s.kind.name == "SERVER" and s.name == "GET /cohorts/{cohort_id}/applications"]
+    assert listed, [s.name for s in finished]
+    for span in listed:
+        roots = [s for s in finished if s.context.trace_id == span.context.trace_id and s.parent is None]
+        assert [(r.name, r.kind.name) for r in roots] == [("GET /cohorts/{cohort_id}", "SERVER")]
