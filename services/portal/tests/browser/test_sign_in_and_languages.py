@@ -12,6 +12,8 @@ async def test_a_coordinator_signs_in_sees_their_front_page_in_nb_da_and_en_and_
     await accessible(page, "front-signed-out")
     await page.get_by_role("main").get_by_role("link", name="Logg inn").click()
 
+    await expect(page.get_by_role("heading", name="Choose a demo person")).to_be_visible()
+    await accessible(page, "sign-in-demo-people")  # the development issuer's page is part of the flow too
     await sign_in_as(page, "Ingrid Solberg")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Ingrid Solberg")
     await expect(page.get_by_role("link", name="Programmer og kull")).to_be_visible()
