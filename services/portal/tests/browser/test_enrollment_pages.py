@@ -98,12 +98,13 @@ async def test_a_leader_approves_an_application_on_its_page_and_the_participant_
 
 
 async def test_a_leader_who_is_not_the_named_manager_is_not_shown_the_application(
-        page: Page, portal, sign_in_as) -> None:
+        page: Page, portal, accessible, sign_in_as) -> None:
     _, cohort_id = await open_cohort(portal.enrollment, approval=True)
     application = await submit(portal.enrollment, cohort_id, "Kari Nilsen")
     await page.goto(f"{portal.url}/applications/{application['id']}")
     await sign_in_as(page, "Lars Haugen")  # a leader, but not the one this application names
     await expect(page.get_by_role("heading", level=1)).to_have_text("Fant ikke siden")
+    await accessible(page)
     await expect(page.get_by_role("button", name="Send avgjørelsen")).to_have_count(0)
     still = (await portal.enrollment.get(f"/applications/{application['id']}")).json()
     assert still["status"] == "awaiting_manager_approval"

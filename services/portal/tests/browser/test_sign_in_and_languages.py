@@ -49,7 +49,8 @@ async def test_each_role_sees_what_it_can_do(page: Page, portal, sign_in_as) -> 
         await page.get_by_role("button", name="Logg ut").click()
 
 
-async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(page: Page, portal, sign_in_as) -> None:
+async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(page: Page, portal, accessible,
+                                                                            sign_in_as) -> None:
     await page.goto(f"{portal.url}/sign-in?next=/")
     await sign_in_as(page, "Ingrid Solberg")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Ingrid Solberg")
@@ -61,12 +62,18 @@ async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(page
         assert refused.status == 403, (path, refused.status)
         assert "Skjemaet var utløpt" in await refused.text()
 
-    await page.reload()
+    # The same from a form in the page itself, with its token removed: the person sees why.
+    await page.evaluate("""() => { const form = document.querySelector('form[action="/sign-out"]');
+                                   form.querySelector('input[name="csrf_token"]').remove(); form.submit(); }""")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Skjemaet var utløpt")
+    await accessible(page, "csrf-refused")
+
+    await page.goto(portal.url)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Ingrid Solberg")
     await expect(page.locator("html")).to_have_attribute("lang", "nb")
 
 
-async def test_sign_in_and_a_form_work_with_the_keyboard_alone(page: Page, portal) -> None:
+async def test_sign_in_and_a_form_work_with_the_keyboard_alone(page: Page, portal, accessible) -> None:
     cohort_id = await open_cohort(portal.enrollment)
     await page.goto(f"{portal.url}/")
 
@@ -106,6 +113,7 @@ async def test_sign_in_and_a_form_work_with_the_keyboard_alone(page: Page, porta
     await page.keyboard.type("lars.haugen@demo.samla.example")
     await page.keyboard.press("Enter")  # submits the form
     await expect(page.get_by_role("heading", level=1)).to_have_text("Søknaden er sendt")
+    await accessible(page, "applied")
 
     applications = (await portal.enrollment.get(f"/cohorts/{cohort_id}/applications")).json()
     assert len(applications) == 1
