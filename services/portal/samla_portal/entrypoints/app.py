@@ -13,11 +13,10 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
-
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from samla_shared.structured_logging import configure_logging
 from samla_shared.telemetry import setup_telemetry
