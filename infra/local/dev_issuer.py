@@ -178,7 +178,7 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None) 
             claims["person_id"] = request.person_id
         if request.email:
             claims["email"] = request.email
-        token = sign(claims)
+        token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
         return {"access_token": token, "token_type": "Bearer", "expires_in": request.expires_in}
 
     return app
