@@ -15,7 +15,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged, staged_packed
@@ -45,7 +45,12 @@ def new_id() -> str:
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
-    await db.people.create_index([("email", ASCENDING)], unique=True)
+    # Addresses are unique in the address map (`emails`, keyed by the address) instead: a person
+    # who signs in may share an address with the record a form registered for them before.
+    try:
+        await db.people.drop_index("email_1")
+    except OperationFailure:
+        pass  # a database that never had it
     # One application per person per cohort: a duplicate is refused by the database itself,
     # atomically, however many arrive at once.
     await db.applications.create_index([("cohort_id", ASCENDING), ("participant_id", ASCENDING)], unique=True)
@@ -68,18 +73,37 @@ class EnrollmentStore:
 
     # -- people (contact details live only here) -------------------------------------------
 
-    async def people_by_email(self, emails: Iterable[str]) -> list[dict[str, Any]]:
-        return [p async for p in self.db.people.find({"email": {"$in": sorted(set(emails))}})]
-
-    async def add_people(self, people: Sequence[dict[str, Any]]) -> set[int]:
-        """Insert new people; returns the positions of those whose e-mail address was registered meanwhile."""
-        if not people:
-            return set()
+    async def map_addresses(self, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+        """Map each address to its person, unless mapped already: returns those taken, with their holders."""
+        if not pairs:
+            return {}
         try:
-            await self.db.people.insert_many(list(people), ordered=False)
+            await self.db.emails.insert_many([{"_id": email, "person_id": pid} for email, pid in pairs],
+                                             ordered=False)
+            return {}
         except BulkWriteError as exc:
-            return _raise_unless_duplicates(exc)
-        return set()
+            refused = [pairs[i][0] for i in sorted(_raise_unless_duplicates(exc))]
+        return {doc["_id"]: doc["person_id"] async for doc in self.db.emails.find({"_id": {"$in": refused}})}
+
+    async def address_holder(self, email: str) -> str | None:
+        found = await self.db.emails.find_one({"_id": email})
+        return None if found is None else found["person_id"]
+
+    async def remap_address(self, email: str, person_id: str) -> None:
+        await self.db.emails.update_one({"_id": email}, {"$set": {"person_id": person_id}}, upsert=True)
+
+    async def unmap_address(self, email: str, person_id: str) -> None:
+        await self.db.emails.delete_one({"_id": email, "person_id": person_id})
+
+    async def people_by_id(self, person_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = sorted(set(person_ids))
+        if not ids:
+            return {}
+        return {p["_id"]: p async for p in self.db.people.find({"_id": {"$in": ids}})}
+
+    async def add_people(self, people: Sequence[dict[str, Any]]) -> None:
+        if people:
+            await self.db.people.insert_many(list(people), ordered=False)
 
     async def update_person(self, person_id: str, fields: Mapping[str, Any]) -> None:
         await self.db.people.update_one({"_id": person_id}, {"$set": {**fields, "updated_at": datetime.now(UTC)}})

@@ -12,6 +12,9 @@ from samla_shared.security.access import AccessTable, Anonymous, Reach, Rule
 NETWORK, ALL, OWN, MANAGED = Reach.NETWORK, Reach.ALL, Reach.OWN, Reach.MANAGED
 COORDINATORS = {"network_coordinator": NETWORK, "programme_coordinator": NETWORK}
 CATALOGUE = COORDINATORS | {"organisation_leader": ALL, "participant": ALL}
+EVERYONE = {role: OWN for role in ("national_coordinator", "network_coordinator", "programme_coordinator",
+                                   "organisation_leader", "union_representative", "safety_representative",
+                                   "participant")}
 
 ACCESS = AccessTable.of("enrollment", [
     Rule.of("POST /programmes", network_coordinator=NETWORK),
@@ -34,6 +37,9 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=MANAGED, participant=OWN),
     Rule.of("POST /applications/{application_id}/approval", organisation_leader=MANAGED),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
+    # Anyone signed in is a person of Samla: their own record, and the changes forms proposed for it.
+    Rule.of("GET /people/me", **EVERYONE),
+    Rule.of("POST /people/me/pending-changes", **EVERYONE),
     # The notifications service reads contacts with a platform-admin client token.
     Rule.of("GET /people/{person_id}/contact", participant=OWN),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.

@@ -9,9 +9,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from samla_shared.http.auth import Access, refuse
+from samla_shared.security.access import Grant, Hidden, Reach
+from samla_shared.security.principal import Role
 
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.cohorts import CohortStatus
+from samla_enrollment.domain.errors import Conflict, RuleViolation
 from samla_enrollment.entrypoints.schemas import (
     ApplicationCreate,
     ApplicationPublic,
@@ -26,6 +29,8 @@ from samla_enrollment.entrypoints.schemas import (
     HistoryEntry,
     InterestCreate,
     InterestPublic,
+    Me,
+    PendingSettlement,
     ProgrammeCreate,
     ProgrammePublic,
     ProgrammeUpdate,
@@ -34,6 +39,7 @@ from samla_enrollment.entrypoints.schemas import (
     Withdrawal,
 )
 from samla_enrollment.service_layer.handlers import EnrollmentService
+from samla_enrollment.service_layer.people import SignedIn
 from samla_enrollment.service_layer.privacy import PersonalData
 
 MAX_PAGE = 200
@@ -97,11 +103,49 @@ async def visible_cohort(cohort_id: str, service: EnrollmentService, access: Acc
     return cohort
 
 
+async def signed_in(service: EnrollmentService, access: Grant) -> SignedIn:
+    """The caller as a person of Samla (created from the token's claims on first use)."""
+    assert access.principal is not None and access.person is not None
+    return await service.people.signed_in(access.principal, access.person)
+
+
+def acts_for_others(access: Grant) -> bool:
+    """A platform admin or a coordinator in their networks may register a form for someone else (a paper form);
+    everyone else acts as the person the token names."""
+    return access.unrestricted or Reach.NETWORK in access.reaches
+
+
+async def reaches_application(application: dict[str, Any], service: EnrollmentService, access: Grant) -> bool:
+    """By scope (network, or a leader's organisation and units), or as the applicant or the named manager: the
+    caller's person and the records of the same person that a form registered before they signed in."""
+    if access.sees(network_id=application["network_id"], organisation_id=application["organisation_id"],
+                   unit_ids=[application["unit_id"]]):
+        return True
+    if access.principal is None:
+        return False
+    leader = access.principal.has(Role.ORGANISATION_LEADER) and Reach.ORGANISATION in access.reaches
+    if not (leader or Reach.OWN in access.reaches or Reach.MANAGED in access.reaches):
+        return False
+    mine = (await signed_in(service, access)).person_ids
+    return ((Reach.OWN in access.reaches and application["participant_id"] in mine)
+            or ((leader or Reach.MANAGED in access.reaches) and application["manager_id"] in mine))
+
+
 async def visible_application(application_id: str, service: EnrollmentService, access: Access) -> dict[str, Any]:
     application = await service.application(application_id)
-    access.require(f"application {application_id}", network_id=application["network_id"],
-                   manager_id=application["manager_id"], person_ids=[application["participant_id"]])
+    if not await reaches_application(application, service, access):
+        raise Hidden(f"no application {application_id}")
     return application
+
+
+async def interested(body: InterestCreate, service: EnrollmentService, access: Grant) -> dict[str, Any]:
+    """Who registers interest: the person the token names, unless a coordinator registers someone else."""
+    if acts_for_others(access):
+        if body.person is None:
+            raise RuleViolation("name the person who is interested (`person`)")
+        return body.person.model_dump()
+    me = await signed_in(service, access)
+    return {"person_id": me.id}
 
 
 # -- programmes ---------------------------------------------------------------------------
@@ -112,7 +156,7 @@ async def publish_programme(body: ProgrammeCreate, service: Service, access: Acc
     if not access.sees(network_id=body.network_id):
         raise refuse(f"the caller coordinates no network {body.network_id}")
     data = body.model_dump(mode="json", exclude={"by"})
-    return programme_public(await service.publish_programme(data, by=body.by))
+    return programme_public(await service.publish_programme(data, by=access.person))
 
 
 @programmes.get("", response_model=list[ProgrammePublic])
@@ -136,7 +180,7 @@ async def update_programme(programme_id: str, body: ProgrammeUpdate, service: Se
                            access: Access) -> ProgrammePublic:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    return programme_public(await service.update_programme(programme_id, body.changes(), by=body.by,
+    return programme_public(await service.update_programme(programme_id, body.changes(), by=access.person,
                                                            reason=body.reason))
 
 
@@ -145,7 +189,7 @@ async def update_programme(programme_id: str, body: ProgrammeUpdate, service: Se
 async def archive_programme(programme_id: str, body: Archival, service: Service, access: Access) -> ProgrammePublic:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    return programme_public(await service.archive_programme(programme_id, by=body.by, reason=body.reason))
+    return programme_public(await service.archive_programme(programme_id, by=access.person, reason=body.reason))
 
 
 @programmes.post("/{programme_id}/interest", status_code=status.HTTP_201_CREATED, response_model=InterestPublic,
@@ -155,7 +199,7 @@ async def register_interest(programme_id: str, body: InterestCreate, service: Se
                             response: Response) -> InterestPublic:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    interest, created = await service.register_interest(programme_id, body.person.model_dump())
+    interest, created = await service.register_interest(programme_id, await interested(body, service, access))
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return interest_public(interest)
 
@@ -177,7 +221,7 @@ async def announce_cohort(body: CohortCreate, service: Service, access: Access) 
         programme = await visible_programme(body.programme_id, service, access)
         if not access.sees(network_id=body.network_id or programme["network_id"]):
             raise refuse(f"the caller coordinates no network {body.network_id}")
-    return cohort_public(await service.announce_cohort(body.model_dump(exclude={"by"}), by=body.by))
+    return cohort_public(await service.announce_cohort(body.model_dump(exclude={"by"}), by=access.person))
 
 
 @cohorts.get("", response_model=list[CohortPublic])
@@ -203,7 +247,8 @@ async def get_cohort(cohort_id: str, service: Service, access: Access) -> Cohort
 async def change_capacity(cohort_id: str, body: CapacityChange, service: Service, access: Access) -> CohortPublic:
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    return cohort_public(await service.change_capacity(cohort_id, body.capacity, by=body.by, reason=body.reason))
+    return cohort_public(await service.change_capacity(cohort_id, body.capacity, by=access.person,
+                                                       reason=body.reason))
 
 
 @cohorts.post("/{cohort_id}/status", response_model=CohortPublic, responses=NOT_FOUND | CONFLICT | RULE,
@@ -211,7 +256,7 @@ async def change_capacity(cohort_id: str, body: CapacityChange, service: Service
 async def change_status(cohort_id: str, body: StatusChange, service: Service, access: Access) -> CohortPublic:
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    return cohort_public(await service.change_status(cohort_id, body.status, by=body.by, reason=body.reason))
+    return cohort_public(await service.change_status(cohort_id, body.status, by=access.person, reason=body.reason))
 
 
 @cohorts.get("/{cohort_id}/history", response_model=list[HistoryEntry], responses=NOT_FOUND,
@@ -222,19 +267,50 @@ async def cohort_history(cohort_id: str, service: Service, access: Access) -> li
     return [HistoryEntry.model_validate(entry) for entry in await service.cohort_history(cohort_id)]
 
 
+RECEIVED = {"status": "received",
+            "detail": "Thank you: the application is received. You will hear from us by e-mail."}
+
+
 @cohorts.post("/{cohort_id}/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationPublic,
-              responses=NOT_FOUND | {409: {"description": "Closed cohort, archived programme, or a duplicate"},
-                                     422: {"description": "Invalid, outside the window, or an entry requirement"}})
-async def apply(cohort_id: str, body: ApplicationCreate, service: Service, access: Access) -> ApplicationPublic:
+              responses=NOT_FOUND | {
+                  202: {"description": "The anonymous public form: received (the same answer for a new application "
+                                       "and for an address that applied already, which reveals nothing)"},
+                  409: {"description": "Closed cohort, archived programme, or a duplicate"},
+                  422: {"description": "Invalid, outside the window, or an entry requirement"}},
+              summary="Apply: signed in as a participant, as the person the token names; a coordinator may "
+                      "register a paper form for someone; the anonymous public form where the programme allows")
+async def apply(cohort_id: str, body: ApplicationCreate, service: Service, access: Access) -> Any:
+    form = body.model_dump(mode="json")
     if access.principal is None:
         # The public form: only where the programme takes applications without signing in.
         cohort = await service.cohort(cohort_id)
         if not (await service.programme(cohort["programme_id"])).get("accepts_anonymous_applications"):
             raise HTTPException(401, "this programme takes applications from signed-in applicants only",
                                 headers={"WWW-Authenticate": 'Bearer realm="samla"'})
-    elif not access.unrestricted:
+        _require_named(form)
+        try:
+            await service.submit_application(cohort_id, form)
+        except Conflict as refusal:
+            # A duplicate says nothing to an anonymous caller (they may not be that person);
+            # any other refusal (closed cohort, archived programme) is about the cohort, not a person.
+            if "application_id" not in refusal.extensions:
+                raise
+        return JSONResponse(RECEIVED, status_code=status.HTTP_202_ACCEPTED)
+    if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    return application_public(await service.submit_application(cohort_id, body.model_dump(mode="json")))
+    if acts_for_others(access):
+        _require_named(form)
+        return application_public(await service.submit_application(cohort_id, form))
+    # Signed in as an applicant: the person the token names applies, whatever the form says.
+    me = await signed_in(service, access)
+    email = await service.people.require_address(me)
+    form["participant"] |= {"name": me.person.get("name") or email, "email": email}
+    return application_public(await service.submit_application(cohort_id, form, participant_id=me.id))
+
+
+def _require_named(form: dict[str, Any]) -> None:
+    if not (form["participant"].get("name") and form["participant"].get("email")):
+        raise RuleViolation("the participant's name and e-mail address are required on this form")
 
 
 @cohorts.get("/{cohort_id}/applications", response_model=list[ApplicationPublic], responses=NOT_FOUND,
@@ -257,7 +333,7 @@ async def register_interest_at_cohort(cohort_id: str, body: InterestCreate, serv
                                       response: Response) -> InterestPublic:
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    interest, created = await service.register_interest_at_cohort(cohort_id, body.person.model_dump())
+    interest, created = await service.register_interest_at_cohort(cohort_id, await interested(body, service, access))
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return interest_public(interest)
 
@@ -274,12 +350,12 @@ async def get_application(application_id: str, service: Service, access: Access)
                    summary="The named manager approves or declines, with a reason")
 async def decide(application_id: str, body: ApprovalDecision, service: Service, access: Access) -> ApplicationPublic:
     if not access.unrestricted:
-        application = await service.application(application_id)
-        access.require(f"application {application_id}", manager_id=application["manager_id"])
-        if body.manager_id != access.person:
+        await visible_application(application_id, service, access)
+        mine = (await signed_in(service, access)).person_ids
+        if body.manager_id is not None and body.manager_id not in mine:
             raise refuse("a manager decides in their own name only")
     return application_public(await service.decide(application_id, approve=body.decision == "approve",
-                                                   manager_id=body.manager_id, reason=body.reason))
+                                                   by=access.person, reason=body.reason))
 
 
 @applications.post("/{application_id}/withdrawal", response_model=ApplicationPublic,
@@ -288,15 +364,37 @@ async def decide(application_id: str, body: ApprovalDecision, service: Service, 
 async def withdraw(application_id: str, body: Withdrawal, service: Service, access: Access) -> ApplicationPublic:
     if not access.unrestricted:
         await visible_application(application_id, service, access)
-    return application_public(await service.withdraw(application_id, by=body.by, reason=body.reason))
+    return application_public(await service.withdraw(application_id, by=access.person, reason=body.reason))
 
 
 # -- people -------------------------------------------------------------------------------
 
+async def me_public(service: EnrollmentService, access: Grant) -> Me:
+    me = await signed_in(service, access)
+    person = await service.contact(me.id)
+    return Me.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")} | {
+        "person_id": me.id, "linked_person_ids": person.get("linked_person_ids", []),
+        "pending_changes": await service.people.pending_changes(me)})
+
+
+@people.get("/me", response_model=Me, summary="Who I am in Samla: my details, and changes a form proposed")
+async def who_am_i(service: Service, access: Access, response: Response) -> Me:
+    response.headers["Cache-Control"] = "no-store"
+    return await me_public(service, access)
+
+
+@people.post("/me/pending-changes", response_model=Me,
+             summary="Confirm (or drop) the details a form proposed for me; nothing changed until now")
+async def settle_pending_changes(body: PendingSettlement, service: Service, access: Access) -> Me:
+    await service.people.settle_pending(await signed_in(service, access), confirm=body.confirm)
+    return await me_public(service, access)
+
+
 @people.get("/{person_id}/contact", response_model=ContactPublic, responses=NOT_FOUND,
             summary="Contact details: for the notifications service (platform-admin client token) and the person")
 async def contact(person_id: str, service: Service, access: Access, response: Response) -> ContactPublic:
-    access.require(f"person {person_id}", person_ids=[person_id])
+    if not access.unrestricted and person_id not in (await signed_in(service, access)).person_ids:
+        raise Hidden(f"no person {person_id}")
     person = await service.contact(person_id)
     # Personal data: never kept by caches or proxies on the way.
     response.headers["Cache-Control"] = "no-store"
@@ -315,8 +413,8 @@ def erasure_public(record: dict[str, Any]) -> ErasurePublic:
                          "their applications of free text, then announces ParticipantErased (ids only); sessions, "
                          "measures and notifications erase their part when they consume it, hence 202. Asking "
                          "again returns the same erasure record. Role: platform admin.")
-async def erase(person_id: str, privacy: Privacy, body: ErasureRequest | None = None) -> ErasurePublic:
-    return erasure_public(await privacy.erase(person_id, by=body.by if body else None))
+async def erase(person_id: str, privacy: Privacy, access: Access, body: ErasureRequest | None = None) -> ErasurePublic:
+    return erasure_public(await privacy.erase(person_id, by=access.person))
 
 
 @people.get("/{person_id}/erasure", response_model=ErasurePublic, responses=NOT_FOUND, tags=["personal data"],

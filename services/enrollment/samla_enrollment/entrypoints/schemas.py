@@ -2,8 +2,9 @@
 
 Naming follows one habit: `XCreate` is what a client sends to create, `XPublic` what it
 gets back, and actions are named after what they do (`CapacityChange`, `Withdrawal`).
-Every action a person takes says who took it (`by`) and may say why (`reason`): that is
-the audit trail.
+Every action a person takes may say why (`reason`); who took it is the signed-in caller,
+recorded from the token: a `by` in a body is ignored (kept only so older clients are not
+refused), never trusted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from samla_enrollment.domain.cohorts import CohortStatus
 Language = Literal["nb", "da", "en"]
 TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
 Reason = Field(default=None, max_length=1000, description="Why, in words the people concerned can read.")
+IGNORED_BY = "Ignored: the signed-in caller is recorded as who did it."
 
 
 class Strict(BaseModel):
@@ -64,7 +66,7 @@ class ProgrammeFields(Strict):
 
 class ProgrammeCreate(ProgrammeFields):
     network_id: Identifier = Field(description="The network that owns the programme.")
-    by: Identifier | None = Field(default=None, description="Who publishes it.")
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
 
 class ProgrammeUpdate(Strict):
@@ -83,7 +85,7 @@ class ProgrammeUpdate(Strict):
     gathering_plan: list[PlannedGathering] | None = Field(default=None, max_length=20)
     completion_rule: CompletionRule | None = None
     accepts_anonymous_applications: bool | None = None
-    by: Identifier
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
     def changes(self) -> dict[str, Any]:
@@ -92,7 +94,7 @@ class ProgrammeUpdate(Strict):
 
 
 class Archival(Strict):
-    by: Identifier
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
 
@@ -118,7 +120,7 @@ class CohortCreate(Strict):
     applications_open_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
     applications_close_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
     starts_on: date | None = None
-    by: Identifier | None = Field(default=None, description="Who announces the cohort.")
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
     @model_validator(mode="after")
     def _window_in_local_time(self) -> CohortCreate:
@@ -153,14 +155,14 @@ class CohortPublic(Strict):
 class CapacityChange(Strict):
     capacity: int = Field(ge=1, le=10000, description="Growing promotes the head of the waitlist at once; "
                           "it cannot go below the seats already taken.")
-    by: Identifier
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
 
 class StatusChange(Strict):
     status: CohortStatus = Field(description="closed (stop taking applications), open (reopen after a close, "
                                  "within the window), running, completed. The others follow from the clock.")
-    by: Identifier
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
 
@@ -188,7 +190,14 @@ class Person(Strict):
     language: Language | None = Field(default=None, description="The language the person prefers to be written to.")
 
 
-class Participant(Person):
+class Participant(Strict):
+    """The applicant. Signed in as a participant, the applicant is the person the token names:
+    `name` and `email` here are then ignored (the person record, from the token's claims, counts)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    language: Language | None = Field(default=None, description="The language the person prefers to be written to.")
     role: str | None = Field(default=None, max_length=200, description="Role or title, e.g. nurse, head of unit.")
     education: str | None = Field(default=None, max_length=2000)
     experience: str | None = Field(default=None, max_length=2000, description="Experience with development work.")
@@ -228,19 +237,21 @@ class ApplicationPublic(Strict):
 
 class ApprovalDecision(Strict):
     decision: Literal["approve", "decline"]
-    manager_id: Identifier
+    manager_id: Identifier | None = Field(
+        default=None, description="Optional: the deciding leader is the signed-in caller; if given, it must be them.")
     reason: str | None = Field(default=None, max_length=1000, description="Required when declining.")
 
 
 class Withdrawal(Strict):
     reason: str | None = Reason
-    by: Identifier | None = Field(default=None, description="Who withdraws; the participant by default.")
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
 
 # -- interest and contact -----------------------------------------------------------------
 
 class InterestCreate(Strict):
-    person: Person
+    person: Person | None = Field(default=None, description="Who is interested; signed in as a participant, the "
+                                  "caller is, and this is ignored. A coordinator registers someone by it.")
 
 
 class InterestPublic(Strict):
@@ -254,17 +265,44 @@ class InterestPublic(Strict):
 
 class ContactPublic(Strict):
     person_id: str
-    name: str
-    email: str
+    name: str | None = None
+    email: str | None = None
     phone: str | None = None
     language: Language | None = None
+
+
+class PendingChange(Strict):
+    person_id: str = Field(description="The record the change is for: the caller's, or one linked to them.")
+    name: str | None = None
+    phone: str | None = None
+    language: Language | None = None
+    proposed_at: datetime
+
+
+class Me(Strict):
+    """The signed-in caller as Samla knows them."""
+
+    person_id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: Language | None = None
+    linked_person_ids: list[str] = Field(
+        default_factory=list, description="Records a form registered for the caller's verified address before they "
+        "signed in; their applications are the caller's.")
+    pending_changes: list[PendingChange] = Field(
+        default_factory=list, description="Details a form proposed; nothing changes until the person confirms.")
+
+
+class PendingSettlement(Strict):
+    confirm: bool = Field(description="true applies the proposed details, false drops them.")
 
 
 # -- personal data ----------------------------------------------------------------------------
 
 class ErasureRequest(Strict):
     # No free-text reason: the record is kept as proof, and a reason would tend to name the person.
-    by: Identifier | None = Field(default=None, description="The platform admin who asks for the erasure.")
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
 
 class ErasurePublic(Strict):

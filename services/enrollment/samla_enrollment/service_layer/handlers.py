@@ -202,8 +202,10 @@ class EnrollmentService:
 
     # -- applications ----------------------------------------------------------------------
 
-    async def submit_application(self, cohort_id: str, form: dict[str, Any]) -> dict[str, Any]:
-        return await self.cohort_writer.execute(cohort_id, SubmitApplication(form))
+    async def submit_application(self, cohort_id: str, form: dict[str, Any], *,
+                                 participant_id: str | None = None) -> dict[str, Any]:
+        """`participant_id`: the signed-in applicant themself; None when the form's address names the person."""
+        return await self.cohort_writer.execute(cohort_id, SubmitApplication(form, participant_id))
 
     async def application(self, application_id: str) -> dict[str, Any]:
         """The application with its status now and its whole history (who, when, from what to what, why)."""
@@ -239,11 +241,10 @@ class EnrollmentService:
             filters["status"] = status.value
         return [application_view(a, seating) for a in await self.store.applications(filters, offset, limit)]
 
-    async def decide(self, application_id: str, *, approve: bool, manager_id: str,
-                     reason: str | None) -> dict[str, Any]:
+    async def decide(self, application_id: str, *, approve: bool, by: str, reason: str | None) -> dict[str, Any]:
         application = await self._stored_application(application_id)
         await self.cohort_writer.execute(application["cohort_id"],
-                                         DecideApplication(application_id, approve, manager_id, reason))
+                                         DecideApplication(application_id, approve, by, reason))
         return await self.application(application_id)
 
     async def withdraw(self, application_id: str, *, by: str | None, reason: str | None) -> dict[str, Any]:
@@ -268,7 +269,8 @@ class EnrollmentService:
             {"programme_id": programme_id} | self.store.status_filter(CohortStatus.OPEN, now))
         check_interest(programme_archived=programme.get("archived", False),
                        cohorts_taking_applications=taking_applications)
-        [person_id] = await self.people.identify([Contact.of(person)])
+        [person_id] = ([person["person_id"]] if "person_id" in person
+                       else await self.people.identify([Contact.of(person)]))
         # One registration at a time per person and programme, so a double click registers once.
         async with self._locks.hold("interests", f"{programme_id}:{person_id}"):
             latest = await self.store.latest_interest(programme_id, person_id)
