@@ -1,15 +1,17 @@
 """Who may call which enrollment endpoint (rendered into docs/security.md; enforced on every request).
 
 Programmes and cohorts are a catalogue: leaders and participants read all of it, while
-coordinators work within their networks. Applications hold personal data: the named
-manager and the applicant see their own, coordinators those of their networks.
+coordinators work within their networks. Applications hold personal data: the applicant
+sees their own, a leader those of their organisation and units and those naming them as
+manager, coordinators those of their networks. The directory (networks, organisations,
+units) holds no personal data: every signed-in role reads it.
 """
 
 from __future__ import annotations
 
 from samla_shared.security.access import AccessTable, Anonymous, Reach, Rule
 
-NETWORK, ALL, OWN, MANAGED = Reach.NETWORK, Reach.ALL, Reach.OWN, Reach.MANAGED
+NETWORK, ALL, OWN, ORGANISATION = Reach.NETWORK, Reach.ALL, Reach.OWN, Reach.ORGANISATION
 COORDINATORS = {"network_coordinator": NETWORK, "programme_coordinator": NETWORK}
 CATALOGUE = COORDINATORS | {"organisation_leader": ALL, "participant": ALL}
 EVERYONE = {role: OWN for role in ("national_coordinator", "network_coordinator", "programme_coordinator",
@@ -34,8 +36,10 @@ ACCESS = AccessTable.of("enrollment", [
             participant=ALL),
     Rule.of("GET /cohorts/{cohort_id}/applications", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/interest", **COORDINATORS, participant=ALL),
-    Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=MANAGED, participant=OWN),
-    Rule.of("POST /applications/{application_id}/approval", organisation_leader=MANAGED),
+    # A leader reaches the applications of their organisation (and units, if the token names
+    # units), and also those naming them as manager (matched by their verified e-mail address).
+    Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=ORGANISATION, participant=OWN),
+    Rule.of("POST /applications/{application_id}/approval", organisation_leader=ORGANISATION),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
     # Anyone signed in is a person of Samla: their own record, and the changes forms proposed for it.
     Rule.of("GET /people/me", **EVERYONE),

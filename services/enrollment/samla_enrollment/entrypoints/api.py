@@ -112,7 +112,8 @@ async def signed_in(service: EnrollmentService, access: Grant) -> SignedIn:
 def acts_for_others(access: Grant) -> bool:
     """A platform admin or a coordinator in their networks may register a form for someone else (a paper form);
     everyone else acts as the person the token names."""
-    return access.unrestricted or Reach.NETWORK in access.reaches
+    admin = access.principal is not None and access.principal.is_admin
+    return admin or Reach.NETWORK in access.reaches
 
 
 async def reaches_application(application: dict[str, Any], service: EnrollmentService, access: Grant) -> bool:
