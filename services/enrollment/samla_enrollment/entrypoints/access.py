@@ -14,6 +14,9 @@ from samla_shared.security.access import AccessTable, Anonymous, Reach, Rule
 NETWORK, ALL, OWN, ORGANISATION = Reach.NETWORK, Reach.ALL, Reach.OWN, Reach.ORGANISATION
 COORDINATORS = {"network_coordinator": NETWORK, "programme_coordinator": NETWORK}
 CATALOGUE = COORDINATORS | {"organisation_leader": ALL, "participant": ALL}
+READERS = {role: ALL for role in ("national_coordinator", "network_coordinator", "programme_coordinator",
+                                 "organisation_leader", "union_representative", "safety_representative",
+                                 "participant", "integrator")}
 EVERYONE = {role: OWN for role in ("national_coordinator", "network_coordinator", "programme_coordinator",
                                    "organisation_leader", "union_representative", "safety_representative",
                                    "participant")}
@@ -41,6 +44,19 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=ORGANISATION, participant=OWN),
     Rule.of("POST /applications/{application_id}/approval", organisation_leader=ORGANISATION),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
+    # The directory: names of networks, organisations and units are not personal data.
+    Rule.of("POST /networks"),
+    Rule.of("GET /networks", **READERS),
+    Rule.of("GET /networks/{network_id}", **READERS),
+    Rule.of("PATCH /networks/{network_id}", network_coordinator=NETWORK),
+    Rule.of("POST /organisations", network_coordinator=NETWORK),
+    Rule.of("GET /organisations", **READERS),
+    Rule.of("GET /organisations/{organisation_id}", **READERS),
+    Rule.of("PATCH /organisations/{organisation_id}", network_coordinator=NETWORK),
+    Rule.of("POST /units", network_coordinator=NETWORK),
+    Rule.of("GET /units", **READERS),
+    Rule.of("GET /units/{unit_id}", **READERS),
+    Rule.of("PATCH /units/{unit_id}", network_coordinator=NETWORK),
     # Anyone signed in is a person of Samla: their own record, and the changes forms proposed for it.
     Rule.of("GET /people/me", **EVERYONE),
     Rule.of("POST /people/me/pending-changes", **EVERYONE),

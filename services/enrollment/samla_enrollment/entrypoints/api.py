@@ -85,6 +85,15 @@ def application_public(doc: dict[str, Any]) -> ApplicationPublic:
     return _public(ApplicationPublic, doc)
 
 
+async def applications_named(service: EnrollmentService, docs: list[dict[str, Any]]) -> list[ApplicationPublic]:
+    named = await service.named(docs, organisation_id="organisations", unit_id="units")
+    return [application_public(a) for a in named]
+
+
+async def cohorts_named(service: EnrollmentService, docs: list[dict[str, Any]]) -> list[CohortPublic]:
+    return [cohort_public(c) for c in await service.named(docs, network_id="networks")]
+
+
 def interest_public(doc: dict[str, Any]) -> InterestPublic:
     return _public(InterestPublic, doc)
 
@@ -235,12 +244,13 @@ async def list_cohorts(service: Service, access: Access, offset: Offset = 0, lim
         return []
     found = await service.cohorts(programme_id=programme_id, network_id=networks, term=term, status=status_filter,
                                   offset=offset, limit=limit)
-    return [cohort_public(c) for c in found]
+    return await cohorts_named(service, found)
 
 
 @cohorts.get("/{cohort_id}", response_model=CohortPublic, responses=NOT_FOUND)
 async def get_cohort(cohort_id: str, service: Service, access: Access) -> CohortPublic:
-    return cohort_public(await visible_cohort(cohort_id, service, access))
+    [shown] = await cohorts_named(service, [await visible_cohort(cohort_id, service, access)])
+    return shown
 
 
 @cohorts.patch("/{cohort_id}", response_model=CohortPublic, responses=NOT_FOUND | CONFLICT,
@@ -324,7 +334,7 @@ async def list_applications(cohort_id: str, service: Service, access: Access, of
         await visible_cohort(cohort_id, service, access)
     found = await service.cohort_applications(cohort_id, status=status_filter, offset=offset, limit=limit,
                                               organisation_id=organisation_id)
-    return [application_public(a) for a in found]
+    return await applications_named(service, found)
 
 
 @cohorts.post("/{cohort_id}/interest", status_code=status.HTTP_201_CREATED, response_model=InterestPublic,
@@ -343,7 +353,8 @@ async def register_interest_at_cohort(cohort_id: str, body: InterestCreate, serv
 
 @applications.get("/{application_id}", response_model=ApplicationPublic, responses=NOT_FOUND)
 async def get_application(application_id: str, service: Service, access: Access) -> ApplicationPublic:
-    return application_public(await visible_application(application_id, service, access))
+    [shown] = await applications_named(service, [await visible_application(application_id, service, access)])
+    return shown
 
 
 @applications.post("/{application_id}/approval", response_model=ApplicationPublic,

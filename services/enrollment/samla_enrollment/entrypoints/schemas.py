@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from samla_shared.contract.base import Identifier
+from samla_shared.contract.directory import Country, OrganisationKind, UnitKind
 from samla_shared.contract.enrollment import CompletionRule, PlannedGathering
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.cohorts import CohortStatus
@@ -145,6 +146,7 @@ class CohortPublic(Strict):
     applications_open_at: datetime = Field(description="In the cohort's time zone.")
     applications_close_at: datetime = Field(description="In the cohort's time zone.")
     starts_on: date | None = None
+    network_name: str | None = Field(default=None, description="From the directory; null for an unlisted id.")
     status: CohortStatus
     seats_taken: int
     seats_free: int
@@ -223,6 +225,8 @@ class ApplicationPublic(Strict):
     unit_id: str
     participant_id: str
     manager_id: str
+    organisation_name: str | None = Field(default=None, description="From the directory; null for an unlisted id.")
+    unit_name: str | None = Field(default=None, description="From the directory; null for an unlisted id.")
     role: str | None = None
     education: str | None = None
     experience: str | None = None
@@ -296,6 +300,86 @@ class Me(Strict):
 
 class PendingSettlement(Strict):
     confirm: bool = Field(description="true applies the proposed details, false drops them.")
+
+
+# -- the directory ----------------------------------------------------------------------------
+
+Name = Field(min_length=1, max_length=200)
+EntryId = Field(default=None, description="An id of your choosing (e.g. one your systems already use); "
+                "a new one is made when absent. It never changes.")
+OrganisationNumber = Field(default=None, pattern=r"^[0-9]{8,9}$",
+                           description="9 digits in Norway (Enhetsregisteret), 8 in Denmark (CVR).")
+
+
+class NetworkCreate(Strict):
+    id: Identifier | None = EntryId
+    name: str = Name
+    country: Country
+    default_language: Language = "nb"
+    time_zone: TimeZone = "Europe/Oslo"
+
+
+class NetworkUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    country: Country | None = None
+    default_language: Language | None = None
+    time_zone: TimeZone | None = None
+
+
+class NetworkPublic(Strict):
+    id: str
+    name: str
+    country: Country
+    default_language: Language
+    time_zone: TimeZone
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganisationCreate(Strict):
+    id: Identifier | None = EntryId
+    network_id: Identifier
+    name: str = Name
+    kind: OrganisationKind = Field(description="municipality, hospital_trust, region, other")
+    organisation_number: str | None = OrganisationNumber
+
+
+class OrganisationUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: OrganisationKind | None = None
+    organisation_number: str | None = OrganisationNumber
+
+
+class OrganisationPublic(Strict):
+    id: str
+    network_id: str
+    name: str
+    kind: OrganisationKind
+    organisation_number: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UnitCreate(Strict):
+    id: Identifier | None = EntryId
+    organisation_id: Identifier
+    name: str = Name
+    kind: UnitKind = Field(description="ward, department, home_care_service, clinic, nursing_home, other")
+
+
+class UnitUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: UnitKind | None = None
+
+
+class UnitPublic(Strict):
+    id: str
+    organisation_id: str
+    network_id: str
+    name: str
+    kind: UnitKind
+    created_at: datetime
+    updated_at: datetime
 
 
 # -- personal data ----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from samla_enrollment.service_layer.cohort_writer import (
     application_view,
     history_entry,
 )
+from samla_enrollment.service_layer.directory import Directory
 from samla_enrollment.service_layer.integration_events import programme_facts
 from samla_enrollment.service_layer.people import Contact, PeopleDirectory
 
@@ -65,8 +66,9 @@ def network_filter(network_id: str | Sequence[str] | None) -> dict[str, Any]:
 
 class EnrollmentService:
     def __init__(self, store: EnrollmentStore, locks: DocumentLocks,
-                 on_events_staged: Callable[[], None] = lambda: None) -> None:
+                 on_events_staged: Callable[[], None] = lambda: None, *, directory: Directory) -> None:
         self.store = store
+        self.directory = directory
         # Every read-modify-write of a document holds that document's lock (FerretDB v1
         # updates are not atomic; see DocumentLocks). Seats are the CohortWriter's business.
         self._locks = locks
@@ -295,6 +297,15 @@ class EnrollmentService:
         announced = await self.store.latest_cohort_announced_at(programme_id)
         return [i | {"pending": still_pending(registered_at=i["registered_at"], latest_cohort_announced_at=announced)}
                 for i in await self.store.interests(programme_id, offset, limit)]
+
+    # -- names next to ids ------------------------------------------------------------------
+
+    async def named(self, docs: Sequence[dict[str, Any]], **kinds: str) -> list[dict[str, Any]]:
+        """`docs` with the directory's name next to each id field given (`organisation_id="organisations"` adds
+        `organisation_name`); None where the directory does not know the id (yet)."""
+        names = {field: await self.directory.names(kind, (d.get(field) for d in docs)) for field, kind in kinds.items()}
+        return [d | {field.removesuffix("_id") + "_name": names[field].get(d.get(field)) for field in kinds}
+                for d in docs]
 
     # -- contact details -------------------------------------------------------------------
 
