@@ -167,9 +167,12 @@ class Grant:
 
 ROLE_COLUMNS: Sequence[tuple[Role, str]] = (
     (Role.PLATFORM_ADMIN, "platform admin"),
+    (Role.NATIONAL_COORDINATOR, "national coordinator"),
     (Role.NETWORK_COORDINATOR, "network coordinator"),
     (Role.PROGRAMME_COORDINATOR, "programme coordinator"),
     (Role.ORGANISATION_LEADER, "organisation leader"),
+    (Role.UNION_REPRESENTATIVE, "union representative"),
+    (Role.SAFETY_REPRESENTATIVE, "safety representative"),
     (Role.PARTICIPANT, "participant"),
     (Role.INTEGRATOR, "integrator"),
     (Role.OPS, "ops"),

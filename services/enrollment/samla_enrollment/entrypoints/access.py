@@ -60,8 +60,11 @@ ACCESS = AccessTable.of("enrollment", [
     # Anyone signed in is a person of Samla: their own record, and the changes forms proposed for it.
     Rule.of("GET /people/me", **EVERYONE),
     Rule.of("POST /people/me/pending-changes", **EVERYONE),
-    # The notifications service reads contacts with a platform-admin client token.
-    Rule.of("GET /people/{person_id}/contact", participant=OWN),
+    # The notifications service reads contacts with a platform-admin client token; a person reads their own.
+    Rule.of("GET /people/{person_id}/contact", **EVERYONE),
+    # Inboxes: what waits for the caller, and only what they may see.
+    Rule.of("GET /inbox/leader", organisation_leader=ORGANISATION),
+    Rule.of("GET /inbox/participant", **EVERYONE),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
     Rule.of("POST /people/{person_id}/erasure"),

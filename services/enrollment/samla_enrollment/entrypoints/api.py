@@ -29,7 +29,10 @@ from samla_enrollment.entrypoints.schemas import (
     HistoryEntry,
     InterestCreate,
     InterestPublic,
+    LeaderInbox,
     Me,
+    ParticipantApplication,
+    ParticipantInbox,
     PendingSettlement,
     ProgrammeCreate,
     ProgrammePublic,
@@ -67,6 +70,7 @@ cohorts = APIRouter(prefix="/cohorts", tags=["cohorts"])
 applications = APIRouter(prefix="/applications", tags=["applications"])
 people = APIRouter(prefix="/people", tags=["people"])
 retention = APIRouter(prefix="/retention", tags=["personal data"])
+inbox = APIRouter(prefix="/inbox", tags=["inboxes"])
 
 
 def _public(model: type, doc: dict[str, Any]) -> Any:
@@ -85,9 +89,13 @@ def application_public(doc: dict[str, Any]) -> ApplicationPublic:
     return _public(ApplicationPublic, doc)
 
 
-async def applications_named(service: EnrollmentService, docs: list[dict[str, Any]]) -> list[ApplicationPublic]:
-    named = await service.named(docs, organisation_id="organisations", unit_id="units")
-    return [application_public(a) for a in named]
+async def applications_named(service: EnrollmentService, docs: list[dict[str, Any]],
+                             model: type = ApplicationPublic) -> list[Any]:
+    """Applications with the names of their organisation and unit, and their applicant's contact details (every
+    route calling this has checked that the caller reaches these applications)."""
+    named = await service.named(await service.with_applicants(docs), organisation_id="organisations",
+                                unit_id="units")
+    return [_public(model, a) for a in named]
 
 
 async def cohorts_named(service: EnrollmentService, docs: list[dict[str, Any]]) -> list[CohortPublic]:
@@ -453,4 +461,37 @@ async def run_retention_now(privacy: Privacy, request: Request) -> RetentionRoun
         await privacy.expire_applications(retention=settings.application_retention))
 
 
-ROUTERS = (programmes, cohorts, applications, people, retention)
+# -- inboxes ------------------------------------------------------------------------------
+
+INBOX_SIZE = 200
+
+
+@inbox.get("/leader", response_model=LeaderInbox,
+           summary="A leader's applications awaiting their decision, and their employees' applications with status")
+async def leader_inbox(service: Service, access: Access, response: Response) -> LeaderInbox:
+    assert access.principal is not None
+    me = await signed_in(service, access)
+    scope: list[dict[str, Any]] = [{"manager_id": {"$in": sorted(me.person_ids)}}]
+    if access.principal.organisation_ids:
+        scope.append({"organisation_id": {"$in": sorted(access.principal.organisation_ids)}})
+    found = await service.applications_where({"$or": scope}, limit=INBOX_SIZE)
+    # The organisation filter is coarse: a token naming units narrows it to those units.
+    reached = [a for a in found if a["manager_id"] in me.person_ids
+               or access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]])]
+    shown = await applications_named(service, reached)
+    response.headers["Cache-Control"] = "no-store"
+    return LeaderInbox(awaiting_decision=[a for a in shown if a.status is ApplicationStatus.AWAITING_MANAGER_APPROVAL],
+                       employees=shown)
+
+
+@inbox.get("/participant", response_model=ParticipantInbox,
+           summary="The caller's own applications: status, waitlist place, cohort and programme")
+async def participant_inbox(service: Service, access: Access, response: Response) -> ParticipantInbox:
+    me = await signed_in(service, access)
+    found = await service.applications_where({"participant_id": {"$in": sorted(me.person_ids)}}, limit=INBOX_SIZE)
+    shown = await applications_named(service, await service.with_cohorts(found), ParticipantApplication)
+    response.headers["Cache-Control"] = "no-store"
+    return ParticipantInbox(applications=shown)
+
+
+ROUTERS = (programmes, cohorts, applications, people, retention, inbox)

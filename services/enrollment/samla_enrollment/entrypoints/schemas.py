@@ -185,6 +185,15 @@ class HistoryEntry(BaseModel):
 
 # -- applications -------------------------------------------------------------------------
 
+class ContactPublic(Strict):
+    person_id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: Language | None = None
+
+
+
 class Person(Strict):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
@@ -237,6 +246,9 @@ class ApplicationPublic(Strict):
     submitted_at: datetime
     history: list[HistoryEntry] | None = Field(
         default=None, description="Every transition: who, when, from what to what, and why (single reads only).")
+    applicant: ContactPublic | None = Field(
+        default=None, description="The applicant's name and contact details: shown to the applicant, the "
+        "coordinators of the cohort's network and the leaders who reach the application.")
 
 
 class ApprovalDecision(Strict):
@@ -267,12 +279,30 @@ class InterestPublic(Strict):
     pending: bool = Field(description="No cohort of the programme has been announced since the registration.")
 
 
-class ContactPublic(Strict):
-    person_id: str
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    language: Language | None = None
+
+
+class CohortSummary(Strict):
+    term: str
+    location: str | None = None
+    starts_on: date | None = None
+    programme_title: str | None = None
+
+
+class ParticipantApplication(ApplicationPublic):
+    cohort: CohortSummary | None = None
+
+
+class LeaderInbox(Strict):
+    awaiting_decision: list[ApplicationPublic] = Field(
+        description="Applications the caller may decide now: in their organisation and units, or naming them.")
+    employees: list[ApplicationPublic] = Field(
+        description="Every application of the caller's organisation and units, or naming them, newest first, "
+        "with its status and waitlist place.")
+
+
+class ParticipantInbox(Strict):
+    applications: list[ParticipantApplication] = Field(
+        description="The caller's own applications, newest first: status, waitlist place, cohort and programme.")
 
 
 class PendingChange(Strict):

@@ -56,6 +56,12 @@ def cohort_view(cohort: dict[str, Any], now: datetime | None = None) -> dict[str
     }
 
 
+def _contact_of(person: dict[str, Any] | None, person_id: str) -> dict[str, Any] | None:
+    if person is None:
+        return None  # erased, or registered by a process that stopped half-way
+    return {"person_id": person_id} | {k: person.get(k) for k in ("name", "email", "phone", "language")}
+
+
 def network_filter(network_id: str | Sequence[str] | None) -> dict[str, Any]:
     if network_id is None or network_id == "":
         return {}
@@ -297,6 +303,37 @@ class EnrollmentService:
         announced = await self.store.latest_cohort_announced_at(programme_id)
         return [i | {"pending": still_pending(registered_at=i["registered_at"], latest_cohort_announced_at=announced)}
                 for i in await self.store.interests(programme_id, offset, limit)]
+
+    # -- inboxes ----------------------------------------------------------------------------
+
+    async def applications_where(self, filters: dict[str, Any], *, limit: int) -> list[dict[str, Any]]:
+        """Applications matching `filters` across cohorts, each with its status and place now, newest first."""
+        found = await self.store.applications(filters, 0, limit)
+        seatings: dict[str, Seating] = {}
+        for cohort_id in {a["cohort_id"] for a in found}:
+            cohort = await self.store.cohort(cohort_id)
+            if cohort is not None:
+                seatings[cohort_id] = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
+        views = [application_view(a, seatings[a["cohort_id"]]) for a in found if a["cohort_id"] in seatings]
+        return sorted(views, key=lambda a: a["submitted_at"], reverse=True)
+
+    async def with_applicants(self, applications: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each application with its applicant's name and contact details (for callers who reach it)."""
+        people = await self.people.names([a["participant_id"] for a in applications])
+        return [a | {"applicant": _contact_of(people.get(a["participant_id"]), a["participant_id"])}
+                for a in applications]
+
+    async def with_cohorts(self, applications: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each application with what its applicant needs to know of the cohort and programme."""
+        summaries = {}
+        for cohort_id in {a["cohort_id"] for a in applications}:
+            cohort = await self.store.cohort_summary(cohort_id)
+            if cohort is not None:
+                programme = await self.store.programme(cohort["programme_id"])
+                summaries[cohort_id] = {"term": cohort["term"], "location": cohort.get("location"),
+                                        "starts_on": cohort.get("starts_on"),
+                                        "programme_title": programme["title"] if programme else None}
+        return [a | {"cohort": summaries.get(a["cohort_id"])} for a in applications]
 
     # -- names next to ids ------------------------------------------------------------------
 
