@@ -13,7 +13,9 @@ from samla_shared.security.access import AccessTable, Anonymous, Reach, Rule
 
 NETWORK, ALL, OWN, ORGANISATION = Reach.NETWORK, Reach.ALL, Reach.OWN, Reach.ORGANISATION
 COORDINATORS = {"network_coordinator": NETWORK, "programme_coordinator": NETWORK}
-CATALOGUE = COORDINATORS | {"organisation_leader": ALL, "participant": ALL}
+# The catalogue is what is on offer: anyone working with the programmes may read it.
+CATALOGUE = COORDINATORS | {"national_coordinator": ALL, "organisation_leader": ALL, "union_representative": ALL,
+                            "safety_representative": ALL, "participant": ALL}
 READERS = {role: ALL for role in ("national_coordinator", "network_coordinator", "programme_coordinator",
                                  "organisation_leader", "union_representative", "safety_representative",
                                  "participant", "integrator")}

@@ -37,6 +37,7 @@ from samla_enrollment.entrypoints.schemas import (
     ProgrammeCreate,
     ProgrammePublic,
     ProgrammeUpdate,
+    Received,
     RetentionRound,
     StatusChange,
     Withdrawal,
@@ -292,7 +293,8 @@ RECEIVED = {"status": "received",
 
 @cohorts.post("/{cohort_id}/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationPublic,
               responses=NOT_FOUND | {
-                  202: {"description": "The anonymous public form: received (the same answer for a new application "
+                  202: {"model": Received,
+                        "description": "The anonymous public form: received (the same answer for a new application "
                                        "and for an address that applied already, which reveals nothing)"},
                   409: {"description": "Closed cohort, archived programme, or a duplicate"},
                   422: {"description": "Invalid, outside the window, or an entry requirement"}},

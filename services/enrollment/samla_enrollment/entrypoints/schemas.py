@@ -225,6 +225,13 @@ class ApplicationCreate(Strict):
         description="Units the participant will facilitate for; not their own when the programme says so.")
 
 
+class Received(Strict):
+    """The public form's answer: the same whether the application is new or the address had applied already."""
+
+    status: Literal["received"]
+    detail: str
+
+
 class ApplicationPublic(Strict):
     id: str
     cohort_id: str
