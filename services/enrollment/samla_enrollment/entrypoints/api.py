@@ -57,6 +57,17 @@ def get_privacy(request: Request) -> PersonalData:
     return request.app.state.privacy
 
 
+async def record_sign_in(request: Request) -> None:
+    """Keep a person record for everyone who signs in with a name or address (a representative who only reads
+    the directory, a leader before any application names them), so notifications can reach them by id.
+    Remembered per claims, so only the first request, or one with changed claims, writes."""
+    grant: Grant = request.state.grant
+    principal = grant.principal
+    if principal is not None and grant.person is not None and (principal.email or principal.name):
+        await request.app.state.enrollment.people.signed_in(principal, grant.person)
+
+
+SIGN_IN = [Depends(record_sign_in)]
 Service = Annotated[EnrollmentService, Depends(get_service)]
 Privacy = Annotated[PersonalData, Depends(get_privacy)]
 Offset = Annotated[int, Query(ge=0, le=100_000, description="How many items to skip.")]
@@ -66,12 +77,12 @@ NOT_FOUND = {404: {"description": "Unknown id"}}
 CONFLICT = {409: {"description": "The current state does not allow it; the detail says why"}}
 RULE = {422: {"description": "Invalid input, or a rule of the programme or cohort; the detail says why"}}
 
-programmes = APIRouter(prefix="/programmes", tags=["programmes"])
-cohorts = APIRouter(prefix="/cohorts", tags=["cohorts"])
-applications = APIRouter(prefix="/applications", tags=["applications"])
-people = APIRouter(prefix="/people", tags=["people"])
-retention = APIRouter(prefix="/retention", tags=["personal data"])
-inbox = APIRouter(prefix="/inbox", tags=["inboxes"])
+programmes = APIRouter(prefix="/programmes", tags=["programmes"], dependencies=SIGN_IN)
+cohorts = APIRouter(prefix="/cohorts", tags=["cohorts"], dependencies=SIGN_IN)
+applications = APIRouter(prefix="/applications", tags=["applications"], dependencies=SIGN_IN)
+people = APIRouter(prefix="/people", tags=["people"], dependencies=SIGN_IN)
+retention = APIRouter(prefix="/retention", tags=["personal data"], dependencies=SIGN_IN)
+inbox = APIRouter(prefix="/inbox", tags=["inboxes"], dependencies=SIGN_IN)
 
 
 def _public(model: type, doc: dict[str, Any]) -> Any:
@@ -164,6 +175,7 @@ async def interested(body: InterestCreate, service: EnrollmentService, access: G
             raise RuleViolation("name the person who is interested (`person`)")
         return body.person.model_dump()
     me = await signed_in(service, access)
+    await service.people.require_address(me)  # a registration nobody can be told of helps no one
     return {"person_id": me.id}
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from samla_shared.http.auth import Access, refuse
 
+from samla_enrollment.entrypoints.api import SIGN_IN
 from samla_enrollment.entrypoints.schemas import (
     NetworkCreate,
     NetworkPublic,
@@ -41,9 +42,9 @@ Search = Annotated[str | None, Query(max_length=200, description="Part of the na
 NOT_FOUND = {404: {"description": "Unknown id, or outside the caller's networks"}}
 TAKEN = {409: {"description": "The id is registered already"}}
 
-networks = APIRouter(prefix="/networks", tags=["directory"])
-organisations = APIRouter(prefix="/organisations", tags=["directory"])
-units = APIRouter(prefix="/units", tags=["directory"])
+networks = APIRouter(prefix="/networks", tags=["directory"], dependencies=SIGN_IN)
+organisations = APIRouter(prefix="/organisations", tags=["directory"], dependencies=SIGN_IN)
+units = APIRouter(prefix="/units", tags=["directory"], dependencies=SIGN_IN)
 
 
 def _public(model: type, doc: dict[str, Any]) -> Any:

@@ -57,3 +57,24 @@ async def test_a_participants_inbox_holds_their_own_applications_with_place_and_
     # A coordinator of another network does not reach the application either.
     stranger = caller(enrollment, "ola", roles=["network_coordinator"], networks=["net-annet"])
     assert (await stranger.get(f"/applications/{mine['id']}")).status_code == 404
+
+
+async def test_a_coordinator_sees_the_names_of_their_own_networks_applicants_only(desk, enrollment, caller):
+    cohort = await desk.cohort((await desk.programme())["id"], capacity=5)
+    application = await desk.apply(cohort["id"], 1)
+    coordinator = caller(enrollment, "kari", roles=["programme_coordinator"], networks=[desk.network])
+    [listed] = (await coordinator.get(f"/cohorts/{cohort['id']}/applications")).json()
+    assert (listed["applicant"]["name"], listed["applicant"]["phone"]) == ("Deltaker 1", "+47 912 34 567")
+    stranger = caller(enrollment, "ola", roles=["programme_coordinator"], networks=["net-annet"])
+    assert (await stranger.get(f"/cohorts/{cohort['id']}/applications")).status_code == 404
+    assert (await stranger.get(f"/applications/{application['id']}")).status_code == 404
+    assert (await stranger.get(f"/people/{application['participant_id']}/contact")).status_code == 404
+
+
+async def test_a_representative_who_only_signed_in_can_be_reached_by_notifications(enrollment, caller):
+    representative = caller(enrollment, "idp-verneombud-1", roles=["safety_representative"],
+                            organisations=["org-unn"], email="verneombud@example.no", name="Vera Ombud")
+    assert (await representative.get("/networks")).status_code == 200
+    # Notifications asks with its platform-admin client token (the `enrollment` client here).
+    contact = (await enrollment.get("/people/idp-verneombud-1/contact")).json()
+    assert (contact["name"], contact["email"]) == ("Vera Ombud", "verneombud@example.no")
