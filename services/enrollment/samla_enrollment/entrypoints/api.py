@@ -197,12 +197,13 @@ async def list_programmes(service: Service, access: Access, offset: Offset = 0, 
     if networks == []:
         return []
     found = await service.programmes(network_id=networks, archived=archived, offset=offset, limit=limit)
-    return [programme_public(p) for p in found]
+    return [programme_public(p) for p in await service.named(found, network_id="networks")]
 
 
 @programmes.get("/{programme_id}", response_model=ProgrammePublic, responses=NOT_FOUND)
 async def get_programme(programme_id: str, service: Service, access: Access) -> ProgrammePublic:
-    return programme_public(await visible_programme(programme_id, service, access))
+    [shown] = await service.named([await visible_programme(programme_id, service, access)], network_id="networks")
+    return programme_public(shown)
 
 
 @programmes.patch("/{programme_id}", response_model=ProgrammePublic, responses=NOT_FOUND | CONFLICT,

@@ -102,6 +102,7 @@ class Archival(Strict):
 class ProgrammePublic(ProgrammeFields):
     id: str
     network_id: str
+    network_name: str | None = Field(default=None, description="From the directory; null for an unlisted id.")
     archived: bool
     archived_at: datetime | None = None
     created_at: datetime

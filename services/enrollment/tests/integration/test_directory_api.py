@@ -60,6 +60,7 @@ async def test_a_network_its_organisations_and_units_are_registered_renamed_foun
     listed = (await enrollment.get(f"/cohorts/{cohort['id']}/applications")).json()
     assert [a["organisation_name"] for a in listed] == ["Tromsø kommune"]
     assert (await desk.shown("cohorts", cohort["id"]))["network_name"] == "Nettverk Nord"
+    assert (await desk.shown("programmes", programme["id"]))["network_name"] == "Nettverk Nord"
 
 
 async def test_only_an_admin_registers_networks_and_coordinators_manage_their_own_networks_only(enrollment, caller):
