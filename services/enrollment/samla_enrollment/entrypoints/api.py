@@ -9,8 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from samla_shared.http.auth import Access, refuse
-from samla_shared.security.access import Grant, Hidden, Reach
-from samla_shared.security.principal import Role
+from samla_shared.security.access import Grant, Hidden
 
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.cohorts import CohortStatus
@@ -43,7 +42,7 @@ from samla_enrollment.entrypoints.schemas import (
     Withdrawal,
 )
 from samla_enrollment.service_layer.handlers import EnrollmentService
-from samla_enrollment.service_layer.people import SignedIn
+from samla_enrollment.entrypoints.identity import SIGN_IN, acts_for_others, reaches_application, signed_in
 from samla_enrollment.service_layer.privacy import PersonalData
 
 MAX_PAGE = 200
@@ -57,17 +56,6 @@ def get_privacy(request: Request) -> PersonalData:
     return request.app.state.privacy
 
 
-async def record_sign_in(request: Request) -> None:
-    """Keep a person record for everyone who signs in with a name or address (a representative who only reads
-    the directory, a leader before any application names them), so notifications can reach them by id.
-    Remembered per claims, so only the first request, or one with changed claims, writes."""
-    grant: Grant = request.state.grant
-    principal = grant.principal
-    if principal is not None and grant.person is not None and (principal.email or principal.name):
-        await request.app.state.enrollment.people.signed_in(principal, grant.person)
-
-
-SIGN_IN = [Depends(record_sign_in)]
 Service = Annotated[EnrollmentService, Depends(get_service)]
 Privacy = Annotated[PersonalData, Depends(get_privacy)]
 Offset = Annotated[int, Query(ge=0, le=100_000, description="How many items to skip.")]
@@ -130,35 +118,6 @@ async def visible_cohort(cohort_id: str, service: EnrollmentService, access: Acc
     cohort = await service.cohort(cohort_id)
     access.require(f"cohort {cohort_id}", network_id=cohort["network_id"])
     return cohort
-
-
-async def signed_in(service: EnrollmentService, access: Grant) -> SignedIn:
-    """The caller as a person of Samla (created from the token's claims on first use)."""
-    assert access.principal is not None and access.person is not None
-    return await service.people.signed_in(access.principal, access.person)
-
-
-def acts_for_others(access: Grant) -> bool:
-    """A platform admin or a coordinator in their networks may register a form for someone else (a paper form);
-    everyone else acts as the person the token names."""
-    admin = access.principal is not None and access.principal.is_admin
-    return admin or Reach.NETWORK in access.reaches
-
-
-async def reaches_application(application: dict[str, Any], service: EnrollmentService, access: Grant) -> bool:
-    """By scope (network, or a leader's organisation and units), or as the applicant or the named manager: the
-    caller's person and the records of the same person that a form registered before they signed in."""
-    if access.sees(network_id=application["network_id"], organisation_id=application["organisation_id"],
-                   unit_ids=[application["unit_id"]]):
-        return True
-    if access.principal is None:
-        return False
-    leader = access.principal.has(Role.ORGANISATION_LEADER) and Reach.ORGANISATION in access.reaches
-    if not (leader or Reach.OWN in access.reaches or Reach.MANAGED in access.reaches):
-        return False
-    mine = (await signed_in(service, access)).person_ids
-    return ((Reach.OWN in access.reaches and application["participant_id"] in mine)
-            or ((leader or Reach.MANAGED in access.reaches) and application["manager_id"] in mine))
 
 
 async def visible_application(application_id: str, service: EnrollmentService, access: Access) -> dict[str, Any]:
@@ -338,6 +297,7 @@ async def apply(cohort_id: str, body: ApplicationCreate, service: Service, acces
     # Signed in as an applicant: the person the token names applies, whatever the form says.
     me = await signed_in(service, access)
     email = await service.people.require_address(me)
+    me = await service.people.update_own(me, form["participant"])
     form["participant"] |= {"name": me.person.get("name") or email, "email": email}
     return application_public(await service.submit_application(cohort_id, form, participant_id=me.id))
 

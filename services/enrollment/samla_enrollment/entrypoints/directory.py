@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from samla_shared.http.auth import Access, refuse
 
-from samla_enrollment.entrypoints.api import SIGN_IN
+from samla_enrollment.entrypoints.identity import SIGN_IN
 from samla_enrollment.entrypoints.schemas import (
     NetworkCreate,
     NetworkPublic,

@@ -201,6 +201,22 @@ class PeopleDirectory:
         self._remember(person | {"email": email})
         return person
 
+    async def update_own(self, me: SignedIn, details: Mapping[str, Any]) -> SignedIn:
+        """The signed-in person's own phone or language, as they give it on their own form: theirs to change."""
+        changes = {k: v for k, v in details.items() if k in ("phone", "language") and v is not None
+                   and me.person.get(k) != v}
+        if not changes:
+            return me
+        async with self._locks.hold("people", me.id):
+            await self._store.update_person(me.id, changes)
+        updated = SignedIn(me.person | changes, me.person_ids)
+        remembered = self._signed_in.get(me.id)
+        if remembered is not None:
+            self._signed_in[me.id] = (remembered[0], updated)
+        if updated.person.get("email") in self._known and self._known[updated.person["email"]]["_id"] == me.id:
+            self._known[updated.person["email"]] = self._known[updated.person["email"]] | changes
+        return updated
+
     async def require_address(self, me: SignedIn) -> str:
         if not me.person.get("email"):
             raise RuleViolation("your sign-in carries no e-mail address; sign in with an identity that has one")

@@ -50,7 +50,9 @@ async def test_a_participants_inbox_holds_their_own_applications_with_place_and_
     assert (mine["id"], mine["status"], mine["waitlist_position"]) == (filed.json()["id"], "waitlisted", 1)
     assert mine["cohort"] | {"starts_on": None} == {"term": "autumn-2027", "location": "Bodø", "starts_on": None,
                                                    "programme_title": "Der skoen trykker"}
-    assert mine["applicant"]["name"] == "Ingrid Nilsen"
+    # Name and address from her sign-in; her own phone from her own form.
+    assert (mine["applicant"]["name"], mine["applicant"]["email"], mine["applicant"]["phone"]) == (
+        "Ingrid Nilsen", f"ingrid.{desk.tag}@example.no", "+47 912 34 567")
 
     other = caller(enrollment, f"idp-ola-{desk.tag}", roles=["participant"], email=f"ola.{desk.tag}@example.no")
     assert (await other.get("/inbox/participant")).json() == {"applications": []}
