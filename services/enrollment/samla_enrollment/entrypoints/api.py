@@ -14,6 +14,7 @@ from samla_shared.security.access import Grant, Hidden
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.cohorts import CohortStatus
 from samla_enrollment.domain.errors import Conflict, RuleViolation
+from samla_enrollment.entrypoints.identity import SIGN_IN, acts_for_others, reaches_application, signed_in
 from samla_enrollment.entrypoints.schemas import (
     ApplicationCreate,
     ApplicationPublic,
@@ -42,7 +43,6 @@ from samla_enrollment.entrypoints.schemas import (
     Withdrawal,
 )
 from samla_enrollment.service_layer.handlers import EnrollmentService
-from samla_enrollment.entrypoints.identity import SIGN_IN, acts_for_others, reaches_application, signed_in
 from samla_enrollment.service_layer.privacy import PersonalData
 
 MAX_PAGE = 200
@@ -342,7 +342,8 @@ async def get_application(application_id: str, service: Service, access: Access)
 
 @applications.post("/{application_id}/approval", response_model=ApplicationPublic,
                    responses=NOT_FOUND | CONFLICT | RULE,
-                   summary="The named manager approves or declines, with a reason")
+                   summary="A leader of the applicant's organisation or unit, or the named manager, approves or declines "
+                           "(a decline needs a reason); recorded as the caller")
 async def decide(application_id: str, body: ApprovalDecision, service: Service, access: Access) -> ApplicationPublic:
     if not access.unrestricted:
         await visible_application(application_id, service, access)
