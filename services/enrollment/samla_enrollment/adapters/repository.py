@@ -15,7 +15,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.errors import BulkWriteError
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged, staged_packed
@@ -47,10 +47,9 @@ def new_id() -> str:
 async def ensure_indexes(db: AsyncDatabase) -> None:
     # Addresses are unique in the address map (`emails`, keyed by the address) instead: a person
     # who signs in may share an address with the record a form registered for them before.
-    try:
+    if "email_1" in await db.people.index_information():
+        await _map_known_addresses(db)  # first, so a start that stops half-way does it again
         await db.people.drop_index("email_1")
-    except OperationFailure:
-        pass  # a database that never had it
     # One application per person per cohort: a duplicate is refused by the database itself,
     # atomically, however many arrive at once.
     await db.applications.create_index([("cohort_id", ASCENDING), ("participant_id", ASCENDING)], unique=True)
@@ -61,6 +60,25 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.cohorts.create_index([("programme_id", ASCENDING)])
     await db.cohorts.create_index([("network_id", ASCENDING)])
     await db.interests.create_index([("programme_id", ASCENDING), ("person_id", ASCENDING)])
+
+
+async def _map_known_addresses(db: AsyncDatabase, chunk: int = 1000) -> None:
+    """Once, for a database from before the address map: map every stored person's address to them."""
+    batch: list[dict[str, Any]] = []
+    async for person in db.people.find({"email": {"$ne": None}}, {"email": 1}):
+        batch.append({"_id": person["email"], "person_id": person["_id"]})
+        if len(batch) >= chunk:
+            await _insert_new(db, batch)
+            batch = []
+    await _insert_new(db, batch)
+
+
+async def _insert_new(db: AsyncDatabase, mappings: list[dict[str, Any]]) -> None:
+    if mappings:
+        try:
+            await db.emails.insert_many(mappings, ordered=False)
+        except BulkWriteError as exc:
+            _raise_unless_duplicates(exc)  # mapped by an earlier, interrupted start
 
 
 class EnrollmentStore:

@@ -342,8 +342,8 @@ async def get_application(application_id: str, service: Service, access: Access)
 
 @applications.post("/{application_id}/approval", response_model=ApplicationPublic,
                    responses=NOT_FOUND | CONFLICT | RULE,
-                   summary="A leader of the applicant's organisation or unit, or the named manager, approves or declines "
-                           "(a decline needs a reason); recorded as the caller")
+                   summary="A leader of the applicant's organisation or unit, or the named manager, approves or "
+                           "declines (a decline needs a reason); recorded as the caller")
 async def decide(application_id: str, body: ApprovalDecision, service: Service, access: Access) -> ApplicationPublic:
     if not access.unrestricted:
         await visible_application(application_id, service, access)

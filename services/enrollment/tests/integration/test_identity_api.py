@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import uuid
 
+from pymongo import ASCENDING, AsyncMongoClient
+
+from samla_enrollment.entrypoints.app import create_app
+from samla_enrollment.settings import EnrollmentSettings
+
 
 def signed_in_participant(caller, enrollment, who: str, tag: str, **claims):
     return caller(enrollment, f"sub-{who}-{tag}", roles=["participant"], email=f"{who}.{tag}@example.no",
@@ -149,3 +154,28 @@ async def test_the_named_manager_is_found_by_their_verified_address_once_they_si
     impostor = caller(enrollment, f"idp-x-{uuid.uuid4().hex[:6]}", roles=["organisation_leader"],
                       organisations=["org-x"])
     assert (await impostor.get(f"/applications/{after['id']}")).status_code == 404
+
+
+async def test_a_database_from_before_the_address_map_keeps_finding_its_people(service, mongo_url, desk):
+    database = f"test_enrollment_{uuid.uuid4().hex[:10]}"
+    client = AsyncMongoClient(mongo_url)
+    try:
+        # As an earlier version left it: people unique by address, no `emails` collection.
+        await client[database].people.create_index([("email", ASCENDING)], unique=True)
+        await client[database].people.insert_one({"_id": "person-old", "email": f"gammel.{desk.tag}@example.no",
+                                                  "name": "Gammel Deltaker", "phone": None, "language": "nb"})
+        async with service(create_app, EnrollmentSettings, mongo_database=database) as enrollment:
+            programme = (await enrollment.post("/programmes", json={
+                "code": "KULT", "title": "Kultur", "network_id": "net-helse-nord",
+                "requires_manager_approval": False})).json()
+            cohort = (await enrollment.post("/cohorts", json={
+                "programme_id": programme["id"], "term": "h27", "capacity": 3,
+                "applications_open_at": "2020-01-01T00:00:00", "applications_close_at": "2099-01-01T00:00:00"})).json()
+            applied = await enrollment.post(f"/cohorts/{cohort['id']}/applications", json=desk.form(
+                1, participant={"name": "Ny Navn", "email": f"gammel.{desk.tag}@example.no"}))
+            assert applied.status_code == 201, applied.text
+            assert applied.json()["participant_id"] == "person-old"
+            assert "email_1" not in await client[database].people.index_information()
+    finally:
+        await client.drop_database(database)
+        await client.close()
