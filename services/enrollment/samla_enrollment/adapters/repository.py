@@ -120,8 +120,13 @@ class EnrollmentStore:
         return {p["_id"]: p async for p in self.db.people.find({"_id": {"$in": ids}})}
 
     async def add_people(self, people: Sequence[dict[str, Any]]) -> None:
-        if people:
+        """Insert people; one inserted meanwhile under the same id (a registration finished twice) is kept."""
+        if not people:
+            return
+        try:
             await self.db.people.insert_many(list(people), ordered=False)
+        except BulkWriteError as exc:
+            _raise_unless_duplicates(exc)
 
     async def update_person(self, person_id: str, fields: Mapping[str, Any]) -> None:
         await self.db.people.update_one({"_id": person_id}, {"$set": {**fields, "updated_at": datetime.now(UTC)}})
