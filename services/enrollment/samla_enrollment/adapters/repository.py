@@ -238,9 +238,11 @@ class EnrollmentStore:
         cursor = self.db.applications.find({"cohort_id": cohort_id}, APPLICATION_STATE)
         return [doc async for doc in cursor.sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])]
 
-    async def applications(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
+                           newest_first: bool = False) -> list[dict[str, Any]]:
+        order = DESCENDING if newest_first else ASCENDING
         cursor = self.db.applications.find(filters, APPLICATION_SUMMARY)
-        return [doc async for doc in cursor.sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])
+        return [doc async for doc in cursor.sort([("submitted_at", order), ("_id", order)])
                 .skip(offset).limit(limit)]
 
     async def transition_application(

@@ -308,7 +308,7 @@ class EnrollmentService:
 
     async def applications_where(self, filters: dict[str, Any], *, limit: int) -> list[dict[str, Any]]:
         """Applications matching `filters` across cohorts, each with its status and place now, newest first."""
-        found = await self.store.applications(filters, 0, limit)
+        found = await self.store.applications(filters, 0, limit, newest_first=True)
         seatings: dict[str, Seating] = {}
         for cohort_id in {a["cohort_id"] for a in found}:
             cohort = await self.store.cohort(cohort_id)
