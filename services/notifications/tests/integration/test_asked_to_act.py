@@ -4,13 +4,14 @@ managers reminded of applications waiting for them, and links to the portal page
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pymongo import AsyncMongoClient
 
 from samla_shared.contract.enrollment import (
     ApplicationApproved,
     ApplicationSubmitted,
+    ParticipantErased,
     ParticipantWithdrawn,
 )
 from samla_shared.contract.measures import MeasureAdopted, MeasureOwner, MeasureProposed
@@ -158,6 +159,27 @@ async def test_a_due_approval_reminder_survives_a_restart(
         mongo = AsyncMongoClient(mongo_url)
         await mongo.drop_database(kept["mongo_database"])
         await mongo.close()
+
+
+async def test_an_erased_applicant_leaves_no_reminder_to_their_manager(
+        start_notifications, publish, people, new_cohort, open_cohort, wait_until):
+    world = new_cohort()
+    leder, kari = people.add("Liv Leder"), people.add("Kari Nordmann")
+    async with start_notifications() as notifications:
+        await open_cohort(world)
+        await publish(ApplicationSubmitted(**world.application(kari), manager_id=leder, requires_manager_approval=True))
+
+        async def reminders():
+            return (await notifications.get("/reminders", params={"recipient_id": leder})).json()
+
+        await wait_until(reminders)
+        await publish(ParticipantErased(network_id=world.network_id, participant_id=kari,
+                                        erasure_id=uuid.uuid4().hex, erased_at=datetime.now(UTC)))
+
+        async def gone():
+            return await reminders() == []
+
+        await wait_until(gone)
 
 
 async def test_a_name_with_line_breaks_still_gets_its_mail_with_one_safe_header(
