@@ -28,7 +28,7 @@ async def _async(value):
 
 
 async def test_a_proposed_measure_asks_the_union_and_the_safety_representative_once_each(
-        start_notifications, publish, people, mailbox, wait_until):
+        start_notifications, publish, people, mailbox, wait_until, caller):
     leader = people.add("Liv Leder")
     union = people.add("Tore Tillitsvalgt")
     safety = people.add("Mette Arbejdsmiljø", language="da")
@@ -39,6 +39,12 @@ async def test_a_proposed_measure_asks_the_union_and_the_safety_representative_o
               MeasureOwner(role="union_representative", person_id=union),
               MeasureOwner(role="safety_representative", person_id=safety)]
     async with start_notifications(portal_url=PORTAL) as notifications:
+        # The union representative chose English mail here, with their own token.
+        as_union = caller(notifications, "tore", roles=["union_representative"], person_id=union,
+                          organisations=["org-1"], units=["unit-7"])
+        chosen = await as_union.put(f"/preferences/{union}", json={"language": "en"})
+        assert chosen.status_code == 200, chosen.text
+        assert (await as_union.get(f"/preferences/{safety}")).status_code == 404, "another person's preferences"
         proposed = MeasureProposed(**common, owners=owners)
         first = await publish(proposed)
         await publish(proposed, id=first.id)  # the same event delivered again
@@ -64,14 +70,18 @@ async def test_a_proposed_measure_asks_the_union_and_the_safety_representative_o
         assert _of_kind(mailbox.to(people.email(leader)), "agreement_requested") == []
 
         link = f"{PORTAL}/measures/{measure_id}"
-        assert to_union["Subject"] == "Nytt tiltak innen heltidskultur venter på din tilslutning"
-        assert to_union["Content-Language"] == "nb"
-        assert f"Se tiltaket og svar her: {link}" in mailbox.text(to_union)
+        assert to_union["Subject"] == "A new measure in full-time culture awaits your agreement"
+        assert to_union["Content-Language"] == "en"
+        assert f"Review the measure and answer here: {link}" in mailbox.text(to_union)
         assert f'<a href="{link}">' in mailbox.html(to_union)
         assert to_safety["Subject"] == "En ny indsats inden for fuldtidskultur venter på din tilslutning"
         assert to_safety["Content-Language"] == "da"
         assert f"Se indsatsen og svar her: {link}" in mailbox.text(to_safety)
         assert "Kære Mette Arbejdsmiljø" in mailbox.text(to_safety)
+        # Each representative reads their own mail log, and only theirs.
+        own_log = (await as_union.get("/notifications")).json()
+        assert {(e["recipient_id"], e["kind"]) for e in own_log} == {(union, "agreement_requested")}
+        assert (await as_union.get("/notifications", params={"recipient_id": safety})).json() == []
 
 
 async def test_a_waiting_application_reminds_its_manager_after_the_configured_days_and_a_decided_one_does_not(
