@@ -52,4 +52,3 @@ def approval_reminder_fact(application_id: str) -> str:
 def approval_reminder_id(application_id: str) -> str:
     """The reminder row's `_id`: a decision cancels it by `_id`, the only index-backed lookup on FerretDB v1."""
     return f"approval:{application_id}"
-

@@ -4,10 +4,9 @@ On ParticipantErased: the person's preferences, the reminders planned for them a
 rows in the roster and interest read models are deleted (they exist only to write to
 them); each delivery to them is kept as a statistic under the pseudonym
 `erased:<erasure id>`, without the address and error texts; applications and measures in
-the read model name the pseudonym instead, and the manager is no longer reminded of an erased applicant's
-application. Mail already sent is outside Samla. A mail
-that would still be due finds no contact at enrollment (the person is gone there) and is
-recorded as `no_contact`.
+the read model name the pseudonym instead, and a manager is no longer reminded of an erased
+applicant's application. Mail already sent is outside Samla. A mail that would still be due
+finds no contact at enrollment (the person is gone there) and is recorded as `no_contact`.
 """
 
 from __future__ import annotations
