@@ -59,10 +59,17 @@ class NotificationsSettings(ServiceSettings):
     default_language: Language = "nb"
     default_time_zone: TimeZone = "Europe/Oslo"
 
+    # The web portal, where mails send people to act: a leader decides an application at
+    # /applications/{id}, a leader or representative agrees to a measure at /measures/{id},
+    # a participant follows their own progress at /me.
+    portal_url: str = "http://127.0.0.1:8000"
+
     # -- reminders --------------------------------------------------------------------------
     session_reminder_days: list[int] = Field(default=[7, 1], max_length=5)
     # Follow-up reminders go out at this hour (local time) on the due date.
     follow_up_reminder_hour: int = Field(default=8, ge=0, le=23)
+    # A manager gets one reminder when an application has waited this many days for their decision.
+    approval_reminder_days: int = Field(default=3, ge=1, le=90)
     reminder_poll_seconds: float = Field(default=30.0, gt=0)
     # Facts older than this when they reach us are not mailed (a replay of history on a new
     # deployment must not mail people about the past); they still update reminders and state.

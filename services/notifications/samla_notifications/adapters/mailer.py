@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
@@ -53,8 +54,8 @@ def compose_message(
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((to_name or "", to_address))
-    message["Subject"] = rendered.subject
+    message["To"] = formataddr((header_safe(to_name), to_address))
+    message["Subject"] = header_safe(rendered.subject)
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
     # Tells mail servers and out-of-office responders that no human wrote this (RFC 3834).
@@ -68,6 +69,19 @@ def compose_message(
     # Set last: turning the message into a multipart moves every Content-* header into the first part.
     message["Content-Language"] = language
     return message
+
+
+def header_safe(text: str | None) -> str:
+    """Text fit for a header field: line breaks and other control characters become spaces.
+
+    A display name comes from whatever a person typed into a form; one with a line break
+    would otherwise make the header invalid (the mail fails and its event is dead-lettered)
+    or, written raw, start a header of the sender's choosing.
+    """
+    if not text:
+        return ""
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    return " ".join(cleaned.split())
 
 
 def sender_domain(sender: str) -> str:

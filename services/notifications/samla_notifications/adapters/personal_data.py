@@ -67,6 +67,9 @@ class PersonalDataStore:
     async def delete_reminders(self, person_id: str) -> int:
         return (await self.db[REMINDERS].delete_many({"recipient_id": person_id})).deleted_count
 
+    async def delete_reminder(self, reminder_id: str) -> int:
+        return (await self.db[REMINDERS].delete_one({"_id": reminder_id})).deleted_count
+
     async def delete_roster_and_interests(self, person_id: str) -> int:
         roster = await self.db.roster.delete_many({"participant_id": person_id})
         interests = await self.db.interests.delete_many({"person_id": person_id})

@@ -10,6 +10,7 @@ class Kind(StrEnum):
 
     APPLICATION_RECEIVED = "application_received"
     APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_REMINDER = "approval_reminder"
     APPLICATION_APPROVED = "application_approved"
     APPLICATION_DECLINED = "application_declined"
     ENROLLED = "enrolled"
@@ -22,6 +23,7 @@ class Kind(StrEnum):
     COMPLETED = "completed"
     FOLLOW_UP_DUE = "follow_up_due"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
+    AGREEMENT_REQUESTED = "agreement_requested"
     COHORT_OPENED = "cohort_opened"
 
 
@@ -37,13 +39,18 @@ class Category(StrEnum):
 
 
 # Service messages are the ones a person must get to take part at all: the receipt of an
-# application, the manager's request to decide, the decision, the seat or queue place, and a
-# cancelled gathering. Opting out of them would leave someone turning up to nothing.
+# application, the manager's request to decide, the decision, the seat or queue place, a
+# cancelled gathering, and a representative's request to agree to a measure (without their
+# agreement the measure cannot be adopted). Opting out of them would leave someone turning up
+# to nothing, or a measure waiting for an answer nobody asked for. A manager's reminder of a
+# waiting application is a reminder like any other: the request itself always went out.
 MANDATORY = frozenset({Category.SERVICE})
 
 CATEGORY_OF: dict[Kind, Category] = {
     Kind.APPLICATION_RECEIVED: Category.SERVICE,
     Kind.APPROVAL_REQUESTED: Category.SERVICE,
+    Kind.APPROVAL_REMINDER: Category.REMINDERS,
+    Kind.AGREEMENT_REQUESTED: Category.SERVICE,
     Kind.APPLICATION_APPROVED: Category.SERVICE,
     Kind.APPLICATION_DECLINED: Category.SERVICE,
     Kind.ENROLLED: Category.SERVICE,

@@ -37,3 +37,18 @@ def follow_up_fire_at(due_on: date, time_zone: str, hour: int) -> datetime:
 
 def follow_up_fact(measure_id: str, due_on: date) -> str:
     return f"follow-up-due:{measure_id}:{due_on.isoformat()}"
+
+
+def approval_reminder_fire_at(submitted_at: datetime, days: int) -> datetime:
+    """A manager is reminded when an application has waited this many days for their decision."""
+    return submitted_at + timedelta(days=days)
+
+
+def approval_reminder_fact(application_id: str) -> str:
+    """One reminder per application, whatever the setting is: a manager is reminded once."""
+    return f"approval-reminder:{application_id}"
+
+
+def approval_reminder_id(application_id: str) -> str:
+    """The reminder row's `_id`: a decision cancels it by `_id`, the only index-backed lookup on FerretDB v1."""
+    return f"approval:{application_id}"

@@ -96,10 +96,11 @@ async def get_delivery(delivery_id: str, service: Service, access: Access) -> No
 @reminders.get("", response_model=list[ReminderPublic], summary="Stored reminders, soonest first")
 async def list_reminders(service: Service, access: Access, offset: Offset = 0, limit: Limit = 50,
                          recipient_id: str | None = None, session_id: str | None = None,
-                         measure_id: str | None = None, network_id: str | None = None,
-                         status_filter: Annotated[str | None, Query(alias="status")] = None) -> list[ReminderPublic]:
+                         measure_id: str | None = None, application_id: str | None = None,
+                         network_id: str | None = None, status_filter: Annotated[str | None, Query(alias="status")] = None) -> list[ReminderPublic]:
     filters = _scoped(access, _filters(recipient_id=recipient_id, session_id=session_id, measure_id=measure_id,
-                                       network_id=network_id, status=status_filter), person_field="recipient_id")
+                                       application_id=application_id, network_id=network_id,
+                                       status=status_filter), person_field="recipient_id")
     if filters is None:
         return []
     return [public(ReminderPublic, r, id=r["_id"]) for r in await service.reminders.search(filters, offset, limit)]

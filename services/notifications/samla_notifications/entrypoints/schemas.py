@@ -53,6 +53,7 @@ class ReminderPublic(BaseModel):
     session_id: str | None = None
     cohort_id: str | None = None
     measure_id: str | None = None
+    application_id: str | None = None
     days_before: int | None = None
     due_on: str | None = None
 

@@ -29,14 +29,18 @@ from samla_notifications.adapters.read_model import ReadModel
 from samla_notifications.adapters.reminder_store import PENDING, ReminderStore
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.kinds import Kind
+from samla_notifications.domain.links import application_page, measure_page
 from samla_notifications.domain.mail_context import (
     cohort_context,
     measure_context,
     programme_context,
     session_mail_context,
 )
-from samla_notifications.domain.notices import Fact, Notice
+from samla_notifications.domain.notices import Fact, Notice, agreement_fact
 from samla_notifications.domain.reminders import (
+    approval_reminder_fact,
+    approval_reminder_fire_at,
+    approval_reminder_id,
     follow_up_fact,
     follow_up_fire_at,
     reminder_fact,
@@ -47,6 +51,10 @@ from samla_notifications.service_layer.webhooks import WebhookService
 from samla_notifications.settings import NotificationsSettings
 
 log = logging.getLogger("samla.notifications.events")
+
+# Who is asked to agree when a measure is proposed: the leader proposes it (or agreed to it
+# with the facilitator), the two other parties of the cooperation have yet to.
+ASKED_TO_AGREE = frozenset({m.OwnerRole.UNION_REPRESENTATIVE, m.OwnerRole.SAFETY_REPRESENTATIVE})
 
 Handler = Callable[[CloudEvent, Any], Awaitable[None]]
 
@@ -159,17 +167,41 @@ class EventHandlers:
         notices = [fact.notice(Kind.APPLICATION_RECEIVED, data.participant_id, context)]
         if data.requires_manager_approval:
             notices.append(fact.notice(Kind.APPROVAL_REQUESTED, data.manager_id, context,
-                                       about_person_id=data.participant_id))
+                                       about_person_id=data.participant_id,
+                                       link=application_page(data.application_id)))
+            await self._plan_approval_reminder(event, data)
         await self._send(notices)
+
+    async def _plan_approval_reminder(self, event: CloudEvent, data: e.ApplicationSubmitted) -> None:
+        """One reminder to the manager, due when the application has waited the configured days.
+
+        Counted from the event's own time, so a consumer catching up plans the same moment it
+        would have planned live; a redelivery finds the row already there.
+        """
+        await self._reminders.add([{
+            "_id": approval_reminder_id(data.application_id), "kind": Kind.APPROVAL_REMINDER.value,
+            "application_id": data.application_id, "cohort_id": data.cohort_id, "recipient_id": data.manager_id,
+            "fire_at": approval_reminder_fire_at(event.time, self._settings.approval_reminder_days),
+            "waiting_days": self._settings.approval_reminder_days,
+            "fact_id": approval_reminder_fact(data.application_id), "event_id": event.id,
+            "network_id": data.network_id, "status": PENDING, "created_at": self._clock(),
+        }])
+
+    async def _application_settled(self, application_id: str, status: str) -> None:
+        """The manager decided, or the applicant withdrew: nothing is waiting any more, so no reminder."""
+        await self._read.save_application(application_id, status=status)
+        await self._reminders.drop({"_id": approval_reminder_id(application_id), "status": PENDING})
 
     async def _application_approved(self, event: CloudEvent, data: e.ApplicationApproved) -> None:
         application = await self._read.application(data.application_id)
+        await self._application_settled(data.application_id, "approved")
         if application is not None and not application.get("requires_manager_approval", True):
             return  # approved by the programme's policy, not by a person: the seat mail says enough
         fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
         await self._send([fact.notice(Kind.APPLICATION_APPROVED, data.participant_id, context)])
 
     async def _application_declined(self, event: CloudEvent, data: e.ApplicationDeclined) -> None:
+        await self._application_settled(data.application_id, "declined")
         fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
         await self._send([fact.notice(Kind.APPLICATION_DECLINED, data.participant_id, context)])
 
@@ -189,6 +221,7 @@ class EventHandlers:
         await self._send([fact.notice(Kind.WAITLISTED, data.participant_id, context)])
 
     async def _participant_withdrawn(self, event: CloudEvent, data: e.ParticipantWithdrawn) -> None:
+        await self._application_settled(data.application_id, "withdrawn")
         await self._read.unenrol(data.cohort_id, data.participant_id)
         async with self._locks.hold("session-reminders", data.cohort_id):
             await self._reminders.drop({"cohort_id": data.cohort_id, "recipient_id": data.participant_id,
@@ -289,6 +322,22 @@ class EventHandlers:
         await self._read.save_measure(data.measure_id, network_id=data.network_id, area=data.area.value,
                                       organisation_id=data.organisation_id, status="proposed",
                                       people=self._measure_people(data, []))
+        await self._ask_representatives(event, data)
+
+    async def _ask_representatives(self, event: CloudEvent, data: m.MeasureProposed) -> None:
+        """The union and safety representatives named in the proposal are asked to agree to it.
+
+        The fact is the measure, not the event: a proposal published again (a redelivery, or
+        the measure proposed anew with the same owners) asks each representative once.
+        """
+        representatives = sorted({owner.person_id for owner in data.owners if owner.role in ASKED_TO_AGREE})
+        if not representatives:
+            return
+        fact = self._fact(event)
+        context = {"measure": {"area": data.area.value}}
+        await self._send(fact.notice(Kind.AGREEMENT_REQUESTED, person, context,
+                                     fact_id=agreement_fact(data.measure_id), link=measure_page(data.measure_id))
+                         for person in representatives)
 
     async def _measure_adopted(self, event: CloudEvent, data: m.MeasureAdopted) -> None:
         measure = await self._read.measure(data.measure_id) or {}
@@ -306,7 +355,8 @@ class EventHandlers:
         measure = await self._read.measure(data.measure_id) or {"area": data.area.value, "people": []}
         fact = self._fact(event)
         context = {"measure": measure_context(measure, data.due_on)}
-        await self._send(fact.notice(Kind.FOLLOW_UP_OVERDUE, person, context) for person in measure.get("people", []))
+        await self._send(fact.notice(Kind.FOLLOW_UP_OVERDUE, person, context, link=measure_page(data.measure_id))
+                         for person in measure.get("people", []))
 
     async def _measure_closed(self, event: CloudEvent, data: m.MeasureEvaluated | m.MeasureDiscontinued) -> None:
         await self._read.save_measure(data.measure_id, area=data.area.value, status="closed")

@@ -31,6 +31,7 @@ from samla_notifications.domain.deliveries import (
 )
 from samla_notifications.domain.kinds import CATEGORY_OF, Category, is_wanted
 from samla_notifications.domain.language import choose_language
+from samla_notifications.domain.links import portal_link
 from samla_notifications.domain.notices import Notice
 from samla_notifications.metrics import NOTIFICATIONS
 from samla_notifications.settings import NotificationsSettings
@@ -87,7 +88,8 @@ class MailDelivery:
         record |= {"email": address, "language": language}
 
         context = {**notice.context, "time_zone": notice.time_zone,
-                   "recipient": {"name": contact.name if contact else None}}
+                   "recipient": {"name": contact.name if contact else None},
+                   "link": portal_link(self._settings.portal_url, notice.link)}
         if notice.about_person_id:
             about = await self._contacts.contact(notice.about_person_id)
             context["applicant"] = {"name": about.name if about else None}

@@ -4,9 +4,9 @@ On ParticipantErased: the person's preferences, the reminders planned for them a
 rows in the roster and interest read models are deleted (they exist only to write to
 them); each delivery to them is kept as a statistic under the pseudonym
 `erased:<erasure id>`, without the address and error texts; applications and measures in
-the read model name the pseudonym instead. Mail already sent is outside Samla. A mail
-that would still be due finds no contact at enrollment (the person is gone there) and is
-recorded as `no_contact`.
+the read model name the pseudonym instead, and a manager is no longer reminded of an erased
+applicant's application. Mail already sent is outside Samla. A mail that would still be due
+finds no contact at enrollment (the person is gone there) and is recorded as `no_contact`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from samla_shared.persistence.document_locks import DocumentLocks
 from samla_notifications.adapters.delivery_log import COLLECTION as DELIVERIES
 from samla_notifications.adapters.personal_data import PersonalDataStore
 from samla_notifications.domain.deliveries import delivery_key
+from samla_notifications.domain.reminders import approval_reminder_id
 
 log = logging.getLogger("samla.notifications.personal_data")
 
@@ -45,6 +46,8 @@ class PersonalData:
             async with self._locks.hold("applications", application["_id"]):
                 await self.store.set_fields("applications", application["_id"], {
                     role: alias for role in ("participant_id", "manager_id") if application.get(role) == person_id})
+            if application.get("participant_id") == person_id:
+                await self.store.delete_reminder(approval_reminder_id(application["_id"]))
         for measure in await self.store.measures_naming(person_id):
             async with self._locks.hold("measures", measure["_id"]):
                 await self.store.set_fields("measures", measure["_id"], {

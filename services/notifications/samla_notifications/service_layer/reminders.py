@@ -21,9 +21,17 @@ from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT, R
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.deliveries import DeliveryStatus
 from samla_notifications.domain.kinds import Kind
-from samla_notifications.domain.mail_context import as_date, calendar_entry, measure_context, session_mail_context
+from samla_notifications.domain.links import application_page, measure_page
+from samla_notifications.domain.mail_context import (
+    as_date,
+    calendar_entry,
+    cohort_context,
+    measure_context,
+    programme_context,
+    session_mail_context,
+)
 from samla_notifications.domain.notices import Fact, Notice
-from samla_notifications.domain.reminders import follow_up_fact, reminder_fact
+from samla_notifications.domain.reminders import approval_reminder_fact, follow_up_fact, reminder_fact
 from samla_notifications.metrics import REMINDERS_DUE
 from samla_notifications.service_layer.mail import DeliveryInFlight, MailDelivery
 from samla_notifications.settings import NotificationsSettings
@@ -84,6 +92,8 @@ class ReminderScheduler:
             return await self._session_notice(reminder, now)
         if reminder["kind"] == Kind.FOLLOW_UP_DUE:
             return await self._follow_up_notice(reminder)
+        if reminder["kind"] == Kind.APPROVAL_REMINDER:
+            return await self._approval_notice(reminder)
         log.error("reminder %s has an unknown kind %r", reminder["_id"], reminder["kind"])
         return None
 
@@ -111,7 +121,27 @@ class ReminderScheduler:
         fact = Fact(event_id=reminder["event_id"], event_type="FollowUpDue", network_id=reminder["network_id"],
                     time_zone=zone, occurred_at=reminder["fire_at"])
         return fact.notice(Kind.FOLLOW_UP_DUE, reminder["recipient_id"],
-                           {"measure": measure_context(measure, reminder["due_on"])}, fact_id=reminder["fact_id"])
+                           {"measure": measure_context(measure, reminder["due_on"])}, fact_id=reminder["fact_id"],
+                           link=measure_page(reminder["measure_id"]))
+
+    async def _approval_notice(self, reminder: dict[str, Any]) -> Notice | None:
+        """The manager's reminder, unless the application was decided or withdrawn meanwhile."""
+        application = await self._read.application(reminder["application_id"])
+        if application is None or application.get("status") or not application.get("requires_manager_approval"):
+            return None
+        if reminder["fact_id"] != approval_reminder_fact(reminder["application_id"]):
+            return None
+        cohort = await self._read.cohort(application.get("cohort_id"))
+        programme = await self._read.programme(application.get("programme_id") or (cohort or {}).get("programme_id"))
+        zone = (cohort or {}).get("time_zone") or self._settings.network_profile(reminder["network_id"]).time_zone
+        fact = Fact(event_id=reminder["event_id"], event_type="ApprovalReminder", network_id=reminder["network_id"],
+                    time_zone=zone, occurred_at=reminder["fire_at"])
+        context = {"programme": programme_context(programme), "cohort": cohort_context(cohort),
+                   "application_id": reminder["application_id"],
+                   "waiting_days": reminder.get("waiting_days", self._settings.approval_reminder_days)}
+        return fact.notice(Kind.APPROVAL_REMINDER, reminder["recipient_id"], context, fact_id=reminder["fact_id"],
+                           about_person_id=application.get("participant_id"),
+                           link=application_page(reminder["application_id"]))
 
 
 

@@ -94,3 +94,14 @@ def test_the_calendar_entry_is_in_the_sessions_time_zone_and_versioned():
                                                   language="da")).walk("VEVENT")
     assert event.decoded("dtstart").hour == 9 and event.decoded("dtstart").tzinfo.key == "Europe/Copenhagen"
     assert (str(event["uid"]), int(event["sequence"]), str(event["summary"])) == ("s-1@samla", 2, "Opstart: Fuldtid")
+
+
+def test_a_name_with_line_breaks_cannot_add_a_header_or_break_the_mail():
+    rendered = RenderedMail("Godkjenning trengs", "Hei\n", "<p>Hei</p>\n")
+    message = compose_message(sender="Samla <no-reply@samla.no>", to_name="Kari\r\nBcc: eve@example.org\u2028Nordmann",
+                              to_address="kari@example.no", rendered=rendered, message_id="<abc@samla.no>",
+                              language="nb", date=NOW, kind="approval_requested")
+    wire = message.as_bytes()
+    assert b"\nBcc:" not in wire
+    assert message["To"] == '"Kari Bcc: eve@example.org Nordmann" <kari@example.no>'
+    assert message["Bcc"] is None

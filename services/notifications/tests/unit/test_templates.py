@@ -25,7 +25,7 @@ def full_context(**changes):
         "application": {"waitlist_position": 3}, "application_id": "app-1", "requires_manager_approval": True,
         "measure": {"area": "sick_leave_follow_up", "due_on": date(2027, 10, 1)},
         "completion": {"completed_at": datetime(2027, 12, 1, 12, tzinfo=UTC)},
-        "time_zone": "Europe/Oslo",
+        "time_zone": "Europe/Oslo", "link": "https://samla.example/me", "waiting_days": 3,
     }
     context.update(changes)
     return context
@@ -88,3 +88,19 @@ def test_a_deployment_can_replace_a_single_template(tmp_path: Path):
     renderer = TemplateRenderer(tmp_path)
     assert renderer.render("completed", "en", full_context()).subject == "Well done"
     assert renderer.render("enrolled", "en", full_context()).subject.startswith("You have a place")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", [Kind.APPROVAL_REQUESTED, Kind.APPROVAL_REMINDER, Kind.AGREEMENT_REQUESTED,
+                                  Kind.ENROLLED, Kind.FOLLOW_UP_DUE])
+def test_a_mail_that_asks_to_act_links_to_the_page_where_one_acts(kind, language):
+    page = "https://samla.example/applications/app-1"
+    mail = TemplateRenderer().render(kind.value, language, full_context(link=page))
+    assert page in mail.text
+    assert f'<a href="{page}">' in mail.html
+    assert "(application app-1)" not in mail.text and "app-1)" not in mail.text
+
+
+def test_a_mail_without_a_page_to_act_on_has_no_link_line():
+    mail = TemplateRenderer().render("cohort_opened", "en", full_context(link=None))
+    assert "http" not in mail.text and "<a " not in mail.html

@@ -12,6 +12,7 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import (
     ApplicationApproved,
+    ApplicationDeclined,
     ApplicationSubmitted,
     CohortOpened,
     InterestRegistered,
@@ -272,3 +273,36 @@ async def test_a_broken_template_for_one_recipient_does_not_keep_mail_from_the_o
         await world.happen(session("s-1", NOW + timedelta(days=20)))
     assert [r for _, r in world.mail.told() if _ == "session_scheduled"] == ["kari", "per"]
     assert Kind.SESSION_SCHEDULED in {n.kind for n in world.mail.sent}
+
+
+async def test_a_proposed_measure_asks_the_two_representatives_to_agree_with_a_link_to_the_measure(world):
+    common = {"network_id": "net-1", "measure_id": "m-1", "organisation_id": "org-1", "unit_ids": ["u-1"],
+              "area": "full_time_culture"}
+    owners = [{"role": "leader", "person_id": "liv"}, {"role": "union_representative", "person_id": "tor"},
+              {"role": "safety_representative", "person_id": "vera"}]
+    await world.happen(MeasureProposed(**common, owners=owners, facilitator_id="siri"))
+    assert world.mail.told() == [("agreement_requested", "tor"), ("agreement_requested", "vera")]
+    assert {n.link for n in world.mail.sent} == {"/measures/m-1"}
+    # The fact is the measure: the same proposal published again makes the same delivery keys.
+    assert {n.fact_id for n in world.mail.sent} == {"agreement-requested:m-1"}
+
+
+async def test_a_proposal_naming_no_representative_asks_nobody(world):
+    await world.happen(MeasureProposed(network_id="net-1", measure_id="m-2", organisation_id="org-1",
+                                       unit_ids=["u-1"], area="culture_and_values",
+                                       owners=[{"role": "leader", "person_id": "liv"}]))
+    assert world.mail.told() == []
+
+
+async def test_an_application_awaiting_the_manager_plans_one_reminder_that_a_decision_cancels(world):
+    await world.happen(ApplicationSubmitted(**application("kari"), manager_id="liv", requires_manager_approval=True))
+    await world.happen(ApplicationSubmitted(**application("ola"), manager_id="liv", requires_manager_approval=True))
+    await world.happen(ApplicationSubmitted(**application("per"), manager_id="liv", requires_manager_approval=False))
+    reminders = world.reminders.of(kind="approval_reminder")
+    assert [(r["application_id"], r["recipient_id"], r["fire_at"]) for r in reminders] == [
+        ("app-kari", "liv", NOW + timedelta(days=3)), ("app-ola", "liv", NOW + timedelta(days=3))]
+    assert world.mail.sent[1].link == "/applications/app-kari"
+    assert world.mail.sent[0].link == "/me"
+    await world.happen(ApplicationDeclined(**application("kari"), declined_by="liv"))
+    await world.happen(ParticipantWithdrawn(**application("ola"), previous_status="awaiting_manager_approval"))
+    assert world.reminders.of(kind="approval_reminder") == []
