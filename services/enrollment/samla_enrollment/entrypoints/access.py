@@ -31,6 +31,10 @@ ACCESS = AccessTable.of("enrollment", [
             participant=ALL),
     Rule.of("GET /cohorts/{cohort_id}/applications", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/interest", **COORDINATORS, participant=ALL),
+    # Exports (CSV, XLSX) are scoped like the application list they mirror; the roster adds contact details.
+    Rule.of("GET /cohorts/{cohort_id}/applications/export", **COORDINATORS),
+    Rule.of("GET /cohorts/{cohort_id}/waitlist/export", **COORDINATORS),
+    Rule.of("GET /cohorts/{cohort_id}/roster/export", **COORDINATORS),
     Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=MANAGED, participant=OWN),
     Rule.of("POST /applications/{application_id}/approval", organisation_leader=MANAGED),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),

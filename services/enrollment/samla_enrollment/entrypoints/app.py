@@ -14,11 +14,14 @@ from samla_shared.contract.enrollment import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
+from samla_enrollment.adapters.exports import ExportReader
 from samla_enrollment.adapters.personal_data import PersonalDataStore
 from samla_enrollment.adapters.repository import OUTBOX_COLLECTIONS, EnrollmentStore, ensure_indexes
 from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
 from samla_enrollment.entrypoints.access import ACCESS
+from samla_enrollment.entrypoints import exports as export_routes
 from samla_enrollment.entrypoints.api import ROUTERS
+from samla_enrollment.service_layer.exports import CohortExports
 from samla_enrollment.service_layer.handlers import EnrollmentService
 from samla_enrollment.service_layer.privacy import PersonalData, run_retention
 from samla_enrollment.settings import EnrollmentSettings
@@ -46,7 +49,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         title="Samla enrollment",
         description="Programmes, cohorts, leader-approved applications, seats and waitlists, interest in the "
                     "next cohort, and the contact details only this service keeps.",
-        routers=ROUTERS,
+        routers=(*ROUTERS, export_routes.router),
         domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
     )
     enrollment = EnrollmentService(EnrollmentStore(runtime.db, settings.event_source), runtime.document_locks,
@@ -55,6 +58,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
                            runtime.document_locks, runtime.relay.notify)
     app.state.enrollment = enrollment
     app.state.privacy = privacy
+    app.state.exports = CohortExports(enrollment.store, ExportReader(runtime.db))
     runtime_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
