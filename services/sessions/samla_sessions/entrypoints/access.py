@@ -28,6 +28,12 @@ ACCESS = AccessTable.of("sessions", [
     Rule.of("PUT /sessions/{session_id}/attendance", **RUNNER),
     Rule.of("PUT /sessions/{session_id}/attendance/{participant_id}", **RUNNER),
     Rule.of("POST /sessions/{session_id}/held", **RUNNER),
+    # Documents, scoped like the JSON they mirror; a participant fetches their own certificate.
+    Rule.of("GET /sessions/{session_id}/attendance/export", **READERS),
+    Rule.of("GET /sessions/{session_id}/attendance-sheet", **READERS),
+    Rule.of("GET /cohorts/{cohort_id}/completions/export", **READERS),
+    Rule.of("GET /cohorts/{cohort_id}/certificates", **READERS),
+    Rule.of("GET /cohorts/{cohort_id}/certificates/{participant_id}", **READERS, participant=OWN),
     Rule.of("GET /participants/{participant_id}/plan", participant=OWN),
     Rule.of("GET /participants/{participant_id}/plan.ics", participant=OWN),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
