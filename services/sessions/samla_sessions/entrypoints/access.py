@@ -6,7 +6,7 @@ follow them (read only); a participant reads their own plan.
 
 from __future__ import annotations
 
-from samla_shared.security.access import AccessTable, Reach, Rule
+from samla_shared.security.access import AccessTable, Anonymous, Reach, Rule
 
 NETWORK, OWN = Reach.NETWORK, Reach.OWN
 READERS = {"network_coordinator": NETWORK, "programme_coordinator": NETWORK}
@@ -36,6 +36,10 @@ ACCESS = AccessTable.of("sessions", [
     Rule.of("GET /cohorts/{cohort_id}/certificates/{participant_id}", **READERS, participant=OWN),
     Rule.of("GET /participants/{participant_id}/plan", participant=OWN),
     Rule.of("GET /participants/{participant_id}/plan.ics", participant=OWN),
+    # Calendar subscriptions: each caller's own secret link; the feed itself needs only the link.
+    Rule.of("POST /participants/{participant_id}/calendar-feed", participant=OWN),
+    Rule.of("POST /cohorts/{cohort_id}/calendar-feed", **READERS),
+    Rule.of("GET /calendar-feeds/{secret}.ics", anonymous=Anonymous.SECRET_LINK),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
 ])

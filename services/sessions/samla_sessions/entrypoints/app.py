@@ -21,13 +21,16 @@ from samla_sessions.adapters.repository import (
     SessionStore,
     ensure_indexes,
 )
+from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
 from samla_sessions.adapters.people import HttpPeopleDirectory, PeopleUnavailable
 from samla_sessions.adapters.personal_data import PersonalDataStore
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.entrypoints.access import ACCESS
+from samla_sessions.entrypoints import calendar_feeds as calendar_feed_routes
 from samla_sessions.entrypoints import documents as document_routes
 from samla_sessions.entrypoints import personal_data
 from samla_sessions.entrypoints.api import ROUTERS, Services
+from samla_sessions.service_layer.calendar_feeds import CalendarFeeds
 from samla_sessions.service_layer.completion import CompletionPolicy
 from samla_sessions.service_layer.directory_names import DirectoryNames
 from samla_sessions.service_layer.documents import SessionDocuments
@@ -68,7 +71,7 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         runtime,
         title="Samla sessions",
         description="Gatherings of a cohort, its roster (built from enrollment events), attendance and completion.",
-        routers=(*ROUTERS, *document_routes.ROUTERS, personal_data.router),
+        routers=(*ROUTERS, *document_routes.ROUTERS, calendar_feed_routes.router, personal_data.router),
         domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422, PeopleUnavailable: 503}, access=ACCESS,
     )
     app.state.personal_data = erasure
@@ -77,10 +80,12 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         settings.enrollment_url, timeout=settings.people_timeout_seconds,
         token=settings.enrollment_token.get_secret_value() if settings.enrollment_token else None)
     app.state.documents = SessionDocuments(session_service, completion, roster, people, directory)
+    plan = ParticipantPlan(session_store, roster)
+    app.state.calendar_feeds = CalendarFeeds(CalendarFeedStore(runtime.db), plan, session_service, locks)
     app.state.services = Services(
         sessions=session_service,
         completion=completion,
-        plan=ParticipantPlan(session_store, roster),
+        plan=plan,
         roster=roster,
     )
     runtime_lifespan = app.router.lifespan_context
