@@ -108,18 +108,33 @@ def write_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> b
     return b"".join(csv_chunks(columns, rows))
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet of a workbook: its name, columns and rows."""
+
+    name: str
+    columns: Sequence[Column]
+    rows: Iterable[Mapping[str, Any]]
+
+
 def write_xlsx(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, sheet: str = "Samla") -> bytes:
+    return write_workbook([Sheet(sheet, columns, rows)])
+
+
+def write_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """An XLSX file of one or more worksheets, each with a bold heading row."""
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(_sheet_title(sheet))
     bold = Font(bold=True)
-    heading = []
-    for column in columns:
-        cell = WriteOnlyCell(worksheet, value=column.heading)
-        cell.font = bold
-        heading.append(cell)
-    worksheet.append(heading)
-    for row in rows:
-        worksheet.append([_xlsx_cell(worksheet, c.of(row)) for c in columns])
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(_sheet_title(sheet.name))
+        heading = []
+        for column in sheet.columns:
+            cell = WriteOnlyCell(worksheet, value=column.heading)
+            cell.font = bold
+            heading.append(cell)
+        worksheet.append(heading)
+        for row in sheet.rows:
+            worksheet.append([_xlsx_cell(worksheet, c.of(row)) for c in sheet.columns])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

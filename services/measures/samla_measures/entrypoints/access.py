@@ -31,6 +31,10 @@ ACCESS = AccessTable.of("measures", [
     Rule.of("POST /measures/{measure_id}/discontinuation", **UNIT_WORK),
     Rule.of("GET /units/{unit_id}/effects", **UNIT_WORK),
     Rule.of("GET /networks/{network_id}/insight", network_coordinator=NETWORK, programme_coordinator=NETWORK),
+    # Exports and charts, scoped like the JSON they mirror (the measure list, its indicators, network insight).
+    Rule.of("GET /exports/measures", **UNIT_WORK),
+    Rule.of("GET /measures/{measure_id}/indicators/{indicator_id}/chart", **UNIT_WORK, participant=OWN),
+    Rule.of("GET /networks/{network_id}/indicator-trend", network_coordinator=NETWORK, programme_coordinator=NETWORK),
     # The national view (national mode only) aggregates every region for national programme owners.
     Rule.of("GET /national/overview", programme_coordinator=ALL),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
