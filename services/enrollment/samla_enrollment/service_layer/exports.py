@@ -12,10 +12,9 @@ from typing import Any
 
 from samla_enrollment.adapters.exports import ExportReader
 from samla_enrollment.adapters.repository import EnrollmentStore
-from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.applications import ApplicationStatus, shown_status
 from samla_enrollment.domain.errors import NotFound
-from samla_enrollment.domain.seating import Seating
-from samla_enrollment.service_layer.cohort_writer import application_view
+from samla_enrollment.domain.seating import Placement, Seating
 
 
 class CohortExports:
@@ -35,8 +34,19 @@ class CohortExports:
     async def applications(self, cohort: dict[str, Any], status: ApplicationStatus | None = None,
                            ) -> list[dict[str, Any]]:
         """Every application of the cohort in submission order (or one status), with the applicant's name."""
-        seating = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
-        views = [application_view(a, seating) for a in await self.reader.applications(cohort["_id"])]
+        seated = set(cohort["enrolled"])
+        queue = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"]).positions()
+
+        def view(application: dict[str, Any]) -> dict[str, Any]:
+            # As cohort_writer.application_view shows it, with the seat and queue place looked up
+            # in a set and a dict built once: Seating.where scans the lists, quadratic for a whole cohort.
+            placement = (Placement.ENROLLED if application["_id"] in seated
+                         else Placement.WAITLISTED if application["_id"] in queue else None)
+            status = shown_status(application["status"], placement)
+            return application | {"status": status.value, "waitlist_position": queue.get(application["_id"])
+                                  if status is ApplicationStatus.WAITLISTED else None}
+
+        views = [view(a) for a in await self.reader.applications(cohort["_id"])]
         if status is not None:
             views = [v for v in views if v["status"] == status.value]
         return await self._named(views)
