@@ -383,6 +383,9 @@ def _service(name: str) -> Component:
             # Notifications reads contact details from enrollment with a client token of its own.
             if "NOTIFICATIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
                 values["NOTIFICATIONS_ENROLLMENT_TOKEN"] = dev_token("notifications-service", ["platform_admin"])
+        if name == "sessions" and "SESSIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
+            # Sessions reads participants' names from enrollment for sheets and certificates.
+            values["SESSIONS_ENROLLMENT_TOKEN"] = dev_token("sessions-service", ["platform_admin"])
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         return values

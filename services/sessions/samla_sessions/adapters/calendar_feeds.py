@@ -24,13 +24,14 @@ class CalendarFeedStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.db = db
 
-    async def replace(self, owner: str, secret: str, subject: dict[str, Any], issued_at: datetime) -> None:
+    async def replace(self, owner: str, secret: str, subject: dict[str, Any], issued_at: datetime, *,
+                      person_id: str | None) -> None:
         """Record `secret` as the owner's one valid link; the previous link stops working. Caller holds the lock."""
         new = digest(secret)
         previous = await self.db.calendar_feed_owners.find_one({"_id": owner})
         await self.db.calendar_feeds.insert_one({"_id": new, "owner": owner, **subject, "issued_at": issued_at})
-        await self.db.calendar_feed_owners.replace_one({"_id": owner}, {"feed": new, "issued_at": issued_at},
-                                                       upsert=True)
+        await self.db.calendar_feed_owners.replace_one(
+            {"_id": owner}, {"feed": new, "issued_at": issued_at, "person_id": person_id, **subject}, upsert=True)
         if previous is not None:
             await self.db.calendar_feeds.delete_one({"_id": previous["feed"]})
 
@@ -41,3 +42,16 @@ class CalendarFeedStore:
             return None
         owner = await self.db.calendar_feed_owners.find_one({"_id": feed["owner"]})
         return feed if owner is not None and owner["feed"] == feed["_id"] else None
+
+    # -- personal data: the links a person holds (a small collection, scanned only for these) ---
+
+    async def of_person(self, person_id: str) -> list[dict[str, Any]]:
+        return [doc async for doc in self.db.calendar_feed_owners.find({"person_id": person_id}, {"feed": 0})]
+
+    async def revoke_all_of(self, person_id: str) -> int:
+        """Erasure: every link the person holds stops working and is forgotten."""
+        owners = [doc async for doc in self.db.calendar_feed_owners.find({"person_id": person_id})]
+        for owner in owners:
+            await self.db.calendar_feed_owners.delete_one({"_id": owner["_id"]})
+            await self.db.calendar_feeds.delete_one({"_id": owner["feed"]})
+        return len(owners)

@@ -60,7 +60,8 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     session_store = SessionStore(runtime.db, settings.event_source)
     completion = CompletionPolicy(session_store, roster, CompletionStore(runtime.db, settings.event_source), locks,
                                   runtime.relay.notify)
-    erasure = PersonalData(PersonalDataStore(runtime.db), session_store, locks)
+    feed_store = CalendarFeedStore(runtime.db)
+    erasure = PersonalData(PersonalDataStore(runtime.db), session_store, locks, feed_store)
     directory = DirectoryNames(roster)
     # Batches: one offset commit per batch instead of per record, which bounded the roster's
     # event path; a few cohorts at a time, each cohort's events still in order.
@@ -81,7 +82,7 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         token=settings.enrollment_token.get_secret_value() if settings.enrollment_token else None)
     app.state.documents = SessionDocuments(session_service, completion, roster, people, directory)
     plan = ParticipantPlan(session_store, roster)
-    app.state.calendar_feeds = CalendarFeeds(CalendarFeedStore(runtime.db), plan, session_service, locks)
+    app.state.calendar_feeds = CalendarFeeds(feed_store, plan, session_service, locks)
     app.state.services = Services(
         sessions=session_service,
         completion=completion,

@@ -40,17 +40,18 @@ class CalendarFeeds:
 
     async def issue_for_participant(self, participant_id: str) -> IssuedFeed:
         await self.plan.sessions_of(participant_id)  # 404 for someone on no roster
-        return await self._issue(f"participant:{participant_id}", {"participant_id": participant_id})
+        return await self._issue(f"participant:{participant_id}", {"participant_id": participant_id},
+                                 person_id=participant_id)
 
     async def issue_for_cohort(self, cohort_id: str, by: str | None) -> IssuedFeed:
         # One link per coordinator and cohort: revoking one coordinator's link leaves the others'.
-        return await self._issue(f"cohort:{cohort_id}:{by}", {"cohort_id": cohort_id})
+        return await self._issue(f"cohort:{cohort_id}:{by}", {"cohort_id": cohort_id}, person_id=by)
 
-    async def _issue(self, owner: str, subject: dict[str, str]) -> IssuedFeed:
+    async def _issue(self, owner: str, subject: dict[str, str], *, person_id: str | None) -> IssuedFeed:
         secret = secrets.token_urlsafe(32)
         now = self._now()
         async with self._locks.hold("calendar_feed_owners", owner):
-            await self.store.replace(owner, secret, subject, now)
+            await self.store.replace(owner, secret, subject, now, person_id=person_id)
         return IssuedFeed(secret, now)
 
     async def feed(self, secret: str) -> bytes:

@@ -97,3 +97,35 @@ async def test_a_coordinator_subscribes_to_a_cohort_of_their_network_only(
             assert str(calendar["X-WR-CALNAME"]) == "Samla: Kulturkompetanse – spring-2027"
             assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Digitalt møte"]
             assert str(calendar.walk("VEVENT")[0]["UID"]) == f"{session['id']}@sessions.samla"
+
+
+async def test_an_erased_participants_feed_link_stops_working_and_their_links_show_in_an_access_request(
+        service, enrollment_feed, roster_of, caller, wait_until):
+    from datetime import UTC, datetime
+
+    from samla_shared.contract.enrollment import ParticipantErased
+
+    async with service(create_sessions, SessionsSettings) as sessions:
+        programme = enrollment_feed.programme()
+        cohort = enrollment_feed.cohort(programme)
+        ada = enrollment_feed.enrolled(cohort.cohort_id, 1)
+        await enrollment_feed.send(programme, cohort, ada)
+        await roster_of(sessions, cohort.cohort_id, 1)
+        as_ada = caller(sessions, ada.participant_id, roles=["participant"], person_id=ada.participant_id)
+        anonymous = caller(sessions, token=None)
+        async with as_ada, anonymous:
+            issued = await as_ada.post(f"/participants/{ada.participant_id}/calendar-feed")
+            path = urlsplit(issued.json()["url"]).path
+            assert (await anonymous.get(path)).status_code == 200
+            held = (await sessions.get(f"/people/{ada.participant_id}/data")).json()
+            assert [f["participant_id"] for f in held["calendar_feeds"]] == [ada.participant_id]
+            assert path.split("/")[-1].removesuffix(".ics") not in str(held)
+
+            await enrollment_feed.send(ParticipantErased(network_id=ada.network_id, participant_id=ada.participant_id,
+                                                         erasure_id="erasure-1", erased_at=datetime.now(UTC)))
+
+            async def revoked() -> bool:
+                return (await anonymous.get(path)).status_code == 404
+
+            await wait_until(revoked)
+            assert (await sessions.get(f"/people/{ada.participant_id}/data")).json()["calendar_feeds"] == []
