@@ -16,12 +16,14 @@ PDF = "application/pdf"
 ZIP = "application/zip"
 CALENDAR = "text/calendar; charset=utf-8"
 SVG = "image/svg+xml"
+NORDIC_ASCII = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O"})
 
 
 def disposition(filename: str, *, inline: bool = False) -> str:
     """Content-Disposition with an ASCII fallback and the UTF-8 name (RFC 6266), so æ ø å survive."""
-    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r'[^A-Za-z0-9._-]+', "-", ascii_name) or "samla"
+    spelled = filename.translate(NORDIC_ASCII)  # ø and æ do not decompose; å does (NFKD)
+    ascii_name = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9.]+", "-", ascii_name).strip("-") or "samla"
     kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
