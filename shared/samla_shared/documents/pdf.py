@@ -30,6 +30,11 @@ def _font_dir() -> Path:
                       + "; install Debian's fonts-dejavu-core or set SAMLA_PDF_FONT_DIR")
 
 
+def font_file(*, bold: bool = False) -> Path:
+    """The TrueType file of the documents' font (charts drawn as PNG use it too)."""
+    return _font_dir() / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+
+
 def new_document(*, title: str, landscape: bool = False) -> FPDF:
     """An A4 document with the Samla font family (regular and bold) selected."""
     pdf = FPDF(orientation="L" if landscape else "P", unit="mm", format="A4")

@@ -16,6 +16,7 @@ PDF = "application/pdf"
 ZIP = "application/zip"
 CALENDAR = "text/calendar; charset=utf-8"
 SVG = "image/svg+xml"
+PNG = "image/png"
 NORDIC_ASCII = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O"})
 
 

@@ -8,9 +8,10 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 from openpyxl import load_workbook
+from PIL import Image
 from pypdf import PdfReader
 
-from samla_shared.documents.charts import LineChart, ReferenceLine, Series, render_svg
+from samla_shared.documents.charts import LineChart, ReferenceLine, Series, render_png, render_svg
 from samla_shared.documents.pdf import FAMILY, new_document, render
 from samla_shared.documents.responses import disposition
 from samla_shared.documents.tables import Column, Sheet, csv_chunks, write_csv, write_workbook, write_xlsx
@@ -72,6 +73,16 @@ def test_a_chart_is_valid_svg_with_a_title_a_description_and_its_reference_lines
 
 def test_an_empty_chart_still_renders():
     ET.fromstring(render_svg(LineChart("Ingen målinger ennå", [])))
+    assert Image.open(io.BytesIO(render_png(LineChart("Ingen målinger ennå", [])))).format == "PNG"
+
+
+def test_the_png_chart_has_the_svgs_layout_at_twice_the_size():
+    chart = LineChart("Sykefravær", [Series("Å", [(date(2027, 1, 1), 9.5), (date(2027, 3, 1), 8.0)])], unit="%",
+                      references=[ReferenceLine("Utgangspunkt", 9.5)], low=0)
+    image = Image.open(io.BytesIO(render_png(chart)))
+    assert image.size == (1440, 720)
+    assert image.getpixel((5, 5)) == (255, 255, 255), "a white background, for mail clients in dark mode"
+    assert len(image.getcolors(maxcolors=100_000)) > 10, "something is drawn"
 
 
 def test_download_names_keep_their_letters_for_browsers_and_fall_back_to_ascii():

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from samla_shared.contract.measures import IndicatorKind, MeasureArea
-from samla_shared.documents.charts import render_svg
-from samla_shared.documents.responses import SVG, TABLE_RESPONSES, document_headers, table_response
+from samla_shared.documents.charts import LineChart, render_png, render_svg
+from samla_shared.documents.responses import PNG, SVG, TABLE_RESPONSES, document_headers, table_response
 from samla_shared.documents.tables import Column, Sheet, TableFormat, write_workbook
 from samla_shared.http.auth import Access
 
@@ -32,8 +32,10 @@ Language = Annotated[Literal["nb", "da", "en"], Query(alias="lang", description=
 Format = Annotated[TableFormat, Query(alias="format", description="csv (UTF-8 with BOM, `;`) or xlsx")]
 Rows = Annotated[Literal["measures", "indicators", "follow-ups"], Query(
     description="Which table a CSV holds; an XLSX holds all three as sheets")]
+ChartFormat = Annotated[Literal["svg", "png"], Query(
+    alias="format", description="svg, or png for mail clients and documents that show no SVG")]
 SVG_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "An SVG line chart", "content": {SVG: {}}},
+    200: {"description": "A line chart, SVG or PNG", "content": {SVG: {}, PNG: {}}},
     404: {"description": "Unknown id, or one outside the caller's reach"}}
 
 HEADINGS: dict[str, dict[str, str]] = {
@@ -103,18 +105,23 @@ async def export_measures(exports: Exports, access: Access, fmt: Format = TableF
 
 @router.get("/measures/{measure_id}/indicators/{indicator_id}/chart", response_class=Response,
             responses=SVG_RESPONSES,
-            summary="An indicator's readings over time with its baseline and target lines, as SVG")
+            summary="An indicator's readings over time with its baseline and target lines, as SVG or PNG")
 async def indicator_chart(measure_id: str, indicator_id: str, service: Measures, exports: Exports, access: Access,
-                          lang: Language = "nb") -> Response:
+                          lang: Language = "nb", fmt: ChartFormat = "svg") -> Response:
     await visible_measure(measure_id, service, access)
-    chart = await exports.indicator_chart(await service.measure(measure_id), indicator_id, lang)
-    return Response(render_svg(chart), media_type=SVG, headers={"Cache-Control": "no-store"})
+    return _chart(await exports.indicator_chart(await service.measure(measure_id), indicator_id, lang), fmt)
 
 
 @router.get("/networks/{network_id}/indicator-trend", response_class=Response, responses=SVG_RESPONSES,
-            summary="One kind of indicator across the network's organisations (monthly mean of readings), as SVG")
+            summary="One kind of indicator across the network's organisations (monthly mean of readings), SVG or PNG")
 async def network_trend(network_id: str, exports: Exports, access: Access,
-                        kind: IndicatorKind = IndicatorKind.SICK_LEAVE_PERCENT, lang: Language = "nb") -> Response:
+                        kind: IndicatorKind = IndicatorKind.SICK_LEAVE_PERCENT, lang: Language = "nb",
+                        fmt: ChartFormat = "svg") -> Response:
     access.require(f"network {network_id}", network_id=network_id)
-    chart = await exports.network_trend(network_id, kind, lang)
+    return _chart(await exports.network_trend(network_id, kind, lang), fmt)
+
+
+def _chart(chart: LineChart, fmt: str) -> Response:
+    if fmt == "png":
+        return Response(render_png(chart), media_type=PNG, headers={"Cache-Control": "no-store"})
     return Response(render_svg(chart), media_type=SVG, headers={"Cache-Control": "no-store"})

@@ -9,6 +9,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 from openpyxl import load_workbook
+from PIL import Image
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -81,6 +82,11 @@ async def test_an_indicator_chart_shows_readings_against_baseline_and_target_and
     assert len(line.get("points").split()) == 3, "the baseline and two follow-ups"
     description = svg.find(f"{SVG}desc").text
     assert "9,1%" in description and "7,8%" in description
+
+    png = await steps.client.get(f"/measures/{measure['id']}/indicators/{indicator['id']}/chart",
+                                 params={"format": "png"})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(png.content)).size == (1440, 720)
 
     missing = await steps.client.get(f"/measures/{measure['id']}/indicators/nope/chart")
     assert missing.status_code == 404
