@@ -20,7 +20,7 @@ def events_of(response) -> dict[str, object]:
 
 
 async def test_a_participant_subscribes_with_a_secret_link_that_follows_changes_and_dies_when_replaced(
-        service, enrollment_feed, roster_of, caller, mongo_url):
+        service, enrollment_feed, roster_of, caller, mongo_url, spans):
     async with service(create_sessions, SessionsSettings, public_url="https://samla.example.no/sessions") as sessions:
         programme = enrollment_feed.programme()
         cohort = enrollment_feed.cohort(programme)
@@ -56,6 +56,8 @@ async def test_a_participant_subscribes_with_a_secret_link_that_follows_changes_
             assert (str(event["STATUS"]), event["SEQUENCE"]) == ("CANCELLED", 2)
 
             secret = path.removeprefix("/calendar-feeds/").removesuffix(".ics")
+            assert not [s for s in spans.get_finished_spans() if secret in f"{s.name} {dict(s.attributes or {})}"], \
+                "the link is a credential: no trace may hold it"
             mongo = AsyncMongoClient(mongo_url)
             try:
                 database = mongo[sessions._transport.app.state.runtime.settings.mongo_database]
