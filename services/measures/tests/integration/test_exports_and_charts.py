@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 import xml.etree.ElementTree as ET
 
 from openpyxl import load_workbook
@@ -39,7 +38,8 @@ async def test_a_network_exports_its_measures_indicators_and_follow_ups_with_dan
     measures = [list(r) for r in book["Tiltag"].iter_rows(values_only=True)]
     assert measures[0][:3] == ["Tiltag", "Område", "Status"]
     assert [(r[0], r[2], r[3]) for r in measures[1:]] == [
-        ("Tidlig og tæt på – sygefravær", "in_practice", "org-aero"), ("Heltidskultur på Østby", "proposed", "org-ostby")]
+        ("Tidlig og tæt på – sygefravær", "in_practice", "org-aero"),
+        ("Heltidskultur på Østby", "proposed", "org-ostby")]
     indicators = [list(r) for r in book["Indikatorer"].iter_rows(values_only=True)]
     assert [(r[4], r[6], r[8], r[9], r[10]) for r in indicators[1:]] == [(9.5, 7.0, 8.2, -1.3, "improving")]
     readings = [list(r) for r in book["Opfølgninger"].iter_rows(values_only=True)]
