@@ -16,6 +16,9 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	@# PDFs (attendance sheets, certificates) embed DejaVu Sans so that æ ø å print; Debian ships it.
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || apt-get install -y -q fonts-dejavu-core \
+		|| sudo apt-get install -y -q fonts-dejavu-core || echo "install fonts-dejavu-core for PDFs"
 	@touch $@
 
 install: $(VENV)/.installed portal-assets

@@ -386,6 +386,9 @@ def _service(name: str) -> Component:
         if name == "portal":
             # Signs people in at the development issuer; the local run is plain http, so no Secure cookie.
             values.update({"PORTAL_OIDC_ISSUER": DEV_ISSUER_URL, "PORTAL_COOKIE_SECURE": "false"})
+        if name == "sessions" and "SESSIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
+            # Sessions reads participants' names from enrollment for sheets and certificates.
+            values["SESSIONS_ENROLLMENT_TOKEN"] = dev_token("sessions-service", ["platform_admin"])
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         return values

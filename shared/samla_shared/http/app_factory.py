@@ -51,8 +51,11 @@ def build_service_app(
         app.include_router(router)
     # No spans for the ASGI `receive`/`send` messages: two or three per request that say nothing the
     # request span does not, and were a good part of the export's cost (bench_tracing_cost).
+    # No spans for calendar feeds either: a feed's URL is its credential (a secret link), and a
+    # span would write it into every trace store on the way.
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=runtime.tracer_provider, excluded_urls="health/live,health/ready,metrics",
+        app, tracer_provider=runtime.tracer_provider,
+        excluded_urls="health/live,health/ready,metrics,calendar-feeds/",
         exclude_spans=["receive", "send"],
     )
     return app

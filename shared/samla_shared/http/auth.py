@@ -85,7 +85,7 @@ class Authoriser:
         rule = self.table.lookup(request.method, getattr(route, "path", ""))
         if rule is None:  # deny by default: a route nobody wrote a rule for is nobody's
             raise HTTPException(403, "no access rule covers this endpoint")
-        if rule.anonymous is Anonymous.OPEN:
+        if rule.anonymous in (Anonymous.OPEN, Anonymous.SECRET_LINK):
             request.state.grant = Grant.anonymous()
             return
         token = _bearer(request)

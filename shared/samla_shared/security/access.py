@@ -33,6 +33,9 @@ class Anonymous(StrEnum):
 
     OPEN = "open"                  # no token needed: health, contract documents
     PUBLIC_FORM = "public-form"    # allowed if the programme allows it; rate-limited per client address
+    # No token, because calendar applications cannot send one: the unguessable secret in the
+    # path is the credential, and the handler refuses (404) one that was never issued or was revoked.
+    SECRET_LINK = "secret-link"
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Rule:
         """`Rule.of("GET /programmes", network_coordinator=Reach.NETWORK)`; a platform admin reaches all."""
         method, path = endpoint.split(" ", 1)
         given = {Role(name): reach for name, reach in grants.items()}
-        if admin and anonymous is not Anonymous.OPEN:
+        if admin and anonymous not in (Anonymous.OPEN, Anonymous.SECRET_LINK):
             given = {Role.PLATFORM_ADMIN: Reach.ALL, **given}
         return cls(method, path, given, anonymous)
 
@@ -181,7 +184,8 @@ REACH_WORDS = {
     Reach.ALL: "all", Reach.NETWORK: "own networks", Reach.ORGANISATION: "own organisation/unit",
     Reach.MANAGED: "as named manager", Reach.OWN: "own data",
 }
-ANONYMOUS_WORDS = {Anonymous.OPEN: "open", Anonymous.PUBLIC_FORM: "if the programme allows; rate-limited"}
+ANONYMOUS_WORDS = {Anonymous.OPEN: "open", Anonymous.PUBLIC_FORM: "if the programme allows; rate-limited",
+                   Anonymous.SECRET_LINK: "with the secret link"}
 
 
 def render_matrix(tables: Sequence[AccessTable]) -> str:
@@ -193,8 +197,8 @@ def render_matrix(tables: Sequence[AccessTable]) -> str:
                   "|---|---|" + "---|" * len(ROLE_COLUMNS)]
         for rule in table.rules:
             anonymous = ANONYMOUS_WORDS[rule.anonymous] if rule.anonymous else "401"
-            if rule.anonymous is Anonymous.OPEN:
-                cells = ["open"] * len(ROLE_COLUMNS)
+            if rule.anonymous in (Anonymous.OPEN, Anonymous.SECRET_LINK):
+                cells = [ANONYMOUS_WORDS[rule.anonymous]] * len(ROLE_COLUMNS)
             else:
                 cells = [REACH_WORDS[rule.grants[role]] if role in rule.grants else "—" for role, _ in ROLE_COLUMNS]
             lines.append(f"| `{rule.endpoint}` | {anonymous} | " + " | ".join(cells) + " |")

@@ -41,6 +41,10 @@ ACCESS = AccessTable.of("enrollment", [
             participant=ALL),
     Rule.of("GET /cohorts/{cohort_id}/applications", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/interest", **COORDINATORS, participant=ALL),
+    # Exports (CSV, XLSX) are scoped like the application list they mirror; the roster adds contact details.
+    Rule.of("GET /cohorts/{cohort_id}/applications/export", **COORDINATORS),
+    Rule.of("GET /cohorts/{cohort_id}/waitlist/export", **COORDINATORS),
+    Rule.of("GET /cohorts/{cohort_id}/roster/export", **COORDINATORS),
     # A leader reaches the applications of their organisation (and units, if the token names
     # units), and also those naming them as manager (matched by their verified e-mail address).
     Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=ORGANISATION, participant=OWN),

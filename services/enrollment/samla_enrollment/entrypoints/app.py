@@ -16,13 +16,16 @@ from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
 from samla_enrollment.adapters.directory import DIRECTORY_COLLECTIONS, DirectoryStore
+from samla_enrollment.adapters.exports import ExportReader
 from samla_enrollment.adapters.personal_data import PersonalDataStore
 from samla_enrollment.adapters.repository import OUTBOX_COLLECTIONS, EnrollmentStore, ensure_indexes
 from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
 from samla_enrollment.entrypoints.access import ACCESS
+from samla_enrollment.entrypoints import exports as export_routes
 from samla_enrollment.entrypoints.api import ROUTERS
 from samla_enrollment.entrypoints.directory import ROUTERS as DIRECTORY_ROUTERS
 from samla_enrollment.service_layer.directory import Directory
+from samla_enrollment.service_layer.exports import CohortExports
 from samla_enrollment.service_layer.handlers import EnrollmentService
 from samla_enrollment.service_layer.privacy import PersonalData, run_retention
 from samla_enrollment.settings import EnrollmentSettings
@@ -52,7 +55,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
         description="Programmes, cohorts, leader-approved applications, seats and waitlists, interest in the "
                     "next cohort, the directory of networks, organisations and units, and the people: the contact "
                     "details only this service keeps.",
-        routers=ROUTERS + DIRECTORY_ROUTERS,
+        routers=(*ROUTERS, *DIRECTORY_ROUTERS, export_routes.router),
         domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
     )
     directory = Directory(DirectoryStore(runtime.db, settings.event_source), runtime.document_locks,
@@ -64,6 +67,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     app.state.enrollment = enrollment
     app.state.directory = directory
     app.state.privacy = privacy
+    app.state.exports = CohortExports(enrollment.store, ExportReader(runtime.db))
     runtime_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

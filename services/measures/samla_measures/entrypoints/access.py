@@ -42,6 +42,10 @@ ACCESS = AccessTable.of("measures", [
     Rule.of("GET /inbox/representative", **REPRESENTATIVES),
     Rule.of("GET /inbox/leader", organisation_leader=ORGANISATION),
     Rule.of("GET /networks/{network_id}/insight", network_coordinator=NETWORK, programme_coordinator=NETWORK),
+    # Exports and charts, scoped like the JSON they mirror (the measure list, its indicators, network insight).
+    Rule.of("GET /exports/measures", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("GET /measures/{measure_id}/indicators/{indicator_id}/chart", **UNIT_WORK, **REPRESENTATIVES, participant=OWN),
+    Rule.of("GET /networks/{network_id}/indicator-trend", network_coordinator=NETWORK, programme_coordinator=NETWORK),
     # The national view (national mode only) aggregates every region for the national programme owner.
     Rule.of("GET /national/overview", national_coordinator=ALL),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.

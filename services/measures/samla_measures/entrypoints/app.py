@@ -17,6 +17,7 @@ from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
 from samla_measures.adapters.directory_store import DirectoryStore
+from samla_measures.adapters.exports import MeasureExportReader
 from samla_measures.adapters.insight_store import InsightStore, ensure_insight_indexes
 from samla_measures.adapters.national_store import NationalStore, ensure_national_indexes
 from samla_measures.adapters.personal_data import PersonalDataStore
@@ -29,9 +30,11 @@ from samla_measures.adapters.repository import (
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
+from samla_measures.entrypoints import exports as export_routes
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.directory import Directory
+from samla_measures.service_layer.exports import MeasureExports
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import Clock, MeasuresService, system_clock
 from samla_measures.service_layer.national_view import NationalView
@@ -71,12 +74,14 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=(*ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=(*ROUTERS, export_routes.router, personal_data.router),
+        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
     app.state.toolbox = toolbox
     app.state.measures = measures
+    app.state.exports = MeasureExports(MeasureExportReader(runtime.db), measures)
     app.state.personal_data = erasure
     app.state.insight = projection
     app.state.directory = directory

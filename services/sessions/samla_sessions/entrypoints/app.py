@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -18,12 +21,19 @@ from samla_sessions.adapters.repository import (
     SessionStore,
     ensure_indexes,
 )
+from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
+from samla_sessions.adapters.people import HttpPeopleDirectory, PeopleUnavailable
 from samla_sessions.adapters.personal_data import PersonalDataStore
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.entrypoints.access import ACCESS
+from samla_sessions.entrypoints import calendar_feeds as calendar_feed_routes
+from samla_sessions.entrypoints import documents as document_routes
 from samla_sessions.entrypoints import personal_data
 from samla_sessions.entrypoints.api import ROUTERS, Services
+from samla_sessions.service_layer.calendar_feeds import CalendarFeeds
 from samla_sessions.service_layer.completion import CompletionPolicy
+from samla_sessions.service_layer.directory_names import DirectoryNames
+from samla_sessions.service_layer.documents import SessionDocuments
 from samla_sessions.service_layer.personal_data import PersonalData
 from samla_sessions.service_layer.participant_plan import ParticipantPlan
 from samla_sessions.service_layer.roster_projection import RosterProjection
@@ -50,23 +60,44 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     session_store = SessionStore(runtime.db, settings.event_source)
     completion = CompletionPolicy(session_store, roster, CompletionStore(runtime.db, settings.event_source), locks,
                                   runtime.relay.notify)
-    erasure = PersonalData(PersonalDataStore(runtime.db), session_store, locks)
+    feed_store = CalendarFeedStore(runtime.db)
+    erasure = PersonalData(PersonalDataStore(runtime.db), session_store, locks, feed_store)
+    directory = DirectoryNames(roster)
     # Batches: one offset commit per batch instead of per record, which bounded the roster's
     # event path; a few cohorts at a time, each cohort's events still in order.
-    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers() | {ParticipantErased: erasure.on_erased},
+    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers() | directory.handlers()
+                    | {ParticipantErased: erasure.on_erased},
                     batch_size=500, concurrency=4)
     app = build_service_app(
         runtime,
         title="Samla sessions",
         description="Gatherings of a cohort, its roster (built from enrollment events), attendance and completion.",
-        routers=(*ROUTERS, personal_data.router),
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
+        routers=(*ROUTERS, *document_routes.ROUTERS, calendar_feed_routes.router, personal_data.router),
+        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422, PeopleUnavailable: 503}, access=ACCESS,
     )
     app.state.personal_data = erasure
+    session_service = SessionService(session_store, roster, completion, locks, runtime.relay.notify)
+    people = HttpPeopleDirectory(
+        settings.enrollment_url, timeout=settings.people_timeout_seconds,
+        token=settings.enrollment_token.get_secret_value() if settings.enrollment_token else None)
+    app.state.documents = SessionDocuments(session_service, completion, roster, people, directory)
+    plan = ParticipantPlan(session_store, roster)
+    app.state.calendar_feeds = CalendarFeeds(feed_store, plan, session_service, locks)
     app.state.services = Services(
-        sessions=SessionService(session_store, roster, completion, locks, runtime.relay.notify),
+        sessions=session_service,
         completion=completion,
-        plan=ParticipantPlan(session_store, roster),
+        plan=plan,
         roster=roster,
     )
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(instance: FastAPI) -> AsyncIterator[None]:
+        async with runtime_lifespan(instance):
+            try:
+                yield
+            finally:
+                await people.close()
+
+    app.router.lifespan_context = lifespan
     return app

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from samla_sessions.adapters.icalendar import CalendarEvent, render_calendar
+from samla_shared.documents.calendar import CalendarEvent, render_calendar
 from samla_sessions.adapters.repository import RosterStore, SessionStore
 from samla_sessions.domain.errors import NotFound
 from samla_sessions.domain.session import Session, SessionStatus
@@ -37,7 +37,7 @@ class ParticipantPlan:
         return [s for s in await self.sessions_of(participant_id)
                 if s.status is not SessionStatus.CANCELLED and s.ends_at >= now]
 
-    async def calendar(self, participant_id: str) -> str:
+    async def calendar(self, participant_id: str) -> bytes:
         events = [calendar_event(s) for s in await self.sessions_of(participant_id)]
         return render_calendar("Samla: my programme plan", events, now=self._now())
 

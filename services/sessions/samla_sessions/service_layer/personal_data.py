@@ -23,6 +23,7 @@ from typing import Any
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
 from samla_sessions.adapters.personal_data import PersonalDataStore
 from samla_sessions.adapters.repository import SessionStore, completion_id
 from samla_sessions.domain.session import Session
@@ -49,10 +50,12 @@ def renamed(session: Session, person_id: str, alias: str) -> bool:
 
 
 class PersonalData:
-    def __init__(self, store: PersonalDataStore, sessions: SessionStore, locks: DocumentLocks) -> None:
+    def __init__(self, store: PersonalDataStore, sessions: SessionStore, locks: DocumentLocks,
+                 feeds: CalendarFeedStore | None = None) -> None:
         self.store = store
         self.sessions = sessions
         self._locks = locks
+        self.feeds = feeds
 
     async def on_erased(self, event: CloudEvent) -> None:
         data: ParticipantErased = event.data  # type: ignore[assignment]
@@ -75,6 +78,8 @@ class PersonalData:
                     await self.store.move_completion(cohort_id, person_id, alias)
         if cohorts:
             log.info("erasure %s: person replaced by a pseudonym in %d cohort(s)", data.erasure_id, len(cohorts))
+        if self.feeds is not None and await self.feeds.revoke_all_of(person_id):
+            log.info("erasure %s: the person's calendar-feed links revoked", data.erasure_id)
 
     async def _rename_in_session(self, session_id: str, person_id: str, alias: str) -> None:
         async with self._locks.hold("sessions", session_id):
@@ -95,5 +100,7 @@ class PersonalData:
                     attendance.append({"session_id": session["_id"], "cohort_id": session["cohort_id"],
                                        "kind": session.get("kind"), "title": session.get("title"),
                                        "starts_at": session.get("starts_at"), **record})
+        feeds = await self.feeds.of_person(person_id) if self.feeds is not None else []
         return {"person_id": person_id, "service": "sessions", "roster": await self.store.roster_entries(person_id),
-                "attendance": attendance, "completions": await self.store.completions_of(person_id)}
+                "attendance": attendance, "completions": await self.store.completions_of(person_id),
+                "calendar_feeds": feeds}

@@ -1,0 +1,69 @@
+"""A cohort's applicants, waitlist and roster as rows for a spreadsheet.
+
+Each row is one application joined with the applicant's name (and, on the roster,
+contact details): these live only in enrollment, which is why these exports are served
+here and not by sessions. Status and waitlist position come from the cohort's seating,
+exactly as the JSON API shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from samla_enrollment.adapters.exports import ExportReader
+from samla_enrollment.adapters.repository import EnrollmentStore
+from samla_enrollment.domain.applications import ApplicationStatus, shown_status
+from samla_enrollment.domain.errors import NotFound
+from samla_enrollment.domain.seating import Placement, Seating
+
+
+class CohortExports:
+    def __init__(self, store: EnrollmentStore, reader: ExportReader) -> None:
+        self.store = store
+        self.reader = reader
+
+    async def cohort(self, cohort_id: str) -> dict[str, Any]:
+        cohort = await self.store.cohort(cohort_id)
+        if cohort is None:
+            raise NotFound(f"no cohort {cohort_id}")
+        return cohort
+
+    async def programme(self, programme_id: str) -> dict[str, Any]:
+        return await self.store.programme(programme_id) or {}
+
+    async def applications(self, cohort: dict[str, Any], status: ApplicationStatus | None = None,
+                           ) -> list[dict[str, Any]]:
+        """Every application of the cohort in submission order (or one status), with the applicant's name."""
+        seated = set(cohort["enrolled"])
+        queue = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"]).positions()
+
+        def view(application: dict[str, Any]) -> dict[str, Any]:
+            # As cohort_writer.application_view shows it, with the seat and queue place looked up
+            # in a set and a dict built once: Seating.where scans the lists, quadratic for a whole cohort.
+            placement = (Placement.ENROLLED if application["_id"] in seated
+                         else Placement.WAITLISTED if application["_id"] in queue else None)
+            status = shown_status(application["status"], placement)
+            return application | {"status": status.value, "waitlist_position": queue.get(application["_id"])
+                                  if status is ApplicationStatus.WAITLISTED else None}
+
+        views = [view(a) for a in await self.reader.applications(cohort["_id"])]
+        if status is not None:
+            views = [v for v in views if v["status"] == status.value]
+        return await self._named(views)
+
+    async def waitlist(self, cohort: dict[str, Any]) -> list[dict[str, Any]]:
+        """The queue in order, head first."""
+        return self._in_order(await self.applications(cohort, ApplicationStatus.WAITLISTED), cohort["waitlist"])
+
+    async def roster(self, cohort: dict[str, Any]) -> list[dict[str, Any]]:
+        """Who holds a seat, in the order they got it, with contact details."""
+        return self._in_order(await self.applications(cohort, ApplicationStatus.ENROLLED), cohort["enrolled"])
+
+    @staticmethod
+    def _in_order(rows: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
+        position = {application_id: n for n, application_id in enumerate(order)}
+        return sorted(rows, key=lambda r: position.get(r["_id"], len(position)))
+
+    async def _named(self, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        people = await self.reader.people(v["participant_id"] for v in views)
+        return [v | {"person": people.get(v["participant_id"], {})} for v in views]

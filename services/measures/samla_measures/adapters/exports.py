@@ -1,0 +1,25 @@
+"""Reads for exports and charts: whole measures (with indicators and follow-ups) matching a scope.
+
+Kept apart from MeasureStore because an export reads every matching measure in one pass
+where the API pages, and wants the follow-ups the list projection leaves out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from samla_shared.messaging.outbox import OUTBOX_FIELD
+
+
+class MeasureExportReader:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+
+    async def measures(self, filters: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        cursor = self.db.measures.find(filters, {OUTBOX_FIELD: 0, "history": 0})
+        async for measure in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)]):
+            yield measure

@@ -1,0 +1,120 @@
+"""Measures as rows for a spreadsheet, and indicators as charts.
+
+An export mirrors `GET /measures` and is scoped the same way (the caller's networks, or
+organisation and units); its workbook has three sheets: the measures, each indicator
+with its baseline, target and latest reading, and every follow-up reading. Charts show an
+indicator's readings over time against its baseline and target, and a network's trend
+for one kind of indicator across its member organisations (a monthly mean per
+organisation, since units follow up on their own rhythm).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from statistics import fmean
+from typing import Any
+
+from samla_shared.contract.measures import IndicatorKind, MeasureArea
+from samla_shared.documents.charts import LineChart, ReferenceLine, Series
+from samla_measures.adapters.exports import MeasureExportReader
+from samla_measures.domain import indicators as indicator_rules
+from samla_measures.domain.errors import NotFound
+from samla_measures.domain.measure import MeasureStatus
+from samla_measures.service_layer.measures import MeasuresService
+
+WORDS = {
+    "nb": {"baseline": "Utgangspunkt", "target": "Mål", "trend": "utvikling i nettverket"},
+    "da": {"baseline": "Udgangspunkt", "target": "Mål", "trend": "udvikling i netværket"},
+    "en": {"baseline": "Baseline", "target": "Target", "trend": "trend across the network"},
+}
+
+
+def readings_of(measure: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """Each indicator's (ISO date, value) readings, from the follow-ups and the evaluation."""
+    readings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for follow_up in measure.get("follow_ups", []):
+        for r in follow_up["readings"]:
+            readings[r["indicator_id"]].append((follow_up["held_on"], r["value"]))
+    evaluation = measure.get("evaluation") or {}
+    for r in evaluation.get("final_readings", []):
+        readings[r["indicator_id"]].append((evaluation["evaluated_on"], r["value"]))
+    return readings
+
+
+def scope_filters(scope: dict[str, Any], area: MeasureArea | None, status: MeasureStatus | None) -> dict[str, Any]:
+    """The Mongo filter of a caller's scope (one id or a list of ids each), as the list endpoint reads it."""
+    fields = {"network_id": scope.get("network_id"), "organisation_id": scope.get("organisation_id"),
+              "unit_ids": scope.get("unit_id"), "area": area.value if area else None,
+              "status": status.value if status else None}
+    return {k: ({"$in": v} if isinstance(v, list) else v) for k, v in fields.items() if v is not None}
+
+
+class MeasureExports:
+    def __init__(self, reader: MeasureExportReader, measures: MeasuresService) -> None:
+        self.reader = reader
+        self.measures = measures
+
+    async def tables(self, filters: dict[str, Any]) -> tuple[list[dict], list[dict], list[dict]]:
+        """(measures, indicators, follow-up readings) rows for everything the filter matches."""
+        measures, indicators, follow_ups = [], [], []
+        async for m in self.reader.measures(filters):
+            base = {"measure_id": m["_id"], "title": m["title"], "organisation_id": m["organisation_id"],
+                    "unit_ids": m["unit_ids"], "network_id": m["network_id"]}
+            measures.append(base | {
+                "area": m["area"], "status": m["status"], "method_id": m.get("method_id"), "goal": m.get("goal"),
+                "adopted_on": _day(m.get("adopted_on")), "next_follow_up_due": _day(m.get("next_follow_up_due")),
+                "overdue": self.measures.is_overdue(m), "follow_up_count": m.get("follow_up_count", 0),
+                "indicator_count": len(m.get("indicators", []))})
+            readings = readings_of(m)
+            named = {i["id"]: i for i in m.get("indicators", [])}
+            for i in m.get("indicators", []):
+                effect = indicator_rules.effect(i, readings.get(i["id"], []))
+                indicators.append(base | {
+                    "indicator": i["name"], "kind": i["kind"], "unit": i["unit"], "baseline": i["baseline"],
+                    "baseline_date": _day(i["baseline_date"]), "target": i["target"], "better": i["better"],
+                    "latest": effect["latest"], "change": effect["change"], "trend": effect["trend"],
+                    "target_reached": effect["target_reached"]})
+            for f in sorted(m.get("follow_ups", []), key=lambda f: f["held_on"]):
+                for r in f["readings"] or [{"indicator_id": None, "value": None}]:
+                    indicator = named.get(r["indicator_id"] or "", {})
+                    follow_ups.append(base | {
+                        "held_on": _day(f["held_on"]), "in_practice": f["in_practice"],
+                        "indicator": indicator.get("name"), "value": r["value"], "unit": indicator.get("unit"),
+                        "worked": f.get("worked"), "did_not_work": f.get("did_not_work")})
+        return measures, indicators, follow_ups
+
+    async def indicator_chart(self, measure: dict[str, Any], indicator_id: str, language: str) -> LineChart:
+        indicator = next((i for i in measure.get("indicators", []) if i["id"] == indicator_id), None)
+        if indicator is None:
+            raise NotFound(f"no indicator {indicator_id} on measure {measure['_id']}")
+        words = WORDS.get(language, WORDS["nb"])
+        points = [(date.fromisoformat(on), value) for on, value in readings_of(measure).get(indicator_id, [])]
+        points.insert(0, (date.fromisoformat(indicator["baseline_date"]), indicator["baseline"]))
+        return LineChart(
+            title=f"{indicator['name']} – {measure['title']}", unit=indicator["unit"],
+            series=[Series(indicator["name"], points)],
+            references=[ReferenceLine(words["baseline"], indicator["baseline"]),
+                        ReferenceLine(words["target"], indicator["target"], dashed=False)],
+            low=indicator.get("scale_min"), high=indicator.get("scale_max"))
+
+    async def network_trend(self, network_id: str, kind: IndicatorKind, language: str) -> LineChart:
+        monthly: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
+        unit, low, high, name = "", None, None, kind.value
+        async for m in self.reader.measures({"network_id": network_id}):
+            readings = readings_of(m)
+            for i in m.get("indicators", []):
+                if i["kind"] != kind.value:
+                    continue
+                unit, low, high, name = i["unit"], i.get("scale_min"), i.get("scale_max"), i["name"]
+                for on, value in readings.get(i["id"], []):
+                    day = date.fromisoformat(on)
+                    monthly[m["organisation_id"]][day.replace(day=1)].append(value)
+        series = [Series(organisation, [(month, round(fmean(values), 2)) for month, values in sorted(months.items())])
+                  for organisation, months in sorted(monthly.items())]
+        words = WORDS.get(language, WORDS["nb"])
+        return LineChart(title=f"{name} – {words['trend']}", unit=unit, series=series, low=low, high=high)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

@@ -1,0 +1,58 @@
+"""Participants' names for the documents that print them, read from enrollment when printed.
+
+Names and contact details live only in enrollment (events carry ids). Sessions asks
+`GET {enrollment_url}/people/{id}/contact` with its own client token at the moment a
+coordinator prints a sheet or a certificate, the way notifications reads contacts for a
+mail, so a corrected name is right on the next print and no copy of it is kept here.
+The alternative, enrollment printing from a read model of sessions' events, would have
+put attendance rules and hours into enrollment as well; this way each service keeps its
+own facts and the documents live beside the attendance they describe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Protocol
+
+import httpx
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+
+class PeopleUnavailable(ConnectionError):
+    """Enrollment could not answer: the document is not printed with ids instead of names (503)."""
+
+
+class PeopleDirectory(Protocol):
+    async def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """Each known person's name by id; people enrollment does not know (erased) are left out."""
+
+
+class HttpPeopleDirectory:
+    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 5.0,
+                 concurrency: int = 8) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+        HTTPXClientInstrumentor.instrument_client(self._client)
+        # A cohort is tens of people; a few look-ups at a time keep enrollment unhurried.
+        self._gate = asyncio.Semaphore(concurrency)
+
+    async def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        ids = sorted(set(person_ids))
+        found = await asyncio.gather(*(self._name(i) for i in ids))
+        return {i: name for i, name in zip(ids, found, strict=True) if name}
+
+    async def _name(self, person_id: str) -> str | None:
+        async with self._gate:
+            try:
+                response = await self._client.get(f"/people/{person_id}/contact")
+            except httpx.TransportError as exc:
+                raise PeopleUnavailable(f"enrollment is unreachable for names: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise PeopleUnavailable(f"enrollment answered {response.status_code} to a name look-up")
+        return response.json().get("name")
+
+    async def close(self) -> None:
+        await self._client.aclose()
