@@ -2,9 +2,14 @@
 
     python infra/local/dev_issuer.py --port 8090 --state .stack/dev-issuer
 
-Never for production: it signs whatever it is asked to, and it refuses to start when
-SAMLA_ENVIRONMENT=production. Services accept its tokens only outside production (their
-settings refuse a development issuer there).
+Never for production: it signs whatever it is asked to, and it refuses to start unless
+SAMLA_ENVIRONMENT (the variable the services read too) says development or test. Services
+accept its tokens only outside production (their settings refuse a development issuer there).
+
+Tokens are RFC 9068 access tokens (`typ: at+jwt`). Each service accepts only its own
+audience (`samla-enrollment`, …); a token asked for without an audience names all four, as
+a developer's token for trying the API. Registered clients (services calling services) get
+short-lived tokens with the OAuth2 client-credentials grant at `/dev-issuer/token`.
 """
 
 from __future__ import annotations
@@ -16,15 +21,36 @@ import socket
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from pydantic import BaseModel, ConfigDict, Field
 
 ISSUER_PATH = "/dev-issuer"
+SERVICE_AUDIENCES = ["samla-enrollment", "samla-sessions", "samla-measures", "samla-notifications"]
+CLIENT_TOKEN_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Client:
+    """A service registered for the client-credentials grant: what it may ask for."""
+
+    secret: str
+    roles: tuple[str, ...]
+    audiences: tuple[str, ...]
+
+
+# The development registrations; each service's settings carry the same secret as a development
+# default, which production settings refuse.
+CLIENTS = {
+    "samla-notifications": Client("dev-notifications-secret", ("contact_reader",), ("samla-enrollment",)),
+}
 
 
 class TokenRequest(BaseModel):
@@ -37,7 +63,7 @@ class TokenRequest(BaseModel):
     units: list[str] = []
     person_id: str | None = None
     email: str | None = None
-    audience: str = "samla"
+    audience: str | list[str] = Field(default_factory=lambda: list(SERVICE_AUDIENCES))
     expires_in: int = Field(default=3600, description="Seconds; negative for an already expired token (tests).")
 
 
@@ -53,12 +79,41 @@ def load_key(state: Path) -> RSAKey:
     return key
 
 
-def create_app(key: RSAKey, issuer: str) -> FastAPI:
+def sign(key: RSAKey, claims: dict) -> str:
+    return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "at+jwt"}, claims, key)
+
+
+def create_app(key: RSAKey, issuer: str, clients: dict[str, Client] | None = None) -> FastAPI:
     app = FastAPI(title="Samla development issuer")
+    registered = CLIENTS if clients is None else clients
 
     @app.get(f"{ISSUER_PATH}/.well-known/openid-configuration")
     async def discovery() -> dict:
-        return {"issuer": issuer, "jwks_uri": f"{issuer}/jwks.json", "id_token_signing_alg_values_supported": ["RS256"]}
+        return {"issuer": issuer, "jwks_uri": f"{issuer}/jwks.json", "token_endpoint": f"{issuer}/token",
+                "grant_types_supported": ["client_credentials"],
+                "id_token_signing_alg_values_supported": ["RS256"]}
+
+    @app.post(f"{ISSUER_PATH}/token")
+    async def client_credentials(request: Request) -> JSONResponse:
+        """RFC 6749 §4.4: form-encoded grant_type=client_credentials, client_id, client_secret[, audience]."""
+        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode()).items()}
+
+        def error(status: int, code: str) -> JSONResponse:
+            return JSONResponse({"error": code}, status_code=status, headers={"Cache-Control": "no-store"})
+
+        if form.get("grant_type") != "client_credentials":
+            return error(400, "unsupported_grant_type")
+        client = registered.get(form.get("client_id", ""))
+        if client is None or form.get("client_secret") != client.secret:
+            return error(401, "invalid_client")
+        audience = form.get("audience") or client.audiences[0]
+        if audience not in client.audiences:
+            return error(400, "invalid_target")
+        now = int(time.time())
+        token = sign(key, {"iss": issuer, "aud": audience, "sub": form["client_id"], "client_id": form["client_id"],
+                           "iat": now, "exp": now + CLIENT_TOKEN_SECONDS, "roles": list(client.roles)})
+        return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": CLIENT_TOKEN_SECONDS},
+                            headers={"Cache-Control": "no-store"})
 
     @app.get(f"{ISSUER_PATH}/jwks.json")
     async def jwks() -> dict:
@@ -76,7 +131,7 @@ def create_app(key: RSAKey, issuer: str) -> FastAPI:
             claims["person_id"] = request.person_id
         if request.email:
             claims["email"] = request.email
-        token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+        token = sign(key, claims)
         return {"access_token": token, "token_type": "Bearer", "expires_in": request.expires_in}
 
     return app
@@ -134,8 +189,8 @@ def main() -> None:
     parser.add_argument("--issuer", help="the `iss` of its tokens, as clients reach it "
                         "(default http://127.0.0.1:PORT/dev-issuer)")
     args = parser.parse_args()
-    if os.environ.get("SAMLA_ENVIRONMENT") == "production":
-        raise SystemExit("the development issuer never runs in production")
+    if os.environ.get("SAMLA_ENVIRONMENT") not in ("development", "test"):
+        raise SystemExit("the development issuer runs only where SAMLA_ENVIRONMENT is development or test")
     issuer = args.issuer or f"http://127.0.0.1:{args.port}{ISSUER_PATH}"
     uvicorn.run(create_app(load_key(args.state), issuer), host=args.host, port=args.port, log_level="warning")
 

@@ -380,9 +380,8 @@ def _service(name: str) -> Component:
                   f"{prefix}_AUTH_JWKS_URL": f"{DEV_ISSUER_URL}/jwks.json"}
         if name == "notifications":
             values["NOTIFICATIONS_SMTP_PORT"] = str(SMTP_PORT)
-            # Notifications reads contact details from enrollment with a client token of its own.
-            if "NOTIFICATIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
-                values["NOTIFICATIONS_ENROLLMENT_TOKEN"] = dev_token("notifications-service", ["platform_admin"])
+            # Contact look-ups in enrollment use short-lived client-credentials tokens from the
+            # development issuer (its registered client and secret are the settings' defaults).
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         return values
@@ -416,7 +415,7 @@ COMPONENTS: dict[str, Component] = {
         name="dev-issuer", port=DEV_ISSUER_PORT, marker="dev_issuer.py",
         command=lambda: [PYTHON, str(ROOT / "infra/local/dev_issuer.py"), "--port", str(DEV_ISSUER_PORT),
                          "--state", str(STATE / "dev-issuer")],
-        ready=lambda: port_open(DEV_ISSUER_PORT),
+        ready=lambda: port_open(DEV_ISSUER_PORT), env=lambda: {"SAMLA_ENVIRONMENT": "development"},
     ),
     "jaeger": Component(
         name="jaeger", port=JAEGER_UI_PORT, marker=str(JAEGER_BIN), prepare=build_jaeger,

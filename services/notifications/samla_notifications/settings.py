@@ -10,6 +10,8 @@ from pydantic_settings import SettingsConfigDict
 
 from samla_shared.settings import ServiceSettings
 
+DEVELOPMENT_CLIENT_SECRET = "dev-notifications-secret"  # infra/local/dev_issuer.py registers it
+
 Language = Literal["nb", "da", "en"]
 TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
 
@@ -51,7 +53,14 @@ class NotificationsSettings(ServiceSettings):
     # -- recipients -------------------------------------------------------------------------
     # Contact details live in enrollment; notifications asks for them at send time.
     enrollment_url: str = "http://127.0.0.1:8001"
-    enrollment_token: SecretStr | None = None
+    # Look-ups carry short-lived client-credentials tokens (role contact_reader, enrollment's
+    # audience) from the identity provider (auth_issuer), never a long-lived token from here.
+    # The defaults are the development issuer's registration, refused in production.
+    enrollment_client_id: str = "samla-notifications"
+    enrollment_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
+    enrollment_audience: str = "samla-enrollment"
+    # The provider's token endpoint; by default the one its discovery document names.
+    auth_token_url: str | None = None
     contact_timeout_seconds: float = Field(default=5.0, gt=0)
     # Network defaults, e.g. NOTIFICATIONS_NETWORKS='{"net-syddanmark": {"language": "da",
     # "time_zone": "Europe/Copenhagen"}}'. Networks not listed get the defaults below.
@@ -93,4 +102,7 @@ class NotificationsSettings(ServiceSettings):
     def _refuse_unsafe_webhook_targets_in_production(self) -> "NotificationsSettings":
         if self.environment == "production" and self.allow_private_webhook_urls:
             raise ValueError("allow_private_webhook_urls is for local development; it is refused in production")
+        if self.environment == "production" and \
+                self.enrollment_client_secret.get_secret_value() == DEVELOPMENT_CLIENT_SECRET:
+            raise ValueError("enrollment_client_secret is the development issuer's; set the real client's secret")
         return self

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from samla_shared.security.access import AccessTable, Anonymous, Grant
-from samla_shared.security.tokens import InvalidToken, TokenVerifier
+from samla_shared.security.tokens import IdentityProviderUnavailable, InvalidToken, TokenVerifier
 from samla_shared.settings import ServiceSettings
 
 
@@ -76,8 +76,11 @@ class Authoriser:
 
     def __init__(self, settings: ServiceSettings, table: AccessTable) -> None:
         self.table = table
-        self.verifier = TokenVerifier(issuer=settings.auth_issuer, audience=settings.auth_audience,
-                                      jwks_url=settings.auth_jwks_url, leeway_seconds=settings.auth_leeway_seconds)
+        self.verifier = TokenVerifier(
+            issuer=settings.auth_issuer, audience=settings.auth_audience, jwks_url=settings.auth_jwks_url,
+            leeway_seconds=settings.auth_leeway_seconds, cache_seconds=settings.auth_keys_max_age_seconds,
+            min_refresh_seconds=settings.auth_key_refresh_min_seconds,
+            max_lifetime_seconds=settings.auth_max_token_lifetime_seconds, token_types=settings.auth_token_types)
         self.public_form = TokenBucket(settings.public_form_burst, settings.public_form_per_minute)
 
     async def __call__(self, request: Request) -> None:
@@ -99,6 +102,9 @@ class Authoriser:
             principal = await self.verifier.verify(token)
         except InvalidToken as exc:
             raise _unauthorised(str(exc), error="invalid_token") from exc
+        except IdentityProviderUnavailable as exc:
+            # Not the caller's fault and maybe a good token: retry later, not sign in again.
+            raise HTTPException(503, str(exc), headers={"Retry-After": "30"}) from exc
         reaches = rule.reaches_of(principal)
         if not reaches:
             raise HTTPException(403, f"none of the caller's roles may {rule.endpoint}")

@@ -1,4 +1,5 @@
-"""Settings refuse the development issuer, plain-HTTP issuers and a wildcard CORS origin in production."""
+"""Settings name their environment; production refuses the development issuer, plain-HTTP issuers,
+a wildcard CORS origin, Kafka without SASL_SSL and MongoDB without authentication and TLS."""
 
 from __future__ import annotations
 
@@ -31,9 +32,41 @@ def test_production_settings_refuse_any_origin():
         ServiceSettings(**PRODUCTION, **KEYCLOAK, cors_origins=["*"])
 
 
+SECURE = {"kafka_security_protocol": "SASL_SSL", "kafka_sasl_username": "enrollment",
+          "kafka_sasl_password": "s3cret", "mongo_url": "mongodb://enrollment:s3cret@db.example.no:27017/?tls=true"}
+
+
 def test_production_settings_accept_a_real_identity_provider():
-    settings = ServiceSettings(**PRODUCTION, **KEYCLOAK, cors_origins=["https://samla.example.no"])
+    settings = ServiceSettings(**PRODUCTION, **KEYCLOAK, **SECURE, cors_origins=["https://samla.example.no"])
     assert settings.auth_issuer == KEYCLOAK["auth_issuer"]
+
+
+def test_the_environment_must_be_named(monkeypatch):
+    monkeypatch.delenv("SAMLA_ENVIRONMENT", raising=False)
+    with pytest.raises(ValidationError, match="environment"):
+        ServiceSettings(mongo_database="samla")
+    monkeypatch.setenv("SAMLA_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="development issuer"):
+        ServiceSettings(mongo_database="samla", deployment="vest")
+
+
+@pytest.mark.parametrize(("change", "complaint"), [
+    ({"kafka_security_protocol": "SASL_PLAINTEXT"}, "SASL_SSL"),
+    ({"kafka_security_protocol": "PLAINTEXT"}, "SASL_SSL"),
+    ({"mongo_url": "mongodb://enrollment:s3cret@db.example.no:27017/"}, "TLS"),
+    ({"mongo_url": "mongodb://db.example.no:27017/?tls=true"}, "authenticated"),
+])
+def test_production_settings_refuse_unencrypted_or_anonymous_connections(change, complaint):
+    with pytest.raises(ValidationError, match=complaint):
+        ServiceSettings(**PRODUCTION, **KEYCLOAK, **{**SECURE, **change})
+
+
+def test_each_service_has_its_own_audience():
+    from samla_enrollment.settings import EnrollmentSettings
+    from samla_sessions.settings import SessionsSettings
+
+    assert EnrollmentSettings(environment="test").auth_audience == "samla-enrollment"
+    assert SessionsSettings(environment="test").auth_audience == "samla-sessions"
 
 
 @pytest.mark.parametrize("environment", ["development", "test"])

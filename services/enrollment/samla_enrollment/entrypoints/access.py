@@ -34,8 +34,9 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=MANAGED, participant=OWN),
     Rule.of("POST /applications/{application_id}/approval", organisation_leader=MANAGED),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
-    # The notifications service reads contacts with a platform-admin client token.
-    Rule.of("GET /people/{person_id}/contact", participant=OWN),
+    # The notifications service reads contacts with a short-lived client-credentials token
+    # whose only role is contact_reader: it opens this endpoint and nothing else.
+    Rule.of("GET /people/{person_id}/contact", participant=OWN, contact_reader=ALL),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
     Rule.of("POST /people/{person_id}/erasure"),

@@ -294,7 +294,7 @@ async def withdraw(application_id: str, body: Withdrawal, service: Service, acce
 # -- people -------------------------------------------------------------------------------
 
 @people.get("/{person_id}/contact", response_model=ContactPublic, responses=NOT_FOUND,
-            summary="Contact details: for the notifications service (platform-admin client token) and the person")
+            summary="Contact details: for the notifications service (contact_reader client token) and the person")
 async def contact(person_id: str, service: Service, access: Access, response: Response) -> ContactPublic:
     access.require(f"person {person_id}", person_ids=[person_id])
     person = await service.contact(person_id)
