@@ -77,3 +77,9 @@ def test_private_targets_pass_when_local_development_allows_them():
 def test_a_host_that_does_not_resolve_is_refused():
     with pytest.raises(RuleViolation, match="does not resolve"):
         check_addresses("nowhere.invalid", [], allow_private=True)
+
+
+def test_production_requires_https_webhook_urls():
+    with pytest.raises(RuleViolation, match="https"):
+        parse_target("http://hooks.example.org/samla", require_https=True)
+    assert parse_target("https://hooks.example.org/samla", require_https=True) == "hooks.example.org"
