@@ -99,7 +99,7 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
     read_model = ReadModel(db, locks)
     delivery_log = DeliveryLog(db, locks)
     reminders = ReminderStore(db, locks)
-    webhook_store = WebhookStore(db, locks)
+    webhook_store = WebhookStore(db, locks, secret_key=settings.webhook_secret_key.get_secret_value())
     mail = MailDelivery(settings=settings, log_store=delivery_log, preferences=PreferenceStore(db, locks),
                         contacts=contacts, renderer=TemplateRenderer(settings.templates_dir), mailer=mailer, clock=clock)
     webhooks = WebhookService(settings, webhook_store)

@@ -11,6 +11,8 @@ from pydantic_settings import SettingsConfigDict
 from samla_shared.settings import ServiceSettings
 
 DEVELOPMENT_CLIENT_SECRET = "dev-notifications-secret"  # infra/local/dev_issuer.py registers it
+# A published key, so local data opens anywhere; production settings refuse it.
+DEVELOPMENT_WEBHOOK_SECRET_KEY = "c2FtbGEtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="
 
 Language = Literal["nb", "da", "en"]
 TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
@@ -82,6 +84,9 @@ class NotificationsSettings(ServiceSettings):
 
     # -- webhooks ---------------------------------------------------------------------------
     allow_private_webhook_urls: bool = False
+    # Encrypts the webhook signing secrets at rest: a Fernet key (32 bytes, url-safe base64;
+    # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+    webhook_secret_key: SecretStr = SecretStr(DEVELOPMENT_WEBHOOK_SECRET_KEY)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
@@ -105,4 +110,17 @@ class NotificationsSettings(ServiceSettings):
         if self.environment == "production" and \
                 self.enrollment_client_secret.get_secret_value() == DEVELOPMENT_CLIENT_SECRET:
             raise ValueError("enrollment_client_secret is the development issuer's; set the real client's secret")
+        if self.environment == "production" and \
+                self.webhook_secret_key.get_secret_value() == DEVELOPMENT_WEBHOOK_SECRET_KEY:
+            raise ValueError("webhook_secret_key is the published development key; generate one for production")
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_secret_key_is_a_key(self) -> "NotificationsSettings":
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(self.webhook_secret_key.get_secret_value().encode())
+        except ValueError as exc:
+            raise ValueError("webhook_secret_key must be a Fernet key: 32 bytes in url-safe base64") from exc
         return self

@@ -278,7 +278,7 @@ class WebhookDispatcher:
             "content-type": "application/json",
             "webhook-id": delivery["event_id"],
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(subscription["secret"], delivery["event_id"], timestamp, body),
+            "webhook-signature": sign(self._store.signing_secret(subscription), delivery["event_id"], timestamp, body),
         }
         parent = propagate.extract({"traceparent": delivery["traceparent"]} if delivery.get("traceparent") else {})
         with tracer.start_as_current_span("webhook deliver", context=parent, kind=SpanKind.CLIENT, attributes={

@@ -233,3 +233,29 @@ async def test_integrators_see_the_receivers_status_code_never_what_it_answered(
     assert [a["status_code"] for a in delivery["attempts"]] == [500, 200]
     assert "hunter2" not in str(delivery) and "hunter2" not in listed
     assert delivery["attempts"][0].get("error") in (None, "HTTP 500")
+
+
+async def test_signing_secrets_are_stored_encrypted_and_still_sign_deliveries(
+        start_notifications, publish, people, new_cohort, open_cohort, webhook_receiver, wait_until, mongo_url,
+        documented_verifier):
+    import uuid
+
+    from pymongo import AsyncMongoClient
+
+    verify, _ = documented_verifier
+    world = new_cohort()
+    database = f"test_notifications_{uuid.uuid4().hex[:10]}"
+    async with start_notifications(mongo_database=database) as notifications:
+        subscription = await subscribe(notifications, webhook_receiver, world.network_id)
+        mongo = AsyncMongoClient(mongo_url)
+        try:
+            stored = await mongo[database]["subscriptions"].find_one({"_id": subscription["id"]})
+        finally:
+            await mongo.close()
+        key_material = subscription["secret"].removeprefix("whsec_")
+        assert "secret" not in stored
+        assert key_material not in str(stored) and subscription["secret"] not in str(stored)
+        await open_cohort(world)
+        await publish(world.enrolled(people.add("Kari Nordmann")))
+        [delivery] = await wait_until(lambda: _async(webhook_receiver.received))
+    verify(subscription["secret"], delivery.headers, delivery.body)

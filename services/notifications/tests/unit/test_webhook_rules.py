@@ -83,3 +83,18 @@ def test_production_requires_https_webhook_urls():
     with pytest.raises(RuleViolation, match="https"):
         parse_target("http://hooks.example.org/samla", require_https=True)
     assert parse_target("https://hooks.example.org/samla", require_https=True) == "hooks.example.org"
+
+
+def test_production_refuses_the_published_development_key_for_webhook_secrets():
+    from pydantic import ValidationError
+
+    from samla_notifications.settings import NotificationsSettings
+
+    with pytest.raises(ValidationError, match="webhook_secret_key"):
+        NotificationsSettings(environment="production", deployment="vest", enrollment_client_secret="real",
+                              auth_issuer="https://login.example.no/realms/samla",
+                              auth_jwks_url="https://login.example.no/realms/samla/certs",
+                              kafka_security_protocol="SASL_SSL", kafka_sasl_username="n", kafka_sasl_password="p",
+                              mongo_url="mongodb://n:p@db.example.no/?tls=true")
+    with pytest.raises(ValidationError, match="Fernet key"):
+        NotificationsSettings(environment="test", webhook_secret_key="not-a-key")
