@@ -22,6 +22,7 @@ from samla_notifications.adapters.mailer import Mailer, SmtpMailer
 from samla_notifications.adapters.preference_store import PreferenceStore
 from samla_notifications.adapters.read_model import ReadModel
 from samla_notifications.adapters.reminder_store import ReminderStore
+from samla_notifications.adapters.retention_store import RetentionStore
 from samla_notifications.adapters.templates import TemplateRenderer
 from samla_notifications.adapters.webhook_client import WebhookPoster
 from samla_notifications.adapters.webhook_store import WebhookStore
@@ -30,6 +31,7 @@ from samla_notifications.service_layer.event_handlers import EventHandlers
 from samla_notifications.service_layer.mail import MailDelivery
 from samla_notifications.service_layer.preferences import PreferenceService
 from samla_notifications.service_layer.reminders import ReminderScheduler
+from samla_notifications.service_layer.retention import Retention
 from samla_notifications.service_layer.webhooks import WebhookDispatcher, WebhookService
 from samla_notifications.settings import NotificationsSettings
 
@@ -49,6 +51,7 @@ class Notifications:
     handlers: EventHandlers
     scheduler: ReminderScheduler
     dispatcher: WebhookDispatcher
+    retention: Retention
     closers: list[Any] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -58,7 +61,9 @@ class Notifications:
 
     def start_loops(self) -> None:
         self._tasks = [asyncio.create_task(self.scheduler.run(), name="reminder-scheduler"),
-                       asyncio.create_task(self.dispatcher.run(), name="webhook-dispatcher")]
+                       asyncio.create_task(self.dispatcher.run(), name="webhook-dispatcher"),
+                       asyncio.create_task(self.retention.run(self.settings.retention_interval_seconds),
+                                           name="retention")]
 
     async def stop_loops(self) -> None:
         for task in self._tasks:
@@ -112,5 +117,7 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
         scheduler=ReminderScheduler(settings=settings, reminders=reminders, read_model=read_model, mail=mail,
                                     clock=clock),
         dispatcher=WebhookDispatcher(settings, webhook_store, webhooks, poster),
+        retention=Retention(RetentionStore(db, locks), delivery_log=settings.delivery_log_retention,
+                            webhook_bodies=settings.webhook_body_retention, now=clock),
         closers=closers,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -95,7 +96,14 @@ class NotificationsSettings(ServiceSettings):
     webhook_pause_after_failures: int = Field(default=20, ge=1)
     webhook_concurrency: int = Field(default=8, ge=1, le=64)
 
-    # Background loops (reminders, webhook dispatch); off for an instance that only serves HTTP.
+    # -- retention (docs/privacy.md) ---------------------------------------------------------
+    # Mail-log records (with the address each mail went to) and webhook delivery records are
+    # deleted this long after they were created; webhook bodies (copies of events) sooner.
+    delivery_log_retention: timedelta = Field(default=timedelta(days=180), gt=timedelta(0))
+    webhook_body_retention: timedelta = Field(default=timedelta(days=7), ge=timedelta(days=1))
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    # Background loops (reminders, webhook dispatch, retention); off for an instance that only serves HTTP.
     run_schedulers: bool = True
 
     def network_profile(self, network_id: str | None) -> NetworkProfile:

@@ -187,7 +187,9 @@ class WebhookService:
     async def redeliver(self, subscription_id: str, event_id: str) -> dict[str, Any]:
         """Send a past delivery again, whatever became of it, with a fresh retry window."""
         subscription = await self.subscription(subscription_id)
-        await self.delivery(subscription_id, event_id)
+        past = await self.delivery(subscription_id, event_id)
+        if "body" not in past:
+            raise Conflict("this delivery is past the retention of webhook bodies; its event is no longer kept")
         if subscription["status"] != SubscriptionStatus.ACTIVE:
             raise Conflict(f"the subscription is {subscription['status']}; resume it before asking for redelivery")
         now = _now()
