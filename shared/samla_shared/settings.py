@@ -6,7 +6,7 @@ import os
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -72,9 +72,23 @@ class ServiceSettings(BaseSettings):
     # Browser origins allowed to call the API (CORS); none by default.
     cors_origins: list[str] = []
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
-    # The public application form (no token, where the programme allows it): per client address.
+    # The public application form (no token, where the programme allows it): per client address,
+    # counted in the service's MongoDB so all instances share one limit: `burst` uses per
+    # window of burst/per_minute minutes.
     public_form_burst: int = Field(default=5, ge=1)
     public_form_per_minute: float = Field(default=10.0, gt=0)
+    # Reverse proxies (addresses or networks, e.g. ["10.0.0.0/24"]) whose X-Forwarded-For
+    # names the client; from anyone else the header is ignored. None by default.
+    trusted_proxies: list[str] = []
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="before")
     @classmethod
