@@ -84,7 +84,7 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
     closers: list[Any] = []
     if contacts is None:
         credentials = ClientCredentials(
-            issuer=settings.auth_issuer, token_url=settings.auth_token_url, client_id=settings.enrollment_client_id,
+            issuer=settings.auth_issuer, token_url=settings.auth_client_credentials_url, client_id=settings.enrollment_client_id,
             client_secret=settings.enrollment_client_secret, audience=settings.enrollment_audience)
         directory = HttpContactDirectory(settings.enrollment_url, credentials=credentials,
                                          timeout=settings.contact_timeout_seconds)

@@ -63,7 +63,7 @@ class NotificationsSettings(ServiceSettings):
     enrollment_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
     enrollment_audience: str = "samla-enrollment"
     # The provider's token endpoint; by default the one its discovery document names.
-    auth_token_url: str | None = None
+    auth_client_credentials_url: str | None = None
     contact_timeout_seconds: float = Field(default=5.0, gt=0)
     # Network defaults, e.g. NOTIFICATIONS_NETWORKS='{"net-syddanmark": {"language": "da",
     # "time_zone": "Europe/Copenhagen"}}'. Networks not listed get the defaults below.
