@@ -73,3 +73,15 @@ def test_each_service_has_its_own_audience():
 def test_development_and_test_settings_accept_the_development_issuer(environment):
     settings = ServiceSettings(environment=environment, mongo_database="samla")
     assert "/dev-issuer" in settings.auth_jwks_url
+
+
+async def test_a_production_service_sends_hsts():
+    import httpx
+
+    from samla_enrollment.entrypoints.app import create_app
+    from samla_enrollment.settings import EnrollmentSettings
+
+    app = create_app(EnrollmentSettings(**PRODUCTION, **KEYCLOAK, **SECURE))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://enrollment") as client:
+        response = await client.get("/health/live")  # no connection needed: the app is not started
+    assert response.headers["strict-transport-security"].startswith("max-age=")
