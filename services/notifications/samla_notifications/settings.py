@@ -121,6 +121,11 @@ class NotificationsSettings(ServiceSettings):
         if self.environment == "production" and \
                 self.webhook_secret_key.get_secret_value() == DEVELOPMENT_WEBHOOK_SECRET_KEY:
             raise ValueError("webhook_secret_key is the published development key; generate one for production")
+        if self.environment == "production":
+            # The local stack's defaults: the SMTP sink, enrollment on loopback, a sender nobody can answer.
+            for name in ("smtp_host", "smtp_sender", "enrollment_url"):
+                if getattr(self, name) == type(self).model_fields[name].default:
+                    raise ValueError(f"{name} is the local development default; set it for production")
         return self
 
     @model_validator(mode="after")

@@ -98,3 +98,24 @@ def test_production_refuses_the_published_development_key_for_webhook_secrets():
                               mongo_url="mongodb://n:p@db.example.no/?tls=true")
     with pytest.raises(ValidationError, match="Fernet key"):
         NotificationsSettings(environment="test", webhook_secret_key="not-a-key")
+
+
+@pytest.mark.parametrize("missing", ["smtp_host", "smtp_sender", "enrollment_url"])
+def test_production_refuses_the_local_stacks_mail_and_contact_defaults(missing):
+    from pydantic import ValidationError
+
+    from samla_notifications.settings import NotificationsSettings
+
+    production = {
+        "environment": "production", "deployment": "vest", "enrollment_client_secret": "real",
+        "webhook_secret_key": "yJ0kbzF2TWhQq2o2T1lFyvS0A4mJ4m0sT8t7nXr8Zx0=",
+        "auth_issuer": "https://login.example.no/realms/samla",
+        "auth_jwks_url": "https://login.example.no/realms/samla/certs",
+        "kafka_security_protocol": "SASL_SSL", "kafka_sasl_username": "n", "kafka_sasl_password": "p",
+        "mongo_url": "mongodb://n:p@db.example.no/?tls=true", "smtp_host": "smtp.helse-vest.no",
+        "smtp_sender": "Samla <samla@helse-vest.no>", "enrollment_url": "https://enrollment.samla.helse-vest.no",
+    }
+    NotificationsSettings(**production)
+    del production[missing]
+    with pytest.raises(ValidationError, match=missing):
+        NotificationsSettings(**production)
