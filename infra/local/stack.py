@@ -349,18 +349,6 @@ def jaeger_answers() -> bool:
         return False
 
 
-def dev_token(subject: str, roles: list[str], hours: int = 24 * 30) -> str:
-    """A token from the running development issuer (for a service's client credentials locally)."""
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{DEV_ISSUER_URL}/tokens", method="POST", headers={"Content-Type": "application/json"},
-        data=json.dumps({"subject": subject, "roles": roles, "expires_in": hours * 3600}).encode())
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())["access_token"]
-
-
 def otlp_endpoint() -> str | None:
     """Where the services send traces: the local Jaeger when it runs, otherwise nowhere."""
     return f"http://127.0.0.1:{OTLP_HTTP_PORT}" if jaeger_answers() else None

@@ -85,3 +85,20 @@ async def test_a_production_service_sends_hsts():
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://enrollment") as client:
         response = await client.get("/health/live")  # no connection needed: the app is not started
     assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize("environment", [None, "production", "prod"])
+def test_the_development_issuer_starts_only_where_the_environment_says_development_or_test(environment, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "infra/local/dev_issuer.py"
+    env = {k: v for k, v in os.environ.items() if k != "SAMLA_ENVIRONMENT"}
+    if environment is not None:
+        env["SAMLA_ENVIRONMENT"] = environment
+    finished = subprocess.run([sys.executable, str(script), "--port", "1", "--state", str(tmp_path)], env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert finished.returncode != 0
+    assert "SAMLA_ENVIRONMENT is development or test" in finished.stderr
