@@ -141,6 +141,8 @@ async def test_refused_tokens_get_401_with_a_bearer_challenge(running, caller, d
         "unknown key": jwt.encode({"alg": "RS256", "kid": "stranger"}, forged_claims, stranger),
         "alg none": _unsigned(forged_claims),
         "not a jwt": "not-a-token",
+        "another service's audience": dev_issuer.mint("kari", roles=["platform_admin"], audience="samla-sessions"),
+        "lives a month": dev_issuer.mint("kari", roles=["platform_admin"], expires_in=30 * 24 * 3600),
     }
     for why, token in refused.items():
         response = await caller(enrollment, token=token).get("/programmes")
