@@ -45,14 +45,17 @@ SERVICE_PREFIXES = ["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]
 # One issuer for the whole test process; services started here or by it trust it via the environment.
 ISSUER = ThreadedIssuer(Path(tempfile.mkdtemp(prefix="samla-test-issuer-"))).start()
 os.environ.update(ISSUER.settings_environment(SERVICE_PREFIXES))
-# Long enough for the slowest whole-suite run; tests of expiry mint their own tokens.
+# Services require their environment to be named; every one this process starts runs as "test".
+os.environ.setdefault("SAMLA_ENVIRONMENT", "test")
+# Long enough for the slowest whole-suite run (services here accept that lifetime, production's
+# limit is an hour); tests of expiry and lifetime mint their own tokens. The dev issuer's
+# default audience names every service, so this one token serves them all.
+os.environ.update({f"{prefix}_AUTH_MAX_TOKEN_LIFETIME_SECONDS": str(13 * 3600) for prefix in SERVICE_PREFIXES})
 ADMIN_TOKEN = ISSUER.mint("test-admin", roles=["platform_admin"], expires_in=12 * 3600)
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 # The ops CLI (samla-ops) and helpers talking to services in subprocesses read the token from here.
 os.environ["SAMLA_ADMIN_TOKEN"] = ADMIN_TOKEN
-# Notifications reads contacts from enrollment as a client of its own (a platform-admin client token).
-os.environ["NOTIFICATIONS_ENROLLMENT_TOKEN"] = ISSUER.mint("notifications-service", roles=["platform_admin"],
-                                                           expires_in=12 * 3600)
+# Notifications reads contacts from enrollment with client-credentials tokens from ISSUER.
 
 # One in-memory exporter for the whole session, installed before any service creates its
 # tracer provider (setup_telemetry reuses an SDK provider that is already installed).

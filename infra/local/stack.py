@@ -349,18 +349,6 @@ def jaeger_answers() -> bool:
         return False
 
 
-def dev_token(subject: str, roles: list[str], hours: int = 24 * 30) -> str:
-    """A token from the running development issuer (for a service's client credentials locally)."""
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{DEV_ISSUER_URL}/tokens", method="POST", headers={"Content-Type": "application/json"},
-        data=json.dumps({"subject": subject, "roles": roles, "expires_in": hours * 3600}).encode())
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())["access_token"]
-
-
 def otlp_endpoint() -> str | None:
     """Where the services send traces: the local Jaeger when it runs, otherwise nowhere."""
     return f"http://127.0.0.1:{OTLP_HTTP_PORT}" if jaeger_answers() else None
@@ -380,15 +368,11 @@ def _service(name: str) -> Component:
                   f"{prefix}_AUTH_JWKS_URL": f"{DEV_ISSUER_URL}/jwks.json"}
         if name == "notifications":
             values["NOTIFICATIONS_SMTP_PORT"] = str(SMTP_PORT)
-            # Notifications reads contact details from enrollment with a client token of its own.
-            if "NOTIFICATIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
-                values["NOTIFICATIONS_ENROLLMENT_TOKEN"] = dev_token("notifications-service", ["platform_admin"])
+            # Contact look-ups in enrollment use short-lived client-credentials tokens from the
+            # development issuer (its registered client and secret are the settings' defaults).
         if name == "portal":
             # Signs people in at the development issuer; the local run is plain http, so no Secure cookie.
             values.update({"PORTAL_OIDC_ISSUER": DEV_ISSUER_URL, "PORTAL_COOKIE_SECURE": "false"})
-        if name == "sessions" and "SESSIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
-            # Sessions reads participants' names from enrollment for sheets and certificates.
-            values["SESSIONS_ENROLLMENT_TOKEN"] = dev_token("sessions-service", ["platform_admin"])
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         return values
@@ -422,7 +406,7 @@ COMPONENTS: dict[str, Component] = {
         name="dev-issuer", port=DEV_ISSUER_PORT, marker="dev_issuer.py",
         command=lambda: [PYTHON, str(ROOT / "infra/local/dev_issuer.py"), "--port", str(DEV_ISSUER_PORT),
                          "--state", str(STATE / "dev-issuer")],
-        ready=lambda: port_open(DEV_ISSUER_PORT),
+        ready=lambda: port_open(DEV_ISSUER_PORT), env=lambda: {"SAMLA_ENVIRONMENT": "development"},
     ),
     "jaeger": Component(
         name="jaeger", port=JAEGER_UI_PORT, marker=str(JAEGER_BIN), prepare=build_jaeger,

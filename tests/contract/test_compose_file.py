@@ -203,7 +203,7 @@ def test_every_service_reaches_its_infrastructure_by_compose_service_name(compos
             value = env.get(prefix + field.upper())
             if not value:
                 continue
-            for address in value.split(","):
+            for address in re.sub(r"\$\{[^}]*\}", "from-env", value).split(","):  # `${X:?…}` reads as a query
                 host = urlsplit(address if "://" in address else f"//{address}").hostname
                 assert host in names, f"{compose_name}: {prefix}{field.upper()} points at {host!r}"
 
@@ -295,3 +295,52 @@ def test_the_collector_forwards_traces_to_jaeger(compose):
     assert "jaeger" in compose["services"]
     mounts = compose["services"]["otel-collector"]["volumes"]
     assert any((REPO_ROOT / volume.split(":")[0]).resolve() == COLLECTOR_CONFIG for volume in mounts)
+
+
+# --- secrets and MongoDB authentication ------------------------------------------------
+
+ENV_EXAMPLE = REPO_ROOT / ".env.example"
+PLACEHOLDERS = re.compile(r"change-?me|changeit|password|secret|example|todo|xxx", re.IGNORECASE)
+
+
+def test_an_unedited_copy_of_env_example_does_not_start_compose(compose):
+    # Compose's `${VAR:?}` refuses an unset or empty variable but would take any placeholder
+    # text, so .env.example carries none: every value is empty until someone sets it.
+    declared = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines()
+                    if line and not line.startswith("#"))
+    assert declared, ".env.example declares nothing"
+    filled = {name: value for name, value in declared.items() if value}
+    assert not filled, f".env.example gives values compose would accept: {sorted(filled)}"
+    text = COMPOSE_FILE.read_text()
+    for reference in re.findall(r"\$\{([^}]*)\}", text):
+        assert re.fullmatch(r"[A-Z0-9_]+:\?.+", reference), f"${{{reference}}} does not refuse an empty value"
+
+
+def test_the_placeholder_check_reports_a_change_me_value():
+    assert PLACEHOLDERS.search("change-me") and PLACEHOLDERS.search("CHANGEME")
+    assert not PLACEHOLDERS.search("3f9c2a7e41d0b6")
+
+
+def test_no_password_in_the_compose_file_is_a_placeholder(compose):
+    for name, service in compose["services"].items():
+        for variable, value in environment_of(service).items():
+            if re.search(r"PASSWORD|SECRET|TOKEN|KEY", variable) and "${" not in value:
+                assert not PLACEHOLDERS.search(value), f"{name}: {variable} is a placeholder"
+
+
+def test_mongodb_requires_authentication_and_each_service_has_its_own_user(compose, settings_classes):
+    mongo = compose["services"]["mongo"]
+    env = environment_of(mongo)
+    assert env["MONGO_INITDB_ROOT_USERNAME"] and env["MONGO_INITDB_ROOT_PASSWORD"].startswith("${")
+    mounted = [volume.split(":")[1] for volume in mongo.get("volumes") or []]
+    assert "/docker-entrypoint-initdb.d/mongo-users.js" in mounted
+    users_script = (REPO_ROOT / "infra/compose/mongo-users.js").read_text()
+    for compose_name, package in built_services(compose).items():
+        service_env = environment_of(compose["services"][compose_name])
+        raw = service_env[f"{package.upper()}_MONGO_URL"]
+        assert f"${{MONGO_{package.upper()}_PASSWORD:?" in raw, f"{compose_name}: the password is not its own"
+        url = urlsplit(re.sub(r"\$\{[^}]*\}", "from-env", raw))  # `:?` would read as a query
+        assert url.username == package and url.password == "from-env", f"{compose_name} has no MongoDB user"
+        assert f"MONGO_{package.upper()}_PASSWORD" in env
+        assert f"authSource=samla_{package}" in url.query
+    assert "readWrite" in users_script and "createUser" in users_script

@@ -36,7 +36,7 @@ def build_service_app(
         finally:
             await runtime.stop()
 
-    authoriser = Authoriser(runtime.settings, access)
+    authoriser = Authoriser(runtime.settings, access, lambda: runtime.db)
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
                   dependencies=[Depends(note_request_network), Depends(authoriser)])
     app.state.runtime = runtime
