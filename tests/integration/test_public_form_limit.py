@@ -49,7 +49,7 @@ async def test_two_instances_share_one_limit(service, caller):
                    await at_second.post(f"/cohorts/{cohort}/applications", json=form(2)),
                    await at_second.post(f"/cohorts/{cohort}/applications", json=form(3)),
                    await at_first.post(f"/cohorts/{cohort}/applications", json=form(4))]
-        assert [a.status_code for a in answers] == [201, 201, 429, 429], [a.text for a in answers]
+        assert [a.status_code for a in answers] == [202, 202, 429, 429], [a.text for a in answers]
         assert int(answers[2].headers["retry-after"]) >= 1
 
 
@@ -66,8 +66,8 @@ async def test_behind_a_trusted_proxy_each_client_is_counted_by_its_forwarded_ad
             return response.status_code
 
         kari, ola = "198.51.100.7", "203.0.113.9"
-        assert [await apply(1, kari), await apply(2, kari), await apply(3, kari)] == [201, 201, 429]
-        assert await apply(4, ola) == 201
+        assert [await apply(1, kari), await apply(2, kari), await apply(3, kari)] == [202, 202, 429]
+        assert await apply(4, ola) == 202
         # What the client itself wrote left of the proxy's entry does not count: still Kari.
         assert await apply(5, f"192.0.2.1, {kari}") == 429
 
@@ -79,4 +79,4 @@ async def test_from_an_untrusted_peer_the_forwarded_header_buys_nothing(service,
         codes = [(await anonymous.post(f"/cohorts/{cohort}/applications", json=form(n),
                                        headers={"X-Forwarded-For": f"198.51.100.{n}"})).status_code
                  for n in range(1, 4)]
-        assert codes == [201, 201, 429]
+        assert codes == [202, 202, 429]
