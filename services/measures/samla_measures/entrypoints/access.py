@@ -44,6 +44,10 @@ ACCESS = AccessTable.of("measures", [
     Rule.of("GET /networks/{network_id}/insight", network_coordinator=NETWORK, programme_coordinator=NETWORK),
     # The national view (national mode only) aggregates every region for the national programme owner.
     Rule.of("GET /national/overview", national_coordinator=ALL),
+    # A unit's own indicator series: its leaders and both representatives record and read them, with the
+    # network's coordinators; the network trend is part of the insight above.
+    Rule.of("PUT /units/{unit_id}/series/{kind}/readings", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("GET /units/{unit_id}/series", **UNIT_WORK, **REPRESENTATIVES),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
 ])

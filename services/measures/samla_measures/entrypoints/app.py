@@ -29,6 +29,7 @@ from samla_measures.adapters.repository import (
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
+from samla_measures.entrypoints import series_api
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.directory import Directory
@@ -37,6 +38,7 @@ from samla_measures.service_layer.measures import Clock, MeasuresService, system
 from samla_measures.service_layer.national_view import NationalView
 from samla_measures.service_layer.overdue import OverdueWatch
 from samla_measures.service_layer.personal_data import PersonalData
+from samla_measures.service_layer.series import UnitSeries
 from samla_measures.service_layer.toolbox import ToolboxService
 from samla_measures.settings import MeasuresSettings
 
@@ -58,6 +60,9 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     erasure = PersonalData(PersonalDataStore(runtime.db), measures)
     consumed = projection.handlers()
     directory = Directory(DirectoryStore(runtime.db))
+    series = UnitSeries(runtime.db, settings.event_source, runtime.document_locks, clock,
+                        on_events_staged=runtime.relay.notify)
+    consumed[MEASURES_TOPIC] = consumed.get(MEASURES_TOPIC, {}) | series.handlers()[MEASURES_TOPIC]
     consumed[ENROLLMENT_TOPIC] = (consumed.get(ENROLLMENT_TOPIC, {}) | {ParticipantErased: erasure.on_erased}
                                   | directory.handlers()[ENROLLMENT_TOPIC])
     for topic, handlers in consumed.items():
@@ -71,7 +76,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=(*ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=(*ROUTERS, series_api.router, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
@@ -80,6 +85,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app.state.personal_data = erasure
     app.state.insight = projection
     app.state.directory = directory
+    app.state.series = series
     app.state.overdue_watch = watch
     app.state.national = national if feed is not None else None
     return app

@@ -20,10 +20,12 @@ from samla_shared.contract.measures import (
     MeasureFollowedUp,
     MeasureOwner,
     MeasureProposed,
+    SeriesKind,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.repository import MEASURES, MeasureStore, ToolboxStore, new_id
 from samla_measures.domain import indicators as indicator_rules
+from samla_measures.domain import series as series_rules
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.domain.measure import (
     ACTIVE_STATUSES,
@@ -145,7 +147,13 @@ class MeasuresService:
             kind=IndicatorKind(spec["kind"]), name=spec.get("name"), unit=spec.get("unit"), baseline=spec["baseline"],
             baseline_date=spec["baseline_date"], target=spec["target"], better=spec.get("better"),
             scale_min=spec.get("scale_min"), scale_max=spec.get("scale_max"), today=today)
-        return {"id": new_id(), **defined.as_fields()}
+        series_kind = spec.get("series_kind")
+        if series_kind is not None and not series_rules.linkable(defined.kind, SeriesKind(series_kind)):
+            raise RuleViolation(f"a {defined.kind.value} indicator can follow only the unit's {defined.kind.value} "
+                                f"series, not {SeriesKind(series_kind).value}")
+        # The link names the kind only: the series are those of the measure's own units (`<unit>:<kind>`).
+        return {"id": new_id(), **defined.as_fields(),
+                "series_kind": SeriesKind(series_kind).value if series_kind else None}
 
     # -- follow-ups ---------------------------------------------------------------------------
 
