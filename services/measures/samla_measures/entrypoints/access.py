@@ -12,7 +12,7 @@ coordinators.
 
 from __future__ import annotations
 
-from samla_shared.security.access import AccessTable, Reach, Rule
+from samla_shared.security.access import AccessTable, Anonymous, Reach, Rule
 
 NETWORK, ORGANISATION, ALL, OWN = Reach.NETWORK, Reach.ORGANISATION, Reach.ALL, Reach.OWN
 CATALOGUE = {"network_coordinator": ALL, "programme_coordinator": ALL, "organisation_leader": ALL, "participant": ALL,
@@ -48,6 +48,19 @@ ACCESS = AccessTable.of("measures", [
     # network's coordinators; the network trend is part of the insight above.
     Rule.of("PUT /units/{unit_id}/series/{kind}/readings", **UNIT_WORK, **REPRESENTATIVES),
     Rule.of("GET /units/{unit_id}/series", **UNIT_WORK, **REPRESENTATIVES),
+    # Staff input: the leader (or a coordinator) makes the unit's link; staff send through it without a
+    # token (rate-limited per address and per link) or signed in; a staff member whose token names the
+    # organisation (and unit) may also add items directly. The parties read and rank the items, and the
+    # leader or coordinator proposes a ranked item as a measure, as for POST /measures.
+    Rule.of("POST /units/{unit_id}/input-link", **UNIT_WORK),
+    Rule.of("POST /input/{token}", anonymous=Anonymous.PUBLIC_FORM, **CATALOGUE),
+    Rule.of("POST /units/{unit_id}/items", **UNIT_WORK, **REPRESENTATIVES, participant=ORGANISATION),
+    Rule.of("GET /units/{unit_id}/items", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("PUT /units/{unit_id}/items/{item_id}/priority", **PARTIES),
+    Rule.of("POST /units/{unit_id}/items/{item_id}/measure", **UNIT_WORK),
+    # Dialogue results of a workshop's groups of four, recorded by the unit's parties or coordinators.
+    Rule.of("POST /units/{unit_id}/dialogue-results", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("GET /units/{unit_id}/dialogue-results", **UNIT_WORK, **REPRESENTATIVES),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
 ])

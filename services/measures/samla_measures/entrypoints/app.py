@@ -14,6 +14,7 @@ from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import EVENTS
 from samla_shared.http.app_factory import build_service_app
+from samla_shared.http.auth import TokenBucket
 from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
 from samla_measures.adapters.directory_store import DirectoryStore
@@ -29,7 +30,7 @@ from samla_measures.adapters.repository import (
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
-from samla_measures.entrypoints import series_api
+from samla_measures.entrypoints import series_api, unit_input_api
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.directory import Directory
@@ -39,6 +40,7 @@ from samla_measures.service_layer.national_view import NationalView
 from samla_measures.service_layer.overdue import OverdueWatch
 from samla_measures.service_layer.personal_data import PersonalData
 from samla_measures.service_layer.series import UnitSeries
+from samla_measures.service_layer.unit_input import UnitInput
 from samla_measures.service_layer.toolbox import ToolboxService
 from samla_measures.settings import MeasuresSettings
 
@@ -76,7 +78,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=(*ROUTERS, series_api.router, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
@@ -86,6 +88,8 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app.state.insight = projection
     app.state.directory = directory
     app.state.series = series
+    app.state.unit_input = UnitInput(runtime.db, settings.event_source, runtime.document_locks, measures, clock)
+    app.state.input_link_limit = TokenBucket(settings.input_link_burst, settings.input_link_per_minute)
     app.state.overdue_watch = watch
     app.state.national = national if feed is not None else None
     return app

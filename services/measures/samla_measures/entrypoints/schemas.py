@@ -112,6 +112,8 @@ class MeasureCreate(Strict):
         default=None, ge=1, le=104, description="When the first follow-up differs from the rhythm (e.g. 8-10 weeks).")
     indicators: list[IndicatorCreate] = Field(default_factory=list, max_length=20)
     reason: str | None = Field(default=None, max_length=1000)
+    session_id: Identifier | None = Field(default=None, description="The workshop session (sessions' id) that chose it.")
+    dialogue_group: int | None = Field(default=None, ge=1, le=100, description="The session's group of four.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "MeasureCreate":
@@ -122,6 +124,8 @@ class MeasureCreate(Strict):
             raise ValueError("owners names a role twice")
         if self.cohort_id and not self.programme_id:
             raise ValueError("a cohort_id needs its programme_id")
+        if self.dialogue_group is not None and not self.session_id:
+            raise ValueError("a dialogue_group needs its session_id")
         return self
 
 
@@ -248,6 +252,9 @@ class MeasurePublic(BaseModel):
     discontinuation: DiscontinuationPublic | None = None
     proposed_by: str | None = None
     adopted_by: str | None = None
+    source_item_id: str | None = Field(default=None, description="The unit's input item it was made from.")
+    session_id: str | None = Field(default=None, description="The workshop session that chose it.")
+    dialogue_group: int | None = Field(default=None, description="The group of four in that session.")
     created_at: datetime
 
 

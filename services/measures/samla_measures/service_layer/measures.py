@@ -67,8 +67,11 @@ class MeasuresService:
 
     # -- proposing and party cooperation ------------------------------------------------------
 
-    async def propose(self, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
-        """`by` is the caller (the token's person), kept as `proposed_by` and on every status change."""
+    async def propose(self, data: dict[str, Any], *, by: str | None, measure_id: str | None = None) -> dict[str, Any]:
+        """`by` is the caller (the token's person), kept as `proposed_by` and on every status change.
+
+        `measure_id` is given when the id must be derivable (a measure made from a unit's item).
+        """
         data = dict(data)
         if data.get("method_id") and await self.toolbox.get(data["method_id"]) is None:
             raise RuleViolation(f"there is no method {data['method_id']} in the toolbox")
@@ -79,7 +82,7 @@ class MeasuresService:
         if data.get("start_date"):
             data["start_date"] = data["start_date"].isoformat()
         measure = {
-            "_id": new_id(), **data, "owners": owners, "consents": {}, "indicators": indicators,
+            "_id": measure_id or new_id(), **data, "owners": owners, "consents": {}, "indicators": indicators,
             "status": MeasureStatus.PROPOSED.value,
             "history": [{"status": MeasureStatus.PROPOSED.value, "at": now, "reason": reason, "by": by}],
             "proposed_by": by, "actors": [by] if by else [],
@@ -90,7 +93,9 @@ class MeasuresService:
         event = MeasureProposed(**self._event_ids(measure), method_id=data.get("method_id"),
                                 programme_id=data.get("programme_id"), cohort_id=data.get("cohort_id"),
                                 facilitator_id=data.get("facilitator_id"),
-                                owners=[MeasureOwner(role=r, person_id=p) for r, p in owners.items()])
+                                owners=[MeasureOwner(role=r, person_id=p) for r, p in owners.items()],
+                                source_item_id=data.get("source_item_id"), session_id=data.get("session_id"),
+                                dialogue_group=data.get("dialogue_group"))
         await self.store.add(measure, event)
         self._wake_relay()
         return measure
