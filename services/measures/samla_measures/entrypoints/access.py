@@ -61,6 +61,12 @@ ACCESS = AccessTable.of("measures", [
     # Dialogue results of a workshop's groups of four, recorded by the unit's parties or coordinators.
     Rule.of("POST /units/{unit_id}/dialogue-results", **UNIT_WORK, **REPRESENTATIVES),
     Rule.of("GET /units/{unit_id}/dialogue-results", **UNIT_WORK, **REPRESENTATIVES),
+    # Progress plans: the organisation's leader or the network's coordinator sets goals and puts measures
+    # under them; the parties follow them.
+    Rule.of("POST /plans", **UNIT_WORK),
+    Rule.of("GET /plans", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("GET /plans/{plan_id}", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("POST /plans/{plan_id}/measures", **UNIT_WORK),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
 ])

@@ -30,7 +30,7 @@ from samla_measures.adapters.repository import (
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
-from samla_measures.entrypoints import series_api, unit_input_api
+from samla_measures.entrypoints import plans_api, series_api, unit_input_api
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.directory import Directory
@@ -39,6 +39,7 @@ from samla_measures.service_layer.measures import Clock, MeasuresService, system
 from samla_measures.service_layer.national_view import NationalView
 from samla_measures.service_layer.overdue import OverdueWatch
 from samla_measures.service_layer.personal_data import PersonalData
+from samla_measures.service_layer.plans import Plans
 from samla_measures.service_layer.series import UnitSeries
 from samla_measures.service_layer.unit_input import UnitInput
 from samla_measures.service_layer.toolbox import ToolboxService
@@ -69,7 +70,9 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
                                   | directory.handlers()[ENROLLMENT_TOPIC])
     for topic, handlers in consumed.items():
         runtime.consume(topic, handlers)
-    watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds)
+    plans = Plans(runtime.db, settings.event_source, runtime.document_locks, series, measures, clock,
+                  on_events_staged=runtime.relay.notify)
+    watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds, plans=plans)
     national = NationalView(NationalStore(runtime.db), runtime.document_locks)
     feed = NationalFeed(settings, national) if settings.national_kafka_bootstrap_servers else None
     if feed is not None:
@@ -78,7 +81,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, plans_api.router, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
@@ -88,6 +91,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app.state.insight = projection
     app.state.directory = directory
     app.state.series = series
+    app.state.plans = plans
     app.state.unit_input = UnitInput(runtime.db, settings.event_source, runtime.document_locks, measures, clock)
     app.state.input_link_limit = TokenBucket(settings.input_link_burst, settings.input_link_per_minute)
     app.state.overdue_watch = watch
