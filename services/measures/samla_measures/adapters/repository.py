@@ -24,7 +24,7 @@ from samla_measures.domain.errors import Conflict
 from samla_measures.domain.measure import ACTIVE_STATUSES
 
 # Unit series, unit input (staff items, dialogue results), plans and people's competences stage events too.
-OUTBOX_COLLECTIONS = ("measures", "unit_series", "plans")
+OUTBOX_COLLECTIONS = ("measures", "unit_series", "plans", "person_competences")
 MEASURES = "measures"
 TOOLBOX = "toolbox"
 

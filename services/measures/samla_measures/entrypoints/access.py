@@ -67,6 +67,17 @@ ACCESS = AccessTable.of("measures", [
     Rule.of("GET /plans", **UNIT_WORK, **REPRESENTATIVES),
     Rule.of("GET /plans/{plan_id}", **UNIT_WORK, **REPRESENTATIVES),
     Rule.of("POST /plans/{plan_id}/measures", **UNIT_WORK),
+    # Competences per staff type: the organisation's leader (or the network's coordinator) names staff
+    # types, the competences each requires and who is of which type; coordinators say what a programme
+    # confers; the parties see coverage and gaps; a person sees their own competences.
+    Rule.of("PUT /organisations/{organisation_id}/staff-types/{staff_type_id}", **UNIT_WORK),
+    Rule.of("PUT /organisations/{organisation_id}/staff/{person_id}", **UNIT_WORK),
+    Rule.of("GET /organisations/{organisation_id}/competence-coverage", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("PUT /programmes/{programme_id}/competences", network_coordinator=NETWORK,
+            programme_coordinator=NETWORK),
+    Rule.of("GET /programmes/{programme_id}/competences", network_coordinator=NETWORK,
+            programme_coordinator=NETWORK, organisation_leader=ALL),
+    Rule.of("GET /people/{person_id}/competences", **UNIT_WORK, participant=OWN),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
 ])

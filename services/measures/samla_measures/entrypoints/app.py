@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC
+from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
+from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import EVENTS
 from samla_shared.http.app_factory import build_service_app
@@ -30,9 +31,10 @@ from samla_measures.adapters.repository import (
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
-from samla_measures.entrypoints import plans_api, series_api, unit_input_api
+from samla_measures.entrypoints import competences_api, plans_api, series_api, unit_input_api
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
+from samla_measures.service_layer.competences import Competences
 from samla_measures.service_layer.directory import Directory
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import Clock, MeasuresService, system_clock
@@ -66,8 +68,14 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     series = UnitSeries(runtime.db, settings.event_source, runtime.document_locks, clock,
                         on_events_staged=runtime.relay.notify)
     consumed[MEASURES_TOPIC] = consumed.get(MEASURES_TOPIC, {}) | series.handlers()[MEASURES_TOPIC]
-    consumed[ENROLLMENT_TOPIC] = (consumed.get(ENROLLMENT_TOPIC, {}) | {ParticipantErased: erasure.on_erased}
+    competences = Competences(runtime.db, settings.event_source, runtime.document_locks,
+                              on_events_staged=runtime.relay.notify)
+    consumed[ENROLLMENT_TOPIC] = (consumed.get(ENROLLMENT_TOPIC, {})
+                                  | {ParticipantErased: together(erasure.on_erased, competences.on_erased)}
                                   | directory.handlers()[ENROLLMENT_TOPIC])
+    for event_type, handler in competences.handlers()[SESSIONS_TOPIC].items():
+        earlier = consumed.setdefault(SESSIONS_TOPIC, {}).get(event_type)
+        consumed[SESSIONS_TOPIC][event_type] = together(earlier, handler) if earlier else handler
     for topic, handlers in consumed.items():
         runtime.consume(topic, handlers)
     plans = Plans(runtime.db, settings.event_source, runtime.document_locks, series, measures, clock,
@@ -81,7 +89,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, plans_api.router, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, plans_api.router, *competences_api.ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
@@ -92,11 +100,23 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app.state.directory = directory
     app.state.series = series
     app.state.plans = plans
+    app.state.competences = competences
     app.state.unit_input = UnitInput(runtime.db, settings.event_source, runtime.document_locks, measures, clock)
     app.state.input_link_limit = TokenBucket(settings.input_link_burst, settings.input_link_per_minute)
     app.state.overdue_watch = watch
     app.state.national = national if feed is not None else None
     return app
+
+
+def together(*handlers: Callable[[CloudEvent], Awaitable[Any]]) -> Callable[[CloudEvent], Awaitable[None]]:
+    """One consumer handler running several in turn: each is idempotent, so a redelivery after a
+    failure half-way repeats the first harmlessly and finishes the rest."""
+
+    async def handle(event: CloudEvent) -> None:
+        for handler in handlers:
+            await handler(event)
+
+    return handle
 
 
 async def prepare_database(db: AsyncDatabase) -> None:
