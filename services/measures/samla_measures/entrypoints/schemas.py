@@ -449,7 +449,13 @@ class NationalAreaCounts(BaseModel):
     discontinued: int
 
 
+class NationalTrend(NetworkTrend):
+    region: str
+
+
 class NationalOverview(BaseModel):
     regions: list[NationalRegion]
     programmes: list[NationalProgramme]
     measures_by_area: list[NationalAreaCounts]
+    trends: list[NationalTrend] = Field(default_factory=list,
+                                        description="Per region, each indicator's trend across its units' own series.")
