@@ -62,24 +62,26 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     measures = MeasuresService(MeasureStore(runtime.db, settings.event_source), toolbox_store,
                                runtime.document_locks, clock=clock, on_events_staged=runtime.relay.notify)
     projection = InsightProjection(InsightStore(runtime.db), runtime.document_locks, clock)
-    erasure = PersonalData(PersonalDataStore(runtime.db), measures)
     consumed = projection.handlers()
     directory = Directory(DirectoryStore(runtime.db))
-    series = UnitSeries(runtime.db, settings.event_source, runtime.document_locks, clock,
-                        on_events_staged=runtime.relay.notify)
-    consumed[MEASURES_TOPIC] = consumed.get(MEASURES_TOPIC, {}) | series.handlers()[MEASURES_TOPIC]
     competences = Competences(runtime.db, settings.event_source, runtime.document_locks,
                               on_events_staged=runtime.relay.notify)
+    series = UnitSeries(runtime.db, settings.event_source, runtime.document_locks, clock,
+                        on_events_staged=runtime.relay.notify)
+    unit_input = UnitInput(runtime.db, settings.event_source, runtime.document_locks, measures, clock)
+    plans = Plans(runtime.db, settings.event_source, runtime.document_locks, series, measures, clock,
+                  on_events_staged=runtime.relay.notify)
+    erasure = PersonalData(PersonalDataStore(runtime.db), measures, others={
+        "unit_series": series, "unit_input": unit_input, "plans": plans, "competences": competences})
+    consumed[MEASURES_TOPIC] = consumed.get(MEASURES_TOPIC, {}) | series.handlers()[MEASURES_TOPIC]
     consumed[ENROLLMENT_TOPIC] = (consumed.get(ENROLLMENT_TOPIC, {})
-                                  | {ParticipantErased: together(erasure.on_erased, competences.on_erased)}
+                                  | {ParticipantErased: erasure.on_erased}
                                   | directory.handlers()[ENROLLMENT_TOPIC])
     for event_type, handler in competences.handlers()[SESSIONS_TOPIC].items():
         earlier = consumed.setdefault(SESSIONS_TOPIC, {}).get(event_type)
         consumed[SESSIONS_TOPIC][event_type] = together(earlier, handler) if earlier else handler
     for topic, handlers in consumed.items():
         runtime.consume(topic, handlers)
-    plans = Plans(runtime.db, settings.event_source, runtime.document_locks, series, measures, clock,
-                  on_events_staged=runtime.relay.notify)
     watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds, plans=plans)
     national = NationalView(NationalStore(runtime.db), runtime.document_locks)
     feed = NationalFeed(settings, national) if settings.national_kafka_bootstrap_servers else None
@@ -89,7 +91,9 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, plans_api.router, *competences_api.ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, plans_api.router, *competences_api.ROUTERS,
+                 personal_data.router),
+        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
@@ -101,7 +105,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app.state.series = series
     app.state.plans = plans
     app.state.competences = competences
-    app.state.unit_input = UnitInput(runtime.db, settings.event_source, runtime.document_locks, measures, clock)
+    app.state.unit_input = unit_input
     app.state.input_link_limit = TokenBucket(settings.input_link_burst, settings.input_link_per_minute)
     app.state.overdue_watch = watch
     app.state.national = national if feed is not None else None

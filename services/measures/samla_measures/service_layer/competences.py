@@ -143,12 +143,17 @@ class Competences:
             await self.people.save(person, changes={"completions": completions}, events=events)
         self._wake_relay()
 
-    async def on_erased(self, event: CloudEvent) -> None:
+    async def naming(self, person_id: str) -> list[dict[str, Any]]:
+        person = await self.people.get(person_id)
+        frames = await self.frames.find({f"staff.{person_id}": {"$exists": True}}, 0, 10_000)
+        return [*([person] if person else []),
+                *({"organisation_id": f["organisation_id"], "staff_type_id": f["staff"][person_id]} for f in frames)]
+
+    async def erase(self, person_id: str, alias: str) -> None:
         """Erasure: the person's completions go, and so does their place in every organisation's staff list.
 
         The id stays as the key (from the erasure on it names nobody); pending events carry ids only.
         """
-        person_id = event.data.participant_id  # type: ignore[attr-defined]
         async with self._locks.hold(PEOPLE, person_id):
             person = await self.people.get(person_id)
             if person is not None and person["completions"]:

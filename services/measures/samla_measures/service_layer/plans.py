@@ -21,6 +21,7 @@ from samla_measures.domain import plans as rules
 from samla_measures.domain.errors import NotFound, RuleViolation
 from samla_measures.domain.measure import local_today
 from samla_measures.service_layer.measures import MeasuresService
+from samla_measures.service_layer.personal_data import pseudonymise, renamed
 from samla_measures.service_layer.series import UnitSeries
 
 PLANS = "plans"
@@ -89,6 +90,18 @@ class Plans:
                 await self.store.save(plan, changes={"measure_ids": [*plan["measure_ids"], measure_id],
                                                      "actors": actors})
         return await self.plan(plan_id)
+
+    # -- personal data ------------------------------------------------------------------------
+
+    async def naming(self, person_id: str) -> list[dict[str, Any]]:
+        return await self.store.find({"$or": [{"actors": person_id}, {"owner_ids": person_id}]}, 0, 10_000)
+
+    async def erase(self, person_id: str, alias: str) -> None:
+        await pseudonymise(self.store, self._locks, {"$or": [{"actors": person_id}, {"owner_ids": person_id}]},
+                           lambda doc: {
+                               "actors": renamed(doc["actors"], person_id, alias),
+                               "owner_ids": renamed(doc["owner_ids"], person_id, alias),
+                               "created_by": alias if doc.get("created_by") == person_id else doc.get("created_by")})
 
     # -- the watch ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from samla_measures.adapters.documents import VersionedDocuments
 from samla_measures.domain import series as rules
 from samla_measures.domain.errors import RuleViolation
 from samla_measures.domain.measure import local_today
+from samla_measures.service_layer.personal_data import pseudonymise, renamed
 
 SERIES = "unit_series"
 TRENDS = "network_trends"
@@ -77,6 +78,14 @@ class UnitSeries:
     async def of_units(self, unit_ids: list[str], kind: SeriesKind) -> dict[str, dict[str, float]]:
         found = await self.store.many(rules.series_id(u, kind) for u in unit_ids)
         return {doc["unit_id"]: doc["readings"] for doc in found.values()}
+
+    async def naming(self, person_id: str) -> list[dict[str, Any]]:
+        return await self.store.find({"actors": person_id}, 0, 10_000)
+
+    async def erase(self, person_id: str, alias: str) -> None:
+        await pseudonymise(self.store, self._locks, {"actors": person_id}, lambda doc: {
+            "actors": renamed(doc["actors"], person_id, alias),
+            "last_recorded_by": alias if doc.get("last_recorded_by") == person_id else doc.get("last_recorded_by")})
 
     # -- the network's copies, from the events ------------------------------------------------
 

@@ -22,6 +22,7 @@ from samla_measures.domain import unit_input as rules
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.domain.unit_input import ItemSource, ItemStatus
 from samla_measures.service_layer.measures import MeasuresService
+from samla_measures.service_layer.personal_data import pseudonymise, renamed
 
 UNIT_INPUT = "unit_input"
 INPUT_LINKS = "input_links"
@@ -179,3 +180,18 @@ class UnitInput:
         doc = await self.store.get(unit_id)
         found = [r for r in (doc or {}).get("dialogue_results", []) if session_id in (None, r["session_id"])]
         return sorted(found, key=lambda r: (r["session_id"], r["group"]))
+
+    # -- personal data ------------------------------------------------------------------------
+
+    async def naming(self, person_id: str) -> list[dict[str, Any]]:
+        """The unit documents where the person sent, ranked or recorded something (all of it kept in `actors`)."""
+        return await self.store.find({"actors": person_id}, 0, 10_000)
+
+    async def erase(self, person_id: str, alias: str) -> None:
+        def changes(doc: dict[str, Any]) -> dict[str, Any]:
+            items = [{**i, **{k: alias for k in ("submitted_by", "prioritised_by") if i.get(k) == person_id}}
+                     for i in doc["items"]]
+            results = [{**r, "recorded_by": alias} if r.get("recorded_by") == person_id else r
+                       for r in doc["dialogue_results"]]
+            return {"items": items, "dialogue_results": results, "actors": renamed(doc["actors"], person_id, alias)}
+        await pseudonymise(self.store, self._locks, {"actors": person_id}, changes)

@@ -93,7 +93,7 @@ async def test_the_network_insight_shows_each_indicators_trend_across_units(step
         trends = (await steps.insight())["trends"]
         return trends if trends and trends[0]["units"] == 3 and len(trends[0]["periods"]) == 3 else None
 
-    [sick] = await wait_until(trend, interval=1.0)
+    [sick] = await wait_until(trend, timeout=90, interval=1.0)
     assert sick["kind"] == "sick_leave_percent"
     assert [p["mean"] for p in sick["periods"]] == [7.0, 6.8333, 6.6667]
     assert [p["units_reporting"] for p in sick["periods"]] == [3, 3, 3]
