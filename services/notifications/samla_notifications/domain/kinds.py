@@ -22,6 +22,7 @@ class Kind(StrEnum):
     COMPLETED = "completed"
     FOLLOW_UP_DUE = "follow_up_due"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
+    MILESTONE_OVERDUE = "milestone_overdue"
     COHORT_OPENED = "cohort_opened"
 
 
@@ -56,6 +57,7 @@ CATEGORY_OF: dict[Kind, Category] = {
     Kind.COMPLETED: Category.COMPLETION,
     Kind.FOLLOW_UP_DUE: Category.MEASURE_FOLLOW_UPS,
     Kind.FOLLOW_UP_OVERDUE: Category.MEASURE_FOLLOW_UPS,
+    Kind.MILESTONE_OVERDUE: Category.MEASURE_FOLLOW_UPS,
     Kind.COHORT_OPENED: Category.NEW_COHORTS,
 }
 
