@@ -167,7 +167,8 @@ async def set_programme_competences(programme_id: Identifier, body: ProgrammeCom
 
 @programmes.get("/{programme_id}/competences", response_model=ProgrammeCompetencesPublic,
                 responses={404: {"description": "None set"}})
-async def programme_competences(programme_id: Identifier, service: Service, access: Access) -> ProgrammeCompetencesPublic:
+async def programme_competences(programme_id: Identifier, service: Service,
+                                access: Access) -> ProgrammeCompetencesPublic:
     doc = await service.programme(programme_id)
     if doc is None or not access.sees(network_id=doc["network_id"]):
         raise Hidden(f"no competences set for programme {programme_id}")

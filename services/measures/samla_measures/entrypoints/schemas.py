@@ -112,7 +112,8 @@ class MeasureCreate(Strict):
         default=None, ge=1, le=104, description="When the first follow-up differs from the rhythm (e.g. 8-10 weeks).")
     indicators: list[IndicatorCreate] = Field(default_factory=list, max_length=20)
     reason: str | None = Field(default=None, max_length=1000)
-    session_id: Identifier | None = Field(default=None, description="The workshop session (sessions' id) that chose it.")
+    session_id: Identifier | None = Field(default=None,
+                                          description="The workshop session (sessions' id) that chose it.")
     dialogue_group: int | None = Field(default=None, ge=1, le=100, description="The session's group of four.")
 
     @model_validator(mode="after")
