@@ -56,8 +56,10 @@ class TrustedProxies:
 
 
 class SharedRateLimit:
-    def __init__(self, db: AsyncDatabase, *, burst: int, per_minute: float) -> None:
-        self._slots = db[COLLECTION]
+    def __init__(self, db: AsyncDatabase, *, burst: int, per_minute: float, collection: str = COLLECTION) -> None:
+        # One collection per limit: windows of different lengths are numbered differently, and
+        # each limit sweeps its own earlier windows.
+        self._slots = db[collection]
         self.limit = burst
         self.window = max(1.0, burst / per_minute * 60.0)
         self._hint: dict[str, int] = {}  # where this process starts probing in a window

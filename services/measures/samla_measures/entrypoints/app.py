@@ -15,7 +15,7 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import EVENTS
 from samla_shared.http.app_factory import build_service_app
-from samla_shared.http.auth import TokenBucket
+from samla_shared.http.rate_limit import SharedRateLimit
 from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
 from samla_measures.adapters.directory_store import DirectoryStore
@@ -110,7 +110,10 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app.state.plans = plans
     app.state.competences = competences
     app.state.unit_input = unit_input
-    app.state.input_link_limit = TokenBucket(settings.input_link_burst, settings.input_link_per_minute)
+    # Per link, across every instance (the anonymous per-address limit applies as well).
+    app.state.input_link_limit = SharedRateLimit(runtime.db, burst=settings.input_link_burst,
+                                                 per_minute=settings.input_link_per_minute,
+                                                 collection="input_link_slots")
     app.state.overdue_watch = watch
     app.state.national = national if feed is not None else None
     return app

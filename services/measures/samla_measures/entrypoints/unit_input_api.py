@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from samla_shared.contract.base import Identifier
 from samla_shared.contract.measures import MeasureArea
-from samla_shared.http.auth import Access, TokenBucket
+from samla_shared.http.auth import Access
+from samla_shared.http.rate_limit import SharedRateLimit
 from samla_measures.domain.unit_input import ItemSource, ItemStatus, link_hash
 from samla_measures.entrypoints.api import (
     REFUSED,
@@ -39,12 +40,12 @@ def get_unit_input(request: Request) -> UnitInput:
     return request.app.state.unit_input
 
 
-def get_link_limit(request: Request) -> TokenBucket:
+def get_link_limit(request: Request) -> SharedRateLimit:
     return request.app.state.input_link_limit
 
 
 Input = Annotated[UnitInput, Depends(get_unit_input)]
-LinkLimit = Annotated[TokenBucket, Depends(get_link_limit)]
+LinkLimit = Annotated[SharedRateLimit, Depends(get_link_limit)]
 
 
 # -- schemas -----------------------------------------------------------------------------------
@@ -175,7 +176,7 @@ async def send_through_link(token: Annotated[str, Path(min_length=16, max_length
                             service: Input, limit: LinkLimit, access: Access) -> Received:
     # Besides the per-address limit of anonymous calls, each link has its own bucket: a shared
     # link posted in public cannot flood the unit's list from many addresses.
-    wait = limit.take(link_hash(token))
+    wait = await limit.take(link_hash(token))
     if wait:
         raise HTTPException(429, "too many items through this link; retry later",
                             headers={"Retry-After": str(math.ceil(wait))})
