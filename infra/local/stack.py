@@ -446,7 +446,8 @@ def readiness(port: int) -> tuple[bool, str]:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=3) as response:
             return response.status == 200, f"/health/ready answered {response.status}"
     except urllib.error.HTTPError as error:
-        return False, f"/health/ready answered {error.code}: {error.read(500).decode(errors='replace')}"
+        body = " ".join(error.read(2000).decode(errors="replace").split())  # e.g. the reasons of a 503
+        return False, f"/health/ready answered {error.code}: {body[:300]}"
     except OSError as error:
         return False, f"/health/ready did not answer ({error})"
 
