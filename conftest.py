@@ -21,6 +21,7 @@ import asyncio
 import fcntl
 import functools
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -57,6 +58,7 @@ from dev_issuer import ThreadedIssuer  # noqa: E402
 SERVICE_PREFIXES = ["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]
 # Filled in by pytest_configure: one issuer for the whole test process.
 ISSUER: ThreadedIssuer
+_ISSUER_STATE: Path | None = None
 ADMIN_HEADERS: dict[str, str] = {}
 
 
@@ -65,8 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     Services started here or by this process trust it through the environment.
     """
-    global ISSUER
-    ISSUER = ThreadedIssuer(Path(tempfile.mkdtemp(prefix="samla-test-issuer-"))).start()
+    global ISSUER, _ISSUER_STATE
+    _ISSUER_STATE = Path(tempfile.mkdtemp(prefix="samla-test-issuer-"))
+    ISSUER = ThreadedIssuer(_ISSUER_STATE).start()
     os.environ.update(ISSUER.settings_environment(SERVICE_PREFIXES))
     # Long enough for the slowest whole-suite run; tests of expiry mint their own tokens.
     admin_token = ISSUER.mint("test-admin", roles=["platform_admin"], expires_in=12 * 3600)
@@ -76,6 +79,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # Notifications reads contacts from enrollment as a client of its own (a platform-admin client token).
     os.environ["NOTIFICATIONS_ENROLLMENT_TOKEN"] = ISSUER.mint("notifications-service", roles=["platform_admin"],
                                                                expires_in=12 * 3600)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The issuer's key dies with the session: nothing in /tmp is left behind for every run."""
+    if _ISSUER_STATE is not None:
+        shutil.rmtree(_ISSUER_STATE, ignore_errors=True)
 
 
 def _answers(address: str) -> bool:
