@@ -103,14 +103,16 @@ def kafka_for_tests() -> str:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with lock_path.open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            print(f"conftest: starting the tests' own Kafka broker on {KAFKA} (stack.py start kafka-test)",
-                  file=sys.__stderr__)
-            subprocess.run([sys.executable, str(ROOT / "infra/local/stack.py"), "start", "kafka-test"],
-                           check=True, stdout=sys.__stderr__)
+            if not _answers(KAFKA):
+                print(f"conftest: starting the tests' own Kafka broker on {KAFKA} (stack.py start kafka-test)",
+                      file=sys.__stderr__)
+                subprocess.run([sys.executable, str(ROOT / "infra/local/stack.py"), "start", "kafka-test"],
+                               check=True, stdout=sys.__stderr__)
     if not _answers(KAFKA):
         pytest.fail(f"no Kafka broker answers on {KAFKA} (SAMLA_TEST_KAFKA); `make test` starts the tests' own",
                     pytrace=False)
     return KAFKA
+
 
 # One in-memory exporter for the whole session, installed before any service creates its
 # tracer provider (setup_telemetry reuses an SDK provider that is already installed).
