@@ -193,6 +193,9 @@ async def run_service(create_app: Callable[..., Any], settings_class: type, *, r
     """Run a service app in this process against the real stack, with a database of its own."""
     name = settings_class.service_name
     database = overrides.pop("mongo_database", f"test_{name}_{uuid.uuid4().hex[:10]}")
+    # The platform `make up` runs keeps its data in samla_<service> on the same FerretDB, and this
+    # drops the database afterwards: never one of those.
+    assert not database.startswith("samla_"), f"a test must not use the platform's database {database}"
     values = {
         "environment": "test",
         "kafka_bootstrap_servers": kafka_for_tests(),
