@@ -149,7 +149,10 @@ def test_compose_builds_each_of_the_four_services_from_the_one_dockerfile(compos
     built = built_services(compose)
     assert sorted(built.values()) == sorted(CONTRACT_PORTS)
     assert DOCKERFILE.is_file()
-    assert not list(REPO_ROOT.glob("services/*/Dockerfile")), "one Dockerfile with build arguments, not one each"
+    # The portal's image differs in kind (a Node stage builds its CSS from npm), so it keeps its own;
+    # the four services differ only in name and port, so they share the one with build arguments.
+    own = [path.parent.name for path in REPO_ROOT.glob("services/*/Dockerfile")]
+    assert own in ([], ["portal"]), f"one Dockerfile with build arguments for the services, not one each: {own}"
     for compose_name, service in built.items():
         # Same name in compose and in services/, so `docker compose logs enrollment` means what it says.
         assert compose_name == service
