@@ -19,6 +19,7 @@ BOUNDED_BY_PARENT = {
     "GET /measures/{measure_id}/indicators",         # at most 20 per measure (MeasureCreate)
     "GET /measures/{measure_id}/follow-ups",         # a measure's follow-ups, every few weeks
     "GET /cohorts/{cohort_id}/history",              # a cohort's capacity and status changes
+    "GET /units/{unit_id}/series",                   # one series per indicator kind (five), each capped at 120 months
 }
 MAX_PAGE = 200
 

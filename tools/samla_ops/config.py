@@ -24,11 +24,13 @@ class ServiceData:
 SERVICES: dict[str, ServiceData] = {
     service.name: service
     for service in (
-        ServiceData("enrollment", "samla_enrollment", ("interests", "cohorts", "programmes", "erasures"),
+        ServiceData("enrollment", "samla_enrollment", ("interests", "cohorts", "programmes", "erasures",
+                                                        "networks", "organisations", "units"),
                     "samla-enrollment"),
         ServiceData("sessions", "samla_sessions", ("completions", "sessions"), "samla-sessions",
                     consumes=("samla.enrollment.v1",)),
-        ServiceData("measures", "samla_measures", ("measures",), "samla-measures",
+        ServiceData("measures", "samla_measures", ("measures", "unit_series", "plans", "person_competences"),
+                    "samla-measures",
                     consumes=("samla.enrollment.v1", "samla.sessions.v1", "samla.measures.v1")),
         ServiceData("notifications", "samla_notifications", (), "samla-notifications",
                     consumes=("samla.enrollment.v1", "samla.sessions.v1", "samla.measures.v1")),

@@ -17,7 +17,9 @@ from samla_measures.domain.unit_input import ItemSource, ItemStatus, link_hash
 from samla_measures.entrypoints.api import (
     REFUSED,
     DirectoryNames,
+    Limit,
     Measures,
+    Offset,
     check_proposal_place,
     named,
     party_roles,
@@ -200,10 +202,10 @@ async def add_item(unit_id: Identifier, body: ItemCreate, service: Input, direct
            summary="The unit's items: ranked first (by rank), then the rest as they came")
 async def list_items(unit_id: Identifier, service: Input, access: Access,
                      status_filter: Annotated[ItemStatus | None, Query(alias="status")] = None,
-                     area: MeasureArea | None = None) -> list[ItemPublic]:
+                     area: MeasureArea | None = None, offset: Offset = 0, limit: Limit = 50) -> list[ItemPublic]:
     await reached(unit_id, service, access)
     found = await service.items(unit_id, status=status_filter, area=area.value if area else None)
-    return [item_public(i) for i in found]
+    return [item_public(i) for i in found[offset:offset + limit]]
 
 
 @units.put("/{unit_id}/items/{item_id}/priority", response_model=ItemPublic, responses=REFUSED,
@@ -246,9 +248,11 @@ async def record_result(unit_id: Identifier, body: DialogueResultCreate, service
 @units.get("/{unit_id}/dialogue-results", response_model=list[DialogueResultPublic],
            responses={404: {"description": "Unknown unit"}})
 async def list_results(unit_id: Identifier, service: Input, access: Access,
-                       session_id: Identifier | None = None) -> list[DialogueResultPublic]:
+                       session_id: Identifier | None = None, offset: Offset = 0,
+                       limit: Limit = 50) -> list[DialogueResultPublic]:
     await reached(unit_id, service, access)
-    return [DialogueResultPublic(**r) for r in await service.results(unit_id, session_id)]
+    found = await service.results(unit_id, session_id)
+    return [DialogueResultPublic(**r) for r in found[offset:offset + limit]]
 
 
 ROUTERS = (units, link)

@@ -22,15 +22,27 @@ def ids(section: list[dict]) -> list[str]:
 async def test_a_representative_sees_what_waits_for_their_own_agreement_and_nothing_of_another_organisation(
         steps, caller, org, produce, app, wait_until):
     home_care, ward = f"{org}-hjemme", f"{org}-sengepost"
-    await produce(OrganisationRegistered(network_id=steps.network_id, organisation_id=org, name="Orkland kommune",
-                                         kind="municipality"))
-    await produce(UnitRegistered(network_id=steps.network_id, unit_id=home_care, organisation_id=org,
-                                 name="Hjemmetjenesten Orkdal", kind="home_care_service"))
+    entries = (OrganisationRegistered(network_id=steps.network_id, organisation_id=org, name="Orkland kommune",
+                                      kind="municipality"),
+               UnitRegistered(network_id=steps.network_id, unit_id=home_care, organisation_id=org,
+                              name="Hjemmetjenesten Orkdal", kind="home_care_service"))
 
     async def known():
-        return (await app.state.directory.placement(org, [home_care])).unit_organisations
+        # The organisation and its unit are keyed apart and may arrive in either order: wait for both.
+        placement = await app.state.directory.placement(org, [home_care])
+        return placement.unit_organisations and placement.organisation_network
 
-    await wait_until(known)
+    # The consumer starts at the latest offset, so a record sent before it placed itself on its
+    # partition is not seen: send the entries again (the same state) until both have arrived.
+    for attempt in range(3):
+        for entry in entries:
+            await produce(entry)
+        try:
+            await wait_until(known, timeout=15)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     first = await steps.propose(organisation_id=org, unit_ids=(home_care,))
     second = await steps.propose(organisation_id=org, unit_ids=(ward,),
                                  owners=[{"role": "union_representative", "person_id": "person-annen-tv"}])

@@ -177,8 +177,12 @@ class EventHandlers:
         """One reminder to the manager, due when the application has waited the configured days.
 
         Counted from the event's own time, so a consumer catching up plans the same moment it
-        would have planned live; a redelivery finds the row already there.
+        would have planned live; a redelivery finds the row already there, and one that comes
+        after the decision (the row already dropped) plans nothing.
         """
+        known = await self._read.application(data.application_id)
+        if known is not None and known.get("status"):
+            return
         await self._reminders.add([{
             "_id": approval_reminder_id(data.application_id), "kind": Kind.APPROVAL_REMINDER.value,
             "application_id": data.application_id, "cohort_id": data.cohort_id, "recipient_id": data.manager_id,
