@@ -10,7 +10,7 @@ PORTAL_VENDOR := $(PORTAL)/samla_portal/static/vendor
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages
+.PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages helm
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,8 +58,12 @@ status: install
 stack: install
 	$(STACK) up
 
+## helm v4 for tests/deploy/, built once from the Go module proxy into .tools/ (about 5 min the first time).
+helm: install
+	$(PY) tests/deploy/helm_tool.py
+
 ## Run the whole test suite against the real stack (started if it is not running).
-test: stack browser
+test: stack browser helm
 	$(PY) -m pytest
 
 ## Remove all local state (Kafka log, databases, mail); the next `make up` starts empty.

@@ -26,8 +26,13 @@ HELM = TOOLS / "helm"
 def _built() -> bool:
     if not HELM.exists():
         return False
-    out = subprocess.run([str(HELM), "version", "--short"], capture_output=True, text=True)
-    return out.returncode == 0 and out.stdout.startswith(HELM_VERSION)
+    # `helm version` of a `go install` build reports only "v4.3" (its release ldflags are not
+    # set); the module version recorded in the binary is exact.
+    go = shutil.which("go")
+    if go is None:
+        return True
+    out = subprocess.run([go, "version", "-m", str(HELM)], capture_output=True, text=True)
+    return out.returncode == 0 and f"helm.sh/helm/v4\t{HELM_VERSION}" in out.stdout
 
 
 def helm_binary() -> Path:
