@@ -10,7 +10,7 @@ PORTAL_VENDOR := $(PORTAL)/samla_portal/static/vendor
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages helm
+.PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages helm soak soak-short
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,16 @@ test: stack browser helm
 ## Remove all local state (Kafka log, databases, mail); the next `make up` starts empty.
 clean-stack: down
 	rm -rf .stack/kafka-9092 .stack/ferretdb .stack/mail .stack/run
+
+## Chaos soak on a stack of its own (ports 19292/27029/1029, state /tmp/samla-soak): load while processes
+## are SIGKILLed and SIGSTOPped, then every invariant checked (docs/soak.md). Not part of `make test`.
+SOAK_MINUTES ?= 10
+soak: install
+	$(PY) infra/soak/soak.py --minutes $(SOAK_MINUTES)
+
+## The one-minute form of the soak.
+soak-short: install
+	$(PY) infra/soak/soak.py --minutes 1
 
 ## Benchmarks against the real stack; ratios against side-by-side baselines go to docs/benchmarks.md.
 bench: stack
