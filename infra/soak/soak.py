@@ -31,6 +31,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -330,6 +331,10 @@ async def soak(minutes: float, seed: int) -> Figures:
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:8]
     figures = Figures()
+    # Each run starts from an empty broker and database, so the checks see this run's work only.
+    stack("down")
+    for leftover in (STATE / f"kafka-{KAFKA_PORT}", STATE / "ferretdb", STATE / "mail"):
+        shutil.rmtree(leftover, ignore_errors=True)
     stack("up")
     issuer_port = free_port()
     issuer_url = f"http://127.0.0.1:{issuer_port}/dev-issuer"
