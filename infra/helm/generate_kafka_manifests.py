@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             path.write_text(text)
     if stale:
-        print("stale, run python infra/helm/generate_kafka_manifests.py: " + ", ".join(map(str, stale)), file=sys.stderr)
+        print("stale, run python infra/helm/generate_kafka_manifests.py: " + ", ".join(map(str, stale)),
+              file=sys.stderr)
         return 1
     return 0
 

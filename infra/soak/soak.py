@@ -316,7 +316,8 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
                         sequences[cohort_id] = max(sequences[cohort_id], sequence)
         figures.checked["events (distinct ce_id)"] = events
         figures.checked["redelivered records"] = redelivered
-        dead = [TopicPartition(f"{t}.dlq", 0) for t in ("samla.enrollment.v1", "samla.sessions.v1", "samla.measures.v1")]
+        topics = ("samla.enrollment.v1", "samla.sessions.v1", "samla.measures.v1")
+        dead = [TopicPartition(f"{t}.dlq", 0) for t in topics]
         for tp, end in (await consumer.end_offsets(dead)).items():
             if end:
                 violations.append(f"dead-letter topic {tp.topic} holds {end} records")

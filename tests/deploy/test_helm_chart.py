@@ -140,13 +140,15 @@ def test_every_deployment_has_a_disruption_budget_and_an_autoscaler(rendered: li
 
 def test_single_instance_services_never_run_twice_during_a_rollout(rendered: list[dict[str, Any]]) -> None:
     # One writer and one relay per process (docs/scale-out.md): a rolling update would overlap two.
-    autoscalers = {a["spec"]["scaleTargetRef"]["name"]: a for a in of_kind(rendered, "HorizontalPodAutoscaler").values()}
+    autoscalers = {a["spec"]["scaleTargetRef"]["name"]: a
+                   for a in of_kind(rendered, "HorizontalPodAutoscaler").values()}
     for name, deployment in of_kind(rendered, "Deployment").items():
         if autoscalers[name]["spec"]["maxReplicas"] == 1:
             assert deployment["spec"]["strategy"]["type"] == "Recreate", name
 
 
-def test_consumer_lag_scales_only_where_a_metric_adapter_serves_it(helm: Path, production: list[dict[str, Any]]) -> None:
+def test_consumer_lag_scales_only_where_a_metric_adapter_serves_it(
+        helm: Path, production: list[dict[str, Any]]) -> None:
     def external(objects: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
         return {workload(a): [m for m in a["spec"]["metrics"] if m["type"] == "External"]
                 for a in of_kind(objects, "HorizontalPodAutoscaler").values()}
@@ -207,7 +209,8 @@ def test_rendered_settings_are_read_and_accepted_by_each_service(
 def _reaches(policies: dict[str, dict[str, Any]], pods: dict[str, dict[str, str]], source: str, target: str) -> bool:
     """Both ends allow it: the source's egress names the target's pods and vice versa."""
     def allowed(rules: list[dict[str, Any]], peer_labels: dict[str, str]) -> bool:
-        return any("podSelector" in peer and "namespaceSelector" not in peer and selects(peer["podSelector"], peer_labels)
+        return any("podSelector" in peer and "namespaceSelector" not in peer
+                   and selects(peer["podSelector"], peer_labels)
                    for rule in rules for peer in rule.get("to", rule.get("from", [])))
 
     out = [p for p in policies.values() if selects(p["spec"]["podSelector"], pods[source])]

@@ -37,7 +37,8 @@ def test_every_declared_topic_and_its_dead_letter_topic_is_a_kafka_topic() -> No
     expected = {t["name"] for t in declared["topics"]} | {f"{t['name']}.dlq" for t in declared["topics"]}
     assert set(topics) == expected
     for name, topic in topics.items():
-        assert topic["spec"]["partitions"] == (declared["dlq"] if name.endswith(".dlq") else declared["defaults"])["partitions"]
+        settings = declared["dlq"] if name.endswith(".dlq") else declared["defaults"]
+        assert topic["spec"]["partitions"] == settings["partitions"]
         # Three replicas and two in sync: acks=all writes survive one broker down.
         assert topic["spec"]["replicas"] == 3 and topic["spec"]["config"]["min.insync.replicas"] == 2
 

@@ -143,8 +143,10 @@ class OutboxRelay:
         # while it read publishes nothing. One paused between here and the send publishes
         # entries the new holder publishes too: duplicates (consumers drop them by ce_id),
         # never a loss, and never an event ahead of one it follows (docs/scale-out.md).
-        if self._lease is not None and (self._lease.token is None or not await self._lease.is_current(self._lease.token)):
-            return 0
+        if self._lease is not None:
+            token = self._lease.token
+            if token is None or not await self._lease.is_current(token):
+                return 0
         await self._send([entry for entry, _, _ in work])
         await self._mark_sent(work)
         for entry, _, _ in work:
