@@ -240,3 +240,14 @@ def test_only_the_apis_reach_kafka_and_mongodb(rendered: list[dict[str, Any]]) -
         assert {9093, 27017, 443} <= ports[name], name
     assert 27017 not in ports["portal"] and 9093 not in ports["portal"]
     assert 443 in ports["portal"], "the portal signs people in at the OIDC provider"
+
+
+@pytest.mark.parametrize("override", [
+    "services.enrollment.env.KAFKA_SASL_PASSWORD=in-plain-text",
+    "services.portal.existingSecret=",
+    "environment=prod",
+    "deployment=Region Vest",
+], ids=["secret-in-values", "no-existing-secret", "unknown-environment", "invalid-region-name"])
+def test_values_an_operator_gets_wrong_are_refused_before_anything_is_rendered(helm: Path, override: str) -> None:
+    out = subprocess.run([str(helm), "template", "samla", str(CHART), "--set", override], capture_output=True, text=True)
+    assert out.returncode != 0 and not out.stdout.strip(), out.stdout[:500]
