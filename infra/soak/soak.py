@@ -1,4 +1,4 @@
-"""Chaos soak: steady load on enrollment and sessions while processes are SIGKILLed and SIGSTOPped.
+"""Chaos soak: steady load on enrollment, sessions and notifications while processes are SIGKILLed and SIGSTOPped.
 
     python infra/soak/soak.py --minutes 1        # `make soak-short`
     python infra/soak/soak.py --minutes 10       # `make soak`
@@ -18,6 +18,8 @@ process running again and the work drained, it checks:
 - each cohort's events on Kafka: every one once after dropping redeliveries by ce_id, and
   in the cohort's own order (cohort_sequence never goes back);
 - sessions' roster: every enrolled person is on it exactly once, enrolled; no one else is;
+- notifications: every enrolment (ParticipantEnrolled) got exactly one confirmation mail,
+  and no mail was delivered twice (one Message-ID, one delivery);
 - the dead-letter topics are empty.
 
 Prints the figures (operations, faults, violations) and writes them to
@@ -56,7 +58,9 @@ SMTP_PORT = int(os.environ.get("SAMLA_SOAK_SMTP_PORT", "1029"))
 KAFKA = f"127.0.0.1:{KAFKA_PORT}"
 MONGO = f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true"
 TOPIC = "samla.enrollment.v1"
-SERVICES = ("enrollment", "sessions")
+SERVICES = ("enrollment", "sessions", "notifications")
+# Confirmation mails: one per ParticipantEnrolled (X-Samla-Notification header of the mail).
+CONFIRMATIONS = {"enrolled", "promoted"}
 COHORTS = 6
 CAPACITY = 8
 
@@ -124,12 +128,16 @@ class Process:
         raise RuntimeError(f"{self.name} not ready after {timeout}s")
 
 
-def service_process(name: str, run: str, issuer: str) -> Process:
-    port = free_port()
+def service_process(name: str, run: str, issuer: str, enrollment_port: int) -> Process:
+    port = enrollment_port if name == "enrollment" else free_port()
     prefix = f"{name.upper()}_"
     settings = {"environment": "test", "otlp_endpoint": "", "kafka_bootstrap_servers": KAFKA, "mongo_url": MONGO,
                 "mongo_database": f"soak_{name}_{run}", "consumer_group": f"soak-{name}-{run}",
-                "auth_issuer": issuer, "auth_jwks_url": f"{issuer}/jwks.json"}
+                "auth_issuer": issuer, "auth_jwks_url": f"{issuer}/jwks.json",
+                "enrollment_url": f"http://127.0.0.1:{enrollment_port}"}
+    if name == "notifications":
+        # A delivery claimed by a killed instance is sent again after this long (same Message-ID).
+        settings |= {"smtp_host": "127.0.0.1", "smtp_port": str(SMTP_PORT), "send_lease_seconds": "5"}
     env = {**os.environ, **{prefix + k.upper(): v for k, v in settings.items()}}
     command = [sys.executable, "-m", "uvicorn", f"samla_{name}.entrypoints.app:create_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
@@ -167,7 +175,7 @@ async def open_cohorts(client: httpx.AsyncClient) -> list[str]:
 
 
 async def load(client: httpx.AsyncClient, cohorts: list[str], until: float, figures: Figures,
-               accepted: dict[str, str], withdrawn: set[str], rng: random.Random) -> None:
+               accepted: dict[str, str], withdrawn: set[str], emails: dict[str, str], rng: random.Random) -> None:
     n = 0
     while time.monotonic() < until:
         n += 1
@@ -189,6 +197,7 @@ async def load(client: httpx.AsyncClient, cohorts: list[str], until: float, figu
                     "organisation_id": "org-soak", "unit_id": "unit-soak"})
                 if answer.status_code == 201:
                     accepted[answer.json()["id"]] = answer.json()["cohort_id"]
+                    emails[answer.json()["participant_id"]] = f"{person}@soak.example"
                     figures.applications += 1
                 else:
                     figures.refused += 1
@@ -218,18 +227,21 @@ async def chaos(processes: dict[str, Process], until: float, figures: Figures, r
 
 # -- checks -------------------------------------------------------------------------------
 
-async def drained(db_enrollment: Any, bootstrap: str, group: str) -> bool:
+async def drained(db_enrollment: Any, db_notifications: Any, bootstrap: str, groups: list[str]) -> bool:
     from samla_ops.kafka import consumer_lag
 
     if await db_enrollment.cohorts.count_documents({"outbox_pending": {"$gt": 0}}):
         return False
     if await db_enrollment.applications.count_documents({"outbox_pending": {"$gt": 0}}):
         return False
-    return all(row.lag == 0 for row in await consumer_lag(bootstrap, [group]))
+    # A mail whose send was interrupted is claimed ("sending" or "retrying") until it goes out again.
+    if await db_notifications.deliveries.count_documents({"status": {"$in": ["sending", "retrying"]}}):
+        return False
+    return all(row.lag == 0 for row in await consumer_lag(bootstrap, groups))
 
 
 async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepted: dict[str, str],
-                withdrawn: set[str], figures: Figures) -> None:
+                withdrawn: set[str], emails: dict[str, str], figures: Figures) -> None:
     from aiokafka import AIOKafkaConsumer
     from pymongo import AsyncMongoClient
 
@@ -292,6 +304,7 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
         seen: dict[str, bytes] = {}
         sequences: dict[str, int] = defaultdict(int)
         events = redelivered = 0
+        enrolments: Counter = Counter()
         async def behind() -> bool:
             return any([await consumer.position(tp) < ends[tp] for tp in partitions])
 
@@ -308,6 +321,8 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
                     seen[ce_id] = record.value
                     events += 1
                     data = json.loads(record.value)
+                    if headers["ce_type"] == b"ParticipantEnrolled":
+                        enrolments[data["participant_id"]] += 1
                     sequence = data.get("cohort_sequence")
                     cohort_id = record.key.decode()
                     if sequence is not None:
@@ -324,6 +339,28 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
     finally:
         await consumer.stop()
         await mongo.close()
+    check_mails(enrolments, emails, figures)
+
+
+def check_mails(enrolments: Counter, emails: dict[str, str], figures: Figures) -> None:
+    from email import message_from_bytes
+    from email.utils import parseaddr
+
+    deliveries: Counter = Counter()
+    confirmations: Counter = Counter()
+    for path in (STATE / "mail").glob("*.eml"):
+        mail = message_from_bytes(path.read_bytes())
+        deliveries[mail["Message-ID"]] += 1
+        if mail["X-Samla-Notification"] in CONFIRMATIONS and deliveries[mail["Message-ID"]] == 1:
+            confirmations[parseaddr(mail["To"])[1]] += 1
+    for message_id, count in deliveries.items():
+        if count > 1:
+            figures.violations.append(f"mail {message_id} delivered {count} times")
+    for participant_id, count in enrolments.items():
+        address = emails.get(participant_id)
+        if address is not None and confirmations[address] != count:
+            figures.violations.append(f"{address}: {confirmations[address]} confirmation mails for {count} enrolments")
+    figures.checked |= {"mails": sum(deliveries.values()), "confirmation mails": sum(confirmations.values())}
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -342,7 +379,8 @@ async def soak(minutes: float, seed: int) -> Figures:
     issuer = Process("dev-issuer", [sys.executable, str(ROOT / "infra/local/dev_issuer.py"), "--port", str(issuer_port),
                                     "--state", str(STATE / "dev-issuer"), "--issuer", issuer_url],
                      dict(os.environ), issuer_port)
-    processes = {name: service_process(name, run, issuer_url) for name in SERVICES}
+    enrollment_port = free_port()
+    processes = {name: service_process(name, run, issuer_url, enrollment_port) for name in SERVICES}
     try:
         issuer.start()
         await issuer.ready(path="/dev-issuer/jwks.json")
@@ -361,8 +399,10 @@ async def soak(minutes: float, seed: int) -> Figures:
             cohorts = await open_cohorts(client)
             accepted: dict[str, str] = {}
             withdrawn: set[str] = set()
+            emails: dict[str, str] = {}
             until = time.monotonic() + minutes * 60
-            await asyncio.gather(*(load(client, cohorts, until, figures, accepted, withdrawn, rng) for _ in range(4)),
+            await asyncio.gather(*(load(client, cohorts, until, figures, accepted, withdrawn, emails, rng)
+                                   for _ in range(4)),
                                  chaos(processes, until, figures, rng))
         # Everything runs again; wait until the outboxes are empty and sessions has read it all.
         for process in processes.values():
@@ -375,7 +415,8 @@ async def soak(minutes: float, seed: int) -> Figures:
 
         mongo: AsyncMongoClient = AsyncMongoClient(MONGO)
         deadline = time.monotonic() + 300
-        while not await drained(mongo[f"soak_enrollment_{run}"], KAFKA, f"soak-sessions-{run}"):
+        while not await drained(mongo[f"soak_enrollment_{run}"], mongo[f"soak_notifications_{run}"], KAFKA,
+                                [f"soak-sessions-{run}", f"soak-notifications-{run}"]):
             if time.monotonic() > deadline:
                 figures.violations.append("work did not drain within 300 s")
                 break
@@ -383,7 +424,7 @@ async def soak(minutes: float, seed: int) -> Figures:
         await mongo.close()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{enrollment.port}",
                                      headers={"Authorization": f"Bearer {token}"}) as client:
-            await check(client, run, cohorts, accepted, withdrawn, figures)
+            await check(client, run, cohorts, accepted, withdrawn, emails, figures)
     finally:
         for process in [*processes.values(), issuer]:
             process.signal(signal.SIGCONT)
