@@ -10,7 +10,7 @@ PORTAL_VENDOR := $(PORTAL)/samla_portal/static/vendor
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages helm soak soak-short
+.PHONY: up down status stack test-stack test install clean-stack bench browser portal-assets portal-messages helm soak soak-short
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,7 +43,8 @@ portal-messages: install
 	cd $(PORTAL) && ../../$(VENV)/bin/pybabel extract -F babel.cfg -o samla_portal/translations/messages.pot --no-location --omit-header samla_portal
 	cd $(PORTAL) && ../../$(VENV)/bin/pybabel update -i samla_portal/translations/messages.pot -d samla_portal/translations --no-fuzzy-matching
 
-## Start Kafka, FerretDB, the SMTP sink and the four services (idempotent).
+## Start Kafka, FerretDB, the SMTP sink and the four services (idempotent); returns once every
+## service answers 200 on /health/ready, or fails naming those that do not (SAMLA_SERVICES_READY_TIMEOUT, 180 s).
 up: install
 	$(STACK) up --services
 
@@ -54,21 +55,26 @@ down:
 status: install
 	$(STACK) status
 
-## Start only the infrastructure the tests need (Kafka, FerretDB, SMTP sink).
+## Start only the infrastructure (Kafka, FerretDB, the SMTP sink), without the services.
 stack: install
 	$(STACK) up
+
+## Start what the tests use: a Kafka broker of their own (127.0.0.1:19192), FerretDB, the SMTP sink.
+test-stack: install
+	$(STACK) up --tests
 
 ## helm v4 for tests/deploy/, built once from the Go module proxy into .tools/ (about 5 min the first time).
 helm: install
 	$(PY) tests/deploy/helm_tool.py
 
-## Run the whole test suite against the real stack (started if it is not running).
-test: stack browser helm
+## Run the whole test suite against the real stack (started if it is not running). The tests use
+## their own Kafka broker, so a platform started by `make up` never sees their records.
+test: test-stack browser helm
 	$(PY) -m pytest
 
 ## Remove all local state (Kafka log, databases, mail); the next `make up` starts empty.
 clean-stack: down
-	rm -rf .stack/kafka-9092 .stack/ferretdb .stack/mail .stack/run
+	rm -rf .stack/kafka-9092 .stack/kafka-19192 .stack/ferretdb .stack/mail .stack/run
 
 ## Chaos soak on a stack of its own (ports 19292/27029/1029, state /tmp/samla-soak): load while processes
 ## are SIGKILLed and SIGSTOPped, then every invariant checked (docs/soak.md). Not part of `make test`.

@@ -1,19 +1,29 @@
 """Fixtures shared by every test tier: the real stack, services run in-process, polling helpers.
 
-Tests talk to the Kafka broker and FerretDB that `make test` starts. Each service a test
-runs gets its own database and consumer group, so tests never see each other's state.
+Tests talk to the Kafka broker and FerretDB that `make test` starts. The broker is the
+tests' own (`kafka-test` in infra/local/stack.py, 127.0.0.1:19192), never the platform's
+that `make up` runs on 9092: the platform's consumers would read the tests' records,
+poison ones included, and park them on its dead-letter topics. A session that needs Kafka
+starts that broker if it is not running (unless SAMLA_TEST_KAFKA names another one). Each
+service a test runs gets its own database (`test_*`) and consumer group, so tests never
+see each other's state, nor touch the platform's databases.
 
 Every service checks bearer tokens. The test process runs the development issuer
-(infra/local/dev_issuer.py) on a free port and points every service's settings at it
-through the environment; the client `run_service` hands out carries a platform-admin
-token, and `caller(client, roles=[...], networks=[...])` gives a client with another role.
+(infra/local/dev_issuer.py) on a free port, started when the session is configured (not
+when this file is imported), and points every service's settings at it through the
+environment; the client `run_service` hands out carries a platform-admin token, and
+`caller(client, roles=[...], networks=[...])` gives a client with another role.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import functools
 import os
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -33,26 +43,79 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pymongo import AsyncMongoClient
 
-KAFKA = os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092")
+ROOT = Path(__file__).resolve().parent
+TEST_KAFKA_PORT = int(os.environ.get("SAMLA_TEST_KAFKA_PORT", "19192"))  # stack.py's kafka-test
+OWN_KAFKA = "SAMLA_TEST_KAFKA" not in os.environ
+# Set for the whole process, so modules and subprocesses that read SAMLA_TEST_KAFKA agree.
+KAFKA = os.environ.setdefault("SAMLA_TEST_KAFKA", f"127.0.0.1:{TEST_KAFKA_PORT}")
 MONGO = os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true")
 
 T = TypeVar("T")
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "infra/local"))
+sys.path.insert(0, str(ROOT / "infra/local"))
 from dev_issuer import ThreadedIssuer  # noqa: E402
 
 SERVICE_PREFIXES = ["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]
-# One issuer for the whole test process; services started here or by it trust it via the environment.
-ISSUER = ThreadedIssuer(Path(tempfile.mkdtemp(prefix="samla-test-issuer-"))).start()
-os.environ.update(ISSUER.settings_environment(SERVICE_PREFIXES))
-# Long enough for the slowest whole-suite run; tests of expiry mint their own tokens.
-ADMIN_TOKEN = ISSUER.mint("test-admin", roles=["platform_admin"], expires_in=12 * 3600)
-ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-# The ops CLI (samla-ops) and helpers talking to services in subprocesses read the token from here.
-os.environ["SAMLA_ADMIN_TOKEN"] = ADMIN_TOKEN
-# Notifications reads contacts from enrollment as a client of its own (a platform-admin client token).
-os.environ["NOTIFICATIONS_ENROLLMENT_TOKEN"] = ISSUER.mint("notifications-service", roles=["platform_admin"],
-                                                           expires_in=12 * 3600)
+# Filled in by pytest_configure: one issuer for the whole test process.
+ISSUER: ThreadedIssuer
+_ISSUER_STATE: Path | None = None
+ADMIN_HEADERS: dict[str, str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the development issuer before any test (or service a test starts) needs a token.
+
+    Services started here or by this process trust it through the environment.
+    """
+    global ISSUER, _ISSUER_STATE
+    _ISSUER_STATE = Path(tempfile.mkdtemp(prefix="samla-test-issuer-"))
+    ISSUER = ThreadedIssuer(_ISSUER_STATE).start()
+    os.environ.update(ISSUER.settings_environment(SERVICE_PREFIXES))
+    # Services require their environment to be named; every one this process starts runs as "test".
+    os.environ.setdefault("SAMLA_ENVIRONMENT", "test")
+    # Long enough for the slowest whole-suite run (services here accept that lifetime, production's
+    # limit is an hour); tests of expiry and lifetime mint their own tokens. The dev issuer's
+    # default audience names every service, so this one token serves them all.
+    os.environ.update({f"{prefix}_AUTH_MAX_TOKEN_LIFETIME_SECONDS": str(13 * 3600) for prefix in SERVICE_PREFIXES})
+    admin_token = ISSUER.mint("test-admin", roles=["platform_admin"], expires_in=12 * 3600)
+    ADMIN_HEADERS["Authorization"] = f"Bearer {admin_token}"
+    # The ops CLI (samla-ops) and helpers talking to services in subprocesses read the token from here.
+    os.environ["SAMLA_ADMIN_TOKEN"] = admin_token
+    # Notifications and sessions read contacts from enrollment with client-credentials tokens from ISSUER.
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The issuer's key dies with the session: nothing in /tmp is left behind for every run."""
+    if _ISSUER_STATE is not None:
+        shutil.rmtree(_ISSUER_STATE, ignore_errors=True)
+
+
+def _answers(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex((host, int(port))) == 0
+
+
+@functools.cache
+def kafka_for_tests() -> str:
+    """The tests' own broker, started through stack.py if it is not running yet (once per session)."""
+    if OWN_KAFKA and not _answers(KAFKA):
+        # Two sessions of one checkout may get here together: one starts it, the other then finds it running.
+        lock_path = ROOT / ".stack/kafka-test.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not _answers(KAFKA):
+                print(f"conftest: starting the tests' own Kafka broker on {KAFKA} (stack.py start kafka-test)",
+                      file=sys.__stderr__)
+                subprocess.run([sys.executable, str(ROOT / "infra/local/stack.py"), "start", "kafka-test"],
+                               check=True, stdout=sys.__stderr__)
+    if not _answers(KAFKA):
+        pytest.fail(f"no Kafka broker answers on {KAFKA} (SAMLA_TEST_KAFKA); `make test` starts the tests' own",
+                    pytrace=False)
+    return KAFKA
+
 
 # One in-memory exporter for the whole session, installed before any service creates its
 # tracer provider (setup_telemetry reuses an SDK provider that is already installed).
@@ -61,6 +124,14 @@ if not isinstance(trace.get_tracer_provider(), TracerProvider):
     _provider = TracerProvider()
     _provider.add_span_processor(SimpleSpanProcessor(SPANS))
     trace.set_tracer_provider(_provider)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tests_kafka_is_up(request: pytest.FixtureRequest) -> None:
+    """The tests' broker runs before any test that may use it (some modules read SAMLA_TEST_KAFKA
+    themselves); a session of unit tests alone does not need it."""
+    if any("unit" not in Path(item.path).parts[:-1] for item in request.session.items):
+        kafka_for_tests()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -116,7 +187,7 @@ def mongo_url() -> str:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
-    return KAFKA
+    return kafka_for_tests()
 
 
 @asynccontextmanager
@@ -125,9 +196,12 @@ async def run_service(create_app: Callable[..., Any], settings_class: type, *, r
     """Run a service app in this process against the real stack, with a database of its own."""
     name = settings_class.service_name
     database = overrides.pop("mongo_database", f"test_{name}_{uuid.uuid4().hex[:10]}")
+    # The platform `make up` runs keeps its data in samla_<service> on the same FerretDB, and this
+    # drops the database afterwards: never one of those.
+    assert not database.startswith("samla_"), f"a test must not use the platform's database {database}"
     values = {
         "environment": "test",
-        "kafka_bootstrap_servers": KAFKA,
+        "kafka_bootstrap_servers": kafka_for_tests(),
         "mongo_url": MONGO,
         "mongo_database": database,
         "consumer_group": f"test-{name}-{uuid.uuid4().hex[:10]}",
@@ -194,7 +268,7 @@ def caller() -> Callable[..., httpx.AsyncClient]:
 @pytest.fixture
 async def producer() -> AsyncIterator[AIOKafkaProducer]:
     """A plain producer for tests that put records on a topic themselves (redelivery, poison)."""
-    kafka = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all")
+    kafka = AIOKafkaProducer(bootstrap_servers=kafka_for_tests(), acks="all")
     await kafka.start()
     try:
         yield kafka
@@ -286,7 +360,7 @@ async def tcp_proxy() -> AsyncIterator[Callable[[str], TcpProxy]]:
     proxies: list[TcpProxy] = []
 
     def make(kind: str) -> TcpProxy:
-        host, port = (KAFKA.split(":") if kind == "kafka" else ("127.0.0.1", MONGO.split(":")[2].split("/")[0]))
+        host, port = (kafka_for_tests().split(":") if kind == "kafka" else ("127.0.0.1", MONGO.split(":")[2].split("/")[0]))
         proxy = TcpProxy(host, int(port))
         proxies.append(proxy)
         return proxy
@@ -303,13 +377,13 @@ async def read_records(topic: str, *, key: str | None = None, since_ms: int = 0)
 
     from samla_shared.messaging.kafka_admin import topic_partitions
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_for_tests())
     await admin.start()
     try:
         partitions = await topic_partitions(admin, topic)
     finally:
         await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_for_tests(), enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(partitions)

@@ -26,9 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def trust_a_development_issuer() -> None:
     """Services built by the benchmarks (in process or as subprocesses) trust this issuer."""
     issuer = ThreadedIssuer(Path(tempfile.mkdtemp(prefix="samla-bench-issuer-"))).start()
-    os.environ.update(issuer.settings_environment(["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]))
+    prefixes = ["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]
+    os.environ.update(issuer.settings_environment(prefixes))
+    os.environ.setdefault("SAMLA_ENVIRONMENT", "test")
+    # One admin token for a whole run, longer than production's one-hour limit allows.
+    os.environ.update({f"{prefix}_AUTH_MAX_TOKEN_LIFETIME_SECONDS": str(13 * 3600) for prefix in prefixes})
     token = issuer.mint("bench-admin", roles=["platform_admin"], expires_in=12 * 3600)
-    os.environ["NOTIFICATIONS_ENROLLMENT_TOKEN"] = token
     AUTH_HEADERS["Authorization"] = f"Bearer {token}"
 BENCHMARKS = sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py"))
 

@@ -2,9 +2,14 @@
 
     python infra/local/dev_issuer.py --port 8090 --state .stack/dev-issuer
 
-Never for production: it signs whatever it is asked to, and it refuses to start when
-SAMLA_ENVIRONMENT=production. Services accept its tokens only outside production (their
-settings refuse a development issuer there).
+Never for production: it signs whatever it is asked to, and it refuses to start unless
+SAMLA_ENVIRONMENT (the variable the services read too) says development or test. Services
+accept its tokens only outside production (their settings refuse a development issuer there).
+
+Tokens are RFC 9068 access tokens (`typ: at+jwt`). Each service accepts only its own
+audience (`samla-enrollment`, …); a token asked for without an audience names all four, as
+a developer's token for trying the API. Registered clients (services calling services) get
+short-lived tokens with the OAuth2 client-credentials grant at `/dev-issuer/token`.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ import socket
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-
 from urllib.parse import parse_qs, urlencode
 
 import uvicorn
@@ -35,6 +40,25 @@ ISSUER_PATH = "/dev-issuer"
 # The demo people the authorize page offers (one per role the portal serves); --people names another file.
 DEMO_PEOPLE = Path(__file__).resolve().parent / "demo_people.json"
 CODE_LIFETIME_SECONDS = 120
+SERVICE_AUDIENCES = ["samla-enrollment", "samla-sessions", "samla-measures", "samla-notifications"]
+CLIENT_TOKEN_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Client:
+    """A service registered for the client-credentials grant: what it may ask for."""
+
+    secret: str
+    roles: tuple[str, ...]
+    audiences: tuple[str, ...]
+
+
+# The development registrations; each service's settings carry the same secret as a development
+# default, which production settings refuse.
+CLIENTS = {
+    "samla-notifications": Client("dev-notifications-secret", ("contact_reader",), ("samla-enrollment",)),
+    "samla-sessions": Client("dev-sessions-secret", ("contact_reader",), ("samla-enrollment",)),
+}
 
 
 class TokenRequest(BaseModel):
@@ -48,7 +72,7 @@ class TokenRequest(BaseModel):
     person_id: str | None = None
     email: str | None = None
     name: str | None = None
-    audience: str = "samla"
+    audience: str | list[str] = Field(default_factory=lambda: list(SERVICE_AUDIENCES))
     expires_in: int = Field(default=3600, description="Seconds; negative for an already expired token (tests).")
 
 
@@ -74,22 +98,26 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
 
 
-def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None) -> FastAPI:
+def sign(key: RSAKey, claims: dict, token_type: str = "at+jwt") -> str:
+    return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": token_type}, claims, key)
+
+
+def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None,
+               clients: dict[str, Client] | None = None) -> FastAPI:
     """`people` is kept by reference: a test may add a demo person while the issuer runs."""
     app = FastAPI(title="Samla development issuer")
     people = load_people() if people is None else people
+    registered = CLIENTS if clients is None else clients
     # Authorization codes live in memory for two minutes and are used once; a restart forgets them,
     # which only means signing in again.
     codes: dict[str, dict] = {}
-
-    def sign(claims: dict) -> str:
-        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
     @app.get(f"{ISSUER_PATH}/.well-known/openid-configuration")
     async def discovery() -> dict:
         return {"issuer": issuer, "jwks_uri": f"{issuer}/jwks.json", "id_token_signing_alg_values_supported": ["RS256"],
                 "authorization_endpoint": f"{issuer}/authorize", "token_endpoint": f"{issuer}/token",
-                "response_types_supported": ["code"], "grant_types_supported": ["authorization_code"],
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code", "client_credentials"],
                 "code_challenge_methods_supported": ["S256"], "subject_types_supported": ["public"],
                 "scopes_supported": ["openid", "profile", "email"],
                 "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"]}
@@ -132,8 +160,31 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None) 
 
     @app.post(f"{ISSUER_PATH}/token")
     async def token(request: Request) -> JSONResponse:
+        """The token endpoint: the portal's authorization code, or a service's client credentials."""
+        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode()).items()}
+        if form.get("grant_type") == "client_credentials":
+            return client_credentials(form)
+        return authorization_code(request, form)
+
+    def client_credentials(form: dict[str, str]) -> JSONResponse:
+        """RFC 6749 §4.4: grant_type=client_credentials, client_id, client_secret[, audience]."""
+        def error(status: int, code: str) -> JSONResponse:
+            return JSONResponse({"error": code}, status_code=status, headers={"Cache-Control": "no-store"})
+
+        client = registered.get(form.get("client_id", ""))
+        if client is None or form.get("client_secret") != client.secret:
+            return error(401, "invalid_client")
+        audience = form.get("audience") or client.audiences[0]
+        if audience not in client.audiences:
+            return error(400, "invalid_target")
+        now = int(time.time())
+        token = sign(key, {"iss": issuer, "aud": audience, "sub": form["client_id"], "client_id": form["client_id"],
+                           "iat": now, "exp": now + CLIENT_TOKEN_SECONDS, "roles": list(client.roles)})
+        return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": CLIENT_TOKEN_SECONDS},
+                            headers={"Cache-Control": "no-store"})
+
+    def authorization_code(request: Request, form: dict[str, str]) -> JSONResponse:
         """Authorization code + PKCE verifier -> access token (for the services) and ID token (for the client)."""
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         client_id = form.get("client_id") or _basic_client_id(request.headers.get("authorization"))
         grant = codes.pop(form.get("code", ""), None)
 
@@ -156,9 +207,11 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None) 
         for optional in ("person_id", "email"):
             if person.get(optional):
                 identity[optional] = person[optional]
-        access = sign({"iss": issuer, "aud": "samla", "iat": now, "exp": now + lifetime, **identity})
-        id_token = sign({"iss": issuer, "aud": client_id, "iat": now, "exp": now + lifetime,
-                         **({"nonce": grant["nonce"]} if grant["nonce"] else {}), **identity})
+        # The portal calls all four services with the person's token, so it names each one's audience.
+        access = sign(key, {"iss": issuer, "aud": list(SERVICE_AUDIENCES), "iat": now, "exp": now + lifetime,
+                            **identity})
+        id_token = sign(key, {"iss": issuer, "aud": client_id, "iat": now, "exp": now + lifetime,
+                              **({"nonce": grant["nonce"]} if grant["nonce"] else {}), **identity}, token_type="JWT")
         return JSONResponse({"access_token": access, "id_token": id_token, "token_type": "Bearer",
                              "expires_in": lifetime, "scope": "openid profile email"},
                             headers={"Cache-Control": "no-store"})
@@ -181,7 +234,7 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None) 
             claims["email"] = request.email
         if request.name:
             claims["name"] = request.name
-        token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+        token = sign(key, claims)
         return {"access_token": token, "token_type": "Bearer", "expires_in": request.expires_in}
 
     return app
@@ -276,8 +329,8 @@ def main() -> None:
     parser.add_argument("--issuer", help="the `iss` of its tokens, as clients reach it "
                         "(default http://127.0.0.1:PORT/dev-issuer)")
     args = parser.parse_args()
-    if os.environ.get("SAMLA_ENVIRONMENT") == "production":
-        raise SystemExit("the development issuer never runs in production")
+    if os.environ.get("SAMLA_ENVIRONMENT") not in ("development", "test"):
+        raise SystemExit("the development issuer runs only where SAMLA_ENVIRONMENT is development or test")
     issuer = args.issuer or f"http://127.0.0.1:{args.port}{ISSUER_PATH}"
     uvicorn.run(create_app(load_key(args.state), issuer, load_people(args.people)), host=args.host, port=args.port, log_level="warning")
 

@@ -1,7 +1,10 @@
 """Samla's local stack without Docker: real servers as processes on loopback.
 
     python infra/local/stack.py up [--services]   start what is not running (idempotent);
-                                                  with --services also Jaeger and the four services
+                                                  with --services also Jaeger and the four services,
+                                                  returning once each answers 200 on /health/ready
+    python infra/local/stack.py up --tests        what the test session uses: FerretDB, the SMTP sink
+                                                  and a Kafka broker of the tests' own (kafka-test)
     python infra/local/stack.py down              stop everything this script started
     python infra/local/stack.py status            one line per component
     python infra/local/stack.py start|stop NAME   one component (fault tests use this)
@@ -13,6 +16,10 @@ with --services the development token issuer (port 8090, refused by production s
 proxy; OTLP on 4317/4318, UI on 16686) and the four Samla services, which then export
 their traces to it. State, logs and pid files live in .stack/
 (gitignored). A pid file whose process is gone is treated as stale and replaced.
+
+The test session has a Kafka broker of its own (kafka-test, 127.0.0.1:19192, state in
+.stack/kafka-19192): the running platform's consumers would otherwise read the tests'
+records, poison ones included, and park them on the platform's dead-letter topics.
 """
 
 from __future__ import annotations
@@ -40,7 +47,8 @@ RUN, LOGS = STATE / "run", STATE / "logs"
 PYTHON = sys.executable
 
 KAFKA_PORT = int(os.environ.get("SAMLA_KAFKA_PORT", "9092"))
-KAFKA_CONTROLLER_PORT = KAFKA_PORT + 1
+# Not 19092: the fault tests' stack (tests/faults/fault_stack.py) uses that one.
+TEST_KAFKA_PORT = int(os.environ.get("SAMLA_TEST_KAFKA_PORT", "19192"))
 MONGO_PORT = int(os.environ.get("SAMLA_MONGO_PORT", "27017"))
 SMTP_PORT = int(os.environ.get("SAMLA_SMTP_PORT", "1025"))
 DEV_ISSUER_PORT = int(os.environ.get("SAMLA_DEV_ISSUER_PORT", "8090"))
@@ -49,6 +57,8 @@ SERVICE_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifi
 JAEGER_UI_PORT = int(os.environ.get("SAMLA_JAEGER_UI_PORT", "16686"))
 OTLP_GRPC_PORT = int(os.environ.get("SAMLA_OTLP_GRPC_PORT", "4317"))
 OTLP_HTTP_PORT = int(os.environ.get("SAMLA_OTLP_HTTP_PORT", "4318"))
+# How long `up --services` waits for every service it started to answer 200 on /health/ready.
+SERVICES_READY_TIMEOUT = float(os.environ.get("SAMLA_SERVICES_READY_TIMEOUT", "180"))
 
 
 def log(message: str) -> None:
@@ -86,6 +96,9 @@ class Component:
     after_start: Callable[[], None] = lambda: None
     cwd: Path = ROOT
     needs: list[str] = field(default_factory=list)
+    # Why it is not ready yet, for the message when a bounded wait runs out.
+    not_ready_reason: Callable[[], str] = lambda: "not ready"
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def pidfile(self) -> Path:
@@ -107,10 +120,11 @@ class Component:
         self.pidfile.unlink(missing_ok=True)
         return None
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """Start the process unless it runs; with `wait`, return once it is ready (else see `wait_all_ready`)."""
         if self.pid() is not None:
             log(f"{self.name}: already running (pid {self.pid()})")
-            if not self.ready():
+            if wait and not self.ready():
                 wait_for(self.name, self.ready, self.ready_timeout, self.logfile)
             self.after_start()
             return
@@ -129,17 +143,30 @@ class Component:
                 env={**os.environ, **self.env()}, start_new_session=True,
             )
         self.pidfile.write_text(str(process.pid))
+        self.process = process
         started = time.monotonic()
+        if not wait:
+            log(f"{self.name}: started on 127.0.0.1:{self.port} (pid {process.pid})")
+            return
 
         def up() -> bool:
-            if process.poll() is not None:
-                tail = "\n".join(self.logfile.read_text(errors="replace").splitlines()[-20:])
-                raise SystemExit(f"{self.name} exited with code {process.returncode} while starting\n{tail}")
+            self.check_alive()
             return self.ready()
 
         wait_for(self.name, up, self.ready_timeout, self.logfile)
         self.after_start()
         log(f"{self.name}: ready on 127.0.0.1:{self.port} in {time.monotonic() - started:.1f}s (pid {process.pid})")
+
+    def log_tail(self, lines: int = 20) -> str:
+        if not self.logfile.exists():
+            return ""
+        return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+
+    def check_alive(self) -> None:
+        """Fail at once, with the log's tail, when the process this run started has exited."""
+        if self.process is not None and self.process.poll() is not None:
+            raise SystemExit(f"{self.name} exited with code {self.process.returncode} while starting\n"
+                             f"{self.log_tail()}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         pid = self.pid()
@@ -165,7 +192,6 @@ class Component:
 
 # -- Kafka ------------------------------------------------------------------------------
 
-KAFKA_HOME = STATE / f"kafka-{KAFKA_PORT}"
 # Jars and binaries may be shared by several stacks (fault and federation tests run their own).
 KAFKA_LIB = Path(os.environ.get("SAMLA_KAFKA_LIB", STATE / "kafka-lib"))
 
@@ -200,15 +226,20 @@ def kafka_java(main_class: str, *args: str, heap: str = "512m") -> list[str]:
             "-cp", f"{KAFKA_LIB}/*", main_class, *args]
 
 
-def prepare_kafka() -> None:
+def kafka_home(port: int) -> Path:
+    return STATE / f"kafka-{port}"
+
+
+def prepare_kafka(port: int) -> None:
     ensure_kafka_jars()
-    data = KAFKA_HOME / "data"
-    properties = KAFKA_HOME / "server.properties"
+    home = kafka_home(port)
+    data = home / "data"
+    properties = home / "server.properties"
     template = (ROOT / "infra/kafka/server.properties").read_text()
-    KAFKA_HOME.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     properties.write_text(
-        template.replace("@DATA_DIR@", str(data)).replace("@PORT@", str(KAFKA_PORT))
-        .replace("@CONTROLLER_PORT@", str(KAFKA_CONTROLLER_PORT))
+        template.replace("@DATA_DIR@", str(data)).replace("@PORT@", str(port))
+        .replace("@CONTROLLER_PORT@", str(port + 1))
     )
     if not (data / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -219,15 +250,15 @@ def prepare_kafka() -> None:
         )
 
 
-def kafka_answers() -> bool:
+def kafka_answers(port: int) -> bool:
     """Ready means an admin client gets an answer, not merely that the port is open."""
-    if not port_open(KAFKA_PORT):
+    if not port_open(port):
         return False
 
     async def ask() -> bool:
         from aiokafka.admin import AIOKafkaAdminClient
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}", request_timeout_ms=3000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=3000)
         try:
             await admin.start()
             await admin.describe_cluster()
@@ -240,13 +271,23 @@ def kafka_answers() -> bool:
     return asyncio.run(ask())
 
 
-def create_topics() -> None:
+def create_topics(port: int) -> None:
     sys.path.insert(0, str(ROOT / "infra/local"))
     from topics import ensure_topics
 
-    created = asyncio.run(ensure_topics(f"127.0.0.1:{KAFKA_PORT}", ROOT / "infra/topics.yaml"))
+    created = asyncio.run(ensure_topics(f"127.0.0.1:{port}", ROOT / "infra/topics.yaml"))
     if created:
-        log(f"kafka: created topics {', '.join(created)}")
+        log(f"kafka on {port}: created topics {', '.join(created)}")
+
+
+def kafka(name: str, port: int) -> Component:
+    """A single-node KRaft broker on `port` (controller on port + 1) with the declared topics."""
+    properties = kafka_home(port) / "server.properties"
+    return Component(
+        name=name, port=port, marker=str(properties), prepare=lambda: prepare_kafka(port),
+        command=lambda: kafka_java("kafka.Kafka", str(properties)),
+        ready=lambda: kafka_answers(port), ready_timeout=90, after_start=lambda: create_topics(port),
+    )
 
 
 # -- FerretDB ---------------------------------------------------------------------------
@@ -349,18 +390,6 @@ def jaeger_answers() -> bool:
         return False
 
 
-def dev_token(subject: str, roles: list[str], hours: int = 24 * 30) -> str:
-    """A token from the running development issuer (for a service's client credentials locally)."""
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{DEV_ISSUER_URL}/tokens", method="POST", headers={"Content-Type": "application/json"},
-        data=json.dumps({"subject": subject, "roles": roles, "expires_in": hours * 3600}).encode())
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())["access_token"]
-
-
 def otlp_endpoint() -> str | None:
     """Where the services send traces: the local Jaeger when it runs, otherwise nowhere."""
     return f"http://127.0.0.1:{OTLP_HTTP_PORT}" if jaeger_answers() else None
@@ -380,15 +409,11 @@ def _service(name: str) -> Component:
                   f"{prefix}_AUTH_JWKS_URL": f"{DEV_ISSUER_URL}/jwks.json"}
         if name == "notifications":
             values["NOTIFICATIONS_SMTP_PORT"] = str(SMTP_PORT)
-            # Notifications reads contact details from enrollment with a client token of its own.
-            if "NOTIFICATIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
-                values["NOTIFICATIONS_ENROLLMENT_TOKEN"] = dev_token("notifications-service", ["platform_admin"])
+            # Contact look-ups in enrollment use short-lived client-credentials tokens from the
+            # development issuer (its registered client and secret are the settings' defaults).
         if name == "portal":
             # Signs people in at the development issuer; the local run is plain http, so no Secure cookie.
             values.update({"PORTAL_OIDC_ISSUER": DEV_ISSUER_URL, "PORTAL_COOKIE_SECURE": "false"})
-        if name == "sessions" and "SESSIONS_ENROLLMENT_TOKEN" not in os.environ and port_open(DEV_ISSUER_PORT):
-            # Sessions reads participants' names from enrollment for sheets and certificates.
-            values["SESSIONS_ENROLLMENT_TOKEN"] = dev_token("sessions-service", ["platform_admin"])
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         return values
@@ -397,16 +422,51 @@ def _service(name: str) -> Component:
         name=name, port=port, marker=f"samla_{name}.entrypoints.app",
         command=lambda: [PYTHON, "-m", "uvicorn", f"samla_{name}.entrypoints.app:create_app", "--factory",
                          "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-        ready=lambda: port_open(port), env=env, needs=["kafka", "ferretdb", "dev-issuer"],
+        ready=lambda: readiness(port)[0], not_ready_reason=lambda: readiness(port)[1],
+        env=env, needs=["kafka", "ferretdb", "dev-issuer"],
     )
 
 
+def readiness(port: int) -> tuple[bool, str]:
+    """Whether a service answers 200 on /health/ready (an open port alone is not ready), and else why."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=3) as response:
+            return response.status == 200, f"/health/ready answered {response.status}"
+    except urllib.error.HTTPError as error:
+        body = " ".join(error.read(2000).decode(errors="replace").split())  # e.g. the reasons of a 503
+        return False, f"/health/ready answered {error.code}: {body[:300]}"
+    except OSError as error:
+        return False, f"/health/ready did not answer ({error})"
+
+
+def wait_all_ready(components: list[Component], timeout: float) -> None:
+    """Wait, at most `timeout` seconds in all, until every component is ready; else fail naming each that is not."""
+    began = time.monotonic()
+    waiting = list(components)
+    while True:
+        for component in waiting:
+            component.check_alive()
+        for component in [c for c in waiting if c.ready()]:
+            waiting.remove(component)
+            log(f"{component.name}: ready on 127.0.0.1:{component.port} ({time.monotonic() - began:.1f}s)")
+        if not waiting:
+            return
+        if time.monotonic() - began > timeout:
+            lines = [f"not ready within {timeout:.0f}s: {', '.join(c.name for c in waiting)}"]
+            for c in waiting:
+                lines.append(f"  {c.name} (127.0.0.1:{c.port}): {c.not_ready_reason()}; last lines of {c.logfile}:")
+                lines.extend("    " + line for line in c.log_tail(8).splitlines())
+            raise SystemExit("\n".join(lines))
+        time.sleep(0.5)
+
+
 COMPONENTS: dict[str, Component] = {
-    "kafka": Component(
-        name="kafka", port=KAFKA_PORT, marker="kafka.Kafka", prepare=prepare_kafka,
-        command=lambda: kafka_java("kafka.Kafka", str(KAFKA_HOME / "server.properties")),
-        ready=kafka_answers, ready_timeout=90, after_start=create_topics,
-    ),
+    "kafka": kafka("kafka", KAFKA_PORT),
+    # The test session's own broker: the running platform never sees the tests' records.
+    "kafka-test": kafka("kafka-test", TEST_KAFKA_PORT),
     "ferretdb": Component(
         name="ferretdb", port=MONGO_PORT, marker=str(FERRETDB_BIN), prepare=build_ferretdb,
         command=lambda: [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{MONGO_PORT}", "-data", str(STATE / "ferretdb")],
@@ -422,7 +482,7 @@ COMPONENTS: dict[str, Component] = {
         name="dev-issuer", port=DEV_ISSUER_PORT, marker="dev_issuer.py",
         command=lambda: [PYTHON, str(ROOT / "infra/local/dev_issuer.py"), "--port", str(DEV_ISSUER_PORT),
                          "--state", str(STATE / "dev-issuer")],
-        ready=lambda: port_open(DEV_ISSUER_PORT),
+        ready=lambda: port_open(DEV_ISSUER_PORT), env=lambda: {"SAMLA_ENVIRONMENT": "development"},
     ),
     "jaeger": Component(
         name="jaeger", port=JAEGER_UI_PORT, marker=str(JAEGER_BIN), prepare=build_jaeger,
@@ -434,6 +494,8 @@ COMPONENTS: dict[str, Component] = {
     **{name: _service(name) for name in SERVICE_PORTS},
 }
 INFRASTRUCTURE = ["kafka", "ferretdb", "smtp"]
+# Started by `up --tests` (and so by `make test`): the platform's broker is left to the platform.
+TEST_INFRASTRUCTURE = ["kafka-test", "ferretdb", "smtp"]
 # Started by `up --services`: the services trust its tokens (tests run an issuer of their own).
 IDENTITY = ["dev-issuer"]
 # Started by `up --services` only: the tests do not need a trace viewer.
@@ -447,15 +509,24 @@ def main() -> None:
     parser.add_argument("--services", action="store_true",
                         help="with up: also run the trace viewer and the four services")
     parser.add_argument("--no-viewer", action="store_true", help="with up --services: leave the trace viewer out")
+    parser.add_argument("--tests", action="store_true",
+                        help="with up: the test session's servers (its own Kafka broker, FerretDB, SMTP sink)")
     args = parser.parse_args()
 
     if args.action == "up":
         began = time.monotonic()
-        names = INFRASTRUCTURE
+        names = TEST_INFRASTRUCTURE if args.tests else INFRASTRUCTURE
         if args.services:
             names = names + IDENTITY + ([] if args.no_viewer else VIEWER) + list(SERVICE_PORTS)
+        # The services start side by side and are then awaited together: ready means each
+        # answers 200 on /health/ready (its database and Kafka reached, its consumers assigned).
         for name in names:
-            COMPONENTS[name].start()
+            COMPONENTS[name].start(wait=name not in SERVICE_PORTS)
+        services = [COMPONENTS[name] for name in names if name in SERVICE_PORTS]
+        if services:
+            log(f"waiting up to {SERVICES_READY_TIMEOUT:.0f}s for {', '.join(c.name for c in services)} "
+                f"to answer 200 on /health/ready")
+            wait_all_ready(services, SERVICES_READY_TIMEOUT)
         log(f"stack is up in {time.monotonic() - began:.1f}s")
         for name in names:
             print("  " + COMPONENTS[name].status())

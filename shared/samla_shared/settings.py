@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
-from urllib.parse import urlsplit
+import os
+from typing import Any, ClassVar, Literal
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,7 +21,10 @@ class ServiceSettings(BaseSettings):
 
     service_name: ClassVar[str] = "samla"
 
-    environment: Literal["development", "test", "production"] = "development"
+    # Required: a deployment that forgot it must not quietly trust the development issuer and
+    # send no HSTS. <PREFIX>_ENVIRONMENT, or SAMLA_ENVIRONMENT for the whole deployment (the
+    # development issuer reads that one too, and refuses to run unless it says development or test).
+    environment: Literal["development", "test", "production"]
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # Plaintext without authentication on the local stack (loopback only); SASL/SCRAM with the
     # service's own principal in compose and production (samla_shared.messaging.kafka_security).
@@ -49,17 +53,55 @@ class ServiceSettings(BaseSettings):
     # The defaults point at the development issuer of the local stack (infra/local/dev_issuer.py),
     # which production settings refuse. See docs/security.md for HelseID, Feide, ID-porten, Keycloak.
     auth_issuer: str = "http://127.0.0.1:8090/dev-issuer"
-    auth_audience: str = "samla"
+    # One audience per service (samla-enrollment, …): a token minted for one service is
+    # refused by the others, so a leaked token opens one door, not four.
+    auth_audience: str = ""
     auth_jwks_url: str = "http://127.0.0.1:8090/dev-issuer/jwks.json"
     auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # Access tokens living longer than this (exp - iat) are refused.
+    auth_max_token_lifetime_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # The `typ` header an access token must carry; RFC 9068 says at+jwt. A provider that
+    # marks access tokens differently (Keycloak: JWT) can be named here.
+    auth_token_types: list[str] = ["at+jwt"]
+    # The key set is refreshed after this age, and on an unknown key id at most once per
+    # `auth_key_refresh_min_seconds` (so made-up key ids cannot hammer the provider).
+    auth_keys_max_age_seconds: int = Field(default=300, ge=10)
+    auth_key_refresh_min_seconds: float = Field(default=30.0, ge=1)
 
     # -- hardening ------------------------------------------------------------------------
     # Browser origins allowed to call the API (CORS); none by default.
     cors_origins: list[str] = []
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
-    # The public application form (no token, where the programme allows it): per client address.
+    # The public application form (no token, where the programme allows it): per client address,
+    # counted in the service's MongoDB so all instances share one limit: `burst` uses per
+    # window of burst/per_minute minutes.
     public_form_burst: int = Field(default=5, ge=1)
     public_form_per_minute: float = Field(default=10.0, gt=0)
+    # Reverse proxies (addresses or networks, e.g. ["10.0.0.0/24"]) whose X-Forwarded-For
+    # names the client; from anyone else the header is ignored. None by default.
+    trusted_proxies: list[str] = []
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deployment_wide_environment(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("environment") and os.environ.get("SAMLA_ENVIRONMENT"):
+            data = {**data, "environment": os.environ["SAMLA_ENVIRONMENT"]}
+        return data
+
+    @model_validator(mode="after")
+    def _own_audience(self) -> "ServiceSettings":
+        if not self.auth_audience:
+            self.auth_audience = f"samla-{self.service_name}"
+        return self
 
     @property
     def event_source(self) -> str:
@@ -85,4 +127,17 @@ class ServiceSettings(BaseSettings):
                     raise ValueError(f"{name} must use https in production")
             if "*" in self.cors_origins:
                 raise ValueError("cors_origins '*' is refused in production; list the origins")
+            if self.kafka_security_protocol != "SASL_SSL":
+                raise ValueError("production needs kafka_security_protocol SASL_SSL (encrypted and authenticated)")
+            self._require_secure_mongo()
         return self
+
+    def _require_secure_mongo(self) -> None:
+        url = urlsplit(self.mongo_url)
+        options = {k.lower(): v[-1].lower() for k, v in parse_qs(url.query).items()}
+        # mongodb+srv turns TLS on unless the URL switches it off.
+        tls = options.get("tls", options.get("ssl", "true" if url.scheme == "mongodb+srv" else "false")) == "true"
+        if not tls:
+            raise ValueError("production needs MongoDB over TLS (tls=true in mongo_url)")
+        if not (url.username or options.get("authmechanism") == "mongodb-x509"):
+            raise ValueError("production needs an authenticated MongoDB connection (credentials in mongo_url)")

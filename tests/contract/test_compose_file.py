@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import re
+import shlex
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +26,8 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 TOPICS_FILE = REPO_ROOT / "infra" / "topics.yaml"
 CREATE_TOPICS_SCRIPT = REPO_ROOT / "infra" / "compose" / "create-topics.sh"
 COLLECTOR_CONFIG = REPO_ROOT / "infra" / "otel-collector.yaml"
+# One image recipe for every service, chosen by the build arguments SERVICE and PORT.
+DOCKERFILE = REPO_ROOT / "Dockerfile"
 
 # Public contract v1: where each service listens on a local run.
 CONTRACT_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004}
@@ -45,17 +49,23 @@ def compose() -> dict:
 
 
 def built_services(compose: dict) -> dict[str, str]:
-    """Compose service -> the Samla service whose Dockerfile it builds (services/<x>/Dockerfile)."""
+    """Compose service -> the Samla service it builds (the root Dockerfile with SERVICE=<x>)."""
     found = {}
     for name, service in compose["services"].items():
         build = service.get("build")
         if build is None:
             continue
-        dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
-        match = re.fullmatch(r"services/([a-z_]+)/Dockerfile", dockerfile)
-        assert match, f"{name} builds from {dockerfile!r}, not from services/<name>/Dockerfile"
-        found[name] = match.group(1)
+        assert isinstance(build, dict) and build.get("dockerfile", "Dockerfile") == "Dockerfile", (
+            f"{name} builds from {build!r}, not from the root Dockerfile")
+        found[name] = build["args"]["SERVICE"]
     return found
+
+
+def rendered_dockerfile(service: str, port: int) -> str:
+    """The Dockerfile as docker reads it for one service: build arguments and the ENV
+    values taken from them substituted (enough to check what each image runs)."""
+    values = {"SERVICE": service, "PORT": str(port), "SAMLA_SERVICE": service, "SAMLA_PORT": str(port)}
+    return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), DOCKERFILE.read_text())
 
 
 def environment_of(service: dict) -> dict[str, str]:
@@ -135,16 +145,21 @@ def unknown_settings_variables(compose: dict, settings_classes: dict[str, type])
 # --- tests ---------------------------------------------------------------------------------
 
 
-def test_compose_builds_each_of_the_four_services_from_its_own_dockerfile(compose):
+def test_compose_builds_each_of_the_four_services_from_the_one_dockerfile(compose):
     built = built_services(compose)
     assert sorted(built.values()) == sorted(CONTRACT_PORTS)
+    assert DOCKERFILE.is_file()
+    # The portal's image differs in kind (a Node stage builds its CSS from npm), so it keeps its own;
+    # the four services differ only in name and port, so they share the one with build arguments.
+    own = [path.parent.name for path in REPO_ROOT.glob("services/*/Dockerfile")]
+    assert own in ([], ["portal"]), f"one Dockerfile with build arguments for the services, not one each: {own}"
     for compose_name, service in built.items():
         # Same name in compose and in services/, so `docker compose logs enrollment` means what it says.
         assert compose_name == service
         assert (REPO_ROOT / "services" / service / f"samla_{service}").is_dir()
-        assert (REPO_ROOT / "services" / service / "Dockerfile").is_file()
-        # The Dockerfiles copy shared/ and constraints.txt: only the repository root holds both.
+        # The Dockerfile copies shared/ and constraints.txt: only the repository root holds both.
         assert compose["services"][compose_name]["build"]["context"] in (".", "./")
+        assert str(compose["services"][compose_name]["build"]["args"]["PORT"]) == str(CONTRACT_PORTS[service])
 
 
 def test_every_service_is_published_on_its_contract_port(compose):
@@ -153,18 +168,26 @@ def test_every_service_is_published_on_its_contract_port(compose):
         assert published_ports(compose["services"][compose_name]) == [(port, port)], compose_name
 
 
-def test_every_dockerfile_serves_its_package_on_its_contract_port():
+def test_every_image_serves_its_package_on_its_contract_port():
     for service, port in CONTRACT_PORTS.items():
-        text = (REPO_ROOT / "services" / service / "Dockerfile").read_text()
+        text = rendered_dockerfile(service, port)
         assert re.search(r"^FROM python:3\.11-slim\b", text, re.M), service
         assert f"pip install -c constraints.txt ./shared ./services/{service}" in text, service
         assert re.search(rf"^EXPOSE {port}$", text, re.M), service
         assert re.search(r"^USER (?!root\b|0\b)\S+", text, re.M), f"{service} runs as root"
-        assert "HEALTHCHECK" in text and f":{port}/health/ready" in text, service
+        # The health check and the command read the service and port from the environment.
+        assert f"SAMLA_SERVICE={service} " in text and f"SAMLA_PORT={port}\n" in text, service
+        healthcheck = re.search(r"^HEALTHCHECK .*\\\n\s+CMD (\[.*\])$", text, re.M)
+        assert healthcheck, service
+        # Docker reads the exec form as JSON: a string that is not JSON would run as a shell line.
+        probe = json.loads(healthcheck.group(1))[-1]
+        assert "/health/ready" in probe and "os.environ['SAMLA_PORT']" in probe, service
         cmd = re.search(r"^CMD (\[.*\])$", text, re.M)
         assert cmd, service
-        assert yaml.safe_load(cmd.group(1)) == [
-            "uvicorn", f"samla_{service}.entrypoints.app:create_app", "--factory",
+        shell, flag, line = json.loads(cmd.group(1))
+        assert (shell, flag) == ("sh", "-c"), service
+        assert shlex.split(line) == [
+            "exec", "uvicorn", f"samla_{service}.entrypoints.app:create_app", "--factory",
             "--host", "0.0.0.0", "--port", str(port),
         ]
 
@@ -203,7 +226,7 @@ def test_every_service_reaches_its_infrastructure_by_compose_service_name(compos
             value = env.get(prefix + field.upper())
             if not value:
                 continue
-            for address in value.split(","):
+            for address in re.sub(r"\$\{[^}]*\}", "from-env", value).split(","):  # `${X:?…}` reads as a query
                 host = urlsplit(address if "://" in address else f"//{address}").hostname
                 assert host in names, f"{compose_name}: {prefix}{field.upper()} points at {host!r}"
 
@@ -295,3 +318,52 @@ def test_the_collector_forwards_traces_to_jaeger(compose):
     assert "jaeger" in compose["services"]
     mounts = compose["services"]["otel-collector"]["volumes"]
     assert any((REPO_ROOT / volume.split(":")[0]).resolve() == COLLECTOR_CONFIG for volume in mounts)
+
+
+# --- secrets and MongoDB authentication ------------------------------------------------
+
+ENV_EXAMPLE = REPO_ROOT / ".env.example"
+PLACEHOLDERS = re.compile(r"change-?me|changeit|password|secret|example|todo|xxx", re.IGNORECASE)
+
+
+def test_an_unedited_copy_of_env_example_does_not_start_compose(compose):
+    # Compose's `${VAR:?}` refuses an unset or empty variable but would take any placeholder
+    # text, so .env.example carries none: every value is empty until someone sets it.
+    declared = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines()
+                    if line and not line.startswith("#"))
+    assert declared, ".env.example declares nothing"
+    filled = {name: value for name, value in declared.items() if value}
+    assert not filled, f".env.example gives values compose would accept: {sorted(filled)}"
+    text = COMPOSE_FILE.read_text()
+    for reference in re.findall(r"\$\{([^}]*)\}", text):
+        assert re.fullmatch(r"[A-Z0-9_]+:\?.+", reference), f"${{{reference}}} does not refuse an empty value"
+
+
+def test_the_placeholder_check_reports_a_change_me_value():
+    assert PLACEHOLDERS.search("change-me") and PLACEHOLDERS.search("CHANGEME")
+    assert not PLACEHOLDERS.search("3f9c2a7e41d0b6")
+
+
+def test_no_password_in_the_compose_file_is_a_placeholder(compose):
+    for name, service in compose["services"].items():
+        for variable, value in environment_of(service).items():
+            if re.search(r"PASSWORD|SECRET|TOKEN|KEY", variable) and "${" not in value:
+                assert not PLACEHOLDERS.search(value), f"{name}: {variable} is a placeholder"
+
+
+def test_mongodb_requires_authentication_and_each_service_has_its_own_user(compose, settings_classes):
+    mongo = compose["services"]["mongo"]
+    env = environment_of(mongo)
+    assert env["MONGO_INITDB_ROOT_USERNAME"] and env["MONGO_INITDB_ROOT_PASSWORD"].startswith("${")
+    mounted = [volume.split(":")[1] for volume in mongo.get("volumes") or []]
+    assert "/docker-entrypoint-initdb.d/mongo-users.js" in mounted
+    users_script = (REPO_ROOT / "infra/compose/mongo-users.js").read_text()
+    for compose_name, package in built_services(compose).items():
+        service_env = environment_of(compose["services"][compose_name])
+        raw = service_env[f"{package.upper()}_MONGO_URL"]
+        assert f"${{MONGO_{package.upper()}_PASSWORD:?" in raw, f"{compose_name}: the password is not its own"
+        url = urlsplit(re.sub(r"\$\{[^}]*\}", "from-env", raw))  # `:?` would read as a query
+        assert url.username == package and url.password == "from-env", f"{compose_name} has no MongoDB user"
+        assert f"MONGO_{package.upper()}_PASSWORD" in env
+        assert f"authSource=samla_{package}" in url.query
+    assert "readWrite" in users_script and "createUser" in users_script

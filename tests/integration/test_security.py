@@ -141,6 +141,8 @@ async def test_refused_tokens_get_401_with_a_bearer_challenge(running, caller, d
         "unknown key": jwt.encode({"alg": "RS256", "kid": "stranger"}, forged_claims, stranger),
         "alg none": _unsigned(forged_claims),
         "not a jwt": "not-a-token",
+        "another service's audience": dev_issuer.mint("kari", roles=["platform_admin"], audience="samla-sessions"),
+        "lives a month": dev_issuer.mint("kari", roles=["platform_admin"], expires_in=30 * 24 * 3600),
     }
     for why, token in refused.items():
         response = await caller(enrollment, token=token).get("/programmes")
@@ -343,8 +345,9 @@ async def test_a_leader_approves_only_applications_in_their_scope_or_naming_them
 # -- the public form ---------------------------------------------------------------------------
 
 async def test_the_public_form_needs_the_programmes_consent_and_is_rate_limited(service, caller):
+    # Windows are fixed (burst / per_minute minutes): one of five hours never ends mid-test.
     async with service(create_enrollment, EnrollmentSettings, public_form_burst=3,
-                       public_form_per_minute=1) as enrollment:
+                       public_form_per_minute=0.01) as enrollment:
         network, tag = f"net-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:6]
 
         async def cohort_of(open_form: bool) -> str:

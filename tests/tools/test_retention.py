@@ -135,3 +135,33 @@ async def test_the_service_runs_retention_by_itself(wait_until, admin_headers, e
             return (await personal_data(enrollment, application_id))["motivation"] is None
 
         await wait_until(anonymised)
+
+
+
+async def test_samla_ops_retention_also_runs_the_notifications_round(capsys, enrollment_served, served):
+    from samla_notifications.entrypoints.app import create_app as create_notifications
+    from samla_notifications.settings import NotificationsSettings
+
+    database = f"test_notifications_{uuid.uuid4().hex[:10]}"
+    notifications = create_notifications(NotificationsSettings(
+        environment="test", kafka_bootstrap_servers=KAFKA, mongo_url=MONGO, mongo_database=database,
+        run_consumers=False, run_schedulers=False))
+    try:
+        async with enrollment_served(run_retention=False) as enrollment_url, \
+                served(notifications, lifespan=True) as notifications_url:
+            def run() -> int:
+                try:
+                    cli.main(["--json", "retention", "run", "--enrollment", enrollment_url,
+                              "--notifications", notifications_url])
+                except SystemExit as exit_:
+                    return exit_.code if isinstance(exit_.code, int) else 1
+                return 0
+
+            assert await asyncio.to_thread(run) == 0
+            result = json.loads(capsys.readouterr().out)
+    finally:
+        mongo = AsyncMongoClient(MONGO)
+        await mongo.drop_database(database)
+        await mongo.close()
+    assert result["applications"] == 0
+    assert result["notifications"] == {"mail_records": 0, "webhook_bodies": 0, "webhook_deliveries": 0}

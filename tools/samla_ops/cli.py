@@ -7,7 +7,9 @@
     python -m samla_ops rebuild roster|insight --yes          replay a projection from the beginning
                                                               (stop the owning service first)
     python -m samla_ops retention run [--enrollment URL]      anonymise applications of cohorts completed
-                                                              longer ago than the retention period (idempotent)
+           [--notifications URL]                              longer ago than the retention period, and expire
+                                                              notifications' delivery log and webhook bodies
+                                                              (idempotent)
 
 Kafka and MongoDB addresses come from --kafka/--mongo or SAMLA_KAFKA/SAMLA_MONGO, and
 default to the local stack. --json prints machine-readable output. See docs/operations.md.
@@ -151,12 +153,21 @@ async def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 async def cmd_retention(args: argparse.Namespace) -> int:
-    result = await run_retention(args.enrollment, token=os.environ.get("SAMLA_ADMIN_TOKEN"))
+    token = os.environ.get("SAMLA_ADMIN_TOKEN")
+    result = await run_retention(args.enrollment, token=token)
+    if args.notifications:
+        # The delivery log (addresses) and webhook bodies expire in notifications, at the same path.
+        result["notifications"] = await run_retention(args.notifications, token=token)
     if args.json:
         print(json.dumps(result, indent=1))
     else:
         print(f"anonymised {result['applications']} application(s) of {result['cohorts']} cohort(s) "
               "past the retention period")
+        if args.notifications:
+            done = result["notifications"]
+            print(f"notifications: deleted {done['mail_records']} mail-log record(s) and "
+                  f"{done['webhook_deliveries']} webhook delivery record(s), dropped {done['webhook_bodies']} "
+                  "webhook body(ies)")
     return 0
 
 
@@ -205,6 +216,8 @@ def parser() -> argparse.ArgumentParser:
                                            "from SAMLA_ADMIN_TOKEN)")
     run.add_argument("--enrollment", default=os.environ.get("SAMLA_ENROLLMENT_URL", DEFAULT_ENROLLMENT),
                      help="the enrollment service's base URL")
+    run.add_argument("--notifications", default=os.environ.get("SAMLA_NOTIFICATIONS_URL"),
+                     help="also expire the notifications service's delivery log and webhook bodies (its base URL)")
     run.set_defaults(run=cmd_retention)
     return root
 

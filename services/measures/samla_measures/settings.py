@@ -23,3 +23,6 @@ class MeasuresSettings(ServiceSettings):
     national_consumer_group: str | None = None
     # How soon a new region's replicated topics are noticed (the pattern is re-evaluated on metadata refresh).
     national_topic_discovery_seconds: float = Field(default=60.0, gt=0)
+    # A unit's anonymous input link: items per link (besides the per-address limit of anonymous calls).
+    input_link_burst: int = Field(default=20, ge=1)
+    input_link_per_minute: float = Field(default=10.0, gt=0)

@@ -14,6 +14,7 @@ from typing import Any
 from samla_shared.contract import enrollment, measures, sessions
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.service_runtime import ServiceRuntime
+from samla_shared.security.client_credentials import ClientCredentials
 from samla_notifications.adapters.clock import Clock, system_clock
 from samla_notifications.adapters.contacts import ContactDirectory, HttpContactDirectory
 from samla_notifications.adapters.delivery_log import DeliveryLog
@@ -21,6 +22,7 @@ from samla_notifications.adapters.mailer import Mailer, SmtpMailer
 from samla_notifications.adapters.preference_store import PreferenceStore
 from samla_notifications.adapters.read_model import ReadModel
 from samla_notifications.adapters.reminder_store import ReminderStore
+from samla_notifications.adapters.retention_store import RetentionStore
 from samla_notifications.adapters.templates import TemplateRenderer
 from samla_notifications.adapters.webhook_client import WebhookPoster
 from samla_notifications.adapters.webhook_store import WebhookStore
@@ -29,6 +31,7 @@ from samla_notifications.service_layer.event_handlers import EventHandlers
 from samla_notifications.service_layer.mail import MailDelivery
 from samla_notifications.service_layer.preferences import PreferenceService
 from samla_notifications.service_layer.reminders import ReminderScheduler
+from samla_notifications.service_layer.retention import Retention
 from samla_notifications.service_layer.webhooks import WebhookDispatcher, WebhookService
 from samla_notifications.settings import NotificationsSettings
 
@@ -48,6 +51,7 @@ class Notifications:
     handlers: EventHandlers
     scheduler: ReminderScheduler
     dispatcher: WebhookDispatcher
+    retention: Retention
     closers: list[Any] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -57,7 +61,9 @@ class Notifications:
 
     def start_loops(self) -> None:
         self._tasks = [asyncio.create_task(self.scheduler.run(), name="reminder-scheduler"),
-                       asyncio.create_task(self.dispatcher.run(), name="webhook-dispatcher")]
+                       asyncio.create_task(self.dispatcher.run(), name="webhook-dispatcher"),
+                       asyncio.create_task(self.retention.run(self.settings.retention_interval_seconds),
+                                           name="retention")]
 
     async def stop_loops(self) -> None:
         for task in self._tasks:
@@ -77,9 +83,11 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
     export_from_the_start(settings.service_name)
     closers: list[Any] = []
     if contacts is None:
-        directory = HttpContactDirectory(
-            settings.enrollment_url, timeout=settings.contact_timeout_seconds,
-            token=settings.enrollment_token.get_secret_value() if settings.enrollment_token else None)
+        credentials = ClientCredentials(
+            issuer=settings.auth_issuer, token_url=settings.auth_client_credentials_url, client_id=settings.enrollment_client_id,
+            client_secret=settings.enrollment_client_secret, audience=settings.enrollment_audience)
+        directory = HttpContactDirectory(settings.enrollment_url, credentials=credentials,
+                                         timeout=settings.contact_timeout_seconds)
         closers.append(directory.close)
         contacts = directory
     if mailer is None:
@@ -96,7 +104,7 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
     read_model = ReadModel(db, locks)
     delivery_log = DeliveryLog(db, locks)
     reminders = ReminderStore(db, locks)
-    webhook_store = WebhookStore(db, locks)
+    webhook_store = WebhookStore(db, locks, secret_key=settings.webhook_secret_key.get_secret_value())
     mail = MailDelivery(settings=settings, log_store=delivery_log, preferences=PreferenceStore(db, locks),
                         contacts=contacts, renderer=TemplateRenderer(settings.templates_dir), mailer=mailer, clock=clock)
     webhooks = WebhookService(settings, webhook_store)
@@ -109,5 +117,7 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
         scheduler=ReminderScheduler(settings=settings, reminders=reminders, read_model=read_model, mail=mail,
                                     clock=clock),
         dispatcher=WebhookDispatcher(settings, webhook_store, webhooks, poster),
+        retention=Retention(RetentionStore(db, locks), delivery_log=settings.delivery_log_retention,
+                            webhook_bodies=settings.webhook_body_retention, now=clock),
         closers=closers,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -9,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from samla_shared.settings import ServiceSettings
+
+DEVELOPMENT_CLIENT_SECRET = "dev-notifications-secret"  # infra/local/dev_issuer.py registers it
+# A published key, so local data opens anywhere; production settings refuse it.
+DEVELOPMENT_WEBHOOK_SECRET_KEY = "c2FtbGEtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="
 
 Language = Literal["nb", "da", "en"]
 TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
@@ -51,7 +56,14 @@ class NotificationsSettings(ServiceSettings):
     # -- recipients -------------------------------------------------------------------------
     # Contact details live in enrollment; notifications asks for them at send time.
     enrollment_url: str = "http://127.0.0.1:8001"
-    enrollment_token: SecretStr | None = None
+    # Look-ups carry short-lived client-credentials tokens (role contact_reader, enrollment's
+    # audience) from the identity provider (auth_issuer), never a long-lived token from here.
+    # The defaults are the development issuer's registration, refused in production.
+    enrollment_client_id: str = "samla-notifications"
+    enrollment_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
+    enrollment_audience: str = "samla-enrollment"
+    # The provider's token endpoint; by default the one its discovery document names.
+    auth_client_credentials_url: str | None = None
     contact_timeout_seconds: float = Field(default=5.0, gt=0)
     # Network defaults, e.g. NOTIFICATIONS_NETWORKS='{"net-syddanmark": {"language": "da",
     # "time_zone": "Europe/Copenhagen"}}'. Networks not listed get the defaults below.
@@ -80,6 +92,9 @@ class NotificationsSettings(ServiceSettings):
 
     # -- webhooks ---------------------------------------------------------------------------
     allow_private_webhook_urls: bool = False
+    # Encrypts the webhook signing secrets at rest: a Fernet key (32 bytes, url-safe base64;
+    # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+    webhook_secret_key: SecretStr = SecretStr(DEVELOPMENT_WEBHOOK_SECRET_KEY)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
@@ -88,7 +103,14 @@ class NotificationsSettings(ServiceSettings):
     webhook_pause_after_failures: int = Field(default=20, ge=1)
     webhook_concurrency: int = Field(default=8, ge=1, le=64)
 
-    # Background loops (reminders, webhook dispatch); off for an instance that only serves HTTP.
+    # -- retention (docs/privacy.md) ---------------------------------------------------------
+    # Mail-log records (with the address each mail went to) and webhook delivery records are
+    # deleted this long after they were created; webhook bodies (copies of events) sooner.
+    delivery_log_retention: timedelta = Field(default=timedelta(days=180), gt=timedelta(0))
+    webhook_body_retention: timedelta = Field(default=timedelta(days=7), ge=timedelta(days=1))
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    # Background loops (reminders, webhook dispatch, retention); off for an instance that only serves HTTP.
     run_schedulers: bool = True
 
     def network_profile(self, network_id: str | None) -> NetworkProfile:
@@ -100,4 +122,25 @@ class NotificationsSettings(ServiceSettings):
     def _refuse_unsafe_webhook_targets_in_production(self) -> "NotificationsSettings":
         if self.environment == "production" and self.allow_private_webhook_urls:
             raise ValueError("allow_private_webhook_urls is for local development; it is refused in production")
+        if self.environment == "production" and \
+                self.enrollment_client_secret.get_secret_value() == DEVELOPMENT_CLIENT_SECRET:
+            raise ValueError("enrollment_client_secret is the development issuer's; set the real client's secret")
+        if self.environment == "production" and \
+                self.webhook_secret_key.get_secret_value() == DEVELOPMENT_WEBHOOK_SECRET_KEY:
+            raise ValueError("webhook_secret_key is the published development key; generate one for production")
+        if self.environment == "production":
+            # The local stack's defaults: the SMTP sink, enrollment on loopback, a sender nobody can answer.
+            for name in ("smtp_host", "smtp_sender", "enrollment_url"):
+                if getattr(self, name) == type(self).model_fields[name].default:
+                    raise ValueError(f"{name} is the local development default; set it for production")
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_secret_key_is_a_key(self) -> "NotificationsSettings":
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(self.webhook_secret_key.get_secret_value().encode())
+        except ValueError as exc:
+            raise ValueError("webhook_secret_key must be a Fernet key: 32 bytes in url-safe base64") from exc
         return self

@@ -88,6 +88,10 @@ class MeasureProposed(_MeasureEvent):
     cohort_id: Identifier | None = None
     facilitator_id: Identifier | None = None
     owners: list[MeasureOwner] = Field(default=[], description="Owners named so far, by role and person id.")
+    # Optional additions: where the measure came from (a staff input item, a workshop's dialogue group).
+    source_item_id: Identifier | None = Field(default=None, description="The unit's input item it was made from.")
+    session_id: Identifier | None = Field(default=None, description="The workshop session that chose it.")
+    dialogue_group: int | None = Field(default=None, ge=1, le=100, description="The group of four in that session.")
 
 
 class MeasureAdopted(_MeasureEvent):
@@ -133,6 +137,76 @@ class MeasureDiscontinued(_MeasureEvent):
     reason: str = Field(max_length=500)
 
 
+class SeriesKind(StrEnum):
+    """What a unit's own indicator series measures, per period, independent of any measure."""
+
+    SICK_LEAVE_PERCENT = "sick_leave_percent"
+    FULL_TIME_SHARE_PERCENT = "full_time_share_percent"
+    AVERAGE_POSITION_SIZE_PERCENT = "average_position_size_percent"  # mean stillingsprosent of the unit's staff
+    TURNOVER_PERCENT = "turnover_percent"
+    SURVEY_SCORE = "survey_score"  # on the scale 0-100
+
+
+class PeriodReading(ContractModel):
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The month, YYYY-MM.")
+    value: float
+
+
+class UnitIndicatorRecorded(IntegrationEvent):
+    """A unit's series of one indicator changed: its whole current state (so a consumer replaces its copy)."""
+
+    topic: ClassVar[str] = MEASURES_TOPIC
+    key_field: ClassVar[str] = "unit_id"
+
+    organisation_id: Identifier
+    unit_id: Identifier
+    kind: SeriesKind
+    series_version: int = Field(ge=1, description="Grows with every change; a copy keeps the highest it saw.")
+    readings: list[PeriodReading] = Field(default=[], max_length=120)
+
+
+class MilestoneOverdue(IntegrationEvent):
+    """A progress plan's milestone passed its date without the goal's value being reached (once per milestone)."""
+
+    topic: ClassVar[str] = MEASURES_TOPIC
+    key_field: ClassVar[str] = "plan_id"
+
+    organisation_id: Identifier
+    plan_id: Identifier
+    milestone_id: Identifier
+    due_on: date
+    kind: SeriesKind
+    target_value: float
+    current_value: float | None = None
+    owner_ids: list[Identifier] = Field(default=[], description="The plan's owners (person ids) to notify.")
+
+
+class CompetenceRecorded(IntegrationEvent):
+    """A person holds a competence now, from completing a programme that confers it."""
+
+    topic: ClassVar[str] = MEASURES_TOPIC
+    key_field: ClassVar[str] = "person_id"
+
+    organisation_id: Identifier
+    person_id: Identifier
+    competence_id: Identifier
+    programme_id: Identifier
+    cohort_id: Identifier
+
+
+class CompetenceRevoked(IntegrationEvent):
+    """The completion that conferred a competence was revoked: the person no longer holds it from that programme."""
+
+    topic: ClassVar[str] = MEASURES_TOPIC
+    key_field: ClassVar[str] = "person_id"
+
+    organisation_id: Identifier
+    person_id: Identifier
+    competence_id: Identifier
+    programme_id: Identifier
+    cohort_id: Identifier
+
+
 EVENTS = (
     MeasureProposed,
     MeasureAdopted,
@@ -140,4 +214,8 @@ EVENTS = (
     FollowUpOverdue,
     MeasureEvaluated,
     MeasureDiscontinued,
+    UnitIndicatorRecorded,
+    MilestoneOverdue,
+    CompetenceRecorded,
+    CompetenceRevoked,
 )

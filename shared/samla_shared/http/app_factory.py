@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from samla_shared.http.auth import Authoriser
+from samla_shared.http.docs import install_offline_docs
 from samla_shared.http.hardening import install_hardening
 from samla_shared.http.network_scope import NetworkLogScopeMiddleware, note_request_network
 from samla_shared.http.openapi_problems import document_problem_responses
@@ -36,9 +37,12 @@ def build_service_app(
         finally:
             await runtime.stop()
 
-    authoriser = Authoriser(runtime.settings, access)
+    authoriser = Authoriser(runtime.settings, access, lambda: runtime.db)
+    # /docs from the service's own files, not a CDN (samla_shared.http.docs).
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   dependencies=[Depends(note_request_network), Depends(authoriser)])
+    install_offline_docs(app)
     app.state.runtime = runtime
     app.state.access = access
     app.add_middleware(NetworkLogScopeMiddleware)

@@ -3,54 +3,25 @@
 One app-wide FastAPI dependency: it finds the route's rule, verifies the bearer token,
 and leaves a Grant on `request.state` for the handler's resource checks (`Access`).
 Missing or refused tokens get 401 with `WWW-Authenticate`; a role the rule does not
-list gets 403; anonymous calls to the public form are rate-limited per client address.
+list gets 403; anonymous calls to the public form are rate-limited per client address, across
+all instances of the service (samla_shared.http.rate_limit).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import time
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from pymongo.asynchronous.database import AsyncDatabase
+
+from samla_shared.http.rate_limit import SharedRateLimit, TrustedProxies
 
 from samla_shared.security.access import AccessTable, Anonymous, Grant
-from samla_shared.security.tokens import InvalidToken, TokenVerifier
+from samla_shared.security.tokens import IdentityProviderUnavailable, InvalidToken, TokenVerifier
 from samla_shared.settings import ServiceSettings
-
-
-class TokenBucket:
-    """Per-key token buckets in this process: `burst` at once, refilled at `per_minute`.
-
-    Enough for one instance's public form; several instances each keep their own
-    buckets, so the effective limit grows with them (documented in docs/security.md).
-    """
-
-    def __init__(self, burst: int, per_minute: float, *, max_keys: int = 10_000) -> None:
-        self.burst = burst
-        self.rate = per_minute / 60.0
-        self.max_keys = max_keys
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def take(self, key: str) -> float:
-        """Take one token; 0 when granted, otherwise the seconds until one is free."""
-        now = time.monotonic()
-        tokens, at = self._buckets.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
-        if tokens < 1.0:
-            self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / self.rate
-        self._buckets[key] = (tokens - 1.0, now)
-        if len(self._buckets) > self.max_keys:
-            self._forget_full(now)
-        return 0.0
-
-    def _forget_full(self, now: float) -> None:
-        # A bucket that has refilled says nothing any more: dropping it bounds the memory.
-        for key, (tokens, at) in list(self._buckets.items()):
-            if tokens + (now - at) * self.rate >= self.burst:
-                del self._buckets[key]
 
 
 def _unauthorised(detail: str, *, error: str | None = None) -> HTTPException:
@@ -74,11 +45,17 @@ def _bearer(request: Request) -> str | None:
 class Authoriser:
     """The app-wide dependency: `FastAPI(dependencies=[Depends(Authoriser(...))])`."""
 
-    def __init__(self, settings: ServiceSettings, table: AccessTable) -> None:
+    def __init__(self, settings: ServiceSettings, table: AccessTable, database: Callable[[], AsyncDatabase]) -> None:
         self.table = table
-        self.verifier = TokenVerifier(issuer=settings.auth_issuer, audience=settings.auth_audience,
-                                      jwks_url=settings.auth_jwks_url, leeway_seconds=settings.auth_leeway_seconds)
-        self.public_form = TokenBucket(settings.public_form_burst, settings.public_form_per_minute)
+        self._settings = settings
+        self._database = database
+        self._public_form: SharedRateLimit | None = None
+        self.proxies = TrustedProxies(settings.trusted_proxies)
+        self.verifier = TokenVerifier(
+            issuer=settings.auth_issuer, audience=settings.auth_audience, jwks_url=settings.auth_jwks_url,
+            leeway_seconds=settings.auth_leeway_seconds, cache_seconds=settings.auth_keys_max_age_seconds,
+            min_refresh_seconds=settings.auth_key_refresh_min_seconds,
+            max_lifetime_seconds=settings.auth_max_token_lifetime_seconds, token_types=settings.auth_token_types)
 
     async def __call__(self, request: Request) -> None:
         route = request.scope.get("route")
@@ -91,7 +68,7 @@ class Authoriser:
         token = _bearer(request)
         if token is None:
             if rule.anonymous is Anonymous.PUBLIC_FORM:
-                self._count_public_use(request)
+                await self._count_public_use(request)
                 request.state.grant = Grant.anonymous()
                 return
             raise _unauthorised("a bearer token is required")
@@ -99,14 +76,19 @@ class Authoriser:
             principal = await self.verifier.verify(token)
         except InvalidToken as exc:
             raise _unauthorised(str(exc), error="invalid_token") from exc
+        except IdentityProviderUnavailable as exc:
+            # Not the caller's fault and maybe a good token: retry later, not sign in again.
+            raise HTTPException(503, str(exc), headers={"Retry-After": "30"}) from exc
         reaches = rule.reaches_of(principal)
         if not reaches:
             raise HTTPException(403, f"none of the caller's roles may {rule.endpoint}")
         request.state.grant = Grant(principal, reaches)
 
-    def _count_public_use(self, request: Request) -> None:
-        client = request.client.host if request.client else "unknown"
-        wait = self.public_form.take(client)
+    async def _count_public_use(self, request: Request) -> None:
+        if self._public_form is None:
+            self._public_form = SharedRateLimit(self._database(), burst=self._settings.public_form_burst,
+                                                per_minute=self._settings.public_form_per_minute)
+        wait = await self._public_form.take(self.proxies.client_of(request))
         if wait:
             raise HTTPException(429, "too many anonymous applications from this address; retry later",
                                 headers={"Retry-After": str(math.ceil(wait))})

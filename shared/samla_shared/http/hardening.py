@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from samla_shared.http.problems import PROBLEM_JSON
 from samla_shared.settings import ServiceSettings
 
-# The API serves JSON only; the interactive docs page loads its script and styles from a CDN.
+# The API serves JSON only; the interactive docs page (/docs) runs Swagger UI's script and styles.
 API_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -19,7 +19,7 @@ API_HEADERS = {
     "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
     "cross-origin-resource-policy": "same-origin",
 }
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_PATHS = ("/docs",)
 
 
 class BodySizeLimit:

@@ -179,6 +179,7 @@ ROLE_COLUMNS: Sequence[tuple[Role, str]] = (
     (Role.PARTICIPANT, "participant"),
     (Role.INTEGRATOR, "integrator"),
     (Role.OPS, "ops"),
+    (Role.CONTACT_READER, "contact reader (service)"),
 )
 REACH_WORDS = {
     Reach.ALL: "all", Reach.NETWORK: "own networks", Reach.ORGANISATION: "own organisation/unit",

@@ -17,6 +17,7 @@ class Role(StrEnum):
     UNION_REPRESENTATIVE = "union_representative"  # tillitsvalgt, scoped to organisation and units
     SAFETY_REPRESENTATIVE = "safety_representative"  # verneombud, scoped to organisation and units
     PARTICIPANT = "participant"
+    CONTACT_READER = "contact_reader"  # a service (notifications) reading contact details, nothing else
     INTEGRATOR = "integrator"
     OPS = "ops"
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from faststream.kafka import KafkaBroker
 from pymongo.errors import AutoReconnect
 
@@ -41,6 +41,16 @@ async def start_group_at_end(kafka: str, group: str) -> None:
         await consumer.commit({tp: OffsetAndMetadata(end, "") for tp, end in ends.items()})
     finally:
         await consumer.stop()
+
+
+async def committed_past(kafka: str, group: str, partition: TopicPartition, offset: int) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        committed = (await admin.list_consumer_group_offsets(group, partitions=[partition])).get(partition)
+    finally:
+        await admin.close()
+    return committed is not None and committed.offset >= offset
 
 
 def enrolment(network: str, cohort: str, seat: int) -> CloudEvent:
@@ -99,13 +109,17 @@ async def test_keys_are_handled_side_by_side_each_in_order_and_a_passing_failure
             if seat == 10:
                 sends.append(await producer.send(ENROLLMENT_TOPIC, b"{not json", key=cohorts[1].encode(), partition=0,
                                                  headers=[("ce_type", b"ParticipantEnrolled")]))
-        await asyncio.gather(*sends)
+        written = await asyncio.gather(*sends)
+        past_the_last = TopicPartition(ENROLLMENT_TOPIC, 0), max(record.offset for record in written) + 1
 
         async def all_handled() -> bool:
             return sum(len(seats) for seats in handled.values()) >= COHORTS * PER_COHORT
 
         await wait_until(all_handled, timeout=60)
-        await asyncio.sleep(0.5)  # long enough for a wrongly repeated record to show up
+        # The group commits a batch only after handling it, rewinds included: once it has
+        # committed past the last record, every record it will ever hand over again has been
+        # handled, so a wrongly repeated one would be in `handled` by now.
+        await wait_until(lambda: committed_past(kafka_bootstrap, group, *past_the_last), timeout=60)
     finally:
         await broker.stop()
 

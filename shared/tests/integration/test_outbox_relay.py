@@ -98,16 +98,18 @@ async def test_entries_another_instance_already_marked_are_not_counted_off_twice
     await db.cohorts.insert_one({"_id": cohort_id} | new_document_outbox(
         capacity_change(cohort_id, 10), capacity_change(cohort_id, 20), source="/samla/t"))
     publish = publishing_to(producer)
+    slow_has_read = asyncio.Event()
     slow_may_go = asyncio.Event()
 
     async def publish_slowly(topic, key, value, headers):
+        slow_has_read.set()  # it publishes what it read: both entries are in its hands now
         await slow_may_go.wait()
         return await publish(topic, key, value, headers)
 
     fast = OutboxRelay(db, ["cohorts"], publish, service="test")
     slow = OutboxRelay(db, ["cohorts"], publish_slowly, service="test")
     slow_round = asyncio.create_task(slow.publish_pending())  # reads both entries, then waits to send
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(slow_has_read.wait(), timeout=30)
     assert await fast.publish_pending() == 2
     await db.cohorts.update_one({"_id": cohort_id}, staged(capacity_change(cohort_id, 30), source="/samla/t"))
     slow_may_go.set()

@@ -66,8 +66,9 @@ ACCESS = AccessTable.of("enrollment", [
     # Anyone signed in is a person of Samla: their own record, and the changes forms proposed for it.
     Rule.of("GET /people/me", **EVERYONE),
     Rule.of("POST /people/me/pending-changes", **EVERYONE),
-    # The notifications service reads contacts with a platform-admin client token; a person reads their own.
-    Rule.of("GET /people/{person_id}/contact", **EVERYONE),
+    # A person reads their own contact details. The notifications service reads anyone's with a
+    # short-lived client-credentials token whose only role is contact_reader: it opens this endpoint alone.
+    Rule.of("GET /people/{person_id}/contact", **EVERYONE, contact_reader=ALL),
     # Inboxes: what waits for the caller, and only what they may see.
     Rule.of("GET /inbox/leader", organisation_leader=ORGANISATION),
     Rule.of("GET /inbox/participant", **EVERYONE),

@@ -387,7 +387,7 @@ async def settle_pending_changes(body: PendingSettlement, service: Service, acce
 
 
 @people.get("/{person_id}/contact", response_model=ContactPublic, responses=NOT_FOUND,
-            summary="Contact details: for the notifications service (platform-admin client token) and the person")
+            summary="Contact details: for the notifications service (contact_reader client token) and the person")
 async def contact(person_id: str, service: Service, access: Access, response: Response) -> ContactPublic:
     if not access.unrestricted and person_id not in (await signed_in(service, access)).person_ids:
         raise Hidden(f"no person {person_id}")

@@ -1,6 +1,6 @@
 """MongoDB persistence of the national view: the latest state of each region's aggregates.
 
-One document per region and aggregate (programme, cohort, seat, completion, measure), with
+One document per region and aggregate (programme, cohort, seat, completion, measure, unit series), with
 the `_id` `<region>:<aggregate id>`. Each holds the state the latest applied event gave it
 and that event's offset on its replicated topic. Each collection is fed by one topic, and a
 document's events share a key, so they sit on one partition (MirrorMaker 2 keeps the
@@ -23,7 +23,8 @@ COHORTS = "national_cohorts"
 SEATS = "national_seats"
 COMPLETIONS = "national_completions"
 MEASURES = "national_measures"
-COLLECTIONS = (PROGRAMMES, COHORTS, SEATS, COMPLETIONS, MEASURES)
+SERIES = "national_series"  # each region's units' own indicator series (their whole state, from the latest event)
+COLLECTIONS = (PROGRAMMES, COHORTS, SEATS, COMPLETIONS, MEASURES, SERIES)
 
 
 async def ensure_national_indexes(db: AsyncDatabase) -> None:

@@ -23,7 +23,8 @@ from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.errors import Conflict
 from samla_measures.domain.measure import ACTIVE_STATUSES
 
-OUTBOX_COLLECTIONS = ("measures",)
+# Unit series, unit input (staff items, dialogue results), plans and people's competences stage events too.
+OUTBOX_COLLECTIONS = ("measures", "unit_series", "plans", "person_competences")
 MEASURES = "measures"
 TOOLBOX = "toolbox"
 
@@ -43,6 +44,8 @@ async def ensure_measure_indexes(db: AsyncDatabase) -> None:
     # The overdue scan asks for active measures whose due date passed and were not announced.
     await db.measures.create_index([("overdue_announced", ASCENDING), ("next_follow_up_due", ASCENDING)])
     await db.toolbox.create_index([("network_id", ASCENDING)])
+    for collection in OUTBOX_COLLECTIONS[1:]:
+        await db[collection].create_index([("outbox_pending", ASCENDING)])
 
 
 class ToolboxStore:

@@ -12,7 +12,7 @@ coordinators.
 
 from __future__ import annotations
 
-from samla_shared.security.access import AccessTable, Reach, Rule
+from samla_shared.security.access import AccessTable, Anonymous, Reach, Rule
 
 NETWORK, ORGANISATION, ALL, OWN = Reach.NETWORK, Reach.ORGANISATION, Reach.ALL, Reach.OWN
 CATALOGUE = {"network_coordinator": ALL, "programme_coordinator": ALL, "organisation_leader": ALL, "participant": ALL,
@@ -48,6 +48,40 @@ ACCESS = AccessTable.of("measures", [
     Rule.of("GET /networks/{network_id}/indicator-trend", network_coordinator=NETWORK, programme_coordinator=NETWORK),
     # The national view (national mode only) aggregates every region for the national programme owner.
     Rule.of("GET /national/overview", national_coordinator=ALL),
+    # A unit's own indicator series: its leaders and both representatives record and read them, with the
+    # network's coordinators; the network trend is part of the insight above.
+    Rule.of("PUT /units/{unit_id}/series/{kind}/readings", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("GET /units/{unit_id}/series", **UNIT_WORK, **REPRESENTATIVES),
+    # Staff input: the leader (or a coordinator) makes the unit's link; staff send through it without a
+    # token (rate-limited per address and per link) or signed in; a staff member whose token names the
+    # organisation (and unit) may also add items directly. The parties read and rank the items, and the
+    # leader or coordinator proposes a ranked item as a measure, as for POST /measures.
+    Rule.of("POST /units/{unit_id}/input-link", **UNIT_WORK),
+    Rule.of("POST /input/{token}", anonymous=Anonymous.PUBLIC_FORM, **CATALOGUE),
+    Rule.of("POST /units/{unit_id}/items", **UNIT_WORK, **REPRESENTATIVES, participant=ORGANISATION),
+    Rule.of("GET /units/{unit_id}/items", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("PUT /units/{unit_id}/items/{item_id}/priority", **PARTIES),
+    Rule.of("POST /units/{unit_id}/items/{item_id}/measure", **UNIT_WORK),
+    # Dialogue results of a workshop's groups of four, recorded by the unit's parties or coordinators.
+    Rule.of("POST /units/{unit_id}/dialogue-results", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("GET /units/{unit_id}/dialogue-results", **UNIT_WORK, **REPRESENTATIVES),
+    # Progress plans: the organisation's leader or the network's coordinator sets goals and puts measures
+    # under them; the parties follow them.
+    Rule.of("POST /plans", **UNIT_WORK),
+    Rule.of("GET /plans", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("GET /plans/{plan_id}", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("POST /plans/{plan_id}/measures", **UNIT_WORK),
+    # Competences per staff type: the organisation's leader (or the network's coordinator) names staff
+    # types, the competences each requires and who is of which type; coordinators say what a programme
+    # confers; the parties see coverage and gaps; a person sees their own competences.
+    Rule.of("PUT /organisations/{organisation_id}/staff-types/{staff_type_id}", **UNIT_WORK),
+    Rule.of("PUT /organisations/{organisation_id}/staff/{person_id}", **UNIT_WORK),
+    Rule.of("GET /organisations/{organisation_id}/competence-coverage", **UNIT_WORK, **REPRESENTATIVES),
+    Rule.of("PUT /programmes/{programme_id}/competences", network_coordinator=NETWORK,
+            programme_coordinator=NETWORK),
+    Rule.of("GET /programmes/{programme_id}/competences", network_coordinator=NETWORK,
+            programme_coordinator=NETWORK, organisation_leader=ALL),
+    Rule.of("GET /people/{person_id}/competences", **UNIT_WORK, participant=OWN),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
 ])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -10,7 +11,8 @@ from samla_shared.http.auth import Access, refuse
 from samla_shared.security.access import Grant, Hidden, Reach
 from samla_shared.security.principal import Role
 
-from samla_shared.contract.measures import MeasureArea
+from samla_shared.contract.measures import MeasureArea, SeriesKind
+from samla_measures.domain import series as series_rules
 from samla_measures.domain.errors import NotFound, RuleViolation
 from samla_measures.domain.measure import (
     ACTIVE_STATUSES,
@@ -35,13 +37,16 @@ from samla_measures.entrypoints.schemas import (
     LeaderInbox,
     MeasureCreate,
     MeasureEffect,
+    MeasureMark,
     MeasurePublic,
     MethodCreate,
     MethodPublic,
     NationalOverview,
     NetworkInsight,
     OwnerPublic,
+    Reading,
     RepresentativeInbox,
+    SeriesEffect,
     UnitEffects,
     UnitName,
 )
@@ -49,6 +54,7 @@ from samla_measures.service_layer.directory import Directory, Names
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import MeasuresService
 from samla_measures.service_layer.national_view import NationalView
+from samla_measures.service_layer.series import UnitSeries
 from samla_measures.service_layer.toolbox import ToolboxService
 
 MAX_PAGE = 200
@@ -70,6 +76,10 @@ def get_insight(request: Request) -> InsightProjection:
     return request.app.state.insight
 
 
+def get_series(request: Request) -> UnitSeries:
+    return request.app.state.series
+
+
 def get_national(request: Request) -> NationalView:
     view = request.app.state.national
     if view is None:
@@ -82,6 +92,7 @@ Toolbox = Annotated[ToolboxService, Depends(get_toolbox)]
 Insight = Annotated[InsightProjection, Depends(get_insight)]
 DirectoryNames = Annotated[Directory, Depends(get_directory)]
 National = Annotated[NationalView, Depends(get_national)]
+OwnSeries = Annotated[UnitSeries, Depends(get_series)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
@@ -339,7 +350,7 @@ async def discontinue(measure_id: str, body: DiscontinuationCreate, service: Mea
 @units.get("/{unit_id}/effects", response_model=UnitEffects,
            summary="A unit's measures and how each indicator moved across the follow-ups")
 async def unit_effects(unit_id: str, service: Measures, directory: DirectoryNames, access: Access,
-                       network_id: str | None = None) -> UnitEffects:
+                       series: OwnSeries, network_id: str | None = None) -> UnitEffects:
     p = access.principal
     if not access.unrestricted and p is not None:
         by_network = Reach.NETWORK in access.reaches and network_id in p.network_ids
@@ -348,17 +359,34 @@ async def unit_effects(unit_id: str, service: Measures, directory: DirectoryName
             raise Hidden(f"no unit {unit_id}")
     effects = await service.unit_effects(unit_id, network_id, limit=MAX_PAGE)
     names = await directory.names(units=[unit_id])
+    own_series = [d for d in await series.of_unit(unit_id)
+                  if access.sees(network_id=d["network_id"], organisation_id=d["organisation_id"], unit_ids=[unit_id])]
     return UnitEffects(unit_id=unit_id, unit_name=names.units.get(unit_id), measures=[
         MeasureEffect(measure_id=e["measure"]["_id"], title=e["measure"]["title"], area=e["measure"]["area"],
                       status=e["measure"]["status"], adopted_on=e["measure"].get("adopted_on"),
                       follow_up_count=e["measure"].get("follow_up_count", 0), indicators=e["indicators"])
         for e in effects
-    ])
+    ], series=[series_effect(d, [e["measure"] for e in effects]) for d in own_series])
+
+
+def series_effect(doc: dict[str, Any], unit_measures: list[dict[str, Any]]) -> SeriesEffect:
+    """The unit's series with each of its measures marked on it (and whether the measure follows this series)."""
+    kind = SeriesKind(doc["kind"])
+    marks = []
+    for m in unit_measures:
+        closing = m.get("evaluation") or m.get("discontinuation") or {}
+        marks.append(MeasureMark(
+            measure_id=m["_id"], title=m["title"], status=m["status"], proposed_on=m["created_at"].date(),
+            adopted_on=m.get("adopted_on"), closed_on=closing.get("evaluated_on") or closing.get("discontinued_on"),
+            linked=any(i.get("series_kind") == kind.value for i in m["indicators"])))
+    return SeriesEffect(kind=kind, unit=series_rules.UNITS[kind], better=series_rules.BETTER[kind], measures=marks,
+                        readings=[Reading(on=date.fromisoformat(f"{p}-01"), value=v)
+                                  for p, v in sorted(doc["readings"].items())])
 
 
 @networks.get("/{network_id}/insight", response_model=NetworkInsight,
               summary="Activity across a network's member organisations, kept up to date from events")
-async def network_insight(network_id: str, insight: Insight, directory: DirectoryNames,
+async def network_insight(network_id: str, insight: Insight, directory: DirectoryNames, series: OwnSeries,
                           access: Access) -> NetworkInsight:
     access.require(f"network {network_id}", network_id=network_id)
     found = await insight.insight(network_id)
@@ -366,8 +394,8 @@ async def network_insight(network_id: str, insight: Insight, directory: Director
                                   organisations=[o["organisation_id"] for o in found["organisations"]])
     organisations = [{**o, "organisation_name": names.organisations.get(o["organisation_id"])}
                      for o in found["organisations"]]
-    return NetworkInsight(**{**found, "organisations": organisations,
-                             "network_name": names.networks.get(network_id)})
+    return NetworkInsight(**{**found, "organisations": organisations, "network_name": names.networks.get(network_id),
+                             "trends": await series.network_trends(network_id)})
 
 
 @national.get("/overview", response_model=NationalOverview, responses=NOT_FOUND,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC
+from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
+from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import EVENTS
 from samla_shared.http.app_factory import build_service_app
+from samla_shared.http.rate_limit import SharedRateLimit
 from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
 from samla_measures.adapters.directory_store import DirectoryStore
@@ -30,9 +32,11 @@ from samla_measures.adapters.repository import (
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
+from samla_measures.entrypoints import competences_api, plans_api, series_api, unit_input_api
 from samla_measures.entrypoints import exports as export_routes
 from samla_measures.entrypoints.api import ROUTERS
 from samla_measures.entrypoints.national_feed import NationalFeed
+from samla_measures.service_layer.competences import Competences
 from samla_measures.service_layer.directory import Directory
 from samla_measures.service_layer.exports import MeasureExports
 from samla_measures.service_layer.insight_projection import InsightProjection
@@ -40,6 +44,9 @@ from samla_measures.service_layer.measures import Clock, MeasuresService, system
 from samla_measures.service_layer.national_view import NationalView
 from samla_measures.service_layer.overdue import OverdueWatch
 from samla_measures.service_layer.personal_data import PersonalData
+from samla_measures.service_layer.plans import Plans
+from samla_measures.service_layer.series import UnitSeries
+from samla_measures.service_layer.unit_input import UnitInput
 from samla_measures.service_layer.toolbox import ToolboxService
 from samla_measures.settings import MeasuresSettings
 
@@ -58,14 +65,27 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     measures = MeasuresService(MeasureStore(runtime.db, settings.event_source), toolbox_store,
                                runtime.document_locks, clock=clock, on_events_staged=runtime.relay.notify)
     projection = InsightProjection(InsightStore(runtime.db), runtime.document_locks, clock)
-    erasure = PersonalData(PersonalDataStore(runtime.db), measures)
     consumed = projection.handlers()
     directory = Directory(DirectoryStore(runtime.db))
-    consumed[ENROLLMENT_TOPIC] = (consumed.get(ENROLLMENT_TOPIC, {}) | {ParticipantErased: erasure.on_erased}
+    competences = Competences(runtime.db, settings.event_source, runtime.document_locks,
+                              on_events_staged=runtime.relay.notify)
+    series = UnitSeries(runtime.db, settings.event_source, runtime.document_locks, clock,
+                        on_events_staged=runtime.relay.notify)
+    unit_input = UnitInput(runtime.db, settings.event_source, runtime.document_locks, measures, clock)
+    plans = Plans(runtime.db, settings.event_source, runtime.document_locks, series, measures, clock,
+                  on_events_staged=runtime.relay.notify)
+    erasure = PersonalData(PersonalDataStore(runtime.db), measures, others={
+        "unit_series": series, "unit_input": unit_input, "plans": plans, "competences": competences})
+    consumed[MEASURES_TOPIC] = consumed.get(MEASURES_TOPIC, {}) | series.handlers()[MEASURES_TOPIC]
+    consumed[ENROLLMENT_TOPIC] = (consumed.get(ENROLLMENT_TOPIC, {})
+                                  | {ParticipantErased: erasure.on_erased}
                                   | directory.handlers()[ENROLLMENT_TOPIC])
+    for event_type, handler in competences.handlers()[SESSIONS_TOPIC].items():
+        earlier = consumed.setdefault(SESSIONS_TOPIC, {}).get(event_type)
+        consumed[SESSIONS_TOPIC][event_type] = together(earlier, handler) if earlier else handler
     for topic, handlers in consumed.items():
         runtime.consume(topic, handlers)
-    watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds)
+    watch = OverdueWatch(measures, projection, interval=settings.overdue_scan_interval_seconds, plans=plans)
     national = NationalView(NationalStore(runtime.db), runtime.document_locks)
     feed = NationalFeed(settings, national) if settings.national_kafka_bootstrap_servers else None
     if feed is not None:
@@ -74,7 +94,8 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app = build_service_app(
         runtime, title="Samla measures",
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
-        routers=(*ROUTERS, export_routes.router, personal_data.router),
+        routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, plans_api.router, *competences_api.ROUTERS,
+                 export_routes.router, personal_data.router),
         domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
@@ -85,9 +106,28 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     app.state.personal_data = erasure
     app.state.insight = projection
     app.state.directory = directory
+    app.state.series = series
+    app.state.plans = plans
+    app.state.competences = competences
+    app.state.unit_input = unit_input
+    # Per link, across every instance (the anonymous per-address limit applies as well).
+    app.state.input_link_limit = SharedRateLimit(runtime.db, burst=settings.input_link_burst,
+                                                 per_minute=settings.input_link_per_minute,
+                                                 collection="input_link_slots")
     app.state.overdue_watch = watch
     app.state.national = national if feed is not None else None
     return app
+
+
+def together(*handlers: Callable[[CloudEvent], Awaitable[Any]]) -> Callable[[CloudEvent], Awaitable[None]]:
+    """One consumer handler running several in turn: each is idempotent, so a redelivery after a
+    failure half-way repeats the first harmlessly and finishes the rest."""
+
+    async def handle(event: CloudEvent) -> None:
+        for handler in handlers:
+            await handler(event)
+
+    return handle
 
 
 async def prepare_database(db: AsyncDatabase) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from samla_shared.contract.base import Identifier
-from samla_shared.contract.measures import BetterDirection, IndicatorKind, MeasureArea
+from samla_shared.contract.measures import BetterDirection, IndicatorKind, MeasureArea, SeriesKind
 from samla_measures.domain.measure import MeasureStatus, OwnerRole
 from samla_measures.domain.toolbox import CostLevel
 
@@ -75,6 +75,9 @@ class IndicatorCreate(Strict):
     better: BetterDirection | None = Field(default=None, description="Defaults by kind; required for custom.")
     scale_min: Number | None = None
     scale_max: Number | None = None
+    series_kind: SeriesKind | None = Field(
+        default=None, description="Follow the units' own series of this kind (GET /units/{id}/series); "
+                                  "the indicator's kind must match unless it is custom.")
 
 
 class IndicatorPublic(BaseModel):
@@ -88,6 +91,7 @@ class IndicatorPublic(BaseModel):
     better: BetterDirection
     scale_min: float | None = None
     scale_max: float | None = None
+    series_kind: SeriesKind | None = None
 
 
 class MeasureCreate(Strict):
@@ -108,6 +112,9 @@ class MeasureCreate(Strict):
         default=None, ge=1, le=104, description="When the first follow-up differs from the rhythm (e.g. 8-10 weeks).")
     indicators: list[IndicatorCreate] = Field(default_factory=list, max_length=20)
     reason: str | None = Field(default=None, max_length=1000)
+    session_id: Identifier | None = Field(default=None,
+                                          description="The workshop session (sessions' id) that chose it.")
+    dialogue_group: int | None = Field(default=None, ge=1, le=100, description="The session's group of four.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "MeasureCreate":
@@ -118,6 +125,8 @@ class MeasureCreate(Strict):
             raise ValueError("owners names a role twice")
         if self.cohort_id and not self.programme_id:
             raise ValueError("a cohort_id needs its programme_id")
+        if self.dialogue_group is not None and not self.session_id:
+            raise ValueError("a dialogue_group needs its session_id")
         return self
 
 
@@ -244,6 +253,9 @@ class MeasurePublic(BaseModel):
     discontinuation: DiscontinuationPublic | None = None
     proposed_by: str | None = None
     adopted_by: str | None = None
+    source_item_id: str | None = Field(default=None, description="The unit's input item it was made from.")
+    session_id: str | None = Field(default=None, description="The workshop session that chose it.")
+    dialogue_group: int | None = Field(default=None, description="The group of four in that session.")
     created_at: datetime
 
 
@@ -307,10 +319,32 @@ class MeasureEffect(BaseModel):
     indicators: list[IndicatorEffect]
 
 
+class MeasureMark(BaseModel):
+    """Where a measure sits on a unit's series: when it was proposed, adopted and closed."""
+
+    measure_id: str
+    title: str
+    status: MeasureStatus
+    proposed_on: date
+    adopted_on: date | None
+    closed_on: date | None
+    linked: bool = Field(description="One of the measure's indicators follows this series.")
+
+
+class SeriesEffect(BaseModel):
+    kind: SeriesKind
+    unit: str
+    better: BetterDirection
+    readings: list[Reading] = Field(description="The unit's own monthly readings (`on` is the month's first day).")
+    measures: list[MeasureMark]
+
+
 class UnitEffects(BaseModel):
     unit_id: str
     unit_name: str | None = None
     measures: list[MeasureEffect]
+    series: list[SeriesEffect] = Field(default_factory=list,
+                                       description="The unit's own series, with its measures marked on them.")
 
 
 class AreaCounts(BaseModel):
@@ -348,6 +382,26 @@ class ProgrammeFacilitators(BaseModel):
     facilitators_supporting_measures: int = Field(description="Facilitators named on an adopted measure.")
 
 
+class TrendPeriod(BaseModel):
+    period: str
+    mean: float = Field(description="Mean over the units that reported this month.")
+    units_reporting: int
+
+
+class NetworkTrend(BaseModel):
+    """One indicator across the network's units, month by month, from the units' own series."""
+
+    kind: SeriesKind
+    unit: str
+    better: BetterDirection
+    units: int = Field(description="Units with a series of this kind.")
+    periods: list[TrendPeriod]
+    units_improving: int = Field(description="Units whose latest reading is better than their first.")
+    units_worsening: int
+    units_unchanged: int
+    average_change: float | None = Field(description="Mean of latest minus first reading across units with two.")
+
+
 class NetworkInsight(BaseModel):
     network_id: str
     network_name: str | None = None
@@ -361,6 +415,8 @@ class NetworkInsight(BaseModel):
     indicator_movement: list[MovementCounts]
     organisations: list[OrganisationInsight]
     facilitators_by_programme: list[ProgrammeFacilitators]
+    trends: list[NetworkTrend] = Field(default_factory=list,
+                                       description="Each indicator's trend across the units' own series.")
     updated_at: datetime | None = None
 
 
@@ -394,7 +450,13 @@ class NationalAreaCounts(BaseModel):
     discontinued: int
 
 
+class NationalTrend(NetworkTrend):
+    region: str
+
+
 class NationalOverview(BaseModel):
     regions: list[NationalRegion]
     programmes: list[NationalProgramme]
     measures_by_area: list[NationalAreaCounts]
+    trends: list[NationalTrend] = Field(default_factory=list,
+                                        description="Per region, each indicator's trend across its units' own series.")

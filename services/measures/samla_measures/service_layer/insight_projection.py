@@ -16,7 +16,7 @@ from typing import Any
 from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled, ParticipantWithdrawn
-from samla_shared.contract.measures import EVENTS as MEASURE_EVENTS
+from samla_shared.contract.measures import EVENTS
 from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.insight_store import CONTRIBUTORS, NETWORKS, InsightStore, counters_of
@@ -33,6 +33,8 @@ from samla_measures.domain.insight import (
     network_insight,
 )
 
+# The events about one measure (the topic also carries unit series, plans and competences, keyed otherwise).
+MEASURE_EVENTS = tuple(event for event in EVENTS if "measure_id" in event.model_fields)
 FACILITATOR_EVENTS = (ParticipantEnrolled, ParticipantWithdrawn, ParticipantCompleted, CompletionRevoked)
 
 

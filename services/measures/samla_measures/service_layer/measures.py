@@ -20,10 +20,12 @@ from samla_shared.contract.measures import (
     MeasureFollowedUp,
     MeasureOwner,
     MeasureProposed,
+    SeriesKind,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.repository import MEASURES, MeasureStore, ToolboxStore, new_id
 from samla_measures.domain import indicators as indicator_rules
+from samla_measures.domain import series as series_rules
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.domain.measure import (
     ACTIVE_STATUSES,
@@ -65,8 +67,11 @@ class MeasuresService:
 
     # -- proposing and party cooperation ------------------------------------------------------
 
-    async def propose(self, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
-        """`by` is the caller (the token's person), kept as `proposed_by` and on every status change."""
+    async def propose(self, data: dict[str, Any], *, by: str | None, measure_id: str | None = None) -> dict[str, Any]:
+        """`by` is the caller (the token's person), kept as `proposed_by` and on every status change.
+
+        `measure_id` is given when the id must be derivable (a measure made from a unit's item).
+        """
         data = dict(data)
         if data.get("method_id") and await self.toolbox.get(data["method_id"]) is None:
             raise RuleViolation(f"there is no method {data['method_id']} in the toolbox")
@@ -77,7 +82,7 @@ class MeasuresService:
         if data.get("start_date"):
             data["start_date"] = data["start_date"].isoformat()
         measure = {
-            "_id": new_id(), **data, "owners": owners, "consents": {}, "indicators": indicators,
+            "_id": measure_id or new_id(), **data, "owners": owners, "consents": {}, "indicators": indicators,
             "status": MeasureStatus.PROPOSED.value,
             "history": [{"status": MeasureStatus.PROPOSED.value, "at": now, "reason": reason, "by": by}],
             "proposed_by": by, "actors": [by] if by else [],
@@ -88,7 +93,9 @@ class MeasuresService:
         event = MeasureProposed(**self._event_ids(measure), method_id=data.get("method_id"),
                                 programme_id=data.get("programme_id"), cohort_id=data.get("cohort_id"),
                                 facilitator_id=data.get("facilitator_id"),
-                                owners=[MeasureOwner(role=r, person_id=p) for r, p in owners.items()])
+                                owners=[MeasureOwner(role=r, person_id=p) for r, p in owners.items()],
+                                source_item_id=data.get("source_item_id"), session_id=data.get("session_id"),
+                                dialogue_group=data.get("dialogue_group"))
         await self.store.add(measure, event)
         self._wake_relay()
         return measure
@@ -145,7 +152,13 @@ class MeasuresService:
             kind=IndicatorKind(spec["kind"]), name=spec.get("name"), unit=spec.get("unit"), baseline=spec["baseline"],
             baseline_date=spec["baseline_date"], target=spec["target"], better=spec.get("better"),
             scale_min=spec.get("scale_min"), scale_max=spec.get("scale_max"), today=today)
-        return {"id": new_id(), **defined.as_fields()}
+        series_kind = spec.get("series_kind")
+        if series_kind is not None and not series_rules.linkable(defined.kind, SeriesKind(series_kind)):
+            raise RuleViolation(f"a {defined.kind.value} indicator can follow only the unit's {defined.kind.value} "
+                                f"series, not {SeriesKind(series_kind).value}")
+        # The link names the kind only: the series are those of the measure's own units (`<unit>:<kind>`).
+        return {"id": new_id(), **defined.as_fields(),
+                "series_kind": SeriesKind(series_kind).value if series_kind else None}
 
     # -- follow-ups ---------------------------------------------------------------------------
 

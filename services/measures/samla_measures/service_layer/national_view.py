@@ -33,12 +33,15 @@ from samla_shared.contract.measures import (
     MeasureEvaluated,
     MeasureFollowedUp,
     MeasureProposed,
+    SeriesKind,
+    UnitIndicatorRecorded,
 )
 from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
 from samla_shared.messaging.consumer import Delivery
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters import national_store as store_
 from samla_measures.adapters.national_store import NationalStore
+from samla_measures.domain.series import network_trend
 
 # The replicated topics of every region (MirrorMaker 2's default naming: <source alias>.<topic>).
 REPLICATED_TOPICS = r"^[a-z0-9-]+\.samla\.(enrollment|sessions|measures)\.v1$"
@@ -79,6 +82,7 @@ class NationalView:
             ParticipantEnrolled: self._seat, ParticipantWithdrawn: self._seat,
             ParticipantCompleted: self._completion, CompletionRevoked: self._completion,
             **{event: self._measure for event in _MEASURE_STATUS},
+            UnitIndicatorRecorded: self._series,
         }
 
     def handled_types(self) -> list[str]:
@@ -130,6 +134,12 @@ class NationalView:
             "organisation_id": event.organisation_id, "area": event.area.value,
             "status": _MEASURE_STATUS[type(event)]})
 
+    async def _series(self, region: str, event: UnitIndicatorRecorded, delivery: Delivery) -> bool:
+        # Keyed by unit: every kind of a unit's series sits on one partition, so offsets only grow.
+        return await self._write(store_.SERIES, region, f"{event.unit_id}:{event.kind.value}", delivery, {
+            "unit_id": event.unit_id, "network_id": event.network_id, "organisation_id": event.organisation_id,
+            "kind": event.kind.value, "readings": {r.period: r.value for r in event.readings}})
+
     # -- reading -------------------------------------------------------------------------------
 
     async def overview(self, region: str | None = None) -> dict[str, Any]:
@@ -175,4 +185,10 @@ class NationalView:
             "completions": sum(1 for c in completions if c["region"] == region_),
             "measures": sum(1 for m in measures if m["region"] == region_),
         } for region_ in regions]
-        return {"regions": region_rows, "programmes": programme_rows, "measures_by_area": measure_rows}
+        by_kind: dict[tuple[str, str], dict[str, dict[str, float]]] = defaultdict(dict)
+        for unit_series in await self.store.all(store_.SERIES, region):
+            by_kind[(unit_series["region"], unit_series["kind"])][unit_series["unit_id"]] = unit_series["readings"]
+        trends = [{"region": region_, **network_trend(SeriesKind(kind), units)}
+                  for (region_, kind), units in sorted(by_kind.items())]
+        return {"regions": region_rows, "programmes": programme_rows, "measures_by_area": measure_rows,
+                "trends": trends}

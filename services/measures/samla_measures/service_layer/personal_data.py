@@ -1,5 +1,9 @@
 """Erasure and access requests in measures.
 
+The unit series, staff input, plans and competences (PersonHolder) do the same for what they
+keep: the recorder of a reading, who sent, ranked or recorded an item, a plan's creator and
+owners; a person's completions and places in staff lists are removed.
+
 On ParticipantErased every role a measure gives the person — owner, the one who agreed,
 facilitator, the one who proposed or recorded something — is given to the pseudonym `erased:<erasure id>` instead: the measure, its
 follow-ups and indicators stay whole, and who agreed in which role still reads
@@ -11,11 +15,14 @@ erased the person (docs/privacy.md).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import OwnerRole
+from samla_shared.persistence.document_locks import DocumentLocks
+from samla_measures.adapters.documents import VersionedDocuments
 from samla_measures.adapters.personal_data import PersonalDataStore
 from samla_measures.service_layer.measures import MeasuresService
 
@@ -52,10 +59,38 @@ def renamed_roles(measure: dict[str, Any], person_id: str, alias: str) -> dict[s
     return changes
 
 
+class PersonHolder(Protocol):
+    """Another part of measures that keeps person ids (unit series, staff input, plans, competences)."""
+
+    async def erase(self, person_id: str, alias: str) -> None: ...
+
+    async def naming(self, person_id: str) -> list[dict[str, Any]]: ...
+
+
+async def pseudonymise(store: VersionedDocuments, locks: DocumentLocks, filters: dict[str, Any],
+                       changes_of: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+    """Write `changes_of(doc)` to every document `filters` finds, each read again under its lock."""
+    changed = 0
+    for found in await store.find(filters, 0, 100_000):
+        async with locks.hold(store.name, found["_id"]):
+            doc = await store.get(found["_id"])
+            changes = changes_of(doc) if doc else {}
+            if doc and changes:
+                await store.save(doc, changes=changes)
+                changed += 1
+    return changed
+
+
+def renamed(values: list[Any] | None, person_id: str, alias: str) -> list[Any]:
+    return [alias if v == person_id else v for v in values or []]
+
+
 class PersonalData:
-    def __init__(self, store: PersonalDataStore, measures: MeasuresService) -> None:
+    def __init__(self, store: PersonalDataStore, measures: MeasuresService,
+                 others: Mapping[str, PersonHolder] | None = None) -> None:
         self.store = store
         self.measures = measures
+        self.others = dict(others or {})
 
     async def on_erased(self, event: CloudEvent) -> None:
         data: ParticipantErased = event.data  # type: ignore[assignment]
@@ -65,8 +100,11 @@ class PersonalData:
             await self.measures.replace_person(measure_id, lambda m: renamed_roles(m, data.participant_id, alias))
         if ids:
             log.info("erasure %s: person replaced by a pseudonym on %d measure(s)", data.erasure_id, len(ids))
+        for holder in self.others.values():
+            await holder.erase(data.participant_id, alias)
 
     async def export(self, person_id: str) -> dict[str, Any]:
         return {"person_id": person_id, "service": "measures",
                 "measures": await self.store.measures_naming(person_id),
-                "insight_contributions": await self.store.insight_contributions(person_id)}
+                "insight_contributions": await self.store.insight_contributions(person_id),
+                **{name: await holder.naming(person_id) for name, holder in self.others.items()}}

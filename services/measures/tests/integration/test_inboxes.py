@@ -110,4 +110,4 @@ async def test_only_a_national_coordinator_reads_the_national_overview(service, 
         national_coordinator = caller(national, "nina", roles=["national_coordinator"])
         overview = await national_coordinator.get("/national/overview")
         assert overview.status_code == 200, overview.text
-        assert set(overview.json()) == {"regions", "programmes", "measures_by_area"}
+        assert set(overview.json()) == {"regions", "programmes", "measures_by_area", "trends"}

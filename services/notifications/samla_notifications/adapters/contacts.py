@@ -14,6 +14,8 @@ from typing import Protocol
 import httpx
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
+from samla_shared.security.client_credentials import ClientCredentials, CredentialsUnavailable
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -34,21 +36,27 @@ class ContactDirectory(Protocol):
 
 
 class HttpContactDirectory:
-    """Reads `GET {enrollment_url}/people/{person_id}/contact`."""
+    """Reads `GET {enrollment_url}/people/{person_id}/contact` with a client-credentials token."""
 
-    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 5.0) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+    def __init__(self, base_url: str, *, credentials: ClientCredentials, timeout: float = 5.0) -> None:
+        self._credentials = credentials
+        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
         # The look-up joins the event's trace, and enrollment's answer continues it (traceparent).
         HTTPXClientInstrumentor.instrument_client(self._client)
 
     async def contact(self, person_id: str) -> Contact | None:
         try:
-            response = await self._client.get(f"/people/{person_id}/contact")
+            token = await self._credentials.token()
+            response = await self._client.get(f"/people/{person_id}/contact",
+                                              headers={"Authorization": f"Bearer {token}"})
+        except CredentialsUnavailable as exc:
+            raise ContactDirectoryUnavailable(str(exc)) from exc
         except httpx.TransportError as exc:
             raise ContactDirectoryUnavailable(f"enrollment's contact directory is unreachable: {exc}") from exc
         if response.status_code == 404:
             return None
+        if response.status_code == 401:
+            self._credentials.forget()  # the next attempt asks for a fresh token
         if response.status_code >= 500 or response.status_code in (401, 403, 429):
             # Our own credentials or enrollment's health: not the event's fault, so wait.
             raise ContactDirectoryUnavailable(f"enrollment answered {response.status_code} for a contact look-up")
@@ -59,3 +67,4 @@ class HttpContactDirectory:
 
     async def close(self) -> None:
         await self._client.aclose()
+        await self._credentials.close()

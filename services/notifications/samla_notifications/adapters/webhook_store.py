@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -25,11 +26,27 @@ def delivery_id(subscription_id: str, event_id: str) -> str:
     return f"{subscription_id}:{event_id}"
 
 
+class SecretKeyMismatch(RuntimeError):
+    """A stored secret does not open with the configured key (the key was changed without re-encrypting)."""
+
+
 class WebhookStore:
-    def __init__(self, db: AsyncDatabase, locks: DocumentLocks) -> None:
+    def __init__(self, db: AsyncDatabase, locks: DocumentLocks, *, secret_key: str) -> None:
         self._subscriptions = db[SUBSCRIPTIONS]
         self._deliveries = db[DELIVERIES]
         self._locks = locks
+        self._cipher = Fernet(secret_key.encode())
+
+    def signing_secret(self, subscription: dict[str, Any]) -> str:
+        """The subscription's signing secret in plain text, for signing one delivery."""
+        sealed = subscription.get("secret_sealed")
+        if sealed is None:
+            return subscription["secret"]  # stored before secrets were encrypted
+        try:
+            return self._cipher.decrypt(sealed.encode()).decode()
+        except InvalidToken as exc:
+            raise SecretKeyMismatch(f"subscription {subscription['_id']}: its secret does not open with the "
+                                    "configured webhook_secret_key") from exc
 
     async def ensure_indexes(self) -> None:
         await self._subscriptions.create_index([("network_id", ASCENDING), ("status", ASCENDING)])
@@ -39,7 +56,9 @@ class WebhookStore:
     # -- subscriptions -----------------------------------------------------------------------
 
     async def add_subscription(self, subscription: dict[str, Any]) -> None:
-        await self._subscriptions.insert_one(subscription)
+        stored = {k: v for k, v in subscription.items() if k != "secret"}
+        stored["secret_sealed"] = self._cipher.encrypt(subscription["secret"].encode()).decode()
+        await self._subscriptions.insert_one(stored)
 
     async def subscription(self, subscription_id: str) -> dict[str, Any] | None:
         return await self._subscriptions.find_one({"_id": subscription_id})

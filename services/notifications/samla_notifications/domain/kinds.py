@@ -24,6 +24,7 @@ class Kind(StrEnum):
     FOLLOW_UP_DUE = "follow_up_due"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
     AGREEMENT_REQUESTED = "agreement_requested"
+    MILESTONE_OVERDUE = "milestone_overdue"
     COHORT_OPENED = "cohort_opened"
 
 
@@ -63,6 +64,7 @@ CATEGORY_OF: dict[Kind, Category] = {
     Kind.COMPLETED: Category.COMPLETION,
     Kind.FOLLOW_UP_DUE: Category.MEASURE_FOLLOW_UPS,
     Kind.FOLLOW_UP_OVERDUE: Category.MEASURE_FOLLOW_UPS,
+    Kind.MILESTONE_OVERDUE: Category.MEASURE_FOLLOW_UPS,
     Kind.COHORT_OPENED: Category.NEW_COHORTS,
 }
 

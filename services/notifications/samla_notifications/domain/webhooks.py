@@ -64,11 +64,16 @@ def should_pause(consecutive_failures: int, threshold: int) -> bool:
 
 # -- target URLs ----------------------------------------------------------------------------
 
-def parse_target(url: str) -> str:
-    """Check the form of a webhook URL; return the host to resolve. Refuses with the reason."""
+def parse_target(url: str, *, require_https: bool = False) -> str:
+    """Check the form of a webhook URL; return the host to resolve. Refuses with the reason.
+
+    Production requires https: the body is personal-adjacent and the signature does not hide it.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise RuleViolation("a webhook URL must use http or https")
+    if require_https and parts.scheme != "https":
+        raise RuleViolation("a webhook URL must use https")
     if not parts.hostname:
         raise RuleViolation("a webhook URL must name a host")
     if parts.username or parts.password:

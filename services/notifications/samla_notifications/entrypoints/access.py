@@ -29,6 +29,7 @@ ACCESS = AccessTable.of("notifications", [
     Rule.of("GET /subscriptions/{subscription_id}/deliveries", **WEBHOOK_READERS),
     Rule.of("GET /subscriptions/{subscription_id}/deliveries/{event_id}", **WEBHOOK_READERS),
     Rule.of("POST /subscriptions/{subscription_id}/deliveries/{event_id}/redelivery", integrator=NETWORK),
-    # Personal-data requests (docs/privacy.md) are the platform admin's alone.
+    # Personal-data requests and retention rounds (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
+    Rule.of("POST /retention/run"),
 ])

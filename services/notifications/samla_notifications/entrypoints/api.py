@@ -80,7 +80,7 @@ async def list_deliveries(
                                        kind=kind.value if kind else None), person_field="recipient_id")
     if filters is None:
         return []
-    return [public(NotificationPublic, d, id=d["_id"]) for d in await service.delivery_log.search(filters, offset, limit)]
+    return [_as_seen_by(access, d) for d in await service.delivery_log.search(filters, offset, limit)]
 
 
 @deliveries.get("/{delivery_id}", response_model=NotificationPublic, responses={404: {"description": "Unknown id"}})
@@ -88,7 +88,14 @@ async def get_delivery(delivery_id: str, service: Service, access: Access) -> No
     record = await service.delivery_log.get(delivery_id)
     if record is None or not access.sees(network_id=record.get("network_id"), person_ids=[record.get("recipient_id")]):
         raise NotFound(f"no delivery {delivery_id}")
-    return public(NotificationPublic, record, id=record["_id"])
+    return _as_seen_by(access, record)
+
+
+def _as_seen_by(access: Grant, record: dict[str, Any]) -> NotificationPublic:
+    """The record, with the address only for those who may see the person (admin, the person):
+    a coordinator follows what went out in their networks, not where people receive mail."""
+    sees_person = access.unrestricted or access.person == record.get("recipient_id")
+    return public(NotificationPublic, record if sees_person else {**record, "email": None}, id=record["_id"])
 
 
 # -- reminders --------------------------------------------------------------------------------

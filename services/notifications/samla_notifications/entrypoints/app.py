@@ -53,7 +53,7 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
     app = build_service_app(
         runtime, title="Samla notifications",
         description="E-mail in Norwegian, Danish and English, reminders, and signed webhooks for integrators.",
-        routers=(*ROUTERS, personal_data.router), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=(*ROUTERS, personal_data.router, personal_data.retention), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     app.state.notifications = notifications

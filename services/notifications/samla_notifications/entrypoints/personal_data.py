@@ -1,10 +1,14 @@
-"""`GET /people/{person_id}/data`: the notifications part of an access request (platform admin only)."""
+"""Personal data (platform admin only): `GET /people/{person_id}/data`, the notifications part of an
+access request, and `POST /retention/run`, expiring the delivery log and webhook bodies now."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from samla_notifications.entrypoints.api import Service
 
 router = APIRouter(prefix="/people", tags=["personal data"])
 
@@ -16,3 +20,21 @@ router = APIRouter(prefix="/people", tags=["personal data"])
 async def personal_data(person_id: str, request: Request) -> JSONResponse:
     found = await request.app.state.personal_data.export(person_id)
     return JSONResponse(jsonable_encoder(found), headers={"Cache-Control": "no-store"})
+
+
+class RetentionRound(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mail_records: int = Field(description="Mail-log records (with their addresses) deleted in this round.")
+    webhook_bodies: int = Field(description="Webhook deliveries whose copy of the event was dropped.")
+    webhook_deliveries: int = Field(description="Webhook delivery records deleted.")
+
+
+retention = APIRouter(prefix="/retention", tags=["personal data"])
+
+
+@retention.post("/run", response_model=RetentionRound,
+                summary="Expire the delivery log and webhook bodies past their retention, now "
+                        "(platform admin only; the service also does it hourly; idempotent)")
+async def run_retention_now(service: Service) -> RetentionRound:
+    return RetentionRound.model_validate(vars(await service.retention.run_once()))

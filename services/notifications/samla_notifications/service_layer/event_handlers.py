@@ -88,6 +88,7 @@ class EventHandlers:
             m.MeasureAdopted: self._measure_adopted,
             m.MeasureFollowedUp: self._measure_followed_up,
             m.FollowUpOverdue: self._follow_up_overdue,
+            m.MilestoneOverdue: self._milestone_overdue,
             m.MeasureEvaluated: self._measure_closed,
             m.MeasureDiscontinued: self._measure_closed,
         }
@@ -357,6 +358,12 @@ class EventHandlers:
         context = {"measure": measure_context(measure, data.due_on)}
         await self._send(fact.notice(Kind.FOLLOW_UP_OVERDUE, person, context, link=measure_page(data.measure_id))
                          for person in measure.get("people", []))
+
+    async def _milestone_overdue(self, event: CloudEvent, data: m.MilestoneOverdue) -> None:
+        """A progress plan's owners hear that a milestone passed unreached (they are named in the event)."""
+        context = {"milestone": {"kind": data.kind.value, "due_on": data.due_on, "target_value": data.target_value,
+                                 "current_value": data.current_value}}
+        await self._send(self._fact(event).notice(Kind.MILESTONE_OVERDUE, person, context) for person in data.owner_ids)
 
     async def _measure_closed(self, event: CloudEvent, data: m.MeasureEvaluated | m.MeasureDiscontinued) -> None:
         await self._read.save_measure(data.measure_id, area=data.area.value, status="closed")

@@ -89,9 +89,12 @@ class WebhookService:
 
     # -- subscriptions -----------------------------------------------------------------------
 
-    async def check_target(self, url: str) -> None:
-        host = parse_target(url)
-        check_addresses(host, await resolve(host), allow_private=self._settings.allow_private_webhook_urls)
+    async def check_target(self, url: str) -> str:
+        """Resolve and check the target's host; the address to connect to (pinned, see webhook_client)."""
+        host = parse_target(url, require_https=self._settings.environment == "production")
+        addresses = await resolve(host)
+        check_addresses(host, addresses, allow_private=self._settings.allow_private_webhook_urls)
+        return addresses[0]
 
     async def subscribe(self, *, url: str, event_types: list[str], network_id: str,
                         description: str | None) -> dict[str, Any]:
@@ -184,7 +187,9 @@ class WebhookService:
     async def redeliver(self, subscription_id: str, event_id: str) -> dict[str, Any]:
         """Send a past delivery again, whatever became of it, with a fresh retry window."""
         subscription = await self.subscription(subscription_id)
-        await self.delivery(subscription_id, event_id)
+        past = await self.delivery(subscription_id, event_id)
+        if "body" not in past:
+            raise Conflict("this delivery is past the retention of webhook bodies; its event is no longer kept")
         if subscription["status"] != SubscriptionStatus.ACTIVE:
             raise Conflict(f"the subscription is {subscription['status']}; resume it before asking for redelivery")
         now = _now()
@@ -266,7 +271,7 @@ class WebhookDispatcher:
     async def _post(self, subscription: dict[str, Any], delivery: dict[str, Any]) -> PostOutcome:
         try:
             # Checked again at every attempt: a name can start resolving to a private address later.
-            await self._service.check_target(subscription["url"])
+            address = await self._service.check_target(subscription["url"])
         except RuleViolation as exc:
             return PostOutcome(None, f"refused: {exc}", 0.0)
         body = delivery["body"].encode()
@@ -275,7 +280,7 @@ class WebhookDispatcher:
             "content-type": "application/json",
             "webhook-id": delivery["event_id"],
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(subscription["secret"], delivery["event_id"], timestamp, body),
+            "webhook-signature": sign(self._store.signing_secret(subscription), delivery["event_id"], timestamp, body),
         }
         parent = propagate.extract({"traceparent": delivery["traceparent"]} if delivery.get("traceparent") else {})
         with tracer.start_as_current_span("webhook deliver", context=parent, kind=SpanKind.CLIENT, attributes={
@@ -283,7 +288,7 @@ class WebhookDispatcher:
             "cloudevents.event_id": delivery["event_id"], "cloudevents.event_type": delivery["event_type"],
         }) as span:
             propagate.inject(headers)  # the receiver continues the trace of the event that caused it
-            outcome = await self._poster.post(subscription["url"], body, headers)
+            outcome = await self._poster.post(subscription["url"], address, body, headers)
             if outcome.status_code is not None:
                 span.set_attribute("http.response.status_code", outcome.status_code)
             if not outcome.delivered:

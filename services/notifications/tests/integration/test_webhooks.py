@@ -8,6 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from samla_notifications.adapters.webhook_client import WebhookPoster
 
 DOCS = Path(__file__).resolve().parents[4] / "docs" / "webhooks.md"
 
@@ -178,3 +182,80 @@ async def test_webhook_urls_must_be_http_and_public_unless_private_targets_are_a
 
 async def _async(value):
     return value
+
+
+async def test_a_post_connects_to_the_address_that_was_checked_not_to_a_second_dns_answer(served):
+    # The receiver's name never resolves (.invalid, RFC 6761): the post can only arrive by
+    # connecting to the address checked before, and the receiver still sees its own name.
+    seen = []
+    app = FastAPI()
+
+    @app.post("/hooks")
+    async def hook(request: Request) -> Response:
+        seen.append(request.headers["host"])
+        return Response(status_code=204)
+
+    async with served(app) as url:
+        port = url.rsplit(":", 1)[1]
+        poster = WebhookPoster(timeout=5.0)
+        try:
+            outcome = await poster.post(f"http://receiver.invalid:{port}/hooks", "127.0.0.1", b"{}",
+                                        {"content-type": "application/json"})
+        finally:
+            await poster.close()
+    assert outcome.status_code == 204 and outcome.delivered
+    assert seen == [f"receiver.invalid:{port}"]
+
+
+async def test_integrators_see_the_receivers_status_code_never_what_it_answered(
+        start_notifications, publish, people, new_cohort, open_cohort, served, wait_until):
+    app = FastAPI()
+    answers = ["db=postgres://admin:hunter2@10.0.0.5 traceback ...", None]
+
+    @app.post("/hooks")
+    async def hook() -> PlainTextResponse:
+        text = answers.pop(0) if answers else None
+        return PlainTextResponse(text, status_code=500) if text else PlainTextResponse("ok", status_code=200)
+
+    world = new_cohort()
+    async with served(app) as url, start_notifications() as notifications:
+        subscription = (await notifications.post("/subscriptions", json={
+            "url": f"{url}/hooks", "event_types": ["ParticipantEnrolled"], "network_id": world.network_id})).json()
+        await open_cohort(world)
+        event = await publish(world.enrolled(people.add("Kari Nordmann")))
+
+        async def delivered():
+            found = (await notifications.get(f"/subscriptions/{subscription['id']}/deliveries/{event.id}")).json()
+            return found if found.get("status") == "delivered" else None
+
+        delivery = await wait_until(delivered)
+        listed = (await notifications.get(f"/subscriptions/{subscription['id']}/deliveries")).text
+    assert [a["status_code"] for a in delivery["attempts"]] == [500, 200]
+    assert "hunter2" not in str(delivery) and "hunter2" not in listed
+    assert delivery["attempts"][0].get("error") in (None, "HTTP 500")
+
+
+async def test_signing_secrets_are_stored_encrypted_and_still_sign_deliveries(
+        start_notifications, publish, people, new_cohort, open_cohort, webhook_receiver, wait_until, mongo_url,
+        documented_verifier):
+    import uuid
+
+    from pymongo import AsyncMongoClient
+
+    verify, _ = documented_verifier
+    world = new_cohort()
+    database = f"test_notifications_{uuid.uuid4().hex[:10]}"
+    async with start_notifications(mongo_database=database) as notifications:
+        subscription = await subscribe(notifications, webhook_receiver, world.network_id)
+        mongo = AsyncMongoClient(mongo_url)
+        try:
+            stored = await mongo[database]["subscriptions"].find_one({"_id": subscription["id"]})
+        finally:
+            await mongo.close()
+        key_material = subscription["secret"].removeprefix("whsec_")
+        assert "secret" not in stored
+        assert key_material not in str(stored) and subscription["secret"] not in str(stored)
+        await open_cohort(world)
+        await publish(world.enrolled(people.add("Kari Nordmann")))
+        [delivery] = await wait_until(lambda: _async(webhook_receiver.received))
+    verify(subscription["secret"], delivery.headers, delivery.body)

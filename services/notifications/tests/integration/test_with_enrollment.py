@@ -34,7 +34,7 @@ async def enrollment_url(served, kafka_bootstrap, mongo_url):
 
 async def test_an_application_at_enrollment_reaches_the_applicant_and_the_manager_by_mail(
         start_notifications, enrollment_url, mailbox, wait_until, admin_headers):
-    # Notifications reads the contacts with its own client token (NOTIFICATIONS_ENROLLMENT_TOKEN).
+    # Notifications reads the contacts with short-lived client-credentials tokens (role contact_reader).
     async with start_notifications(enrollment_url=enrollment_url) as notifications, \
             httpx.AsyncClient(base_url=enrollment_url, headers=admin_headers) as enrollment:
         programme = (await enrollment.post("/programmes", json={

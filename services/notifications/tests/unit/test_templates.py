@@ -24,6 +24,8 @@ def full_context(**changes):
                     "reason": "lokalet er opptatt", "days_before": 7},
         "application": {"waitlist_position": 3}, "application_id": "app-1", "requires_manager_approval": True,
         "measure": {"area": "sick_leave_follow_up", "due_on": date(2027, 10, 1)},
+        "milestone": {"kind": "full_time_share_percent", "due_on": date(2027, 6, 30), "target_value": 50.0,
+                      "current_value": 43.0},
         "completion": {"completed_at": datetime(2027, 12, 1, 12, tzinfo=UTC)},
         "time_zone": "Europe/Oslo", "link": "https://samla.example/me", "waiting_days": 3,
     }

@@ -77,3 +77,45 @@ def test_private_targets_pass_when_local_development_allows_them():
 def test_a_host_that_does_not_resolve_is_refused():
     with pytest.raises(RuleViolation, match="does not resolve"):
         check_addresses("nowhere.invalid", [], allow_private=True)
+
+
+def test_production_requires_https_webhook_urls():
+    with pytest.raises(RuleViolation, match="https"):
+        parse_target("http://hooks.example.org/samla", require_https=True)
+    assert parse_target("https://hooks.example.org/samla", require_https=True) == "hooks.example.org"
+
+
+def test_production_refuses_the_published_development_key_for_webhook_secrets():
+    from pydantic import ValidationError
+
+    from samla_notifications.settings import NotificationsSettings
+
+    with pytest.raises(ValidationError, match="webhook_secret_key"):
+        NotificationsSettings(environment="production", deployment="vest", enrollment_client_secret="real",
+                              auth_issuer="https://login.example.no/realms/samla",
+                              auth_jwks_url="https://login.example.no/realms/samla/certs",
+                              kafka_security_protocol="SASL_SSL", kafka_sasl_username="n", kafka_sasl_password="p",
+                              mongo_url="mongodb://n:p@db.example.no/?tls=true")
+    with pytest.raises(ValidationError, match="Fernet key"):
+        NotificationsSettings(environment="test", webhook_secret_key="not-a-key")
+
+
+@pytest.mark.parametrize("missing", ["smtp_host", "smtp_sender", "enrollment_url"])
+def test_production_refuses_the_local_stacks_mail_and_contact_defaults(missing):
+    from pydantic import ValidationError
+
+    from samla_notifications.settings import NotificationsSettings
+
+    production = {
+        "environment": "production", "deployment": "vest", "enrollment_client_secret": "real",
+        "webhook_secret_key": "yJ0kbzF2TWhQq2o2T1lFyvS0A4mJ4m0sT8t7nXr8Zx0=",
+        "auth_issuer": "https://login.example.no/realms/samla",
+        "auth_jwks_url": "https://login.example.no/realms/samla/certs",
+        "kafka_security_protocol": "SASL_SSL", "kafka_sasl_username": "n", "kafka_sasl_password": "p",
+        "mongo_url": "mongodb://n:p@db.example.no/?tls=true", "smtp_host": "smtp.helse-vest.no",
+        "smtp_sender": "Samla <samla@helse-vest.no>", "enrollment_url": "https://enrollment.samla.helse-vest.no",
+    }
+    NotificationsSettings(**production)
+    del production[missing]
+    with pytest.raises(ValidationError, match=missing):
+        NotificationsSettings(**production)

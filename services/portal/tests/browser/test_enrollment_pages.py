@@ -21,12 +21,13 @@ async def open_cohort(enrollment, *, capacity: int = 30, approval: bool = False)
     return programme.json()["id"], cohort.json()["id"]
 
 
-async def submit(enrollment, cohort_id: str, name: str, *, role: str = "sykepleier") -> dict:
+async def submit(enrollment, cohort_id: str, name: str, *, role: str = "sykepleier",
+                 manager: str = "Lars Haugen", organisation: str = "org-demo", unit: str = "unit-demo-ward") -> dict:
     slug = name.lower().replace(" ", ".")
     response = await enrollment.post(f"/cohorts/{cohort_id}/applications", json={
         "participant": {"name": name, "email": f"{slug}@demo.samla.example", "role": role},
-        "manager": {"name": "Lars Haugen", "email": "lars.haugen@demo.samla.example"},
-        "organisation_id": "org-demo", "unit_id": "unit-demo-ward"})
+        "manager": {"name": manager, "email": f"{manager.lower().replace(' ', '.')}@demo.samla.example"},
+        "organisation_id": organisation, "unit_id": unit})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -97,12 +98,13 @@ async def test_a_leader_approves_an_application_on_its_page_and_the_participant_
         {"by": entry["by"], "to": entry["to"]} for entry in decided["history"]]
 
 
-async def test_a_leader_who_is_not_the_named_manager_is_not_shown_the_application(
+async def test_a_leader_of_another_organisation_is_not_shown_the_application(
         page: Page, portal, accessible, sign_in_as) -> None:
     _, cohort_id = await open_cohort(portal.enrollment, approval=True)
-    application = await submit(portal.enrollment, cohort_id, "Kari Nilsen")
+    application = await submit(portal.enrollment, cohort_id, "Kari Nilsen", manager="Eva Lie",
+                               organisation="org-elsewhere", unit="unit-elsewhere-ward")
     await page.goto(f"{portal.url}/applications/{application['id']}")
-    await sign_in_as(page, "Lars Haugen")  # a leader, but not the one this application names
+    await sign_in_as(page, "Lars Haugen")  # a leader, but neither of this organisation nor the named manager
     await expect(page.get_by_role("heading", level=1)).to_have_text("Fant ikke siden")
     await accessible(page)
     await expect(page.get_by_role("button", name="Send avgjørelsen")).to_have_count(0)

@@ -62,7 +62,10 @@ async def test_a_code_with_its_verifier_gives_tokens_for_the_person_once(dev_iss
     assert tokens.status_code == 200, tokens.text
     access = jwt.decode(tokens.json()["access_token"], keys).claims
     identity = jwt.decode(tokens.json()["id_token"], keys).claims
-    assert (access["aud"], access["sub"], access["roles"]) == ("samla", "demo-leader", ["organisation_leader"])
+    # The portal calls every service with the person's token: it names each service's audience.
+    assert (access["aud"], access["sub"], access["roles"]) == (
+        ["samla-enrollment", "samla-sessions", "samla-measures", "samla-notifications"], "demo-leader",
+        ["organisation_leader"])
     assert (identity["aud"], identity["nonce"], identity["name"]) == ("samla-portal", "n-1", "Lars Haugen")
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 

@@ -1,7 +1,7 @@
 """Participants' names for the documents that print them, read from enrollment when printed.
 
 Names and contact details live only in enrollment (events carry ids). Sessions asks
-`GET {enrollment_url}/people/{id}/contact` with its own client token at the moment a
+`GET {enrollment_url}/people/{id}/contact` with a client-credentials token at the moment a
 coordinator prints a sheet or a certificate, the way notifications reads contacts for a
 mail, so a corrected name is right on the next print and no copy of it is kept here.
 The alternative, enrollment printing from a read model of sessions' events, would have
@@ -18,6 +18,8 @@ from typing import Protocol
 import httpx
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
+from samla_shared.security.client_credentials import ClientCredentials, CredentialsUnavailable
+
 
 class PeopleUnavailable(ConnectionError):
     """Enrollment could not answer: the document is not printed with ids instead of names (503)."""
@@ -29,10 +31,10 @@ class PeopleDirectory(Protocol):
 
 
 class HttpPeopleDirectory:
-    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 5.0,
+    def __init__(self, base_url: str, *, credentials: ClientCredentials, timeout: float = 5.0,
                  concurrency: int = 8) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+        self._credentials = credentials
+        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
         HTTPXClientInstrumentor.instrument_client(self._client)
         # A cohort is tens of people; a few look-ups at a time keep enrollment unhurried.
         self._gate = asyncio.Semaphore(concurrency)
@@ -45,14 +47,21 @@ class HttpPeopleDirectory:
     async def _name(self, person_id: str) -> str | None:
         async with self._gate:
             try:
-                response = await self._client.get(f"/people/{person_id}/contact")
+                token = await self._credentials.token()
+                response = await self._client.get(f"/people/{person_id}/contact",
+                                                  headers={"Authorization": f"Bearer {token}"})
+            except CredentialsUnavailable as exc:
+                raise PeopleUnavailable(str(exc)) from exc
             except httpx.TransportError as exc:
                 raise PeopleUnavailable(f"enrollment is unreachable for names: {exc}") from exc
         if response.status_code == 404:
             return None
+        if response.status_code == 401:
+            self._credentials.forget()  # the next print asks for a fresh token
         if response.status_code != 200:
             raise PeopleUnavailable(f"enrollment answered {response.status_code} to a name look-up")
         return response.json().get("name")
 
     async def close(self) -> None:
         await self._client.aclose()
+        await self._credentials.close()

@@ -78,8 +78,7 @@ async def test_attendance_exports_sheet_and_certificates_carry_names_from_enroll
         service, enrollment_url, admin_headers, cohort_at_enrollment, enrollment_feed, known_to_sessions,
         roster_of, caller):
     network = f"net-syddanmark-{uuid.uuid4().hex[:6]}"
-    async with service(create_sessions, SessionsSettings, enrollment_url=enrollment_url,
-                       enrollment_token=admin_headers["Authorization"].removeprefix("Bearer ")) as sessions:
+    async with service(create_sessions, SessionsSettings, enrollment_url=enrollment_url) as sessions:
         cohort, [ase, bjorn, soren] = await cohort_at_enrollment(network)
         await enrollment_feed.send(
             NetworkRegistered(network_id=network, name="Region Syddanmark – Læringsnetværk", country="DK",

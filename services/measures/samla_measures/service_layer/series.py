@@ -1,0 +1,122 @@
+"""A unit's own indicator series, and each network's copy of its units' series for the trend.
+
+Recording a reading is one write of the series document with its UnitIndicatorRecorded
+event (the series' whole state). The network's trend document is a projection of those
+events, consumed from this service's own topic: it keeps each unit's latest series by
+version, so a redelivered or older event changes nothing, and the trend is read with one
+`_id` lookup per kind whatever the number of units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from samla_shared.contract import MEASURES_TOPIC
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
+from samla_shared.persistence.document_locks import DocumentLocks
+from samla_measures.adapters.documents import VersionedDocuments
+from samla_measures.domain import series as rules
+from samla_measures.domain.errors import RuleViolation
+from samla_measures.domain.measure import local_today
+from samla_measures.service_layer.personal_data import pseudonymise, renamed
+
+SERIES = "unit_series"
+TRENDS = "network_trends"
+
+
+def trend_id(network_id: str, kind: SeriesKind | str) -> str:
+    return f"{network_id}:{SeriesKind(kind).value}"
+
+
+class UnitSeries:
+    def __init__(self, db: AsyncDatabase, source: str, locks: DocumentLocks, clock: Callable[[], datetime], *,
+                 on_events_staged: Callable[[], None] = lambda: None) -> None:
+        self.store = VersionedDocuments(db, SERIES, source)
+        self.trends = db[TRENDS]
+        self._locks = locks
+        self.clock = clock
+        self._wake_relay = on_events_staged
+
+    async def record(self, *, unit_id: str, kind: SeriesKind, network_id: str, organisation_id: str,
+                     period: str, value: float, by: str | None) -> dict[str, Any]:
+        """Record (or correct) one month's reading; the series is created by its first reading."""
+        rules.check_period(period, local_today(self.clock()))
+        rules.check_reading(kind, value)
+        doc_id = rules.series_id(unit_id, kind)
+        async with self._locks.hold(SERIES, doc_id):
+            series = await self.store.get(doc_id)
+            if series is not None and (series["network_id"], series["organisation_id"]) != (network_id,
+                                                                                           organisation_id):
+                raise RuleViolation(f"unit {unit_id}'s series belongs to organisation {series['organisation_id']} "
+                                    f"of network {series['network_id']}", unit_id=unit_id)
+            readings = rules.with_reading(series["readings"] if series else {}, period, value)
+            version = (series["version"] if series else 0) + 1
+            event = UnitIndicatorRecorded(
+                network_id=network_id, organisation_id=organisation_id, unit_id=unit_id, kind=kind,
+                series_version=version, readings=[PeriodReading(period=p, value=v) for p, v in readings.items()])
+            actors = sorted({*(series or {}).get("actors", []), *([by] if by else [])})
+            if series is None:
+                await self.store.add({"_id": doc_id, "unit_id": unit_id, "kind": kind.value, "network_id": network_id,
+                                      "organisation_id": organisation_id, "readings": readings,
+                                      "last_recorded_by": by, "actors": actors, "version": 1}, event)
+            else:
+                await self.store.save(series, changes={"readings": readings, "last_recorded_by": by,
+                                                       "actors": actors}, events=[event])
+        self._wake_relay()
+        return await self.store.get(doc_id) or {}
+
+    async def of_unit(self, unit_id: str) -> list[dict[str, Any]]:
+        """The unit's series, one `_id` lookup per kind."""
+        found = await self.store.many(rules.series_id(unit_id, kind) for kind in SeriesKind)
+        return [found[rules.series_id(unit_id, kind)] for kind in SeriesKind if rules.series_id(unit_id, kind) in found]
+
+    async def of_units(self, unit_ids: list[str], kind: SeriesKind) -> dict[str, dict[str, float]]:
+        found = await self.store.many(rules.series_id(u, kind) for u in unit_ids)
+        return {doc["unit_id"]: doc["readings"] for doc in found.values()}
+
+    async def naming(self, person_id: str) -> list[dict[str, Any]]:
+        return await self.store.find({"actors": person_id}, 0, 10_000)
+
+    async def erase(self, person_id: str, alias: str) -> None:
+        await pseudonymise(self.store, self._locks, {"actors": person_id}, lambda doc: {
+            "actors": renamed(doc["actors"], person_id, alias),
+            "last_recorded_by": alias if doc.get("last_recorded_by") == person_id else doc.get("last_recorded_by")})
+
+    # -- the network's copies, from the events ------------------------------------------------
+
+    async def on_recorded(self, event: CloudEvent) -> None:
+        data: Any = event.data
+        doc_id = trend_id(data.network_id, data.kind)
+        async with self._locks.hold(TRENDS, doc_id):
+            trend = await self.trends.find_one({"_id": doc_id}, {f"units.{data.unit_id}.version": 1}) or {}
+            known = trend.get("units", {}).get(data.unit_id, {}).get("version", 0)
+            if data.series_version <= known:
+                return  # a redelivery, or an older state overtaken by a newer one
+            await self.trends.update_one({"_id": doc_id}, {"$set": {
+                f"units.{data.unit_id}": {"version": data.series_version, "organisation_id": data.organisation_id,
+                                          "readings": {r.period: r.value for r in data.readings}},
+                "network_id": data.network_id, "kind": data.kind.value, "updated_at": datetime.now(UTC)}},
+                upsert=True)
+
+    def handlers(self) -> dict[str, dict[type, Callable[[CloudEvent], Any]]]:
+        return {MEASURES_TOPIC: {UnitIndicatorRecorded: self.on_recorded}}
+
+    async def network_trends(self, network_id: str, organisation_id: str | None = None) -> list[dict[str, Any]]:
+        """Per kind, the trend across the network's units (or one organisation's): one `_id` lookup per kind."""
+        found = {d["_id"]: d async for d in self.trends.find({"_id": {"$in": [trend_id(network_id, k)
+                                                                                for k in SeriesKind]}})}
+        trends = []
+        for kind in SeriesKind:
+            doc = found.get(trend_id(network_id, kind))
+            if doc is None:
+                continue
+            units = {u: copy["readings"] for u, copy in doc.get("units", {}).items()
+                     if organisation_id is None or copy.get("organisation_id") == organisation_id}
+            if units:
+                trends.append(rules.network_trend(kind, units))
+        return trends

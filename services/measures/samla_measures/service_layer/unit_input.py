@@ -1,0 +1,197 @@
+"""Use cases of a unit's staff input: items from staff and from workshop groups, prioritised, made measures.
+
+A unit's items and dialogue results are one document (`_id` the unit id) changed under its
+lock; the anonymous link finds its unit through `input_links` (`_id` the token's hash), and
+the unit document names the current hash, so a replaced link stops working at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from samla_shared.persistence.document_locks import DocumentLocks
+from samla_measures.adapters.documents import VersionedDocuments
+from samla_measures.adapters.repository import new_id
+from samla_measures.domain import unit_input as rules
+from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
+from samla_measures.domain.unit_input import ItemSource, ItemStatus
+from samla_measures.service_layer.measures import MeasuresService
+from samla_measures.service_layer.personal_data import pseudonymise, renamed
+
+UNIT_INPUT = "unit_input"
+INPUT_LINKS = "input_links"
+# Measures made from items get an id derived from the item, so a retry finds the same measure.
+ITEM_MEASURES = uuid.UUID("6f0d1c52-3a8e-4d55-9b0e-5a2f8e7c1d40")
+
+
+class UnitInput:
+    def __init__(self, db: AsyncDatabase, source: str, locks: DocumentLocks, measures: MeasuresService,
+                 clock: Callable[[], datetime]) -> None:
+        self.store = VersionedDocuments(db, UNIT_INPUT, source)
+        self.links = db[INPUT_LINKS]
+        self._locks = locks
+        self.measures = measures
+        self.clock = clock
+
+    # -- the unit's document ------------------------------------------------------------------
+
+    async def unit(self, unit_id: str) -> dict[str, Any] | None:
+        return await self.store.get(unit_id)
+
+    @asynccontextmanager
+    async def _changing(self, unit_id: str, place: tuple[str, str] | None = None) -> AsyncIterator[dict[str, Any]]:
+        """The unit's document under its lock; created (empty) with `place` = (network, organisation) if new."""
+        async with self._locks.hold(UNIT_INPUT, unit_id):
+            doc = await self.store.get(unit_id)
+            if doc is None:
+                if place is None:
+                    raise NotFound(f"unit {unit_id} has no input yet")
+                await self.store.add({"_id": unit_id, "unit_id": unit_id, "network_id": place[0],
+                                      "organisation_id": place[1], "link_hash": None, "items": [],
+                                      "dialogue_results": [], "actors": []})
+                doc = await self.store.get(unit_id)
+                assert doc is not None
+            elif place is not None and (doc["network_id"], doc["organisation_id"]) != place:
+                raise RuleViolation(f"unit {unit_id} belongs to organisation {doc['organisation_id']} of network "
+                                    f"{doc['network_id']}", unit_id=unit_id)
+            yield doc
+
+    def _actors(self, doc: dict[str, Any], by: str | None) -> dict[str, Any]:
+        actors = list(doc.get("actors") or [])
+        return {} if by is None or by in actors else {"actors": [*actors, by]}
+
+    # -- the link ------------------------------------------------------------------------------
+
+    async def new_link(self, unit_id: str, place: tuple[str, str], by: str | None) -> str:
+        """A new secret link for the unit; the previous one stops working. Returns the token (shown once)."""
+        token, hashed = rules.new_link_token()
+        await self.links.insert_one({"_id": hashed, "unit_id": unit_id, "created_at": self.clock()})
+        async with self._changing(unit_id, place) as doc:
+            old = doc.get("link_hash")
+            await self.store.save(doc, changes={"link_hash": hashed, "link_created_at": self.clock(),
+                                                **self._actors(doc, by)})
+        if old:
+            await self.links.delete_one({"_id": old})
+        return token
+
+    async def unit_of_link(self, token: str) -> str:
+        hashed = rules.link_hash(token)
+        link = await self.links.find_one({"_id": hashed})
+        doc = await self.store.get(link["unit_id"]) if link else None
+        if doc is None or doc.get("link_hash") != hashed:
+            raise NotFound("this link is not (or no longer) a unit's input link")
+        return doc["unit_id"]
+
+    # -- items ---------------------------------------------------------------------------------
+
+    async def submit(self, unit_id: str, data: dict[str, Any], *, by: str | None, source: ItemSource,
+                     place: tuple[str, str] | None = None) -> dict[str, Any]:
+        item = {"id": new_id(), "text": rules.check_text(data["text"]), "area": data["area"].value,
+                "kind": data["kind"], "source": source.value, "submitted_by": by, "submitted_at": self.clock(),
+                "status": ItemStatus.OPEN.value, "rank": None, "prioritised_by": None, "prioritised_as": None,
+                "measure_id": None, "session_id": None, "dialogue_group": None, "keywords": [], "why": None}
+        async with self._changing(unit_id, place) as doc:
+            rules.check_room(doc["items"])
+            await self.store.save(doc, changes=self._actors(doc, by), push={"items": item})
+        return item
+
+    async def items(self, unit_id: str, *, status: ItemStatus | None, area: str | None) -> list[dict[str, Any]]:
+        doc = await self.store.get(unit_id)
+        found = [i for i in (doc or {}).get("items", [])
+                 if (status is None or i["status"] == status.value) and (area is None or i["area"] == area)]
+        return sorted(found, key=rules.listed_order)
+
+    async def prioritise(self, unit_id: str, item_id: str, *, rank: int | None, reason: str | None,
+                         by: str | None, as_role: str | None) -> dict[str, Any]:
+        async with self._changing(unit_id) as doc:
+            items = doc["items"]
+            item = self._item(items, item_id)
+            item.update({"status": rules.prioritised(item, rank=rank), "rank": rank, "prioritised_by": by,
+                         "prioritised_as": as_role, "prioritised_at": self.clock(), "reason": reason})
+            await self.store.save(doc, changes={"items": items, **self._actors(doc, by)})
+        return item
+
+    @staticmethod
+    def _item(items: list[dict[str, Any]], item_id: str) -> dict[str, Any]:
+        for item in items:
+            if item["id"] == item_id:
+                return item
+        raise NotFound(f"no item {item_id}")
+
+    async def item(self, unit_id: str, item_id: str) -> dict[str, Any]:
+        doc = await self.store.get(unit_id)
+        if doc is None:
+            raise NotFound(f"no item {item_id}")
+        return self._item(doc["items"], item_id)
+
+    async def propose_measure(self, unit_id: str, item_id: str, data: dict[str, Any], *,
+                              by: str | None) -> dict[str, Any]:
+        """Propose the prioritised item as a measure of the unit, keeping the link both ways.
+
+        Two documents change (the new measure, then the item); the measure's id is derived from
+        the item, so a retry after a failure between the two finds the measure and only links it.
+        """
+        measure_id = uuid.uuid5(ITEM_MEASURES, f"{unit_id}/{item_id}").hex
+        async with self._changing(unit_id) as doc:
+            items = doc["items"]
+            item = self._item(items, item_id)
+            rules.check_can_become_measure(item)
+            try:
+                measure = await self.measures.propose(
+                    {**data, "network_id": doc["network_id"], "organisation_id": doc["organisation_id"],
+                     "unit_ids": [unit_id], "area": data.get("area") or item["area"], "source_item_id": item_id,
+                     "session_id": item.get("session_id"), "dialogue_group": item.get("dialogue_group")},
+                    by=by, measure_id=measure_id)
+            except Conflict:
+                measure = await self.measures.measure(measure_id)  # made by an attempt that stopped half-way
+            item.update({"status": ItemStatus.PROPOSED.value, "measure_id": measure["_id"]})
+            await self.store.save(doc, changes={"items": items, **self._actors(doc, by)})
+        return measure
+
+    # -- dialogue results ---------------------------------------------------------------------
+
+    async def record_result(self, unit_id: str, data: dict[str, Any], *, place: tuple[str, str],
+                            by: str | None) -> dict[str, Any]:
+        """A group's result from the dialogue cloth; its agreed next step joins the unit's items."""
+        now = self.clock()
+        result = {"id": new_id(), "session_id": data["session_id"], "group": data["group"],
+                  "keywords": data["keywords"], "why": data["why"], "next_step": data["next_step"],
+                  "area": data["area"].value, "recorded_by": by, "recorded_at": now}
+        item = {"id": new_id(), "text": rules.check_text(data["next_step"]), "area": data["area"].value,
+                "kind": "idea", "source": ItemSource.DIALOGUE.value, "submitted_by": by, "submitted_at": now,
+                "status": ItemStatus.OPEN.value, "rank": None, "prioritised_by": None, "prioritised_as": None,
+                "measure_id": None, "session_id": data["session_id"], "dialogue_group": data["group"],
+                "keywords": data["keywords"], "why": data["why"]}
+        result["item_id"] = item["id"]
+        async with self._changing(unit_id, place) as doc:
+            rules.check_new_result(doc["dialogue_results"], data["session_id"], data["group"])
+            rules.check_room(doc["items"], doc["dialogue_results"])
+            await self.store.save(doc, changes=self._actors(doc, by),
+                                  push={"items": item, "dialogue_results": result})
+        return result
+
+    async def results(self, unit_id: str, session_id: str | None) -> list[dict[str, Any]]:
+        doc = await self.store.get(unit_id)
+        found = [r for r in (doc or {}).get("dialogue_results", []) if session_id in (None, r["session_id"])]
+        return sorted(found, key=lambda r: (r["session_id"], r["group"]))
+
+    # -- personal data ------------------------------------------------------------------------
+
+    async def naming(self, person_id: str) -> list[dict[str, Any]]:
+        """The unit documents where the person sent, ranked or recorded something (all of it kept in `actors`)."""
+        return await self.store.find({"actors": person_id}, 0, 10_000)
+
+    async def erase(self, person_id: str, alias: str) -> None:
+        def changes(doc: dict[str, Any]) -> dict[str, Any]:
+            items = [{**i, **{k: alias for k in ("submitted_by", "prioritised_by") if i.get(k) == person_id}}
+                     for i in doc["items"]]
+            results = [{**r, "recorded_by": alias} if r.get("recorded_by") == person_id else r
+                       for r in doc["dialogue_results"]]
+            return {"items": items, "dialogue_results": results, "actors": renamed(doc["actors"], person_id, alias)}
+        await pseudonymise(self.store, self._locks, {"actors": person_id}, changes)
