@@ -69,11 +69,17 @@ Each key is a field of the service's Settings class (services/<name>/samla_<name
 {{- $_ := set $env "MONGO_DATABASE" (printf "%s%s" $v.mongo.databasePrefix .name) -}}
 {{- $_ := set $env "CONSUMER_GROUP" (printf "samla-%s" .name) -}}
 {{- $_ := set $env "AUTH_ISSUER" $v.auth.issuer -}}
-{{- $_ := set $env "AUTH_AUDIENCE" $v.auth.audience -}}
+{{- /* One audience per service: a token minted for one service is refused by the others. */ -}}
+{{- $_ := set $env "AUTH_AUDIENCE" (printf "%s%s" $v.auth.audiencePrefix .name) -}}
+{{- if $v.trustedProxies }}{{ $_ := set $env "TRUSTED_PROXIES" (toJson $v.trustedProxies) }}{{ end -}}
 {{- $_ := set $env "AUTH_JWKS_URL" $v.auth.jwksUrl -}}
 {{- $_ := set $env "CORS_ORIGINS" (toJson $v.corsOrigins) -}}
 {{- if has .name (list "sessions" "notifications") -}}
+{{- /* Contact look-ups use client-credentials tokens from the identity provider. */ -}}
 {{- $_ := set $env "ENROLLMENT_URL" (include "samla.url" (dict "root" .root "name" "enrollment")) -}}
+{{- $_ := set $env "ENROLLMENT_CLIENT_ID" (printf "%s%s" $v.auth.audiencePrefix .name) -}}
+{{- $_ := set $env "ENROLLMENT_AUDIENCE" (printf "%senrollment" $v.auth.audiencePrefix) -}}
+{{- if $v.auth.tokenUrl }}{{ $_ := set $env "AUTH_CLIENT_CREDENTIALS_URL" $v.auth.tokenUrl }}{{ end -}}
 {{- end -}}
 {{- if eq .name "sessions" -}}
 {{- $_ := set $env "PUBLIC_URL" (include "samla.publicUrl" .) -}}
@@ -103,10 +109,11 @@ Each key is a field of the service's Settings class (services/<name>/samla_<name
 {{- $_ := set $env "KAFKA_SASL_PASSWORD" (list "kafka-password" false) -}}
 {{- end -}}
 {{- if has .name (list "sessions" "notifications") -}}
-{{- $_ := set $env "ENROLLMENT_TOKEN" (list "enrollment-token" false) -}}
+{{- $_ := set $env "ENROLLMENT_CLIENT_SECRET" (list "enrollment-client-secret" false) -}}
 {{- end -}}
 {{- if eq .name "notifications" -}}
 {{- $_ := set $env "SMTP_PASSWORD" (list "smtp-password" true) -}}
+{{- $_ := set $env "WEBHOOK_SECRET_KEY" (list "webhook-secret-key" false) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson $env -}}
