@@ -378,18 +378,20 @@ async def soak(minutes: float, seed: int) -> Figures:
     issuer_url = f"http://127.0.0.1:{issuer_port}/dev-issuer"
     issuer = Process("dev-issuer", [sys.executable, str(ROOT / "infra/local/dev_issuer.py"), "--port", str(issuer_port),
                                     "--state", str(STATE / "dev-issuer"), "--issuer", issuer_url],
-                     dict(os.environ), issuer_port)
+                     {**os.environ, "SAMLA_ENVIRONMENT": "development"}, issuer_port)
     enrollment_port = free_port()
     processes = {name: service_process(name, run, issuer_url, enrollment_port) for name in SERVICES}
     try:
         issuer.start()
         await issuer.ready(path="/dev-issuer/jwks.json")
         async with httpx.AsyncClient() as plain:
+            # The services refuse tokens living longer than an hour; a soak longer than that
+            # would mint a new one.
             minted = await plain.post(f"{issuer_url}/tokens", json={
-                "subject": "soak-admin", "roles": ["platform_admin"], "expires_in": 24 * 3600})
+                "subject": "soak-admin", "roles": ["platform_admin"], "expires_in": 3600})
+            minted.raise_for_status()
             token = minted.json()["access_token"]
         for process in processes.values():
-            process.env[f"{process.name.upper()}_ENROLLMENT_TOKEN"] = token
             process.start()
         for process in processes.values():
             await process.ready()
