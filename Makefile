@@ -10,7 +10,7 @@ PORTAL_VENDOR := $(PORTAL)/samla_portal/static/vendor
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: up down status stack test-stack test install clean-stack bench browser portal-assets portal-messages
+.PHONY: up down status stack test-stack test install clean-stack bench browser portal-assets portal-messages helm soak soak-short
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,14 +63,28 @@ stack: install
 test-stack: install
 	$(STACK) up --tests
 
+## helm v4 for tests/deploy/, built once from the Go module proxy into .tools/ (about 5 min the first time).
+helm: install
+	$(PY) tests/deploy/helm_tool.py
+
 ## Run the whole test suite against the real stack (started if it is not running). The tests use
 ## their own Kafka broker, so a platform started by `make up` never sees their records.
-test: test-stack browser
+test: test-stack browser helm
 	$(PY) -m pytest
 
 ## Remove all local state (Kafka log, databases, mail); the next `make up` starts empty.
 clean-stack: down
 	rm -rf .stack/kafka-9092 .stack/kafka-19192 .stack/ferretdb .stack/mail .stack/run
+
+## Chaos soak on a stack of its own (ports 19292/27029/1029, state /tmp/samla-soak): load while processes
+## are SIGKILLed and SIGSTOPped, then every invariant checked (docs/soak.md). Not part of `make test`.
+SOAK_MINUTES ?= 10
+soak: install
+	$(PY) infra/soak/soak.py --minutes $(SOAK_MINUTES)
+
+## The one-minute form of the soak.
+soak-short: install
+	$(PY) infra/soak/soak.py --minutes 1
 
 ## Benchmarks against the real stack; ratios against side-by-side baselines go to docs/benchmarks.md.
 bench: stack

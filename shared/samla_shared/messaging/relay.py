@@ -4,6 +4,9 @@ Delivery is at-least-once: an entry is removed only after Kafka acknowledged it 
 acks=all, so a crash between the two publishes it again and consumers deduplicate by
 `ce_id`. While Kafka or the database is unreachable the relay backs off and retries;
 the entries simply wait in their documents, so an outage delays events but loses none.
+
+With a `Lease`, several instances of a service share one set of outboxes: the holder
+relays, the others stand by and take over when its lease runs out (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from samla_shared.messaging.outbox import ENTRY_KEY, OUTBOX_FIELD, PENDING_FIELD, pending_entries, staging_order
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.guarded_writes import WriteGuard
+from samla_shared.persistence.lease import Lease
 from samla_shared.structured_logging import current_network_id
 
 log = logging.getLogger("samla.outbox")
@@ -65,6 +69,7 @@ class OutboxRelay:
         batch_documents: int = 5000,
         idle_interval: float = 0.5,
         max_backoff: float = 5.0,
+        lease: Lease | None = None,
     ) -> None:
         self._db = database
         self._collections = tuple(collections)
@@ -77,6 +82,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
         self._stopping = False
+        self._lease = lease
 
     def notify(self) -> None:
         """Wake the relay now (called after a write staged events) instead of waiting for the next poll."""
@@ -90,6 +96,10 @@ class OutboxRelay:
         backoff = 0.1
         while not self._stopping:
             try:
+                if self._lease is not None and await self._lease.hold() is None:
+                    # Another instance relays; look again well within its lease time.
+                    await self._pause(self._lease.seconds / 4)
+                    continue
                 published = await self.publish_pending()
                 backoff = 0.1
             except asyncio.CancelledError:
@@ -101,11 +111,16 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
             if published == 0:
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
-                except TimeoutError:
-                    pass
+                await self._pause(self._idle)
+        if self._lease is not None:
+            await self._lease.release()
+
+    async def _pause(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
 
     async def publish_pending(self) -> int:
         """One round: publish what is pending now, in staging order. Returns how many were sent.
@@ -124,6 +139,14 @@ class OutboxRelay:
         if not work:
             return 0
         work.sort(key=lambda item: staging_order(item[0]))
+        # The fence, checked after reading and before publishing: a holder that lost its lease
+        # while it read publishes nothing. One paused between here and the send publishes
+        # entries the new holder publishes too: duplicates (consumers drop them by ce_id),
+        # never a loss, and never an event ahead of one it follows (docs/scale-out.md).
+        if self._lease is not None:
+            token = self._lease.token
+            if token is None or not await self._lease.is_current(token):
+                return 0
         await self._send([entry for entry, _, _ in work])
         await self._mark_sent(work)
         for entry, _, _ in work:
