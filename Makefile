@@ -3,9 +3,14 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STACK  := $(PY) infra/local/stack.py
-PACKAGES := shared services/enrollment services/sessions services/measures services/notifications tools
+PACKAGES := shared services/enrollment services/sessions services/measures services/notifications services/portal tools
+# The portal's front-end assets come from npm (package-lock.json) and are copied, never committed.
+PORTAL := services/portal
+PORTAL_VENDOR := $(PORTAL)/samla_portal/static/vendor
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: up down status stack test install clean-stack bench
+.PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,7 +18,27 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.
 	$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed portal-assets
+
+## Designsystemet's CSS (and axe-core for the browser tests) from npm, copied where the portal serves it.
+portal-assets: $(PORTAL_VENDOR)/.installed
+
+$(PORTAL_VENDOR)/.installed: $(PORTAL)/package.json $(PORTAL)/package-lock.json
+	cd $(PORTAL) && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(PORTAL_VENDOR)
+	cp $(PORTAL)/node_modules/@digdir/designsystemet-css/dist/src/index.css $(PORTAL_VENDOR)/designsystemet.css
+	cp $(PORTAL)/node_modules/@digdir/designsystemet-theme/src/themes/designsystemet.css $(PORTAL_VENDOR)/designsystemet-theme.css
+	cp $(PORTAL)/node_modules/@digdir/designsystemet-css/LICENSE $(PORTAL_VENDOR)/LICENSE.designsystemet
+	@touch $@
+
+## Debian's Chromium for the browser tests (Playwright's own browser download is not reachable); only if absent.
+browser:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+## Re-extract the portal's messages into its catalogues (nb, da, en) after changing a template.
+portal-messages: install
+	cd $(PORTAL) && ../../$(VENV)/bin/pybabel extract -F babel.cfg -o samla_portal/translations/messages.pot --no-location --omit-header samla_portal
+	cd $(PORTAL) && ../../$(VENV)/bin/pybabel update -i samla_portal/translations/messages.pot -d samla_portal/translations --no-fuzzy-matching
 
 ## Start Kafka, FerretDB, the SMTP sink and the four services (idempotent).
 up: install
@@ -31,7 +56,7 @@ stack: install
 	$(STACK) up
 
 ## Run the whole test suite against the real stack (started if it is not running).
-test: stack
+test: stack browser
 	$(PY) -m pytest
 
 ## Remove all local state (Kafka log, databases, mail); the next `make up` starts empty.

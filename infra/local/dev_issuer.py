@@ -10,21 +10,31 @@ settings refuse a development issuer there).
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import html
 import json
 import os
+import secrets
 import socket
 import threading
 import time
 import uuid
 from pathlib import Path
 
+from urllib.parse import parse_qs, urlencode
+
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from pydantic import BaseModel, ConfigDict, Field
 
 ISSUER_PATH = "/dev-issuer"
+# The demo people the authorize page offers (one per role the portal serves); --people names another file.
+DEMO_PEOPLE = Path(__file__).resolve().parent / "demo_people.json"
+CODE_LIFETIME_SECONDS = 120
 
 
 class TokenRequest(BaseModel):
@@ -53,12 +63,104 @@ def load_key(state: Path) -> RSAKey:
     return key
 
 
-def create_app(key: RSAKey, issuer: str) -> FastAPI:
+def load_people(path: Path = DEMO_PEOPLE) -> dict[str, dict]:
+    """Demo people by key: name, subject, person_id, email, roles and scopes (networks, organisations, units)."""
+    return {person["key"]: person for person in json.loads(path.read_text())["people"]}
+
+
+def pkce_challenge(verifier: str) -> str:
+    """RFC 7636 S256: BASE64URL(SHA256(verifier)) without padding."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
+
+
+def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None) -> FastAPI:
+    """`people` is kept by reference: a test may add a demo person while the issuer runs."""
     app = FastAPI(title="Samla development issuer")
+    people = load_people() if people is None else people
+    # Authorization codes live in memory for two minutes and are used once; a restart forgets them,
+    # which only means signing in again.
+    codes: dict[str, dict] = {}
+
+    def sign(claims: dict) -> str:
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
     @app.get(f"{ISSUER_PATH}/.well-known/openid-configuration")
     async def discovery() -> dict:
-        return {"issuer": issuer, "jwks_uri": f"{issuer}/jwks.json", "id_token_signing_alg_values_supported": ["RS256"]}
+        return {"issuer": issuer, "jwks_uri": f"{issuer}/jwks.json", "id_token_signing_alg_values_supported": ["RS256"],
+                "authorization_endpoint": f"{issuer}/authorize", "token_endpoint": f"{issuer}/token",
+                "response_types_supported": ["code"], "grant_types_supported": ["authorization_code"],
+                "code_challenge_methods_supported": ["S256"], "subject_types_supported": ["public"],
+                "scopes_supported": ["openid", "profile", "email"],
+                "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"]}
+
+    @app.get(f"{ISSUER_PATH}/authorize", response_class=HTMLResponse)
+    async def authorize_page(request: Request) -> HTMLResponse:
+        """Pick a demo person: the local stand-in for HelseID, Feide, ID-porten or Keycloak's login page."""
+        query = dict(request.query_params)
+        problem = _authorization_problem(query)
+        if problem:
+            return HTMLResponse(_page("Sign-in refused", f"<p>{html.escape(problem)}</p>"), status_code=400)
+        hidden = "".join(f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(query.get(name, ""))}">'
+                         for name in ("client_id", "redirect_uri", "state", "nonce", "code_challenge",
+                                      "code_challenge_method", "scope"))
+        choices = "".join(
+            f'<li><button type="submit" name="person" value="{html.escape(k)}">{html.escape(p["name"])}</button> '
+            f'<span>{html.escape(p.get("title", ", ".join(p.get("roles", []))))}</span></li>'
+            for k, p in people.items())
+        body = (f'<p>Development sign-in: choose who you are. Never used in production.</p>'
+                f'<form method="post" action="{ISSUER_PATH}/authorize">{hidden}<ul>{choices}</ul></form>')
+        return HTMLResponse(_page("Choose a demo person", body))
+
+    @app.post(f"{ISSUER_PATH}/authorize", response_model=None)
+    async def authorize(request: Request) -> RedirectResponse | HTMLResponse:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        problem = _authorization_problem(form)
+        person = people.get(form.get("person", ""))
+        if problem or person is None:
+            return HTMLResponse(_page("Sign-in refused", f"<p>{html.escape(problem or 'unknown person')}</p>"),
+                                status_code=400)
+        for code_id in [c for c, grant in codes.items() if grant["expires"] < time.time()]:
+            codes.pop(code_id, None)
+        code = secrets.token_urlsafe(32)
+        codes[code] = {"person": person, "client_id": form["client_id"], "redirect_uri": form["redirect_uri"],
+                       "nonce": form.get("nonce"), "challenge": form["code_challenge"],
+                       "expires": time.time() + CODE_LIFETIME_SECONDS}
+        target = form["redirect_uri"] + ("&" if "?" in form["redirect_uri"] else "?") + urlencode(
+            {"code": code, **({"state": form["state"]} if form.get("state") else {})})
+        return RedirectResponse(target, status_code=303)
+
+    @app.post(f"{ISSUER_PATH}/token")
+    async def token(request: Request) -> JSONResponse:
+        """Authorization code + PKCE verifier -> access token (for the services) and ID token (for the client)."""
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        client_id = form.get("client_id") or _basic_client_id(request.headers.get("authorization"))
+        grant = codes.pop(form.get("code", ""), None)
+
+        def refuse(error: str, description: str) -> JSONResponse:
+            return JSONResponse({"error": error, "error_description": description}, status_code=400,
+                                headers={"Cache-Control": "no-store"})
+
+        if form.get("grant_type") != "authorization_code":
+            return refuse("unsupported_grant_type", "only authorization_code")
+        if grant is None or grant["expires"] < time.time():
+            return refuse("invalid_grant", "unknown, used or expired code")
+        if grant["client_id"] != client_id or grant["redirect_uri"] != form.get("redirect_uri"):
+            return refuse("invalid_grant", "client_id or redirect_uri differ from the authorization request")
+        if pkce_challenge(form.get("code_verifier", "")) != grant["challenge"]:
+            return refuse("invalid_grant", "the PKCE code_verifier does not match the code_challenge")
+        person, now, lifetime = grant["person"], int(time.time()), 3600
+        identity = {"sub": person["subject"], "name": person["name"], "roles": person.get("roles", []),
+                    "networks": person.get("networks", []), "organisations": person.get("organisations", []),
+                    "units": person.get("units", [])}
+        for optional in ("person_id", "email"):
+            if person.get(optional):
+                identity[optional] = person[optional]
+        access = sign({"iss": issuer, "aud": "samla", "iat": now, "exp": now + lifetime, **identity})
+        id_token = sign({"iss": issuer, "aud": client_id, "iat": now, "exp": now + lifetime,
+                         **({"nonce": grant["nonce"]} if grant["nonce"] else {}), **identity})
+        return JSONResponse({"access_token": access, "id_token": id_token, "token_type": "Bearer",
+                             "expires_in": lifetime, "scope": "openid profile email"},
+                            headers={"Cache-Control": "no-store"})
 
     @app.get(f"{ISSUER_PATH}/jwks.json")
     async def jwks() -> dict:
@@ -82,6 +184,39 @@ def create_app(key: RSAKey, issuer: str) -> FastAPI:
     return app
 
 
+def _authorization_problem(params: dict[str, str]) -> str | None:
+    """Why an authorization request is refused: the portal must send a code request with S256 PKCE."""
+    if params.get("response_type", "code") != "code":
+        return "only response_type=code"
+    for name in ("client_id", "redirect_uri", "code_challenge"):
+        if not params.get(name):
+            return f"{name} is missing"
+    if params.get("code_challenge_method") != "S256":
+        return "code_challenge_method must be S256"
+    if not params["redirect_uri"].startswith(("http://127.0.0.1", "http://localhost", "https://")):
+        return "redirect_uri must be https or loopback"
+    return None
+
+
+def _basic_client_id(authorization: str | None) -> str | None:
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None
+    try:
+        return base64.b64decode(authorization[6:]).decode().split(":", 1)[0]
+    except ValueError:
+        return None
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
+            '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}'
+            'ul{list-style:none;padding:0}li{margin:.75rem 0}button{font-size:1rem;padding:.5rem 1rem;'
+            'min-width:14rem;text-align:left}button:focus-visible{outline:3px solid #000;outline-offset:2px}'
+            'span{color:#444;margin-left:.5rem}</style></head>'
+            f'<body><main><h1>{title}</h1>{body}</main></body></html>')
+
+
 class ThreadedIssuer:
     """The issuer on a free loopback port in a background thread: for tests and benchmarks in one process.
 
@@ -89,13 +224,15 @@ class ThreadedIssuer:
     they would from a real identity provider.
     """
 
-    def __init__(self, state: Path) -> None:
+    def __init__(self, state: Path, people: dict[str, dict] | None = None) -> None:
+        # Tests may add demo people while it runs (e.g. the manager an application names).
+        self.people = load_people() if people is None else people
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}{ISSUER_PATH}"
         self.jwks_url = f"{self.url}/jwks.json"
-        config = uvicorn.Config(create_app(load_key(state), self.url), host="127.0.0.1", port=self.port,
+        config = uvicorn.Config(create_app(load_key(state), self.url, self.people), host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="dev-issuer", daemon=True)
@@ -131,13 +268,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--state", type=Path, required=True)
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 inside a container")
+    parser.add_argument("--people", type=Path, default=DEMO_PEOPLE, help="the demo people of the authorize page")
     parser.add_argument("--issuer", help="the `iss` of its tokens, as clients reach it "
                         "(default http://127.0.0.1:PORT/dev-issuer)")
     args = parser.parse_args()
     if os.environ.get("SAMLA_ENVIRONMENT") == "production":
         raise SystemExit("the development issuer never runs in production")
     issuer = args.issuer or f"http://127.0.0.1:{args.port}{ISSUER_PATH}"
-    uvicorn.run(create_app(load_key(args.state), issuer), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(create_app(load_key(args.state), issuer, load_people(args.people)), host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,30 @@
+"""Sign-in with OpenID Connect: authorization code with PKCE (S256), through Authlib.
+
+Authlib reads the provider's discovery document, keeps `state`, `nonce` and the PKCE
+verifier in the session between the redirect and the callback, exchanges the code and
+validates the ID token (signature from the provider's JWKS, issuer, audience, nonce, expiry).
+The same code speaks to the development issuer, HelseID, Feide, ID-porten or Keycloak.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
+
+from samla_portal.settings import PortalSettings
+
+
+def identity_provider(settings: PortalSettings) -> StarletteOAuth2App:
+    oauth = OAuth()
+    secret = settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else None
+    client_kwargs: dict[str, Any] = {"scope": settings.oidc_scope, "code_challenge_method": "S256",
+                                     "timeout": settings.http_timeout_seconds}
+    if secret is None:
+        # A public client: PKCE alone proves the code was asked for by us.
+        client_kwargs["token_endpoint_auth_method"] = "none"
+    return oauth.register(
+        name="samla", client_id=settings.oidc_client_id, client_secret=secret,
+        server_metadata_url=f"{settings.oidc_issuer.rstrip('/')}/.well-known/openid-configuration",
+        client_kwargs=client_kwargs,
+    )

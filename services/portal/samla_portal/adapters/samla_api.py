@@ -1,0 +1,71 @@
+"""The four services' public HTTP APIs, called with the signed-in person's own token.
+
+The portal never reads a service's database: whatever a page shows, the person could have
+asked the API for themselves, and the services' access rules apply unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+
+@dataclass
+class ApiRefused(Exception):
+    """A service answered with an RFC 9457 problem (or at least a status code) instead of data."""
+
+    status: int
+    title: str
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.title}: {self.detail or ''}"
+
+
+class SamlaApi:
+    """One HTTP client per service, shared by all requests; each call carries the caller's bearer token."""
+
+    def __init__(self, urls: dict[str, str], timeout: float) -> None:
+        self._clients = {name: httpx.AsyncClient(base_url=url, timeout=timeout) for name, url in urls.items()}
+        for client in self._clients.values():
+            # Each call carries the page request's trace context, so one trace runs from the page into the service.
+            HTTPXClientInstrumentor.instrument_client(client)
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+    async def get(self, service: str, path: str, token: str, **params: Any) -> Any:
+        return await self._call(service, "GET", path, token, params={k: v for k, v in params.items() if v is not None})
+
+    async def post(self, service: str, path: str, token: str, body: dict[str, Any]) -> Any:
+        return await self._call(service, "POST", path, token, json=body)
+
+    async def _call(self, service: str, method: str, path: str, token: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._clients[service].request(method, path, headers={"Authorization": f"Bearer {token}"},
+                                                             **kwargs)
+        except httpx.TransportError as error:
+            raise ApiRefused(503, f"the {service} service does not answer", str(error)) from error
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response.json() if response.content else None
+
+
+def _refusal(response: httpx.Response) -> ApiRefused:
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = {}
+    if not isinstance(problem, dict):
+        problem = {}
+    detail = problem.get("detail")
+    errors = problem.get("errors") if isinstance(problem.get("errors"), list) else None
+    if isinstance(detail, list):  # FastAPI's own validation answer
+        errors, detail = detail, None
+    return ApiRefused(response.status_code, str(problem.get("title") or response.reason_phrase),
+                      str(detail) if detail is not None else None, errors)

@@ -1,0 +1,68 @@
+"""Use cases over the enrollment API: the coordinator's overview, applying, and the leader's decision."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from samla_portal.adapters.samla_api import SamlaApi
+from samla_portal.domain.people import SignedIn
+
+
+@dataclass(frozen=True)
+class CohortOverview:
+    cohort: dict[str, Any]
+    programme: dict[str, Any]
+    applications: list[dict[str, Any]]
+    waitlist: list[dict[str, Any]]
+
+
+class Enrollment:
+    def __init__(self, api: SamlaApi) -> None:
+        self._api = api
+
+    async def programmes(self, token: str) -> list[dict[str, Any]]:
+        return await self._api.get("enrollment", "/programmes", token, limit=100, archived=False)
+
+    async def programme(self, token: str, programme_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        programme, cohorts = await asyncio.gather(
+            self._api.get("enrollment", f"/programmes/{programme_id}", token),
+            self._api.get("enrollment", "/cohorts", token, programme_id=programme_id, limit=100))
+        return programme, cohorts
+
+    async def cohort(self, token: str, cohort_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        cohort = await self._api.get("enrollment", f"/cohorts/{cohort_id}", token)
+        programme = await self._api.get("enrollment", f"/programmes/{cohort['programme_id']}", token)
+        return cohort, programme
+
+    async def cohort_overview(self, token: str, cohort_id: str) -> CohortOverview:
+        """The cohort with its applications, and its waitlist in the order seats will be offered."""
+        cohort, programme = await self.cohort(token, cohort_id)
+        applications, waitlist = await asyncio.gather(
+            self._api.get("enrollment", f"/cohorts/{cohort_id}/applications", token, limit=200),
+            self._api.get("enrollment", f"/cohorts/{cohort_id}/applications", token, status="waitlisted", limit=200))
+        waitlist = sorted(waitlist, key=lambda a: a.get("waitlist_position") or 0)
+        return CohortOverview(cohort, programme, applications, waitlist)
+
+    async def apply(self, token: str, cohort_id: str, applicant: SignedIn, form: dict[str, str]) -> dict[str, Any]:
+        """The applicant's own name and address come from the sign-in, not from what the form says."""
+        body: dict[str, Any] = {
+            "participant": {"name": applicant.name, "email": applicant.email or form.get("email", ""),
+                            "role": form.get("role") or None},
+            "manager": {"name": form.get("manager_name", ""), "email": form.get("manager_email", "")},
+            "organisation_id": form.get("organisation_id", ""),
+            "unit_id": form.get("unit_id", ""),
+            "motivation": form.get("motivation") or None,
+        }
+        return await self._api.post("enrollment", f"/cohorts/{cohort_id}/applications", token, body)
+
+    async def application(self, token: str, application_id: str) -> dict[str, Any]:
+        return await self._api.get("enrollment", f"/applications/{application_id}", token)
+
+    async def decide(self, token: str, application_id: str, leader: SignedIn, *, approve: bool,
+                     reason: str | None) -> dict[str, Any]:
+        """The leader decides in their own name: the manager id is the signed-in person's."""
+        body = {"decision": "approve" if approve else "decline", "manager_id": leader.person_id or leader.subject,
+                "reason": reason or None}
+        return await self._api.post("enrollment", f"/applications/{application_id}/approval", token, body)

@@ -1,0 +1,70 @@
+"""Settings of the portal, read from PORTAL_* environment variables."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Where infra/local/dev_issuer.py serves; production refuses it, like the services do.
+DEVELOPMENT_ISSUER_PATH = "/dev-issuer"
+
+
+class PortalSettings(BaseSettings):
+    """The portal owns no database and no Kafka connection: it only calls the services' HTTP APIs."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore")
+
+    service_name: ClassVar[str] = "portal"
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    # Traces of page requests and of the API calls they make go here (OTLP over HTTP); none when unset.
+    otlp_endpoint: str | None = None
+    # The address people open; the OIDC redirect URI is built from it.
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Times are shown in the deployment's wall-clock time (Europe/Copenhagen for a Danish region).
+    time_zone: Literal["Europe/Oslo", "Europe/Copenhagen"] = "Europe/Oslo"
+
+    # -- sign-in: an OpenID Connect provider, authorization code with PKCE --------------------
+    oidc_issuer: str = "http://127.0.0.1:8090/dev-issuer"
+    oidc_client_id: str = "samla-portal"
+    # A confidential client also sends a secret (HelseID and ID-porten prefer private_key_jwt,
+    # see the README); PKCE is used either way.
+    oidc_client_secret: SecretStr | None = None
+    oidc_scope: str = "openid profile email"
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # -- the session cookie ----------------------------------------------------------------
+    # Signs the session cookie. Development generates one per start (everyone signs in again
+    # after a restart); production refuses to start without one.
+    session_secret: SecretStr | None = None
+    session_cookie: str = "samla_session"
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=300)
+    # Secure cookies need https; only the local http run (make up) turns this off.
+    cookie_secure: bool = True
+
+    # -- the services' public APIs -----------------------------------------------------------
+    enrollment_url: str = "http://127.0.0.1:8001"
+    sessions_url: str = "http://127.0.0.1:8002"
+    measures_url: str = "http://127.0.0.1:8003"
+    notifications_url: str = "http://127.0.0.1:8004"
+
+    @model_validator(mode="after")
+    def _refuse_local_defaults_in_production(self) -> "PortalSettings":
+        if self.environment != "production":
+            return self
+        if self.session_secret is None or len(self.session_secret.get_secret_value()) < 32:
+            raise ValueError("set PORTAL_SESSION_SECRET (at least 32 characters) in production")
+        if not self.cookie_secure:
+            raise ValueError("cookie_secure may be off only for the local http run, never in production")
+        for name in ("oidc_issuer", "public_url"):
+            url = urlsplit(getattr(self, name))
+            if url.scheme != "https":
+                raise ValueError(f"{name} must use https in production")
+        if DEVELOPMENT_ISSUER_PATH in urlsplit(self.oidc_issuer).path:
+            raise ValueError("oidc_issuer names the development issuer, which is refused in production")
+        return self

@@ -1,0 +1,197 @@
+"""The portal served over real HTTP, with enrollment (and measures) on the real stack, driven by Chromium.
+
+Chromium is Debian's (/usr/bin/chromium; `make browser` installs it), driven by Playwright for
+Python; Playwright's own browser download is not reachable from these machines. axe-core comes
+from npm (services/portal/node_modules, `make install`) and is injected into each page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from asgi_lifespan import LifespanManager
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from samla_enrollment.entrypoints.app import create_app as create_enrollment
+from samla_enrollment.settings import EnrollmentSettings
+from samla_measures.entrypoints.app import create_app as create_measures
+from samla_measures.settings import MeasuresSettings
+from samla_sessions.entrypoints.app import create_app as create_sessions
+from samla_sessions.settings import SessionsSettings
+from samla_portal.entrypoints.app import create_app as create_portal
+from samla_portal.settings import PortalSettings
+
+PORTAL = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("SAMLA_CHROMIUM", "/usr/bin/chromium")
+AXE = PORTAL / "node_modules" / "axe-core" / "axe.min.js"
+SERVICES = {"measures": (create_measures, MeasuresSettings), "sessions": (create_sessions, SessionsSettings)}
+NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens there
+# Set to a folder (e.g. docs/portal) to save a PNG of each page the tests look at.
+SCREENSHOTS = os.environ.get("SAMLA_PORTAL_SCREENSHOTS")
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        # --no-sandbox: the tests may run as root in a container, where Chromium's sandbox cannot start.
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@dataclass
+class Portal:
+    url: str
+    enrollment: httpx.AsyncClient  # platform-admin clients of the same services, to arrange what a test needs
+    measures: httpx.AsyncClient | None
+    sessions: httpx.AsyncClient | None
+    issuer: Any
+    added_people: list[str] = field(default_factory=list)
+
+    def add_person(self, name: str, **claims: Any) -> str:
+        """A demo person of the test's own on the issuer's authorize page (e.g. the manager an application names)."""
+        key = f"test-{uuid.uuid4().hex[:8]}"
+        self.issuer.people[key] = {"key": key, "name": name, "subject": key, **claims}
+        self.added_people.append(key)
+        return key
+
+
+@pytest.fixture
+async def portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment behind it."""
+    async with _portal(service, served, dev_issuer) as found:
+        yield found
+
+
+@pytest.fixture
+async def portal_with_measures(service: Callable[..., Any], served: Callable[..., Any],
+                               dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment and measures behind it."""
+    async with _portal(service, served, dev_issuer, "measures") as found:
+        yield found
+
+
+@pytest.fixture
+async def portal_with_sessions(service: Callable[..., Any], served: Callable[..., Any],
+                               dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment and sessions (participants' plans) behind it."""
+    async with _portal(service, served, dev_issuer, "sessions") as found:
+        yield found
+
+
+@asynccontextmanager
+async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any,
+                  *others: str) -> AsyncIterator[Portal]:
+    """Enrollment and the `others` on the real stack, each served over real HTTP, and the portal in front.
+
+    A service a test does not start is given an address where nothing listens, so a page that
+    needs it says it does not answer instead of reaching a stack that trusts another issuer.
+    """
+    apps: dict[str, Any] = {}
+
+    def keep(name: str, create: Callable[..., Any]) -> Callable[..., Any]:
+        def make(settings: Any) -> Any:
+            apps[name] = create(settings)
+            return apps[name]
+        return make
+
+    async with AsyncExitStack() as stack:
+        enrollment = await stack.enter_async_context(service(keep("enrollment", create_enrollment), EnrollmentSettings))
+        urls = {f"{name}_url": NOWHERE for name in ("sessions", "measures", "notifications")}
+        urls["enrollment_url"] = await stack.enter_async_context(served(apps["enrollment"]))
+        clients: dict[str, httpx.AsyncClient] = {}
+        for name in others:
+            create, settings_class = SERVICES[name]
+            clients[name] = await stack.enter_async_context(service(keep(name, create), settings_class))
+            urls[f"{name}_url"] = await stack.enter_async_context(served(apps[name]))
+        # The portal must know its own address for the OIDC redirect before it is served: a free port first.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        settings = PortalSettings(environment="test", public_url=f"http://127.0.0.1:{port}", oidc_issuer=dev_issuer.url,
+                                  cookie_secure=False, **urls)
+        url = await stack.enter_async_context(_serve_on(create_portal(settings), port))
+        found = Portal(url=url, enrollment=enrollment, measures=clients.get("measures"),
+                       sessions=clients.get("sessions"), issuer=dev_issuer)
+        try:
+            yield found
+        finally:
+            for key in found.added_people:
+                dev_issuer.people.pop(key, None)
+
+
+def _serve_on(app: Any, port: int) -> Any:
+    """Like the root conftest's `served`, on a port chosen beforehand (the portal's redirect URI names it)."""
+
+    @asynccontextmanager
+    async def serving() -> AsyncIterator[str]:
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+        async with LifespanManager(app):
+            task = asyncio.create_task(server.serve())
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+            try:
+                yield f"http://127.0.0.1:{port}"
+            finally:
+                server.should_exit = True
+                await task
+
+    return serving()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    # bypass_csp: the portal's Content-Security-Policy would (rightly) refuse the injected axe-core script.
+    # A browser set up for Norwegian, as most of the portal's people have it.
+    context = await browser.new_context(bypass_csp=True, locale="nb-NO", viewport={"width": 1100, "height": 800})
+    context.set_default_timeout(20_000)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
+
+
+@pytest.fixture
+def accessible() -> Callable[..., Any]:
+    """accessible(page, "screenshot-name"): axe-core's check of the page (see `check_accessibility`)."""
+    return check_accessibility
+
+
+@pytest.fixture
+def sign_in_as() -> Callable[..., Any]:
+    return pick_demo_person
+
+
+async def check_accessibility(page: Page, shot: str | None = None) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the page (and a screenshot is taken)."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{page.url}: {bad}"
+    if SCREENSHOTS and shot:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{shot}.png"), full_page=True)
+
+
+async def pick_demo_person(page: Page, name: str) -> None:
+    """On the development issuer's authorize page, pick the demo person by name."""
+    await expect(page.get_by_role("heading", name="Choose a demo person")).to_be_visible()
+    await page.get_by_role("button", name=name).click()
+
