@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 COORDINATOR_ROLES = {"programme_coordinator", "network_coordinator", "platform_admin"}
@@ -47,8 +48,8 @@ class SignedIn:
                 "email": self.email, "networks": list(self.networks), "organisations": list(self.organisations),
                 "units": list(self.units)}
 
-    def is_a(self, roles: set[str]) -> bool:
-        return bool(self.roles & roles)
+    def is_a(self, roles: Iterable[str]) -> bool:
+        return not self.roles.isdisjoint(roles)
 
     def tasks(self) -> list[Task]:
         """What the front page offers, by role, most frequent first; a person with several roles gets each set."""
@@ -58,7 +59,7 @@ class SignedIn:
         if self.is_a(LEADER_ROLES):
             found.append(Task("decide_applications"))
         if self.is_a(LEADER_ROLES | REPRESENTATIVE_ROLES):
-            found.append(Task("agree_measures"))
+            found.append(Task("agree_measures", "/measures"))
         if self.is_a(PARTICIPANT_ROLES):
             found.extend([Task("apply", "/programmes"), Task("my_page", "/me")])
         if self.is_a(NATIONAL_ROLES):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -9,7 +11,7 @@ from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.people import COORDINATOR_ROLES, LEADER_ROLES, PARTICIPANT_ROLES
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import checked_form, flash, require_signed_in, signed_in
-from samla_portal.service_layer.measures import party_to_agree
+from samla_portal.service_layer.measures import ACTIVE, AREAS, INDICATOR_KINDS, RUNS_MEASURES, party_to_agree
 
 router = APIRouter()
 
@@ -109,12 +111,69 @@ async def decide(request: Request, application_id: str) -> Response:
                                   decides=found["status"] == "awaiting_manager_approval", errors=errors)
 
 
-@router.get("/measures/{measure_id}", summary="A measure, its state and its parties; a party agrees here")
+@router.get("/measures", summary="Measures waiting for the person: to agree, to adopt, to follow up")
+async def measures_inbox(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    inbox = await request.app.state.measures.inbox(token, person)
+    return _pages(request).render(request, "measures.html", inbox=inbox,
+                                  proposes=person.is_a(LEADER_ROLES) and bool(person.units))
+
+
+@router.get("/measures/new", summary="A leader proposes a measure for their unit, from the toolbox")
+async def propose_form(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    method_id = request.query_params.get("method", "")
+    return await _proposal_page(request, person, token, {"method_id": method_id, "indicator_kind": ""}, [])
+
+
+@router.post("/measures/new", summary="Send the proposal to measures")
+async def propose(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
+    form.setdefault("network_id", person.networks[0] if person.networks else "")
+    form.setdefault("organisation_id", person.organisations[0] if person.organisations else "")
+    required = ["title", "area", "goal", "unit_id"]
+    if form.get("indicator_kind"):
+        required += ["baseline", "target"]
+    errors = _missing(form, required)
+    if not errors:
+        try:
+            created = await request.app.state.measures.propose(token, person, form)
+        except ApiRefused as refused:
+            if refused.status not in (409, 422):
+                raise
+            errors = _field_errors(refused)
+        else:
+            flash(request, "proposed")
+            return RedirectResponse(f"/measures/{created['id']}", status_code=303)
+    return await _proposal_page(request, person, token, form, errors, 422)
+
+
+async def _proposal_page(request: Request, person, token: str, form: dict[str, str],  # noqa: ANN001
+                         errors: list, status_code: int = 200) -> Response:
+    methods = await request.app.state.measures.toolbox(token, person)
+    chosen = next((m for m in methods if m["id"] == form.get("method_id")), None)
+    if chosen and not form.get("area"):
+        form["area"] = chosen["areas"][0]
+    return _pages(request).render(request, "propose.html", status_code, form=form, errors=errors, methods=methods,
+                                  chosen=chosen, units=person.units, areas=AREAS, kinds=INDICATOR_KINDS)
+
+
+@router.get("/measures/{measure_id}", summary="A measure, its parties, indicators with charts and follow-ups")
 async def measure(request: Request, measure_id: str) -> Response:
     person, token = require_signed_in(request)
-    found = await request.app.state.measures.measure(token, measure_id)
-    return _pages(request).render(request, "measure.html", measure=found, party=party_to_agree(person, found),
-                                  errors=[])
+    found = await request.app.state.measures.page(token, measure_id)
+    return _measure_page(request, person, found, [])
+
+
+def _measure_page(request: Request, person, found, errors: list, status_code: int = 200) -> Response:  # noqa: ANN001
+    status = found.measure["status"]
+    runs = person.is_a(RUNS_MEASURES)
+    return _pages(request).render(
+        request, "measure.html", status_code, measure=found.measure, follow_ups=found.follow_ups,
+        charts=found.charts, method=found.method, party=party_to_agree(person, found.measure), errors=errors,
+        adopts=runs and status == "proposed" and not found.measure["missing_agreements"],
+        follows_up=runs and status in ACTIVE, today=date.today().isoformat())
 
 
 @router.post("/measures/{measure_id}/agreement", summary="The signed-in party agrees, posted to measures")
@@ -135,7 +194,42 @@ async def agree(request: Request, measure_id: str) -> Response:
         else:
             flash(request, "agreed")
             return RedirectResponse(f"/measures/{measure_id}", status_code=303)
-    return _pages(request).render(request, "measure.html", 422, measure=found, party=party, errors=errors)
+    return _measure_page(request, person, await measures.page(token, measure_id), errors, 422)
+
+
+@router.post("/measures/{measure_id}/adoption", summary="Adopt a measure all three parties agreed to")
+async def adopt(request: Request, measure_id: str) -> Response:
+    person, token = require_signed_in(request)
+    await checked_form(request)
+    measures = request.app.state.measures
+    try:
+        await measures.adopt(token, measure_id)
+    except ApiRefused as refused:
+        if refused.status not in (409, 422):
+            raise
+        return _measure_page(request, person, await measures.page(token, measure_id), _field_errors(refused), 409)
+    flash(request, "adopted")
+    return RedirectResponse(f"/measures/{measure_id}", status_code=303)
+
+
+@router.post("/measures/{measure_id}/follow-ups", summary="Record a follow-up with a reading of each indicator")
+async def follow_up(request: Request, measure_id: str) -> Response:
+    person, token = require_signed_in(request)
+    form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
+    readings = {k.removeprefix("reading-"): v for k, v in form.items() if k.startswith("reading-")}
+    measures = request.app.state.measures
+    errors = _missing(form, ["held_on", "in_practice"])
+    if not errors:
+        try:
+            await measures.follow_up(token, measure_id, form, readings)
+        except ApiRefused as refused:
+            if refused.status not in (409, 422):
+                raise
+            errors = _field_errors(refused)
+        else:
+            flash(request, "followed_up")
+            return RedirectResponse(f"/measures/{measure_id}#indicators", status_code=303)
+    return _measure_page(request, person, await measures.page(token, measure_id), errors, 422)
 
 
 @router.get("/me", summary="The signed-in person's own page: their plan")
