@@ -11,6 +11,8 @@ LEADER_ROLES = {"organisation_leader"}
 REPRESENTATIVE_ROLES = {"union_representative", "safety_representative"}
 PARTICIPANT_ROLES = {"participant"}
 NATIONAL_ROLES = {"national_coordinator"}
+# Who runs a cohort's sessions (the sessions API's RUNNER); network coordinators only read them.
+SESSION_RUNNERS = {"programme_coordinator", "platform_admin"}
 
 
 @dataclass(frozen=True)
