@@ -64,6 +64,8 @@ class SignedIn:
             found.append(Task("agree_measures", "/measures"))
         if self.is_a(PARTICIPANT_ROLES):
             found.extend([Task("apply", "/programmes"), Task("my_page", "/me")])
+        if "network_coordinator" in self.roles:
+            found.extend(Task("network_insight", f"/networks/{network}") for network in self.networks)
         if self.is_a(NATIONAL_ROLES):
-            found.append(Task("national_overview"))
+            found.append(Task("national_overview", "/national"))
         return found

@@ -29,6 +29,7 @@ from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.enrollment import Enrollment
 from samla_portal.service_layer.gatherings import Gatherings
+from samla_portal.service_layer.insight import Insight
 from samla_portal.service_layer.measures import Measures
 from samla_portal.service_layer.plans import Plans
 from samla_portal.settings import PortalSettings
@@ -61,6 +62,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.measures = Measures(api)
     app.state.plans = Plans(api)
     app.state.gatherings = Gatherings(api)
+    app.state.insight = Insight(api)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,

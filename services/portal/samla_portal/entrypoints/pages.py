@@ -315,6 +315,21 @@ async def _session_action(request: Request, session_id: str, done: str, action, 
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 
 
+@router.get("/networks/{network_id}", summary="A network's insight as a dashboard (network coordinators)")
+async def network_dashboard(request: Request, network_id: str) -> Response:
+    person, token = require_signed_in(request)
+    insight = await request.app.state.insight.network(token, network_id)
+    return _pages(request).render(request, "network.html", insight=insight, areas=AREAS)
+
+
+@router.get("/national", summary="The national overview across every region (national coordinators)")
+async def national_overview(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    region = request.query_params.get("region") or None
+    overview = await request.app.state.insight.national(token, region)
+    return _pages(request).render(request, "national.html", overview=overview, region=region)
+
+
 @router.get("/me", summary="The signed-in person's own page: their plan")
 async def me(request: Request) -> Response:
     person, token = require_signed_in(request)

@@ -92,9 +92,20 @@ async def portal_with_sessions(service: Callable[..., Any], served: Callable[...
         yield found
 
 
+@pytest.fixture
+async def portal_national(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any,
+                          kafka_bootstrap: str) -> AsyncIterator[Portal]:
+    """The portal with measures in national mode, as the measures tests run it: the national consumer on
+    the tests' broker, where no region's replicated topics exist, so the overview is real but empty."""
+    national = {"national_kafka_bootstrap_servers": kafka_bootstrap,
+                "national_consumer_group": f"test-national-{uuid.uuid4().hex[:10]}"}
+    async with _portal(service, served, dev_issuer, "measures", overrides={"measures": national}) as found:
+        yield found
+
+
 @asynccontextmanager
 async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any,
-                  *others: str) -> AsyncIterator[Portal]:
+                  *others: str, overrides: dict[str, dict[str, Any]] | None = None) -> AsyncIterator[Portal]:
     """Enrollment and the `others` on the real stack, each served over real HTTP, and the portal in front.
 
     A service a test does not start is given an address where nothing listens, so a page that
@@ -115,7 +126,8 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
         clients: dict[str, httpx.AsyncClient] = {}
         for name in others:
             create, settings_class = SERVICES[name]
-            clients[name] = await stack.enter_async_context(service(keep(name, create), settings_class))
+            clients[name] = await stack.enter_async_context(
+                service(keep(name, create), settings_class, **(overrides or {}).get(name, {})))
             urls[f"{name}_url"] = await stack.enter_async_context(served(apps[name]))
         # The portal must know its own address for the OIDC redirect before it is served: a free port first.
         with socket.socket() as s:
