@@ -10,7 +10,7 @@ PORTAL_VENDOR := $(PORTAL)/samla_portal/static/vendor
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages
+.PHONY: up down status stack test install clean-stack bench browser portal-assets portal-messages demo
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ portal-messages: install
 ## Start Kafka, FerretDB, the SMTP sink and the four services (idempotent).
 up: install
 	$(STACK) up --services
+	@echo "Empty tables? 'make demo' loads a small demo region (programmes, cohorts, sessions, measures)."
+
+## Load the demo region through the services' APIs, as the demo people (after `make up`; idempotent).
+demo: install
+	$(PY) -m samla_ops demo
 
 ## Stop everything `make up` started.
 down:

@@ -59,6 +59,7 @@ class Portal:
     measures: httpx.AsyncClient | None
     sessions: httpx.AsyncClient | None
     issuer: Any
+    urls: dict[str, str] = field(default_factory=dict)  # where each service is served over HTTP
     added_people: list[str] = field(default_factory=list)
 
     def add_person(self, name: str, **claims: Any) -> str:
@@ -89,6 +90,14 @@ async def portal_with_sessions(service: Callable[..., Any], served: Callable[...
                                dev_issuer: Any) -> AsyncIterator[Portal]:
     """The portal with enrollment and sessions (participants' plans) behind it."""
     async with _portal(service, served, dev_issuer, "sessions") as found:
+        yield found
+
+
+@pytest.fixture
+async def portal_with_everything(service: Callable[..., Any], served: Callable[..., Any],
+                                 dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment, sessions and measures behind it (the demo region needs all three)."""
+    async with _portal(service, served, dev_issuer, "sessions", "measures") as found:
         yield found
 
 
@@ -137,7 +146,7 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
                                   cookie_secure=False, **urls)
         url = await stack.enter_async_context(_serve_on(create_portal(settings), port))
         found = Portal(url=url, enrollment=enrollment, measures=clients.get("measures"),
-                       sessions=clients.get("sessions"), issuer=dev_issuer)
+                       sessions=clients.get("sessions"), issuer=dev_issuer, urls=urls)
         try:
             yield found
         finally:
