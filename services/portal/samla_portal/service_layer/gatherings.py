@@ -98,7 +98,18 @@ class Gatherings:
         return SessionSheet(session, attendance, participants, statuses)
 
     async def save_agenda(self, token: str, session_id: str, form: dict[str, str]) -> dict[str, Any]:
-        return await self._api.put("sessions", f"/sessions/{session_id}/agenda", token, {"items": agenda_rows(form)})
+        """The form edits times, titles and kinds; an item kept under its title and kind keeps what the form
+        does not show (speakers, facilitators, a dialogue exercise's steps and group size)."""
+        session = await self._api.get("sessions", f"/sessions/{session_id}", token)
+        kept = {(i["title"], i["kind"]): i for i in session.get("agenda") or []}
+        items = []
+        for row in agenda_rows(form):
+            before = kept.get((row["title"], row["kind"]))
+            if before:
+                row.update({k: before[k] for k in ("speakers", "facilitators", "steps", "group_size")
+                            if before.get(k)})
+            items.append(row)
+        return await self._api.put("sessions", f"/sessions/{session_id}/agenda", token, {"items": items})
 
     async def take_attendance(self, token: str, session_id: str, form: dict[str, str]) -> dict[str, Any]:
         records = [{"participant_id": key.removeprefix("attendance-"), "status": value}
