@@ -105,3 +105,42 @@ async def test_a_measure_is_proposed_agreed_by_each_party_adopted_followed_up_an
     assert {o["role"]: o["person_id"] for o in stored["owners"]}["leader"] == "demo-leader"
     follow_ups = (await portal.measures.get(f"/measures/{measure_id}/follow-ups")).json()
     assert [r["value"] for r in follow_ups[0]["readings"]] == [7.2]
+
+
+async def test_a_representative_agrees_from_the_front_page_with_the_keyboard_alone(
+        page: Page, portal_with_measures, accessible) -> None:
+    measures = portal_with_measures.measures
+    created = await measures.post("/measures", json={
+        "network_id": "net-demo", "organisation_id": "org-demo", "unit_ids": ["unit-demo-ward"],
+        "title": "Rutine for tidlig kontakt ved sykefravær", "area": "sick_leave_follow_up",
+        "goal": "Alle som blir sykmeldt, blir kontaktet innen en uke."})
+    assert created.status_code == 201, created.text
+
+    async def tab_to(name: str, limit: int = 30) -> None:
+        """Press Tab until the focused element's text is `name`."""
+        for _ in range(limit):
+            await page.keyboard.press("Tab")
+            focused = await page.evaluate("document.activeElement && document.activeElement.innerText")
+            if focused and focused.strip() == name:
+                return
+        raise AssertionError(f"{name!r} cannot be reached with Tab on {page.url}")
+
+    await page.goto(f"{portal_with_measures.url}/")
+    await tab_to("Logg inn")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Choose a demo person")).to_be_visible()
+    await tab_to("Per Moen")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Per Moen")
+    await tab_to("Tiltak i enheten din")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Tiltak")
+    await tab_to("Rutine for tidlig kontakt ved sykefravær")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rutine for tidlig kontakt ved sykefravær")
+    await tab_to("Slutt deg til")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("status")).to_have_text("Tilslutningen din er registrert.")
+    await accessible(page)
+    stored = (await measures.get(f"/measures/{created.json()['id']}")).json()
+    assert stored["missing_agreements"] == ["leader", "union_representative"]
