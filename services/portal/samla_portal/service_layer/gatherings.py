@@ -20,7 +20,7 @@ BLANK_AGENDA_ROWS = 3  # empty rows under the existing items: a plain form grows
 @dataclass(frozen=True)
 class Participant:
     participant_id: str
-    name: str  # enrollment's name of the applicant where it gives one, else the id
+    name: str  # the applicant's name as enrollment shows it to the coordinator, else the id
     role: str | None = None  # the role the application gives (nurse, health worker), to tell people apart
 
 
@@ -85,7 +85,7 @@ class Gatherings:
         found = []
         for member in roster["members"]:
             application = by_application.get(member["application_id"], {})
-            name = application.get("participant_name") or (application.get("participant") or {}).get("name")
+            name = (application.get("applicant") or {}).get("name")
             found.append(Participant(member["participant_id"], name or member["participant_id"], application.get("role")))
         return sorted(found, key=lambda p: p.name.casefold())
 
