@@ -167,11 +167,13 @@ async def measure(request: Request, measure_id: str) -> Response:
     return _measure_page(request, person, found, [])
 
 
-def _measure_page(request: Request, person, found, errors: list, status_code: int = 200) -> Response:  # noqa: ANN001
+def _measure_page(request: Request, person, found, errors: list, status_code: int = 200,  # noqa: ANN001
+                  indicator_form: dict[str, str] | None = None) -> Response:
     status = found.measure["status"]
     runs = person.is_a(RUNS_MEASURES)
     return _pages(request).render(
-        request, "measure.html", status_code, measure=found.measure, follow_ups=found.follow_ups,
+        request, "measure.html", status_code, measure=found.measure, follow_ups=found.follow_ups, runs=runs,
+        kinds=INDICATOR_KINDS, indicator_form=indicator_form,
         charts=found.charts, method=found.method, party=party_to_agree(person, found.measure), errors=errors,
         adopts=runs and status == "proposed" and not found.measure["missing_agreements"],
         follows_up=runs and status in ACTIVE, today=date.today().isoformat())
@@ -211,6 +213,25 @@ async def adopt(request: Request, measure_id: str) -> Response:
         return _measure_page(request, person, await measures.page(token, measure_id), _field_errors(refused), 409)
     flash(request, "adopted")
     return RedirectResponse(f"/measures/{measure_id}", status_code=303)
+
+
+@router.post("/measures/{measure_id}/indicators", summary="Add an indicator with its baseline and target")
+async def add_indicator(request: Request, measure_id: str) -> Response:
+    person, token = require_signed_in(request)
+    form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
+    measures = request.app.state.measures
+    errors = _missing(form, ["indicator_kind", "baseline", "target"])
+    if not errors:
+        try:
+            await measures.add_indicator(token, measure_id, form)
+        except ApiRefused as refused:
+            if refused.status not in (409, 422):
+                raise
+            errors = _field_errors(refused)
+        else:
+            flash(request, "indicator_added")
+            return RedirectResponse(f"/measures/{measure_id}#indicators", status_code=303)
+    return _measure_page(request, person, await measures.page(token, measure_id), errors, 422, indicator_form=form)
 
 
 @router.post("/measures/{measure_id}/follow-ups", summary="Record a follow-up with a reading of each indicator")

@@ -38,6 +38,21 @@ def decimal(typed: str | None) -> str | None:
     return typed.replace(" ", "").replace(",", ".") if typed else typed
 
 
+def indicator_of(form: dict[str, str]) -> dict[str, Any]:
+    """The indicator fields of a form (proposal or a later one) as the API's indicator."""
+    kind = form["indicator_kind"]
+    indicator: dict[str, Any] = {"kind": kind, "baseline": decimal(form.get("baseline")),
+                                 "baseline_date": form.get("baseline_date") or date.today().isoformat(),
+                                 "target": decimal(form.get("target"))}
+    if kind in ("custom", "survey_score") and form.get("indicator_name"):
+        indicator["name"] = form["indicator_name"]
+    if kind == "custom":
+        indicator["unit"] = form.get("indicator_unit") or None
+    if kind in ("custom", "survey_score"):
+        indicator["better"] = form.get("better") or "up"
+    return indicator
+
+
 @dataclass(frozen=True)
 class MeasurePage:
     measure: dict[str, Any]
@@ -95,15 +110,11 @@ class Measures:
             if person.is_a(LEADER_ROLES) else [],
         }
         if form.get("indicator_kind"):
-            indicator: dict[str, Any] = {"kind": form["indicator_kind"], "baseline": decimal(form.get("baseline")),
-                                         "baseline_date": form.get("baseline_date") or date.today().isoformat(),
-                                         "target": decimal(form.get("target"))}
-            if form["indicator_kind"] == "custom" and form.get("indicator_name"):
-                indicator["name"] = form["indicator_name"]
-            if form["indicator_kind"] in ("custom", "survey_score"):
-                indicator["better"] = form.get("better") or "up"
-            body["indicators"] = [indicator]
+            body["indicators"] = [indicator_of(form)]
         return await self._api.post("measures", "/measures", token, body)
+
+    async def add_indicator(self, token: str, measure_id: str, form: dict[str, str]) -> dict[str, Any]:
+        return await self._api.post("measures", f"/measures/{measure_id}/indicators", token, indicator_of(form))
 
     async def agree(self, token: str, measure_id: str, person: SignedIn, party: str) -> dict[str, Any]:
         # The person comes from the token at the measures service; only the party role is said here.

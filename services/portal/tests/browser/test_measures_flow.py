@@ -18,7 +18,9 @@ WORDS = {
            "adopted": "Tiltaket er vedtatt.", "reading": "Avlesning av Sykefravær (%)",
            "in_practice_yes": "Ja", "worked": "Hva som fungerte", "record": "Registrer oppfølgingen",
            "recorded": "Oppfølgingen er registrert.", "status_in_practice": "i praksis",
-           "readings": "Avlesninger av Sykefravær (%)", "follow_up": "Oppfølging", "value": "7,2%"},
+           "readings": "Avlesninger av Sykefravær (%)", "follow_up": "Oppfølging", "value": "7,2%",
+           "add_indicator": "Legg til en indikator", "survey": "Resultat i undersøkelse", "name": "Navn (for en",
+           "add_the_indicator": "Legg til indikatoren", "indicator_added": "Indikatoren er lagt til."},
     "da": {"locale": "da-DK", "measures": "Indsatser", "propose": "Foreslå en indsats", "method": "Metode fra værktøjskassen",
            "title": "Titel", "goal": "Mål", "indicator": "Indikator", "sick_leave": "Sygefravær (%)",
            "baseline": "Udgangsværdi", "baseline_on": "Udgangsværdien målt", "target": "Målværdi",
@@ -28,7 +30,9 @@ WORDS = {
            "adopted": "Indsatsen er vedtaget.", "reading": "Måling af Sygefravær (%)",
            "in_practice_yes": "Ja", "worked": "Hvad der virkede", "record": "Registrér opfølgningen",
            "recorded": "Opfølgningen er registreret.", "status_in_practice": "i praksis",
-           "readings": "Målinger af Sygefravær (%)", "follow_up": "Opfølgning", "value": "7,2%"},
+           "readings": "Målinger af Sygefravær (%)", "follow_up": "Opfølgning", "value": "7,2%",
+           "add_indicator": "Tilføj en indikator", "survey": "Resultat i undersøgelse", "name": "Navn (for en",
+           "add_the_indicator": "Tilføj indikatoren", "indicator_added": "Indikatoren er tilføjet."},
 }
 
 
@@ -81,10 +85,18 @@ async def test_a_measure_is_proposed_agreed_by_each_party_adopted_followed_up_an
         await expect(representative.get_by_role("button", name=words["agree"])).to_have_count(0)
         await representative.context.close()
 
-    # The leader adopts and records the first follow-up with a reading.
+    # The leader adopts, adds a survey's score as a second indicator, and records the first follow-up.
     await leader.reload()
     await leader.get_by_role("button", name=words["adopt"]).click()
     await expect(leader.get_by_role("status")).to_have_text(words["adopted"])
+    await leader.get_by_text(words["add_indicator"]).click()  # a <details>: opens without script
+    await leader.get_by_label(words["indicator"], exact=True).select_option(label=words["survey"])
+    await leader.get_by_label(words["name"]).fill("Trivsel")
+    await leader.get_by_label(words["baseline"], exact=True).fill("3,2")
+    await leader.get_by_label(words["target"], exact=True).fill("4")
+    await leader.get_by_role("button", name=words["add_the_indicator"]).click()
+    await expect(leader.get_by_role("status")).to_have_text(words["indicator_added"])
+    await expect(leader.get_by_role("img", name="Trivsel")).to_be_visible()
     await leader.get_by_label(words["reading"]).fill("7.2")
     await leader.get_by_role("radio", name=words["in_practice_yes"], exact=True).check()
     await leader.get_by_label(words["worked"]).fill("Dialogduken fikk alle til å snakke.")
