@@ -47,6 +47,7 @@ class TokenRequest(BaseModel):
     units: list[str] = []
     person_id: str | None = None
     email: str | None = None
+    name: str | None = None
     audience: str = "samla"
     expires_in: int = Field(default=3600, description="Seconds; negative for an already expired token (tests).")
 
@@ -178,6 +179,8 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None) 
             claims["person_id"] = request.person_id
         if request.email:
             claims["email"] = request.email
+        if request.name:
+            claims["name"] = request.name
         token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
         return {"access_token": token, "token_type": "Bearer", "expires_in": request.expires_in}
 
@@ -247,7 +250,8 @@ class ThreadedIssuer:
         return self
 
     def mint(self, subject: str = "test-admin", **request: object) -> str:
-        """A signed token; `roles`, `networks`, `organisations`, `units`, `person_id`, `expires_in`, `audience`."""
+        """A signed token; `roles`, `networks`, `organisations`, `units`, `person_id`, `email`, `name`, `expires_in`,
+        `audience`."""
         import httpx
 
         response = httpx.post(f"{self.url}/tokens", json={"subject": subject, **request}, timeout=10)

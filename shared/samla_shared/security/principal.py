@@ -31,6 +31,10 @@ class Principal:
     organisation_ids: frozenset[str] = field(default_factory=frozenset)
     unit_ids: frozenset[str] = field(default_factory=frozenset)
     person_id: str | None = None
+    # What the identity provider vouches for about the person (OIDC `name`, `email`); an
+    # address the provider marks unverified (`email_verified: false`) is not taken.
+    name: str | None = None
+    email: str | None = None
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> "Principal":
@@ -46,6 +50,9 @@ class Principal:
             organisation_ids=strings("organisations"),
             unit_ids=strings("units"),
             person_id=claims.get("person_id"),
+            name=str(claims["name"]) if claims.get("name") else None,
+            email=str(claims["email"]).lower() if claims.get("email") and claims.get("email_verified") is not False
+            else None,
         )
 
     def has(self, *roles: Role) -> bool:

@@ -45,7 +45,11 @@ def new_id() -> str:
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
-    await db.people.create_index([("email", ASCENDING)], unique=True)
+    # Addresses are unique in the address map (`emails`, keyed by the address) instead: a person
+    # who signs in may share an address with the record a form registered for them before.
+    if "email_1" in await db.people.index_information():
+        await _map_known_addresses(db)  # first, so a start that stops half-way does it again
+        await db.people.drop_index("email_1")
     # One application per person per cohort: a duplicate is refused by the database itself,
     # atomically, however many arrive at once.
     await db.applications.create_index([("cohort_id", ASCENDING), ("participant_id", ASCENDING)], unique=True)
@@ -58,6 +62,25 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.interests.create_index([("programme_id", ASCENDING), ("person_id", ASCENDING)])
 
 
+async def _map_known_addresses(db: AsyncDatabase, chunk: int = 1000) -> None:
+    """Once, for a database from before the address map: map every stored person's address to them."""
+    batch: list[dict[str, Any]] = []
+    async for person in db.people.find({"email": {"$ne": None}}, {"email": 1}):
+        batch.append({"_id": person["email"], "person_id": person["_id"]})
+        if len(batch) >= chunk:
+            await _insert_new(db, batch)
+            batch = []
+    await _insert_new(db, batch)
+
+
+async def _insert_new(db: AsyncDatabase, mappings: list[dict[str, Any]]) -> None:
+    if mappings:
+        try:
+            await db.emails.insert_many(mappings, ordered=False)
+        except BulkWriteError as exc:
+            _raise_unless_duplicates(exc)  # mapped by an earlier, interrupted start
+
+
 class EnrollmentStore:
     def __init__(self, db: AsyncDatabase, source: str) -> None:
         self.db = db
@@ -68,18 +91,42 @@ class EnrollmentStore:
 
     # -- people (contact details live only here) -------------------------------------------
 
-    async def people_by_email(self, emails: Iterable[str]) -> list[dict[str, Any]]:
-        return [p async for p in self.db.people.find({"email": {"$in": sorted(set(emails))}})]
+    async def map_addresses(self, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+        """Map each address to its person, unless mapped already: returns those taken, with their holders."""
+        if not pairs:
+            return {}
+        try:
+            await self.db.emails.insert_many([{"_id": email, "person_id": pid} for email, pid in pairs],
+                                             ordered=False)
+            return {}
+        except BulkWriteError as exc:
+            refused = [pairs[i][0] for i in sorted(_raise_unless_duplicates(exc))]
+        return {doc["_id"]: doc["person_id"] async for doc in self.db.emails.find({"_id": {"$in": refused}})}
 
-    async def add_people(self, people: Sequence[dict[str, Any]]) -> set[int]:
-        """Insert new people; returns the positions of those whose e-mail address was registered meanwhile."""
+    async def address_holder(self, email: str) -> str | None:
+        found = await self.db.emails.find_one({"_id": email})
+        return None if found is None else found["person_id"]
+
+    async def remap_address(self, email: str, person_id: str) -> None:
+        await self.db.emails.update_one({"_id": email}, {"$set": {"person_id": person_id}}, upsert=True)
+
+    async def unmap_address(self, email: str, person_id: str) -> None:
+        await self.db.emails.delete_one({"_id": email, "person_id": person_id})
+
+    async def people_by_id(self, person_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = sorted(set(person_ids))
+        if not ids:
+            return {}
+        return {p["_id"]: p async for p in self.db.people.find({"_id": {"$in": ids}})}
+
+    async def add_people(self, people: Sequence[dict[str, Any]]) -> None:
+        """Insert people; one inserted meanwhile under the same id (a registration finished twice) is kept."""
         if not people:
-            return set()
+            return
         try:
             await self.db.people.insert_many(list(people), ordered=False)
         except BulkWriteError as exc:
-            return _raise_unless_duplicates(exc)
-        return set()
+            _raise_unless_duplicates(exc)
 
     async def update_person(self, person_id: str, fields: Mapping[str, Any]) -> None:
         await self.db.people.update_one({"_id": person_id}, {"$set": {**fields, "updated_at": datetime.now(UTC)}})
@@ -191,9 +238,11 @@ class EnrollmentStore:
         cursor = self.db.applications.find({"cohort_id": cohort_id}, APPLICATION_STATE)
         return [doc async for doc in cursor.sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])]
 
-    async def applications(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
+                           newest_first: bool = False) -> list[dict[str, Any]]:
+        order = DESCENDING if newest_first else ASCENDING
         cursor = self.db.applications.find(filters, APPLICATION_SUMMARY)
-        return [doc async for doc in cursor.sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])
+        return [doc async for doc in cursor.sort([("submitted_at", order), ("_id", order)])
                 .skip(offset).limit(limit)]
 
     async def transition_application(

@@ -84,11 +84,12 @@ def check_applicant(*, participant_email: str, manager_email: str, unit_id: str,
                             f"{unit_id} is the applicant's own unit")
 
 
-def check_decision(*, status: ApplicationStatus, named_manager_id: str, deciding_manager_id: str,
-                   approve: bool, reason: str | None) -> ApplicationStatus:
-    """The manager approves or declines; returns the resulting status."""
-    if deciding_manager_id != named_manager_id:
-        raise Conflict("only the manager named in the application can decide on it")
+def check_decision(*, status: ApplicationStatus, approve: bool, reason: str | None) -> ApplicationStatus:
+    """A leader approves or declines, once; returns the resulting status.
+
+    Who may decide (the named manager, or a leader whose organisation and units cover the
+    application) is the entrypoint's check, from the token: see the README.
+    """
     if status is not S.AWAITING_MANAGER_APPROVAL:
         raise Conflict(f"the application is {status.value}, not awaiting approval")
     if not approve and not (reason and reason.strip()):

@@ -1,17 +1,27 @@
 """Who may call which enrollment endpoint (rendered into docs/security.md; enforced on every request).
 
 Programmes and cohorts are a catalogue: leaders and participants read all of it, while
-coordinators work within their networks. Applications hold personal data: the named
-manager and the applicant see their own, coordinators those of their networks.
+coordinators work within their networks. Applications hold personal data: the applicant
+sees their own, a leader those of their organisation and units and those naming them as
+manager, coordinators those of their networks. The directory (networks, organisations,
+units) holds no personal data: every signed-in role reads it.
 """
 
 from __future__ import annotations
 
 from samla_shared.security.access import AccessTable, Anonymous, Reach, Rule
 
-NETWORK, ALL, OWN, MANAGED = Reach.NETWORK, Reach.ALL, Reach.OWN, Reach.MANAGED
+NETWORK, ALL, OWN, ORGANISATION = Reach.NETWORK, Reach.ALL, Reach.OWN, Reach.ORGANISATION
 COORDINATORS = {"network_coordinator": NETWORK, "programme_coordinator": NETWORK}
-CATALOGUE = COORDINATORS | {"organisation_leader": ALL, "participant": ALL}
+# The catalogue is what is on offer: anyone working with the programmes may read it.
+CATALOGUE = COORDINATORS | {"national_coordinator": ALL, "organisation_leader": ALL, "union_representative": ALL,
+                            "safety_representative": ALL, "participant": ALL}
+READERS = {role: ALL for role in ("national_coordinator", "network_coordinator", "programme_coordinator",
+                                 "organisation_leader", "union_representative", "safety_representative",
+                                 "participant", "integrator")}
+EVERYONE = {role: OWN for role in ("national_coordinator", "network_coordinator", "programme_coordinator",
+                                   "organisation_leader", "union_representative", "safety_representative",
+                                   "participant")}
 
 ACCESS = AccessTable.of("enrollment", [
     Rule.of("POST /programmes", network_coordinator=NETWORK),
@@ -31,11 +41,32 @@ ACCESS = AccessTable.of("enrollment", [
             participant=ALL),
     Rule.of("GET /cohorts/{cohort_id}/applications", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/interest", **COORDINATORS, participant=ALL),
-    Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=MANAGED, participant=OWN),
-    Rule.of("POST /applications/{application_id}/approval", organisation_leader=MANAGED),
+    # A leader reaches the applications of their organisation (and units, if the token names
+    # units), and also those naming them as manager (matched by their verified e-mail address).
+    Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=ORGANISATION, participant=OWN),
+    Rule.of("POST /applications/{application_id}/approval", organisation_leader=ORGANISATION),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
-    # The notifications service reads contacts with a platform-admin client token.
-    Rule.of("GET /people/{person_id}/contact", participant=OWN),
+    # The directory: names of networks, organisations and units are not personal data.
+    Rule.of("POST /networks"),
+    Rule.of("GET /networks", **READERS),
+    Rule.of("GET /networks/{network_id}", **READERS),
+    Rule.of("PATCH /networks/{network_id}", network_coordinator=NETWORK),
+    Rule.of("POST /organisations", network_coordinator=NETWORK),
+    Rule.of("GET /organisations", **READERS),
+    Rule.of("GET /organisations/{organisation_id}", **READERS),
+    Rule.of("PATCH /organisations/{organisation_id}", network_coordinator=NETWORK),
+    Rule.of("POST /units", network_coordinator=NETWORK),
+    Rule.of("GET /units", **READERS),
+    Rule.of("GET /units/{unit_id}", **READERS),
+    Rule.of("PATCH /units/{unit_id}", network_coordinator=NETWORK),
+    # Anyone signed in is a person of Samla: their own record, and the changes forms proposed for it.
+    Rule.of("GET /people/me", **EVERYONE),
+    Rule.of("POST /people/me/pending-changes", **EVERYONE),
+    # The notifications service reads contacts with a platform-admin client token; a person reads their own.
+    Rule.of("GET /people/{person_id}/contact", **EVERYONE),
+    # Inboxes: what waits for the caller, and only what they may see.
+    Rule.of("GET /inbox/leader", organisation_leader=ORGANISATION),
+    Rule.of("GET /inbox/participant", **EVERYONE),
     # Personal-data requests (docs/privacy.md) are the platform admin's alone.
     Rule.of("GET /people/{person_id}/data"),
     Rule.of("POST /people/{person_id}/erasure"),

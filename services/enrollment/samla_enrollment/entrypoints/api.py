@@ -9,9 +9,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from samla_shared.http.auth import Access, refuse
+from samla_shared.security.access import Grant, Hidden
 
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.cohorts import CohortStatus
+from samla_enrollment.domain.errors import Conflict, RuleViolation
+from samla_enrollment.entrypoints.identity import SIGN_IN, acts_for_others, reaches_application, signed_in
 from samla_enrollment.entrypoints.schemas import (
     ApplicationCreate,
     ApplicationPublic,
@@ -26,9 +29,15 @@ from samla_enrollment.entrypoints.schemas import (
     HistoryEntry,
     InterestCreate,
     InterestPublic,
+    LeaderInbox,
+    Me,
+    ParticipantApplication,
+    ParticipantInbox,
+    PendingSettlement,
     ProgrammeCreate,
     ProgrammePublic,
     ProgrammeUpdate,
+    Received,
     RetentionRound,
     StatusChange,
     Withdrawal,
@@ -56,11 +65,12 @@ NOT_FOUND = {404: {"description": "Unknown id"}}
 CONFLICT = {409: {"description": "The current state does not allow it; the detail says why"}}
 RULE = {422: {"description": "Invalid input, or a rule of the programme or cohort; the detail says why"}}
 
-programmes = APIRouter(prefix="/programmes", tags=["programmes"])
-cohorts = APIRouter(prefix="/cohorts", tags=["cohorts"])
-applications = APIRouter(prefix="/applications", tags=["applications"])
-people = APIRouter(prefix="/people", tags=["people"])
-retention = APIRouter(prefix="/retention", tags=["personal data"])
+programmes = APIRouter(prefix="/programmes", tags=["programmes"], dependencies=SIGN_IN)
+cohorts = APIRouter(prefix="/cohorts", tags=["cohorts"], dependencies=SIGN_IN)
+applications = APIRouter(prefix="/applications", tags=["applications"], dependencies=SIGN_IN)
+people = APIRouter(prefix="/people", tags=["people"], dependencies=SIGN_IN)
+retention = APIRouter(prefix="/retention", tags=["personal data"], dependencies=SIGN_IN)
+inbox = APIRouter(prefix="/inbox", tags=["inboxes"], dependencies=SIGN_IN)
 
 
 def _public(model: type, doc: dict[str, Any]) -> Any:
@@ -77,6 +87,19 @@ def cohort_public(doc: dict[str, Any]) -> CohortPublic:
 
 def application_public(doc: dict[str, Any]) -> ApplicationPublic:
     return _public(ApplicationPublic, doc)
+
+
+async def applications_named(service: EnrollmentService, docs: list[dict[str, Any]],
+                             model: type = ApplicationPublic) -> list[Any]:
+    """Applications with the names of their organisation and unit, and their applicant's contact details (every
+    route calling this has checked that the caller reaches these applications)."""
+    named = await service.named(await service.with_applicants(docs), organisation_id="organisations",
+                                unit_id="units")
+    return [_public(model, a) for a in named]
+
+
+async def cohorts_named(service: EnrollmentService, docs: list[dict[str, Any]]) -> list[CohortPublic]:
+    return [cohort_public(c) for c in await service.named(docs, network_id="networks")]
 
 
 def interest_public(doc: dict[str, Any]) -> InterestPublic:
@@ -99,9 +122,20 @@ async def visible_cohort(cohort_id: str, service: EnrollmentService, access: Acc
 
 async def visible_application(application_id: str, service: EnrollmentService, access: Access) -> dict[str, Any]:
     application = await service.application(application_id)
-    access.require(f"application {application_id}", network_id=application["network_id"],
-                   manager_id=application["manager_id"], person_ids=[application["participant_id"]])
+    if not await reaches_application(application, service, access):
+        raise Hidden(f"no application {application_id}")
     return application
+
+
+async def interested(body: InterestCreate, service: EnrollmentService, access: Grant) -> dict[str, Any]:
+    """Who registers interest: the person the token names, unless a coordinator registers someone else."""
+    if acts_for_others(access):
+        if body.person is None:
+            raise RuleViolation("name the person who is interested (`person`)")
+        return body.person.model_dump()
+    me = await signed_in(service, access)
+    await service.people.require_address(me)  # a registration nobody can be told of helps no one
+    return {"person_id": me.id}
 
 
 # -- programmes ---------------------------------------------------------------------------
@@ -112,7 +146,7 @@ async def publish_programme(body: ProgrammeCreate, service: Service, access: Acc
     if not access.sees(network_id=body.network_id):
         raise refuse(f"the caller coordinates no network {body.network_id}")
     data = body.model_dump(mode="json", exclude={"by"})
-    return programme_public(await service.publish_programme(data, by=body.by))
+    return programme_public(await service.publish_programme(data, by=access.person))
 
 
 @programmes.get("", response_model=list[ProgrammePublic])
@@ -122,12 +156,13 @@ async def list_programmes(service: Service, access: Access, offset: Offset = 0, 
     if networks == []:
         return []
     found = await service.programmes(network_id=networks, archived=archived, offset=offset, limit=limit)
-    return [programme_public(p) for p in found]
+    return [programme_public(p) for p in await service.named(found, network_id="networks")]
 
 
 @programmes.get("/{programme_id}", response_model=ProgrammePublic, responses=NOT_FOUND)
 async def get_programme(programme_id: str, service: Service, access: Access) -> ProgrammePublic:
-    return programme_public(await visible_programme(programme_id, service, access))
+    [shown] = await service.named([await visible_programme(programme_id, service, access)], network_id="networks")
+    return programme_public(shown)
 
 
 @programmes.patch("/{programme_id}", response_model=ProgrammePublic, responses=NOT_FOUND | CONFLICT,
@@ -136,7 +171,7 @@ async def update_programme(programme_id: str, body: ProgrammeUpdate, service: Se
                            access: Access) -> ProgrammePublic:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    return programme_public(await service.update_programme(programme_id, body.changes(), by=body.by,
+    return programme_public(await service.update_programme(programme_id, body.changes(), by=access.person,
                                                            reason=body.reason))
 
 
@@ -145,7 +180,7 @@ async def update_programme(programme_id: str, body: ProgrammeUpdate, service: Se
 async def archive_programme(programme_id: str, body: Archival, service: Service, access: Access) -> ProgrammePublic:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    return programme_public(await service.archive_programme(programme_id, by=body.by, reason=body.reason))
+    return programme_public(await service.archive_programme(programme_id, by=access.person, reason=body.reason))
 
 
 @programmes.post("/{programme_id}/interest", status_code=status.HTTP_201_CREATED, response_model=InterestPublic,
@@ -155,7 +190,7 @@ async def register_interest(programme_id: str, body: InterestCreate, service: Se
                             response: Response) -> InterestPublic:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    interest, created = await service.register_interest(programme_id, body.person.model_dump())
+    interest, created = await service.register_interest(programme_id, await interested(body, service, access))
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return interest_public(interest)
 
@@ -177,7 +212,7 @@ async def announce_cohort(body: CohortCreate, service: Service, access: Access) 
         programme = await visible_programme(body.programme_id, service, access)
         if not access.sees(network_id=body.network_id or programme["network_id"]):
             raise refuse(f"the caller coordinates no network {body.network_id}")
-    return cohort_public(await service.announce_cohort(body.model_dump(exclude={"by"}), by=body.by))
+    return cohort_public(await service.announce_cohort(body.model_dump(exclude={"by"}), by=access.person))
 
 
 @cohorts.get("", response_model=list[CohortPublic])
@@ -190,12 +225,13 @@ async def list_cohorts(service: Service, access: Access, offset: Offset = 0, lim
         return []
     found = await service.cohorts(programme_id=programme_id, network_id=networks, term=term, status=status_filter,
                                   offset=offset, limit=limit)
-    return [cohort_public(c) for c in found]
+    return await cohorts_named(service, found)
 
 
 @cohorts.get("/{cohort_id}", response_model=CohortPublic, responses=NOT_FOUND)
 async def get_cohort(cohort_id: str, service: Service, access: Access) -> CohortPublic:
-    return cohort_public(await visible_cohort(cohort_id, service, access))
+    [shown] = await cohorts_named(service, [await visible_cohort(cohort_id, service, access)])
+    return shown
 
 
 @cohorts.patch("/{cohort_id}", response_model=CohortPublic, responses=NOT_FOUND | CONFLICT,
@@ -203,7 +239,8 @@ async def get_cohort(cohort_id: str, service: Service, access: Access) -> Cohort
 async def change_capacity(cohort_id: str, body: CapacityChange, service: Service, access: Access) -> CohortPublic:
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    return cohort_public(await service.change_capacity(cohort_id, body.capacity, by=body.by, reason=body.reason))
+    return cohort_public(await service.change_capacity(cohort_id, body.capacity, by=access.person,
+                                                       reason=body.reason))
 
 
 @cohorts.post("/{cohort_id}/status", response_model=CohortPublic, responses=NOT_FOUND | CONFLICT | RULE,
@@ -211,7 +248,7 @@ async def change_capacity(cohort_id: str, body: CapacityChange, service: Service
 async def change_status(cohort_id: str, body: StatusChange, service: Service, access: Access) -> CohortPublic:
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    return cohort_public(await service.change_status(cohort_id, body.status, by=body.by, reason=body.reason))
+    return cohort_public(await service.change_status(cohort_id, body.status, by=access.person, reason=body.reason))
 
 
 @cohorts.get("/{cohort_id}/history", response_model=list[HistoryEntry], responses=NOT_FOUND,
@@ -222,19 +259,52 @@ async def cohort_history(cohort_id: str, service: Service, access: Access) -> li
     return [HistoryEntry.model_validate(entry) for entry in await service.cohort_history(cohort_id)]
 
 
+RECEIVED = {"status": "received",
+            "detail": "Thank you: the application is received. You will hear from us by e-mail."}
+
+
 @cohorts.post("/{cohort_id}/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationPublic,
-              responses=NOT_FOUND | {409: {"description": "Closed cohort, archived programme, or a duplicate"},
-                                     422: {"description": "Invalid, outside the window, or an entry requirement"}})
-async def apply(cohort_id: str, body: ApplicationCreate, service: Service, access: Access) -> ApplicationPublic:
+              responses=NOT_FOUND | {
+                  202: {"model": Received,
+                        "description": "The anonymous public form: received (the same answer for a new application "
+                                       "and for an address that applied already, which reveals nothing)"},
+                  409: {"description": "Closed cohort, archived programme, or a duplicate"},
+                  422: {"description": "Invalid, outside the window, or an entry requirement"}},
+              summary="Apply: signed in as a participant, as the person the token names; a coordinator may "
+                      "register a paper form for someone; the anonymous public form where the programme allows")
+async def apply(cohort_id: str, body: ApplicationCreate, service: Service, access: Access) -> Any:
+    form = body.model_dump(mode="json")
     if access.principal is None:
         # The public form: only where the programme takes applications without signing in.
         cohort = await service.cohort(cohort_id)
         if not (await service.programme(cohort["programme_id"])).get("accepts_anonymous_applications"):
             raise HTTPException(401, "this programme takes applications from signed-in applicants only",
                                 headers={"WWW-Authenticate": 'Bearer realm="samla"'})
-    elif not access.unrestricted:
+        _require_named(form)
+        try:
+            await service.submit_application(cohort_id, form)
+        except Conflict as refusal:
+            # A duplicate says nothing to an anonymous caller (they may not be that person);
+            # any other refusal (closed cohort, archived programme) is about the cohort, not a person.
+            if "application_id" not in refusal.extensions:
+                raise
+        return JSONResponse(RECEIVED, status_code=status.HTTP_202_ACCEPTED)
+    if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    return application_public(await service.submit_application(cohort_id, body.model_dump(mode="json")))
+    if acts_for_others(access):
+        _require_named(form)
+        return application_public(await service.submit_application(cohort_id, form))
+    # Signed in as an applicant: the person the token names applies, whatever the form says.
+    me = await signed_in(service, access)
+    email = await service.people.require_address(me)
+    me = await service.people.update_own(me, form["participant"])
+    form["participant"] |= {"name": me.person.get("name") or email, "email": email}
+    return application_public(await service.submit_application(cohort_id, form, participant_id=me.id))
+
+
+def _require_named(form: dict[str, Any]) -> None:
+    if not (form["participant"].get("name") and form["participant"].get("email")):
+        raise RuleViolation("the participant's name and e-mail address are required on this form")
 
 
 @cohorts.get("/{cohort_id}/applications", response_model=list[ApplicationPublic], responses=NOT_FOUND,
@@ -247,7 +317,7 @@ async def list_applications(cohort_id: str, service: Service, access: Access, of
         await visible_cohort(cohort_id, service, access)
     found = await service.cohort_applications(cohort_id, status=status_filter, offset=offset, limit=limit,
                                               organisation_id=organisation_id)
-    return [application_public(a) for a in found]
+    return await applications_named(service, found)
 
 
 @cohorts.post("/{cohort_id}/interest", status_code=status.HTTP_201_CREATED, response_model=InterestPublic,
@@ -257,7 +327,7 @@ async def register_interest_at_cohort(cohort_id: str, body: InterestCreate, serv
                                       response: Response) -> InterestPublic:
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    interest, created = await service.register_interest_at_cohort(cohort_id, body.person.model_dump())
+    interest, created = await service.register_interest_at_cohort(cohort_id, await interested(body, service, access))
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return interest_public(interest)
 
@@ -266,20 +336,22 @@ async def register_interest_at_cohort(cohort_id: str, body: InterestCreate, serv
 
 @applications.get("/{application_id}", response_model=ApplicationPublic, responses=NOT_FOUND)
 async def get_application(application_id: str, service: Service, access: Access) -> ApplicationPublic:
-    return application_public(await visible_application(application_id, service, access))
+    [shown] = await applications_named(service, [await visible_application(application_id, service, access)])
+    return shown
 
 
 @applications.post("/{application_id}/approval", response_model=ApplicationPublic,
                    responses=NOT_FOUND | CONFLICT | RULE,
-                   summary="The named manager approves or declines, with a reason")
+                   summary="A leader of the applicant's organisation or unit, or the named manager, approves or "
+                           "declines (a decline needs a reason); recorded as the caller")
 async def decide(application_id: str, body: ApprovalDecision, service: Service, access: Access) -> ApplicationPublic:
     if not access.unrestricted:
-        application = await service.application(application_id)
-        access.require(f"application {application_id}", manager_id=application["manager_id"])
-        if body.manager_id != access.person:
+        await visible_application(application_id, service, access)
+        mine = (await signed_in(service, access)).person_ids
+        if body.manager_id is not None and body.manager_id not in mine:
             raise refuse("a manager decides in their own name only")
     return application_public(await service.decide(application_id, approve=body.decision == "approve",
-                                                   manager_id=body.manager_id, reason=body.reason))
+                                                   by=access.person, reason=body.reason))
 
 
 @applications.post("/{application_id}/withdrawal", response_model=ApplicationPublic,
@@ -288,15 +360,37 @@ async def decide(application_id: str, body: ApprovalDecision, service: Service, 
 async def withdraw(application_id: str, body: Withdrawal, service: Service, access: Access) -> ApplicationPublic:
     if not access.unrestricted:
         await visible_application(application_id, service, access)
-    return application_public(await service.withdraw(application_id, by=body.by, reason=body.reason))
+    return application_public(await service.withdraw(application_id, by=access.person, reason=body.reason))
 
 
 # -- people -------------------------------------------------------------------------------
 
+async def me_public(service: EnrollmentService, access: Grant) -> Me:
+    me = await signed_in(service, access)
+    person = await service.contact(me.id)
+    return Me.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")} | {
+        "person_id": me.id, "linked_person_ids": person.get("linked_person_ids", []),
+        "pending_changes": await service.people.pending_changes(me)})
+
+
+@people.get("/me", response_model=Me, summary="Who I am in Samla: my details, and changes a form proposed")
+async def who_am_i(service: Service, access: Access, response: Response) -> Me:
+    response.headers["Cache-Control"] = "no-store"
+    return await me_public(service, access)
+
+
+@people.post("/me/pending-changes", response_model=Me,
+             summary="Confirm (or drop) the details a form proposed for me; nothing changed until now")
+async def settle_pending_changes(body: PendingSettlement, service: Service, access: Access) -> Me:
+    await service.people.settle_pending(await signed_in(service, access), confirm=body.confirm)
+    return await me_public(service, access)
+
+
 @people.get("/{person_id}/contact", response_model=ContactPublic, responses=NOT_FOUND,
             summary="Contact details: for the notifications service (platform-admin client token) and the person")
 async def contact(person_id: str, service: Service, access: Access, response: Response) -> ContactPublic:
-    access.require(f"person {person_id}", person_ids=[person_id])
+    if not access.unrestricted and person_id not in (await signed_in(service, access)).person_ids:
+        raise Hidden(f"no person {person_id}")
     person = await service.contact(person_id)
     # Personal data: never kept by caches or proxies on the way.
     response.headers["Cache-Control"] = "no-store"
@@ -315,8 +409,8 @@ def erasure_public(record: dict[str, Any]) -> ErasurePublic:
                          "their applications of free text, then announces ParticipantErased (ids only); sessions, "
                          "measures and notifications erase their part when they consume it, hence 202. Asking "
                          "again returns the same erasure record. Role: platform admin.")
-async def erase(person_id: str, privacy: Privacy, body: ErasureRequest | None = None) -> ErasurePublic:
-    return erasure_public(await privacy.erase(person_id, by=body.by if body else None))
+async def erase(person_id: str, privacy: Privacy, access: Access, body: ErasureRequest | None = None) -> ErasurePublic:
+    return erasure_public(await privacy.erase(person_id, by=access.person))
 
 
 @people.get("/{person_id}/erasure", response_model=ErasurePublic, responses=NOT_FOUND, tags=["personal data"],
@@ -343,4 +437,37 @@ async def run_retention_now(privacy: Privacy, request: Request) -> RetentionRoun
         await privacy.expire_applications(retention=settings.application_retention))
 
 
-ROUTERS = (programmes, cohorts, applications, people, retention)
+# -- inboxes ------------------------------------------------------------------------------
+
+INBOX_SIZE = 200
+
+
+@inbox.get("/leader", response_model=LeaderInbox,
+           summary="A leader's applications awaiting their decision, and their employees' applications with status")
+async def leader_inbox(service: Service, access: Access, response: Response) -> LeaderInbox:
+    assert access.principal is not None
+    me = await signed_in(service, access)
+    scope: list[dict[str, Any]] = [{"manager_id": {"$in": sorted(me.person_ids)}}]
+    if access.principal.organisation_ids:
+        scope.append({"organisation_id": {"$in": sorted(access.principal.organisation_ids)}})
+    found = await service.applications_where({"$or": scope}, limit=INBOX_SIZE)
+    # The organisation filter is coarse: a token naming units narrows it to those units.
+    reached = [a for a in found if a["manager_id"] in me.person_ids
+               or access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]])]
+    shown = await applications_named(service, reached)
+    response.headers["Cache-Control"] = "no-store"
+    return LeaderInbox(awaiting_decision=[a for a in shown if a.status is ApplicationStatus.AWAITING_MANAGER_APPROVAL],
+                       employees=shown)
+
+
+@inbox.get("/participant", response_model=ParticipantInbox,
+           summary="The caller's own applications: status, waitlist place, cohort and programme")
+async def participant_inbox(service: Service, access: Access, response: Response) -> ParticipantInbox:
+    me = await signed_in(service, access)
+    found = await service.applications_where({"participant_id": {"$in": sorted(me.person_ids)}}, limit=INBOX_SIZE)
+    shown = await applications_named(service, await service.with_cohorts(found), ParticipantApplication)
+    response.headers["Cache-Control"] = "no-store"
+    return ParticipantInbox(applications=shown)
+
+
+ROUTERS = (programmes, cohorts, applications, people, retention, inbox)

@@ -10,15 +10,19 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract import ENROLLMENT_TOPIC
+from samla_shared.contract.directory import EVENTS as DIRECTORY_EVENTS
 from samla_shared.contract.enrollment import EVENTS
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
+from samla_enrollment.adapters.directory import DIRECTORY_COLLECTIONS, DirectoryStore
 from samla_enrollment.adapters.personal_data import PersonalDataStore
 from samla_enrollment.adapters.repository import OUTBOX_COLLECTIONS, EnrollmentStore, ensure_indexes
 from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
 from samla_enrollment.entrypoints.access import ACCESS
 from samla_enrollment.entrypoints.api import ROUTERS
+from samla_enrollment.entrypoints.directory import ROUTERS as DIRECTORY_ROUTERS
+from samla_enrollment.service_layer.directory import Directory
 from samla_enrollment.service_layer.handlers import EnrollmentService
 from samla_enrollment.service_layer.privacy import PersonalData, run_retention
 from samla_enrollment.settings import EnrollmentSettings
@@ -37,23 +41,28 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
 
     runtime = ServiceRuntime(
         settings,
-        publishes={ENROLLMENT_TOPIC: EVENTS},
-        outbox_collections=OUTBOX_COLLECTIONS,
+        publishes={ENROLLMENT_TOPIC: EVENTS + DIRECTORY_EVENTS},
+        # The directory first: a network's registration goes out before the programmes naming it.
+        outbox_collections=DIRECTORY_COLLECTIONS + OUTBOX_COLLECTIONS,
         on_database_ready=prepare_database,
     )
     app = build_service_app(
         runtime,
         title="Samla enrollment",
         description="Programmes, cohorts, leader-approved applications, seats and waitlists, interest in the "
-                    "next cohort, and the contact details only this service keeps.",
-        routers=ROUTERS,
+                    "next cohort, the directory of networks, organisations and units, and the people: the contact "
+                    "details only this service keeps.",
+        routers=ROUTERS + DIRECTORY_ROUTERS,
         domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
     )
+    directory = Directory(DirectoryStore(runtime.db, settings.event_source), runtime.document_locks,
+                          runtime.relay.notify)
     enrollment = EnrollmentService(EnrollmentStore(runtime.db, settings.event_source), runtime.document_locks,
-                                   runtime.relay.notify)
+                                   runtime.relay.notify, directory=directory)
     privacy = PersonalData(PersonalDataStore(runtime.db, settings.event_source), enrollment.people,
                            runtime.document_locks, runtime.relay.notify)
     app.state.enrollment = enrollment
+    app.state.directory = directory
     app.state.privacy = privacy
     runtime_lifespan = app.router.lifespan_context
 

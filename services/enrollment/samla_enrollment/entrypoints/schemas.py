@@ -2,8 +2,9 @@
 
 Naming follows one habit: `XCreate` is what a client sends to create, `XPublic` what it
 gets back, and actions are named after what they do (`CapacityChange`, `Withdrawal`).
-Every action a person takes says who took it (`by`) and may say why (`reason`): that is
-the audit trail.
+Every action a person takes may say why (`reason`); who took it is the signed-in caller,
+recorded from the token: a `by` in a body is ignored (kept only so older clients are not
+refused), never trusted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from samla_shared.contract.base import Identifier
+from samla_shared.contract.directory import Country, OrganisationKind, UnitKind
 from samla_shared.contract.enrollment import CompletionRule, PlannedGathering
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.cohorts import CohortStatus
@@ -22,6 +24,7 @@ from samla_enrollment.domain.cohorts import CohortStatus
 Language = Literal["nb", "da", "en"]
 TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
 Reason = Field(default=None, max_length=1000, description="Why, in words the people concerned can read.")
+IGNORED_BY = "Ignored: the signed-in caller is recorded as who did it."
 
 
 class Strict(BaseModel):
@@ -64,7 +67,7 @@ class ProgrammeFields(Strict):
 
 class ProgrammeCreate(ProgrammeFields):
     network_id: Identifier = Field(description="The network that owns the programme.")
-    by: Identifier | None = Field(default=None, description="Who publishes it.")
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
 
 class ProgrammeUpdate(Strict):
@@ -83,7 +86,7 @@ class ProgrammeUpdate(Strict):
     gathering_plan: list[PlannedGathering] | None = Field(default=None, max_length=20)
     completion_rule: CompletionRule | None = None
     accepts_anonymous_applications: bool | None = None
-    by: Identifier
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
     def changes(self) -> dict[str, Any]:
@@ -92,13 +95,14 @@ class ProgrammeUpdate(Strict):
 
 
 class Archival(Strict):
-    by: Identifier
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
 
 class ProgrammePublic(ProgrammeFields):
     id: str
     network_id: str
+    network_name: str | None = Field(default=None, description="From the directory; null for an unlisted id.")
     archived: bool
     archived_at: datetime | None = None
     created_at: datetime
@@ -118,7 +122,7 @@ class CohortCreate(Strict):
     applications_open_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
     applications_close_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
     starts_on: date | None = None
-    by: Identifier | None = Field(default=None, description="Who announces the cohort.")
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
     @model_validator(mode="after")
     def _window_in_local_time(self) -> CohortCreate:
@@ -143,6 +147,7 @@ class CohortPublic(Strict):
     applications_open_at: datetime = Field(description="In the cohort's time zone.")
     applications_close_at: datetime = Field(description="In the cohort's time zone.")
     starts_on: date | None = None
+    network_name: str | None = Field(default=None, description="From the directory; null for an unlisted id.")
     status: CohortStatus
     seats_taken: int
     seats_free: int
@@ -153,14 +158,14 @@ class CohortPublic(Strict):
 class CapacityChange(Strict):
     capacity: int = Field(ge=1, le=10000, description="Growing promotes the head of the waitlist at once; "
                           "it cannot go below the seats already taken.")
-    by: Identifier
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
 
 class StatusChange(Strict):
     status: CohortStatus = Field(description="closed (stop taking applications), open (reopen after a close, "
                                  "within the window), running, completed. The others follow from the clock.")
-    by: Identifier
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
 
@@ -181,6 +186,15 @@ class HistoryEntry(BaseModel):
 
 # -- applications -------------------------------------------------------------------------
 
+class ContactPublic(Strict):
+    person_id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: Language | None = None
+
+
+
 class Person(Strict):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
@@ -188,7 +202,14 @@ class Person(Strict):
     language: Language | None = Field(default=None, description="The language the person prefers to be written to.")
 
 
-class Participant(Person):
+class Participant(Strict):
+    """The applicant. Signed in as a participant, the applicant is the person the token names:
+    `name` and `email` here are then ignored (the person record, from the token's claims, counts)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    language: Language | None = Field(default=None, description="The language the person prefers to be written to.")
     role: str | None = Field(default=None, max_length=200, description="Role or title, e.g. nurse, head of unit.")
     education: str | None = Field(default=None, max_length=2000)
     experience: str | None = Field(default=None, max_length=2000, description="Experience with development work.")
@@ -205,6 +226,13 @@ class ApplicationCreate(Strict):
         description="Units the participant will facilitate for; not their own when the programme says so.")
 
 
+class Received(Strict):
+    """The public form's answer: the same whether the application is new or the address had applied already."""
+
+    status: Literal["received"]
+    detail: str
+
+
 class ApplicationPublic(Strict):
     id: str
     cohort_id: str
@@ -214,6 +242,8 @@ class ApplicationPublic(Strict):
     unit_id: str
     participant_id: str
     manager_id: str
+    organisation_name: str | None = Field(default=None, description="From the directory; null for an unlisted id.")
+    unit_name: str | None = Field(default=None, description="From the directory; null for an unlisted id.")
     role: str | None = None
     education: str | None = None
     experience: str | None = None
@@ -224,23 +254,28 @@ class ApplicationPublic(Strict):
     submitted_at: datetime
     history: list[HistoryEntry] | None = Field(
         default=None, description="Every transition: who, when, from what to what, and why (single reads only).")
+    applicant: ContactPublic | None = Field(
+        default=None, description="The applicant's name and contact details: shown to the applicant, the "
+        "coordinators of the cohort's network and the leaders who reach the application.")
 
 
 class ApprovalDecision(Strict):
     decision: Literal["approve", "decline"]
-    manager_id: Identifier
+    manager_id: Identifier | None = Field(
+        default=None, description="Optional: the deciding leader is the signed-in caller; if given, it must be them.")
     reason: str | None = Field(default=None, max_length=1000, description="Required when declining.")
 
 
 class Withdrawal(Strict):
     reason: str | None = Reason
-    by: Identifier | None = Field(default=None, description="Who withdraws; the participant by default.")
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
 
 # -- interest and contact -----------------------------------------------------------------
 
 class InterestCreate(Strict):
-    person: Person
+    person: Person | None = Field(default=None, description="Who is interested; signed in as a participant, the "
+                                  "caller is, and this is ignored. A coordinator registers someone by it.")
 
 
 class InterestPublic(Strict):
@@ -252,19 +287,144 @@ class InterestPublic(Strict):
     pending: bool = Field(description="No cohort of the programme has been announced since the registration.")
 
 
-class ContactPublic(Strict):
-    person_id: str
-    name: str
-    email: str
+
+
+class CohortSummary(Strict):
+    term: str
+    location: str | None = None
+    starts_on: date | None = None
+    programme_title: str | None = None
+
+
+class ParticipantApplication(ApplicationPublic):
+    cohort: CohortSummary | None = None
+
+
+class LeaderInbox(Strict):
+    awaiting_decision: list[ApplicationPublic] = Field(
+        description="Applications the caller may decide now: in their organisation and units, or naming them.")
+    employees: list[ApplicationPublic] = Field(
+        description="Every application of the caller's organisation and units, or naming them, newest first, "
+        "with its status and waitlist place.")
+
+
+class ParticipantInbox(Strict):
+    applications: list[ParticipantApplication] = Field(
+        description="The caller's own applications, newest first: status, waitlist place, cohort and programme.")
+
+
+class PendingChange(Strict):
+    person_id: str = Field(description="The record the change is for: the caller's, or one linked to them.")
+    name: str | None = None
     phone: str | None = None
     language: Language | None = None
+    proposed_at: datetime
+
+
+class Me(Strict):
+    """The signed-in caller as Samla knows them."""
+
+    person_id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: Language | None = None
+    linked_person_ids: list[str] = Field(
+        default_factory=list, description="Records a form registered for the caller's verified address before they "
+        "signed in; their applications are the caller's.")
+    pending_changes: list[PendingChange] = Field(
+        default_factory=list, description="Details a form proposed; nothing changes until the person confirms.")
+
+
+class PendingSettlement(Strict):
+    confirm: bool = Field(description="true applies the proposed details, false drops them.")
+
+
+# -- the directory ----------------------------------------------------------------------------
+
+Name = Field(min_length=1, max_length=200)
+EntryId = Field(default=None, description="An id of your choosing (e.g. one your systems already use); "
+                "a new one is made when absent. It never changes.")
+OrganisationNumber = Field(default=None, pattern=r"^[0-9]{8,9}$",
+                           description="9 digits in Norway (Enhetsregisteret), 8 in Denmark (CVR).")
+
+
+class NetworkCreate(Strict):
+    id: Identifier | None = EntryId
+    name: str = Name
+    country: Country
+    default_language: Language = "nb"
+    time_zone: TimeZone = "Europe/Oslo"
+
+
+class NetworkUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    country: Country | None = None
+    default_language: Language | None = None
+    time_zone: TimeZone | None = None
+
+
+class NetworkPublic(Strict):
+    id: str
+    name: str
+    country: Country
+    default_language: Language
+    time_zone: TimeZone
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganisationCreate(Strict):
+    id: Identifier | None = EntryId
+    network_id: Identifier
+    name: str = Name
+    kind: OrganisationKind = Field(description="municipality, hospital_trust, region, other")
+    organisation_number: str | None = OrganisationNumber
+
+
+class OrganisationUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: OrganisationKind | None = None
+    organisation_number: str | None = OrganisationNumber
+
+
+class OrganisationPublic(Strict):
+    id: str
+    network_id: str
+    name: str
+    kind: OrganisationKind
+    organisation_number: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UnitCreate(Strict):
+    id: Identifier | None = EntryId
+    organisation_id: Identifier
+    name: str = Name
+    kind: UnitKind = Field(description="ward, department, home_care_service, clinic, nursing_home, other")
+
+
+class UnitUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: UnitKind | None = None
+
+
+class UnitPublic(Strict):
+    id: str
+    organisation_id: str
+    network_id: str
+    name: str
+    kind: UnitKind
+    created_at: datetime
+    updated_at: datetime
 
 
 # -- personal data ----------------------------------------------------------------------------
 
 class ErasureRequest(Strict):
     # No free-text reason: the record is kept as proof, and a reason would tend to name the person.
-    by: Identifier | None = Field(default=None, description="The platform admin who asks for the erasure.")
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
 
 class ErasurePublic(Strict):

@@ -66,7 +66,7 @@ from samla_enrollment.domain.applications import (
     shown_status,
 )
 from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, set_status
-from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound
+from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound, RuleViolation
 from samla_enrollment.domain.seating import Placement, Seating
 from samla_enrollment.service_layer.integration_events import application_ids, submission_announced
 from samla_enrollment.service_layer.people import Contact, PeopleDirectory
@@ -82,13 +82,16 @@ PLACED_AGAIN = "placed again: an earlier placement was interrupted before the co
 @dataclass(frozen=True)
 class SubmitApplication:
     form: dict[str, Any]
+    # The signed-in applicant's own person id; None when the form's address names the person
+    # (the anonymous public form, or a coordinator registering a paper form).
+    participant_id: str | None = None
 
 
 @dataclass(frozen=True)
 class DecideApplication:
     application_id: str
     approve: bool
-    manager_id: str
+    by: str  # the signed-in caller, whom the entrypoint found entitled to decide
     reason: str | None
 
 
@@ -434,18 +437,23 @@ class CohortWriter:
                 item.error = refusal
         if not accepted:
             return
-        person_ids = await self._people.identify([Contact.of(form[role]) for _, form in accepted
-                                                  for role in ("participant", "manager")])
+        contacts = [Contact.of(form[role]) for item, form in accepted for role in ("participant", "manager")
+                    if role == "manager" or item.command.participant_id is None]  # type: ignore[union-attr]
+        found = iter(await self._people.identify(contacts))
         new: list[tuple[_Queued, dict[str, Any]]] = []
-        for i, (item, form) in enumerate(accepted):
-            participant_id = person_ids[2 * i]
+        for item, form in accepted:
+            participant_id = item.command.participant_id or next(found)  # type: ignore[union-attr]
+            manager_id = next(found)
+            if participant_id == manager_id:
+                item.error = RuleViolation("the approving manager must be someone other than the applicant")
+                continue
             if participant_id in changes.participants:
                 same_batch = [a["_id"] for _, a in new if a["participant_id"] == participant_id]
                 item.error = await self._duplicate(changes, participant_id, same_batch[0] if same_batch else None)
                 continue
             changes.participants.add(participant_id)
             new.append((item, self._new_application(changes, programme, form, participant_id=participant_id,
-                                                    manager_id=person_ids[2 * i + 1])))
+                                                    manager_id=manager_id)))
         if not new:
             return
         # Places and events were decided above in memory; they count once the cohort is written.
@@ -495,14 +503,13 @@ class CohortWriter:
     async def _decide(self, changes: _Batch, command: DecideApplication) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
         status = shown_status(application["status"], changes.seating.where(application["_id"])[0])
-        target = check_decision(status=status, named_manager_id=application["manager_id"],
-                                deciding_manager_id=command.manager_id, approve=command.approve, reason=command.reason)
+        target = check_decision(status=status, approve=command.approve, reason=command.reason)
         if target is S.APPROVED and changes.status() is CohortStatus.COMPLETED:
             raise Conflict("the cohort is completed; there is no seat to approve")
         ids = application_ids(application)
-        event = (ApplicationApproved(**ids, approved_by=command.manager_id) if target is S.APPROVED
-                 else ApplicationDeclined(**ids, declined_by=command.manager_id))
-        entries = [history_entry(changes.now, command.manager_id, status.value, target.value, command.reason)]
+        event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
+                 else ApplicationDeclined(**ids, declined_by=command.by))
+        entries = [history_entry(changes.now, command.by, status.value, target.value, command.reason)]
         if target is S.APPROVED:
             entries.append(placement_entry(changes.now, *changes.seating.next_place()))
         await self._transition(application, status, target, entries, changes, [event])

@@ -36,6 +36,7 @@ from samla_enrollment.service_layer.cohort_writer import (
     application_view,
     history_entry,
 )
+from samla_enrollment.service_layer.directory import Directory
 from samla_enrollment.service_layer.integration_events import programme_facts
 from samla_enrollment.service_layer.people import Contact, PeopleDirectory
 
@@ -55,6 +56,12 @@ def cohort_view(cohort: dict[str, Any], now: datetime | None = None) -> dict[str
     }
 
 
+def _contact_of(person: dict[str, Any] | None, person_id: str) -> dict[str, Any] | None:
+    if person is None:
+        return None  # erased, or registered by a process that stopped half-way
+    return {"person_id": person_id} | {k: person.get(k) for k in ("name", "email", "phone", "language")}
+
+
 def network_filter(network_id: str | Sequence[str] | None) -> dict[str, Any]:
     if network_id is None or network_id == "":
         return {}
@@ -65,8 +72,9 @@ def network_filter(network_id: str | Sequence[str] | None) -> dict[str, Any]:
 
 class EnrollmentService:
     def __init__(self, store: EnrollmentStore, locks: DocumentLocks,
-                 on_events_staged: Callable[[], None] = lambda: None) -> None:
+                 on_events_staged: Callable[[], None] = lambda: None, *, directory: Directory) -> None:
         self.store = store
+        self.directory = directory
         # Every read-modify-write of a document holds that document's lock (FerretDB v1
         # updates are not atomic; see DocumentLocks). Seats are the CohortWriter's business.
         self._locks = locks
@@ -202,8 +210,10 @@ class EnrollmentService:
 
     # -- applications ----------------------------------------------------------------------
 
-    async def submit_application(self, cohort_id: str, form: dict[str, Any]) -> dict[str, Any]:
-        return await self.cohort_writer.execute(cohort_id, SubmitApplication(form))
+    async def submit_application(self, cohort_id: str, form: dict[str, Any], *,
+                                 participant_id: str | None = None) -> dict[str, Any]:
+        """`participant_id`: the signed-in applicant themself; None when the form's address names the person."""
+        return await self.cohort_writer.execute(cohort_id, SubmitApplication(form, participant_id))
 
     async def application(self, application_id: str) -> dict[str, Any]:
         """The application with its status now and its whole history (who, when, from what to what, why)."""
@@ -239,11 +249,10 @@ class EnrollmentService:
             filters["status"] = status.value
         return [application_view(a, seating) for a in await self.store.applications(filters, offset, limit)]
 
-    async def decide(self, application_id: str, *, approve: bool, manager_id: str,
-                     reason: str | None) -> dict[str, Any]:
+    async def decide(self, application_id: str, *, approve: bool, by: str, reason: str | None) -> dict[str, Any]:
         application = await self._stored_application(application_id)
         await self.cohort_writer.execute(application["cohort_id"],
-                                         DecideApplication(application_id, approve, manager_id, reason))
+                                         DecideApplication(application_id, approve, by, reason))
         return await self.application(application_id)
 
     async def withdraw(self, application_id: str, *, by: str | None, reason: str | None) -> dict[str, Any]:
@@ -268,7 +277,8 @@ class EnrollmentService:
             {"programme_id": programme_id} | self.store.status_filter(CohortStatus.OPEN, now))
         check_interest(programme_archived=programme.get("archived", False),
                        cohorts_taking_applications=taking_applications)
-        [person_id] = await self.people.identify([Contact.of(person)])
+        [person_id] = ([person["person_id"]] if "person_id" in person
+                       else await self.people.identify([Contact.of(person)]))
         # One registration at a time per person and programme, so a double click registers once.
         async with self._locks.hold("interests", f"{programme_id}:{person_id}"):
             latest = await self.store.latest_interest(programme_id, person_id)
@@ -293,6 +303,46 @@ class EnrollmentService:
         announced = await self.store.latest_cohort_announced_at(programme_id)
         return [i | {"pending": still_pending(registered_at=i["registered_at"], latest_cohort_announced_at=announced)}
                 for i in await self.store.interests(programme_id, offset, limit)]
+
+    # -- inboxes ----------------------------------------------------------------------------
+
+    async def applications_where(self, filters: dict[str, Any], *, limit: int) -> list[dict[str, Any]]:
+        """Applications matching `filters` across cohorts, each with its status and place now, newest first."""
+        found = await self.store.applications(filters, 0, limit, newest_first=True)
+        seatings: dict[str, Seating] = {}
+        for cohort_id in {a["cohort_id"] for a in found}:
+            cohort = await self.store.cohort(cohort_id)
+            if cohort is not None:
+                seatings[cohort_id] = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
+        views = [application_view(a, seatings[a["cohort_id"]]) for a in found if a["cohort_id"] in seatings]
+        return sorted(views, key=lambda a: a["submitted_at"], reverse=True)
+
+    async def with_applicants(self, applications: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each application with its applicant's name and contact details (for callers who reach it)."""
+        people = await self.people.names([a["participant_id"] for a in applications])
+        return [a | {"applicant": _contact_of(people.get(a["participant_id"]), a["participant_id"])}
+                for a in applications]
+
+    async def with_cohorts(self, applications: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each application with what its applicant needs to know of the cohort and programme."""
+        summaries = {}
+        for cohort_id in {a["cohort_id"] for a in applications}:
+            cohort = await self.store.cohort_summary(cohort_id)
+            if cohort is not None:
+                programme = await self.store.programme(cohort["programme_id"])
+                summaries[cohort_id] = {"term": cohort["term"], "location": cohort.get("location"),
+                                        "starts_on": cohort.get("starts_on"),
+                                        "programme_title": programme["title"] if programme else None}
+        return [a | {"cohort": summaries.get(a["cohort_id"])} for a in applications]
+
+    # -- names next to ids ------------------------------------------------------------------
+
+    async def named(self, docs: Sequence[dict[str, Any]], **kinds: str) -> list[dict[str, Any]]:
+        """`docs` with the directory's name next to each id field given (`organisation_id="organisations"` adds
+        `organisation_name`); None where the directory does not know the id (yet)."""
+        names = {field: await self.directory.names(kind, (d.get(field) for d in docs)) for field, kind in kinds.items()}
+        return [d | {field.removesuffix("_id") + "_name": names[field].get(d.get(field)) for field in kinds}
+                for d in docs]
 
     # -- contact details -------------------------------------------------------------------
 

@@ -95,7 +95,7 @@ class PersonalData:
         now = datetime.now(UTC)
         person = await self.store.person(person_id)
         if person is not None:
-            self._people.forget(person["email"])
+            await self._people.forget(person)
         applications = 0
         for application in await self.store.applications_of(person_id):
             if application["participant_id"] != person_id:

@@ -47,6 +47,7 @@ class Desk:
     network: str = NETWORK
     coordinator: str = COORDINATOR
     plan: tuple[dict[str, Any], ...] = tuple(KULT_PLAN)
+    caller: Callable[..., httpx.AsyncClient] | None = None
 
     async def programme(self, **overrides: Any) -> dict[str, Any]:
         body = {"code": "KULT", "title": "Kulturkompetanse i helse og omsorg", "network_id": NETWORK,
@@ -81,9 +82,15 @@ class Desk:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def leader(self, person_id: str, **claims: Any) -> httpx.AsyncClient:
+        """The named manager, signed in: a leader whose token names the person the application names."""
+        assert self.caller is not None
+        return self.caller(self.client, f"leader-{person_id}", roles=["organisation_leader"],
+                           organisations=["org-unn"], person_id=person_id, **claims)
+
     async def decide(self, application: dict[str, Any], decision: str, reason: str | None = None) -> httpx.Response:
-        return await self.client.post(f"/applications/{application['id']}/approval", json={
-            "decision": decision, "manager_id": application["manager_id"], "reason": reason})
+        return await self.leader(application["manager_id"]).post(
+            f"/applications/{application['id']}/approval", json={"decision": decision, "reason": reason})
 
     async def withdraw(self, application: dict[str, Any], reason: str = "new job") -> httpx.Response:
         return await self.client.post(f"/applications/{application['id']}/withdrawal", json={"reason": reason})
@@ -95,8 +102,8 @@ class Desk:
 
 
 @pytest.fixture
-def desk(enrollment) -> Desk:
-    return Desk(enrollment)
+def desk(enrollment, caller) -> Desk:
+    return Desk(enrollment, caller=caller)
 
 
 class Published:

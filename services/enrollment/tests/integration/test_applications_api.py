@@ -28,13 +28,15 @@ async def test_an_application_waits_for_the_managers_approval_before_taking_a_se
     assert (enrolled["application_id"], enrolled["via"]) == (application["id"], "direct")
 
 
-async def test_only_the_named_manager_can_decide(desk, enrollment):
+async def test_a_leader_decides_in_their_own_name_only(desk, enrollment):
     cohort = await desk.cohort((await desk.programme())["id"])
     application = await desk.apply(cohort["id"], 1)
-    response = await enrollment.post(f"/applications/{application['id']}/approval",
-                                     json={"decision": "approve", "manager_id": "someone-else"})
-    assert response.status_code == 409
-    assert "manager named in the application" in response.json()["detail"]
+    leader = desk.leader(application["manager_id"])
+    response = await leader.post(f"/applications/{application['id']}/approval",
+                                 json={"decision": "approve", "manager_id": "someone-else"})
+    assert response.status_code == 403
+    assert "own name" in response.json()["detail"]
+    assert (await desk.shown("applications", application["id"]))["status"] == "awaiting_manager_approval"
 
 
 async def test_a_declined_application_takes_no_seat_and_cannot_be_approved_later(desk, published):
@@ -139,6 +141,7 @@ async def test_every_transition_is_in_the_applications_history_with_who_when_and
     first, second = [await desk.apply(cohort["id"], n) for n in (1, 2)]
     await desk.decide(first, "approve", "fits our plan for the ward")
     await desk.decide(second, "approve")
+    # `by` in a body is ignored: the signed-in caller (here the admin client) is recorded.
     await enrollment.post(f"/applications/{first['id']}/withdrawal",
                           json={"reason": "long-term sick leave", "by": "hr-advisor-1"})
 
@@ -152,7 +155,7 @@ async def test_every_transition_is_in_the_applications_history_with_who_when_and
          "the programme requires the manager's approval"),
         ("awaiting_manager_approval", "approved", first["manager_id"], "fits our plan for the ward"),
         ("approved", "enrolled", "seat-allocation", "a seat was free"),
-        ("enrolled", "withdrawn", "hr-advisor-1", "long-term sick leave"),
+        ("enrolled", "withdrawn", "test-admin", "long-term sick leave"),
     ]
     second_shown = await desk.shown("applications", second["id"])
     assert trail(second_shown)[-2:] == [

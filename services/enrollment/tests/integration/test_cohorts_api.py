@@ -110,13 +110,15 @@ async def test_the_capacity_cannot_shrink_below_the_seats_taken(desk, enrollment
 
 
 async def test_a_coordinator_closes_reopens_runs_and_completes_a_cohort_and_the_trail_says_who_and_why(
-        desk, enrollment):
+        desk, enrollment, caller):
     cohort = await desk.cohort(capacity=5)
     enrolled = await desk.apply(cohort["id"], 1)
+    # The trail records the signed-in coordinator; a `by` in the body is ignored.
+    coordinator = caller(enrollment, desk.coordinator, roles=["network_coordinator"], networks=[desk.network])
 
     async def move(status: str, reason: str | None = None):
-        return await enrollment.post(f"/cohorts/{cohort['id']}/status",
-                                     json={"status": status, "by": desk.coordinator, "reason": reason})
+        return await coordinator.post(f"/cohorts/{cohort['id']}/status",
+                                      json={"status": status, "by": "someone-else", "reason": reason})
 
     closed = await move("closed", "enough applicants from this region")
     assert closed.status_code == 200 and closed.json()["status"] == "closed"

@@ -70,7 +70,7 @@ async def test_interest_in_an_archived_programme_is_refused(desk, enrollment):
     assert response.status_code == 409 and "archived" in response.json()["detail"]
 
 
-async def test_the_contact_endpoint_gives_current_details_and_forbids_caching(desk, enrollment):
+async def test_the_contact_endpoint_gives_current_details_and_forbids_caching(desk, enrollment, caller):
     cohort = await desk.cohort(capacity=5)
     application = await desk.apply(cohort["id"], 1)
     response = await enrollment.get(f"/people/{application['participant_id']}/contact")
@@ -84,8 +84,16 @@ async def test_the_contact_endpoint_gives_current_details_and_forbids_caching(de
     form = desk.form(1)
     form["participant"] |= {"phone": "+47 400 00 001", "language": "en"}
     assert (await enrollment.post(f"/cohorts/{other['id']}/applications", json=form)).status_code == 201
+    kept = (await enrollment.get(f"/people/{application['participant_id']}/contact")).json()
+    assert (kept["phone"], kept["language"]) == ("+47 912 34 567", "nb"), "a form proposes, the person confirms"
+
+    person = caller(enrollment, "deltaker-1", roles=["participant"], person_id=application["participant_id"])
+    me = (await person.get("/people/me")).json()
+    assert [(c["phone"], c["language"]) for c in me["pending_changes"]] == [("+47 400 00 001", "en")]
+    confirmed = await person.post("/people/me/pending-changes", json={"confirm": True})
+    assert confirmed.status_code == 200 and confirmed.json()["pending_changes"] == []
     updated = (await enrollment.get(f"/people/{application['participant_id']}/contact")).json()
-    assert (updated["phone"], updated["language"]) == ("+47 400 00 001", "en"), "the latest form wins"
+    assert (updated["phone"], updated["language"]) == ("+47 400 00 001", "en")
 
     manager = (await enrollment.get(f"/people/{application['manager_id']}/contact")).json()
     assert (manager["name"], manager["language"]) == ("Leder Lund", None)

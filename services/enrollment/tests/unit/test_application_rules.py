@@ -62,18 +62,16 @@ def test_the_manager_is_someone_else_and_facilitation_is_for_other_units():
                     facilitator_unit_ids=["u1"], facilitates_outside_own_unit=False)
 
 
-def decide(*, status: S = S.AWAITING_MANAGER_APPROVAL, by: str = "m1", approve: bool = True,
-           reason: str | None = None) -> S:
-    return check_decision(status=status, named_manager_id="m1", deciding_manager_id=by, approve=approve, reason=reason)
+def decide(*, status: S = S.AWAITING_MANAGER_APPROVAL, approve: bool = True, reason: str | None = None) -> S:
+    # Who may decide is checked from the token at the entrypoint (tests/integration/test_identity_api.py).
+    return check_decision(status=status, approve=approve, reason=reason)
 
 
-def test_the_named_manager_approves_or_declines_with_a_reason():
+def test_a_leader_approves_or_declines_once_with_a_reason():
     assert decide() is S.APPROVED
     assert decide(approve=False, reason="no cover") is S.DECLINED
     with pytest.raises(RuleViolation, match="needs a reason"):
         decide(approve=False)
-    with pytest.raises(Conflict, match="manager named"):
-        decide(by="m2")
     with pytest.raises(Conflict, match="not awaiting approval"):
         decide(status=S.ENROLLED)
 
