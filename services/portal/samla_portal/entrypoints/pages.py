@@ -78,6 +78,13 @@ async def apply(request: Request, cohort_id: str) -> Response:
                                   errors=errors)
 
 
+@router.get("/applications", summary="A leader's applications: awaiting my decision, and my employees'")
+async def applications_inbox(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    inbox = await request.app.state.enrollment.leader_inbox(token)
+    return _pages(request).render(request, "applications.html", inbox=inbox)
+
+
 @router.get("/applications/{application_id}", summary="An application; its leader approves or declines here")
 async def application(request: Request, application_id: str) -> Response:
     person, token = require_signed_in(request)
@@ -99,7 +106,7 @@ async def decide(request: Request, application_id: str) -> Response:
         errors.append({"field": "reason", "message": "reason_needed"})
     if not errors:
         try:
-            await enrollment.decide(token, application_id, person, approve=decision == "approve", reason=reason)
+            await enrollment.decide(token, application_id, approve=decision == "approve", reason=reason)
         except ApiRefused as refused:
             if refused.status not in (409, 422):
                 raise
@@ -354,7 +361,13 @@ async def national_overview(request: Request) -> Response:
 @router.get("/me", summary="The signed-in person's own page: their plan")
 async def me(request: Request) -> Response:
     person, token = require_signed_in(request)
-    plan, unavailable = None, None
+    plan, unavailable, applications = None, None, None
+    try:
+        applications = await request.app.state.enrollment.my_applications(token)
+    except ApiRefused as refused:
+        if refused.status == 401:
+            raise
+        # enrollment does not answer: the plan still shows, and the page says the applications cannot.
     if person.is_a(PARTICIPANT_ROLES):
         try:
             plan = await request.app.state.plans.plan(token, person)
@@ -363,7 +376,7 @@ async def me(request: Request) -> Response:
                 raise
             # No plan yet (404), or sessions does not answer: the rest of the page still serves.
             unavailable = refused.status
-    return _pages(request).render(request, "me.html", plan=plan, unavailable=unavailable)
+    return _pages(request).render(request, "me.html", plan=plan, unavailable=unavailable, applications=applications)
 
 
 def _missing(form: dict[str, str], names: list[str]) -> list[dict[str, str | None]]:

@@ -79,16 +79,17 @@ async def test_a_coordinator_generates_sessions_sets_an_agenda_takes_attendance_
         await expect(page.locator("#agenda-items")).to_contain_text("09:00–09:30 Velkommen og innsjekk")
 
         # Attendance in the room: one large choice per participant, then held.
-        present = page.get_by_role("group", name=kari).get_by_text("Til stede")
+        # Each participant by the name enrollment shows the coordinator.
+        present = page.get_by_role("group", name="Kari Nilsen").get_by_text("Til stede")
         box = await present.bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 44  # a thumb hits it (WCAG 2.5.5)
         await present.click()
-        await page.get_by_role("group", name=ola).get_by_text("Meldt fravær").click()
+        await page.get_by_role("group", name="Ola Berg").get_by_text("Meldt fravær").click()
         await accessible(page, "session-attendance-phone")
         await page.get_by_role("button", name="Lagre oppmøtet").click()
         await expect(page.get_by_role("status")).to_have_text("Oppmøtet er lagret.")
         await expect(page.locator("#attendance-counts")).to_have_text("1 til stede, 0 fraværende, 1 meldt fravær")
-        await expect(page.get_by_role("group", name=kari).get_by_role("radio", name="Til stede")).to_be_checked()
+        await expect(page.get_by_role("group", name="Kari Nilsen").get_by_role("radio", name="Til stede")).to_be_checked()
         await page.get_by_role("button", name="Marker samlingen som holdt").click()
         await expect(page.get_by_role("status")).to_have_text("Samlingen er markert som holdt.")
         await expect(page.locator("#session-status")).to_have_text("holdt")
@@ -98,8 +99,8 @@ async def test_a_coordinator_generates_sessions_sets_an_agenda_takes_attendance_
         await page.get_by_role("link", name="Fullføringer").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Fullføringer i spring-2027")
         table = page.get_by_role("table", name="Fremdrift mot fullføring")
-        await expect(table.get_by_role("row").filter(has_text=kari)).to_contain_text("1 / 4")
-        await expect(table.get_by_role("row").filter(has_text=ola)).to_contain_text("0 / 4")
+        await expect(table.get_by_role("row").filter(has_text="Kari Nilsen")).to_contain_text("1 / 4")
+        await expect(table.get_by_role("row").filter(has_text="Ola Berg")).to_contain_text("0 / 4")
         await accessible(page, "completions")
     finally:
         await phone.close()
