@@ -90,6 +90,9 @@ class Demo:
         async with httpx.AsyncClient(timeout=30) as self.http:
             for who, claims in PEOPLE.items():
                 self.tokens[who] = await self._mint(**claims)
+            # Only the platform admin registers a network in the directory; the rest is the coordinator's.
+            self.tokens["admin"] = await self._mint(subject="demo-admin", roles=["platform_admin"])
+            await self._directory()
             kult, workshop = await self._programmes()
             running = await self._cohort(kult, "demo-running", starts_on=date.today() - timedelta(days=21),
                                          capacity=12, location="Oslo")
@@ -131,6 +134,19 @@ class Demo:
             await asyncio.sleep(0.5)
 
     # -- enrollment -----------------------------------------------------------------------------
+
+    async def _directory(self) -> None:
+        """The learning network, its member municipality and the ward, by name (fictional, like the people)."""
+        entries = [("networks", NETWORK, "admin", {"name": "Læringsnettverk for heltidskultur", "country": "NO"}),
+                   ("organisations", ORGANISATION, "coordinator",
+                    {"network_id": NETWORK, "name": "Fjordvik kommune", "kind": "municipality"}),
+                   ("units", UNIT, "coordinator",
+                    {"organisation_id": ORGANISATION, "name": "Fjordvik sykehjem, avdeling 2", "kind": "ward"})]
+        for kind, entry_id, who, body in entries:
+            found = await self._call("GET", f"{self.enrollment}/{kind}/{entry_id}", who, ok=(200, 404))
+            if found.status_code == 404:
+                await self._call("POST", f"{self.enrollment}/{kind}", who, {"id": entry_id, **body})
+                self.done.append(f"{kind[:-1]} {body['name']}")
 
     async def _programmes(self) -> tuple[dict[str, Any], dict[str, Any]]:
         existing = (await self._call("GET", f"{self.enrollment}/programmes", "coordinator", limit=100)).json()

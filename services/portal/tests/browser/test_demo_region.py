@@ -17,7 +17,7 @@ async def test_the_demo_region_fills_the_pages_and_loading_it_again_changes_noth
         return Demo(urls["enrollment_url"], urls["sessions_url"], urls["measures_url"], portal.issuer.url)
 
     first = await demo().run()
-    assert "programme KULT" in first and "programme DST" in first, first
+    assert "programme KULT" in first and "programme DST" in first and "organisation Fjordvik kommune" in first, first
     assert await demo().run() == []  # idempotent: every step finds its work done
 
     coordinator = await (await browser.new_context(bypass_csp=True, locale="nb-NO")).new_page()
@@ -28,6 +28,9 @@ async def test_the_demo_region_fills_the_pages_and_loading_it_again_changes_noth
     await accessible(coordinator, "demo-programmes")
     await coordinator.get_by_role("link", name="Kulturkompetanseprogrammet").click()
     await coordinator.get_by_role("link", name="Søknader demo-running").click()
+    await expect(coordinator.get_by_role("table")).to_contain_text("Kari Nilsen")
+    await expect(coordinator.get_by_role("table")).to_contain_text("Fjordvik sykehjem, avdeling 2")
+    await accessible(coordinator, "demo-cohort")
     await coordinator.get_by_role("link", name="Samlinger og oppmøte").click()
     await coordinator.get_by_role("link", name="Oppstartssamling").click()
     await expect(coordinator.locator("#session-status")).to_have_text("holdt")
