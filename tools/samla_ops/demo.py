@@ -94,13 +94,13 @@ class Demo:
             self.tokens["admin"] = await self._mint(subject="demo-admin", roles=["platform_admin"])
             await self._directory()
             kult, workshop = await self._programmes()
-            running = await self._cohort(kult, "demo-running", starts_on=date.today() - timedelta(days=21),
+            running = await self._cohort(kult, "høsten 2026", starts_on=date.today() - timedelta(days=21),
                                          capacity=12, location="Oslo")
-            await self._cohort(kult, "demo-open", starts_on=date.today() + timedelta(days=56), capacity=20,
+            await self._cohort(kult, "våren 2027", starts_on=date.today() + timedelta(days=56), capacity=20,
                                location="Oslo")
             await self._enrol_colleagues(running)
             await self._kult_sessions(running)
-            dst = await self._cohort(workshop, "demo-workshop", starts_on=date.today() + timedelta(days=14),
+            dst = await self._cohort(workshop, "verksted våren 2027", starts_on=date.today() + timedelta(days=14),
                                      capacity=60, location="Digitalt")
             await self._workshop_sessions(dst)
             await self._measures()

@@ -27,7 +27,7 @@ async def test_the_demo_region_fills_the_pages_and_loading_it_again_changes_noth
     await expect(coordinator.get_by_role("link", name="Der skoen trykker: digitale verksteder")).to_have_count(1)
     await accessible(coordinator, "demo-programmes")
     await coordinator.get_by_role("link", name="Kulturkompetanseprogrammet").click()
-    await coordinator.get_by_role("link", name="Søknader demo-running").click()
+    await coordinator.get_by_role("link", name="Søknader høsten 2026").click()
     await expect(coordinator.get_by_role("table")).to_contain_text("Kari Nilsen")
     await expect(coordinator.get_by_role("table")).to_contain_text("Fjordvik sykehjem, avdeling 2")
     await accessible(coordinator, "demo-cohort")
