@@ -24,7 +24,7 @@ from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import pages, sign_in
+from samla_portal.entrypoints import insight_pages, measure_pages, pages, session_pages, sign_in
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.enrollment import Enrollment
@@ -85,6 +85,9 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
                                        exclude_spans=["receive", "send"])
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(measure_pages.router)
+    app.include_router(session_pages.router)
+    app.include_router(insight_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health/live", include_in_schema=False)

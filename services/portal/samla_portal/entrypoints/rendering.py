@@ -81,3 +81,8 @@ class Renderer:
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             **context,
         }, status_code=status_code)
+
+
+def page_renderer(request: Request) -> Renderer:
+    """The app's renderer, for a page's route."""
+    return request.app.state.renderer
