@@ -40,7 +40,7 @@ PEOPLE = {
     "safety_representative": {"subject": "demo-safety-rep", "person_id": "demo-safety-rep",
                               "roles": ["safety_representative"], **WARD},
     "participant": {"subject": "demo-participant", "person_id": "demo-participant", "roles": ["participant"],
-                    "email": "sofie.lund@demo.samla.example", **WARD},
+                    "name": "Sofie Lund", "email": "sofie.lund@demo.samla.example", **WARD},
 }
 # Fictional colleagues in the culture-competence programme.
 COLLEAGUES = [("Kari Nilsen", "sykepleier"), ("Ola Berg", "helsefagarbeider"), ("Nora Strand", "vernepleier"),
@@ -103,6 +103,7 @@ class Demo:
             dst = await self._cohort(workshop, "verksted våren 2027", starts_on=date.today() + timedelta(days=14),
                                      capacity=60, location="Digitalt")
             await self._workshop_sessions(dst)
+            await self._sofie_joins_the_workshop(dst)
             await self._measures()
         return self.done
 
@@ -253,6 +254,17 @@ class Demo:
         await self._call("PUT", f"{self.sessions}/sessions/{workshop['id']}/agenda", "coordinator",
                          {"items": items})
         self.done.append("the workshop's agenda")
+
+    async def _sofie_joins_the_workshop(self, cohort: dict[str, Any]) -> None:
+        """The demo participant applies herself, signed in, so her page has a plan with an agenda."""
+        mine = (await self._call("GET", f"{self.enrollment}/inbox/participant", "participant")).json()
+        if any(a["cohort_id"] == cohort["id"] for a in mine["applications"]):
+            return
+        await self._call("POST", f"{self.enrollment}/cohorts/{cohort['id']}/applications", "participant", {
+            "participant": {"name": "Sofie Lund", "email": PEOPLE["participant"]["email"], "role": "sykepleier"},
+            "manager": {"name": "Lars Haugen", "email": "lars.haugen@demo.samla.example"},
+            "organisation_id": ORGANISATION, "unit_id": UNIT})
+        self.done.append("Sofie Lund's application to the workshop")
 
     # -- measures -------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from samla_ops.demo import Demo
 
 
 async def test_the_demo_region_fills_the_pages_and_loading_it_again_changes_nothing(
-        browser: Browser, portal_with_everything, accessible, sign_in_as) -> None:
+        browser: Browser, portal_with_everything, accessible, sign_in_as, wait_until) -> None:
     portal = portal_with_everything
     urls = portal.urls
 
@@ -56,3 +56,19 @@ async def test_the_demo_region_fills_the_pages_and_loading_it_again_changes_noth
     await expect(representative.get_by_role("region", name="Venter på at du slutter deg til")).to_contain_text(
         "Tidlig og tett på ved sykefravær")
     await representative.context.close()
+
+    # The demo participant has a seat in the workshop: her page shows it, with the workshop's agenda
+    # (once sessions has heard of her seat from enrollment's events).
+    async def planned() -> bool:
+        plan = await portal.sessions.get("/participants/demo-participant/plan")
+        return plan.status_code == 200 and bool(plan.json()["sessions"])
+
+    await wait_until(planned)
+    participant = await (await browser.new_context(bypass_csp=True, locale="nb-NO")).new_page()
+    await participant.goto(f"{portal.url}/me")
+    await sign_in_as(participant, "Sofie Lund")
+    await expect(participant.locator("#my-applications")).to_contain_text("har fått plass")
+    await participant.get_by_text("Program", exact=True).first.click()
+    await expect(participant.get_by_role("main")).to_contain_text("08:50–09:05 Fra tiltak til praksis")
+    await accessible(participant, "demo-me")
+    await participant.context.close()
