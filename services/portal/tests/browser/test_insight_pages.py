@@ -50,7 +50,7 @@ async def test_a_network_coordinator_sees_the_networks_measures_as_a_dashboard(
     await page.goto(f"{portal.url}/")
     await page.get_by_role("link", name="Logg inn").first.click()
     await sign_in_as(page, "Koordinator Eva Lie")
-    await page.get_by_role("link", name="Nettverksinnsikt").click()
+    await page.get_by_role("main").get_by_role("link", name="Nettverksinnsikt").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(f"Nettverksinnsikt: {network}")
     await expect(page.locator("#figure-measures")).to_have_text("1")
     await expect(page.locator("#figure-units")).to_have_text("1")
