@@ -10,7 +10,7 @@ PORTAL_VENDOR := $(PORTAL)/samla_portal/static/vendor
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: up down status stack test-stack test install clean-stack bench browser portal-assets portal-messages helm soak soak-short
+.PHONY: up down status stack test-stack test install clean-stack bench browser portal-assets portal-messages helm soak soak-short demo
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ portal-messages: install
 ## service answers 200 on /health/ready, or fails naming those that do not (SAMLA_SERVICES_READY_TIMEOUT, 180 s).
 up: install
 	$(STACK) up --services
+	@echo "Empty tables? 'make demo' loads a small demo region (programmes, cohorts, sessions, measures)."
+
+## Load the demo region through the services' APIs, as the demo people (after `make up`; idempotent).
+demo: install
+	$(PY) -m samla_ops demo
 
 ## Stop everything `make up` started.
 down:

@@ -10,6 +10,8 @@
            [--notifications URL]                              longer ago than the retention period, and expire
                                                               notifications' delivery log and webhook bodies
                                                               (idempotent)
+    python -m samla_ops demo                                  load the demo region into the local stack
+                                                              through the services' APIs (idempotent)
 
 Kafka and MongoDB addresses come from --kafka/--mongo or SAMLA_KAFKA/SAMLA_MONGO, and
 default to the local stack. --json prints machine-readable output. See docs/operations.md.
@@ -25,7 +27,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
+
 from samla_ops import kafka, mongo
+from samla_ops.demo import Demo, DemoRefused
 from samla_ops.retention import run_retention
 from samla_ops.config import PROJECTIONS, SERVICES
 
@@ -171,6 +176,20 @@ async def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_demo(args: argparse.Namespace) -> int:
+    try:
+        done = await Demo(args.enrollment, args.sessions, args.measures, args.issuer).run()
+    except (DemoRefused, httpx.HTTPError) as exc:
+        print(f"error: the demo region could not be loaded: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(done, indent=1))
+    else:
+        print("\n".join(f"added {what}" for what in done) if done else "the demo region is already loaded")
+        print("open http://127.0.0.1:8000 and sign in as one of the demo people")
+    return 0
+
+
 # -- arguments ---------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
@@ -219,6 +238,15 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--notifications", default=os.environ.get("SAMLA_NOTIFICATIONS_URL"),
                      help="also expire the notifications service's delivery log and webhook bodies (its base URL)")
     run.set_defaults(run=cmd_retention)
+
+    demo = commands.add_parser("demo", help="load the demo region through the services' APIs (local stack only: "
+                                            "the development issuer mints each demo person's token; idempotent)")
+    for name, port in (("enrollment", 8001), ("sessions", 8002), ("measures", 8003)):
+        demo.add_argument(f"--{name}", default=os.environ.get(f"SAMLA_{name.upper()}_URL", f"http://127.0.0.1:{port}"),
+                          help=f"the {name} service's base URL")
+    demo.add_argument("--issuer", default=os.environ.get("SAMLA_DEV_ISSUER_URL", "http://127.0.0.1:8090/dev-issuer"),
+                      help="the development issuer (its /tokens mint API)")
+    demo.set_defaults(run=cmd_demo)
     return root
 
 

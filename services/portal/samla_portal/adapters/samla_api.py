@@ -45,6 +45,9 @@ class SamlaApi:
     async def post(self, service: str, path: str, token: str, body: dict[str, Any]) -> Any:
         return await self._call(service, "POST", path, token, json=body)
 
+    async def put(self, service: str, path: str, token: str, body: dict[str, Any]) -> Any:
+        return await self._call(service, "PUT", path, token, json=body)
+
     async def _call(self, service: str, method: str, path: str, token: str, **kwargs: Any) -> Any:
         try:
             response = await self._clients[service].request(method, path, headers={"Authorization": f"Bearer {token}"},

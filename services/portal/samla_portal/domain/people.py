@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 COORDINATOR_ROLES = {"programme_coordinator", "network_coordinator", "platform_admin"}
@@ -10,6 +11,8 @@ LEADER_ROLES = {"organisation_leader"}
 REPRESENTATIVE_ROLES = {"union_representative", "safety_representative"}
 PARTICIPANT_ROLES = {"participant"}
 NATIONAL_ROLES = {"national_coordinator"}
+# Who runs a cohort's sessions (the sessions API's RUNNER); network coordinators only read them.
+SESSION_RUNNERS = {"programme_coordinator", "platform_admin"}
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,8 @@ class SignedIn:
                 "email": self.email, "networks": list(self.networks), "organisations": list(self.organisations),
                 "units": list(self.units)}
 
-    def is_a(self, roles: set[str]) -> bool:
-        return bool(self.roles & roles)
+    def is_a(self, roles: Iterable[str]) -> bool:
+        return not self.roles.isdisjoint(roles)
 
     def tasks(self) -> list[Task]:
         """What the front page offers, by role, most frequent first; a person with several roles gets each set."""
@@ -56,11 +59,13 @@ class SignedIn:
         if self.is_a(COORDINATOR_ROLES):
             found.append(Task("programmes", "/programmes"))
         if self.is_a(LEADER_ROLES):
-            found.append(Task("decide_applications"))
+            found.append(Task("decide_applications", "/applications"))
         if self.is_a(LEADER_ROLES | REPRESENTATIVE_ROLES):
-            found.append(Task("agree_measures"))
+            found.append(Task("agree_measures", "/measures"))
         if self.is_a(PARTICIPANT_ROLES):
             found.extend([Task("apply", "/programmes"), Task("my_page", "/me")])
+        if "network_coordinator" in self.roles:
+            found.extend(Task("network_insight", f"/networks/{network}") for network in self.networks)
         if self.is_a(NATIONAL_ROLES):
-            found.append(Task("national_overview"))
+            found.append(Task("national_overview", "/national"))
         return found

@@ -24,10 +24,12 @@ from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import pages, sign_in
+from samla_portal.entrypoints import insight_pages, measure_pages, pages, session_pages, sign_in
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.enrollment import Enrollment
+from samla_portal.service_layer.gatherings import Gatherings
+from samla_portal.service_layer.insight import Insight
 from samla_portal.service_layer.measures import Measures
 from samla_portal.service_layer.plans import Plans
 from samla_portal.settings import PortalSettings
@@ -59,6 +61,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.enrollment = Enrollment(api)
     app.state.measures = Measures(api)
     app.state.plans = Plans(api)
+    app.state.gatherings = Gatherings(api)
+    app.state.insight = Insight(api)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,
@@ -81,6 +85,9 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
                                        exclude_spans=["receive", "send"])
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(measure_pages.router)
+    app.include_router(session_pages.router)
+    app.include_router(insight_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health/live", include_in_schema=False)

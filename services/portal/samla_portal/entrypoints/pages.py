@@ -1,4 +1,5 @@
-"""The portal's pages. Each one calls a use case with the person's own token and renders the answer."""
+"""The portal's front page, programmes, cohorts, applications and my page (the measures, sessions and
+dashboard pages have modules of their own). Each calls a use case with the person's own token."""
 
 from __future__ import annotations
 
@@ -7,35 +8,31 @@ from starlette.responses import RedirectResponse, Response
 
 from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.people import COORDINATOR_ROLES, LEADER_ROLES, PARTICIPANT_ROLES
-from samla_portal.entrypoints.rendering import Renderer
+from samla_portal.entrypoints.form_errors import field_errors, missing
+from samla_portal.entrypoints.rendering import page_renderer
 from samla_portal.entrypoints.session import checked_form, flash, require_signed_in, signed_in
-from samla_portal.service_layer.measures import party_to_agree
 
 router = APIRouter()
-
-
-def _pages(request: Request) -> Renderer:
-    return request.app.state.renderer
 
 
 @router.get("/", summary="Front page: what the signed-in person can do")
 async def front_page(request: Request) -> Response:
     person = signed_in(request)
-    return _pages(request).render(request, "front.html", tasks=person.tasks() if person else [])
+    return page_renderer(request).render(request, "front.html", tasks=person.tasks() if person else [])
 
 
 @router.get("/programmes", summary="Programmes the person may see (coordinators: their networks')")
 async def programmes(request: Request) -> Response:
     person, token = require_signed_in(request)
     found = await request.app.state.enrollment.programmes(token)
-    return _pages(request).render(request, "programmes.html", programmes=found)
+    return page_renderer(request).render(request, "programmes.html", programmes=found)
 
 
 @router.get("/programmes/{programme_id}", summary="A programme and its cohorts")
 async def programme(request: Request, programme_id: str) -> Response:
     person, token = require_signed_in(request)
     found, cohorts = await request.app.state.enrollment.programme(token, programme_id)
-    return _pages(request).render(request, "programme.html", programme=found, cohorts=cohorts,
+    return page_renderer(request).render(request, "programme.html", programme=found, cohorts=cohorts,
                                   coordinates=person.is_a(COORDINATOR_ROLES),
                                   may_apply=person.is_a(PARTICIPANT_ROLES))
 
@@ -44,7 +41,7 @@ async def programme(request: Request, programme_id: str) -> Response:
 async def cohort(request: Request, cohort_id: str) -> Response:
     person, token = require_signed_in(request)
     overview = await request.app.state.enrollment.cohort_overview(token, cohort_id)
-    return _pages(request).render(request, "cohort.html", overview=overview)
+    return page_renderer(request).render(request, "cohort.html", overview=overview)
 
 
 @router.get("/cohorts/{cohort_id}/apply", summary="The application form of a cohort")
@@ -52,7 +49,7 @@ async def apply_form(request: Request, cohort_id: str) -> Response:
     person, token = require_signed_in(request)
     found, programme = await request.app.state.enrollment.cohort(token, cohort_id)
     form = {"organisation_id": next(iter(person.organisations), ""), "unit_id": next(iter(person.units), "")}
-    return _pages(request).render(request, "apply.html", cohort=found, programme=programme, form=form, errors=[])
+    return page_renderer(request).render(request, "apply.html", cohort=found, programme=programme, form=form, errors=[])
 
 
 @router.post("/cohorts/{cohort_id}/apply", summary="Send an application to enrollment")
@@ -60,19 +57,26 @@ async def apply(request: Request, cohort_id: str) -> Response:
     person, token = require_signed_in(request)
     form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
     enrollment = request.app.state.enrollment
-    errors = _missing(form, ["manager_name", "manager_email", "organisation_id", "unit_id"])
+    errors = missing(form, ["manager_name", "manager_email", "organisation_id", "unit_id"])
     if not errors:
         try:
             application = await enrollment.apply(token, cohort_id, person, form)
         except ApiRefused as refused:
             if refused.status not in (409, 422):
                 raise
-            errors = _field_errors(refused)
+            errors = field_errors(refused)
         else:
-            return _pages(request).render(request, "applied.html", status_code=201, application=application)
+            return page_renderer(request).render(request, "applied.html", status_code=201, application=application)
     found, programme = await enrollment.cohort(token, cohort_id)
-    return _pages(request).render(request, "apply.html", 422, cohort=found, programme=programme, form=form,
+    return page_renderer(request).render(request, "apply.html", 422, cohort=found, programme=programme, form=form,
                                   errors=errors)
+
+
+@router.get("/applications", summary="A leader's applications: awaiting my decision, and my employees'")
+async def applications_inbox(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    inbox = await request.app.state.enrollment.leader_inbox(token)
+    return page_renderer(request).render(request, "applications.html", inbox=inbox)
 
 
 @router.get("/applications/{application_id}", summary="An application; its leader approves or declines here")
@@ -80,7 +84,7 @@ async def application(request: Request, application_id: str) -> Response:
     person, token = require_signed_in(request)
     found = await request.app.state.enrollment.application(token, application_id)
     decides = person.is_a(LEADER_ROLES) and found["status"] == "awaiting_manager_approval"
-    return _pages(request).render(request, "application.html", application=found, decides=decides, errors=[])
+    return page_renderer(request).render(request, "application.html", application=found, decides=decides, errors=[])
 
 
 @router.post("/applications/{application_id}/decision", summary="The leader's decision, posted to enrollment")
@@ -96,52 +100,29 @@ async def decide(request: Request, application_id: str) -> Response:
         errors.append({"field": "reason", "message": "reason_needed"})
     if not errors:
         try:
-            await enrollment.decide(token, application_id, person, approve=decision == "approve", reason=reason)
+            await enrollment.decide(token, application_id, approve=decision == "approve", reason=reason)
         except ApiRefused as refused:
             if refused.status not in (409, 422):
                 raise
-            errors = _field_errors(refused)
+            errors = field_errors(refused)
         else:
             flash(request, "approved" if decision == "approve" else "declined")
             return RedirectResponse(f"/applications/{application_id}", status_code=303)
     found = await enrollment.application(token, application_id)
-    return _pages(request).render(request, "application.html", 422, application=found,
+    return page_renderer(request).render(request, "application.html", 422, application=found,
                                   decides=found["status"] == "awaiting_manager_approval", errors=errors)
-
-
-@router.get("/measures/{measure_id}", summary="A measure, its state and its parties; a party agrees here")
-async def measure(request: Request, measure_id: str) -> Response:
-    person, token = require_signed_in(request)
-    found = await request.app.state.measures.measure(token, measure_id)
-    return _pages(request).render(request, "measure.html", measure=found, party=party_to_agree(person, found),
-                                  errors=[])
-
-
-@router.post("/measures/{measure_id}/agreement", summary="The signed-in party agrees, posted to measures")
-async def agree(request: Request, measure_id: str) -> Response:
-    person, token = require_signed_in(request)
-    await checked_form(request)
-    measures = request.app.state.measures
-    found = await measures.measure(token, measure_id)
-    party = party_to_agree(person, found)
-    errors = [] if party else [{"field": None, "message": "nothing_to_agree"}]
-    if party:
-        try:
-            await measures.agree(token, measure_id, person, party)
-        except ApiRefused as refused:
-            if refused.status not in (409, 422):
-                raise
-            errors = _field_errors(refused)
-        else:
-            flash(request, "agreed")
-            return RedirectResponse(f"/measures/{measure_id}", status_code=303)
-    return _pages(request).render(request, "measure.html", 422, measure=found, party=party, errors=errors)
 
 
 @router.get("/me", summary="The signed-in person's own page: their plan")
 async def me(request: Request) -> Response:
     person, token = require_signed_in(request)
-    plan, unavailable = None, None
+    plan, unavailable, applications = None, None, None
+    try:
+        applications = await request.app.state.enrollment.my_applications(token)
+    except ApiRefused as refused:
+        if refused.status == 401:
+            raise
+        # enrollment does not answer: the plan still shows, and the page says the applications cannot.
     if person.is_a(PARTICIPANT_ROLES):
         try:
             plan = await request.app.state.plans.plan(token, person)
@@ -150,21 +131,4 @@ async def me(request: Request) -> Response:
                 raise
             # No plan yet (404), or sessions does not answer: the rest of the page still serves.
             unavailable = refused.status
-    return _pages(request).render(request, "me.html", plan=plan, unavailable=unavailable)
-
-
-def _missing(form: dict[str, str], names: list[str]) -> list[dict[str, str | None]]:
-    return [{"field": name, "message": "required"} for name in names if not form.get(name)]
-
-
-def _field_errors(refused: ApiRefused) -> list[dict[str, str | None]]:
-    """The service's reasons, tied to the form's fields where the problem names one."""
-    if not refused.errors:
-        return [{"field": None, "message": None, "detail": refused.detail or refused.title}]
-    found = []
-    for error in refused.errors:
-        location = str(error.get("location") or ".".join(str(p) for p in error.get("loc", [])))
-        field = {"manager.email": "manager_email", "manager.name": "manager_name"}.get(
-            location.removeprefix("body."), location.rsplit(".", 1)[-1] or None)
-        found.append({"field": field, "message": None, "detail": str(error.get("message") or error.get("msg"))})
-    return found
+    return page_renderer(request).render(request, "me.html", plan=plan, unavailable=unavailable, applications=applications)

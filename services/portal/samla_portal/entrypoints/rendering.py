@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
@@ -62,10 +63,26 @@ class Renderer:
             local = parsed.astimezone(self._zone)
             return f"{format_date(local, 'medium', locale=language)} {format_time(local, 'short', locale=language)}"
 
+        def local(text: dict[str, str | None] | None) -> str:
+            """A text the services keep in several languages (e.g. the toolbox), in the reader's language.
+            Danish readers get bokmål before English where the Danish text is missing: it is closer."""
+            if not text:
+                return ""
+            return next((text[code] for code in (language, "nb", "da", "en") if text.get(code)), "")
+
+        def number(value: float | None) -> str:
+            return "" if value is None else format_decimal(value, format="#,##0.##", locale=language)
+
         return self.templates.TemplateResponse(request, template, {
             "gettext": gettext, "ngettext": ngettext, "_": gettext, "day": day, "moment": moment,
+            "local": local, "number": number,
             "lang": language, "languages": LANGUAGES, "user": signed_in(request),
             "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), "flashes": take_flashes(request),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             **context,
         }, status_code=status_code)
+
+
+def page_renderer(request: Request) -> Renderer:
+    """The app's renderer, for a page's route."""
+    return request.app.state.renderer

@@ -57,12 +57,19 @@ class Enrollment:
         }
         return await self._api.post("enrollment", f"/cohorts/{cohort_id}/applications", token, body)
 
+    async def leader_inbox(self, token: str) -> dict[str, Any]:
+        """Applications awaiting the leader's decision, and all of their employees' applications."""
+        return await self._api.get("enrollment", "/inbox/leader", token)
+
+    async def my_applications(self, token: str) -> list[dict[str, Any]]:
+        """The signed-in person's own applications, newest first, with status and waitlist place."""
+        return (await self._api.get("enrollment", "/inbox/participant", token))["applications"]
+
     async def application(self, token: str, application_id: str) -> dict[str, Any]:
         return await self._api.get("enrollment", f"/applications/{application_id}", token)
 
-    async def decide(self, token: str, application_id: str, leader: SignedIn, *, approve: bool,
+    async def decide(self, token: str, application_id: str, *, approve: bool,
                      reason: str | None) -> dict[str, Any]:
-        """The leader decides in their own name: the manager id is the signed-in person's."""
-        body = {"decision": "approve" if approve else "decline", "manager_id": leader.person_id or leader.subject,
-                "reason": reason or None}
+        """The leader decides in their own name: enrollment takes the deciding person from the token."""
+        body = {"decision": "approve" if approve else "decline", "reason": reason or None}
         return await self._api.post("enrollment", f"/applications/{application_id}/approval", token, body)

@@ -59,6 +59,7 @@ class Portal:
     measures: httpx.AsyncClient | None
     sessions: httpx.AsyncClient | None
     issuer: Any
+    urls: dict[str, str] = field(default_factory=dict)  # where each service is served over HTTP
     added_people: list[str] = field(default_factory=list)
 
     def add_person(self, name: str, **claims: Any) -> str:
@@ -92,9 +93,28 @@ async def portal_with_sessions(service: Callable[..., Any], served: Callable[...
         yield found
 
 
+@pytest.fixture
+async def portal_with_everything(service: Callable[..., Any], served: Callable[..., Any],
+                                 dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment, sessions and measures behind it (the demo region needs all three)."""
+    async with _portal(service, served, dev_issuer, "sessions", "measures") as found:
+        yield found
+
+
+@pytest.fixture
+async def portal_national(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any,
+                          kafka_bootstrap: str) -> AsyncIterator[Portal]:
+    """The portal with measures in national mode, as the measures tests run it: the national consumer on
+    the tests' broker, where no region's replicated topics exist, so the overview is real but empty."""
+    national = {"national_kafka_bootstrap_servers": kafka_bootstrap,
+                "national_consumer_group": f"test-national-{uuid.uuid4().hex[:10]}"}
+    async with _portal(service, served, dev_issuer, "measures", overrides={"measures": national}) as found:
+        yield found
+
+
 @asynccontextmanager
 async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any,
-                  *others: str) -> AsyncIterator[Portal]:
+                  *others: str, overrides: dict[str, dict[str, Any]] | None = None) -> AsyncIterator[Portal]:
     """Enrollment and the `others` on the real stack, each served over real HTTP, and the portal in front.
 
     A service a test does not start is given an address where nothing listens, so a page that
@@ -115,7 +135,8 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
         clients: dict[str, httpx.AsyncClient] = {}
         for name in others:
             create, settings_class = SERVICES[name]
-            clients[name] = await stack.enter_async_context(service(keep(name, create), settings_class))
+            clients[name] = await stack.enter_async_context(
+                service(keep(name, create), settings_class, **(overrides or {}).get(name, {})))
             urls[f"{name}_url"] = await stack.enter_async_context(served(apps[name]))
         # The portal must know its own address for the OIDC redirect before it is served: a free port first.
         with socket.socket() as s:
@@ -125,7 +146,7 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
                                   cookie_secure=False, **urls)
         url = await stack.enter_async_context(_serve_on(create_portal(settings), port))
         found = Portal(url=url, enrollment=enrollment, measures=clients.get("measures"),
-                       sessions=clients.get("sessions"), issuer=dev_issuer)
+                       sessions=clients.get("sessions"), issuer=dev_issuer, urls=urls)
         try:
             yield found
         finally:

@@ -21,13 +21,12 @@ async def open_cohort(enrollment, *, capacity: int = 30, approval: bool = False)
     return programme.json()["id"], cohort.json()["id"]
 
 
-async def submit(enrollment, cohort_id: str, name: str, *, role: str = "sykepleier",
-                 manager: str = "Lars Haugen", organisation: str = "org-demo", unit: str = "unit-demo-ward") -> dict:
+async def submit(enrollment, cohort_id: str, name: str, *, role: str = "sykepleier") -> dict:
     slug = name.lower().replace(" ", ".")
     response = await enrollment.post(f"/cohorts/{cohort_id}/applications", json={
         "participant": {"name": name, "email": f"{slug}@demo.samla.example", "role": role},
-        "manager": {"name": manager, "email": f"{manager.lower().replace(' ', '.')}@demo.samla.example"},
-        "organisation_id": organisation, "unit_id": unit})
+        "manager": {"name": "Lars Haugen", "email": "lars.haugen@demo.samla.example"},
+        "organisation_id": "org-demo", "unit_id": "unit-demo-ward"})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -53,11 +52,13 @@ async def test_a_coordinator_sees_a_cohorts_applications_and_its_waitlist_in_ord
     rows = page.get_by_role("table").get_by_role("row")
     await expect(rows).to_have_count(4)  # the header and three applications
     await expect(page.get_by_role("table")).to_contain_text("helsefagarbeider")
-    await expect(page.get_by_role("table").get_by_role("row", name=first["id"])).to_contain_text("har fått plass")
-    waitlist = page.get_by_role("list").filter(has_text=second["id"])
+    # Applicants by name (enrollment shows them to the cohort's coordinators), the waitlist in order.
+    await expect(page.get_by_role("table").get_by_role("row").filter(has_text="Kari Nilsen")).to_contain_text(
+        "har fått plass")
+    waitlist = page.get_by_role("list").filter(has_text="Ola Berg")
     await expect(waitlist.get_by_role("listitem")).to_have_count(2)
-    await expect(waitlist.get_by_role("listitem").first).to_contain_text(second["id"])
-    await expect(waitlist.get_by_role("listitem").last).to_contain_text(third["id"])
+    await expect(waitlist.get_by_role("listitem").first).to_contain_text("Ola Berg")
+    await expect(waitlist.get_by_role("listitem").last).to_contain_text("Nora Strand")
     await accessible(page, "cohort")
 
 
@@ -101,10 +102,11 @@ async def test_a_leader_approves_an_application_on_its_page_and_the_participant_
 async def test_a_leader_of_another_organisation_is_not_shown_the_application(
         page: Page, portal, accessible, sign_in_as) -> None:
     _, cohort_id = await open_cohort(portal.enrollment, approval=True)
-    application = await submit(portal.enrollment, cohort_id, "Kari Nilsen", manager="Eva Lie",
-                               organisation="org-elsewhere", unit="unit-elsewhere-ward")
+    application = await submit(portal.enrollment, cohort_id, "Kari Nilsen")
+    portal.add_person("Leder Siv Aune", roles=["organisation_leader"], networks=["net-demo"],
+                      organisations=["org-other"], units=["unit-other"])
     await page.goto(f"{portal.url}/applications/{application['id']}")
-    await sign_in_as(page, "Lars Haugen")  # a leader, but neither of this organisation nor the named manager
+    await sign_in_as(page, "Leder Siv Aune")  # a leader, but of another organisation, and not the one named
     await expect(page.get_by_role("heading", level=1)).to_have_text("Fant ikke siden")
     await accessible(page)
     await expect(page.get_by_role("button", name="Send avgjørelsen")).to_have_count(0)
@@ -171,3 +173,43 @@ async def test_one_trace_runs_from_the_page_into_enrollment(page: Page, portal, 
     for span in listed:
         roots = [s for s in finished if s.context.trace_id == span.context.trace_id and s.parent is None]
         assert [(r.name, r.kind.name) for r in roots] == [("GET /cohorts/{cohort_id}", "SERVER")]
+
+
+async def test_a_leader_approves_from_the_inbox_and_the_participant_sees_the_waitlist_place_on_my_page(
+        browser, portal, accessible, sign_in_as) -> None:
+    _, cohort_id = await open_cohort(portal.enrollment, capacity=1, approval=True)
+    seated = await submit(portal.enrollment, cohort_id, "Kari Nilsen")
+    approved = await portal.enrollment.post(f"/applications/{seated['id']}/approval", json={"decision": "approve"})
+    assert approved.json()["status"] == "enrolled", approved.text
+
+    # Sofie applies in the portal, signed in: her name and address come from the sign-in.
+    participant = await (await browser.new_context(bypass_csp=True, locale="nb-NO")).new_page()
+    await participant.goto(f"{portal.url}/cohorts/{cohort_id}/apply")
+    await sign_in_as(participant, "Sofie Lund")
+    await participant.get_by_label("Navnet på lederen din").fill("Lars Haugen")
+    await participant.get_by_label("E-postadressen til lederen din").fill("lars.haugen@demo.samla.example")
+    await participant.get_by_role("button", name="Send søknaden").click()
+    await expect(participant.get_by_role("heading", level=1)).to_have_text("Søknaden er sendt")
+
+    # Her leader finds it in the applications inbox and approves it; the one seat is taken, so she waits.
+    leader = await (await browser.new_context(bypass_csp=True, locale="nb-NO")).new_page()
+    await leader.goto(f"{portal.url}/")
+    await leader.get_by_role("link", name="Logg inn").first.click()
+    await sign_in_as(leader, "Lars Haugen")
+    await leader.get_by_role("link", name="Søknader fra medarbeiderne dine").click()
+    waiting = leader.get_by_role("region", name="Venter på din avgjørelse")
+    await expect(waiting.get_by_role("row").filter(has_text="Sofie Lund")).to_have_count(1)
+    await accessible(leader, "applications-leader-inbox")
+    await waiting.get_by_role("link", name="Sofie Lund").click()
+    await leader.get_by_role("radio", name="Godkjenn").check()
+    await leader.get_by_role("button", name="Send avgjørelsen").click()
+    await expect(leader.get_by_role("status")).to_have_text("Du godkjente søknaden.")
+    await expect(leader.locator("#application-status")).to_have_text("på venteliste")
+    await leader.context.close()
+
+    await participant.get_by_role("link", name="Min side", exact=True).click()
+    mine = participant.locator("#my-applications")
+    await expect(mine).to_contain_text("Kulturkompetanse, spring-2027")
+    await expect(mine).to_contain_text("på venteliste, nummer 1 på ventelisten")
+    await accessible(participant, "me-waitlisted")
+    await participant.context.close()

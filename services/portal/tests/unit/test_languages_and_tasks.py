@@ -31,6 +31,9 @@ def test_each_role_is_offered_its_own_tasks() -> None:
     assert tasks("participant") == ["apply", "my_page"]
     assert tasks("national_coordinator") == ["national_overview"]
     assert tasks("integrator") == []
+    coordinator = SignedIn.from_claims({"sub": "s", "roles": ["network_coordinator"], "networks": ["net-a", "net-b"]})
+    assert [(t.key, t.href) for t in coordinator.tasks()] == [
+        ("programmes", "/programmes"), ("network_insight", "/networks/net-a"), ("network_insight", "/networks/net-b")]
 
 
 def test_only_a_path_on_this_site_is_a_redirect_target() -> None:
