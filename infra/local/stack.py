@@ -467,6 +467,9 @@ def _service(name: str) -> Component:
             values.update({"PORTAL_OIDC_ISSUER": DEV_ISSUER_URL, "PORTAL_COOKIE_SECURE": "false"})
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
+        if KAFKA_SASL and name in kafka_auth().SCRAM_PRINCIPALS:
+            # Its own principal on the SASL broker, with the password kept in the broker's state.
+            values.update(kafka_auth().service_environment(kafka_home(KAFKA_PORT), prefix, name))
         return values
 
     return Component(

@@ -23,7 +23,8 @@ from tests.federation.federation_stack import kafka_lib
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("SAMLA_KAFKA_SECURITY_STATE", "/tmp/samla-kafka-security"))
-PORT = int(os.environ.get("SAMLA_KAFKA_SECURITY_PORT", "49192"))
+# Below the ephemeral range (32768+), where a client's outgoing connection could hold the port.
+PORT = int(os.environ.get("SAMLA_KAFKA_SECURITY_PORT", "29492"))
 
 sys.path.insert(0, str(ROOT / "infra/local"))
 import kafka_auth  # noqa: E402  (infra/local is not a package)

@@ -125,3 +125,12 @@ async def test_nobody_without_credentials_nor_an_integrator_can_forge_an_erasure
             await integrator.send_and_wait(ENROLLMENT_TOPIC, erased.value(), key=erased.subject.encode())
     finally:
         await integrator.stop()
+
+
+async def test_the_example_integrator_reads_its_network_as_its_own_principal(sasl_broker, routed):
+    from examples.integrator import integrator_consumer as example
+
+    received = await example.consume(
+        sasl_broker.bootstrap, f"integrator/{A}/example", example.network_topics(A), offset_reset="earliest",
+        limit=1, timeout_s=60, sasl=(f"integrator-{A}", routed[A]))
+    assert [(e.event_type, e.data["network_id"]) for e in received] == [("NetworkRegistered", A)]

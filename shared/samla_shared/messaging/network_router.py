@@ -6,7 +6,8 @@ allowed to read them would read every network's. The router gives each network t
 its own, `samla.net.<network>.<context>.v1`, and an integrator's principal is allowed to
 read only its network's three (literal ACLs, see infra/compose/kafka-acls.sh
 `integrator_for`). One router serves any number of networks: a network's topics are
-created when its first event passes, and a new integrator needs three ACLs, no restart.
+created when its first event passes, and a new integrator needs a principal and four ACLs
+(its three topics, its group prefix), no restart.
 
 Delivery is at least once, through the services' consumer plumbing: the source offset is
 committed only after the copy was acknowledged by all replicas (idempotent producer, acks
@@ -22,13 +23,13 @@ import asyncio
 import logging
 import re
 import signal
+from typing import Literal
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from typing import Literal
 
 from samla_shared.contract.cloudevents import CloudEvent, InvalidEvent
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC, dead_letter_topic
@@ -98,25 +99,31 @@ class NetworkRouter:
 
     async def copy(self, event: CloudEvent, delivery: Delivery) -> bool:
         target = network_topic(event.data.network_id, delivery.topic)
-        await self._ensure_topic(target)
+        await self._ensure_topics(event.data.network_id)
         await self.broker.publish(event.value(), target, key=event.subject.encode(), headers=event.headers())
         return True
 
-    async def _ensure_topic(self, topic: str) -> None:
-        if topic in self._created:
+    async def _ensure_topics(self, network_id: str) -> None:
+        """All three of the network's topics at once: an integrator subscribes to the three together."""
+        if network_id in self._created:
             return
         if self._admin is None:
             self._admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers,
                                               request_timeout_ms=15000, **client_options(self.settings))
             await self._admin.start()
-        try:
-            await self._admin.create_topics([NewTopic(
+        existing = set(await self._admin.list_topics())
+        missing = [topic for topic in network_topics(network_id) if topic not in existing]
+        if missing:
+            response = await self._admin.create_topics([NewTopic(
                 topic, num_partitions=self.settings.partitions, replication_factor=self.settings.replication_factor,
-                topic_configs={"retention.ms": str(self.settings.retention_ms)})])
-            log.info("created %s", topic)
-        except TopicAlreadyExistsError:
-            pass
-        self._created.add(topic)
+                topic_configs={"retention.ms": str(self.settings.retention_ms)}) for topic in missing])
+            for topic, code, *_ in response.topic_errors:
+                # Another router instance may have been quicker; anything else (no Create ACL) is
+                # raised as a Kafka error, which the consumer retries: the record waits, it is not lost.
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise for_code(code)(f"cannot create {topic}")
+            log.info("created %s", ", ".join(missing))
+        self._created.add(network_id)
 
     async def start(self) -> None:
         await self.broker.start()
