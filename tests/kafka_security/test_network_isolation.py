@@ -8,6 +8,11 @@ Networks `vest` and `vest.land` are chosen so that one id is a prefix of the oth
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -134,3 +139,27 @@ async def test_the_example_integrator_reads_its_network_as_its_own_principal(sas
         sasl_broker.bootstrap, f"integrator/{A}/example", example.network_topics(A), offset_reset="earliest",
         limit=1, timeout_s=60, sasl=(f"integrator-{A}", routed[A]))
     assert [(e.event_type, e.data["network_id"]) for e in received] == [("NetworkRegistered", A)]
+
+
+def ops(sasl_broker: SaslBroker, *args: str, principal: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMLA_OPS_KAFKA_")}
+    if principal:
+        options = sasl_broker.options(principal)
+        env.update({"SAMLA_OPS_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                    "SAMLA_OPS_KAFKA_SASL_USERNAME": options["sasl_plain_username"],
+                    "SAMLA_OPS_KAFKA_SASL_PASSWORD": options["sasl_plain_password"]})
+    return subprocess.run([sys.executable, "-m", "samla_ops", "--kafka", sasl_broker.bootstrap, "--json", *args],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+async def test_the_ops_tool_authenticates_from_its_environment(sasl_broker, routed, wait_until):
+    async def router_caught_up() -> bool:
+        answered = await asyncio.to_thread(ops, sasl_broker, "lag", "--group", "samla-network-router",
+                                           principal="admin")
+        assert answered.returncode == 0, answered.stderr
+        rows = [row for row in json.loads(answered.stdout) if row["topic"] == ENROLLMENT_TOPIC]
+        return bool(rows) and sum(row["committed"] or 0 for row in rows) == 2 and all(row["lag"] == 0 for row in rows)
+
+    await wait_until(router_caught_up, timeout=60)
+    refused = await asyncio.to_thread(ops, sasl_broker, "lag", "--group", "samla-network-router", principal=None)
+    assert refused.returncode != 0
