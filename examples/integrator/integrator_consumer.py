@@ -5,6 +5,12 @@ Schema for its `ce_type` and version (docs/schemas/), and continues the producer
 from the `traceparent` header. Nothing from Samla's code is imported.
 
     python examples/integrator/integrator_consumer.py --bootstrap 127.0.0.1:9092 --group my-hr-system
+
+Against a broker with ACLs (compose, production) an integrator reads its network's own
+topics, as its own principal, with consumer groups named integrator/<network>/…:
+
+    python examples/integrator/integrator_consumer.py --bootstrap 127.0.0.1:9092 --network vestland \
+        --username integrator-vestland --password "$PASSWORD" --group integrator/vestland/my-hr-system
 """
 
 from __future__ import annotations
@@ -23,6 +29,14 @@ from opentelemetry.propagate import extract
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs/schemas"
 TOPICS = ("samla.enrollment.v1", "samla.sessions.v1", "samla.measures.v1")
+
+
+
+def network_topics(network: str) -> tuple[str, ...]:
+    """The network's own copies of the three topics (docs/security.md, "per-network access")."""
+    return tuple(f"samla.net.{network}.{topic.removeprefix('samla.')}" for topic in TOPICS)
+
+
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "content-type")
 
 tracer = trace.get_tracer("example-integrator")
@@ -69,14 +83,18 @@ def check(headers: dict[str, str], value: bytes, validators: dict) -> dict:
 async def consume(bootstrap: str, group: str, topics: Iterable[str] = TOPICS, *, offset_reset: str = "latest",
                   limit: int | None = None, timeout_s: float | None = None,
                   assigned: asyncio.Event | None = None,
-                  stop_when: Callable[[Received], bool] | None = None) -> list[Received]:
+                  stop_when: Callable[[Received], bool] | None = None,
+                  sasl: tuple[str, str] | None = None) -> list[Received]:
     """Receive, verify and hand on events.
 
     Stops after `limit` events, after `timeout_s` seconds, or once `stop_when` accepts an event.
     """
     validators = load_validators()
+    # sasl: (username, password) of the integrator's principal (SCRAM-SHA-512; SASL_SSL in production).
+    security = ({"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+                 "sasl_plain_username": sasl[0], "sasl_plain_password": sasl[1]} if sasl else {})
     consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group,
-                                auto_offset_reset=offset_reset, enable_auto_commit=False)
+                                auto_offset_reset=offset_reset, enable_auto_commit=False, **security)
     received: list[Received] = []
     await consumer.start()
     try:
@@ -110,8 +128,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--group", default="example-integrator")
+    parser.add_argument("--network", help="read this network's own topics (what an integrator may read)")
+    parser.add_argument("--username", help="the integrator's Kafka principal, e.g. integrator-<network>")
+    parser.add_argument("--password")
     args = parser.parse_args()
-    for event in asyncio.run(consume(args.bootstrap, args.group)):
+    topics = network_topics(args.network) if args.network else TOPICS
+    sasl = (args.username, args.password) if args.username else None
+    for event in asyncio.run(consume(args.bootstrap, args.group, topics, sasl=sasl)):
         print(event.event_type, event.key, event.trace_id)
 
 

@@ -1,11 +1,17 @@
 #!/bin/sh
-# Creates the services' and the integrator's Kafka principals and their ACLs (compose kafka-init job).
+# Creates the services' and the network router's Kafka principals and their ACLs (compose kafka-init job).
+# Integrators get theirs per network from kafka-integrator.sh. The local stack applies the
+# same `allow` lines to its brokers (infra/local/kafka_auth.py).
 #
 # The broker denies everything that no ACL allows (allow.everyone.if.no.acl.found=false):
 #  - a service may write only its own topic, and the dead-letter topics of the topics it
 #    consumes (its consumer parks what it cannot process there);
 #  - it may read only the topics it consumes, with its own consumer group;
-#  - the integrator may only read the three event topics, with groups named integrator-*.
+#  - the network router reads the three event topics and copies each record to its network's
+#    own topics, samla.net.<network>.<context>.v1, which it may create and write (prefixed ACLs);
+#  - no integrator reads the event topics: those carry every network's records, and Kafka ACLs
+#    cannot filter records within a topic. Each integrator reads its network's samla.net.*
+#    topics only (kafka-integrator.sh).
 # Every principal may describe the topics it uses (metadata), which Read/Write imply.
 # The list below is checked by tests/contract/test_compose_file.py against what each
 # service publishes and consumes; keep one `allow` per line.
@@ -35,7 +41,7 @@ scram_user enrollment    "${KAFKA_ENROLLMENT_PASSWORD:?}"
 scram_user sessions      "${KAFKA_SESSIONS_PASSWORD:?}"
 scram_user measures      "${KAFKA_MEASURES_PASSWORD:?}"
 scram_user notifications "${KAFKA_NOTIFICATIONS_PASSWORD:?}"
-scram_user integrator    "${KAFKA_INTEGRATOR_PASSWORD:?}"
+scram_user network-router "${KAFKA_NETWORK_ROUTER_PASSWORD:?}"
 
 # enrollment: publishes its topic; consumes nothing.
 allow enrollment    Write    topic samla.enrollment.v1
@@ -68,10 +74,15 @@ allow notifications Write    topic samla.sessions.v1.dlq
 allow notifications Write    topic samla.measures.v1.dlq
 allow notifications Read     group samla-notifications
 
-# integrator: reads the events, writes nothing.
-allow integrator    Read     topic samla.enrollment.v1
-allow integrator    Read     topic samla.sessions.v1
-allow integrator    Read     topic samla.measures.v1
-allow integrator    Read     group integrator- prefixed
+# network-router: consumes all three; creates and writes the per-network copies.
+allow network-router Read     topic samla.enrollment.v1
+allow network-router Read     topic samla.sessions.v1
+allow network-router Read     topic samla.measures.v1
+allow network-router Write    topic samla.enrollment.v1.dlq
+allow network-router Write    topic samla.sessions.v1.dlq
+allow network-router Write    topic samla.measures.v1.dlq
+allow network-router Read     group samla-network-router
+allow network-router Create   topic samla.net. prefixed
+allow network-router Write    topic samla.net. prefixed
 
 "$KAFKA_BIN/kafka-acls.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --list

@@ -230,22 +230,69 @@ def kafka_home(port: int) -> Path:
     return STATE / f"kafka-{port}"
 
 
+# SAMLA_KAFKA_SASL=1: the broker accepts only authenticated clients and applies compose's ACLs
+# (infra/kafka/server-sasl.properties, infra/local/kafka_auth.py); passwords are made per state folder.
+KAFKA_SASL = os.environ.get("SAMLA_KAFKA_SASL", "0") == "1"
+
+
+def kafka_auth():  # noqa: ANN201 - the module, imported from beside this script
+    sys.path.insert(0, str(ROOT / "infra/local"))
+    import kafka_auth
+
+    return kafka_auth
+
+
+def kafka_client_options(port: int) -> dict[str, str]:
+    """The admin's connection options for the broker on `port` ({} for a plaintext broker)."""
+    return kafka_auth().client_options(kafka_home(port), "admin") if KAFKA_SASL else {}
+
+
+def add_kafka_user(port: int, name: str, password: str) -> None:
+    """Add (or change) a SCRAM principal on a running SASL broker, as the admin."""
+    auth = kafka_auth()
+    subprocess.run(
+        kafka_java("kafka.admin.ConfigCommand", "--bootstrap-server", f"127.0.0.1:{port}", "--command-config",
+                   str(auth.admin_properties(kafka_home(port))), "--alter", "--entity-type", "users",
+                   "--entity-name", name, "--add-config", f"{auth.MECHANISM}=[password={password}]", heap="256m"),
+        check=True, stdout=subprocess.DEVNULL,
+    )
+
+
+def add_integrator(port: int, network: str, password: str) -> str:
+    """Give `network`'s integrator its principal and ACLs (compose: infra/compose/kafka-integrator.sh)."""
+    auth = kafka_auth()
+    acls = auth.integrator_acls(network)
+    principal = acls[0][0]
+    add_kafka_user(port, principal, password)
+    asyncio.run(auth.apply_acls(f"127.0.0.1:{port}", kafka_home(port), acls))
+    return principal
+
+
 def prepare_kafka(port: int) -> None:
     ensure_kafka_jars()
     home = kafka_home(port)
     data = home / "data"
     properties = home / "server.properties"
-    template = (ROOT / "infra/kafka/server.properties").read_text()
+    template = (ROOT / "infra/kafka" / ("server-sasl.properties" if KAFKA_SASL else "server.properties")).read_text()
     home.mkdir(parents=True, exist_ok=True)
-    properties.write_text(
-        template.replace("@DATA_DIR@", str(data)).replace("@PORT@", str(port))
-        .replace("@CONTROLLER_PORT@", str(port + 1))
-    )
+    filled = (template.replace("@DATA_DIR@", str(data)).replace("@PORT@", str(port))
+              .replace("@CONTROLLER_PORT@", str(port + 1)))
+    scram: list[str] = []
+    if KAFKA_SASL:
+        auth = kafka_auth()
+        passwords = auth.credentials(home)
+        filled = (filled.replace("@CONTROLLER_PASSWORD@", passwords[auth.CONTROLLER])
+                  .replace("@BROKER_PASSWORD@", passwords["broker"]))
+        # KRaft keeps SCRAM credentials in its metadata: the first ones come with the format.
+        for name in auth.SCRAM_PRINCIPALS:
+            scram += ["--add-scram", f"{auth.MECHANISM}=[name={name},password={passwords[name]}]"]
+    properties.write_text(filled)
+    properties.chmod(0o600)  # it holds the controller's and the broker's passwords when SASL is on
     if not (data / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         subprocess.run(
             kafka_java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties), "--standalone",
-                       heap="256m"),
+                       *scram, heap="256m"),
             check=True, stdout=subprocess.DEVNULL,
         )
 
@@ -258,7 +305,8 @@ def kafka_answers(port: int) -> bool:
     async def ask() -> bool:
         from aiokafka.admin import AIOKafkaAdminClient
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=3000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=3000,
+                                    **kafka_client_options(port))
         try:
             await admin.start()
             await admin.describe_cluster()
@@ -275,9 +323,12 @@ def create_topics(port: int) -> None:
     sys.path.insert(0, str(ROOT / "infra/local"))
     from topics import ensure_topics
 
-    created = asyncio.run(ensure_topics(f"127.0.0.1:{port}", ROOT / "infra/topics.yaml"))
+    created = asyncio.run(ensure_topics(f"127.0.0.1:{port}", ROOT / "infra/topics.yaml", **kafka_client_options(port)))
     if created:
         log(f"kafka on {port}: created topics {', '.join(created)}")
+    if KAFKA_SASL:
+        auth = kafka_auth()
+        asyncio.run(auth.apply_acls(f"127.0.0.1:{port}", kafka_home(port), auth.granted(auth.ACL_SCRIPT.read_text())))
 
 
 def kafka(name: str, port: int) -> Component:
@@ -416,6 +467,9 @@ def _service(name: str) -> Component:
             values.update({"PORTAL_OIDC_ISSUER": DEV_ISSUER_URL, "PORTAL_COOKIE_SECURE": "false"})
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
+        if KAFKA_SASL and name in kafka_auth().SCRAM_PRINCIPALS:
+            # Its own principal on the SASL broker, with the password kept in the broker's state.
+            values.update(kafka_auth().service_environment(kafka_home(KAFKA_PORT), prefix, name))
         return values
 
     return Component(

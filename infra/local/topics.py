@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -21,8 +22,9 @@ def declared_topics(definition: Path) -> list[NewTopic]:
     return topics
 
 
-async def ensure_topics(bootstrap: str, definition: Path) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def ensure_topics(bootstrap: str, definition: Path, **client_options: Any) -> list[str]:
+    """`client_options`: aiokafka's SASL settings for a broker that wants them (the admin's)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

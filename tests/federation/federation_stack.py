@@ -29,7 +29,7 @@ REGION_PORT = int(os.environ.get("SAMLA_FEDERATION_REGION_PORT", "39092"))
 NATIONAL_PORT = int(os.environ.get("SAMLA_FEDERATION_NATIONAL_PORT", "29092"))
 
 
-def kafka_lib() -> Path:
+def kafka_lib(state: Path = STATE) -> Path:
     """The jars, as links in a folder of this run's own.
 
     stack.py re-resolves a jar folder whose stamp is older than this checkout's pom.xml, and
@@ -41,7 +41,7 @@ def kafka_lib() -> Path:
     source = Path(os.environ.get("SAMLA_KAFKA_LIB", MAIN_STATE / "kafka-lib"))
     if not (source / ".resolved").exists():
         return source  # no jars yet: stack.py resolves them into the main stack's folder as usual
-    links = STATE / "kafka-lib"
+    links = state / "kafka-lib"
     if not (links / ".resolved").exists():
         links.mkdir(parents=True, exist_ok=True)
         for jar in source.glob("*.jar"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import ssl
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,9 +17,31 @@ DLQ_SUFFIX = ".dlq"
 DLQ_HEADER_PREFIX = "dlq_"
 
 
+def security() -> dict[str, Any]:
+    """How the tool authenticates, from SAMLA_OPS_KAFKA_* (never from the command line, where
+    a password would show in the process list and the shell history).
+
+    SAMLA_OPS_KAFKA_SECURITY_PROTOCOL: PLAINTEXT (default), SASL_PLAINTEXT or SASL_SSL;
+    SAMLA_OPS_KAFKA_SASL_MECHANISM (SCRAM-SHA-512), _SASL_USERNAME, _SASL_PASSWORD. Replays
+    write to any event topic and resets move any group, so this is the admin's principal.
+    """
+    protocol = os.environ.get("SAMLA_OPS_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    if protocol == "PLAINTEXT":
+        return {}
+    options: dict[str, Any] = {
+        "security_protocol": protocol,
+        "sasl_mechanism": os.environ.get("SAMLA_OPS_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+        "sasl_plain_username": os.environ["SAMLA_OPS_KAFKA_SASL_USERNAME"],
+        "sasl_plain_password": os.environ["SAMLA_OPS_KAFKA_SASL_PASSWORD"],
+    }
+    if protocol == "SASL_SSL":
+        options["ssl_context"] = ssl.create_default_context()
+    return options
+
+
 @asynccontextmanager
 async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000, **security())
     await admin.start()
     try:
         yield admin
@@ -28,7 +52,8 @@ async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
 @asynccontextmanager
 async def plain_consumer(bootstrap: str, group_id: str | None = None) -> AsyncIterator[AIOKafkaConsumer]:
     """A consumer that never commits by itself: the tool reads, or commits explicitly."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
+                                **security())
     await consumer.start()
     try:
         yield consumer
@@ -151,7 +176,7 @@ async def replay(bootstrap: str, letters: list[DeadLetter], *, to_topic: str | N
     The ce_id is kept, so a consumer that did apply the event after all ignores the replay.
     Returns (topic, partition, offset) of every record written.
     """
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **security())
     await producer.start()
     written = []
     try:

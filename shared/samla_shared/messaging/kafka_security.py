@@ -8,16 +8,25 @@ read only what it consumes; credentials come from the environment, never the rep
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import Any, Protocol
 
 from faststream.security import BaseSecurity, SASLScram256, SASLScram512
+from pydantic import SecretStr
 
-from samla_shared.settings import ServiceSettings
+
+class KafkaClientSettings(Protocol):
+    """What these helpers read: a service's settings, or a Kafka-only process's (the network router)."""
+
+    kafka_security_protocol: str
+    kafka_sasl_mechanism: str
+    kafka_sasl_username: str | None
+    kafka_sasl_password: SecretStr | None
+
 
 _SCRAM = {"SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
 
 
-def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
+def broker_security(settings: KafkaClientSettings) -> BaseSecurity | None:
     """The FastStream security object for the service's broker (None: plaintext, no authentication)."""
     if settings.kafka_security_protocol == "PLAINTEXT":
         return None
@@ -28,7 +37,7 @@ def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
         ssl_context=ssl.create_default_context() if use_ssl else None)
 
 
-def client_options(settings: ServiceSettings) -> dict[str, Any]:
+def client_options(settings: KafkaClientSettings) -> dict[str, Any]:
     """The same, as keyword arguments of aiokafka's own clients (admin client, consumers used for probes)."""
     if settings.kafka_security_protocol == "PLAINTEXT":
         return {}
