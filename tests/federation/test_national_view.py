@@ -126,7 +126,7 @@ async def test_the_national_view_shows_regional_activity_by_region_and_loses_not
                                              "proposed": 1, "adopted": 0, "evaluated": 0, "discontinued": 0}]
         # Another region's filter shows none of it: the records are attributed to `west` only.
         other = (await national.get("/national/overview", params={"region": "east"})).json()
-        assert other == {"regions": [], "programmes": [], "measures_by_area": []}
+        assert other == {"regions": [], "programmes": [], "measures_by_area": [], "trends": []}
 
         # The regional cluster goes down. Work goes on in the region: it waits in the outboxes.
         await federation.region.stop()
