@@ -149,6 +149,40 @@ class ParticipantWithdrawn(_ApplicationEvent):
     cohort_sequence: int | None = Field(default=None, ge=1, description="Set when a seat or queue place was given up.")
 
 
+class SeatOffered(_ApplicationEvent):
+    """A freed seat is offered to the head of the waitlist and held for them until `expires_at`.
+
+    Until they answer they are still waiting (no ParticipantEnrolled yet). `offered_by` is the
+    coordinator who offered a seat freed after the cohort started; absent when the programme's
+    offer rule made the offer.
+    """
+
+    expires_at: AwareDatetime
+    offered_by: Identifier | None = None
+    cohort_sequence: int = Field(ge=1)
+
+
+class SeatOfferAccepted(_ApplicationEvent):
+    """The participant took the seat offered to them; a ParticipantEnrolled (via waitlist) follows."""
+
+    answered_by: Identifier
+    cohort_sequence: int = Field(ge=1)
+
+
+class SeatOfferDeclined(_ApplicationEvent):
+    """The participant declined the offered seat and left the waitlist; the seat moves on."""
+
+    answered_by: Identifier
+    cohort_sequence: int = Field(ge=1)
+
+
+class SeatOfferExpired(_ApplicationEvent):
+    """Nobody answered the offer before its deadline: the participant left the waitlist; the seat moves on."""
+
+    expired_at: AwareDatetime
+    cohort_sequence: int = Field(ge=1)
+
+
 class InterestRegistered(IntegrationEvent):
     """Someone asked to hear about the next cohort of a programme."""
 
@@ -190,4 +224,8 @@ EVENTS = (
     ParticipantWithdrawn,
     InterestRegistered,
     ParticipantErased,
+    SeatOffered,
+    SeatOfferAccepted,
+    SeatOfferDeclined,
+    SeatOfferExpired,
 )

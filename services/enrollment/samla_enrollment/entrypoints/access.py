@@ -37,6 +37,7 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("PATCH /cohorts/{cohort_id}", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/status", **COORDINATORS),
     Rule.of("GET /cohorts/{cohort_id}/history", **COORDINATORS),
+    Rule.of("POST /cohorts/{cohort_id}/seat-offers", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/applications", anonymous=Anonymous.PUBLIC_FORM, **COORDINATORS,
             participant=ALL),
     Rule.of("GET /cohorts/{cohort_id}/applications", **COORDINATORS),
@@ -46,6 +47,8 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=ORGANISATION, participant=OWN),
     Rule.of("POST /applications/{application_id}/approval", organisation_leader=ORGANISATION),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
+    # The person offered a seat answers for themself; a coordinator may answer for them (e.g. on the phone).
+    Rule.of("POST /applications/{application_id}/offer", **COORDINATORS, participant=OWN),
     # The directory: names of networks, organisations and units are not personal data.
     Rule.of("POST /networks"),
     Rule.of("GET /networks", **READERS),

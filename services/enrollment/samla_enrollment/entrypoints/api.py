@@ -31,6 +31,7 @@ from samla_enrollment.entrypoints.schemas import (
     InterestPublic,
     LeaderInbox,
     Me,
+    OfferAnswer,
     ParticipantApplication,
     ParticipantInbox,
     PendingSettlement,
@@ -39,6 +40,7 @@ from samla_enrollment.entrypoints.schemas import (
     ProgrammeUpdate,
     Received,
     RetentionRound,
+    SeatOfferRequest,
     StatusChange,
     Withdrawal,
 )
@@ -251,6 +253,16 @@ async def change_status(cohort_id: str, body: StatusChange, service: Service, ac
     return cohort_public(await service.change_status(cohort_id, body.status, by=access.person, reason=body.reason))
 
 
+@cohorts.post("/{cohort_id}/seat-offers", response_model=ApplicationPublic, responses=NOT_FOUND | CONFLICT,
+              summary="Offer one free seat to the head of the waitlist (after the start, the coordinator's call); "
+                      "announced as SeatOffered, recorded as the caller")
+async def offer_free_seat(cohort_id: str, body: SeatOfferRequest, service: Service, access: Access
+                          ) -> ApplicationPublic:
+    if not access.unrestricted:
+        await visible_cohort(cohort_id, service, access)
+    return application_public(await service.offer_free_seat(cohort_id, by=access.person, reason=body.reason))
+
+
 @cohorts.get("/{cohort_id}/history", response_model=list[HistoryEntry], responses=NOT_FOUND,
              summary="Who changed the cohort's capacity or status, when and why")
 async def cohort_history(cohort_id: str, service: Service, access: Access) -> list[HistoryEntry]:
@@ -356,11 +368,22 @@ async def decide(application_id: str, body: ApprovalDecision, service: Service, 
 
 @applications.post("/{application_id}/withdrawal", response_model=ApplicationPublic,
                    responses=NOT_FOUND | CONFLICT,
-                   summary="Withdraw; a freed seat goes to the head of the waitlist in the same step")
+                   summary="Withdraw; a freed seat goes to the head of the waitlist in the same step (as an offer "
+                           "when the programme sets offer_days; held for the coordinator once the cohort started)")
 async def withdraw(application_id: str, body: Withdrawal, service: Service, access: Access) -> ApplicationPublic:
     if not access.unrestricted:
         await visible_application(application_id, service, access)
     return application_public(await service.withdraw(application_id, by=access.person, reason=body.reason))
+
+
+@applications.post("/{application_id}/offer", response_model=ApplicationPublic, responses=NOT_FOUND | CONFLICT,
+                   summary="Accept or decline the seat on offer (the applicant, or a coordinator for them); "
+                           "a declined seat moves on to the next in the queue")
+async def answer_offer(application_id: str, body: OfferAnswer, service: Service, access: Access) -> ApplicationPublic:
+    if not access.unrestricted:
+        await visible_application(application_id, service, access)
+    return application_public(await service.answer_offer(application_id, accept=body.answer == "accept",
+                                                         by=access.person, reason=body.reason))
 
 
 # -- people -------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ class ProgrammeFields(Strict):
     accepts_anonymous_applications: bool = Field(
         default=False, description="The public application form works without signing in (rate-limited per "
         "client address); otherwise applicants sign in.")
+    offer_days: float = Field(
+        default=0, ge=0, le=60, description="Seat offers: a seat freed before the cohort starts is offered to the "
+        "head of the waitlist, held for this many days (fractions allowed); declined or expired, it moves on in "
+        "order. 0: the head of the waitlist takes a freed seat at once.")
 
 
 class ProgrammeCreate(ProgrammeFields):
@@ -86,6 +90,7 @@ class ProgrammeUpdate(Strict):
     gathering_plan: list[PlannedGathering] | None = Field(default=None, max_length=20)
     completion_rule: CompletionRule | None = None
     accepts_anonymous_applications: bool | None = None
+    offer_days: float | None = Field(default=None, ge=0, le=60, description="0 turns seat offers off.")
     by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
@@ -152,6 +157,8 @@ class CohortPublic(Strict):
     seats_taken: int
     seats_free: int
     waitlist_length: int
+    seats_on_offer: int = Field(default=0, description="Seats held for waitlisted people until their offer's "
+                                "deadline; they are not free.")
     created_at: datetime
 
 
@@ -180,7 +187,10 @@ class HistoryEntry(BaseModel):
     reason: str | None = None
     position: int | None = Field(default=None, description="Waitlist position given.")
     via: str | None = Field(default=None, description="How a seat was taken: waitlist for a promotion.")
-    change: str | None = Field(default=None, description="What changed on a cohort: capacity or status.")
+    change: str | None = Field(default=None, description="What changed on a cohort: capacity, status or seat "
+                               "(a freed seat held after the start, or offered by a coordinator).")
+    offer_expires_at: datetime | None = Field(default=None, description="The deadline of a seat offer made.")
+    application_id: str | None = Field(default=None, description="The application a coordinator offered a seat.")
     fields: list[str] | None = Field(default=None, description="Which fields of a programme changed.")
 
 
@@ -251,6 +261,8 @@ class ApplicationPublic(Strict):
     facilitator_unit_ids: list[str] = []
     status: ApplicationStatus
     waitlist_position: int | None = None
+    offer_expires_at: datetime | None = Field(
+        default=None, description="While status is offered: the seat is held until then (accept or decline it).")
     submitted_at: datetime
     history: list[HistoryEntry] | None = Field(
         default=None, description="Every transition: who, when, from what to what, and why (single reads only).")
@@ -264,6 +276,20 @@ class ApprovalDecision(Strict):
     manager_id: Identifier | None = Field(
         default=None, description="Optional: the deciding leader is the signed-in caller; if given, it must be them.")
     reason: str | None = Field(default=None, max_length=1000, description="Required when declining.")
+
+
+class OfferAnswer(Strict):
+    answer: Literal["accept", "decline"] = Field(description="accept takes the seat; decline leaves the waitlist "
+                                                 "and the seat moves on to the next in the queue.")
+    reason: str | None = Reason
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
+
+
+class SeatOfferRequest(Strict):
+    """A coordinator offers one free seat to the head of the waitlist (after the start nobody else does)."""
+
+    reason: str | None = Reason
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
 
 class Withdrawal(Strict):

@@ -38,7 +38,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -51,12 +51,18 @@ from samla_shared.contract.enrollment import (
     ParticipantEnrolled,
     ParticipantWaitlisted,
     ParticipantWithdrawn,
+    SeatOfferAccepted,
+    SeatOfferDeclined,
+    SeatOffered,
+    SeatOfferExpired,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
 from samla_enrollment.domain.applications import (
     BY_PROGRAMME_POLICY,
+    BY_OFFER_EXPIRY,
     BY_SEAT_ALLOCATION,
+    BY_WAITLIST_OFFER,
     BY_WAITLIST_PROMOTION,
     ApplicationStatus,
     check_applicant,
@@ -65,9 +71,9 @@ from samla_enrollment.domain.applications import (
     check_withdrawal,
     shown_status,
 )
-from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, set_status
+from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started, set_status
 from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound, RuleViolation
-from samla_enrollment.domain.seating import Placement, Seating
+from samla_enrollment.domain.seating import FreedSeats, Placement, Seating, freed_seats
 from samla_enrollment.service_layer.integration_events import application_ids, submission_announced
 from samla_enrollment.service_layer.people import Contact, PeopleDirectory
 
@@ -75,6 +81,8 @@ log = logging.getLogger("samla.enrollment.cohorts")
 
 S = ApplicationStatus
 PLACED_AGAIN = "placed again: an earlier placement was interrupted before the cohort recorded it"
+# How long a seat a coordinator offers after the start is held, when the programme sets no offer_days.
+DEFAULT_OFFER_DAYS = 3
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -117,11 +125,33 @@ class ChangeStatus:
 
 
 @dataclass(frozen=True)
+class AnswerOffer:
+    application_id: str
+    accept: bool
+    by: str  # the signed-in participant, or a coordinator answering on their behalf
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class OfferFreeSeat:
+    """A coordinator offers one free seat to the head of the waitlist (after the start, nothing else does)."""
+
+    by: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ExpireOffers:
+    """Release the seats whose offers passed their deadline, and move each on (the offer watch sends this)."""
+
+
+@dataclass(frozen=True)
 class Reconcile:
     """Take the cohort up (reconciling it with its applications if it is not in memory yet)."""
 
 
-Command = SubmitApplication | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | Reconcile
+Command = (SubmitApplication | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | AnswerOffer
+           | OfferFreeSeat | ExpireOffers | Reconcile)
 
 
 def history_entry(at: datetime, by: str, was: str | None, to: str, reason: str | None, **extra: Any) -> dict[str, Any]:
@@ -135,11 +165,24 @@ def placement_entry(at: datetime, placement: Placement, position: int | None, *,
     return history_entry(at, BY_SEAT_ALLOCATION, S.APPROVED.value, placement.value, why, position=position)
 
 
+def seating_of(cohort: dict[str, Any]) -> Seating:
+    """The seating a cohort document stores."""
+    return Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]),
+                   {offer["application_id"]: offer["expires_at"] for offer in cohort.get("offers", [])})
+
+
+def offer_deadline(now: datetime, days: float) -> datetime:
+    """When an offer made now ends: to the millisecond, as stored, so the event and the cohort say the same."""
+    deadline = now + timedelta(days=days)
+    return deadline.replace(microsecond=deadline.microsecond // 1000 * 1000)
+
+
 def application_view(application: dict[str, Any], seating: Seating) -> dict[str, Any]:
-    """The application as its reader sees it: status and queue position come from the seating."""
+    """The application as its reader sees it: status, queue position and any seat offer come from the seating."""
     placement, position = seating.where(application["_id"])
     status = shown_status(application["status"], placement)
-    return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None}
+    return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None,
+                          "offer_expires_at": seating.offer_deadline(application["_id"])}
 
 
 def announced_events(application: dict[str, Any]) -> list[IntegrationEvent]:
@@ -177,7 +220,7 @@ class _Batch:
         cohort = state.cohort
         self.state = state
         self.now = now
-        self.seating = Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]))
+        self.seating = seating_of(cohort)
         self.manual_status = CohortStatus(cohort["manual_status"]) if cohort.get("manual_status") else None
         self.window = ApplicationWindow(cohort["applications_open_at"], cohort["applications_close_at"],
                                         cohort.get("time_zone", "Europe/Oslo"))
@@ -197,6 +240,10 @@ class _Batch:
     def status(self) -> CohortStatus:
         return cohort_status(manual=self.manual_status, window=self.window, seats_free=self.seating.seats_free,
                              now=self.now)
+
+    def started(self) -> bool:
+        return has_started(status=self.status(), starts_on=self.cohort.get("starts_on"),
+                           time_zone=self.window.time_zone, now=self.now)
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -218,6 +265,9 @@ class _Batch:
             "enrolled": seating.enrolled, "waitlist": seating.waitlist, "capacity": seating.capacity,
             "seats_taken": seating.seats_taken, "seats_free": seating.seats_free,
             "waitlist_length": len(seating.waitlist), "seat_sequence": self.sequence,
+            # The offer watch finds cohorts by this, so the deadlines survive a restart.
+            "offers": [{"application_id": a, "expires_at": at} for a, at in seating.offers.items()],
+            "seats_on_offer": len(seating.offers), "next_offer_expires_at": seating.next_deadline,
             "manual_status": self.manual_status.value if self.manual_status else None,
         }
 
@@ -414,6 +464,12 @@ class CohortWriter:
                 item.result = await self._change_capacity(changes, command)
             elif isinstance(command, ChangeStatus):
                 item.result = self._change_status(changes, command)
+            elif isinstance(command, AnswerOffer):
+                item.result = await self._answer_offer(changes, command)
+            elif isinstance(command, OfferFreeSeat):
+                item.result = await self._offer_free_seat(changes, command)
+            elif isinstance(command, ExpireOffers):
+                item.result = await self._expire_offers(changes, changes.seating.expired(changes.now))
             # Reconcile needs nothing more: taking the cohort up reconciled it.
         except EnrollmentError as refusal:
             item.error = refusal
@@ -559,7 +615,7 @@ class CohortWriter:
         if command.capacity == before:
             return
         seats_taken = changes.seating.seats_taken
-        promoted = changes.seating.resize(command.capacity)
+        changes.seating.resize(command.capacity)
         cohort = changes.cohort
         changes.events.append(CohortCapacityChanged(
             network_id=cohort["network_id"], cohort_id=cohort["_id"], programme_id=cohort["programme_id"],
@@ -567,7 +623,7 @@ class CohortWriter:
         changes.audit.append(history_entry(changes.now, command.by, str(before), str(command.capacity),
                                            command.reason, change="capacity"))
         changes.changed = True
-        await self._promote(changes, promoted, reason=f"the capacity grew from {before} to {command.capacity}")
+        await self._fill(changes, reason=f"the capacity grew from {before} to {command.capacity}")
 
     def _change_status(self, changes: _Batch, command: ChangeStatus) -> None:
         current = changes.status()
@@ -590,12 +646,114 @@ class CohortWriter:
         changes.changed = True
         return placement_entry(changes.now, placement, position, reason=reason)
 
-    async def _release(self, changes: _Batch, application: dict[str, Any]) -> None:
-        previous, promoted = changes.seating.withdraw(application["_id"])
-        changes.events.append(ParticipantWithdrawn(**application_ids(application), previous_status=previous.value,
+    async def _release(self, changes: _Batch, application: dict[str, Any], *,
+                       reason: str = "a seat was freed by a withdrawal") -> None:
+        previous = changes.seating.withdraw(application["_id"])
+        # Someone holding an offer was still waiting, as far as the seat events go.
+        shown = Placement.WAITLISTED if previous is Placement.OFFERED else previous
+        changes.events.append(ParticipantWithdrawn(**application_ids(application), previous_status=shown.value,
                                                    cohort_sequence=changes.next_sequence()))
         changes.changed = True
-        await self._promote(changes, promoted, reason="a seat was freed by a withdrawal")
+        if previous is not Placement.WAITLISTED:
+            await self._fill(changes, reason=reason)
+
+    async def _fill(self, changes: _Batch, *, reason: str) -> None:
+        """Free seats go to the queue as the programme and the cohort's start say (see `FreedSeats`)."""
+        if not changes.seating.seats_free or not changes.seating.waitlist:
+            return
+        programme = await self._programme(changes)
+        rule = freed_seats(started=changes.started(), offers=bool(programme.get("offer_days")))
+        if rule is FreedSeats.PROMOTE:
+            await self._promote(changes, changes.seating.promote(), reason=reason)
+        elif rule is FreedSeats.OFFER:
+            deadline = offer_deadline(changes.now, programme["offer_days"])
+            await self._offer(changes, changes.seating.offer(deadline), deadline, by=None, reason=reason)
+        else:
+            changes.audit.append(history_entry(changes.now, BY_WAITLIST_OFFER, None, "held", reason + "; the cohort "
+                                               "has started, so a coordinator decides whether to offer the seat",
+                                               change="seat"))
+
+    async def _offer(self, changes: _Batch, offered: list[str], deadline: datetime, *, by: str | None,
+                     reason: str) -> None:
+        """Record each offer in the application's history (intent first), then stage its event."""
+        if not offered:
+            return
+        applications = await self._store.applications_by_id(offered)
+        entry = history_entry(changes.now, by or BY_WAITLIST_OFFER, S.WAITLISTED.value, S.OFFERED.value, reason,
+                              offer_expires_at=deadline)
+        for application_id in offered:  # in queue order
+            async with self._locks.hold("applications", application_id):
+                await self._store.append_history(application_id, [entry])
+            changes.events.append(SeatOffered(**application_ids(applications[application_id]), expires_at=deadline,
+                                              offered_by=by, cohort_sequence=changes.next_sequence()))
+        changes.changed = True
+
+    # -- offers ---------------------------------------------------------------------------
+
+    async def _answer_offer(self, changes: _Batch, command: AnswerOffer) -> dict[str, Any]:
+        application = await self._application(changes, command.application_id)
+        seating = changes.seating
+        deadline = seating.offer_deadline(application["_id"])
+        if deadline is None:
+            status = shown_status(application["status"], seating.where(application["_id"])[0])
+            raise Conflict(f"no seat is on offer to this application; it is {status.value}")
+        if deadline <= changes.now:  # the watch has not come round yet: the answer is too late all the same
+            await self._expire_offers(changes, [application["_id"]])
+            raise Conflict(f"the offer expired at {deadline.isoformat()}; the seat has moved on",
+                           expired_at=deadline.isoformat())
+        ids = application_ids(application)
+        if command.accept:
+            seating.accept(application["_id"], changes.now)
+            entry = history_entry(changes.now, command.by, S.OFFERED.value, S.ENROLLED.value,
+                                  command.reason or "accepted the offered seat", via="offer")
+            async with self._locks.hold("applications", application["_id"]):
+                await self._store.append_history(application["_id"], [entry])
+            changes.events.append(SeatOfferAccepted(**ids, answered_by=command.by,
+                                                    cohort_sequence=changes.next_sequence()))
+            changes.events.append(ParticipantEnrolled(**ids, via="waitlist", cohort_sequence=changes.next_sequence()))
+            changes.changed = True
+            return application_view(application, seating)
+        event = SeatOfferDeclined(**ids, answered_by=command.by, cohort_sequence=changes.next_sequence())
+        entry = history_entry(changes.now, command.by, S.OFFERED.value, S.WITHDRAWN.value,
+                              command.reason or "declined the offered seat")
+        await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [event])
+        await self._release(changes, application, reason="a seat was freed: an offer was declined")
+        return application_view(application | {"status": S.WITHDRAWN.value}, seating)
+
+    async def _expire_offers(self, changes: _Batch, expired: list[str]) -> list[str]:
+        """Each expired offer: the application leaves the queue, and its seat moves on (in deadline order)."""
+        if not expired:
+            return []
+        applications = await self._store.applications_by_id(expired)
+        for application_id in expired:
+            application = applications[application_id]
+            deadline = changes.seating.offer_deadline(application_id)
+            assert deadline is not None
+            event = SeatOfferExpired(**application_ids(application), expired_at=deadline,
+                                     cohort_sequence=changes.next_sequence())
+            entry = history_entry(changes.now, BY_OFFER_EXPIRY, S.OFFERED.value, S.WITHDRAWN.value,
+                                  f"the offered seat was not taken before {deadline.isoformat()}")
+            await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [event])
+            await self._release(changes, application, reason="a seat was freed: an offer expired")
+        return expired
+
+    async def _offer_free_seat(self, changes: _Batch, command: OfferFreeSeat) -> dict[str, Any]:
+        seating = changes.seating
+        if changes.status() is CohortStatus.COMPLETED:
+            raise Conflict("the cohort is completed; no seat is offered any more")
+        if not seating.seats_free:
+            raise Conflict("no seat is free in this cohort")
+        if not seating.waitlist:
+            raise Conflict("nobody is waiting for a seat in this cohort")
+        programme = await self._programme(changes)
+        deadline = offer_deadline(changes.now, programme.get("offer_days") or DEFAULT_OFFER_DAYS)
+        offered = seating.offer(deadline, seats=1)
+        await self._offer(changes, offered, deadline, by=command.by,
+                          reason=command.reason or "a coordinator offered a freed seat")
+        changes.audit.append(history_entry(changes.now, command.by, "free", "offered", command.reason,
+                                           change="seat", application_id=offered[0]))
+        [application] = (await self._store.applications_by_id(offered)).values()
+        return application_view(application, seating)
 
     async def _promote(self, changes: _Batch, promoted: list[str], *, reason: str) -> None:
         """Record each promotion in the application's history (intent first), then stage its event."""

@@ -27,14 +27,18 @@ from samla_enrollment.domain.interest import check_interest, still_pending
 from samla_enrollment.domain.programmes import changed_fields, ensure_active
 from samla_enrollment.domain.seating import Seating
 from samla_enrollment.service_layer.cohort_writer import (
+    AnswerOffer,
     ChangeCapacity,
     ChangeStatus,
     CohortWriter,
     DecideApplication,
+    ExpireOffers,
+    OfferFreeSeat,
     SubmitApplication,
     WithdrawApplication,
     application_view,
     history_entry,
+    seating_of,
 )
 from samla_enrollment.service_layer.directory import Directory
 from samla_enrollment.service_layer.integration_events import programme_facts
@@ -52,6 +56,7 @@ def cohort_view(cohort: dict[str, Any], now: datetime | None = None) -> dict[str
     return cohort | {
         "status": status.value, "seats_taken": seats_taken, "seats_free": seats_free,
         "waitlist_length": cohort.get("waitlist_length", len(cohort.get("waitlist", []))),
+        "seats_on_offer": cohort.get("seats_on_offer", 0),
         "applications_open_at": window.local(window.opens_at), "applications_close_at": window.local(window.closes_at),
     }
 
@@ -221,18 +226,19 @@ class EnrollmentService:
         cohort = await self.store.cohort(application["cohort_id"])
         if cohort is None:
             raise LookupError(f"application {application_id} refers to a missing cohort")
-        return application_view(application, Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"]))
+        return application_view(application, seating_of(cohort))
 
     async def cohort_applications(self, cohort_id: str, *, status: ApplicationStatus | None, offset: int,
                                   limit: int, organisation_id: str | None = None) -> list[dict[str, Any]]:
         cohort = await self.store.cohort(cohort_id)
         if cohort is None:
             raise NotFound(f"no cohort {cohort_id}")
-        seating = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
-        placed = seating.enrolled + seating.waitlist
-        if status in (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED):
-            # Straight from the seating, so the waitlist comes in queue order.
-            queue = seating.enrolled if status is ApplicationStatus.ENROLLED else seating.waitlist
+        seating = seating_of(cohort)
+        placed = seating.enrolled + seating.waitlist + list(seating.offers)
+        if status in (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED, ApplicationStatus.OFFERED):
+            # Straight from the seating, so the waitlist comes in queue order (and offers in the order made).
+            queue = {ApplicationStatus.ENROLLED: seating.enrolled, ApplicationStatus.WAITLISTED: seating.waitlist,
+                     ApplicationStatus.OFFERED: list(seating.offers)}[status]
             if organisation_id is not None:  # the queue holds ids only: narrow it before paging
                 found = await self.store.applications_by_id(queue)
                 queue = [i for i in queue if i in found and found[i]["organisation_id"] == organisation_id]
@@ -259,6 +265,27 @@ class EnrollmentService:
         application = await self._stored_application(application_id)
         await self.cohort_writer.execute(application["cohort_id"], WithdrawApplication(application_id, by, reason))
         return await self.application(application_id)
+
+    # -- seat offers -------------------------------------------------------------------------
+
+    async def answer_offer(self, application_id: str, *, accept: bool, by: str, reason: str | None) -> dict[str, Any]:
+        application = await self._stored_application(application_id)
+        await self.cohort_writer.execute(application["cohort_id"], AnswerOffer(application_id, accept, by, reason))
+        return await self.application(application_id)
+
+    async def offer_free_seat(self, cohort_id: str, *, by: str, reason: str | None) -> dict[str, Any]:
+        offered = await self.cohort_writer.execute(cohort_id, OfferFreeSeat(by, reason))
+        return await self.application(offered["_id"])
+
+    async def expire_due_offers(self, now: datetime | None = None) -> int:
+        """Release every offer past its deadline and move its seat on; returns how many cohorts had some.
+
+        The deadlines are stored on the cohorts, so a process started after a deadline passed finds it here.
+        """
+        due = await self.store.cohort_ids({"next_offer_expires_at": {"$lte": now or datetime.now(UTC)}})
+        for cohort_id in due:
+            await self.cohort_writer.execute(cohort_id, ExpireOffers())
+        return len(due)
 
     async def _stored_application(self, application_id: str) -> dict[str, Any]:
         application = await self.store.application(application_id)
@@ -313,7 +340,7 @@ class EnrollmentService:
         for cohort_id in {a["cohort_id"] for a in found}:
             cohort = await self.store.cohort(cohort_id)
             if cohort is not None:
-                seatings[cohort_id] = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
+                seatings[cohort_id] = seating_of(cohort)
         views = [application_view(a, seatings[a["cohort_id"]]) for a in found if a["cohort_id"] in seatings]
         return sorted(views, key=lambda a: a["submitted_at"], reverse=True)
 

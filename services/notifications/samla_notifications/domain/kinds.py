@@ -16,6 +16,7 @@ class Kind(StrEnum):
     ENROLLED = "enrolled"
     WAITLISTED = "waitlisted"
     PROMOTED = "promoted"
+    SEAT_OFFERED = "seat_offered"
     SESSION_SCHEDULED = "session_scheduled"
     SESSION_RESCHEDULED = "session_rescheduled"
     SESSION_CANCELLED = "session_cancelled"
@@ -56,6 +57,7 @@ CATEGORY_OF: dict[Kind, Category] = {
     Kind.ENROLLED: Category.SERVICE,
     Kind.WAITLISTED: Category.SERVICE,
     Kind.PROMOTED: Category.SERVICE,
+    Kind.SEAT_OFFERED: Category.SERVICE,  # unanswered, the seat is lost: as much a service message as the seat
     Kind.SESSION_CANCELLED: Category.SERVICE,
     Kind.SESSION_SCHEDULED: Category.SESSION_UPDATES,
     Kind.SESSION_RESCHEDULED: Category.SESSION_UPDATES,

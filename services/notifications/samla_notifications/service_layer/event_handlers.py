@@ -79,6 +79,7 @@ class EventHandlers:
             e.ParticipantEnrolled: self._participant_enrolled,
             e.ParticipantWaitlisted: self._participant_waitlisted,
             e.ParticipantWithdrawn: self._participant_withdrawn,
+            e.SeatOffered: self._seat_offered,
             e.InterestRegistered: self._interest_registered,
             s.SessionScheduled: self._session_scheduled,
             s.SessionRescheduled: self._session_rescheduled,
@@ -219,6 +220,12 @@ class EventHandlers:
         fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
         context["application"] = {"waitlist_position": data.position}
         await self._send([fact.notice(Kind.WAITLISTED, data.participant_id, context)])
+
+    async def _seat_offered(self, event: CloudEvent, data: e.SeatOffered) -> None:
+        """The seat is held until the deadline: the person must answer on their page, or it moves on."""
+        fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
+        context["offer"] = {"expires_at": data.expires_at}
+        await self._send([fact.notice(Kind.SEAT_OFFERED, data.participant_id, context)])
 
     async def _participant_withdrawn(self, event: CloudEvent, data: e.ParticipantWithdrawn) -> None:
         await self._application_settled(data.application_id, "withdrawn")

@@ -13,6 +13,7 @@ from samla_shared.contract.enrollment import (
     ApplicationSubmitted,
     ParticipantErased,
     ParticipantWithdrawn,
+    SeatOffered,
 )
 from samla_shared.contract.measures import MeasureAdopted, MeasureOwner, MeasureProposed
 
@@ -208,3 +209,19 @@ async def test_a_name_with_line_breaks_still_gets_its_mail_with_one_safe_header(
             return [e["status"] for e in log] == ["sent"]
 
         await wait_until(logged_sent)
+
+
+async def test_a_seat_offer_tells_the_deadline_in_local_time_and_links_to_the_persons_own_page(
+        start_notifications, publish, people, mailbox, new_cohort, open_cohort, wait_until):
+    world = new_cohort()
+    kari = people.add("Kari Nordmann")
+    expires = datetime(2027, 8, 23, 7, 30, tzinfo=UTC)  # 09:30 in Oslo (summer time)
+    async with start_notifications(portal_url=PORTAL):
+        await open_cohort(world)
+        await publish(SeatOffered(**world.application(kari), expires_at=expires, cohort_sequence=5))
+        [mail] = await wait_until(lambda: _async(_of_kind(mailbox.to(people.email(kari)), "seat_offered")))
+    assert mail["Subject"].startswith("En plass er ledig til deg i")
+    assert "mandag 23. august 2027" in mail["Subject"]
+    text = mailbox.text(mail)
+    assert "til mandag 23. august 2027 kl. 09:30" in text
+    assert f"Svar her: {PORTAL}/me" in text
