@@ -183,6 +183,17 @@ class SeatOfferExpired(_ApplicationEvent):
     cohort_sequence: int = Field(ge=1)
 
 
+class ParticipantTransferred(_ApplicationEvent):
+    """A coordinator moved the application (its approvals kept) from this cohort to another of the same
+    programme; `deferred` when it went to the next cohort that opens. A ParticipantWithdrawn for this
+    cohort and a ParticipantEnrolled or ParticipantWaitlisted for `to_cohort_id` go with it."""
+
+    to_cohort_id: Identifier
+    transferred_by: Identifier
+    deferred: bool = False
+    cohort_sequence: int = Field(ge=1)
+
+
 class InterestRegistered(IntegrationEvent):
     """Someone asked to hear about the next cohort of a programme."""
 
@@ -192,6 +203,8 @@ class InterestRegistered(IntegrationEvent):
     interest_id: Identifier
     programme_id: Identifier
     person_id: Identifier
+    region: str | None = Field(default=None, max_length=80,
+                               description="Where the person would like the next cohort to run (a county, a town).")
 
 
 class ParticipantErased(IntegrationEvent):
@@ -228,4 +241,5 @@ EVENTS = (
     SeatOfferAccepted,
     SeatOfferDeclined,
     SeatOfferExpired,
+    ParticipantTransferred,
 )

@@ -255,6 +255,15 @@ class EnrollmentStore:
         result = await self.db.applications.update_one({"_id": application_id, "status": expected}, update)
         return result.modified_count == 1
 
+    async def move_application(self, application_id: str, *, from_cohort_id: str, to_cohort_id: str,
+                               entries: Sequence[dict[str, Any]], announce: dict[str, Any]) -> bool:
+        """Move an approved application to another cohort (a transfer), keeping its history and approvals."""
+        update = {"$set": {"cohort_id": to_cohort_id, "updated_at": entries[0]["at"], "announce": announce},
+                  "$push": {"history": {"$each": list(entries)}}}
+        result = await self.db.applications.update_one(
+            {"_id": application_id, "cohort_id": from_cohort_id, "status": "approved"}, update)
+        return result.modified_count == 1
+
     async def append_history(self, application_id: str, entries: Sequence[dict[str, Any]]) -> None:
         """Record what happened to an application's place (a promotion, a placement made again)."""
         await self.db.applications.update_one(

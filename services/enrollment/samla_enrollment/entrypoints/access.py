@@ -31,6 +31,7 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("POST /programmes/{programme_id}/archive", network_coordinator=NETWORK),
     Rule.of("POST /programmes/{programme_id}/interest", **COORDINATORS, participant=ALL),
     Rule.of("GET /programmes/{programme_id}/interest", **COORDINATORS),
+    Rule.of("GET /programmes/{programme_id}/interest/regions", **COORDINATORS, national_coordinator=ALL),
     Rule.of("POST /cohorts", **COORDINATORS),
     Rule.of("GET /cohorts", **CATALOGUE),
     Rule.of("GET /cohorts/{cohort_id}", **CATALOGUE),
@@ -49,6 +50,7 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
     # The person offered a seat answers for themself; a coordinator may answer for them (e.g. on the phone).
     Rule.of("POST /applications/{application_id}/offer", **COORDINATORS, participant=OWN),
+    Rule.of("POST /applications/{application_id}/transfer", **COORDINATORS),
     # The directory: names of networks, organisations and units are not personal data.
     Rule.of("POST /networks"),
     Rule.of("GET /networks", **READERS),

@@ -39,9 +39,11 @@ from samla_enrollment.entrypoints.schemas import (
     ProgrammePublic,
     ProgrammeUpdate,
     Received,
+    RegionalInterest,
     RetentionRound,
     SeatOfferRequest,
     StatusChange,
+    Transfer,
     Withdrawal,
 )
 from samla_enrollment.service_layer.handlers import EnrollmentService
@@ -192,7 +194,8 @@ async def register_interest(programme_id: str, body: InterestCreate, service: Se
                             response: Response) -> InterestPublic:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    interest, created = await service.register_interest(programme_id, await interested(body, service, access))
+    interest, created = await service.register_interest(programme_id, await interested(body, service, access),
+                                                         region=body.region)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return interest_public(interest)
 
@@ -203,6 +206,14 @@ async def list_interest(programme_id: str, service: Service, access: Access, off
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
     return [interest_public(i) for i in await service.interests(programme_id, offset=offset, limit=limit)]
+
+
+@programmes.get("/{programme_id}/interest/regions", response_model=list[RegionalInterest], responses=NOT_FOUND,
+                summary="Where people would like the next cohort to run: registrations per region")
+async def interest_by_region(programme_id: str, service: Service, access: Access) -> list[RegionalInterest]:
+    if not access.unrestricted:
+        await visible_programme(programme_id, service, access)
+    return [RegionalInterest.model_validate(row) for row in await service.interest_by_region(programme_id)]
 
 
 # -- cohorts ------------------------------------------------------------------------------
@@ -339,7 +350,8 @@ async def register_interest_at_cohort(cohort_id: str, body: InterestCreate, serv
                                       response: Response) -> InterestPublic:
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    interest, created = await service.register_interest_at_cohort(cohort_id, await interested(body, service, access))
+    interest, created = await service.register_interest_at_cohort(cohort_id, await interested(body, service, access),
+                                                                   region=body.region)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return interest_public(interest)
 
@@ -384,6 +396,18 @@ async def answer_offer(application_id: str, body: OfferAnswer, service: Service,
         await visible_application(application_id, service, access)
     return application_public(await service.answer_offer(application_id, accept=body.answer == "accept",
                                                          by=access.person, reason=body.reason))
+
+
+@applications.post("/{application_id}/transfer", response_model=ApplicationPublic,
+                   responses=NOT_FOUND | CONFLICT | RULE,
+                   summary="Move an enrolled or waitlisted participant to another cohort of the programme, or defer "
+                           "to the next that opens, approvals kept (→ ParticipantTransferred); the freed seat moves "
+                           "on as any freed seat does")
+async def transfer(application_id: str, body: Transfer, service: Service, access: Access) -> ApplicationPublic:
+    if not access.unrestricted:
+        await visible_application(application_id, service, access)
+    return application_public(await service.transfer(application_id, to_cohort_id=body.cohort_id, by=access.person,
+                                                     reason=body.reason))
 
 
 # -- people -------------------------------------------------------------------------------

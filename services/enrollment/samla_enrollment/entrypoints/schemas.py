@@ -191,6 +191,8 @@ class HistoryEntry(BaseModel):
                                "(a freed seat held after the start, or offered by a coordinator).")
     offer_expires_at: datetime | None = Field(default=None, description="The deadline of a seat offer made.")
     application_id: str | None = Field(default=None, description="The application a coordinator offered a seat.")
+    from_cohort_id: str | None = Field(default=None, description="A transfer: the cohort left.")
+    to_cohort_id: str | None = Field(default=None, description="A transfer: the cohort joined.")
     fields: list[str] | None = Field(default=None, description="Which fields of a programme changed.")
 
 
@@ -292,6 +294,21 @@ class SeatOfferRequest(Strict):
     by: Identifier | None = Field(default=None, description=IGNORED_BY)
 
 
+class Transfer(Strict):
+    """Exactly one of `cohort_id` (a cohort of the same programme) or `defer: true` (the next cohort that opens)."""
+
+    cohort_id: Identifier | None = Field(default=None, description="The cohort to move to.")
+    defer: bool = Field(default=False, description="Move to the next cohort of the programme that opens.")
+    reason: str | None = Reason
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Transfer:
+        if (self.cohort_id is None) != self.defer:
+            raise ValueError("give either cohort_id or defer: true")
+        return self
+
+
 class Withdrawal(Strict):
     reason: str | None = Reason
     by: Identifier | None = Field(default=None, description=IGNORED_BY)
@@ -302,6 +319,9 @@ class Withdrawal(Strict):
 class InterestCreate(Strict):
     person: Person | None = Field(default=None, description="Who is interested; signed in as a participant, the "
                                   "caller is, and this is ignored. A coordinator registers someone by it.")
+    region: str | None = Field(default=None, min_length=1, max_length=80, examples=["Nordland"],
+                               description="Where the person would like the next cohort to run (a county, a town); "
+                               "coordinators see interest per region.")
 
 
 class InterestPublic(Strict):
@@ -310,7 +330,14 @@ class InterestPublic(Strict):
     cohort_id: str | None = Field(default=None, description="The (full) cohort where the interest was registered.")
     person_id: str
     registered_at: datetime
+    region: str | None = None
     pending: bool = Field(description="No cohort of the programme has been announced since the registration.")
+
+
+class RegionalInterest(Strict):
+    region: str | None = Field(description="As people wrote it, trimmed; null for those who named none.")
+    pending: int = Field(description="Registrations still waiting for a cohort to be announced.")
+    total: int = Field(description="Every registration, also those already told of a cohort.")
 
 
 

@@ -49,6 +49,7 @@ from samla_shared.contract.enrollment import (
     ApplicationDeclined,
     CohortCapacityChanged,
     ParticipantEnrolled,
+    ParticipantTransferred,
     ParticipantWaitlisted,
     ParticipantWithdrawn,
     SeatOfferAccepted,
@@ -146,12 +147,34 @@ class ExpireOffers:
 
 
 @dataclass(frozen=True)
+class TransferOut:
+    """Move an application to another cohort: the first half, at the cohort it leaves (see `TransferIn`)."""
+
+    application_id: str
+    to_cohort_id: str
+    deferred: bool
+    by: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class TransferIn:
+    """The second half of a transfer, at the cohort it joins: the moved application takes a seat or queue place.
+
+    The application's write already names this cohort; if the process stops before this
+    command, taking the cohort up places it (an approved application without a place).
+    """
+
+    application_id: str
+
+
+@dataclass(frozen=True)
 class Reconcile:
     """Take the cohort up (reconciling it with its applications if it is not in memory yet)."""
 
 
 Command = (SubmitApplication | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | AnswerOffer
-           | OfferFreeSeat | ExpireOffers | Reconcile)
+           | OfferFreeSeat | ExpireOffers | TransferOut | TransferIn | Reconcile)
 
 
 def history_entry(at: datetime, by: str, was: str | None, to: str, reason: str | None, **extra: Any) -> dict[str, Any]:
@@ -468,6 +491,10 @@ class CohortWriter:
                 item.result = await self._answer_offer(changes, command)
             elif isinstance(command, OfferFreeSeat):
                 item.result = await self._offer_free_seat(changes, command)
+            elif isinstance(command, TransferOut):
+                item.result = await self._transfer_out(changes, command)
+            elif isinstance(command, TransferIn):
+                item.result = await self._transfer_in(changes, command)
             elif isinstance(command, ExpireOffers):
                 item.result = await self._expire_offers(changes, changes.seating.expired(changes.now))
             # Reconcile needs nothing more: taking the cohort up reconciled it.
@@ -737,6 +764,44 @@ class CohortWriter:
             await self._release(changes, application, reason="a seat was freed: an offer expired")
         return expired
 
+    # -- transfers ------------------------------------------------------------------------
+
+    async def _transfer_out(self, changes: _Batch, command: TransferOut) -> dict[str, Any]:
+        """The application leaves this cohort's seating for another cohort, approvals kept; its seat moves on."""
+        application = await self._application(changes, command.application_id)
+        placement, _ = changes.seating.where(application["_id"])
+        status = shown_status(application["status"], placement)
+        if placement is None:
+            raise Conflict(f"only an enrolled or waitlisted participant can be moved; this application is "
+                           f"{status.value}")
+        if changes.status() is CohortStatus.COMPLETED:
+            raise Conflict("the cohort is completed; its participants are no longer moved")
+        event = ParticipantTransferred(**application_ids(application), to_cohort_id=command.to_cohort_id,
+                                       transferred_by=command.by, deferred=command.deferred,
+                                       cohort_sequence=changes.next_sequence())
+        why = command.reason or ("deferred to the next cohort" if command.deferred else "moved to another cohort")
+        entry = history_entry(changes.now, command.by, status.value, "transferred", why,
+                              from_cohort_id=changes.cohort["_id"], to_cohort_id=command.to_cohort_id,
+                              change="transfer")
+        async with self._locks.hold("applications", application["_id"]):
+            moved = await self._store.move_application(
+                application["_id"], from_cohort_id=changes.cohort["_id"], to_cohort_id=command.to_cohort_id,
+                entries=[entry], announce=changes.announcement([event]) | {"cohort_id": changes.cohort["_id"]})
+        if not moved:
+            raise Conflict("the application changed meanwhile; reload it and try again")
+        changes.events.append(event)
+        await self._release(changes, application, reason="a seat was freed by a transfer to another cohort")
+        return application | {"cohort_id": command.to_cohort_id}
+
+    async def _transfer_in(self, changes: _Batch, command: TransferIn) -> dict[str, Any]:
+        application = await self._application(changes, command.application_id)
+        if changes.seating.where(application["_id"])[0] is None and application["status"] == S.APPROVED.value:
+            entry = self._place(changes, application, reason="transferred from another cohort; approvals kept")
+            async with self._locks.hold("applications", application["_id"]):
+                await self._store.append_history(application["_id"], [entry])
+            changes.participants.add(application["participant_id"])
+        return application_view(application, changes.seating)
+
     async def _offer_free_seat(self, changes: _Batch, command: OfferFreeSeat) -> dict[str, Any]:
         seating = changes.seating
         if changes.status() is CohortStatus.COMPLETED:
@@ -786,13 +851,16 @@ class CohortWriter:
         seating = changes.seating
         for application in applications:
             announce = application.get("announce")
-            if announce and announce["version"] > changes.version:
+            # A transferred application may still carry what it announced at the cohort it left.
+            if (announce and announce.get("cohort_id", changes.cohort["_id"]) == changes.cohort["_id"]
+                    and announce["version"] > changes.version):
                 log.info("cohort %s: publishing what application %s announced for a cohort write that never happened",
                          changes.cohort["_id"], application["_id"])
                 changes.events.extend(announced_events(application))
                 # Written past every version announced (a pipelined batch may have announced two
                 # ahead), so that these events count as published from now on.
                 changes.new_version = max(changes.new_version, announce["version"])
+        await self._release_moved_away(changes, {a["_id"] for a in applications})
         for application in applications:
             placement, _ = seating.where(application["_id"])
             if application["status"] == S.WITHDRAWN.value and placement is not None:
@@ -805,6 +873,23 @@ class CohortWriter:
                 entry = self._place(changes, application, reason=PLACED_AGAIN)
                 async with self._locks.hold("applications", application["_id"]):
                     await self._store.append_history(application["_id"], [entry])
+
+    async def _release_moved_away(self, changes: _Batch, own: set[str]) -> None:
+        """Places held by applications a transfer moved to another cohort before this cohort's write happened."""
+        seating = changes.seating
+        strays = [i for i in [*seating.enrolled, *seating.offers, *seating.waitlist] if i not in own]
+        if not strays:
+            return
+        for application_id, application in (await self._store.applications_by_id(strays)).items():
+            stored = await self._store.application(application_id)
+            announce = (stored or {}).get("announce") or {}
+            log.info("cohort %s: releasing the place of application %s, moved to cohort %s",
+                     changes.cohort["_id"], application_id, application["cohort_id"])
+            if announce.get("cohort_id") == changes.cohort["_id"] and announce["version"] > changes.version:
+                changes.events.extend(announced_events(stored))
+                changes.new_version = max(changes.new_version, announce["version"])
+            await self._release(changes, application | {"cohort_id": changes.cohort["_id"]},
+                                reason="a seat was freed by a transfer to another cohort")
 
     def _keep_reconciling(self, cohort_id: str) -> None:
         if cohort_id not in self._retries:

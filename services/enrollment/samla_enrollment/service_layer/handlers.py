@@ -21,10 +21,11 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
 from samla_enrollment.domain.applications import ApplicationStatus
-from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status
-from samla_enrollment.domain.errors import NotFound
-from samla_enrollment.domain.interest import check_interest, still_pending
+from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started
+from samla_enrollment.domain.errors import Conflict, NotFound
+from samla_enrollment.domain.interest import check_interest, region_key, still_pending
 from samla_enrollment.domain.programmes import changed_fields, ensure_active
+from samla_enrollment.domain.transfers import check_target, next_cohort
 from samla_enrollment.domain.seating import Seating
 from samla_enrollment.service_layer.cohort_writer import (
     AnswerOffer,
@@ -35,6 +36,8 @@ from samla_enrollment.service_layer.cohort_writer import (
     ExpireOffers,
     OfferFreeSeat,
     SubmitApplication,
+    TransferIn,
+    TransferOut,
     WithdrawApplication,
     application_view,
     history_entry,
@@ -59,6 +62,11 @@ def cohort_view(cohort: dict[str, Any], now: datetime | None = None) -> dict[str
         "seats_on_offer": cohort.get("seats_on_offer", 0),
         "applications_open_at": window.local(window.opens_at), "applications_close_at": window.local(window.closes_at),
     }
+
+
+def _started(view: dict[str, Any]) -> bool:
+    return has_started(status=CohortStatus(view["status"]), starts_on=view.get("starts_on"),
+                       time_zone=view.get("time_zone", "Europe/Oslo"), now=datetime.now(UTC))
 
 
 def _contact_of(person: dict[str, Any] | None, person_id: str) -> dict[str, Any] | None:
@@ -287,6 +295,35 @@ class EnrollmentService:
             await self.cohort_writer.execute(cohort_id, ExpireOffers())
         return len(due)
 
+    # -- transfers ---------------------------------------------------------------------------
+
+    async def transfer(self, application_id: str, *, to_cohort_id: str | None, by: str,
+                       reason: str | None) -> dict[str, Any]:
+        """Move the application to `to_cohort_id`, or (None) defer it to the next cohort that opens.
+
+        Two writes at two cohorts, in this order: the cohort it leaves moves the application
+        (which then names the new cohort) and frees its place; the cohort it joins places it.
+        A stop in between leaves an approved application without a place at the new cohort,
+        which taking that cohort up (at start-up) places.
+        """
+        application = await self._stored_application(application_id)
+        source = await self.cohort(application["cohort_id"])
+        if to_cohort_id is None:
+            candidates = await self.store.cohorts({"programme_id": source["programme_id"]}, 0, 500)
+            views = [cohort_view(c) for c in candidates]
+            target = dict(next_cohort(source, views, [_started(v) for v in views]))
+        else:
+            target = await self.cohort(to_cohort_id)
+            check_target(source, target, target_started=_started(target))
+        there = await self.store.applications({"cohort_id": target["_id"], "participant_id": application["participant_id"],
+                                               "status": {"$nin": ["withdrawn", "declined"]}}, 0, 1)
+        if there:
+            raise Conflict("this person already has an application in that cohort", application_id=there[0]["_id"])
+        await self.cohort_writer.execute(source["_id"], TransferOut(application_id, target["_id"],
+                                                                    to_cohort_id is None, by, reason))
+        await self.cohort_writer.execute(target["_id"], TransferIn(application_id))
+        return await self.application(application_id)
+
     async def _stored_application(self, application_id: str) -> dict[str, Any]:
         application = await self.store.application(application_id)
         if application is None:
@@ -295,8 +332,8 @@ class EnrollmentService:
 
     # -- interest in the next cohort -------------------------------------------------------
 
-    async def register_interest(self, programme_id: str, person: dict[str, Any], *,
-                                cohort_id: str | None = None) -> tuple[dict[str, Any], bool]:
+    async def register_interest(self, programme_id: str, person: dict[str, Any], *, cohort_id: str | None = None,
+                                region: str | None = None) -> tuple[dict[str, Any], bool]:
         """Register (or find the still pending) interest; returns it and whether it is new."""
         programme = await self.programme(programme_id)
         now = datetime.now(UTC)
@@ -314,16 +351,32 @@ class EnrollmentService:
                                                     latest_cohort_announced_at=announced):
                 return latest | {"pending": True}, False
             interest = {"_id": new_id(), "programme_id": programme_id, "network_id": programme["network_id"],
-                        "person_id": person_id, "cohort_id": cohort_id, "registered_at": now}
+                        "person_id": person_id, "cohort_id": cohort_id, "registered_at": now,
+                        "region": region_key(region)}
             await self.store.add_interest(interest, InterestRegistered(
                 network_id=programme["network_id"], interest_id=interest["_id"], programme_id=programme_id,
-                person_id=person_id))
+                person_id=person_id, region=interest["region"]))
         self._wake_relay()
         return interest | {"pending": True}, True
 
-    async def register_interest_at_cohort(self, cohort_id: str, person: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    async def register_interest_at_cohort(self, cohort_id: str, person: dict[str, Any], *,
+                                          region: str | None = None) -> tuple[dict[str, Any], bool]:
         cohort = await self.cohort(cohort_id)
-        return await self.register_interest(cohort["programme_id"], person, cohort_id=cohort_id)
+        return await self.register_interest(cohort["programme_id"], person, cohort_id=cohort_id, region=region)
+
+    async def interest_by_region(self, programme_id: str) -> list[dict[str, Any]]:
+        """Where people would like the next cohort: registrations per region, most pending first."""
+        await self.programme(programme_id)
+        announced = await self.store.latest_cohort_announced_at(programme_id)
+        counts: dict[str | None, dict[str, Any]] = {}
+        for interest in await self.store.interests(programme_id, 0, 0):
+            row = counts.setdefault(interest.get("region"), {"region": interest.get("region"), "pending": 0,
+                                                              "total": 0})
+            row["total"] += 1
+            row["pending"] += still_pending(registered_at=interest["registered_at"],
+                                            latest_cohort_announced_at=announced)
+        return sorted(counts.values(), key=lambda r: (-r["pending"], -r["total"], r["region"] is None,
+                                                      r["region"] or ""))
 
     async def interests(self, programme_id: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
         await self.programme(programme_id)

@@ -1,5 +1,6 @@
-"""Seat offers on the real stack: a freed seat is offered to the head of the waitlist with a deadline,
-accepted, declined or left to expire (across a restart), and nobody is moved in once the cohort started."""
+"""Seat offers and transfers on the real stack: a freed seat is offered to the head of the waitlist with a deadline,
+accepted, declined or left to expire (across a restart), nobody is moved in once the cohort started, and a
+participant is moved to another cohort or deferred to the next one, approvals kept."""
 
 from __future__ import annotations
 
@@ -210,3 +211,85 @@ async def test_a_programme_can_turn_offers_on_and_off(desk, enrollment):
     await desk.withdraw(seated)
     assert (await desk.shown("applications", waiting["id"]))["status"] == "offered"
     assert (await enrollment.patch(f"/programmes/{programme['id']}", json={"offer_days": -1})).status_code == 422
+
+
+# -- transfers ------------------------------------------------------------------------------
+
+async def test_an_enrolled_person_is_moved_to_another_cohort_keeping_the_approval_and_the_seat_left_moves_on(
+        desk, enrollment, caller, published):
+    programme = await desk.programme()  # the leader approves
+    spring = await desk.cohort(programme["id"], capacity=1, term="spring-2027")
+    autumn = await desk.cohort(programme["id"], capacity=1, term="autumn-2027")
+    seated, waiting = [await desk.apply(spring["id"], n) for n in (1, 2)]
+    for application in (seated, waiting):
+        assert (await desk.decide(application, "approve")).status_code == 200
+    kari = coordinator(desk, caller, enrollment)
+
+    moved = await kari.post(f"/applications/{seated['id']}/transfer",
+                            json={"cohort_id": autumn["id"], "reason": "must postpone: staffing in the summer"})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["cohort_id"], moved.json()["status"]) == (autumn["id"], "enrolled")
+    history = moved.json()["history"]
+    assert [h["to"] for h in history].count("approved") == 1, "the leader's approval is kept, not asked again"
+    [transfer] = [h for h in history if h["to"] == "transferred"]
+    assert (transfer["by"], transfer["from_cohort_id"], transfer["to_cohort_id"]) == (
+        desk.coordinator, spring["id"], autumn["id"])
+    # The seat it left went to the head of spring's queue (no offers configured: at once).
+    assert (await desk.shown("applications", waiting["id"]))["status"] == "enrolled"
+    assert (await desk.shown("cohorts", spring["id"]))["seats_taken"] == 1
+    assert (await desk.shown("cohorts", autumn["id"]))["seats_taken"] == 1
+
+    # Into the same cohort, another programme's cohort, or nowhere: refused, nothing moved.
+    again = await kari.post(f"/applications/{seated['id']}/transfer", json={"cohort_id": autumn["id"]})
+    assert again.status_code == 409
+    other = await desk.cohort(capacity=3)
+    assert (await kari.post(f"/applications/{waiting['id']}/transfer",
+                            json={"cohort_id": other["id"]})).status_code == 422
+    assert (await kari.post(f"/applications/{waiting['id']}/transfer", json={})).status_code == 422
+    participant_client = participant(caller, enrollment, waiting)
+    assert (await participant_client.post(f"/applications/{waiting['id']}/transfer",
+                                          json={"defer": True})).status_code == 403
+
+    records = await published.wait_for(spring["id"], "ParticipantTransferred", "ParticipantEnrolled",
+                                       "ParticipantEnrolled")
+    [moved_event] = published.of_type(records, "ParticipantTransferred")
+    assert (moved_event["application_id"], moved_event["to_cohort_id"], moved_event["deferred"]) == (
+        seated["id"], autumn["id"], False)
+    kinds = [kind for kind, data in records if data.get("application_id") == seated["id"]]
+    assert kinds[-2:] == ["ParticipantTransferred", "ParticipantWithdrawn"]
+    records = await published.wait_for(autumn["id"], "ParticipantEnrolled")
+    [joined] = published.of_type(records, "ParticipantEnrolled")
+    assert joined["application_id"] == seated["id"] and joined["cohort_id"] == autumn["id"]
+
+
+async def test_a_deferral_goes_to_the_next_cohort_that_opens_and_joins_its_queue_when_it_is_full(
+        desk, enrollment, caller, published):
+    programme = await desk.programme(requires_manager_approval=False)
+    now = datetime.now(UTC)
+    current = await desk.cohort(programme["id"], capacity=1, term="spring-2027")
+    later = await desk.cohort(programme["id"], capacity=1, term="spring-2028", opens_in=timedelta(days=300))
+    sooner = await desk.cohort(programme["id"], capacity=1, term="autumn-2027", opens_in=timedelta(days=120))
+    running = await desk.cohort(programme["id"], capacity=5, term="summer-2027", opens_in=timedelta(days=10),
+                                starts_on=(now - timedelta(days=1)).date().isoformat())
+    assert running["status"] == "planned"
+    first, second = [await desk.apply(current["id"], n) for n in (1, 2)]
+    kari = coordinator(desk, caller, enrollment)
+
+    deferred = await kari.post(f"/applications/{second['id']}/transfer", json={"defer": True})
+    assert deferred.status_code == 200, deferred.text
+    assert (deferred.json()["cohort_id"], deferred.json()["status"]) == (sooner["id"], "enrolled")
+    deferred = await kari.post(f"/applications/{first['id']}/transfer", json={"defer": True})
+    assert (deferred.json()["cohort_id"], deferred.json()["status"], deferred.json()["waitlist_position"]) == (
+        sooner["id"], "waitlisted", 1), "the next cohort is full: they wait there together"
+    assert (await desk.shown("cohorts", current["id"]))["seats_taken"] == 0
+    # Moving into a cohort that started is refused.
+    refused = await kari.post(f"/applications/{first['id']}/transfer", json={"cohort_id": running["id"]})
+    assert refused.status_code == 409 and "started" in refused.json()["detail"]
+    # From the last cohort there is nowhere to defer to.
+    moved = await kari.post(f"/applications/{first['id']}/transfer", json={"cohort_id": later["id"]})
+    assert moved.json()["status"] == "enrolled"
+    nowhere = await kari.post(f"/applications/{first['id']}/transfer", json={"defer": True})
+    assert nowhere.status_code == 409 and "no later cohort" in nowhere.json()["detail"]
+
+    records = await published.wait_for(current["id"], "ParticipantTransferred", "ParticipantTransferred")
+    assert all(e["deferred"] for e in published.of_type(records, "ParticipantTransferred"))
