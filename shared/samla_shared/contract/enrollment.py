@@ -128,6 +128,21 @@ class ApplicationDeclined(_ApplicationEvent):
     declined_by: Identifier
 
 
+class ApplicationStepApproved(_ApplicationEvent):
+    """One step of the programme's approval chain approved; the application waits for the next step.
+
+    Only the last step's approval is announced as ApplicationApproved. `next_approver_ids`
+    are the people (approvers and deputies) who hold the next step, to be asked to decide.
+    """
+
+    step: int = Field(ge=1, description="The step approved, counted from 1.")
+    steps: int = Field(ge=2, description="How many steps the chain has.")
+    step_kind: Literal["leader", "programme_owner", "hr", "named"]
+    approved_by: Identifier
+    next_step_kind: Literal["programme_owner", "hr", "named"]
+    next_approver_ids: list[Identifier] = Field(min_length=1)
+
+
 class ParticipantEnrolled(_ApplicationEvent):
     """A participant holds a seat in the cohort."""
 
@@ -242,4 +257,5 @@ EVENTS = (
     SeatOfferDeclined,
     SeatOfferExpired,
     ParticipantTransferred,
+    ApplicationStepApproved,
 )

@@ -57,6 +57,9 @@ class SessionHeld(_SessionEvent):
 
     held_at: AwareDatetime
     attendance: AttendanceCounts
+    # Added as an optional field: who was recorded absent, so they (and their leader) can be told.
+    absent_participant_ids: list[Identifier] = Field(
+        default_factory=list, description="The participants recorded absent when the gathering was marked held.")
 
 
 class AttendanceCorrected(_SessionEvent):

@@ -247,10 +247,11 @@ class EnrollmentStore:
 
     async def transition_application(
         self, application_id: str, *, expected: str, status: str, entries: Sequence[dict[str, Any]],
-        announce: dict[str, Any] | None,
+        announce: dict[str, Any] | None, fields: Mapping[str, Any] | None = None,
     ) -> bool:
         """Move an application from `expected` to `status`, appending its history (who, when, why)."""
-        fields = {"status": status, "updated_at": entries[0]["at"]} | ({"announce": announce} if announce else {})
+        fields = ({"status": status, "updated_at": entries[0]["at"]} | ({"announce": announce} if announce else {})
+                  | dict(fields or {}))
         update = {"$set": fields, "$push": {"history": {"$each": list(entries)}}}
         result = await self.db.applications.update_one({"_id": application_id, "status": expected}, update)
         return result.modified_count == 1

@@ -46,7 +46,9 @@ ACCESS = AccessTable.of("enrollment", [
     # A leader reaches the applications of their organisation (and units, if the token names
     # units), and also those naming them as manager (matched by their verified e-mail address).
     Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=ORGANISATION, participant=OWN),
-    Rule.of("POST /applications/{application_id}/approval", organisation_leader=ORGANISATION),
+    # The leader step is a leader's; the later steps of an approval chain (programme owner, HR, a named
+    # approver) and the deputies are people the programme names, who may hold any of these roles.
+    Rule.of("POST /applications/{application_id}/approval", organisation_leader=ORGANISATION, **COORDINATORS),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
     # The person offered a seat answers for themself; a coordinator may answer for them (e.g. on the phone).
     Rule.of("POST /applications/{application_id}/offer", **COORDINATORS, participant=OWN),

@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 
 from samla_shared.http.auth import Access, refuse
 from samla_shared.security.access import Grant, Hidden
+from samla_shared.security.principal import Role
 
 from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.approvals import current_step, holds_step
 from samla_enrollment.domain.cohorts import CohortStatus
 from samla_enrollment.domain.errors import Conflict, RuleViolation
 from samla_enrollment.entrypoints.identity import SIGN_IN, acts_for_others, reaches_application, signed_in
@@ -369,13 +371,31 @@ async def get_application(application_id: str, service: Service, access: Access)
                    summary="A leader of the applicant's organisation or unit, or the named manager, approves or "
                            "declines (a decline needs a reason); recorded as the caller")
 async def decide(application_id: str, body: ApprovalDecision, service: Service, access: Access) -> ApplicationPublic:
+    step = None
     if not access.unrestricted:
-        await visible_application(application_id, service, access)
+        step, holds = await holds_current_step(application_id, service, access)
+        if not holds:
+            raise refuse("this step of the application's approval chain is someone else's to decide")
         mine = (await signed_in(service, access)).person_ids
         if body.manager_id is not None and body.manager_id not in mine:
             raise refuse("a manager decides in their own name only")
     return application_public(await service.decide(application_id, approve=body.decision == "approve",
-                                                   by=access.person, reason=body.reason))
+                                                   by=access.person, reason=body.reason, step=step))
+
+
+async def holds_current_step(application_id: str, service: EnrollmentService, access: Access) -> tuple[int, bool]:
+    """The chain step waiting for a decision, and whether the caller holds it: its deputies always; the leader
+    step a leader reaching the application (as for a single approval); the other steps the people they name."""
+    application = await service.application(application_id)
+    if not await reaches_application(application, service, access):
+        raise Hidden(f"no application {application_id}")
+    index, step = current_step(application)
+    mine = (await signed_in(service, access)).person_ids
+    # As a leader: of the application's organisation or units, or its named manager (not merely named in the chain).
+    leader = access.principal is not None and access.principal.has(Role.ORGANISATION_LEADER) and (
+        access.sees(network_id=application["network_id"], organisation_id=application["organisation_id"],
+                    unit_ids=[application["unit_id"]]) or application["manager_id"] in mine)
+    return index, holds_step(step, mine, reaches_as_leader=leader)
 
 
 @applications.post("/{application_id}/withdrawal", response_model=ApplicationPublic,

@@ -39,6 +39,16 @@ class Fee(Strict):
 
 # -- programmes ---------------------------------------------------------------------------
 
+class ApprovalStep(Strict):
+    kind: Literal["leader", "programme_owner", "hr", "named"] = Field(
+        description="leader: the applicant's named manager or a leader reaching the application (first step "
+        "only); programme_owner, hr, named: the people in approver_ids.")
+    approver_ids: list[Identifier] = Field(default_factory=list, max_length=20,
+                                           description="Person ids who decide this step (not for the leader step).")
+    deputy_ids: list[Identifier] = Field(default_factory=list, max_length=20,
+                                         description="Person ids who may decide in the approvers' stead.")
+
+
 class ProgrammeFields(Strict):
     code: str = Field(min_length=1, max_length=40, examples=["KULT"])
     title: str = Field(min_length=1, max_length=200)
@@ -63,6 +73,13 @@ class ProgrammeFields(Strict):
     accepts_anonymous_applications: bool = Field(
         default=False, description="The public application form works without signing in (rate-limited per "
         "client address); otherwise applicants sign in.")
+    approval_steps: list[ApprovalStep] = Field(
+        default_factory=list, max_length=5, description="An approval chain: ordered steps, the leader first, e.g. "
+        "leader then hr. Empty: the one leader approval (when requires_manager_approval). Each decision in a "
+        "chain needs a reason.")
+    approval_expires_days: float = Field(
+        default=0, ge=0, le=365, description="An application nobody decided this many days after it was "
+        "submitted is declined with that reason (0: it waits).")
     offer_days: float = Field(
         default=0, ge=0, le=60, description="Seat offers: a seat freed before the cohort starts is offered to the "
         "head of the waitlist, held for this many days (fractions allowed); declined or expired, it moves on in "
@@ -91,6 +108,8 @@ class ProgrammeUpdate(Strict):
     completion_rule: CompletionRule | None = None
     accepts_anonymous_applications: bool | None = None
     offer_days: float | None = Field(default=None, ge=0, le=60, description="0 turns seat offers off.")
+    approval_steps: list[ApprovalStep] | None = Field(default=None, max_length=5, description="[] for one step.")
+    approval_expires_days: float | None = Field(default=None, ge=0, le=365)
     by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
@@ -192,6 +211,8 @@ class HistoryEntry(BaseModel):
     offer_expires_at: datetime | None = Field(default=None, description="The deadline of a seat offer made.")
     application_id: str | None = Field(default=None, description="The application a coordinator offered a seat.")
     from_cohort_id: str | None = Field(default=None, description="A transfer: the cohort left.")
+    step: int | None = Field(default=None, description="An approval chain: the step decided, counted from 1.")
+    step_kind: str | None = Field(default=None, description="An approval chain: the kind of the step decided.")
     to_cohort_id: str | None = Field(default=None, description="A transfer: the cohort joined.")
     fields: list[str] | None = Field(default=None, description="Which fields of a programme changed.")
 
@@ -265,6 +286,13 @@ class ApplicationPublic(Strict):
     waitlist_position: int | None = None
     offer_expires_at: datetime | None = Field(
         default=None, description="While status is offered: the seat is held until then (accept or decline it).")
+    approval_steps: list[ApprovalStep] | None = Field(
+        default=None, description="The approval chain this application passes (copied from the programme when "
+        "it was submitted); null for the one leader approval.")
+    current_step: int | None = Field(default=None, description="While awaiting approval: the step waiting for a "
+                                     "decision, counted from 1.")
+    approval_expires_at: datetime | None = Field(
+        default=None, description="While awaiting approval: declined if nobody decided by then.")
     submitted_at: datetime
     history: list[HistoryEntry] | None = Field(
         default=None, description="Every transition: who, when, from what to what, and why (single reads only).")

@@ -47,6 +47,7 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.enrollment import (
     ApplicationApproved,
     ApplicationDeclined,
+    ApplicationStepApproved,
     CohortCapacityChanged,
     ParticipantEnrolled,
     ParticipantTransferred,
@@ -71,6 +72,13 @@ from samla_enrollment.domain.applications import (
     check_submission,
     check_withdrawal,
     shown_status,
+)
+from samla_enrollment.domain.approvals import (
+    BY_APPROVAL_EXPIRY,
+    chain_of,
+    check_chain_reason,
+    current_step,
+    next_holders,
 )
 from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started, set_status
 from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound, RuleViolation
@@ -102,6 +110,9 @@ class DecideApplication:
     approve: bool
     by: str  # the signed-in caller, whom the entrypoint found entitled to decide
     reason: str | None
+    # The chain step the caller was found entitled to decide (None: whichever is current); another
+    # decision may have moved the application on meanwhile.
+    step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,11 @@ class ExpireOffers:
 
 
 @dataclass(frozen=True)
+class ExpireApprovals:
+    """Decline the applications still waiting for a decision past the programme's approval deadline."""
+
+
+@dataclass(frozen=True)
 class TransferOut:
     """Move an application to another cohort: the first half, at the cohort it leaves (see `TransferIn`)."""
 
@@ -174,7 +190,7 @@ class Reconcile:
 
 
 Command = (SubmitApplication | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | AnswerOffer
-           | OfferFreeSeat | ExpireOffers | TransferOut | TransferIn | Reconcile)
+           | OfferFreeSeat | ExpireOffers | ExpireApprovals | TransferOut | TransferIn | Reconcile)
 
 
 def history_entry(at: datetime, by: str, was: str | None, to: str, reason: str | None, **extra: Any) -> dict[str, Any]:
@@ -204,8 +220,10 @@ def application_view(application: dict[str, Any], seating: Seating) -> dict[str,
     """The application as its reader sees it: status, queue position and any seat offer come from the seating."""
     placement, position = seating.where(application["_id"])
     status = shown_status(application["status"], placement)
+    waiting = status is S.AWAITING_MANAGER_APPROVAL
     return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None,
-                          "offer_expires_at": seating.offer_deadline(application["_id"])}
+                          "offer_expires_at": seating.offer_deadline(application["_id"]),
+                          "current_step": application.get("approval_step", 0) + 1 if waiting else None}
 
 
 def announced_events(application: dict[str, Any]) -> list[IntegrationEvent]:
@@ -244,6 +262,9 @@ class _Batch:
         self.state = state
         self.now = now
         self.seating = seating_of(cohort)
+        # Applications waiting for a decision that expire, and when (programmes with approval_expires_days).
+        self.approval_deadlines: dict[str, datetime] = {
+            d["application_id"]: d["expires_at"] for d in cohort.get("approval_deadlines", [])}
         self.manual_status = CohortStatus(cohort["manual_status"]) if cohort.get("manual_status") else None
         self.window = ApplicationWindow(cohort["applications_open_at"], cohort["applications_close_at"],
                                         cohort.get("time_zone", "Europe/Oslo"))
@@ -291,6 +312,8 @@ class _Batch:
             # The offer watch finds cohorts by this, so the deadlines survive a restart.
             "offers": [{"application_id": a, "expires_at": at} for a, at in seating.offers.items()],
             "seats_on_offer": len(seating.offers), "next_offer_expires_at": seating.next_deadline,
+            "approval_deadlines": [{"application_id": a, "expires_at": at} for a, at in self.approval_deadlines.items()],
+            "next_approval_expires_at": min(self.approval_deadlines.values(), default=None),
             "manual_status": self.manual_status.value if self.manual_status else None,
         }
 
@@ -495,6 +518,8 @@ class CohortWriter:
                 item.result = await self._transfer_out(changes, command)
             elif isinstance(command, TransferIn):
                 item.result = await self._transfer_in(changes, command)
+            elif isinstance(command, ExpireApprovals):
+                item.result = await self._expire_approvals(changes)
             elif isinstance(command, ExpireOffers):
                 item.result = await self._expire_offers(changes, changes.seating.expired(changes.now))
             # Reconcile needs nothing more: taking the cohort up reconciled it.
@@ -560,6 +585,7 @@ class CohortWriter:
             "experience": participant.get("experience"), "motivation": form.get("motivation"),
             "facilitator_unit_ids": form.get("facilitator_unit_ids", []),
             "requires_manager_approval": requires_approval,
+            "approval_steps": programme.get("approval_steps") if requires_approval else None, "approval_step": 0,
             "status": first.value, "submitted_at": now, "updated_at": now,
             "history": [
                 history_entry(now, participant_id, None, S.SUBMITTED.value, None),
@@ -570,6 +596,10 @@ class CohortWriter:
         }
         application["announce"] = changes.submission_announcement()
         changes.events.extend(submission_announced(application))
+        if requires_approval and programme.get("approval_expires_days"):
+            application["approval_expires_at"] = offer_deadline(now, programme["approval_expires_days"])
+            changes.approval_deadlines[application["_id"]] = application["approval_expires_at"]
+            changes.changed = True
         if not requires_approval:
             application["history"].append(self._place(changes, application))
         return application
@@ -589,13 +619,31 @@ class CohortWriter:
         target = check_decision(status=status, approve=command.approve, reason=command.reason)
         if target is S.APPROVED and changes.status() is CohortStatus.COMPLETED:
             raise Conflict("the cohort is completed; there is no seat to approve")
+        steps = chain_of(application)
+        index, step = current_step(application)
+        if command.step is not None and command.step != index:
+            raise Conflict(f"the application has moved on to step {index + 1} of its approval chain; reload it")
+        check_chain_reason(steps, command.reason)
         ids = application_ids(application)
+        if target is S.APPROVED and index + 1 < len(steps):  # approved at this step: on to the next
+            following = steps[index + 1]
+            step_event = ApplicationStepApproved(
+                **ids, step=index + 1, steps=len(steps), step_kind=step["kind"], approved_by=command.by,
+                next_step_kind=following["kind"], next_approver_ids=next_holders(following))
+            entry = history_entry(changes.now, command.by, status.value, status.value, command.reason,
+                                  step=index + 1, step_kind=step["kind"])
+            await self._transition(application, status, status, [entry], changes, [step_event],
+                                   fields={"approval_step": index + 1})
+            return application_view(application | {"approval_step": index + 1}, changes.seating)
         event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
                  else ApplicationDeclined(**ids, declined_by=command.by))
-        entries = [history_entry(changes.now, command.by, status.value, target.value, command.reason)]
+        entries = [history_entry(changes.now, command.by, status.value, target.value, command.reason,
+                                 **({"step": index + 1, "step_kind": step["kind"]} if len(steps) > 1 else {}))]
         if target is S.APPROVED:
             entries.append(placement_entry(changes.now, *changes.seating.next_place()))
         await self._transition(application, status, target, entries, changes, [event])
+        if changes.approval_deadlines.pop(application["_id"], None) is not None:
+            changes.changed = True
         application = application | {"status": target.value}
         if target is S.APPROVED:
             self._place(changes, application)
@@ -611,18 +659,22 @@ class CohortWriter:
         if placement is None:  # holds no place: the withdrawal is the application's own event
             event = ParticipantWithdrawn(**application_ids(application), previous_status=status.value)
             await self._transition(application, S(application["status"]), S.WITHDRAWN, [entry], changes, [event])
+            if changes.approval_deadlines.pop(application["_id"], None) is not None:
+                changes.changed = True
         else:  # the event comes with the seat change, which also promotes the head of the queue
             await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [])
             await self._release(changes, application)
         return application_view(application | {"status": S.WITHDRAWN.value}, changes.seating)
 
     async def _transition(self, application: dict[str, Any], expected: ApplicationStatus, target: ApplicationStatus,
-                          entries: list[dict[str, Any]], changes: _Batch, events: list[IntegrationEvent]) -> None:
+                          entries: list[dict[str, Any]], changes: _Batch, events: list[IntegrationEvent], *,
+                          fields: dict[str, Any] | None = None) -> None:
         """Write the application's new status and history, then stage its events with the batch."""
         announce = changes.announcement(events) if events else None
         async with self._locks.hold("applications", application["_id"]):
             moved = await self._store.transition_application(
-                application["_id"], expected=expected.value, status=target.value, entries=entries, announce=announce)
+                application["_id"], expected=expected.value, status=target.value, entries=entries, announce=announce,
+                fields=fields)
         if not moved:
             raise Conflict("the application changed meanwhile; reload it and try again")
         changes.events.extend(events)
@@ -764,6 +816,32 @@ class CohortWriter:
             await self._release(changes, application, reason="a seat was freed: an offer expired")
         return expired
 
+    # -- approval deadlines ---------------------------------------------------------------
+
+    async def _expire_approvals(self, changes: _Batch) -> list[str]:
+        """Decline, with a reason the applicant can read, every application nobody decided in time."""
+        due = [a for a, at in changes.approval_deadlines.items() if at <= changes.now]
+        if not due:
+            return []
+        applications = await self._store.applications_by_id(due)
+        expired = []
+        for application_id in due:
+            del changes.approval_deadlines[application_id]
+            changes.changed = True
+            application = applications.get(application_id)
+            if application is None or application["status"] != S.AWAITING_MANAGER_APPROVAL.value:
+                continue  # decided or withdrawn by a batch whose cohort write did not happen
+            index, step = current_step(application)
+            deadline = application["approval_expires_at"]
+            reason = (f"no decision before {deadline.isoformat()} (step {index + 1}, {step['kind']}); "
+                      f"the application expired")
+            entry = history_entry(changes.now, BY_APPROVAL_EXPIRY, S.AWAITING_MANAGER_APPROVAL.value,
+                                  S.DECLINED.value, reason)
+            event = ApplicationDeclined(**application_ids(application), declined_by=BY_APPROVAL_EXPIRY)
+            await self._transition(application, S.AWAITING_MANAGER_APPROVAL, S.DECLINED, [entry], changes, [event])
+            expired.append(application_id)
+        return expired
+
     # -- transfers ------------------------------------------------------------------------
 
     async def _transfer_out(self, changes: _Batch, command: TransferOut) -> dict[str, Any]:
@@ -861,6 +939,11 @@ class CohortWriter:
                 # ahead), so that these events count as published from now on.
                 changes.new_version = max(changes.new_version, announce["version"])
         await self._release_moved_away(changes, {a["_id"] for a in applications})
+        for application in applications:  # deadlines of a submission whose cohort write did not happen
+            if (application["status"] == S.AWAITING_MANAGER_APPROVAL.value and application.get("approval_expires_at")
+                    and application["_id"] not in changes.approval_deadlines):
+                changes.approval_deadlines[application["_id"]] = application["approval_expires_at"]
+                changes.changed = True
         for application in applications:
             placement, _ = seating.where(application["_id"])
             if application["status"] == S.WITHDRAWN.value and placement is not None:

@@ -21,6 +21,7 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
 from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.approvals import check_chain
 from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started
 from samla_enrollment.domain.errors import Conflict, NotFound
 from samla_enrollment.domain.interest import check_interest, region_key, still_pending
@@ -33,6 +34,7 @@ from samla_enrollment.service_layer.cohort_writer import (
     ChangeStatus,
     CohortWriter,
     DecideApplication,
+    ExpireApprovals,
     ExpireOffers,
     OfferFreeSeat,
     SubmitApplication,
@@ -106,6 +108,7 @@ class EnrollmentService:
     # -- programmes ------------------------------------------------------------------------
 
     async def publish_programme(self, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
+        check_chain(data.get("approval_steps") or [])
         now = datetime.now(UTC)
         programme = {"_id": new_id(), **data, "archived": False, "archived_at": None, "created_at": now,
                       "updated_at": now, "audit": [history_entry(now, by or "unknown", None, "published", None)]}
@@ -133,6 +136,7 @@ class EnrollmentService:
             programme = await self.programme(programme_id)
             ensure_active(programme, "it can no longer be changed")
             changed = changed_fields(programme, changes)
+            check_chain(changed.get("approval_steps") or [])
             if not changed:
                 return programme
             updated = programme | changed
@@ -263,10 +267,12 @@ class EnrollmentService:
             filters["status"] = status.value
         return [application_view(a, seating) for a in await self.store.applications(filters, offset, limit)]
 
-    async def decide(self, application_id: str, *, approve: bool, by: str, reason: str | None) -> dict[str, Any]:
+    async def decide(self, application_id: str, *, approve: bool, by: str, reason: str | None,
+                     step: int | None = None) -> dict[str, Any]:
+        """`step`: the chain step (from 0) the caller was found entitled to decide."""
         application = await self._stored_application(application_id)
         await self.cohort_writer.execute(application["cohort_id"],
-                                         DecideApplication(application_id, approve, by, reason))
+                                         DecideApplication(application_id, approve, by, reason, step))
         return await self.application(application_id)
 
     async def withdraw(self, application_id: str, *, by: str | None, reason: str | None) -> dict[str, Any]:
@@ -293,6 +299,13 @@ class EnrollmentService:
         due = await self.store.cohort_ids({"next_offer_expires_at": {"$lte": now or datetime.now(UTC)}})
         for cohort_id in due:
             await self.cohort_writer.execute(cohort_id, ExpireOffers())
+        return len(due)
+
+    async def expire_due_approvals(self, now: datetime | None = None) -> int:
+        """Decline the applications nobody decided before their approval deadline (stored on the cohorts)."""
+        due = await self.store.cohort_ids({"next_approval_expires_at": {"$lte": now or datetime.now(UTC)}})
+        for cohort_id in due:
+            await self.cohort_writer.execute(cohort_id, ExpireApprovals())
         return len(due)
 
     # -- transfers ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""The offer watch: seats offered from the waitlist whose deadline passed are released and moved on.
+"""The deadline watch: seats offered from the waitlist whose deadline passed are released and moved on,
+and applications nobody decided before the programme's approval deadline are declined.
 
 It keeps nothing of its own: every round asks the cohorts for deadlines that have passed
-(`next_offer_expires_at`, written with the offers in the cohort's own write), so a process
+(`next_offer_expires_at`, `next_approval_expires_at`, written in the cohort's own write), so a process
 started after a restart — or after a deadline passed while nothing ran — picks up where the
 last one stopped. The expiry itself is a command to the cohort's writer, like every seat change.
 """
@@ -23,6 +24,7 @@ async def run_offer_watch(enrollment: EnrollmentService, *, interval: float) -> 
     while True:
         try:
             await enrollment.expire_due_offers()
+            await enrollment.expire_due_approvals()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -75,6 +75,7 @@ class EventHandlers:
             e.CohortOpened: self._cohort_opened,
             e.ApplicationSubmitted: self._application_submitted,
             e.ApplicationApproved: self._application_approved,
+            e.ApplicationStepApproved: self._application_step_approved,
             e.ApplicationDeclined: self._application_declined,
             e.ParticipantEnrolled: self._participant_enrolled,
             e.ParticipantWaitlisted: self._participant_waitlisted,
@@ -84,6 +85,8 @@ class EventHandlers:
             s.SessionScheduled: self._session_scheduled,
             s.SessionRescheduled: self._session_rescheduled,
             s.SessionCancelled: self._session_cancelled,
+            s.SessionHeld: self._session_held,
+            s.AttendanceCorrected: self._attendance_corrected,
             s.ParticipantCompleted: self._participant_completed,
             m.MeasureProposed: self._measure_proposed,
             m.MeasureAdopted: self._measure_adopted,
@@ -193,6 +196,30 @@ class EventHandlers:
         await self._read.save_application(application_id, status=status)
         await self._reminders.drop({"_id": approval_reminder_id(application_id), "status": PENDING})
 
+    async def _application_step_approved(self, event: CloudEvent, data: e.ApplicationStepApproved) -> None:
+        """A step of an approval chain is done: whoever holds the next one is asked, and reminded later.
+
+        The decided step's reminder is cancelled; a reminder of a step since decided is skipped when
+        it comes due (the read model knows the step the application waits at).
+        """
+        step = data.step + 1
+        await self._read.save_application(data.application_id, approval_step=step)
+        await self._reminders.drop({"_id": approval_reminder_id(data.application_id), "status": PENDING})
+        days = self._settings.approval_reminder_days
+        await self._reminders.add([{
+            "_id": approval_reminder_id(data.application_id, step, recipient), "kind": Kind.APPROVAL_REMINDER.value,
+            "application_id": data.application_id, "cohort_id": data.cohort_id, "recipient_id": recipient,
+            "step": step, "fire_at": approval_reminder_fire_at(event.time, days), "waiting_days": days,
+            "fact_id": approval_reminder_fact(data.application_id, step), "event_id": event.id,
+            "network_id": data.network_id, "status": PENDING, "created_at": self._clock(),
+        } for recipient in data.next_approver_ids])
+        fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
+        context |= {"application_id": data.application_id,
+                    "approval": {"step": step, "steps": data.steps, "step_kind": data.next_step_kind}}
+        await self._send(fact.notice(Kind.APPROVAL_STEP_REQUESTED, recipient, context,
+                                     about_person_id=data.participant_id, link=application_page(data.application_id))
+                         for recipient in data.next_approver_ids)
+
     async def _application_approved(self, event: CloudEvent, data: e.ApplicationApproved) -> None:
         application = await self._read.application(data.application_id)
         await self._application_settled(data.application_id, "approved")
@@ -268,6 +295,34 @@ class EventHandlers:
         context = session_mail_context(session, cohort, programme)
         fact = self._fact(event, session["time_zone"])
         return [fact.notice(kind, participant, context) for participant in roster]
+
+    async def _session_held(self, event: CloudEvent, data: s.SessionHeld) -> None:
+        await self._tell_absent(event, data.session_id, data.absent_participant_ids)
+
+    async def _attendance_corrected(self, event: CloudEvent, data: s.AttendanceCorrected) -> None:
+        if data.status == "absent":
+            await self._tell_absent(event, data.session_id, [data.participant_id])
+
+    async def _tell_absent(self, event: CloudEvent, session_id: str, absent: list[str]) -> None:
+        """Someone absent from a mandatory gathering is told, and so is their leader: it stands between the
+        participant and completing, unless the coordinator arranges a make-up. Once per person and session
+        (the fact), whether the absence came with the session marked held or with a later correction."""
+        session = await self._read.session(session_id)
+        if not absent or session is None or not session.get("mandatory"):
+            return
+        cohort = await self._read.cohort(session["cohort_id"])
+        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        context = session_mail_context(session, cohort, programme)
+        fact = self._fact(event, session["time_zone"])
+        notices = []
+        for participant in absent:
+            fact_id = f"absence:{session_id}:{participant}"
+            notices.append(fact.notice(Kind.ABSENCE_RECORDED, participant, context, fact_id=fact_id))
+            application = await self._read.application_in(session["cohort_id"], participant)
+            if application is not None and application.get("manager_id"):
+                notices.append(fact.notice(Kind.EMPLOYEE_ABSENT, application["manager_id"], context,
+                                           fact_id=fact_id, about_person_id=participant))
+        await self._send(notices)
 
     async def _session_scheduled(self, event: CloudEvent, data: s.SessionScheduled) -> None:
         await self._read.save_session(

@@ -23,7 +23,8 @@ def full_context(**changes):
                     "location": "Bodø", "previous_starts_at": datetime(2027, 8, 25, 7, tzinfo=UTC),
                     "reason": "lokalet er opptatt", "days_before": 7},
         "application": {"waitlist_position": 3}, "application_id": "app-1",
-        "offer": {"expires_at": datetime(2027, 8, 23, 7, 30, tzinfo=UTC)}, "requires_manager_approval": True,
+        "offer": {"expires_at": datetime(2027, 8, 23, 7, 30, tzinfo=UTC)},
+        "approval": {"step": 2, "steps": 2, "step_kind": "hr"}, "requires_manager_approval": True,
         "measure": {"area": "sick_leave_follow_up", "due_on": date(2027, 10, 1)},
         "completion": {"completed_at": datetime(2027, 12, 1, 12, tzinfo=UTC)},
         "time_zone": "Europe/Oslo", "link": "https://samla.example/me", "waiting_days": 3,
@@ -93,7 +94,7 @@ def test_a_deployment_can_replace_a_single_template(tmp_path: Path):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", [Kind.APPROVAL_REQUESTED, Kind.APPROVAL_REMINDER, Kind.AGREEMENT_REQUESTED,
-                                  Kind.ENROLLED, Kind.FOLLOW_UP_DUE, Kind.SEAT_OFFERED])
+                                  Kind.ENROLLED, Kind.FOLLOW_UP_DUE, Kind.SEAT_OFFERED, Kind.APPROVAL_STEP_REQUESTED])
 def test_a_mail_that_asks_to_act_links_to_the_page_where_one_acts(kind, language):
     page = "https://samla.example/applications/app-1"
     mail = TemplateRenderer().render(kind.value, language, full_context(link=page))

@@ -301,8 +301,9 @@ class SessionService:
             now = self._now()
             at = as_utc(held_at, session.time_zone) if held_at else now
             counts = session.mark_held(held_at=at, rostered=rostered, now=now)
+            absent = sorted(p for p, a in session.attendance.items() if a.status is AttendanceStatus.ABSENT)
             return [SessionHeld(network_id=session.network_id, cohort_id=session.cohort_id, session_id=session.id,
-                                held_at=at, attendance=AttendanceCounts(**counts))]
+                                held_at=at, attendance=AttendanceCounts(**counts), absent_participant_ids=absent)]
 
         return await self._change(session_id, change)
 

@@ -87,6 +87,7 @@ async def test_a_held_session_is_published_with_its_counts_is_final_and_its_corr
         events = await wait_until(held_and_corrected)
         assert events["SessionHeld"]["held_at"] == "2026-10-05T14:00:00Z"
         assert events["SessionHeld"]["attendance"] == {"present": 1, "absent": 1, "excused": 0, "partial": 1}
+        assert events["SessionHeld"]["absent_participant_ids"] == [cy], "who was absent, so they can be told"
         assert events["AttendanceCorrected"] == {**events["AttendanceCorrected"], "participant_id": cy,
                                                  "status": "excused", "session_id": session["id"],
                                                  "organisation_id": "org-ahus",
