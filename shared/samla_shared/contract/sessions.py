@@ -72,6 +72,15 @@ class AttendanceCorrected(_SessionEvent):
     organisation_id: Identifier | None = Field(default=None, description="The participant's organisation.")
 
 
+class MakeUpRecorded(_SessionEvent):
+    """A participant absent from this mandatory gathering made up for it; it counts toward completion."""
+
+    participant_id: Identifier
+    kind: Literal["session", "assignment"]
+    make_up_session_id: Identifier | None = Field(default=None, description="The other cohort's session attended.")
+    recorded_by: Identifier | None = None
+
+
 class ParticipantCompleted(IntegrationEvent):
     """A participant attended every mandatory gathering of their cohort."""
 
@@ -111,4 +120,5 @@ EVENTS = (
     AttendanceCorrected,
     ParticipantCompleted,
     CompletionRevoked,
+    MakeUpRecorded,
 )

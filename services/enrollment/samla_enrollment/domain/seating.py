@@ -46,14 +46,58 @@ class Seating:
     waitlist: list[str] = field(default_factory=list)
     # Seats on offer: application id -> the offer's deadline, in the order the offers were made.
     offers: dict[str, datetime] = field(default_factory=dict)
+    # Teams: team id -> its members' application ids. A team takes seats together or waits together,
+    # as one place in the queue.
+    teams: dict[str, list[str]] = field(default_factory=dict)
+    # The capacity counts teams (a single applicant counts as a team of one), not seats.
+    count_teams: bool = False
 
     @property
     def seats_taken(self) -> int:
-        return len(self.enrolled)
+        return self._units(self.enrolled)
 
     @property
     def seats_free(self) -> int:
-        return max(self.capacity - len(self.enrolled) - len(self.offers), 0)
+        return max(self.capacity - self._units([*self.enrolled, *self.offers]), 0)
+
+    def _team_of(self) -> dict[str, str]:
+        return {member: team for team, members in self.teams.items() for member in members}
+
+    def _units(self, ids: list[str]) -> int:
+        """How much of the capacity these applications take: a seat each, or one per team when teams count."""
+        if not self.count_teams or not self.teams:
+            return len(ids)
+        team_of = self._team_of()
+        return len({team_of.get(i, i) for i in ids})
+
+    def _places_in_queue(self) -> int:
+        """How many places the queue has: a waiting team is one."""
+        if not self.teams:
+            return len(self.waitlist)
+        team_of = self._team_of()
+        return len({team_of.get(i, i) for i in self.waitlist})
+
+    def _block(self, head: str) -> list[str]:
+        """The head of the queue and the members of its team waiting with it: they move together."""
+        team = self._team_of().get(head)
+        if team is None:
+            return [head]
+        return [member for member in self.waitlist if member in self.teams[team]]
+
+    def _need(self, block: list[str]) -> int:
+        return 1 if self.count_teams else len(block)
+
+    def place_team(self, team_id: str, application_ids: list[str]) -> tuple[Placement, int | None]:
+        """Seat the whole team if there is room for all of it and nobody waits; else it waits as one."""
+        placed = [*self.enrolled, *self.waitlist, *self.offers]
+        if team_id in self.teams or any(i in placed for i in application_ids):
+            raise Conflict("the team is already placed in this cohort")
+        self.teams[team_id] = list(application_ids)
+        if self.seats_free >= self._need(application_ids) and not self.waitlist:
+            self.enrolled.extend(application_ids)
+            return Placement.ENROLLED, None
+        self.waitlist.extend(application_ids)
+        return Placement.WAITLISTED, self.positions()[application_ids[0]]
 
     def place(self, application_id: str) -> tuple[Placement, int | None]:
         """Give the applicant a free seat, or the next place in the queue (positions start at 1).
@@ -66,13 +110,13 @@ class Seating:
             self.enrolled.append(application_id)
             return Placement.ENROLLED, None
         self.waitlist.append(application_id)
-        return Placement.WAITLISTED, len(self.waitlist)
+        return Placement.WAITLISTED, self._places_in_queue()
 
     def next_place(self) -> tuple[Placement, int | None]:
         """Where the next applicant would go, without placing anyone."""
         if self.seats_free > 0 and not self.waitlist:
             return Placement.ENROLLED, None
-        return Placement.WAITLISTED, len(self.waitlist) + 1
+        return Placement.WAITLISTED, self._places_in_queue() + 1
 
     def withdraw(self, application_id: str) -> Placement:
         """Remove the applicant from their seat, offer or queue place; returns where they were.
@@ -92,20 +136,30 @@ class Seating:
 
     def promote(self) -> list[str]:
         """Free seats go to the head of the queue at once; returns who was promoted, in queue order."""
-        promoted = []
-        while self.seats_free > 0 and self.waitlist:
-            head = self.waitlist.pop(0)
-            self.enrolled.append(head)
-            promoted.append(head)
+        promoted: list[str] = []
+        while self.waitlist:
+            block = self._block(self.waitlist[0])
+            if self.seats_free < self._need(block):
+                break  # a team at the head waits for room for all of it; nobody jumps the queue
+            for member in block:
+                self.waitlist.remove(member)
+                self.enrolled.append(member)
+            promoted.extend(block)
         return promoted
 
     def offer(self, deadline: datetime, *, seats: int | None = None) -> list[str]:
         """Offer free seats (all, or at most `seats`) to the head of the queue until `deadline`; returns who."""
-        offered = []
-        while self.seats_free > 0 and self.waitlist and (seats is None or len(offered) < seats):
-            head = self.waitlist.pop(0)
-            self.offers[head] = deadline
-            offered.append(head)
+        offered: list[str] = []
+        made = 0
+        while self.waitlist and (seats is None or made < seats):
+            block = self._block(self.waitlist[0])
+            if self.seats_free < self._need(block):
+                break
+            for member in block:  # a team is offered its seats together; each member answers for themself
+                self.waitlist.remove(member)
+                self.offers[member] = deadline
+            offered.extend(block)
+            made += 1
         return offered
 
     def accept(self, application_id: str, now: datetime) -> None:
@@ -141,7 +195,7 @@ class Seating:
         """
         if capacity < 1:
             raise RuleViolation("a cohort needs at least one seat")
-        held = self.seats_taken + len(self.offers)
+        held = self._units([*self.enrolled, *self.offers])
         if capacity < held:
             on_offer = f" and {len(self.offers)} more are on offer" if self.offers else ""
             raise Conflict(f"{self.seats_taken} participants hold seats{on_offer}; the capacity cannot go below that",
@@ -153,11 +207,26 @@ class Seating:
         if application_id in self.enrolled:
             return Placement.ENROLLED, None
         if application_id in self.waitlist:
-            return Placement.WAITLISTED, self.waitlist.index(application_id) + 1
+            position = (self.positions()[application_id] if self.teams
+                        else self.waitlist.index(application_id) + 1)
+            return Placement.WAITLISTED, position
         if application_id in self.offers:
             return Placement.OFFERED, None
         return None, None
 
     def positions(self) -> dict[str, int]:
-        """Queue position of every waiting applicant, for reading many at once."""
-        return {application_id: i for i, application_id in enumerate(self.waitlist, start=1)}
+        """Queue position of every waiting applicant, for reading many at once (a team shares one)."""
+        if not self.teams:
+            return {application_id: i for i, application_id in enumerate(self.waitlist, start=1)}
+        team_of = self._team_of()
+        positions: dict[str, int] = {}
+        team_positions: dict[str, int] = {}
+        position = 0
+        for application_id in self.waitlist:
+            team = team_of.get(application_id)
+            if team is None or team not in team_positions:
+                position += 1
+                if team is not None:
+                    team_positions[team] = position
+            positions[application_id] = team_positions[team] if team is not None else position
+        return positions

@@ -42,6 +42,8 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("POST /cohorts/{cohort_id}/applications", anonymous=Anonymous.PUBLIC_FORM, **COORDINATORS,
             participant=ALL),
     Rule.of("GET /cohorts/{cohort_id}/applications", **COORDINATORS),
+    # A leader registers their unit's team (leader, union and safety representative); a coordinator may too.
+    Rule.of("POST /cohorts/{cohort_id}/teams", **COORDINATORS, organisation_leader=ORGANISATION),
     Rule.of("POST /cohorts/{cohort_id}/interest", **COORDINATORS, participant=ALL),
     # A leader reaches the applications of their organisation (and units, if the token names
     # units), and also those naming them as manager (matched by their verified e-mail address).

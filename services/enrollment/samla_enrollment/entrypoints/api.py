@@ -45,6 +45,8 @@ from samla_enrollment.entrypoints.schemas import (
     RetentionRound,
     SeatOfferRequest,
     StatusChange,
+    TeamApplicationCreate,
+    TeamPublic,
     Transfer,
     Withdrawal,
 )
@@ -264,6 +266,22 @@ async def change_status(cohort_id: str, body: StatusChange, service: Service, ac
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
     return cohort_public(await service.change_status(cohort_id, body.status, by=access.person, reason=body.reason))
+
+
+@cohorts.post("/{cohort_id}/teams", status_code=status.HTTP_201_CREATED, response_model=TeamPublic,
+              responses=NOT_FOUND | CONFLICT | RULE,
+              summary="A unit applies as a team (leader, union and safety representative, more): seated together "
+                      "if there is room for all, else waiting as one place; the manager decides once for all")
+async def apply_as_team(cohort_id: str, body: TeamApplicationCreate, service: Service, access: Access) -> TeamPublic:
+    cohort = await service.cohort(cohort_id)
+    if not access.unrestricted and not access.sees(network_id=cohort["network_id"], organisation_id=body.organisation_id,
+                                                   unit_ids=[body.unit_id]):
+        raise refuse("a team is registered by a leader of its unit or a coordinator of the cohort's network")
+    members = await service.submit_team(cohort_id, body.model_dump(mode="json"))
+    shown = await applications_named(service, members)
+    first = shown[0]
+    return TeamPublic(team_id=members[0]["team_id"], cohort_id=cohort_id, status=first.status,
+                      waitlist_position=first.waitlist_position, applications=shown)
 
 
 @cohorts.post("/{cohort_id}/seat-offers", response_model=ApplicationPublic, responses=NOT_FOUND | CONFLICT,

@@ -142,6 +142,9 @@ class CohortCreate(Strict):
         default=None, description="The network or region running this cohort; the programme's owner by default.")
     location: str = Field(default="Oslo", min_length=1, max_length=120, description='A city, or "digital".')
     capacity: int = Field(ge=1, le=10000)
+    capacity_unit: Literal["seats", "teams"] = Field(
+        default="seats", description="teams: the capacity counts teams (a single applicant counts as one), "
+        "e.g. 60 units taking part as teams of leader, union and safety representative.")
     time_zone: TimeZone = "Europe/Oslo"
     applications_open_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
     applications_close_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
@@ -167,6 +170,7 @@ class CohortPublic(Strict):
     term: str
     location: str
     capacity: int
+    capacity_unit: Literal["seats", "teams"] = "seats"
     time_zone: TimeZone
     applications_open_at: datetime = Field(description="In the cohort's time zone.")
     applications_close_at: datetime = Field(description="In the cohort's time zone.")
@@ -259,6 +263,38 @@ class ApplicationCreate(Strict):
         description="Units the participant will facilitate for; not their own when the programme says so.")
 
 
+class TeamMember(Strict):
+    role: Literal["leader", "union_representative", "safety_representative", "member"]
+    participant: Person
+
+
+class TeamApplicationCreate(Strict):
+    """A unit applies as a team that takes seats together or waits together; the manager's one decision
+    covers every member."""
+
+    organisation_id: Identifier
+    unit_id: Identifier = Field(description="The unit the team comes from.")
+    manager: Person = Field(description="The manager who approves the team's participation, once for all.")
+    members: list[TeamMember] = Field(min_length=2, max_length=12, description="Leader, union representative, "
+                                      "safety representative, optionally more.")
+    motivation: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _distinct_people(self) -> TeamApplicationCreate:
+        emails = [m.participant.email.lower() for m in self.members]
+        if len(set(emails)) != len(emails):
+            raise ValueError("each member of the team is a different person (e-mail address)")
+        return self
+
+
+class TeamPublic(Strict):
+    team_id: str
+    cohort_id: str
+    status: ApplicationStatus = Field(description="The team's status: its members move together.")
+    waitlist_position: int | None = Field(default=None, description="The team's one place in the queue.")
+    applications: list[ApplicationPublic]
+
+
 class Received(Strict):
     """The public form's answer: the same whether the application is new or the address had applied already."""
 
@@ -286,6 +322,8 @@ class ApplicationPublic(Strict):
     waitlist_position: int | None = None
     offer_expires_at: datetime | None = Field(
         default=None, description="While status is offered: the seat is held until then (accept or decline it).")
+    team_id: str | None = Field(default=None, description="Set when the application is one of a team's.")
+    team_role: str | None = Field(default=None, description="The member's role in the team.")
     approval_steps: list[ApprovalStep] | None = Field(
         default=None, description="The approval chain this application passes (copied from the programme when "
         "it was submitted); null for the one leader approval.")

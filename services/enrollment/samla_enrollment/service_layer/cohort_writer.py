@@ -105,6 +105,13 @@ class SubmitApplication:
 
 
 @dataclass(frozen=True)
+class SubmitTeam:
+    """A unit's team: one application per member, placed together (or queued together) in one batch."""
+
+    form: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class DecideApplication:
     application_id: str
     approve: bool
@@ -189,7 +196,7 @@ class Reconcile:
     """Take the cohort up (reconciling it with its applications if it is not in memory yet)."""
 
 
-Command = (SubmitApplication | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | AnswerOffer
+Command = (SubmitApplication | SubmitTeam | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | AnswerOffer
            | OfferFreeSeat | ExpireOffers | ExpireApprovals | TransferOut | TransferIn | Reconcile)
 
 
@@ -207,7 +214,9 @@ def placement_entry(at: datetime, placement: Placement, position: int | None, *,
 def seating_of(cohort: dict[str, Any]) -> Seating:
     """The seating a cohort document stores."""
     return Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]),
-                   {offer["application_id"]: offer["expires_at"] for offer in cohort.get("offers", [])})
+                   {offer["application_id"]: offer["expires_at"] for offer in cohort.get("offers", [])},
+                   {team: list(members) for team, members in cohort.get("teams", {}).items()},
+                   count_teams=cohort.get("capacity_unit") == "teams")
 
 
 def offer_deadline(now: datetime, days: float) -> datetime:
@@ -312,6 +321,7 @@ class _Batch:
             # The offer watch finds cohorts by this, so the deadlines survive a restart.
             "offers": [{"application_id": a, "expires_at": at} for a, at in seating.offers.items()],
             "seats_on_offer": len(seating.offers), "next_offer_expires_at": seating.next_deadline,
+            "teams": seating.teams,
             "approval_deadlines": [{"application_id": a, "expires_at": at} for a, at in self.approval_deadlines.items()],
             "next_approval_expires_at": min(self.approval_deadlines.values(), default=None),
             "manual_status": self.manual_status.value if self.manual_status else None,
@@ -518,6 +528,8 @@ class CohortWriter:
                 item.result = await self._transfer_out(changes, command)
             elif isinstance(command, TransferIn):
                 item.result = await self._transfer_in(changes, command)
+            elif isinstance(command, SubmitTeam):
+                item.result = await self._submit_team(changes, command)
             elif isinstance(command, ExpireApprovals):
                 item.result = await self._expire_approvals(changes)
             elif isinstance(command, ExpireOffers):
@@ -571,8 +583,57 @@ class CohortWriter:
         for item, application in new:
             item.result = application_view(application, changes.seating)
 
+    async def _submit_team(self, changes: _Batch, command: SubmitTeam) -> list[dict[str, Any]]:
+        """Every member's application at once; seated together if there is room for all, else queued as one."""
+        programme = await self._programme(changes)
+        form = command.form
+        check_submission(programme_archived=programme.get("archived", False), cohort_status=changes.status(),
+                         window=changes.window, now=changes.now)
+        for member in form["members"]:
+            check_applicant(participant_email=member["participant"]["email"], manager_email=form["manager"]["email"],
+                            unit_id=form["unit_id"], facilitator_unit_ids=[], facilitates_outside_own_unit=False)
+        found = await self._people.identify([Contact.of(m["participant"]) for m in form["members"]]
+                                            + [Contact.of(form["manager"])])
+        *members, manager_id = found
+        for participant_id in members:
+            if participant_id in changes.participants:
+                raise await self._duplicate(changes, participant_id, None)
+        team_id = new_id()
+        applications = []
+        for member, participant_id in zip(form["members"], members, strict=True):
+            single = {"participant": member["participant"] | {"role": member["role"]},
+                      "organisation_id": form["organisation_id"], "unit_id": form["unit_id"],
+                      "motivation": form.get("motivation")}
+            application = self._new_application(changes, programme, single, participant_id=participant_id,
+                                                manager_id=manager_id, team=(team_id, member["role"]))
+            applications.append(application)
+        changes.participants.update(members)
+        if not programme.get("requires_manager_approval", True):
+            for application, entry in zip(applications, self._place_team(changes, applications), strict=True):
+                application["history"].append(entry)
+        if await self._store.add_applications(applications):
+            # Not a refusal of this command alone: the places decided above are void, so the batch fails.
+            raise RuntimeError("applications were inserted by another writer; the cohort will be reconciled")
+        return [application_view(a, changes.seating) for a in applications]
+
+    def _place_team(self, changes: _Batch, applications: list[dict[str, Any]], *,
+                    reason: str | None = None) -> list[dict[str, Any]]:
+        """Seat or queue a team as one; returns each member's history entry."""
+        placement, position = changes.seating.place_team(applications[0]["team_id"], [a["_id"] for a in applications])
+        for application in applications:
+            ids = application_ids(application)
+            sequence = changes.next_sequence()
+            changes.events.append(ParticipantEnrolled(**ids, via="direct", cohort_sequence=sequence)
+                                  if placement is Placement.ENROLLED
+                                  else ParticipantWaitlisted(**ids, position=position, cohort_sequence=sequence))
+        changes.changed = True
+        why = reason or ("seats were free for the whole team" if placement is Placement.ENROLLED
+                         else "the cohort had no room for the whole team: it waits as one")
+        return [placement_entry(changes.now, placement, position, reason=why) for _ in applications]
+
     def _new_application(self, changes: _Batch, programme: dict[str, Any], form: dict[str, Any], *,
-                         participant_id: str, manager_id: str) -> dict[str, Any]:
+                         participant_id: str, manager_id: str, team: tuple[str, str] | None = None
+                         ) -> dict[str, Any]:
         now = changes.now
         requires_approval = programme.get("requires_manager_approval", True)
         first = S.AWAITING_MANAGER_APPROVAL if requires_approval else S.APPROVED
@@ -585,7 +646,9 @@ class CohortWriter:
             "experience": participant.get("experience"), "motivation": form.get("motivation"),
             "facilitator_unit_ids": form.get("facilitator_unit_ids", []),
             "requires_manager_approval": requires_approval,
-            "approval_steps": programme.get("approval_steps") if requires_approval else None, "approval_step": 0,
+            # A team has its leader's one decision; a single applicant the programme's chain, if any.
+            "approval_steps": programme.get("approval_steps") if requires_approval and team is None else None,
+            "approval_step": 0, "team_id": team[0] if team else None, "team_role": team[1] if team else None,
             "status": first.value, "submitted_at": now, "updated_at": now,
             "history": [
                 history_entry(now, participant_id, None, S.SUBMITTED.value, None),
@@ -600,7 +663,7 @@ class CohortWriter:
             application["approval_expires_at"] = offer_deadline(now, programme["approval_expires_days"])
             changes.approval_deadlines[application["_id"]] = application["approval_expires_at"]
             changes.changed = True
-        if not requires_approval:
+        if not requires_approval and team is None:  # a team is placed as one by the caller
             application["history"].append(self._place(changes, application))
         return application
 
@@ -635,6 +698,8 @@ class CohortWriter:
             await self._transition(application, status, status, [entry], changes, [step_event],
                                    fields={"approval_step": index + 1})
             return application_view(application | {"approval_step": index + 1}, changes.seating)
+        if application.get("team_id"):
+            return await self._decide_team(changes, application, status, target, command)
         event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
                  else ApplicationDeclined(**ids, declined_by=command.by))
         entries = [history_entry(changes.now, command.by, status.value, target.value, command.reason,
@@ -648,6 +713,27 @@ class CohortWriter:
         if target is S.APPROVED:
             self._place(changes, application)
         return application_view(application, changes.seating)
+
+    async def _decide_team(self, changes: _Batch, application: dict[str, Any], status: ApplicationStatus,
+                           target: ApplicationStatus, command: DecideApplication) -> dict[str, Any]:
+        """The manager's one decision covers every member still waiting for it; approved, they are placed as one."""
+        team = await self._store.applications({"team_id": application["team_id"],
+                                               "cohort_id": changes.cohort["_id"]}, 0, 50)
+        waiting = [a for a in team if a["status"] == S.AWAITING_MANAGER_APPROVAL.value]
+        for member in waiting:
+            ids = application_ids(member)
+            event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
+                     else ApplicationDeclined(**ids, declined_by=command.by))
+            entry = history_entry(changes.now, command.by, status.value, target.value, command.reason,
+                                  team_id=application["team_id"])
+            await self._transition(member, status, target, [entry], changes, [event])
+        if target is S.APPROVED:
+            placed = [member | {"status": target.value} for member in waiting]
+            entries = self._place_team(changes, placed)
+            for member, entry in zip(placed, entries, strict=True):
+                async with self._locks.hold("applications", member["_id"]):
+                    await self._store.append_history(member["_id"], [entry])
+        return application_view(application | {"status": target.value}, changes.seating)
 
     async def _withdraw(self, changes: _Batch, command: WithdrawApplication) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)

@@ -38,6 +38,7 @@ from samla_enrollment.service_layer.cohort_writer import (
     ExpireOffers,
     OfferFreeSeat,
     SubmitApplication,
+    SubmitTeam,
     TransferIn,
     TransferOut,
     WithdrawApplication,
@@ -279,6 +280,10 @@ class EnrollmentService:
         application = await self._stored_application(application_id)
         await self.cohort_writer.execute(application["cohort_id"], WithdrawApplication(application_id, by, reason))
         return await self.application(application_id)
+
+    async def submit_team(self, cohort_id: str, form: dict[str, Any]) -> list[dict[str, Any]]:
+        """A unit's team applies: one application per member, placed or queued together."""
+        return await self.cohort_writer.execute(cohort_id, SubmitTeam(form))
 
     # -- seat offers -------------------------------------------------------------------------
 

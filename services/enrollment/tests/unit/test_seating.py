@@ -109,3 +109,37 @@ def test_freed_seats_follow_the_programme_until_the_start_and_the_coordinator_af
     assert freed_seats(started=False, offers=True) is FreedSeats.OFFER
     assert freed_seats(started=True, offers=True) is FreedSeats.HOLD
     assert freed_seats(started=True, offers=False) is FreedSeats.HOLD
+
+
+def test_a_team_takes_its_seats_together_or_waits_together_as_one_place():
+    seating = Seating(4, ["a1"])
+    assert seating.place_team("t1", ["l1", "u1", "s1"]) == (Placement.ENROLLED, None)
+    assert seating.seats_free == 0
+    assert seating.place("a2") == (Placement.WAITLISTED, 1)
+    assert seating.place_team("t2", ["l2", "u2", "s2"]) == (Placement.WAITLISTED, 2)
+    assert seating.place("a3") == (Placement.WAITLISTED, 3)
+    assert seating.where("s2") == (Placement.WAITLISTED, 2)
+    assert seating.positions() == {"a2": 1, "l2": 2, "u2": 2, "s2": 2, "a3": 3}
+
+
+def test_a_team_at_the_head_of_the_queue_waits_for_room_for_all_of_it():
+    seating = Seating(3, ["a1", "a2", "a3"])
+    seating.place_team("t1", ["l1", "u1"])
+    seating.place("a4")
+    seating.withdraw("a1")
+    assert seating.promote() == [], "one seat is not enough for a team of two, and nobody jumps the queue"
+    seating.withdraw("a2")
+    assert seating.promote() == ["l1", "u1"]
+    assert seating.positions() == {"a4": 1}
+
+
+def test_a_capacity_counted_in_teams_counts_a_team_and_a_single_applicant_as_one_each():
+    seating = Seating(2, count_teams=True)
+    assert seating.place_team("t1", ["l1", "u1", "s1", "m1"])[0] is Placement.ENROLLED
+    assert (seating.seats_taken, seating.seats_free) == (1, 1)
+    assert seating.place("a1") == (Placement.ENROLLED, None)
+    assert seating.place_team("t2", ["l2", "u2", "s2"]) == (Placement.WAITLISTED, 1)
+    seating.withdraw("l1")
+    assert seating.promote() == [], "the team still holds its place while a member remains"
+    seating.withdraw("a1")
+    assert seating.promote() == ["l2", "u2", "s2"]
