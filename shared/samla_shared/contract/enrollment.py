@@ -114,6 +114,9 @@ class ApplicationSubmitted(_ApplicationEvent):
 
     manager_id: Identifier
     requires_manager_approval: bool
+    team_id: Identifier | None = Field(
+        default=None, description="Set when the application is one of a unit's team: the manager decides once "
+        "for the whole team.")
 
 
 class ApplicationApproved(_ApplicationEvent):

@@ -541,8 +541,11 @@ async def leader_inbox(service: Service, access: Access, response: Response) -> 
                or access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]])]
     shown = await applications_named(service, reached)
     response.headers["Cache-Control"] = "no-store"
-    return LeaderInbox(awaiting_decision=[a for a in shown if a.status is ApplicationStatus.AWAITING_MANAGER_APPROVAL],
-                       employees=shown)
+    # Awaiting *their* decision: at the leader step of the application's chain, or at a step naming them.
+    waiting = [a for a in shown if a.status is ApplicationStatus.AWAITING_MANAGER_APPROVAL
+               and ((a.current_step or 1) == 1 or holds_step(
+                   a.approval_steps[a.current_step - 1].model_dump(), me.person_ids, reaches_as_leader=False))]
+    return LeaderInbox(awaiting_decision=waiting, employees=shown)
 
 
 @inbox.get("/participant", response_model=ParticipantInbox,

@@ -41,6 +41,9 @@ async def test_a_two_step_chain_needs_the_leader_then_hr_whose_deputy_may_decide
     assert first.status_code == 200, first.text
     assert (first.json()["status"], first.json()["current_step"]) == ("awaiting_manager_approval", 2)
     assert (await desk.shown("cohorts", cohort["id"]))["seats_taken"] == 0
+    inbox = (await leader.get("/inbox/leader")).json()
+    assert application["id"] not in [a["id"] for a in inbox["awaiting_decision"]], "no longer the leader's to decide"
+    assert application["id"] in [a["id"] for a in inbox["employees"]]
     # The leader's step is done: the next one is HR's (or the deputy's), not the leader's or a coordinator's.
     assert (await decide(leader, application, "approve", "again")).status_code == 403
     kari = caller(desk.client, desk.coordinator, roles=["network_coordinator"], networks=[desk.network])

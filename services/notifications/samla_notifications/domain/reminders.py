@@ -44,8 +44,11 @@ def approval_reminder_fire_at(submitted_at: datetime, days: int) -> datetime:
     return submitted_at + timedelta(days=days)
 
 
-def approval_reminder_fact(application_id: str, step: int = 1) -> str:
-    """One reminder per application and approval step, whatever the setting is: each holder is reminded once."""
+def approval_reminder_fact(application_id: str, step: int = 1, team_id: str | None = None) -> str:
+    """One reminder per application and approval step, whatever the setting is: each holder is reminded once.
+    A team's manager is reminded once for the whole team."""
+    if team_id:
+        return f"approval-reminder:team:{team_id}"
     base = f"approval-reminder:{application_id}"
     return base if step == 1 else f"{base}:step-{step}"
 

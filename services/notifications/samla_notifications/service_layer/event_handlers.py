@@ -170,7 +170,9 @@ class EventHandlers:
         context |= {"requires_manager_approval": data.requires_manager_approval, "application_id": data.application_id}
         notices = [fact.notice(Kind.APPLICATION_RECEIVED, data.participant_id, context)]
         if data.requires_manager_approval:
+            # A team's manager is asked once for the whole team (the fact is the team, not each member).
             notices.append(fact.notice(Kind.APPROVAL_REQUESTED, data.manager_id, context,
+                                       fact_id=f"team-approval:{data.team_id}" if data.team_id else None,
                                        about_person_id=data.participant_id,
                                        link=application_page(data.application_id)))
             await self._plan_approval_reminder(event, data)
@@ -187,8 +189,8 @@ class EventHandlers:
             "application_id": data.application_id, "cohort_id": data.cohort_id, "recipient_id": data.manager_id,
             "fire_at": approval_reminder_fire_at(event.time, self._settings.approval_reminder_days),
             "waiting_days": self._settings.approval_reminder_days,
-            "fact_id": approval_reminder_fact(data.application_id), "event_id": event.id,
-            "network_id": data.network_id, "status": PENDING, "created_at": self._clock(),
+            "fact_id": approval_reminder_fact(data.application_id, team_id=data.team_id), "team_id": data.team_id,
+            "event_id": event.id, "network_id": data.network_id, "status": PENDING, "created_at": self._clock(),
         }])
 
     async def _application_settled(self, application_id: str, status: str) -> None:

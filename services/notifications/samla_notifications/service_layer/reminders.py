@@ -130,7 +130,7 @@ class ReminderScheduler:
         if application is None or application.get("status") or not application.get("requires_manager_approval"):
             return None
         step = reminder.get("step", 1)
-        if reminder["fact_id"] != approval_reminder_fact(reminder["application_id"], step):
+        if reminder["fact_id"] != approval_reminder_fact(reminder["application_id"], step, reminder.get("team_id")):
             return None
         if application.get("approval_step", 1) != step:
             return None  # that step of the approval chain was decided; the next one has reminders of its own

@@ -306,3 +306,23 @@ async def test_an_absence_from_a_mandatory_gathering_is_told_to_the_participant_
         assert "onsdag 1. september 2027 kl. 09:00" in mailbox.text(to_kari)
         assert f"{PORTAL}/me" in mailbox.text(to_kari)
         assert sorted(m["Subject"].split(" var ")[0] for m in to_leader) == ["Kari Nordmann", "Ola Nordmann"]
+
+
+async def test_a_teams_manager_is_asked_once_for_the_whole_team(
+        start_notifications, publish, people, mailbox, new_cohort, open_cohort, wait_until):
+    world = new_cohort()
+    leder, other_leder = people.add("Liv Leder"), people.add("Ola Leder")
+    team = [people.add("Kari Nordmann"), people.add("Tore Tillitsvalgt"), people.add("Mette Verneombud")]
+    team_id = f"team-{uuid.uuid4().hex[:8]}"
+    async with start_notifications(portal_url=PORTAL):
+        await open_cohort(world)
+        for member in team:
+            await publish(ApplicationSubmitted(**world.application(member), manager_id=leder,
+                                               requires_manager_approval=True, team_id=team_id))
+        # A later application on the same partition: once its manager is asked, the team's events were handled.
+        await publish(ApplicationSubmitted(**world.application(people.add("Per Hansen")), manager_id=other_leder,
+                                           requires_manager_approval=True))
+        await wait_until(lambda: _async(_of_kind(mailbox.to(people.email(other_leder)), "approval_requested")))
+        assert len(_of_kind(mailbox.to(people.email(leder)), "approval_requested")) == 1
+        for member in team:
+            assert _of_kind(mailbox.to(people.email(member)), "application_received")
