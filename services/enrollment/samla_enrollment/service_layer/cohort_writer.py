@@ -1036,12 +1036,22 @@ class CohortWriter:
                 log.info("cohort %s: releasing the place of withdrawn application %s",
                          changes.cohort["_id"], application["_id"])
                 await self._release(changes, application)
-        for application in applications:  # in submission order
-            if application["status"] == S.APPROVED.value and seating.where(application["_id"])[0] is None:
+        unplaced = [a for a in applications  # in submission order
+                    if a["status"] == S.APPROVED.value and seating.where(a["_id"])[0] is None]
+        for application in unplaced:
+            team_id = application.get("team_id")
+            if team_id and team_id in seating.teams:
+                continue  # placed with its team below, or the team already holds its place
+            if team_id:  # a team approved but not yet placed: placed as one, as its approval would have
+                members = [a for a in unplaced if a.get("team_id") == team_id]
+                log.info("cohort %s: placing approved team %s", changes.cohort["_id"], team_id)
+                entries = self._place_team(changes, members, reason=PLACED_AGAIN)
+            else:
                 log.info("cohort %s: placing approved application %s", changes.cohort["_id"], application["_id"])
-                entry = self._place(changes, application, reason=PLACED_AGAIN)
-                async with self._locks.hold("applications", application["_id"]):
-                    await self._store.append_history(application["_id"], [entry])
+                members, entries = [application], [self._place(changes, application, reason=PLACED_AGAIN)]
+            for member, entry in zip(members, entries, strict=True):
+                async with self._locks.hold("applications", member["_id"]):
+                    await self._store.append_history(member["_id"], [entry])
 
     async def _release_moved_away(self, changes: _Batch, own: set[str]) -> None:
         """Places held by applications a transfer moved to another cohort before this cohort's write happened."""

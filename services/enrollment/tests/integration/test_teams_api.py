@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from pymongo.errors import AutoReconnect
+
+from samla_enrollment.adapters.repository import EnrollmentStore
+
 ROLES = ["leader", "union_representative", "safety_representative", "member", "member"]
 
 
@@ -131,3 +135,33 @@ async def test_a_rush_of_teams_and_single_applicants_together_never_oversells(de
                                        *["ParticipantWaitlisted"] * len(waiting))
     counts = Counter(kind for kind, _ in records)
     assert (counts["ParticipantEnrolled"], counts["ParticipantWaitlisted"]) == (len(enrolled), len(waiting))
+
+
+async def test_a_team_approved_while_the_cohort_write_fails_is_placed_as_one_soon_after(
+        desk, enrollment, monkeypatch, wait_until):
+    cohort = await desk.cohort((await desk.programme())["id"], capacity=4)
+    await desk.apply(cohort["id"], 1)
+    team = await apply_team(enrollment, cohort["id"], team_form(desk, 1))
+    leader = desk.leader(team["applications"][0]["manager_id"])
+    save = EnrollmentStore.save_cohort
+    failed: list[int] = []
+
+    async def fail_once(self, cohort_id, **changes):
+        if not failed:
+            failed.append(1)
+            raise AutoReconnect("connection to the database was lost")
+        return await save(self, cohort_id, **changes)
+
+    monkeypatch.setattr(EnrollmentStore, "save_cohort", fail_once)
+    decided = await leader.post(f"/applications/{team['applications'][0]['id']}/approval",
+                                json={"decision": "approve"})
+    assert decided.status_code == 503 and failed
+
+    async def placed_as_one():
+        shown = [await desk.shown("applications", a["id"]) for a in team["applications"]]
+        return shown if {s["status"] for s in shown} == {"enrolled"} else None
+
+    shown = await wait_until(placed_as_one)
+    assert all(s["history"][-1]["reason"].startswith("placed again") for s in shown)
+    # The team's three seats; the single applicant still awaits their manager's approval.
+    assert (await desk.shown("cohorts", cohort["id"]))["seats_taken"] == 3
