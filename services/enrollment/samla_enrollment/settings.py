@@ -23,3 +23,7 @@ class EnrollmentSettings(ServiceSettings):
     # How often the retention job looks for expired applications.
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
     run_retention: bool = True
+    # How often the offer watch looks for seat offers past their deadline (each programme sets the deadline
+    # itself, `offer_days`); the deadlines are stored, so a restart loses none, it only acts a round later.
+    offer_watch_interval_seconds: float = Field(default=30.0, gt=0)
+    run_offer_watch: bool = True

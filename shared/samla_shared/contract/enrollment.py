@@ -114,6 +114,9 @@ class ApplicationSubmitted(_ApplicationEvent):
 
     manager_id: Identifier
     requires_manager_approval: bool
+    team_id: Identifier | None = Field(
+        default=None, description="Set when the application is one of a unit's team: the manager decides once "
+        "for the whole team.")
 
 
 class ApplicationApproved(_ApplicationEvent):
@@ -126,6 +129,21 @@ class ApplicationDeclined(_ApplicationEvent):
     """The manager declined participation."""
 
     declined_by: Identifier
+
+
+class ApplicationStepApproved(_ApplicationEvent):
+    """One step of the programme's approval chain approved; the application waits for the next step.
+
+    Only the last step's approval is announced as ApplicationApproved. `next_approver_ids`
+    are the people (approvers and deputies) who hold the next step, to be asked to decide.
+    """
+
+    step: int = Field(ge=1, description="The step approved, counted from 1.")
+    steps: int = Field(ge=2, description="How many steps the chain has.")
+    step_kind: Literal["leader", "programme_owner", "hr", "named"]
+    approved_by: Identifier
+    next_step_kind: Literal["programme_owner", "hr", "named"]
+    next_approver_ids: list[Identifier] = Field(min_length=1)
 
 
 class ParticipantEnrolled(_ApplicationEvent):
@@ -149,6 +167,51 @@ class ParticipantWithdrawn(_ApplicationEvent):
     cohort_sequence: int | None = Field(default=None, ge=1, description="Set when a seat or queue place was given up.")
 
 
+class SeatOffered(_ApplicationEvent):
+    """A freed seat is offered to the head of the waitlist and held for them until `expires_at`.
+
+    Until they answer they are still waiting (no ParticipantEnrolled yet). `offered_by` is the
+    coordinator who offered a seat freed after the cohort started; absent when the programme's
+    offer rule made the offer.
+    """
+
+    expires_at: AwareDatetime
+    offered_by: Identifier | None = None
+    cohort_sequence: int = Field(ge=1)
+
+
+class SeatOfferAccepted(_ApplicationEvent):
+    """The participant took the seat offered to them; a ParticipantEnrolled (via waitlist) follows."""
+
+    answered_by: Identifier
+    cohort_sequence: int = Field(ge=1)
+
+
+class SeatOfferDeclined(_ApplicationEvent):
+    """The participant declined the offered seat and left the waitlist; the seat moves on."""
+
+    answered_by: Identifier
+    cohort_sequence: int = Field(ge=1)
+
+
+class SeatOfferExpired(_ApplicationEvent):
+    """Nobody answered the offer before its deadline: the participant left the waitlist; the seat moves on."""
+
+    expired_at: AwareDatetime
+    cohort_sequence: int = Field(ge=1)
+
+
+class ParticipantTransferred(_ApplicationEvent):
+    """A coordinator moved the application (its approvals kept) from this cohort to another of the same
+    programme; `deferred` when it went to the next cohort that opens. A ParticipantWithdrawn for this
+    cohort and a ParticipantEnrolled or ParticipantWaitlisted for `to_cohort_id` go with it."""
+
+    to_cohort_id: Identifier
+    transferred_by: Identifier
+    deferred: bool = False
+    cohort_sequence: int = Field(ge=1)
+
+
 class InterestRegistered(IntegrationEvent):
     """Someone asked to hear about the next cohort of a programme."""
 
@@ -158,6 +221,8 @@ class InterestRegistered(IntegrationEvent):
     interest_id: Identifier
     programme_id: Identifier
     person_id: Identifier
+    region: str | None = Field(default=None, max_length=80,
+                               description="Where the person would like the next cohort to run (a county, a town).")
 
 
 class ParticipantErased(IntegrationEvent):
@@ -190,4 +255,10 @@ EVENTS = (
     ParticipantWithdrawn,
     InterestRegistered,
     ParticipantErased,
+    SeatOffered,
+    SeatOfferAccepted,
+    SeatOfferDeclined,
+    SeatOfferExpired,
+    ParticipantTransferred,
+    ApplicationStepApproved,
 )

@@ -57,6 +57,9 @@ class SessionHeld(_SessionEvent):
 
     held_at: AwareDatetime
     attendance: AttendanceCounts
+    # Added as an optional field: who was recorded absent, so they (and their leader) can be told.
+    absent_participant_ids: list[Identifier] = Field(
+        default_factory=list, description="The participants recorded absent when the gathering was marked held.")
 
 
 class AttendanceCorrected(_SessionEvent):
@@ -67,6 +70,15 @@ class AttendanceCorrected(_SessionEvent):
     attendance: AttendanceCounts
     # Added as an optional field: the participant's organisation, so tenants can filter corrections.
     organisation_id: Identifier | None = Field(default=None, description="The participant's organisation.")
+
+
+class MakeUpRecorded(_SessionEvent):
+    """A participant absent from this mandatory gathering made up for it; it counts toward completion."""
+
+    participant_id: Identifier
+    kind: Literal["session", "assignment"]
+    make_up_session_id: Identifier | None = Field(default=None, description="The other cohort's session attended.")
+    recorded_by: Identifier | None = None
 
 
 class ParticipantCompleted(IntegrationEvent):
@@ -108,4 +120,5 @@ EVENTS = (
     AttendanceCorrected,
     ParticipantCompleted,
     CompletionRevoked,
+    MakeUpRecorded,
 )

@@ -247,12 +247,22 @@ class EnrollmentStore:
 
     async def transition_application(
         self, application_id: str, *, expected: str, status: str, entries: Sequence[dict[str, Any]],
-        announce: dict[str, Any] | None,
+        announce: dict[str, Any] | None, fields: Mapping[str, Any] | None = None,
     ) -> bool:
         """Move an application from `expected` to `status`, appending its history (who, when, why)."""
-        fields = {"status": status, "updated_at": entries[0]["at"]} | ({"announce": announce} if announce else {})
+        fields = ({"status": status, "updated_at": entries[0]["at"]} | ({"announce": announce} if announce else {})
+                  | dict(fields or {}))
         update = {"$set": fields, "$push": {"history": {"$each": list(entries)}}}
         result = await self.db.applications.update_one({"_id": application_id, "status": expected}, update)
+        return result.modified_count == 1
+
+    async def move_application(self, application_id: str, *, from_cohort_id: str, to_cohort_id: str,
+                               entries: Sequence[dict[str, Any]], announce: dict[str, Any]) -> bool:
+        """Move an approved application to another cohort (a transfer), keeping its history and approvals."""
+        update = {"$set": {"cohort_id": to_cohort_id, "updated_at": entries[0]["at"], "announce": announce},
+                  "$push": {"history": {"$each": list(entries)}}}
+        result = await self.db.applications.update_one(
+            {"_id": application_id, "cohort_id": from_cohort_id, "status": "approved"}, update)
         return result.modified_count == 1
 
     async def append_history(self, application_id: str, entries: Sequence[dict[str, Any]]) -> None:

@@ -2,6 +2,7 @@
 
     submitted → awaiting_manager_approval → approved → enrolled | waitlisted
     waitlisted → enrolled (promoted when a seat is freed)
+    waitlisted → offered → enrolled (accepted) | withdrawn (declined, or the offer expired)
     withdrawn and declined are the exits
 
 An application document stores the *intent* (awaiting approval, approved, withdrawn,
@@ -26,6 +27,7 @@ class ApplicationStatus(StrEnum):
     APPROVED = "approved"
     ENROLLED = "enrolled"
     WAITLISTED = "waitlisted"
+    OFFERED = "offered"  # a seat is held for the applicant until the offer's deadline
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"
 
@@ -35,7 +37,8 @@ TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     S.SUBMITTED: frozenset({S.AWAITING_MANAGER_APPROVAL, S.APPROVED}),
     S.AWAITING_MANAGER_APPROVAL: frozenset({S.APPROVED, S.DECLINED, S.WITHDRAWN}),
     S.APPROVED: frozenset({S.ENROLLED, S.WAITLISTED, S.WITHDRAWN}),
-    S.WAITLISTED: frozenset({S.ENROLLED, S.WITHDRAWN}),
+    S.WAITLISTED: frozenset({S.ENROLLED, S.OFFERED, S.WITHDRAWN}),
+    S.OFFERED: frozenset({S.ENROLLED, S.WITHDRAWN}),
     S.ENROLLED: frozenset({S.WITHDRAWN}),
 }
 FINAL = (S.WITHDRAWN, S.DECLINED)
@@ -44,6 +47,8 @@ FINAL = (S.WITHDRAWN, S.DECLINED)
 BY_PROGRAMME_POLICY = "programme-policy"  # the programme needs no manager approval
 BY_SEAT_ALLOCATION = "seat-allocation"
 BY_WAITLIST_PROMOTION = "waitlist-promotion"
+BY_WAITLIST_OFFER = "waitlist-offer"  # a freed seat offered to the head of the queue
+BY_OFFER_EXPIRY = "offer-expiry"  # nobody answered an offer before its deadline
 
 
 def shown_status(stored: str, placement: Placement | None) -> ApplicationStatus:

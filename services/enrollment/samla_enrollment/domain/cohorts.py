@@ -8,7 +8,7 @@ early, reopen them within the window, and mark the cohort running and then compl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -92,3 +92,14 @@ def set_status(*, current: CohortStatus, manual: CohortStatus | None, target: Co
     if current is not CohortStatus.RUNNING:  # target is COMPLETED
         raise Conflict(f"only a running cohort can be completed; this one is {current.value}")
     return CohortStatus.COMPLETED
+
+
+def has_started(*, status: CohortStatus, starts_on: date | str | None, time_zone: str, now: datetime) -> bool:
+    """Has the cohort begun? A coordinator marked it running (or completed), or its first day has come
+    in the cohort's own time zone. From then on nobody is moved into it without a coordinator's say."""
+    if status in (CohortStatus.RUNNING, CohortStatus.COMPLETED):
+        return True
+    if starts_on is None:
+        return False
+    first_day = date.fromisoformat(starts_on) if isinstance(starts_on, str) else starts_on
+    return now.astimezone(ZoneInfo(time_zone)).date() >= first_day

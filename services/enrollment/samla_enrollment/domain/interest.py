@@ -22,5 +22,11 @@ def check_interest(*, programme_archived: bool, cohorts_taking_applications: Seq
                        cohort_ids=list(cohorts_taking_applications))
 
 
+def region_key(region: str | None) -> str | None:
+    """Registrations naming the same region the same way count together ("nordland " is "Nordland")."""
+    cleaned = " ".join((region or "").split())
+    return cleaned[:1].upper() + cleaned[1:] if cleaned else None
+
+
 def still_pending(*, registered_at: datetime, latest_cohort_announced_at: datetime | None) -> bool:
     return latest_cohort_announced_at is None or registered_at > latest_cohort_announced_at

@@ -16,7 +16,8 @@ from samla_enrollment.domain.errors import Conflict, RuleViolation
 UPDATABLE = frozenset({
     "code", "title", "description", "target_group", "language", "requires_manager_approval",
     "facilitates_outside_own_unit", "relevant_education_preferred", "fee", "curriculum_method_ids",
-    "gathering_plan", "completion_rule", "accepts_anonymous_applications",
+    "gathering_plan", "completion_rule", "accepts_anonymous_applications", "offer_days", "approval_steps",
+    "approval_expires_days",
 })
 
 

@@ -2,11 +2,18 @@
 
 This is the single source of truth for placement. It lives in the cohort document, so a
 placement, the promotions it causes and the events describing them are one write.
+
+A freed seat goes one of three ways (see `FreedSeats`): to the head of the queue at once
+(programmes without offers), to the head of the queue as an *offer* held until a deadline
+(programmes with `offer_days`), or nowhere until a coordinator decides (the cohort has
+started: a latecomer who missed the kickoff could never complete). A seat on offer counts
+as taken, so nobody else can take it while the offer stands.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from samla_enrollment.domain.errors import Conflict, RuleViolation
@@ -15,6 +22,21 @@ from samla_enrollment.domain.errors import Conflict, RuleViolation
 class Placement(StrEnum):
     ENROLLED = "enrolled"
     WAITLISTED = "waitlisted"
+    OFFERED = "offered"  # a seat is held for the applicant until the offer's deadline
+
+
+class FreedSeats(StrEnum):
+    """What happens to a seat that becomes free."""
+
+    PROMOTE = "promote"  # the head of the queue takes it at once
+    OFFER = "offer"  # the head of the queue is offered it until a deadline
+    HOLD = "hold"  # it stays free until a coordinator offers it (the cohort has started)
+
+
+def freed_seats(*, started: bool, offers: bool) -> FreedSeats:
+    if started:
+        return FreedSeats.HOLD
+    return FreedSeats.OFFER if offers else FreedSeats.PROMOTE
 
 
 @dataclass
@@ -22,74 +44,189 @@ class Seating:
     capacity: int
     enrolled: list[str] = field(default_factory=list)
     waitlist: list[str] = field(default_factory=list)
+    # Seats on offer: application id -> the offer's deadline, in the order the offers were made.
+    offers: dict[str, datetime] = field(default_factory=dict)
+    # Teams: team id -> its members' application ids. A team takes seats together or waits together,
+    # as one place in the queue.
+    teams: dict[str, list[str]] = field(default_factory=dict)
+    # The capacity counts teams (a single applicant counts as a team of one), not seats.
+    count_teams: bool = False
 
     @property
     def seats_taken(self) -> int:
-        return len(self.enrolled)
+        return self._units(self.enrolled)
 
     @property
     def seats_free(self) -> int:
-        return max(self.capacity - len(self.enrolled), 0)
+        return max(self.capacity - self._units([*self.enrolled, *self.offers]), 0)
+
+    def _team_of(self) -> dict[str, str]:
+        return {member: team for team, members in self.teams.items() for member in members}
+
+    def _units(self, ids: list[str]) -> int:
+        """How much of the capacity these applications take: a seat each, or one per team when teams count."""
+        if not self.count_teams or not self.teams:
+            return len(ids)
+        team_of = self._team_of()
+        return len({team_of.get(i, i) for i in ids})
+
+    def _places_in_queue(self) -> int:
+        """How many places the queue has: a waiting team is one."""
+        if not self.teams:
+            return len(self.waitlist)
+        team_of = self._team_of()
+        return len({team_of.get(i, i) for i in self.waitlist})
+
+    def _block(self, head: str) -> list[str]:
+        """The head of the queue and the members of its team waiting with it: they move together."""
+        team = self._team_of().get(head)
+        if team is None:
+            return [head]
+        return [member for member in self.waitlist if member in self.teams[team]]
+
+    def _need(self, block: list[str]) -> int:
+        return 1 if self.count_teams else len(block)
+
+    def place_team(self, team_id: str, application_ids: list[str]) -> tuple[Placement, int | None]:
+        """Seat the whole team if there is room for all of it and nobody waits; else it waits as one."""
+        placed = [*self.enrolled, *self.waitlist, *self.offers]
+        if team_id in self.teams or any(i in placed for i in application_ids):
+            raise Conflict("the team is already placed in this cohort")
+        self.teams[team_id] = list(application_ids)
+        if self.seats_free >= self._need(application_ids) and not self.waitlist:
+            self.enrolled.extend(application_ids)
+            return Placement.ENROLLED, None
+        self.waitlist.extend(application_ids)
+        return Placement.WAITLISTED, self.positions()[application_ids[0]]
 
     def place(self, application_id: str) -> tuple[Placement, int | None]:
-        """Give the applicant a free seat, or the next place in the queue (positions start at 1)."""
-        if application_id in self.enrolled or application_id in self.waitlist:
+        """Give the applicant a free seat, or the next place in the queue (positions start at 1).
+
+        A seat a coordinator held after the start is not taken past those already waiting.
+        """
+        if application_id in self.enrolled or application_id in self.waitlist or application_id in self.offers:
             raise Conflict("the application is already placed in this cohort")
-        if self.seats_free > 0:
+        if self.seats_free > 0 and not self.waitlist:
             self.enrolled.append(application_id)
             return Placement.ENROLLED, None
         self.waitlist.append(application_id)
-        return Placement.WAITLISTED, len(self.waitlist)
+        return Placement.WAITLISTED, self._places_in_queue()
 
     def next_place(self) -> tuple[Placement, int | None]:
         """Where the next applicant would go, without placing anyone."""
-        if self.seats_free > 0:
+        if self.seats_free > 0 and not self.waitlist:
             return Placement.ENROLLED, None
-        return Placement.WAITLISTED, len(self.waitlist) + 1
+        return Placement.WAITLISTED, self._places_in_queue() + 1
 
-    def withdraw(self, application_id: str) -> tuple[Placement, list[str]]:
-        """Remove the applicant. A freed seat goes to the head of the queue at once.
+    def withdraw(self, application_id: str) -> Placement:
+        """Remove the applicant from their seat, offer or queue place; returns where they were.
 
-        Returns where the applicant was, and who was promoted (in queue order).
+        What becomes of a freed seat is the caller's next step (`promote` or `offer`).
         """
         if application_id in self.waitlist:
             self.waitlist.remove(application_id)
-            return Placement.WAITLISTED, []
+            return Placement.WAITLISTED
+        if application_id in self.offers:
+            del self.offers[application_id]
+            return Placement.OFFERED
         if application_id not in self.enrolled:
             raise Conflict("the application holds no seat or waitlist place in this cohort")
         self.enrolled.remove(application_id)
-        return Placement.ENROLLED, self._fill_free_seats()
+        return Placement.ENROLLED
 
-    def resize(self, capacity: int) -> list[str]:
-        """Change the number of seats; extra seats go to the head of the queue. Returns who was promoted.
+    def promote(self) -> list[str]:
+        """Free seats go to the head of the queue at once; returns who was promoted, in queue order."""
+        promoted: list[str] = []
+        while self.waitlist:
+            block = self._block(self.waitlist[0])
+            if self.seats_free < self._need(block):
+                break  # a team at the head waits for room for all of it; nobody jumps the queue
+            for member in block:
+                self.waitlist.remove(member)
+                self.enrolled.append(member)
+            promoted.extend(block)
+        return promoted
+
+    def offer(self, deadline: datetime, *, seats: int | None = None) -> list[str]:
+        """Offer free seats (all, or at most `seats`) to the head of the queue until `deadline`; returns who."""
+        offered: list[str] = []
+        made = 0
+        while self.waitlist and (seats is None or made < seats):
+            block = self._block(self.waitlist[0])
+            if self.seats_free < self._need(block):
+                break
+            for member in block:  # a team is offered its seats together; each member answers for themself
+                self.waitlist.remove(member)
+                self.offers[member] = deadline
+            offered.extend(block)
+            made += 1
+        return offered
+
+    def accept(self, application_id: str, now: datetime) -> None:
+        """The applicant takes the seat offered to them, before its deadline."""
+        deadline = self._offer(application_id)
+        if deadline <= now:
+            raise Conflict(f"the offer expired at {deadline.isoformat()}; the seat has moved on",
+                           expired_at=deadline.isoformat())
+        del self.offers[application_id]
+        self.enrolled.append(application_id)
+
+    def expired(self, now: datetime) -> list[str]:
+        """The offers whose deadline has passed, oldest first (still held: `withdraw` each to release it)."""
+        return [application_id for application_id, deadline in self.offers.items() if deadline <= now]
+
+    def offer_deadline(self, application_id: str) -> datetime | None:
+        return self.offers.get(application_id)
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        return min(self.offers.values(), default=None)
+
+    def _offer(self, application_id: str) -> datetime:
+        if application_id not in self.offers:
+            raise Conflict("no seat is on offer to this application")
+        return self.offers[application_id]
+
+    def resize(self, capacity: int) -> None:
+        """Change the number of seats (extra seats are then the caller's to promote or offer).
 
         Shrinking below the seats already taken is refused rather than unseating people:
         nobody loses a confirmed seat because a coordinator changed a number.
         """
         if capacity < 1:
             raise RuleViolation("a cohort needs at least one seat")
-        if capacity < self.seats_taken:
-            raise Conflict(f"{self.seats_taken} participants hold seats; the capacity cannot go below that",
-                           seats_taken=self.seats_taken)
+        held = self._units([*self.enrolled, *self.offers])
+        if capacity < held:
+            on_offer = f" and {len(self.offers)} more are on offer" if self.offers else ""
+            raise Conflict(f"{self.seats_taken} participants hold seats{on_offer}; the capacity cannot go below that",
+                           seats_taken=self.seats_taken, seats_on_offer=len(self.offers))
         self.capacity = capacity
-        return self._fill_free_seats()
 
     def where(self, application_id: str) -> tuple[Placement | None, int | None]:
         """Where the applicant is: a seat, a queue position, or (None, None) when not placed."""
         if application_id in self.enrolled:
             return Placement.ENROLLED, None
         if application_id in self.waitlist:
-            return Placement.WAITLISTED, self.waitlist.index(application_id) + 1
+            position = (self.positions()[application_id] if self.teams
+                        else self.waitlist.index(application_id) + 1)
+            return Placement.WAITLISTED, position
+        if application_id in self.offers:
+            return Placement.OFFERED, None
         return None, None
 
     def positions(self) -> dict[str, int]:
-        """Queue position of every waiting applicant, for reading many at once."""
-        return {application_id: i for i, application_id in enumerate(self.waitlist, start=1)}
-
-    def _fill_free_seats(self) -> list[str]:
-        promoted = []
-        while self.seats_free > 0 and self.waitlist:
-            head = self.waitlist.pop(0)
-            self.enrolled.append(head)
-            promoted.append(head)
-        return promoted
+        """Queue position of every waiting applicant, for reading many at once (a team shares one)."""
+        if not self.teams:
+            return {application_id: i for i, application_id in enumerate(self.waitlist, start=1)}
+        team_of = self._team_of()
+        positions: dict[str, int] = {}
+        team_positions: dict[str, int] = {}
+        position = 0
+        for application_id in self.waitlist:
+            team = team_of.get(application_id)
+            if team is None or team not in team_positions:
+                position += 1
+                if team is not None:
+                    team_positions[team] = position
+            positions[application_id] = team_positions[team] if team is not None else position
+        return positions

@@ -31,15 +31,19 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("POST /programmes/{programme_id}/archive", network_coordinator=NETWORK),
     Rule.of("POST /programmes/{programme_id}/interest", **COORDINATORS, participant=ALL),
     Rule.of("GET /programmes/{programme_id}/interest", **COORDINATORS),
+    Rule.of("GET /programmes/{programme_id}/interest/regions", **COORDINATORS, national_coordinator=ALL),
     Rule.of("POST /cohorts", **COORDINATORS),
     Rule.of("GET /cohorts", **CATALOGUE),
     Rule.of("GET /cohorts/{cohort_id}", **CATALOGUE),
     Rule.of("PATCH /cohorts/{cohort_id}", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/status", **COORDINATORS),
     Rule.of("GET /cohorts/{cohort_id}/history", **COORDINATORS),
+    Rule.of("POST /cohorts/{cohort_id}/seat-offers", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/applications", anonymous=Anonymous.PUBLIC_FORM, **COORDINATORS,
             participant=ALL),
     Rule.of("GET /cohorts/{cohort_id}/applications", **COORDINATORS),
+    # A leader registers their unit's team (leader, union and safety representative); a coordinator may too.
+    Rule.of("POST /cohorts/{cohort_id}/teams", **COORDINATORS, organisation_leader=ORGANISATION),
     Rule.of("POST /cohorts/{cohort_id}/interest", **COORDINATORS, participant=ALL),
     # Exports (CSV, XLSX) are scoped like the application list they mirror; the roster adds contact details.
     Rule.of("GET /cohorts/{cohort_id}/applications/export", **COORDINATORS),
@@ -48,8 +52,13 @@ ACCESS = AccessTable.of("enrollment", [
     # A leader reaches the applications of their organisation (and units, if the token names
     # units), and also those naming them as manager (matched by their verified e-mail address).
     Rule.of("GET /applications/{application_id}", **COORDINATORS, organisation_leader=ORGANISATION, participant=OWN),
-    Rule.of("POST /applications/{application_id}/approval", organisation_leader=ORGANISATION),
+    # The leader step is a leader's; the later steps of an approval chain (programme owner, HR, a named
+    # approver) and the deputies are people the programme names, who may hold any of these roles.
+    Rule.of("POST /applications/{application_id}/approval", organisation_leader=ORGANISATION, **COORDINATORS),
     Rule.of("POST /applications/{application_id}/withdrawal", **COORDINATORS, participant=OWN),
+    # The person offered a seat answers for themself; a coordinator may answer for them (e.g. on the phone).
+    Rule.of("POST /applications/{application_id}/offer", **COORDINATORS, participant=OWN),
+    Rule.of("POST /applications/{application_id}/transfer", **COORDINATORS),
     # The directory: names of networks, organisations and units are not personal data.
     Rule.of("POST /networks"),
     Rule.of("GET /networks", **READERS),

@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 
 from samla_shared.http.auth import Access, refuse
 from samla_shared.security.access import Grant, Hidden
+from samla_shared.security.principal import Role
 
 from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.approvals import current_step, holds_step
 from samla_enrollment.domain.cohorts import CohortStatus
 from samla_enrollment.domain.errors import Conflict, RuleViolation
 from samla_enrollment.entrypoints.identity import SIGN_IN, acts_for_others, reaches_application, signed_in
@@ -31,6 +33,7 @@ from samla_enrollment.entrypoints.schemas import (
     InterestPublic,
     LeaderInbox,
     Me,
+    OfferAnswer,
     ParticipantApplication,
     ParticipantInbox,
     PendingSettlement,
@@ -38,8 +41,13 @@ from samla_enrollment.entrypoints.schemas import (
     ProgrammePublic,
     ProgrammeUpdate,
     Received,
+    RegionalInterest,
     RetentionRound,
+    SeatOfferRequest,
     StatusChange,
+    TeamApplicationCreate,
+    TeamPublic,
+    Transfer,
     Withdrawal,
 )
 from samla_enrollment.service_layer.handlers import EnrollmentService
@@ -190,7 +198,8 @@ async def register_interest(programme_id: str, body: InterestCreate, service: Se
                             response: Response) -> InterestPublic:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    interest, created = await service.register_interest(programme_id, await interested(body, service, access))
+    interest, created = await service.register_interest(programme_id, await interested(body, service, access),
+                                                         region=body.region)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return interest_public(interest)
 
@@ -201,6 +210,14 @@ async def list_interest(programme_id: str, service: Service, access: Access, off
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
     return [interest_public(i) for i in await service.interests(programme_id, offset=offset, limit=limit)]
+
+
+@programmes.get("/{programme_id}/interest/regions", response_model=list[RegionalInterest], responses=NOT_FOUND,
+                summary="Where people would like the next cohort to run: registrations per region")
+async def interest_by_region(programme_id: str, service: Service, access: Access) -> list[RegionalInterest]:
+    if not access.unrestricted:
+        await visible_programme(programme_id, service, access)
+    return [RegionalInterest.model_validate(row) for row in await service.interest_by_region(programme_id)]
 
 
 # -- cohorts ------------------------------------------------------------------------------
@@ -249,6 +266,32 @@ async def change_status(cohort_id: str, body: StatusChange, service: Service, ac
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
     return cohort_public(await service.change_status(cohort_id, body.status, by=access.person, reason=body.reason))
+
+
+@cohorts.post("/{cohort_id}/teams", status_code=status.HTTP_201_CREATED, response_model=TeamPublic,
+              responses=NOT_FOUND | CONFLICT | RULE,
+              summary="A unit applies as a team (leader, union and safety representative, more): seated together "
+                      "if there is room for all, else waiting as one place; the manager decides once for all")
+async def apply_as_team(cohort_id: str, body: TeamApplicationCreate, service: Service, access: Access) -> TeamPublic:
+    cohort = await service.cohort(cohort_id)
+    if not access.unrestricted and not access.sees(network_id=cohort["network_id"], organisation_id=body.organisation_id,
+                                                   unit_ids=[body.unit_id]):
+        raise refuse("a team is registered by a leader of its unit or a coordinator of the cohort's network")
+    members = await service.submit_team(cohort_id, body.model_dump(mode="json"))
+    shown = await applications_named(service, members)
+    first = shown[0]
+    return TeamPublic(team_id=members[0]["team_id"], cohort_id=cohort_id, status=first.status,
+                      waitlist_position=first.waitlist_position, applications=shown)
+
+
+@cohorts.post("/{cohort_id}/seat-offers", response_model=ApplicationPublic, responses=NOT_FOUND | CONFLICT,
+              summary="Offer one free seat to the head of the waitlist (after the start, the coordinator's call); "
+                      "announced as SeatOffered, recorded as the caller")
+async def offer_free_seat(cohort_id: str, body: SeatOfferRequest, service: Service, access: Access
+                          ) -> ApplicationPublic:
+    if not access.unrestricted:
+        await visible_cohort(cohort_id, service, access)
+    return application_public(await service.offer_free_seat(cohort_id, by=access.person, reason=body.reason))
 
 
 @cohorts.get("/{cohort_id}/history", response_model=list[HistoryEntry], responses=NOT_FOUND,
@@ -327,7 +370,8 @@ async def register_interest_at_cohort(cohort_id: str, body: InterestCreate, serv
                                       response: Response) -> InterestPublic:
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
-    interest, created = await service.register_interest_at_cohort(cohort_id, await interested(body, service, access))
+    interest, created = await service.register_interest_at_cohort(cohort_id, await interested(body, service, access),
+                                                                   region=body.region)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return interest_public(interest)
 
@@ -345,22 +389,63 @@ async def get_application(application_id: str, service: Service, access: Access)
                    summary="A leader of the applicant's organisation or unit, or the named manager, approves or "
                            "declines (a decline needs a reason); recorded as the caller")
 async def decide(application_id: str, body: ApprovalDecision, service: Service, access: Access) -> ApplicationPublic:
+    step = None
     if not access.unrestricted:
-        await visible_application(application_id, service, access)
+        step, holds = await holds_current_step(application_id, service, access)
+        if not holds:
+            raise refuse("this step of the application's approval chain is someone else's to decide")
         mine = (await signed_in(service, access)).person_ids
         if body.manager_id is not None and body.manager_id not in mine:
             raise refuse("a manager decides in their own name only")
     return application_public(await service.decide(application_id, approve=body.decision == "approve",
-                                                   by=access.person, reason=body.reason))
+                                                   by=access.person, reason=body.reason, step=step))
+
+
+async def holds_current_step(application_id: str, service: EnrollmentService, access: Access) -> tuple[int, bool]:
+    """The chain step waiting for a decision, and whether the caller holds it: its deputies always; the leader
+    step a leader reaching the application (as for a single approval); the other steps the people they name."""
+    application = await service.application(application_id)
+    if not await reaches_application(application, service, access):
+        raise Hidden(f"no application {application_id}")
+    index, step = current_step(application)
+    mine = (await signed_in(service, access)).person_ids
+    # As a leader: of the application's organisation or units, or its named manager (not merely named in the chain).
+    leader = access.principal is not None and access.principal.has(Role.ORGANISATION_LEADER) and (
+        access.sees(network_id=application["network_id"], organisation_id=application["organisation_id"],
+                    unit_ids=[application["unit_id"]]) or application["manager_id"] in mine)
+    return index, holds_step(step, mine, reaches_as_leader=leader)
 
 
 @applications.post("/{application_id}/withdrawal", response_model=ApplicationPublic,
                    responses=NOT_FOUND | CONFLICT,
-                   summary="Withdraw; a freed seat goes to the head of the waitlist in the same step")
+                   summary="Withdraw; a freed seat goes to the head of the waitlist in the same step (as an offer "
+                           "when the programme sets offer_days; held for the coordinator once the cohort started)")
 async def withdraw(application_id: str, body: Withdrawal, service: Service, access: Access) -> ApplicationPublic:
     if not access.unrestricted:
         await visible_application(application_id, service, access)
     return application_public(await service.withdraw(application_id, by=access.person, reason=body.reason))
+
+
+@applications.post("/{application_id}/offer", response_model=ApplicationPublic, responses=NOT_FOUND | CONFLICT,
+                   summary="Accept or decline the seat on offer (the applicant, or a coordinator for them); "
+                           "a declined seat moves on to the next in the queue")
+async def answer_offer(application_id: str, body: OfferAnswer, service: Service, access: Access) -> ApplicationPublic:
+    if not access.unrestricted:
+        await visible_application(application_id, service, access)
+    return application_public(await service.answer_offer(application_id, accept=body.answer == "accept",
+                                                         by=access.person, reason=body.reason))
+
+
+@applications.post("/{application_id}/transfer", response_model=ApplicationPublic,
+                   responses=NOT_FOUND | CONFLICT | RULE,
+                   summary="Move an enrolled or waitlisted participant to another cohort of the programme, or defer "
+                           "to the next that opens, approvals kept (→ ParticipantTransferred); the freed seat moves "
+                           "on as any freed seat does")
+async def transfer(application_id: str, body: Transfer, service: Service, access: Access) -> ApplicationPublic:
+    if not access.unrestricted:
+        await visible_application(application_id, service, access)
+    return application_public(await service.transfer(application_id, to_cohort_id=body.cohort_id, by=access.person,
+                                                     reason=body.reason))
 
 
 # -- people -------------------------------------------------------------------------------
@@ -456,8 +541,11 @@ async def leader_inbox(service: Service, access: Access, response: Response) -> 
                or access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]])]
     shown = await applications_named(service, reached)
     response.headers["Cache-Control"] = "no-store"
-    return LeaderInbox(awaiting_decision=[a for a in shown if a.status is ApplicationStatus.AWAITING_MANAGER_APPROVAL],
-                       employees=shown)
+    # Awaiting *their* decision: at the leader step of the application's chain, or at a step naming them.
+    waiting = [a for a in shown if a.status is ApplicationStatus.AWAITING_MANAGER_APPROVAL
+               and ((a.current_step or 1) == 1 or holds_step(
+                   a.approval_steps[a.current_step - 1].model_dump(), me.person_ids, reaches_as_leader=False))]
+    return LeaderInbox(awaiting_decision=waiting, employees=shown)
 
 
 @inbox.get("/participant", response_model=ParticipantInbox,

@@ -27,6 +27,7 @@ from samla_enrollment.entrypoints.directory import ROUTERS as DIRECTORY_ROUTERS
 from samla_enrollment.service_layer.directory import Directory
 from samla_enrollment.service_layer.exports import CohortExports
 from samla_enrollment.service_layer.handlers import EnrollmentService
+from samla_enrollment.service_layer.offer_watch import run_offer_watch
 from samla_enrollment.service_layer.privacy import PersonalData, run_retention
 from samla_enrollment.settings import EnrollmentSettings
 
@@ -76,12 +77,15 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
             retention = (asyncio.create_task(run_retention(
                 privacy, retention=settings.application_retention, interval=settings.retention_interval_seconds),
                 name="application-retention") if settings.run_retention else None)
+            offers = (asyncio.create_task(run_offer_watch(enrollment, interval=settings.offer_watch_interval_seconds),
+                                          name="offer-watch") if settings.run_offer_watch else None)
+            background = [task for task in (retention, offers) if task is not None]
             try:
                 yield
-            finally:  # before the runtime closes the database: no cohort writer or retention round outlives it
-                if retention is not None:
-                    retention.cancel()
-                    await asyncio.gather(retention, return_exceptions=True)
+            finally:  # before the runtime closes the database: no cohort writer or background round outlives it
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
                 await enrollment.close()
 
     app.router.lifespan_context = lifespan

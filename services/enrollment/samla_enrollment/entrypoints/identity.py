@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from samla_shared.security.access import Grant, Reach
 from samla_shared.security.principal import Role
 
+from samla_enrollment.domain.approvals import next_holders
 from samla_enrollment.service_layer.handlers import EnrollmentService
 from samla_enrollment.service_layer.people import SignedIn
 
@@ -52,6 +53,10 @@ async def reaches_application(application: dict[str, Any], service: EnrollmentSe
         return True
     if access.principal is None:
         return False
+    if application.get("approval_steps"):  # the people an approval chain names read what they are to decide
+        named = {person for step in application["approval_steps"] for person in next_holders(step)}
+        if named & set((await signed_in(service, access)).person_ids):
+            return True
     leader = access.principal.has(Role.ORGANISATION_LEADER) and Reach.ORGANISATION in access.reaches
     if not (leader or Reach.OWN in access.reaches or Reach.MANAGED in access.reaches):
         return False

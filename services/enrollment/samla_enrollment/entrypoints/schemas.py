@@ -39,6 +39,16 @@ class Fee(Strict):
 
 # -- programmes ---------------------------------------------------------------------------
 
+class ApprovalStep(Strict):
+    kind: Literal["leader", "programme_owner", "hr", "named"] = Field(
+        description="leader: the applicant's named manager or a leader reaching the application (first step "
+        "only); programme_owner, hr, named: the people in approver_ids.")
+    approver_ids: list[Identifier] = Field(default_factory=list, max_length=20,
+                                           description="Person ids who decide this step (not for the leader step).")
+    deputy_ids: list[Identifier] = Field(default_factory=list, max_length=20,
+                                         description="Person ids who may decide in the approvers' stead.")
+
+
 class ProgrammeFields(Strict):
     code: str = Field(min_length=1, max_length=40, examples=["KULT"])
     title: str = Field(min_length=1, max_length=200)
@@ -63,6 +73,17 @@ class ProgrammeFields(Strict):
     accepts_anonymous_applications: bool = Field(
         default=False, description="The public application form works without signing in (rate-limited per "
         "client address); otherwise applicants sign in.")
+    approval_steps: list[ApprovalStep] = Field(
+        default_factory=list, max_length=5, description="An approval chain: ordered steps, the leader first, e.g. "
+        "leader then hr. Empty: the one leader approval (when requires_manager_approval). Each decision in a "
+        "chain needs a reason.")
+    approval_expires_days: float = Field(
+        default=0, ge=0, le=365, description="An application nobody decided this many days after it was "
+        "submitted is declined with that reason (0: it waits).")
+    offer_days: float = Field(
+        default=0, ge=0, le=60, description="Seat offers: a seat freed before the cohort starts is offered to the "
+        "head of the waitlist, held for this many days (fractions allowed); declined or expired, it moves on in "
+        "order. 0: the head of the waitlist takes a freed seat at once.")
 
 
 class ProgrammeCreate(ProgrammeFields):
@@ -86,6 +107,9 @@ class ProgrammeUpdate(Strict):
     gathering_plan: list[PlannedGathering] | None = Field(default=None, max_length=20)
     completion_rule: CompletionRule | None = None
     accepts_anonymous_applications: bool | None = None
+    offer_days: float | None = Field(default=None, ge=0, le=60, description="0 turns seat offers off.")
+    approval_steps: list[ApprovalStep] | None = Field(default=None, max_length=5, description="[] for one step.")
+    approval_expires_days: float | None = Field(default=None, ge=0, le=365)
     by: Identifier | None = Field(default=None, description=IGNORED_BY)
     reason: str | None = Reason
 
@@ -118,6 +142,9 @@ class CohortCreate(Strict):
         default=None, description="The network or region running this cohort; the programme's owner by default.")
     location: str = Field(default="Oslo", min_length=1, max_length=120, description='A city, or "digital".')
     capacity: int = Field(ge=1, le=10000)
+    capacity_unit: Literal["seats", "teams"] = Field(
+        default="seats", description="teams: the capacity counts teams (a single applicant counts as one), "
+        "e.g. 60 units taking part as teams of leader, union and safety representative.")
     time_zone: TimeZone = "Europe/Oslo"
     applications_open_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
     applications_close_at: datetime = Field(description="Without a UTC offset, read as local time in `time_zone`.")
@@ -143,6 +170,7 @@ class CohortPublic(Strict):
     term: str
     location: str
     capacity: int
+    capacity_unit: Literal["seats", "teams"] = "seats"
     time_zone: TimeZone
     applications_open_at: datetime = Field(description="In the cohort's time zone.")
     applications_close_at: datetime = Field(description="In the cohort's time zone.")
@@ -152,6 +180,8 @@ class CohortPublic(Strict):
     seats_taken: int
     seats_free: int
     waitlist_length: int
+    seats_on_offer: int = Field(default=0, description="Seats held for waitlisted people until their offer's "
+                                "deadline; they are not free.")
     created_at: datetime
 
 
@@ -180,7 +210,14 @@ class HistoryEntry(BaseModel):
     reason: str | None = None
     position: int | None = Field(default=None, description="Waitlist position given.")
     via: str | None = Field(default=None, description="How a seat was taken: waitlist for a promotion.")
-    change: str | None = Field(default=None, description="What changed on a cohort: capacity or status.")
+    change: str | None = Field(default=None, description="What changed on a cohort: capacity, status or seat "
+                               "(a freed seat held after the start, or offered by a coordinator).")
+    offer_expires_at: datetime | None = Field(default=None, description="The deadline of a seat offer made.")
+    application_id: str | None = Field(default=None, description="The application a coordinator offered a seat.")
+    from_cohort_id: str | None = Field(default=None, description="A transfer: the cohort left.")
+    step: int | None = Field(default=None, description="An approval chain: the step decided, counted from 1.")
+    step_kind: str | None = Field(default=None, description="An approval chain: the kind of the step decided.")
+    to_cohort_id: str | None = Field(default=None, description="A transfer: the cohort joined.")
     fields: list[str] | None = Field(default=None, description="Which fields of a programme changed.")
 
 
@@ -226,6 +263,38 @@ class ApplicationCreate(Strict):
         description="Units the participant will facilitate for; not their own when the programme says so.")
 
 
+class TeamMember(Strict):
+    role: Literal["leader", "union_representative", "safety_representative", "member"]
+    participant: Person
+
+
+class TeamApplicationCreate(Strict):
+    """A unit applies as a team that takes seats together or waits together; the manager's one decision
+    covers every member."""
+
+    organisation_id: Identifier
+    unit_id: Identifier = Field(description="The unit the team comes from.")
+    manager: Person = Field(description="The manager who approves the team's participation, once for all.")
+    members: list[TeamMember] = Field(min_length=2, max_length=12, description="Leader, union representative, "
+                                      "safety representative, optionally more.")
+    motivation: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _distinct_people(self) -> TeamApplicationCreate:
+        emails = [m.participant.email.lower() for m in self.members]
+        if len(set(emails)) != len(emails):
+            raise ValueError("each member of the team is a different person (e-mail address)")
+        return self
+
+
+class TeamPublic(Strict):
+    team_id: str
+    cohort_id: str
+    status: ApplicationStatus = Field(description="The team's status: its members move together.")
+    waitlist_position: int | None = Field(default=None, description="The team's one place in the queue.")
+    applications: list[ApplicationPublic]
+
+
 class Received(Strict):
     """The public form's answer: the same whether the application is new or the address had applied already."""
 
@@ -251,6 +320,17 @@ class ApplicationPublic(Strict):
     facilitator_unit_ids: list[str] = []
     status: ApplicationStatus
     waitlist_position: int | None = None
+    offer_expires_at: datetime | None = Field(
+        default=None, description="While status is offered: the seat is held until then (accept or decline it).")
+    team_id: str | None = Field(default=None, description="Set when the application is one of a team's.")
+    team_role: str | None = Field(default=None, description="The member's role in the team.")
+    approval_steps: list[ApprovalStep] | None = Field(
+        default=None, description="The approval chain this application passes (copied from the programme when "
+        "it was submitted); null for the one leader approval.")
+    current_step: int | None = Field(default=None, description="While awaiting approval: the step waiting for a "
+                                     "decision, counted from 1.")
+    approval_expires_at: datetime | None = Field(
+        default=None, description="While awaiting approval: declined if nobody decided by then.")
     submitted_at: datetime
     history: list[HistoryEntry] | None = Field(
         default=None, description="Every transition: who, when, from what to what, and why (single reads only).")
@@ -266,6 +346,35 @@ class ApprovalDecision(Strict):
     reason: str | None = Field(default=None, max_length=1000, description="Required when declining.")
 
 
+class OfferAnswer(Strict):
+    answer: Literal["accept", "decline"] = Field(description="accept takes the seat; decline leaves the waitlist "
+                                                 "and the seat moves on to the next in the queue.")
+    reason: str | None = Reason
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
+
+
+class SeatOfferRequest(Strict):
+    """A coordinator offers one free seat to the head of the waitlist (after the start nobody else does)."""
+
+    reason: str | None = Reason
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
+
+
+class Transfer(Strict):
+    """Exactly one of `cohort_id` (a cohort of the same programme) or `defer: true` (the next cohort that opens)."""
+
+    cohort_id: Identifier | None = Field(default=None, description="The cohort to move to.")
+    defer: bool = Field(default=False, description="Move to the next cohort of the programme that opens.")
+    reason: str | None = Reason
+    by: Identifier | None = Field(default=None, description=IGNORED_BY)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Transfer:
+        if (self.cohort_id is None) != self.defer:
+            raise ValueError("give either cohort_id or defer: true")
+        return self
+
+
 class Withdrawal(Strict):
     reason: str | None = Reason
     by: Identifier | None = Field(default=None, description=IGNORED_BY)
@@ -276,6 +385,9 @@ class Withdrawal(Strict):
 class InterestCreate(Strict):
     person: Person | None = Field(default=None, description="Who is interested; signed in as a participant, the "
                                   "caller is, and this is ignored. A coordinator registers someone by it.")
+    region: str | None = Field(default=None, min_length=1, max_length=80, examples=["Nordland"],
+                               description="Where the person would like the next cohort to run (a county, a town); "
+                               "coordinators see interest per region.")
 
 
 class InterestPublic(Strict):
@@ -284,7 +396,14 @@ class InterestPublic(Strict):
     cohort_id: str | None = Field(default=None, description="The (full) cohort where the interest was registered.")
     person_id: str
     registered_at: datetime
+    region: str | None = None
     pending: bool = Field(description="No cohort of the programme has been announced since the registration.")
+
+
+class RegionalInterest(Strict):
+    region: str | None = Field(description="As people wrote it, trimmed; null for those who named none.")
+    pending: int = Field(description="Registrations still waiting for a cohort to be announced.")
+    total: int = Field(description="Every registration, also those already told of a cohort.")
 
 
 

@@ -38,7 +38,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -47,16 +47,24 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.enrollment import (
     ApplicationApproved,
     ApplicationDeclined,
+    ApplicationStepApproved,
     CohortCapacityChanged,
     ParticipantEnrolled,
+    ParticipantTransferred,
     ParticipantWaitlisted,
     ParticipantWithdrawn,
+    SeatOfferAccepted,
+    SeatOfferDeclined,
+    SeatOffered,
+    SeatOfferExpired,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
 from samla_enrollment.domain.applications import (
     BY_PROGRAMME_POLICY,
+    BY_OFFER_EXPIRY,
     BY_SEAT_ALLOCATION,
+    BY_WAITLIST_OFFER,
     BY_WAITLIST_PROMOTION,
     ApplicationStatus,
     check_applicant,
@@ -65,9 +73,16 @@ from samla_enrollment.domain.applications import (
     check_withdrawal,
     shown_status,
 )
-from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, set_status
+from samla_enrollment.domain.approvals import (
+    BY_APPROVAL_EXPIRY,
+    chain_of,
+    check_chain_reason,
+    current_step,
+    next_holders,
+)
+from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started, set_status
 from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound, RuleViolation
-from samla_enrollment.domain.seating import Placement, Seating
+from samla_enrollment.domain.seating import FreedSeats, Placement, Seating, freed_seats
 from samla_enrollment.service_layer.integration_events import application_ids, submission_announced
 from samla_enrollment.service_layer.people import Contact, PeopleDirectory
 
@@ -75,6 +90,8 @@ log = logging.getLogger("samla.enrollment.cohorts")
 
 S = ApplicationStatus
 PLACED_AGAIN = "placed again: an earlier placement was interrupted before the cohort recorded it"
+# How long a seat a coordinator offers after the start is held, when the programme sets no offer_days.
+DEFAULT_OFFER_DAYS = 3
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -88,11 +105,21 @@ class SubmitApplication:
 
 
 @dataclass(frozen=True)
+class SubmitTeam:
+    """A unit's team: one application per member, placed together (or queued together) in one batch."""
+
+    form: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class DecideApplication:
     application_id: str
     approve: bool
     by: str  # the signed-in caller, whom the entrypoint found entitled to decide
     reason: str | None
+    # The chain step the caller was found entitled to decide (None: whichever is current); another
+    # decision may have moved the application on meanwhile.
+    step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -117,11 +144,60 @@ class ChangeStatus:
 
 
 @dataclass(frozen=True)
+class AnswerOffer:
+    application_id: str
+    accept: bool
+    by: str  # the signed-in participant, or a coordinator answering on their behalf
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class OfferFreeSeat:
+    """A coordinator offers one free seat to the head of the waitlist (after the start, nothing else does)."""
+
+    by: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ExpireOffers:
+    """Release the seats whose offers passed their deadline, and move each on (the offer watch sends this)."""
+
+
+@dataclass(frozen=True)
+class ExpireApprovals:
+    """Decline the applications still waiting for a decision past the programme's approval deadline."""
+
+
+@dataclass(frozen=True)
+class TransferOut:
+    """Move an application to another cohort: the first half, at the cohort it leaves (see `TransferIn`)."""
+
+    application_id: str
+    to_cohort_id: str
+    deferred: bool
+    by: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class TransferIn:
+    """The second half of a transfer, at the cohort it joins: the moved application takes a seat or queue place.
+
+    The application's write already names this cohort; if the process stops before this
+    command, taking the cohort up places it (an approved application without a place).
+    """
+
+    application_id: str
+
+
+@dataclass(frozen=True)
 class Reconcile:
     """Take the cohort up (reconciling it with its applications if it is not in memory yet)."""
 
 
-Command = SubmitApplication | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | Reconcile
+Command = (SubmitApplication | SubmitTeam | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | AnswerOffer
+           | OfferFreeSeat | ExpireOffers | ExpireApprovals | TransferOut | TransferIn | Reconcile)
 
 
 def history_entry(at: datetime, by: str, was: str | None, to: str, reason: str | None, **extra: Any) -> dict[str, Any]:
@@ -135,11 +211,28 @@ def placement_entry(at: datetime, placement: Placement, position: int | None, *,
     return history_entry(at, BY_SEAT_ALLOCATION, S.APPROVED.value, placement.value, why, position=position)
 
 
+def seating_of(cohort: dict[str, Any]) -> Seating:
+    """The seating a cohort document stores."""
+    return Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]),
+                   {offer["application_id"]: offer["expires_at"] for offer in cohort.get("offers", [])},
+                   {team: list(members) for team, members in cohort.get("teams", {}).items()},
+                   count_teams=cohort.get("capacity_unit") == "teams")
+
+
+def offer_deadline(now: datetime, days: float) -> datetime:
+    """When an offer made now ends: to the millisecond, as stored, so the event and the cohort say the same."""
+    deadline = now + timedelta(days=days)
+    return deadline.replace(microsecond=deadline.microsecond // 1000 * 1000)
+
+
 def application_view(application: dict[str, Any], seating: Seating) -> dict[str, Any]:
-    """The application as its reader sees it: status and queue position come from the seating."""
+    """The application as its reader sees it: status, queue position and any seat offer come from the seating."""
     placement, position = seating.where(application["_id"])
     status = shown_status(application["status"], placement)
-    return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None}
+    waiting = status is S.AWAITING_MANAGER_APPROVAL
+    return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None,
+                          "offer_expires_at": seating.offer_deadline(application["_id"]),
+                          "current_step": application.get("approval_step", 0) + 1 if waiting else None}
 
 
 def announced_events(application: dict[str, Any]) -> list[IntegrationEvent]:
@@ -177,7 +270,10 @@ class _Batch:
         cohort = state.cohort
         self.state = state
         self.now = now
-        self.seating = Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]))
+        self.seating = seating_of(cohort)
+        # Applications waiting for a decision that expire, and when (programmes with approval_expires_days).
+        self.approval_deadlines: dict[str, datetime] = {
+            d["application_id"]: d["expires_at"] for d in cohort.get("approval_deadlines", [])}
         self.manual_status = CohortStatus(cohort["manual_status"]) if cohort.get("manual_status") else None
         self.window = ApplicationWindow(cohort["applications_open_at"], cohort["applications_close_at"],
                                         cohort.get("time_zone", "Europe/Oslo"))
@@ -197,6 +293,10 @@ class _Batch:
     def status(self) -> CohortStatus:
         return cohort_status(manual=self.manual_status, window=self.window, seats_free=self.seating.seats_free,
                              now=self.now)
+
+    def started(self) -> bool:
+        return has_started(status=self.status(), starts_on=self.cohort.get("starts_on"),
+                           time_zone=self.window.time_zone, now=self.now)
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -218,6 +318,12 @@ class _Batch:
             "enrolled": seating.enrolled, "waitlist": seating.waitlist, "capacity": seating.capacity,
             "seats_taken": seating.seats_taken, "seats_free": seating.seats_free,
             "waitlist_length": len(seating.waitlist), "seat_sequence": self.sequence,
+            # The offer watch finds cohorts by this, so the deadlines survive a restart.
+            "offers": [{"application_id": a, "expires_at": at} for a, at in seating.offers.items()],
+            "seats_on_offer": len(seating.offers), "next_offer_expires_at": seating.next_deadline,
+            "teams": seating.teams,
+            "approval_deadlines": [{"application_id": a, "expires_at": at} for a, at in self.approval_deadlines.items()],
+            "next_approval_expires_at": min(self.approval_deadlines.values(), default=None),
             "manual_status": self.manual_status.value if self.manual_status else None,
         }
 
@@ -414,6 +520,20 @@ class CohortWriter:
                 item.result = await self._change_capacity(changes, command)
             elif isinstance(command, ChangeStatus):
                 item.result = self._change_status(changes, command)
+            elif isinstance(command, AnswerOffer):
+                item.result = await self._answer_offer(changes, command)
+            elif isinstance(command, OfferFreeSeat):
+                item.result = await self._offer_free_seat(changes, command)
+            elif isinstance(command, TransferOut):
+                item.result = await self._transfer_out(changes, command)
+            elif isinstance(command, TransferIn):
+                item.result = await self._transfer_in(changes, command)
+            elif isinstance(command, SubmitTeam):
+                item.result = await self._submit_team(changes, command)
+            elif isinstance(command, ExpireApprovals):
+                item.result = await self._expire_approvals(changes)
+            elif isinstance(command, ExpireOffers):
+                item.result = await self._expire_offers(changes, changes.seating.expired(changes.now))
             # Reconcile needs nothing more: taking the cohort up reconciled it.
         except EnrollmentError as refusal:
             item.error = refusal
@@ -463,8 +583,57 @@ class CohortWriter:
         for item, application in new:
             item.result = application_view(application, changes.seating)
 
+    async def _submit_team(self, changes: _Batch, command: SubmitTeam) -> list[dict[str, Any]]:
+        """Every member's application at once; seated together if there is room for all, else queued as one."""
+        programme = await self._programme(changes)
+        form = command.form
+        check_submission(programme_archived=programme.get("archived", False), cohort_status=changes.status(),
+                         window=changes.window, now=changes.now)
+        for member in form["members"]:
+            check_applicant(participant_email=member["participant"]["email"], manager_email=form["manager"]["email"],
+                            unit_id=form["unit_id"], facilitator_unit_ids=[], facilitates_outside_own_unit=False)
+        found = await self._people.identify([Contact.of(m["participant"]) for m in form["members"]]
+                                            + [Contact.of(form["manager"])])
+        *members, manager_id = found
+        for participant_id in members:
+            if participant_id in changes.participants:
+                raise await self._duplicate(changes, participant_id, None)
+        team_id = new_id()
+        applications = []
+        for member, participant_id in zip(form["members"], members, strict=True):
+            single = {"participant": member["participant"] | {"role": member["role"]},
+                      "organisation_id": form["organisation_id"], "unit_id": form["unit_id"],
+                      "motivation": form.get("motivation")}
+            application = self._new_application(changes, programme, single, participant_id=participant_id,
+                                                manager_id=manager_id, team=(team_id, member["role"]))
+            applications.append(application)
+        changes.participants.update(members)
+        if not programme.get("requires_manager_approval", True):
+            for application, entry in zip(applications, self._place_team(changes, applications), strict=True):
+                application["history"].append(entry)
+        if await self._store.add_applications(applications):
+            # Not a refusal of this command alone: the places decided above are void, so the batch fails.
+            raise RuntimeError("applications were inserted by another writer; the cohort will be reconciled")
+        return [application_view(a, changes.seating) for a in applications]
+
+    def _place_team(self, changes: _Batch, applications: list[dict[str, Any]], *,
+                    reason: str | None = None) -> list[dict[str, Any]]:
+        """Seat or queue a team as one; returns each member's history entry."""
+        placement, position = changes.seating.place_team(applications[0]["team_id"], [a["_id"] for a in applications])
+        for application in applications:
+            ids = application_ids(application)
+            sequence = changes.next_sequence()
+            changes.events.append(ParticipantEnrolled(**ids, via="direct", cohort_sequence=sequence)
+                                  if placement is Placement.ENROLLED
+                                  else ParticipantWaitlisted(**ids, position=position, cohort_sequence=sequence))
+        changes.changed = True
+        why = reason or ("seats were free for the whole team" if placement is Placement.ENROLLED
+                         else "the cohort had no room for the whole team: it waits as one")
+        return [placement_entry(changes.now, placement, position, reason=why) for _ in applications]
+
     def _new_application(self, changes: _Batch, programme: dict[str, Any], form: dict[str, Any], *,
-                         participant_id: str, manager_id: str) -> dict[str, Any]:
+                         participant_id: str, manager_id: str, team: tuple[str, str] | None = None
+                         ) -> dict[str, Any]:
         now = changes.now
         requires_approval = programme.get("requires_manager_approval", True)
         first = S.AWAITING_MANAGER_APPROVAL if requires_approval else S.APPROVED
@@ -477,6 +646,9 @@ class CohortWriter:
             "experience": participant.get("experience"), "motivation": form.get("motivation"),
             "facilitator_unit_ids": form.get("facilitator_unit_ids", []),
             "requires_manager_approval": requires_approval,
+            # A team has its leader's one decision; a single applicant the programme's chain, if any.
+            "approval_steps": programme.get("approval_steps") if requires_approval and team is None else None,
+            "approval_step": 0, "team_id": team[0] if team else None, "team_role": team[1] if team else None,
             "status": first.value, "submitted_at": now, "updated_at": now,
             "history": [
                 history_entry(now, participant_id, None, S.SUBMITTED.value, None),
@@ -487,7 +659,11 @@ class CohortWriter:
         }
         application["announce"] = changes.submission_announcement()
         changes.events.extend(submission_announced(application))
-        if not requires_approval:
+        if requires_approval and programme.get("approval_expires_days"):
+            application["approval_expires_at"] = offer_deadline(now, programme["approval_expires_days"])
+            changes.approval_deadlines[application["_id"]] = application["approval_expires_at"]
+            changes.changed = True
+        if not requires_approval and team is None:  # a team is placed as one by the caller
             application["history"].append(self._place(changes, application))
         return application
 
@@ -506,17 +682,58 @@ class CohortWriter:
         target = check_decision(status=status, approve=command.approve, reason=command.reason)
         if target is S.APPROVED and changes.status() is CohortStatus.COMPLETED:
             raise Conflict("the cohort is completed; there is no seat to approve")
+        steps = chain_of(application)
+        index, step = current_step(application)
+        if command.step is not None and command.step != index:
+            raise Conflict(f"the application has moved on to step {index + 1} of its approval chain; reload it")
+        check_chain_reason(steps, command.reason)
         ids = application_ids(application)
+        if target is S.APPROVED and index + 1 < len(steps):  # approved at this step: on to the next
+            following = steps[index + 1]
+            step_event = ApplicationStepApproved(
+                **ids, step=index + 1, steps=len(steps), step_kind=step["kind"], approved_by=command.by,
+                next_step_kind=following["kind"], next_approver_ids=next_holders(following))
+            entry = history_entry(changes.now, command.by, status.value, status.value, command.reason,
+                                  step=index + 1, step_kind=step["kind"])
+            await self._transition(application, status, status, [entry], changes, [step_event],
+                                   fields={"approval_step": index + 1})
+            return application_view(application | {"approval_step": index + 1}, changes.seating)
+        if application.get("team_id"):
+            return await self._decide_team(changes, application, status, target, command)
         event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
                  else ApplicationDeclined(**ids, declined_by=command.by))
-        entries = [history_entry(changes.now, command.by, status.value, target.value, command.reason)]
+        entries = [history_entry(changes.now, command.by, status.value, target.value, command.reason,
+                                 **({"step": index + 1, "step_kind": step["kind"]} if len(steps) > 1 else {}))]
         if target is S.APPROVED:
             entries.append(placement_entry(changes.now, *changes.seating.next_place()))
         await self._transition(application, status, target, entries, changes, [event])
+        if changes.approval_deadlines.pop(application["_id"], None) is not None:
+            changes.changed = True
         application = application | {"status": target.value}
         if target is S.APPROVED:
             self._place(changes, application)
         return application_view(application, changes.seating)
+
+    async def _decide_team(self, changes: _Batch, application: dict[str, Any], status: ApplicationStatus,
+                           target: ApplicationStatus, command: DecideApplication) -> dict[str, Any]:
+        """The manager's one decision covers every member still waiting for it; approved, they are placed as one."""
+        team = await self._store.applications({"team_id": application["team_id"],
+                                               "cohort_id": changes.cohort["_id"]}, 0, 50)
+        waiting = [a for a in team if a["status"] == S.AWAITING_MANAGER_APPROVAL.value]
+        for member in waiting:
+            ids = application_ids(member)
+            event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
+                     else ApplicationDeclined(**ids, declined_by=command.by))
+            entry = history_entry(changes.now, command.by, status.value, target.value, command.reason,
+                                  team_id=application["team_id"])
+            await self._transition(member, status, target, [entry], changes, [event])
+        if target is S.APPROVED:
+            placed = [member | {"status": target.value} for member in waiting]
+            entries = self._place_team(changes, placed)
+            for member, entry in zip(placed, entries, strict=True):
+                async with self._locks.hold("applications", member["_id"]):
+                    await self._store.append_history(member["_id"], [entry])
+        return application_view(application | {"status": target.value}, changes.seating)
 
     async def _withdraw(self, changes: _Batch, command: WithdrawApplication) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
@@ -528,18 +745,22 @@ class CohortWriter:
         if placement is None:  # holds no place: the withdrawal is the application's own event
             event = ParticipantWithdrawn(**application_ids(application), previous_status=status.value)
             await self._transition(application, S(application["status"]), S.WITHDRAWN, [entry], changes, [event])
+            if changes.approval_deadlines.pop(application["_id"], None) is not None:
+                changes.changed = True
         else:  # the event comes with the seat change, which also promotes the head of the queue
             await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [])
             await self._release(changes, application)
         return application_view(application | {"status": S.WITHDRAWN.value}, changes.seating)
 
     async def _transition(self, application: dict[str, Any], expected: ApplicationStatus, target: ApplicationStatus,
-                          entries: list[dict[str, Any]], changes: _Batch, events: list[IntegrationEvent]) -> None:
+                          entries: list[dict[str, Any]], changes: _Batch, events: list[IntegrationEvent], *,
+                          fields: dict[str, Any] | None = None) -> None:
         """Write the application's new status and history, then stage its events with the batch."""
         announce = changes.announcement(events) if events else None
         async with self._locks.hold("applications", application["_id"]):
             moved = await self._store.transition_application(
-                application["_id"], expected=expected.value, status=target.value, entries=entries, announce=announce)
+                application["_id"], expected=expected.value, status=target.value, entries=entries, announce=announce,
+                fields=fields)
         if not moved:
             raise Conflict("the application changed meanwhile; reload it and try again")
         changes.events.extend(events)
@@ -559,7 +780,7 @@ class CohortWriter:
         if command.capacity == before:
             return
         seats_taken = changes.seating.seats_taken
-        promoted = changes.seating.resize(command.capacity)
+        changes.seating.resize(command.capacity)
         cohort = changes.cohort
         changes.events.append(CohortCapacityChanged(
             network_id=cohort["network_id"], cohort_id=cohort["_id"], programme_id=cohort["programme_id"],
@@ -567,7 +788,7 @@ class CohortWriter:
         changes.audit.append(history_entry(changes.now, command.by, str(before), str(command.capacity),
                                            command.reason, change="capacity"))
         changes.changed = True
-        await self._promote(changes, promoted, reason=f"the capacity grew from {before} to {command.capacity}")
+        await self._fill(changes, reason=f"the capacity grew from {before} to {command.capacity}")
 
     def _change_status(self, changes: _Batch, command: ChangeStatus) -> None:
         current = changes.status()
@@ -590,12 +811,178 @@ class CohortWriter:
         changes.changed = True
         return placement_entry(changes.now, placement, position, reason=reason)
 
-    async def _release(self, changes: _Batch, application: dict[str, Any]) -> None:
-        previous, promoted = changes.seating.withdraw(application["_id"])
-        changes.events.append(ParticipantWithdrawn(**application_ids(application), previous_status=previous.value,
+    async def _release(self, changes: _Batch, application: dict[str, Any], *,
+                       reason: str = "a seat was freed by a withdrawal") -> None:
+        previous = changes.seating.withdraw(application["_id"])
+        # Someone holding an offer was still waiting, as far as the seat events go.
+        shown = Placement.WAITLISTED if previous is Placement.OFFERED else previous
+        changes.events.append(ParticipantWithdrawn(**application_ids(application), previous_status=shown.value,
                                                    cohort_sequence=changes.next_sequence()))
         changes.changed = True
-        await self._promote(changes, promoted, reason="a seat was freed by a withdrawal")
+        if previous is not Placement.WAITLISTED:
+            await self._fill(changes, reason=reason)
+
+    async def _fill(self, changes: _Batch, *, reason: str) -> None:
+        """Free seats go to the queue as the programme and the cohort's start say (see `FreedSeats`)."""
+        if not changes.seating.seats_free or not changes.seating.waitlist:
+            return
+        programme = await self._programme(changes)
+        rule = freed_seats(started=changes.started(), offers=bool(programme.get("offer_days")))
+        if rule is FreedSeats.PROMOTE:
+            await self._promote(changes, changes.seating.promote(), reason=reason)
+        elif rule is FreedSeats.OFFER:
+            deadline = offer_deadline(changes.now, programme["offer_days"])
+            await self._offer(changes, changes.seating.offer(deadline), deadline, by=None, reason=reason)
+        else:
+            changes.audit.append(history_entry(changes.now, BY_WAITLIST_OFFER, None, "held", reason + "; the cohort "
+                                               "has started, so a coordinator decides whether to offer the seat",
+                                               change="seat"))
+
+    async def _offer(self, changes: _Batch, offered: list[str], deadline: datetime, *, by: str | None,
+                     reason: str) -> None:
+        """Record each offer in the application's history (intent first), then stage its event."""
+        if not offered:
+            return
+        applications = await self._store.applications_by_id(offered)
+        entry = history_entry(changes.now, by or BY_WAITLIST_OFFER, S.WAITLISTED.value, S.OFFERED.value, reason,
+                              offer_expires_at=deadline)
+        for application_id in offered:  # in queue order
+            async with self._locks.hold("applications", application_id):
+                await self._store.append_history(application_id, [entry])
+            changes.events.append(SeatOffered(**application_ids(applications[application_id]), expires_at=deadline,
+                                              offered_by=by, cohort_sequence=changes.next_sequence()))
+        changes.changed = True
+
+    # -- offers ---------------------------------------------------------------------------
+
+    async def _answer_offer(self, changes: _Batch, command: AnswerOffer) -> dict[str, Any]:
+        application = await self._application(changes, command.application_id)
+        seating = changes.seating
+        deadline = seating.offer_deadline(application["_id"])
+        if deadline is None:
+            status = shown_status(application["status"], seating.where(application["_id"])[0])
+            raise Conflict(f"no seat is on offer to this application; it is {status.value}")
+        if deadline <= changes.now:  # the watch has not come round yet: the answer is too late all the same
+            await self._expire_offers(changes, [application["_id"]])
+            raise Conflict(f"the offer expired at {deadline.isoformat()}; the seat has moved on",
+                           expired_at=deadline.isoformat())
+        ids = application_ids(application)
+        if command.accept:
+            seating.accept(application["_id"], changes.now)
+            entry = history_entry(changes.now, command.by, S.OFFERED.value, S.ENROLLED.value,
+                                  command.reason or "accepted the offered seat", via="offer")
+            async with self._locks.hold("applications", application["_id"]):
+                await self._store.append_history(application["_id"], [entry])
+            changes.events.append(SeatOfferAccepted(**ids, answered_by=command.by,
+                                                    cohort_sequence=changes.next_sequence()))
+            changes.events.append(ParticipantEnrolled(**ids, via="waitlist", cohort_sequence=changes.next_sequence()))
+            changes.changed = True
+            return application_view(application, seating)
+        event = SeatOfferDeclined(**ids, answered_by=command.by, cohort_sequence=changes.next_sequence())
+        entry = history_entry(changes.now, command.by, S.OFFERED.value, S.WITHDRAWN.value,
+                              command.reason or "declined the offered seat")
+        await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [event])
+        await self._release(changes, application, reason="a seat was freed: an offer was declined")
+        return application_view(application | {"status": S.WITHDRAWN.value}, seating)
+
+    async def _expire_offers(self, changes: _Batch, expired: list[str]) -> list[str]:
+        """Each expired offer: the application leaves the queue, and its seat moves on (in deadline order)."""
+        if not expired:
+            return []
+        applications = await self._store.applications_by_id(expired)
+        for application_id in expired:
+            application = applications[application_id]
+            deadline = changes.seating.offer_deadline(application_id)
+            assert deadline is not None
+            event = SeatOfferExpired(**application_ids(application), expired_at=deadline,
+                                     cohort_sequence=changes.next_sequence())
+            entry = history_entry(changes.now, BY_OFFER_EXPIRY, S.OFFERED.value, S.WITHDRAWN.value,
+                                  f"the offered seat was not taken before {deadline.isoformat()}")
+            await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [event])
+            await self._release(changes, application, reason="a seat was freed: an offer expired")
+        return expired
+
+    # -- approval deadlines ---------------------------------------------------------------
+
+    async def _expire_approvals(self, changes: _Batch) -> list[str]:
+        """Decline, with a reason the applicant can read, every application nobody decided in time."""
+        due = [a for a, at in changes.approval_deadlines.items() if at <= changes.now]
+        if not due:
+            return []
+        applications = await self._store.applications_by_id(due)
+        expired = []
+        for application_id in due:
+            del changes.approval_deadlines[application_id]
+            changes.changed = True
+            application = applications.get(application_id)
+            if application is None or application["status"] != S.AWAITING_MANAGER_APPROVAL.value:
+                continue  # decided or withdrawn by a batch whose cohort write did not happen
+            index, step = current_step(application)
+            deadline = application["approval_expires_at"]
+            reason = (f"no decision before {deadline.isoformat()} (step {index + 1}, {step['kind']}); "
+                      f"the application expired")
+            entry = history_entry(changes.now, BY_APPROVAL_EXPIRY, S.AWAITING_MANAGER_APPROVAL.value,
+                                  S.DECLINED.value, reason)
+            event = ApplicationDeclined(**application_ids(application), declined_by=BY_APPROVAL_EXPIRY)
+            await self._transition(application, S.AWAITING_MANAGER_APPROVAL, S.DECLINED, [entry], changes, [event])
+            expired.append(application_id)
+        return expired
+
+    # -- transfers ------------------------------------------------------------------------
+
+    async def _transfer_out(self, changes: _Batch, command: TransferOut) -> dict[str, Any]:
+        """The application leaves this cohort's seating for another cohort, approvals kept; its seat moves on."""
+        application = await self._application(changes, command.application_id)
+        placement, _ = changes.seating.where(application["_id"])
+        status = shown_status(application["status"], placement)
+        if placement is None:
+            raise Conflict(f"only an enrolled or waitlisted participant can be moved; this application is "
+                           f"{status.value}")
+        if changes.status() is CohortStatus.COMPLETED:
+            raise Conflict("the cohort is completed; its participants are no longer moved")
+        event = ParticipantTransferred(**application_ids(application), to_cohort_id=command.to_cohort_id,
+                                       transferred_by=command.by, deferred=command.deferred,
+                                       cohort_sequence=changes.next_sequence())
+        why = command.reason or ("deferred to the next cohort" if command.deferred else "moved to another cohort")
+        entry = history_entry(changes.now, command.by, status.value, "transferred", why,
+                              from_cohort_id=changes.cohort["_id"], to_cohort_id=command.to_cohort_id,
+                              change="transfer")
+        async with self._locks.hold("applications", application["_id"]):
+            moved = await self._store.move_application(
+                application["_id"], from_cohort_id=changes.cohort["_id"], to_cohort_id=command.to_cohort_id,
+                entries=[entry], announce=changes.announcement([event]) | {"cohort_id": changes.cohort["_id"]})
+        if not moved:
+            raise Conflict("the application changed meanwhile; reload it and try again")
+        changes.events.append(event)
+        await self._release(changes, application, reason="a seat was freed by a transfer to another cohort")
+        return application | {"cohort_id": command.to_cohort_id}
+
+    async def _transfer_in(self, changes: _Batch, command: TransferIn) -> dict[str, Any]:
+        application = await self._application(changes, command.application_id)
+        if changes.seating.where(application["_id"])[0] is None and application["status"] == S.APPROVED.value:
+            entry = self._place(changes, application, reason="transferred from another cohort; approvals kept")
+            async with self._locks.hold("applications", application["_id"]):
+                await self._store.append_history(application["_id"], [entry])
+            changes.participants.add(application["participant_id"])
+        return application_view(application, changes.seating)
+
+    async def _offer_free_seat(self, changes: _Batch, command: OfferFreeSeat) -> dict[str, Any]:
+        seating = changes.seating
+        if changes.status() is CohortStatus.COMPLETED:
+            raise Conflict("the cohort is completed; no seat is offered any more")
+        if not seating.seats_free:
+            raise Conflict("no seat is free in this cohort")
+        if not seating.waitlist:
+            raise Conflict("nobody is waiting for a seat in this cohort")
+        programme = await self._programme(changes)
+        deadline = offer_deadline(changes.now, programme.get("offer_days") or DEFAULT_OFFER_DAYS)
+        offered = seating.offer(deadline, seats=1)
+        await self._offer(changes, offered, deadline, by=command.by,
+                          reason=command.reason or "a coordinator offered a freed seat")
+        changes.audit.append(history_entry(changes.now, command.by, "free", "offered", command.reason,
+                                           change="seat", application_id=offered[0]))
+        [application] = (await self._store.applications_by_id(offered)).values()
+        return application_view(application, seating)
 
     async def _promote(self, changes: _Batch, promoted: list[str], *, reason: str) -> None:
         """Record each promotion in the application's history (intent first), then stage its event."""
@@ -628,25 +1015,60 @@ class CohortWriter:
         seating = changes.seating
         for application in applications:
             announce = application.get("announce")
-            if announce and announce["version"] > changes.version:
+            # A transferred application may still carry what it announced at the cohort it left.
+            if (announce and announce.get("cohort_id", changes.cohort["_id"]) == changes.cohort["_id"]
+                    and announce["version"] > changes.version):
                 log.info("cohort %s: publishing what application %s announced for a cohort write that never happened",
                          changes.cohort["_id"], application["_id"])
                 changes.events.extend(announced_events(application))
                 # Written past every version announced (a pipelined batch may have announced two
                 # ahead), so that these events count as published from now on.
                 changes.new_version = max(changes.new_version, announce["version"])
+        await self._release_moved_away(changes, {a["_id"] for a in applications})
+        for application in applications:  # deadlines of a submission whose cohort write did not happen
+            if (application["status"] == S.AWAITING_MANAGER_APPROVAL.value and application.get("approval_expires_at")
+                    and application["_id"] not in changes.approval_deadlines):
+                changes.approval_deadlines[application["_id"]] = application["approval_expires_at"]
+                changes.changed = True
         for application in applications:
             placement, _ = seating.where(application["_id"])
             if application["status"] == S.WITHDRAWN.value and placement is not None:
                 log.info("cohort %s: releasing the place of withdrawn application %s",
                          changes.cohort["_id"], application["_id"])
                 await self._release(changes, application)
-        for application in applications:  # in submission order
-            if application["status"] == S.APPROVED.value and seating.where(application["_id"])[0] is None:
+        unplaced = [a for a in applications  # in submission order
+                    if a["status"] == S.APPROVED.value and seating.where(a["_id"])[0] is None]
+        for application in unplaced:
+            team_id = application.get("team_id")
+            if team_id and team_id in seating.teams:
+                continue  # placed with its team below, or the team already holds its place
+            if team_id:  # a team approved but not yet placed: placed as one, as its approval would have
+                members = [a for a in unplaced if a.get("team_id") == team_id]
+                log.info("cohort %s: placing approved team %s", changes.cohort["_id"], team_id)
+                entries = self._place_team(changes, members, reason=PLACED_AGAIN)
+            else:
                 log.info("cohort %s: placing approved application %s", changes.cohort["_id"], application["_id"])
-                entry = self._place(changes, application, reason=PLACED_AGAIN)
-                async with self._locks.hold("applications", application["_id"]):
-                    await self._store.append_history(application["_id"], [entry])
+                members, entries = [application], [self._place(changes, application, reason=PLACED_AGAIN)]
+            for member, entry in zip(members, entries, strict=True):
+                async with self._locks.hold("applications", member["_id"]):
+                    await self._store.append_history(member["_id"], [entry])
+
+    async def _release_moved_away(self, changes: _Batch, own: set[str]) -> None:
+        """Places held by applications a transfer moved to another cohort before this cohort's write happened."""
+        seating = changes.seating
+        strays = [i for i in [*seating.enrolled, *seating.offers, *seating.waitlist] if i not in own]
+        if not strays:
+            return
+        for application_id, application in (await self._store.applications_by_id(strays)).items():
+            stored = await self._store.application(application_id)
+            announce = (stored or {}).get("announce") or {}
+            log.info("cohort %s: releasing the place of application %s, moved to cohort %s",
+                     changes.cohort["_id"], application_id, application["cohort_id"])
+            if announce.get("cohort_id") == changes.cohort["_id"] and announce["version"] > changes.version:
+                changes.events.extend(announced_events(stored))
+                changes.new_version = max(changes.new_version, announce["version"])
+            await self._release(changes, application | {"cohort_id": changes.cohort["_id"]},
+                                reason="a seat was freed by a transfer to another cohort")
 
     def _keep_reconciling(self, cohort_id: str) -> None:
         if cohort_id not in self._retries:

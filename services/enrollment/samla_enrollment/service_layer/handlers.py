@@ -21,20 +21,30 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
 from samla_enrollment.domain.applications import ApplicationStatus
-from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status
-from samla_enrollment.domain.errors import NotFound
-from samla_enrollment.domain.interest import check_interest, still_pending
+from samla_enrollment.domain.approvals import check_chain
+from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started
+from samla_enrollment.domain.errors import Conflict, NotFound
+from samla_enrollment.domain.interest import check_interest, region_key, still_pending
 from samla_enrollment.domain.programmes import changed_fields, ensure_active
+from samla_enrollment.domain.transfers import check_target, next_cohort
 from samla_enrollment.domain.seating import Seating
 from samla_enrollment.service_layer.cohort_writer import (
+    AnswerOffer,
     ChangeCapacity,
     ChangeStatus,
     CohortWriter,
     DecideApplication,
+    ExpireApprovals,
+    ExpireOffers,
+    OfferFreeSeat,
     SubmitApplication,
+    SubmitTeam,
+    TransferIn,
+    TransferOut,
     WithdrawApplication,
     application_view,
     history_entry,
+    seating_of,
 )
 from samla_enrollment.service_layer.directory import Directory
 from samla_enrollment.service_layer.integration_events import programme_facts
@@ -52,8 +62,14 @@ def cohort_view(cohort: dict[str, Any], now: datetime | None = None) -> dict[str
     return cohort | {
         "status": status.value, "seats_taken": seats_taken, "seats_free": seats_free,
         "waitlist_length": cohort.get("waitlist_length", len(cohort.get("waitlist", []))),
+        "seats_on_offer": cohort.get("seats_on_offer", 0),
         "applications_open_at": window.local(window.opens_at), "applications_close_at": window.local(window.closes_at),
     }
+
+
+def _started(view: dict[str, Any]) -> bool:
+    return has_started(status=CohortStatus(view["status"]), starts_on=view.get("starts_on"),
+                       time_zone=view.get("time_zone", "Europe/Oslo"), now=datetime.now(UTC))
 
 
 def _contact_of(person: dict[str, Any] | None, person_id: str) -> dict[str, Any] | None:
@@ -93,6 +109,7 @@ class EnrollmentService:
     # -- programmes ------------------------------------------------------------------------
 
     async def publish_programme(self, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
+        check_chain(data.get("approval_steps") or [])
         now = datetime.now(UTC)
         programme = {"_id": new_id(), **data, "archived": False, "archived_at": None, "created_at": now,
                       "updated_at": now, "audit": [history_entry(now, by or "unknown", None, "published", None)]}
@@ -120,6 +137,7 @@ class EnrollmentService:
             programme = await self.programme(programme_id)
             ensure_active(programme, "it can no longer be changed")
             changed = changed_fields(programme, changes)
+            check_chain(changed.get("approval_steps") or [])
             if not changed:
                 return programme
             updated = programme | changed
@@ -221,18 +239,19 @@ class EnrollmentService:
         cohort = await self.store.cohort(application["cohort_id"])
         if cohort is None:
             raise LookupError(f"application {application_id} refers to a missing cohort")
-        return application_view(application, Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"]))
+        return application_view(application, seating_of(cohort))
 
     async def cohort_applications(self, cohort_id: str, *, status: ApplicationStatus | None, offset: int,
                                   limit: int, organisation_id: str | None = None) -> list[dict[str, Any]]:
         cohort = await self.store.cohort(cohort_id)
         if cohort is None:
             raise NotFound(f"no cohort {cohort_id}")
-        seating = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
-        placed = seating.enrolled + seating.waitlist
-        if status in (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED):
-            # Straight from the seating, so the waitlist comes in queue order.
-            queue = seating.enrolled if status is ApplicationStatus.ENROLLED else seating.waitlist
+        seating = seating_of(cohort)
+        placed = seating.enrolled + seating.waitlist + list(seating.offers)
+        if status in (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED, ApplicationStatus.OFFERED):
+            # Straight from the seating, so the waitlist comes in queue order (and offers in the order made).
+            queue = {ApplicationStatus.ENROLLED: seating.enrolled, ApplicationStatus.WAITLISTED: seating.waitlist,
+                     ApplicationStatus.OFFERED: list(seating.offers)}[status]
             if organisation_id is not None:  # the queue holds ids only: narrow it before paging
                 found = await self.store.applications_by_id(queue)
                 queue = [i for i in queue if i in found and found[i]["organisation_id"] == organisation_id]
@@ -249,15 +268,78 @@ class EnrollmentService:
             filters["status"] = status.value
         return [application_view(a, seating) for a in await self.store.applications(filters, offset, limit)]
 
-    async def decide(self, application_id: str, *, approve: bool, by: str, reason: str | None) -> dict[str, Any]:
+    async def decide(self, application_id: str, *, approve: bool, by: str, reason: str | None,
+                     step: int | None = None) -> dict[str, Any]:
+        """`step`: the chain step (from 0) the caller was found entitled to decide."""
         application = await self._stored_application(application_id)
         await self.cohort_writer.execute(application["cohort_id"],
-                                         DecideApplication(application_id, approve, by, reason))
+                                         DecideApplication(application_id, approve, by, reason, step))
         return await self.application(application_id)
 
     async def withdraw(self, application_id: str, *, by: str | None, reason: str | None) -> dict[str, Any]:
         application = await self._stored_application(application_id)
         await self.cohort_writer.execute(application["cohort_id"], WithdrawApplication(application_id, by, reason))
+        return await self.application(application_id)
+
+    async def submit_team(self, cohort_id: str, form: dict[str, Any]) -> list[dict[str, Any]]:
+        """A unit's team applies: one application per member, placed or queued together."""
+        return await self.cohort_writer.execute(cohort_id, SubmitTeam(form))
+
+    # -- seat offers -------------------------------------------------------------------------
+
+    async def answer_offer(self, application_id: str, *, accept: bool, by: str, reason: str | None) -> dict[str, Any]:
+        application = await self._stored_application(application_id)
+        await self.cohort_writer.execute(application["cohort_id"], AnswerOffer(application_id, accept, by, reason))
+        return await self.application(application_id)
+
+    async def offer_free_seat(self, cohort_id: str, *, by: str, reason: str | None) -> dict[str, Any]:
+        offered = await self.cohort_writer.execute(cohort_id, OfferFreeSeat(by, reason))
+        return await self.application(offered["_id"])
+
+    async def expire_due_offers(self, now: datetime | None = None) -> int:
+        """Release every offer past its deadline and move its seat on; returns how many cohorts had some.
+
+        The deadlines are stored on the cohorts, so a process started after a deadline passed finds it here.
+        """
+        due = await self.store.cohort_ids({"next_offer_expires_at": {"$lte": now or datetime.now(UTC)}})
+        for cohort_id in due:
+            await self.cohort_writer.execute(cohort_id, ExpireOffers())
+        return len(due)
+
+    async def expire_due_approvals(self, now: datetime | None = None) -> int:
+        """Decline the applications nobody decided before their approval deadline (stored on the cohorts)."""
+        due = await self.store.cohort_ids({"next_approval_expires_at": {"$lte": now or datetime.now(UTC)}})
+        for cohort_id in due:
+            await self.cohort_writer.execute(cohort_id, ExpireApprovals())
+        return len(due)
+
+    # -- transfers ---------------------------------------------------------------------------
+
+    async def transfer(self, application_id: str, *, to_cohort_id: str | None, by: str,
+                       reason: str | None) -> dict[str, Any]:
+        """Move the application to `to_cohort_id`, or (None) defer it to the next cohort that opens.
+
+        Two writes at two cohorts, in this order: the cohort it leaves moves the application
+        (which then names the new cohort) and frees its place; the cohort it joins places it.
+        A stop in between leaves an approved application without a place at the new cohort,
+        which taking that cohort up (at start-up) places.
+        """
+        application = await self._stored_application(application_id)
+        source = await self.cohort(application["cohort_id"])
+        if to_cohort_id is None:
+            candidates = await self.store.cohorts({"programme_id": source["programme_id"]}, 0, 500)
+            views = [cohort_view(c) for c in candidates]
+            target = dict(next_cohort(source, views, [_started(v) for v in views]))
+        else:
+            target = await self.cohort(to_cohort_id)
+            check_target(source, target, target_started=_started(target))
+        there = await self.store.applications({"cohort_id": target["_id"], "participant_id": application["participant_id"],
+                                               "status": {"$nin": ["withdrawn", "declined"]}}, 0, 1)
+        if there:
+            raise Conflict("this person already has an application in that cohort", application_id=there[0]["_id"])
+        await self.cohort_writer.execute(source["_id"], TransferOut(application_id, target["_id"],
+                                                                    to_cohort_id is None, by, reason))
+        await self.cohort_writer.execute(target["_id"], TransferIn(application_id))
         return await self.application(application_id)
 
     async def _stored_application(self, application_id: str) -> dict[str, Any]:
@@ -268,8 +350,8 @@ class EnrollmentService:
 
     # -- interest in the next cohort -------------------------------------------------------
 
-    async def register_interest(self, programme_id: str, person: dict[str, Any], *,
-                                cohort_id: str | None = None) -> tuple[dict[str, Any], bool]:
+    async def register_interest(self, programme_id: str, person: dict[str, Any], *, cohort_id: str | None = None,
+                                region: str | None = None) -> tuple[dict[str, Any], bool]:
         """Register (or find the still pending) interest; returns it and whether it is new."""
         programme = await self.programme(programme_id)
         now = datetime.now(UTC)
@@ -287,16 +369,32 @@ class EnrollmentService:
                                                     latest_cohort_announced_at=announced):
                 return latest | {"pending": True}, False
             interest = {"_id": new_id(), "programme_id": programme_id, "network_id": programme["network_id"],
-                        "person_id": person_id, "cohort_id": cohort_id, "registered_at": now}
+                        "person_id": person_id, "cohort_id": cohort_id, "registered_at": now,
+                        "region": region_key(region)}
             await self.store.add_interest(interest, InterestRegistered(
                 network_id=programme["network_id"], interest_id=interest["_id"], programme_id=programme_id,
-                person_id=person_id))
+                person_id=person_id, region=interest["region"]))
         self._wake_relay()
         return interest | {"pending": True}, True
 
-    async def register_interest_at_cohort(self, cohort_id: str, person: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    async def register_interest_at_cohort(self, cohort_id: str, person: dict[str, Any], *,
+                                          region: str | None = None) -> tuple[dict[str, Any], bool]:
         cohort = await self.cohort(cohort_id)
-        return await self.register_interest(cohort["programme_id"], person, cohort_id=cohort_id)
+        return await self.register_interest(cohort["programme_id"], person, cohort_id=cohort_id, region=region)
+
+    async def interest_by_region(self, programme_id: str) -> list[dict[str, Any]]:
+        """Where people would like the next cohort: registrations per region, most pending first."""
+        await self.programme(programme_id)
+        announced = await self.store.latest_cohort_announced_at(programme_id)
+        counts: dict[str | None, dict[str, Any]] = {}
+        for interest in await self.store.interests(programme_id, 0, 0):
+            row = counts.setdefault(interest.get("region"), {"region": interest.get("region"), "pending": 0,
+                                                              "total": 0})
+            row["total"] += 1
+            row["pending"] += still_pending(registered_at=interest["registered_at"],
+                                            latest_cohort_announced_at=announced)
+        return sorted(counts.values(), key=lambda r: (-r["pending"], -r["total"], r["region"] is None,
+                                                      r["region"] or ""))
 
     async def interests(self, programme_id: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
         await self.programme(programme_id)
@@ -313,7 +411,7 @@ class EnrollmentService:
         for cohort_id in {a["cohort_id"] for a in found}:
             cohort = await self.store.cohort(cohort_id)
             if cohort is not None:
-                seatings[cohort_id] = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"])
+                seatings[cohort_id] = seating_of(cohort)
         views = [application_view(a, seatings[a["cohort_id"]]) for a in found if a["cohort_id"] in seatings]
         return sorted(views, key=lambda a: a["submitted_at"], reverse=True)
 

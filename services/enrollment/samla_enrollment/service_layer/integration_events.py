@@ -36,7 +36,8 @@ def submission_announced(application: Mapping[str, Any]) -> list[Any]:
     ids = application_ids(application)
     requires_approval = application["requires_manager_approval"]
     events: list[Any] = [ApplicationSubmitted(**ids, manager_id=application["manager_id"],
-                                              requires_manager_approval=requires_approval)]
+                                              requires_manager_approval=requires_approval,
+                                              team_id=application.get("team_id"))]
     if not requires_approval:
         events.append(ApplicationApproved(**ids, approved_by=BY_PROGRAMME_POLICY))
     return events

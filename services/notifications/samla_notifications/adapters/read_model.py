@@ -113,6 +113,11 @@ class ReadModel:
     async def application(self, application_id: str) -> dict[str, Any] | None:
         return await self.db.applications.find_one({"_id": application_id})
 
+    async def application_in(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+        """The participant's application to the cohort (the latest, should there be several)."""
+        found = self.db.applications.find({"cohort_id": cohort_id, "participant_id": participant_id})
+        return next(iter([a async for a in found][-1:]), None)
+
     # -- sessions ----------------------------------------------------------------------------
 
     async def save_session(self, session_id: str, **fields: Any) -> None:

@@ -10,17 +10,21 @@ class Kind(StrEnum):
 
     APPLICATION_RECEIVED = "application_received"
     APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_STEP_REQUESTED = "approval_step_requested"  # a later step of an approval chain
     APPROVAL_REMINDER = "approval_reminder"
     APPLICATION_APPROVED = "application_approved"
     APPLICATION_DECLINED = "application_declined"
     ENROLLED = "enrolled"
     WAITLISTED = "waitlisted"
     PROMOTED = "promoted"
+    SEAT_OFFERED = "seat_offered"
     SESSION_SCHEDULED = "session_scheduled"
     SESSION_RESCHEDULED = "session_rescheduled"
     SESSION_CANCELLED = "session_cancelled"
     SESSION_REMINDER = "session_reminder"
     COMPLETED = "completed"
+    ABSENCE_RECORDED = "absence_recorded"  # to the participant absent from a mandatory gathering
+    EMPLOYEE_ABSENT = "employee_absent"  # to their leader
     FOLLOW_UP_DUE = "follow_up_due"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"
     AGREEMENT_REQUESTED = "agreement_requested"
@@ -50,6 +54,7 @@ MANDATORY = frozenset({Category.SERVICE})
 CATEGORY_OF: dict[Kind, Category] = {
     Kind.APPLICATION_RECEIVED: Category.SERVICE,
     Kind.APPROVAL_REQUESTED: Category.SERVICE,
+    Kind.APPROVAL_STEP_REQUESTED: Category.SERVICE,
     Kind.APPROVAL_REMINDER: Category.REMINDERS,
     Kind.AGREEMENT_REQUESTED: Category.SERVICE,
     Kind.APPLICATION_APPROVED: Category.SERVICE,
@@ -57,11 +62,15 @@ CATEGORY_OF: dict[Kind, Category] = {
     Kind.ENROLLED: Category.SERVICE,
     Kind.WAITLISTED: Category.SERVICE,
     Kind.PROMOTED: Category.SERVICE,
+    Kind.SEAT_OFFERED: Category.SERVICE,  # unanswered, the seat is lost: as much a service message as the seat
     Kind.SESSION_CANCELLED: Category.SERVICE,
     Kind.SESSION_SCHEDULED: Category.SESSION_UPDATES,
     Kind.SESSION_RESCHEDULED: Category.SESSION_UPDATES,
     Kind.SESSION_REMINDER: Category.REMINDERS,
     Kind.COMPLETED: Category.COMPLETION,
+    # Missing a mandatory gathering stands between a participant and completing: as much a service message.
+    Kind.ABSENCE_RECORDED: Category.SERVICE,
+    Kind.EMPLOYEE_ABSENT: Category.SERVICE,
     Kind.FOLLOW_UP_DUE: Category.MEASURE_FOLLOW_UPS,
     Kind.FOLLOW_UP_OVERDUE: Category.MEASURE_FOLLOW_UPS,
     Kind.MILESTONE_OVERDUE: Category.MEASURE_FOLLOW_UPS,

@@ -44,11 +44,19 @@ def approval_reminder_fire_at(submitted_at: datetime, days: int) -> datetime:
     return submitted_at + timedelta(days=days)
 
 
-def approval_reminder_fact(application_id: str) -> str:
-    """One reminder per application, whatever the setting is: a manager is reminded once."""
-    return f"approval-reminder:{application_id}"
+def approval_reminder_fact(application_id: str, step: int = 1, team_id: str | None = None) -> str:
+    """One reminder per application and approval step, whatever the setting is: each holder is reminded once.
+    A team's manager is reminded once for the whole team."""
+    if team_id:
+        return f"approval-reminder:team:{team_id}"
+    base = f"approval-reminder:{application_id}"
+    return base if step == 1 else f"{base}:step-{step}"
 
 
-def approval_reminder_id(application_id: str) -> str:
-    """The reminder row's `_id`: a decision cancels it by `_id`, the only index-backed lookup on FerretDB v1."""
-    return f"approval:{application_id}"
+def approval_reminder_id(application_id: str, step: int = 1, recipient_id: str | None = None) -> str:
+    """The reminder row's `_id`: a decision cancels it by `_id`, the only index-backed lookup on FerretDB v1.
+
+    A later step of an approval chain has one row per person holding it (approvers and deputies).
+    """
+    base = f"approval:{application_id}"
+    return base if step == 1 else f"{base}:step-{step}:{recipient_id}"

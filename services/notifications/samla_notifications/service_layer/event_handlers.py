@@ -75,14 +75,18 @@ class EventHandlers:
             e.CohortOpened: self._cohort_opened,
             e.ApplicationSubmitted: self._application_submitted,
             e.ApplicationApproved: self._application_approved,
+            e.ApplicationStepApproved: self._application_step_approved,
             e.ApplicationDeclined: self._application_declined,
             e.ParticipantEnrolled: self._participant_enrolled,
             e.ParticipantWaitlisted: self._participant_waitlisted,
             e.ParticipantWithdrawn: self._participant_withdrawn,
+            e.SeatOffered: self._seat_offered,
             e.InterestRegistered: self._interest_registered,
             s.SessionScheduled: self._session_scheduled,
             s.SessionRescheduled: self._session_rescheduled,
             s.SessionCancelled: self._session_cancelled,
+            s.SessionHeld: self._session_held,
+            s.AttendanceCorrected: self._attendance_corrected,
             s.ParticipantCompleted: self._participant_completed,
             m.MeasureProposed: self._measure_proposed,
             m.MeasureAdopted: self._measure_adopted,
@@ -167,7 +171,9 @@ class EventHandlers:
         context |= {"requires_manager_approval": data.requires_manager_approval, "application_id": data.application_id}
         notices = [fact.notice(Kind.APPLICATION_RECEIVED, data.participant_id, context)]
         if data.requires_manager_approval:
+            # A team's manager is asked once for the whole team (the fact is the team, not each member).
             notices.append(fact.notice(Kind.APPROVAL_REQUESTED, data.manager_id, context,
+                                       fact_id=f"team-approval:{data.team_id}" if data.team_id else None,
                                        about_person_id=data.participant_id,
                                        link=application_page(data.application_id)))
             await self._plan_approval_reminder(event, data)
@@ -188,14 +194,38 @@ class EventHandlers:
             "application_id": data.application_id, "cohort_id": data.cohort_id, "recipient_id": data.manager_id,
             "fire_at": approval_reminder_fire_at(event.time, self._settings.approval_reminder_days),
             "waiting_days": self._settings.approval_reminder_days,
-            "fact_id": approval_reminder_fact(data.application_id), "event_id": event.id,
-            "network_id": data.network_id, "status": PENDING, "created_at": self._clock(),
+            "fact_id": approval_reminder_fact(data.application_id, team_id=data.team_id), "team_id": data.team_id,
+            "event_id": event.id, "network_id": data.network_id, "status": PENDING, "created_at": self._clock(),
         }])
 
     async def _application_settled(self, application_id: str, status: str) -> None:
         """The manager decided, or the applicant withdrew: nothing is waiting any more, so no reminder."""
         await self._read.save_application(application_id, status=status)
         await self._reminders.drop({"_id": approval_reminder_id(application_id), "status": PENDING})
+
+    async def _application_step_approved(self, event: CloudEvent, data: e.ApplicationStepApproved) -> None:
+        """A step of an approval chain is done: whoever holds the next one is asked, and reminded later.
+
+        The decided step's reminder is cancelled; a reminder of a step since decided is skipped when
+        it comes due (the read model knows the step the application waits at).
+        """
+        step = data.step + 1
+        await self._read.save_application(data.application_id, approval_step=step)
+        await self._reminders.drop({"_id": approval_reminder_id(data.application_id), "status": PENDING})
+        days = self._settings.approval_reminder_days
+        await self._reminders.add([{
+            "_id": approval_reminder_id(data.application_id, step, recipient), "kind": Kind.APPROVAL_REMINDER.value,
+            "application_id": data.application_id, "cohort_id": data.cohort_id, "recipient_id": recipient,
+            "step": step, "fire_at": approval_reminder_fire_at(event.time, days), "waiting_days": days,
+            "fact_id": approval_reminder_fact(data.application_id, step), "event_id": event.id,
+            "network_id": data.network_id, "status": PENDING, "created_at": self._clock(),
+        } for recipient in data.next_approver_ids])
+        fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
+        context |= {"application_id": data.application_id,
+                    "approval": {"step": step, "steps": data.steps, "step_kind": data.next_step_kind}}
+        await self._send(fact.notice(Kind.APPROVAL_STEP_REQUESTED, recipient, context,
+                                     about_person_id=data.participant_id, link=application_page(data.application_id))
+                         for recipient in data.next_approver_ids)
 
     async def _application_approved(self, event: CloudEvent, data: e.ApplicationApproved) -> None:
         application = await self._read.application(data.application_id)
@@ -224,6 +254,12 @@ class EventHandlers:
         fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
         context["application"] = {"waitlist_position": data.position}
         await self._send([fact.notice(Kind.WAITLISTED, data.participant_id, context)])
+
+    async def _seat_offered(self, event: CloudEvent, data: e.SeatOffered) -> None:
+        """The seat is held until the deadline: the person must answer on their page, or it moves on."""
+        fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
+        context["offer"] = {"expires_at": data.expires_at}
+        await self._send([fact.notice(Kind.SEAT_OFFERED, data.participant_id, context)])
 
     async def _participant_withdrawn(self, event: CloudEvent, data: e.ParticipantWithdrawn) -> None:
         await self._application_settled(data.application_id, "withdrawn")
@@ -266,6 +302,34 @@ class EventHandlers:
         context = session_mail_context(session, cohort, programme)
         fact = self._fact(event, session["time_zone"])
         return [fact.notice(kind, participant, context) for participant in roster]
+
+    async def _session_held(self, event: CloudEvent, data: s.SessionHeld) -> None:
+        await self._tell_absent(event, data.session_id, data.absent_participant_ids)
+
+    async def _attendance_corrected(self, event: CloudEvent, data: s.AttendanceCorrected) -> None:
+        if data.status == "absent":
+            await self._tell_absent(event, data.session_id, [data.participant_id])
+
+    async def _tell_absent(self, event: CloudEvent, session_id: str, absent: list[str]) -> None:
+        """Someone absent from a mandatory gathering is told, and so is their leader: it stands between the
+        participant and completing, unless the coordinator arranges a make-up. Once per person and session
+        (the fact), whether the absence came with the session marked held or with a later correction."""
+        session = await self._read.session(session_id)
+        if not absent or session is None or not session.get("mandatory"):
+            return
+        cohort = await self._read.cohort(session["cohort_id"])
+        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        context = session_mail_context(session, cohort, programme)
+        fact = self._fact(event, session["time_zone"])
+        notices = []
+        for participant in absent:
+            fact_id = f"absence:{session_id}:{participant}"
+            notices.append(fact.notice(Kind.ABSENCE_RECORDED, participant, context, fact_id=fact_id))
+            application = await self._read.application_in(session["cohort_id"], participant)
+            if application is not None and application.get("manager_id"):
+                notices.append(fact.notice(Kind.EMPLOYEE_ABSENT, application["manager_id"], context,
+                                           fact_id=fact_id, about_person_id=participant))
+        await self._send(notices)
 
     async def _session_scheduled(self, event: CloudEvent, data: s.SessionScheduled) -> None:
         await self._read.save_session(

@@ -129,8 +129,11 @@ class ReminderScheduler:
         application = await self._read.application(reminder["application_id"])
         if application is None or application.get("status") or not application.get("requires_manager_approval"):
             return None
-        if reminder["fact_id"] != approval_reminder_fact(reminder["application_id"]):
+        step = reminder.get("step", 1)
+        if reminder["fact_id"] != approval_reminder_fact(reminder["application_id"], step, reminder.get("team_id")):
             return None
+        if application.get("approval_step", 1) != step:
+            return None  # that step of the approval chain was decided; the next one has reminders of its own
         cohort = await self._read.cohort(application.get("cohort_id"))
         programme = await self._read.programme(application.get("programme_id") or (cohort or {}).get("programme_id"))
         zone = (cohort or {}).get("time_zone") or self._settings.network_profile(reminder["network_id"]).time_zone

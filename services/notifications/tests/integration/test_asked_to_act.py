@@ -10,11 +10,14 @@ from pymongo import AsyncMongoClient
 
 from samla_shared.contract.enrollment import (
     ApplicationApproved,
+    ApplicationStepApproved,
     ApplicationSubmitted,
     ParticipantErased,
     ParticipantWithdrawn,
+    SeatOffered,
 )
 from samla_shared.contract.measures import MeasureAdopted, MeasureOwner, MeasureProposed
+from samla_shared.contract.sessions import AttendanceCorrected, AttendanceCounts, SessionHeld
 
 PORTAL = "https://portal.samla.test"
 
@@ -208,3 +211,118 @@ async def test_a_name_with_line_breaks_still_gets_its_mail_with_one_safe_header(
             return [e["status"] for e in log] == ["sent"]
 
         await wait_until(logged_sent)
+
+
+async def test_a_seat_offer_tells_the_deadline_in_local_time_and_links_to_the_persons_own_page(
+        start_notifications, publish, people, mailbox, new_cohort, open_cohort, wait_until):
+    world = new_cohort()
+    kari = people.add("Kari Nordmann")
+    expires = datetime(2027, 8, 23, 7, 30, tzinfo=UTC)  # 09:30 in Oslo (summer time)
+    async with start_notifications(portal_url=PORTAL):
+        await open_cohort(world)
+        await publish(SeatOffered(**world.application(kari), expires_at=expires, cohort_sequence=5))
+        [mail] = await wait_until(lambda: _async(_of_kind(mailbox.to(people.email(kari)), "seat_offered")))
+    assert mail["Subject"].startswith("En plass er ledig til deg i")
+    assert "mandag 23. august 2027" in mail["Subject"]
+    text = mailbox.text(mail)
+    assert "til mandag 23. august 2027 kl. 09:30" in text
+    assert f"Svar her: {PORTAL}/me" in text
+
+
+async def test_the_next_step_of_an_approval_chain_is_asked_and_reminded_and_the_decided_step_is_not(
+        start_notifications, publish, people, mailbox, new_cohort, open_cohort, wait_until, clock):
+    world = new_cohort()
+    leder, hr, deputy = people.add("Liv Leder"), people.add("Hanne HR"), people.add("Per Stedfortreder")
+    kari = people.add("Kari Nordmann")
+    async with start_notifications(clock=clock, approval_reminder_days=2, portal_url=PORTAL) as notifications:
+        await open_cohort(world)
+        await publish(ApplicationSubmitted(**world.application(kari), manager_id=leder,
+                                           requires_manager_approval=True))
+        stepped = await publish(ApplicationStepApproved(
+            **world.application(kari), step=1, steps=2, step_kind="leader", approved_by=leder,
+            next_step_kind="hr", next_approver_ids=[hr, deputy]))
+
+        async def both_asked():
+            mails = [_of_kind(mailbox.to(people.email(p)), "approval_step_requested") for p in (hr, deputy)]
+            return mails if all(mails) else None
+
+        [[to_hr], [to_deputy]] = await wait_until(both_asked)
+        assert to_hr["Subject"].startswith("Godkjenning trengs (trinn 2 av 2): Kari Nordmann har søkt")
+        assert f"Svar på søknaden her: {PORTAL}/applications/app-{kari}" in mailbox.text(to_deputy)
+
+        async def reminders_moved_on():
+            found = (await notifications.get("/reminders", params={"application_id": f"app-{kari}"})).json()
+            pending = sorted(r["recipient_id"] for r in found if r["status"] == "pending")
+            return found if pending == sorted([hr, deputy]) else None
+
+        await wait_until(reminders_moved_on)
+        # Two days on, the holders of the second step are reminded; the leader, who decided, is not.
+        clock.move_to(stepped.time + timedelta(days=2, minutes=1))
+
+        async def reminded():
+            mails = [_of_kind(mailbox.to(people.email(p)), "approval_reminder") for p in (hr, deputy)]
+            return mails if all(mails) else None
+
+        await wait_until(reminded)
+        assert _of_kind(mailbox.to(people.email(leder)), "approval_reminder") == []
+
+
+async def test_an_absence_from_a_mandatory_gathering_is_told_to_the_participant_and_their_leader_once(
+        start_notifications, publish, people, mailbox, new_cohort, open_cohort, wait_until):
+    world = new_cohort()
+    leder, kari, ola = people.add("Liv Leder"), people.add("Kari Nordmann"), people.add("Ola Nordmann")
+    starts = datetime(2027, 9, 1, 7, 0, tzinfo=UTC)
+    async with start_notifications(portal_url=PORTAL):
+        await open_cohort(world)
+        for person in (kari, ola):
+            await publish(ApplicationSubmitted(**world.application(person), manager_id=leder,
+                                               requires_manager_approval=True))
+
+        async def received():  # the applications (on another topic) are known before the gathering is held
+            return all(_of_kind(mailbox.to(people.email(p)), "application_received") for p in (kari, ola))
+
+        await wait_until(received)
+        await publish(world.session_scheduled("s-absence", starts))
+        counts = AttendanceCounts(present=1, absent=1, excused=0, partial=0)
+        await publish(SessionHeld(network_id=world.network_id, cohort_id=world.cohort_id, session_id="s-absence",
+                                  held_at=starts + timedelta(hours=6), attendance=counts,
+                                  absent_participant_ids=[kari]))
+        # A correction that repeats Kari's absence tells nobody again; one that records Ola absent tells Ola.
+        await publish(AttendanceCorrected(network_id=world.network_id, cohort_id=world.cohort_id,
+                                          session_id="s-absence", participant_id=kari, status="absent",
+                                          attendance=counts))
+        await publish(AttendanceCorrected(network_id=world.network_id, cohort_id=world.cohort_id,
+                                          session_id="s-absence", participant_id=ola, status="absent",
+                                          attendance=AttendanceCounts(present=0, absent=2, excused=0, partial=0)))
+
+        async def told():
+            to_leader = _of_kind(mailbox.to(people.email(leder)), "employee_absent")
+            to_ola = _of_kind(mailbox.to(people.email(ola)), "absence_recorded")
+            return (to_leader, to_ola) if len(to_leader) == 2 and to_ola else None
+
+        to_leader, _ = await wait_until(told)
+        [to_kari] = _of_kind(mailbox.to(people.email(kari)), "absence_recorded")
+        assert to_kari["Subject"].startswith("Fravær registrert:")
+        assert "onsdag 1. september 2027 kl. 09:00" in mailbox.text(to_kari)
+        assert f"{PORTAL}/me" in mailbox.text(to_kari)
+        assert sorted(m["Subject"].split(" var ")[0] for m in to_leader) == ["Kari Nordmann", "Ola Nordmann"]
+
+
+async def test_a_teams_manager_is_asked_once_for_the_whole_team(
+        start_notifications, publish, people, mailbox, new_cohort, open_cohort, wait_until):
+    world = new_cohort()
+    leder, other_leder = people.add("Liv Leder"), people.add("Ola Leder")
+    team = [people.add("Kari Nordmann"), people.add("Tore Tillitsvalgt"), people.add("Mette Verneombud")]
+    team_id = f"team-{uuid.uuid4().hex[:8]}"
+    async with start_notifications(portal_url=PORTAL):
+        await open_cohort(world)
+        for member in team:
+            await publish(ApplicationSubmitted(**world.application(member), manager_id=leder,
+                                               requires_manager_approval=True, team_id=team_id))
+        # A later application on the same partition: once its manager is asked, the team's events were handled.
+        await publish(ApplicationSubmitted(**world.application(people.add("Per Hansen")), manager_id=other_leder,
+                                           requires_manager_approval=True))
+        await wait_until(lambda: _async(_of_kind(mailbox.to(people.email(other_leder)), "approval_requested")))
+        assert len(_of_kind(mailbox.to(people.email(leder)), "approval_requested")) == 1
+        for member in team:
+            assert _of_kind(mailbox.to(people.email(member)), "application_received")

@@ -22,7 +22,9 @@ def full_context(**changes):
                     "ends_at": datetime(2027, 9, 2, 14, tzinfo=UTC), "online": False, "mandatory": True,
                     "location": "Bodø", "previous_starts_at": datetime(2027, 8, 25, 7, tzinfo=UTC),
                     "reason": "lokalet er opptatt", "days_before": 7},
-        "application": {"waitlist_position": 3}, "application_id": "app-1", "requires_manager_approval": True,
+        "application": {"waitlist_position": 3}, "application_id": "app-1",
+        "offer": {"expires_at": datetime(2027, 8, 23, 7, 30, tzinfo=UTC)},
+        "approval": {"step": 2, "steps": 2, "step_kind": "hr"}, "requires_manager_approval": True,
         "measure": {"area": "sick_leave_follow_up", "due_on": date(2027, 10, 1)},
         "milestone": {"kind": "full_time_share_percent", "due_on": date(2027, 6, 30), "target_value": 50.0,
                       "current_value": 43.0},
@@ -94,7 +96,7 @@ def test_a_deployment_can_replace_a_single_template(tmp_path: Path):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", [Kind.APPROVAL_REQUESTED, Kind.APPROVAL_REMINDER, Kind.AGREEMENT_REQUESTED,
-                                  Kind.ENROLLED, Kind.FOLLOW_UP_DUE])
+                                  Kind.ENROLLED, Kind.FOLLOW_UP_DUE, Kind.SEAT_OFFERED, Kind.APPROVAL_STEP_REQUESTED])
 def test_a_mail_that_asks_to_act_links_to_the_page_where_one_acts(kind, language):
     page = "https://samla.example/applications/app-1"
     mail = TemplateRenderer().render(kind.value, language, full_context(link=page))

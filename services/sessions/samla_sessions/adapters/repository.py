@@ -18,7 +18,7 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.enrollment import GatheringKind
 from samla_shared.messaging.outbox import OUTBOX_FIELD, PENDING_FIELD, merge_updates, new_document_outbox, staged
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
-from samla_sessions.domain.attendance import Attendance, AttendanceStatus
+from samla_sessions.domain.attendance import Attendance, AttendanceStatus, MakeUp, MakeUpKind
 from samla_sessions.domain.roster import RosterStatus
 from samla_sessions.domain.session import Assignment, Change, Material, Session, SessionStatus
 
@@ -237,6 +237,9 @@ def session_document(session: Session) -> dict[str, Any]:
         "attendance": [{"participant_id": a.participant_id, "status": a.status.value, "minutes": a.minutes,
                         "recorded_at": a.recorded_at, "recorded_by": a.recorded_by}
                        for a in session.attendance.values()],
+        "make_ups": [{"participant_id": m.participant_id, "kind": m.kind.value, "session_id": m.session_id,
+                      "note": m.note, "recorded_at": m.recorded_at, "recorded_by": m.recorded_by}
+                     for m in session.make_ups.values()],
         "status": session.status.value, "held_at": session.held_at,
         "changes": [{"at": c.at, "what": c.what, "reason": c.reason, "starts_at": c.starts_at, "ends_at": c.ends_at}
                     for c in session.changes],
@@ -266,6 +269,9 @@ def session_from(doc: dict[str, Any]) -> Session:
         attendance={a["participant_id"]: Attendance(a["participant_id"], AttendanceStatus(a["status"]), a["minutes"],
                                                     a["recorded_at"], a.get("recorded_by"))
                     for a in doc.get("attendance", [])},
+        make_ups={m["participant_id"]: MakeUp(m["participant_id"], MakeUpKind(m["kind"]), m.get("session_id"),
+                                              m.get("note"), m["recorded_at"], m.get("recorded_by"))
+                  for m in doc.get("make_ups", [])},
         status=SessionStatus(doc["status"]), held_at=doc.get("held_at"),
         changes=[Change(**c) for c in doc.get("changes", [])],
         plan_step=doc.get("plan_step"), version=doc["version"],

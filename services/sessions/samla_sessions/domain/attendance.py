@@ -29,6 +29,30 @@ class Attendance:
         return other is not None and (self.status, self.minutes) == (other.status, other.minutes)
 
 
+class MakeUpKind(StrEnum):
+    SESSION = "session"  # the same gathering attended with another cohort
+    ASSIGNMENT = "assignment"  # an assignment the coordinator set instead
+
+
+@dataclass(frozen=True)
+class MakeUp:
+    """What a participant did instead of a mandatory session they missed; it counts toward completion."""
+
+    participant_id: str
+    kind: MakeUpKind
+    session_id: str | None  # the other cohort's session, for kind session
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str | None = None
+
+
+def check_make_up(kind: MakeUpKind, session_id: str | None, note: str | None) -> None:
+    if kind is MakeUpKind.SESSION and not session_id:
+        raise RuleViolation("a make-up in another cohort's session names that session (`session_id`)")
+    if kind is MakeUpKind.ASSIGNMENT and not (note and note.strip()):
+        raise RuleViolation("a make-up assignment says what the participant did (`note`)")
+
+
 def check_minutes(status: AttendanceStatus, minutes: int | None, *, session_minutes: int) -> None:
     """Partial attendance says how long the participant took part; the other statuses say nothing of time."""
     if status is AttendanceStatus.PARTIAL:

@@ -2,7 +2,8 @@
 
 Only a cohort whose mandatory sessions are all behind it (held, or cancelled and so no
 longer required) can be completed; while one is still scheduled nobody has completed.
-Present counts as attended, and so does partial attendance: the coordinator chose
+A make-up the coordinator recorded for a missed session (the same gathering with another
+cohort, or an assignment) counts as attending it. Present counts as attended, and so does partial attendance: the coordinator chose
 "partial" rather than "absent", and can correct it. Whether an excused absence counts is
 the programme's rule (`CompletionRule.excused_absence_counts_as_attended`).
 """
@@ -50,7 +51,8 @@ def progress(participant_ids: Iterable[str], sessions: Sequence[Session], rule: 
     result = []
     for participant_id in sorted(set(participant_ids)):
         held = [s for s in required if s.status is SessionStatus.HELD]
-        missed = tuple(s.id for s in held if not counts_as_attended(s.attendance.get(participant_id), rule))
+        missed = tuple(s.id for s in held if not counts_as_attended(s.attendance.get(participant_id), rule)
+                       and participant_id not in s.make_ups)
         attended = len(held) - len(missed)
         result.append(Progress(participant_id, required=len(required), attended=attended, missed=missed,
                                completed=finished and not missed))

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from samla_shared.contract.enrollment import GatheringKind
 from samla_sessions.domain.agenda import AgendaItem, checked_agenda
-from samla_sessions.domain.attendance import Attendance, AttendanceStatus, check_minutes, counts
+from samla_sessions.domain.attendance import Attendance, AttendanceStatus, MakeUp, check_minutes, counts
 from samla_sessions.domain.errors import Conflict, RuleViolation
 
 # A kickoff of two days, or a week-long course: longer than two weeks is a typing error.
@@ -85,6 +85,7 @@ class Session:
     assignments: list[Assignment] = field(default_factory=list)
     agenda: list[AgendaItem] = field(default_factory=list)
     attendance: dict[str, Attendance] = field(default_factory=dict)
+    make_ups: dict[str, MakeUp] = field(default_factory=dict)  # participant id -> what made up for missing it
     status: SessionStatus = SessionStatus.SCHEDULED
     held_at: datetime | None = None
     changes: list[Change] = field(default_factory=list)
@@ -171,6 +172,20 @@ class Session:
             return None
         self.attendance[participant_id] = record
         return record
+
+    def record_make_up(self, make_up: MakeUp) -> None:
+        """A participant absent from this held, mandatory session made up for it (another cohort's session of
+        the same gathering, or an assignment); it then counts toward their completion."""
+        if self.status is not SessionStatus.HELD:
+            raise Conflict("a make-up is recorded for a session that was held")
+        if not self.mandatory:
+            raise Conflict("the session is not mandatory; missing it does not stand in the way of completing")
+        record = self.attendance.get(make_up.participant_id)
+        if record is None or record.status not in (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED):
+            raise Conflict(f"participant {make_up.participant_id} is not recorded absent from this session")
+        if make_up.session_id == self.id:
+            raise RuleViolation("a make-up is another session than the one missed")
+        self.make_ups[make_up.participant_id] = make_up
 
     def mark_held(self, *, held_at: datetime, rostered: Set[str], now: datetime) -> dict[str, int]:
         """Close the session as held. Rostered participants without a record are recorded absent.

@@ -27,6 +27,7 @@ ACCESS = AccessTable.of("sessions", [
     Rule.of("GET /sessions/{session_id}/attendance", **READERS),
     Rule.of("PUT /sessions/{session_id}/attendance", **RUNNER),
     Rule.of("PUT /sessions/{session_id}/attendance/{participant_id}", **RUNNER),
+    Rule.of("PUT /sessions/{session_id}/make-ups/{participant_id}", **RUNNER),
     Rule.of("POST /sessions/{session_id}/held", **RUNNER),
     # Documents, scoped like the JSON they mirror; a participant fetches their own certificate.
     Rule.of("GET /sessions/{session_id}/attendance/export", **READERS),

@@ -11,6 +11,7 @@ from samla_shared.http.auth import Access
 
 from samla_sessions.adapters.repository import RosterStore
 from samla_sessions.domain.agenda import DialogueStep
+from samla_sessions.domain.attendance import MakeUpKind
 from samla_sessions.domain.schedule import IN_PERSON_HOURS, ONLINE_HOURS, DayHours
 from samla_sessions.domain.session import Assignment, Material, SessionStatus
 from samla_sessions.entrypoints.schemas import (
@@ -26,6 +27,7 @@ from samla_sessions.entrypoints.schemas import (
     FollowUpDayCreate,
     Held,
     HoursIn,
+    MakeUpIn,
     MaterialIn,
     ParticipantProgress,
     PlanPublic,
@@ -240,6 +242,17 @@ async def put_attendance(session_id: str, participant_id: str, body: AttendanceI
     await visible_session(session_id, wired, access)
     entry = AttendanceEntry(participant_id, body.status, body.minutes)
     return attendance_public(await wired.sessions.record_attendance(session_id, [entry]))
+
+
+@sessions.put("/{session_id}/make-ups/{participant_id}", response_model=AttendancePublic,
+              summary="Record how a participant made up for this missed mandatory session (another cohort's "
+                      "session of the same gathering, or an assignment); it counts toward completion")
+async def put_make_up(session_id: str, participant_id: str, body: MakeUpIn, wired: Wired, access: Access
+                      ) -> AttendancePublic:
+    await visible_session(session_id, wired, access)
+    return attendance_public(await wired.sessions.record_make_up(
+        session_id, participant_id, kind=MakeUpKind(body.kind), other_session_id=body.session_id, note=body.note,
+        by=access.person))
 
 
 @sessions.post("/{session_id}/held", response_model=SessionPublic,

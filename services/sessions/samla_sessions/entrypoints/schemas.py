@@ -132,6 +132,14 @@ class AttendanceIn(Strict):
     minutes: int | None = Field(default=None, ge=1, description="Only for partial attendance.")
 
 
+class MakeUpIn(Strict):
+    kind: Literal["session", "assignment"] = Field(
+        description="session: the same gathering attended with another cohort (`session_id`); assignment: an "
+        "assignment done instead (`note` says what).")
+    session_id: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=1000)
+
+
 class AttendanceRecordIn(AttendanceIn):
     participant_id: Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -224,11 +232,22 @@ class AttendanceRecordPublic(Strict):
     recorded_at: datetime
 
 
+class MakeUpPublic(Strict):
+    participant_id: str
+    kind: str
+    session_id: str | None = None
+    note: str | None = None
+    recorded_at: datetime
+    recorded_by: str | None = None
+
+
 class AttendancePublic(Strict):
     session_id: str
     status: str
     counts: AttendanceCountsPublic
     records: list[AttendanceRecordPublic]
+    make_ups: list[MakeUpPublic] = Field(default_factory=list, description="Missed, and made up for: these count "
+                                         "toward completion as attended.")
 
 
 class RosterMember(BaseModel):
@@ -311,4 +330,7 @@ def attendance_public(session: Session) -> AttendancePublic:
         records=[AttendanceRecordPublic(participant_id=a.participant_id, status=a.status, minutes=a.minutes,
                                         recorded_at=a.recorded_at.astimezone(zone))
                  for a in sorted(session.attendance.values(), key=lambda a: a.participant_id)],
+        make_ups=[MakeUpPublic(participant_id=m.participant_id, kind=m.kind.value, session_id=m.session_id,
+                               note=m.note, recorded_at=m.recorded_at.astimezone(zone), recorded_by=m.recorded_by)
+                  for m in sorted(session.make_ups.values(), key=lambda m: m.participant_id)],
     )

@@ -18,6 +18,7 @@ from samla_shared.contract.enrollment import GatheringKind, PlannedGathering
 from samla_shared.contract.sessions import (
     AttendanceCorrected,
     AttendanceCounts,
+    MakeUpRecorded,
     SessionCancelled,
     SessionHeld,
     SessionRescheduled,
@@ -26,7 +27,7 @@ from samla_shared.contract.sessions import (
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_sessions.adapters.repository import RosterStore, SessionStore
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
-from samla_sessions.domain.attendance import AttendanceStatus
+from samla_sessions.domain.attendance import AttendanceStatus, MakeUp, MakeUpKind, check_make_up
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.domain.schedule import (
     IN_PERSON_HOURS,
@@ -293,6 +294,28 @@ class SessionService:
 
         return await self._change(session_id, change)
 
+    async def record_make_up(self, session_id: str, participant_id: str, *, kind: MakeUpKind,
+                             other_session_id: str | None, note: str | None, by: str | None) -> Session:
+        """The coordinator records how a participant made up for this missed mandatory session; completion
+        is settled again (a participant who now attended everything completes)."""
+        check_make_up(kind, other_session_id, note)
+        if kind is MakeUpKind.SESSION:
+            missed, other = await self.get(session_id), await self.get(other_session_id or "")
+            if other.status is not SessionStatus.HELD:
+                raise Conflict(f"session {other.id} has not been held")
+            if (other.programme_id, other.kind) != (missed.programme_id, missed.kind) or other.cohort_id == missed.cohort_id:
+                raise RuleViolation("a make-up session is the same gathering of the programme, with another cohort")
+
+        def change(session: Session) -> list[IntegrationEvent]:
+            make_up = MakeUp(participant_id, kind, other_session_id if kind is MakeUpKind.SESSION else None,
+                             note, self._now(), by)
+            session.record_make_up(make_up)
+            return [MakeUpRecorded(network_id=session.network_id, cohort_id=session.cohort_id, session_id=session.id,
+                                   participant_id=participant_id, kind=kind.value,
+                                   make_up_session_id=make_up.session_id, recorded_by=by)]
+
+        return await self._change(session_id, change)
+
     async def mark_held(self, session_id: str, *, held_at: datetime | None = None) -> Session:
         session = await self.get(session_id)
         rostered = (await self.roster.enrolled(session.cohort_id)).keys()
@@ -301,8 +324,9 @@ class SessionService:
             now = self._now()
             at = as_utc(held_at, session.time_zone) if held_at else now
             counts = session.mark_held(held_at=at, rostered=rostered, now=now)
+            absent = sorted(p for p, a in session.attendance.items() if a.status is AttendanceStatus.ABSENT)
             return [SessionHeld(network_id=session.network_id, cohort_id=session.cohort_id, session_id=session.id,
-                                held_at=at, attendance=AttendanceCounts(**counts))]
+                                held_at=at, attendance=AttendanceCounts(**counts), absent_participant_ids=absent)]
 
         return await self._change(session_id, change)
 

@@ -87,6 +87,7 @@ async def test_a_held_session_is_published_with_its_counts_is_final_and_its_corr
         events = await wait_until(held_and_corrected)
         assert events["SessionHeld"]["held_at"] == "2026-10-05T14:00:00Z"
         assert events["SessionHeld"]["attendance"] == {"present": 1, "absent": 1, "excused": 0, "partial": 1}
+        assert events["SessionHeld"]["absent_participant_ids"] == [cy], "who was absent, so they can be told"
         assert events["AttendanceCorrected"] == {**events["AttendanceCorrected"], "participant_id": cy,
                                                  "status": "excused", "session_id": session["id"],
                                                  "organisation_id": "org-ahus",
@@ -168,3 +169,56 @@ async def test_completions_left_unsettled_by_a_stop_right_after_a_session_was_he
     finally:
         await mongo.drop_database(database)
         await mongo.close()
+
+
+async def test_a_missed_mandatory_gathering_made_up_in_another_cohort_or_by_an_assignment_counts_toward_completion(
+        service, enrollment_feed, known_to_sessions, roster_of, published, wait_until, since_ms):
+    async with service(create_sessions, SessionsSettings) as sessions:
+        programme = enrollment_feed.programme(plan=[])
+        spring = enrollment_feed.cohort(programme, starts_on=date(2026, 1, 5))
+        autumn = enrollment_feed.cohort(programme, starts_on=date(2026, 8, 3))
+        here = [enrollment_feed.enrolled(spring.cohort_id, n) for n in (1, 2, 3)]
+        there = enrollment_feed.enrolled(autumn.cohort_id, 1)
+        await enrollment_feed.send(programme, spring, autumn, *here, there)
+        for cohort, members in ((spring, 3), (autumn, 1)):
+            await known_to_sessions(sessions, cohort.cohort_id)
+            await roster_of(sessions, cohort.cohort_id, members)
+        ada, bo, cy = (e.participant_id for e in here)
+        missed = (await sessions.post(f"/cohorts/{spring.cohort_id}/sessions", json=PAST_DAY)).json()
+        other_day = PAST_DAY | {"starts_at": "2026-10-19T09:00:00", "ends_at": "2026-10-19T16:00:00"}
+        elsewhere = (await sessions.post(f"/cohorts/{autumn.cohort_id}/sessions", json=other_day)).json()
+        assert missed["mandatory"] and elsewhere["mandatory"]
+        await sessions.put(f"/sessions/{missed['id']}/attendance/{ada}", json={"status": "present"})
+        assert (await sessions.post(f"/sessions/{missed['id']}/held", json={})).status_code == 200
+        completions = f"/cohorts/{spring.cohort_id}/completions"
+        assert [c["participant_id"] for c in (await sessions.get(completions)).json()["completed"]] == [ada]
+
+        url = f"/sessions/{missed['id']}/make-ups"
+        # Made up in a session not yet held, for someone who was there, or without saying what: refused.
+        early = await sessions.put(f"{url}/{bo}", json={"kind": "session", "session_id": elsewhere["id"]})
+        assert early.status_code == 409 and "has not been held" in early.json()["detail"]
+        assert (await sessions.put(f"{url}/{ada}", json={"kind": "assignment", "note": "essay"})).status_code == 409
+        assert (await sessions.put(f"{url}/{cy}", json={"kind": "assignment"})).status_code == 422
+        assert (await sessions.put(f"{url}/{cy}", json={"kind": "session", "session_id": missed["id"]})
+                ).status_code == 422
+
+        await sessions.put(f"/sessions/{elsewhere['id']}/attendance/{there.participant_id}", json={"status": "present"})
+        assert (await sessions.post(f"/sessions/{elsewhere['id']}/held", json={})).status_code == 200
+        made_up = await sessions.put(f"{url}/{bo}", json={"kind": "session", "session_id": elsewhere["id"]})
+        assert made_up.status_code == 200, made_up.text
+        assert [(m["participant_id"], m["kind"], m["session_id"]) for m in made_up.json()["make_ups"]] == [
+            (bo, "session", elsewhere["id"])]
+        assigned = await sessions.put(f"{url}/{cy}", json={"kind": "assignment",
+                                                          "note": "wrote a reflection on the kickoff's dialogue"})
+        assert assigned.status_code == 200, assigned.text
+        listing = (await sessions.get(completions)).json()
+        assert sorted(c["participant_id"] for c in listing["completed"]) == sorted([ada, bo, cy])
+
+        async def made_up_and_completed():
+            made = await published(spring.cohort_id, since_ms, "MakeUpRecorded")
+            done = await published(spring.cohort_id, since_ms, "ParticipantCompleted")
+            return (made, done) if len(made) == 2 and len(done) == 3 else None
+
+        made, _ = await wait_until(made_up_and_completed)
+        assert sorted((e["participant_id"], e["kind"], e.get("make_up_session_id")) for _, e in made) == sorted(
+            [(bo, "session", elsewhere["id"]), (cy, "assignment", None)])

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from samla_shared.contract.enrollment import CompletionRule, GatheringKind
-from samla_sessions.domain.attendance import AttendanceStatus
+from samla_sessions.domain.attendance import AttendanceStatus, MakeUp, MakeUpKind
 from samla_sessions.domain.completion import progress
+from samla_sessions.domain.errors import Conflict
 from samla_sessions.domain.session import Session
 
 S = AttendanceStatus
@@ -65,3 +68,15 @@ def test_a_cancelled_mandatory_session_is_no_longer_required():
 
 def test_a_cohort_without_mandatory_sessions_completes_nobody():
     assert completed({"ada"}, [session(1, mandatory=False, attendance={"ada": S.PRESENT})]) == {"ada": False}
+
+
+def test_a_made_up_absence_counts_as_attending_and_only_an_absence_can_be_made_up():
+    missed = session(1, attendance={"ada": S.PRESENT, "bo": S.ABSENT})
+    assert completed(["ada", "bo"], [missed]) == {"ada": True, "bo": False}
+    missed.record_make_up(MakeUp("bo", MakeUpKind.ASSIGNMENT, None, "a written reflection", AFTER))
+    assert completed(["ada", "bo"], [missed]) == {"ada": True, "bo": True}
+    with pytest.raises(Conflict, match="not recorded absent"):
+        missed.record_make_up(MakeUp("ada", MakeUpKind.ASSIGNMENT, None, "essay", AFTER))
+    ahead = session(2, attendance={"bo": S.ABSENT}, held=False)
+    with pytest.raises(Conflict, match="was held"):
+        ahead.record_make_up(MakeUp("bo", MakeUpKind.SESSION, "s9", None, AFTER))
