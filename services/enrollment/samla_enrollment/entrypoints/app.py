@@ -68,7 +68,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     app.state.enrollment = enrollment
     app.state.directory = directory
     app.state.privacy = privacy
-    app.state.exports = CohortExports(enrollment.store, ExportReader(runtime.db))
+    app.state.exports = CohortExports(enrollment.store, ExportReader(runtime.db), directory)
     runtime_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

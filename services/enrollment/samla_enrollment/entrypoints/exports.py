@@ -31,13 +31,13 @@ RESPONSES = TABLE_RESPONSES | {404: {"description": "Unknown cohort, or one outs
 
 HEADINGS: dict[str, dict[str, str]] = {
     "nb": {"position": "Plass", "name": "Navn", "email": "E-post", "phone": "Telefon", "organisation": "Organisasjon",
-           "unit": "Enhet", "role": "Rolle", "status": "Status", "submitted": "Søkt", "manager": "Leder (id)",
+           "organisation_name": "Organisasjonsnavn", "unit": "Enhet", "unit_name": "Enhetsnavn", "role": "Rolle", "status": "Status", "submitted": "Søkt", "manager": "Leder (id)",
            "participant": "Deltaker (id)", "application": "Søknad (id)", "facilitates": "Fasiliterer for"},
     "da": {"position": "Plads", "name": "Navn", "email": "E-mail", "phone": "Telefon", "organisation": "Organisation",
-           "unit": "Enhed", "role": "Rolle", "status": "Status", "submitted": "Ansøgt", "manager": "Leder (id)",
+           "organisation_name": "Organisationsnavn", "unit": "Enhed", "unit_name": "Enhedsnavn", "role": "Rolle", "status": "Status", "submitted": "Ansøgt", "manager": "Leder (id)",
            "participant": "Deltager (id)", "application": "Ansøgning (id)", "facilitates": "Facilitator for"},
     "en": {"position": "Position", "name": "Name", "email": "E-mail", "phone": "Phone", "organisation": "Organisation",
-           "unit": "Unit", "role": "Role", "status": "Status", "submitted": "Applied", "manager": "Manager (id)",
+           "organisation_name": "Organisation name", "unit": "Unit", "unit_name": "Unit name", "role": "Role", "status": "Status", "submitted": "Applied", "manager": "Manager (id)",
            "participant": "Participant (id)", "application": "Application (id)", "facilitates": "Facilitates for"},
 }
 STATUS_WORDS: dict[str, dict[str, str]] = {
@@ -56,12 +56,20 @@ async def _cohort(cohort_id: str, exports: CohortExports, access: Access) -> tup
     return cohort, programme.get("language") or "nb"
 
 
+async def _sheet(kind: str, cohort: dict[str, Any], exports: CohortExports) -> str:
+    """The worksheet's title: the kind of list and, when the directory knows it, the network's name
+    (Excel cuts a title at 31 characters; a CSV has no title, its rows carry the names)."""
+    network = await exports.network_name(cohort["network_id"])
+    return f"{kind} – {network}" if network else kind
+
+
 def _columns(language: str, *names: str) -> list[Column]:
     words, statuses = HEADINGS[language], STATUS_WORDS[language]
     values: dict[str, Any] = {
         "position": "waitlist_position", "name": lambda r: r["person"].get("name"),
         "email": lambda r: r["person"].get("email"), "phone": lambda r: r["person"].get("phone"),
-        "organisation": "organisation_id", "unit": "unit_id", "role": "role",
+        "organisation": "organisation_id", "organisation_name": "organisation_name", "unit": "unit_id",
+        "unit_name": "unit_name", "role": "role",
         "status": lambda r: statuses.get(r["status"], r["status"]), "submitted": "submitted_at",
         "manager": "manager_id", "participant": "participant_id", "application": "_id",
         "facilitates": "facilitator_unit_ids",
@@ -79,9 +87,10 @@ async def export_applications(cohort_id: str, exports: Exports, access: Access, 
                               status: ApplicationStatus | None = None) -> Response:
     cohort, language = await _cohort(cohort_id, exports, access)
     rows = await exports.applications(cohort, status)
-    columns = _columns(language, "name", "status", "position", "organisation", "unit", "role", "submitted",
-                       "facilitates", "participant", "manager", "application")
-    return table_response(fmt, _file_name("applications", cohort), columns, rows, sheet="Applications")
+    columns = _columns(language, "name", "status", "position", "organisation", "organisation_name", "unit",
+                       "unit_name", "role", "submitted", "facilitates", "participant", "manager", "application")
+    return table_response(fmt, _file_name("applications", cohort), columns, rows,
+                          sheet=await _sheet("Applications", cohort, exports))
 
 
 @router.get("/{cohort_id}/waitlist/export", response_class=Response, responses=RESPONSES,
@@ -89,15 +98,17 @@ async def export_applications(cohort_id: str, exports: Exports, access: Access, 
 async def export_waitlist(cohort_id: str, exports: Exports, access: Access,
                           fmt: Format = TableFormat.CSV) -> Response:
     cohort, language = await _cohort(cohort_id, exports, access)
-    columns = _columns(language, "position", "name", "organisation", "unit", "role", "submitted", "participant",
-                       "application")
+    columns = _columns(language, "position", "name", "organisation", "organisation_name", "unit", "unit_name",
+                       "role", "submitted", "participant", "application")
     return table_response(fmt, _file_name("waitlist", cohort), columns, await exports.waitlist(cohort),
-                          sheet="Waitlist")
+                          sheet=await _sheet("Waitlist", cohort, exports))
 
 
 @router.get("/{cohort_id}/roster/export", response_class=Response, responses=RESPONSES,
             summary="Who holds a seat, with e-mail and phone, as CSV or XLSX (for the venue, the programme owner)")
 async def export_roster(cohort_id: str, exports: Exports, access: Access, fmt: Format = TableFormat.CSV) -> Response:
     cohort, language = await _cohort(cohort_id, exports, access)
-    columns = _columns(language, "name", "email", "phone", "organisation", "unit", "role", "participant")
-    return table_response(fmt, _file_name("roster", cohort), columns, await exports.roster(cohort), sheet="Roster")
+    columns = _columns(language, "name", "email", "phone", "organisation", "organisation_name", "unit", "unit_name",
+                       "role", "participant")
+    return table_response(fmt, _file_name("roster", cohort), columns, await exports.roster(cohort),
+                          sheet=await _sheet("Roster", cohort, exports))

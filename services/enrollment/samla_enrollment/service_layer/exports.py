@@ -4,6 +4,10 @@ Each row is one application joined with the applicant's name (and, on the roster
 contact details): these live only in enrollment, which is why these exports are served
 here and not by sessions. Status and waitlist position come from the cohort's seating,
 exactly as the JSON API shows them.
+
+Organisations and units are named from the directory next to their ids: one `_id` read per
+kind for the whole export (FerretDB scans any other filter), never one per row. An id the
+directory does not know (an organisation not registered yet) gets an empty name.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from samla_enrollment.adapters.repository import EnrollmentStore
 from samla_enrollment.domain.applications import ApplicationStatus, shown_status
 from samla_enrollment.domain.errors import NotFound
 from samla_enrollment.domain.seating import Placement, Seating
+from samla_enrollment.service_layer.directory import Directory
 
 
 class CohortExports:
-    def __init__(self, store: EnrollmentStore, reader: ExportReader) -> None:
+    def __init__(self, store: EnrollmentStore, reader: ExportReader, directory: Directory) -> None:
         self.store = store
         self.reader = reader
+        self.directory = directory
 
     async def cohort(self, cohort_id: str) -> dict[str, Any]:
         cohort = await self.store.cohort(cohort_id)
@@ -30,6 +36,10 @@ class CohortExports:
 
     async def programme(self, programme_id: str) -> dict[str, Any]:
         return await self.store.programme(programme_id) or {}
+
+    async def network_name(self, network_id: str) -> str | None:
+        """The network's name for the sheet's title; None if the directory does not know it."""
+        return (await self.directory.names("networks", [network_id])).get(network_id)
 
     async def applications(self, cohort: dict[str, Any], status: ApplicationStatus | None = None,
                            ) -> list[dict[str, Any]]:
@@ -66,4 +76,9 @@ class CohortExports:
 
     async def _named(self, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
         people = await self.reader.people(v["participant_id"] for v in views)
-        return [v | {"person": people.get(v["participant_id"], {})} for v in views]
+        organisations = await self.directory.names("organisations", (v.get("organisation_id") for v in views))
+        units = await self.directory.names("units", (v.get("unit_id") for v in views))
+        return [v | {"person": people.get(v["participant_id"], {}),
+                     "organisation_name": organisations.get(v.get("organisation_id")),
+                     "unit_name": units.get(v.get("unit_id"))}
+                for v in views]

@@ -66,3 +66,40 @@ async def test_exports_of_another_networks_cohort_are_refused_like_its_json(desk
             assert (await insider.get(url, params={"format": "xlsx"})).status_code == 200
         assert (await insider.get(f"/cohorts/{cohort['id']}/roster/export",
                                   params={"format": "pdf"})).status_code == 422
+
+
+async def test_exports_name_organisations_units_and_the_network_from_the_directory(desk, enrollment, caller):
+    assert (await enrollment.post("/networks", json={"id": desk.network, "name": "Læringsnettverk Nord",
+                                                     "country": "NO"})).status_code == 201
+    coordinator = caller(enrollment, "kari", roles=["network_coordinator"], networks=[desk.network])
+    async with coordinator:
+        assert (await coordinator.post("/organisations", json={
+            "id": "org-unn", "network_id": desk.network, "name": "Universitetssykehuset Nord-Norge Tromsø",
+            "kind": "hospital_trust"})).status_code == 201
+        assert (await coordinator.post("/units", json={
+            "id": "unit-1", "organisation_id": "org-unn", "name": "Hjemmetjenesten Ørsta og Åsane",
+            "kind": "home_care_service"})).status_code == 201
+    cohort = await desk.cohort(capacity=1)
+    await desk.apply(cohort["id"], 1)
+    await desk.apply(cohort["id"], 2)  # unit-2 is not in the directory
+    await desk.apply(cohort["id"], 3, organisation_id="org-not-registered")
+
+    heading, *rows = read_csv(await enrollment.get(f"/cohorts/{cohort['id']}/applications/export"))
+    assert heading[3:7] == ["Organisasjon", "Organisasjonsnavn", "Enhet", "Enhetsnavn"]
+    assert [r[3:7] for r in rows] == [
+        ["org-unn", "Universitetssykehuset Nord-Norge Tromsø", "unit-1", "Hjemmetjenesten Ørsta og Åsane"],
+        ["org-unn", "Universitetssykehuset Nord-Norge Tromsø", "unit-2", ""],
+        ["org-not-registered", "", "unit-3", ""]]
+
+    waitlist = await enrollment.get(f"/cohorts/{cohort['id']}/waitlist/export", params={"format": "xlsx"})
+    book = load_workbook(io.BytesIO(waitlist.content), read_only=True)
+    assert book.active.title == "Waitlist – Læringsnettverk Nord"
+    sheet = [list(row) for row in book.active.iter_rows(values_only=True)]
+    assert sheet[0][2:6] == ["Organisasjon", "Organisasjonsnavn", "Enhet", "Enhetsnavn"]
+    assert [r[2:6] for r in sheet[1:]] == [["org-unn", "Universitetssykehuset Nord-Norge Tromsø", "unit-2", None],
+                                          ["org-not-registered", None, "unit-3", None]]
+
+    roster = read_xlsx(await enrollment.get(f"/cohorts/{cohort['id']}/roster/export", params={"format": "xlsx"}))
+    assert roster[0][3:7] == ["Organisasjon", "Organisasjonsnavn", "Enhet", "Enhetsnavn"]
+    assert [r[3:7] for r in roster[1:]] == [
+        ["org-unn", "Universitetssykehuset Nord-Norge Tromsø", "unit-1", "Hjemmetjenesten Ørsta og Åsane"]]
