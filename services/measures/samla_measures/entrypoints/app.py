@@ -102,7 +102,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
     _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
     app.state.toolbox = toolbox
     app.state.measures = measures
-    app.state.exports = MeasureExports(MeasureExportReader(runtime.db), measures)
+    app.state.exports = MeasureExports(MeasureExportReader(runtime.db), measures, directory)
     app.state.personal_data = erasure
     app.state.insight = projection
     app.state.directory = directory

@@ -39,7 +39,8 @@ SVG_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown id, or one outside the caller's reach"}}
 
 HEADINGS: dict[str, dict[str, str]] = {
-    "nb": {"measure_id": "Tiltak (id)", "title": "Tiltak", "network_id": "Nettverk", "organisation_id":
+    "nb": {"network_name": "Nettverksnavn", "organisation_name": "Organisasjonsnavn", "unit_names": "Enhetsnavn",
+           "measure_id": "Tiltak (id)", "title": "Tiltak", "network_id": "Nettverk", "organisation_id":
            "Organisasjon", "unit_ids": "Enheter", "area": "Område", "status": "Status", "method_id": "Metode",
            "goal": "Mål for tiltaket", "adopted_on": "Vedtatt", "next_follow_up_due": "Neste oppfølging",
            "overdue": "Forsinket", "follow_up_count": "Oppfølginger", "indicator_count": "Indikatorer",
@@ -48,7 +49,8 @@ HEADINGS: dict[str, dict[str, str]] = {
            "change": "Endring", "trend": "Utvikling", "target_reached": "Mål nådd", "held_on": "Dato",
            "in_practice": "I praksis", "value": "Verdi", "worked": "Dette virket",
            "did_not_work": "Dette virket ikke"},
-    "da": {"measure_id": "Tiltag (id)", "title": "Tiltag", "network_id": "Netværk", "organisation_id":
+    "da": {"network_name": "Netværksnavn", "organisation_name": "Organisationsnavn", "unit_names": "Enhedsnavn",
+           "measure_id": "Tiltag (id)", "title": "Tiltag", "network_id": "Netværk", "organisation_id":
            "Organisation", "unit_ids": "Enheder", "area": "Område", "status": "Status", "method_id": "Metode",
            "goal": "Mål for tiltaget", "adopted_on": "Vedtaget", "next_follow_up_due": "Næste opfølgning",
            "overdue": "Forsinket", "follow_up_count": "Opfølgninger", "indicator_count": "Indikatorer",
@@ -57,7 +59,8 @@ HEADINGS: dict[str, dict[str, str]] = {
            "change": "Ændring", "trend": "Udvikling", "target_reached": "Mål nået", "held_on": "Dato",
            "in_practice": "I praksis", "value": "Værdi", "worked": "Det virkede",
            "did_not_work": "Det virkede ikke"},
-    "en": {"measure_id": "Measure (id)", "title": "Measure", "network_id": "Network", "organisation_id":
+    "en": {"network_name": "Network name", "organisation_name": "Organisation name", "unit_names": "Unit names",
+           "measure_id": "Measure (id)", "title": "Measure", "network_id": "Network", "organisation_id":
            "Organisation", "unit_ids": "Units", "area": "Area", "status": "Status", "method_id": "Method",
            "goal": "Goal", "adopted_on": "Adopted", "next_follow_up_due": "Next follow-up", "overdue": "Overdue",
            "follow_up_count": "Follow-ups", "indicator_count": "Indicators", "indicator": "Indicator",
@@ -67,12 +70,14 @@ HEADINGS: dict[str, dict[str, str]] = {
            "value": "Value", "worked": "What worked", "did_not_work": "What did not work"},
 }
 TABLES = {
-    "measures": ("title", "area", "status", "organisation_id", "unit_ids", "method_id", "goal", "adopted_on",
-                 "next_follow_up_due", "overdue", "follow_up_count", "indicator_count", "network_id", "measure_id"),
+    "measures": ("title", "area", "status", "organisation_id", "organisation_name", "unit_ids", "unit_names",
+                 "method_id", "goal", "adopted_on", "next_follow_up_due", "overdue", "follow_up_count",
+                 "indicator_count", "network_id", "network_name", "measure_id"),
     "indicators": ("title", "indicator", "kind", "unit", "baseline", "baseline_date", "target", "better", "latest",
-                   "change", "trend", "target_reached", "organisation_id", "unit_ids", "measure_id"),
+                   "change", "trend", "target_reached", "organisation_id", "organisation_name", "unit_ids",
+                   "unit_names", "measure_id"),
     "follow-ups": ("title", "held_on", "in_practice", "indicator", "value", "unit", "worked", "did_not_work",
-                   "organisation_id", "unit_ids", "measure_id"),
+                   "organisation_id", "organisation_name", "unit_ids", "unit_names", "measure_id"),
 }
 SHEETS = {"nb": ("Tiltak", "Indikatorer", "Oppfølginger"), "da": ("Tiltag", "Indikatorer", "Opfølgninger"),
           "en": ("Measures", "Indicators", "Follow-ups")}
@@ -96,7 +101,9 @@ async def export_measures(exports: Exports, access: Access, fmt: Format = TableF
     name = "measures-" + "-".join(v for v in (network_id, organisation_id, unit_id) if v) if (
         network_id or organisation_id or unit_id) else "measures"
     if fmt is TableFormat.XLSX:
-        sheets = [Sheet(title, _columns(lang, table), found)
+        # One network's export says which in its sheet titles (Excel cuts them at 31 characters).
+        network = await exports.network_name(network_id) if network_id and scope is not None else None
+        sheets = [Sheet(f"{title} – {network}" if network else title, _columns(lang, table), found)
                   for title, table, found in zip(SHEETS[lang], TABLES, tables, strict=True)]
         return Response(write_workbook(sheets), media_type=fmt.media_type, headers=document_headers(f"{name}.xlsx"))
     found = dict(zip(TABLES, tables, strict=True))[rows]

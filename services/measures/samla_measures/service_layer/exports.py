@@ -6,6 +6,11 @@ with its baseline, target and latest reading, and every follow-up reading. Chart
 indicator's readings over time against its baseline and target, and a network's trend
 for one kind of indicator across its member organisations (a monthly mean per
 organisation, since units follow up on their own rhythm).
+
+Networks, organisations and units are named from measures' read model of the directory,
+next to their ids: one `_id` read for the whole export, never one per row. An id the
+directory does not know (yet) has an empty name; a unit it does not know is left out of
+the list of unit names (the ids column still lists it).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from samla_measures.adapters.exports import MeasureExportReader
 from samla_measures.domain import indicators as indicator_rules
 from samla_measures.domain.errors import NotFound
 from samla_measures.domain.measure import MeasureStatus
+from samla_measures.service_layer.directory import Directory
 from samla_measures.service_layer.measures import MeasuresService
 
 WORDS = {
@@ -51,9 +57,13 @@ def scope_filters(scope: dict[str, Any], area: MeasureArea | None, status: Measu
 
 
 class MeasureExports:
-    def __init__(self, reader: MeasureExportReader, measures: MeasuresService) -> None:
+    def __init__(self, reader: MeasureExportReader, measures: MeasuresService, directory: Directory) -> None:
         self.reader = reader
         self.measures = measures
+        self.directory = directory
+
+    async def network_name(self, network_id: str) -> str | None:
+        return (await self.directory.names(networks=[network_id])).networks.get(network_id)
 
     async def tables(self, filters: dict[str, Any]) -> tuple[list[dict], list[dict], list[dict]]:
         """(measures, indicators, follow-up readings) rows for everything the filter matches."""
@@ -82,7 +92,16 @@ class MeasureExports:
                         "held_on": _day(f["held_on"]), "in_practice": f["in_practice"],
                         "indicator": indicator.get("name"), "value": r["value"], "unit": indicator.get("unit"),
                         "worked": f.get("worked"), "did_not_work": f.get("did_not_work")})
+        await self._name(measures, indicators, follow_ups)
         return measures, indicators, follow_ups
+
+    async def _name(self, measures: list[dict], *others: list[dict]) -> None:
+        """Every row with its measure's network, organisation and unit names, from one read of the directory."""
+        names = await self.directory.names_of_measures(measures)
+        for row in [*measures, *(r for rows in others for r in rows)]:
+            row["network_name"] = names.networks.get(row["network_id"])
+            row["organisation_name"] = names.organisations.get(row["organisation_id"])
+            row["unit_names"] = [names.units[u] for u in row["unit_ids"] if u in names.units]
 
     async def indicator_chart(self, measure: dict[str, Any], indicator_id: str, language: str) -> LineChart:
         indicator = next((i for i in measure.get("indicators", []) if i["id"] == indicator_id), None)

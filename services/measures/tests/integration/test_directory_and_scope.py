@@ -3,8 +3,12 @@ organisation and units inside that organisation's network, and lists show names 
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from dataclasses import dataclass
+
+from openpyxl import load_workbook
 
 import pytest
 
@@ -204,3 +208,36 @@ async def test_audit_fields_are_the_caller_never_the_body(steps, caller):
     assert [(h["status"], h["by"]) for h in shown["history"]] == [
         ("proposed", "person-leder"), ("adopted", "person-kari"), ("in_practice", "person-leder"),
         ("discontinued", "person-leder")]
+
+
+async def test_exports_name_the_network_organisations_and_units_next_to_their_ids(steps, region):
+    r = region
+    known = await steps.propose(organisation_id=r.oppdal, unit_ids=(r.home_care, r.nursing_home),
+                                title="Tidlig og tett på – Ørland og Åfjord")
+    unknown_organisation = f"org-ukjent-{uuid.uuid4().hex[:6]}"
+    await steps.propose(organisation_id=unknown_organisation, unit_ids=("unit-ukjent",), indicators=[])
+
+    workbook = await steps.client.get("/exports/measures", params={"network_id": r.ours})
+    assert workbook.status_code == 200, workbook.text
+    book = load_workbook(io.BytesIO(workbook.content), read_only=True)
+    # Excel keeps 31 characters of a sheet's title.
+    assert book.sheetnames == [title[:31] for title in ("Tiltak – Læringsnettverk Trøndelag",
+                                                         "Indikatorer – Læringsnettverk Trøndelag",
+                                                         "Oppfølginger – Læringsnettverk Trøndelag")]
+    measures = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert measures[0][3:7] == ["Organisasjon", "Organisasjonsnavn", "Enheter", "Enhetsnavn"]
+    assert measures[0][14:16] == ["Nettverk", "Nettverksnavn"]
+    assert [r_[3:7] + r_[14:16] for r_ in measures[1:]] == [
+        [r.oppdal, "Oppdal kommune", f"{r.home_care}, {r.nursing_home}", "Hjemmetjenesten, Oppdal helsesenter",
+         r.ours, "Læringsnettverk Trøndelag"],
+        [unknown_organisation, None, "unit-ukjent", None, r.ours, "Læringsnettverk Trøndelag"]]
+    indicators = [list(row) for row in book.worksheets[1].iter_rows(values_only=True)]
+    assert [(row[12], row[13], row[15], row[16]) for row in indicators[1:]] == [
+        (r.oppdal, "Oppdal kommune", "Hjemmetjenesten, Oppdal helsesenter", known["id"])]
+
+    as_csv = await steps.client.get("/exports/measures", params={"network_id": r.ours, "format": "csv",
+                                                                 "lang": "da"})
+    heading, *rows = csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig")), delimiter=";")
+    assert heading[3:7] == ["Organisation", "Organisationsnavn", "Enheder", "Enhedsnavn"]
+    assert [row[0] for row in rows] == ["Tidlig og tett på – Ørland og Åfjord", "Tidlig og tett på"]
+    assert [row[4] for row in rows] == ["Oppdal kommune", ""]
