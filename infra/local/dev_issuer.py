@@ -57,7 +57,9 @@ class Client:
 # default, which production settings refuse.
 CLIENTS = {
     "samla-notifications": Client("dev-notifications-secret", ("contact_reader",), ("samla-enrollment",)),
-    "samla-sessions": Client("dev-sessions-secret", ("contact_reader",), ("samla-enrollment",)),
+    # Sessions prints names (enrollment's contacts) and the curriculum's methods (measures' toolbox).
+    "samla-sessions": Client("dev-sessions-secret", ("contact_reader", "catalogue_reader"),
+                             ("samla-enrollment", "samla-measures")),
 }
 
 

@@ -234,7 +234,8 @@ def test_network_policies_allow_only_the_calls_the_services_make(rendered: list[
         covering = [p for p in policies.values() if selects(p["spec"]["podSelector"], labels)]
         assert covering, f"{name} has no NetworkPolicy"
         assert all(set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"} for p in covering)
-    expected = {("portal", api) for api in SERVICES} | {("sessions", "enrollment"), ("notifications", "enrollment")}
+    expected = {("portal", api) for api in SERVICES} | {("sessions", "enrollment"), ("sessions", "measures"),
+                                                        ("notifications", "enrollment")}
     for source in pods:
         for target in pods:
             if source != target:

@@ -27,6 +27,10 @@ class SessionsSettings(ServiceSettings):
     enrollment_client_id: str = "samla-sessions"
     enrollment_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
     enrollment_audience: str = "samla-enrollment"
+    # Certificates name the curriculum's methods from measures' toolbox (adapters/toolbox.py), with
+    # the same client's tokens for measures' audience (role catalogue_reader there).
+    measures_url: str = "http://127.0.0.1:8003"
+    measures_audience: str = "samla-measures"
     # The provider's token endpoint; by default the one its discovery document names.
     auth_client_credentials_url: str | None = None
     people_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -180,6 +180,7 @@ ROLE_COLUMNS: Sequence[tuple[Role, str]] = (
     (Role.INTEGRATOR, "integrator"),
     (Role.OPS, "ops"),
     (Role.CONTACT_READER, "contact reader (service)"),
+    (Role.CATALOGUE_READER, "catalogue reader (service)"),
 )
 REACH_WORDS = {
     Reach.ALL: "all", Reach.NETWORK: "own networks", Reach.ORGANISATION: "own organisation/unit",

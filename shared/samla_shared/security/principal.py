@@ -18,6 +18,7 @@ class Role(StrEnum):
     SAFETY_REPRESENTATIVE = "safety_representative"  # verneombud, scoped to organisation and units
     PARTICIPANT = "participant"
     CONTACT_READER = "contact_reader"  # a service (notifications) reading contact details, nothing else
+    CATALOGUE_READER = "catalogue_reader"  # a service (sessions) reading the toolbox's method names, nothing else
     INTEGRATOR = "integrator"
     OPS = "ops"
 

@@ -83,6 +83,9 @@ Each key is a field of the service's Settings class (services/<name>/samla_<name
 {{- end -}}
 {{- if eq .name "sessions" -}}
 {{- $_ := set $env "PUBLIC_URL" (include "samla.publicUrl" .) -}}
+{{- /* Certificates name the curriculum's methods from measures' toolbox, with the same client (role catalogue_reader). */ -}}
+{{- $_ := set $env "MEASURES_URL" (include "samla.url" (dict "root" .root "name" "measures")) -}}
+{{- $_ := set $env "MEASURES_AUDIENCE" (printf "%smeasures" $v.auth.audiencePrefix) -}}
 {{- end -}}
 {{- if eq .name "notifications" -}}
 {{- $_ := set $env "SMTP_HOST" $s.smtp.host -}}

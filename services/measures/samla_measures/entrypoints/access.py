@@ -24,7 +24,8 @@ PARTIES = {"organisation_leader": ORGANISATION, **REPRESENTATIVES}
 ACCESS = AccessTable.of("measures", [
     Rule.of("GET /toolbox", **CATALOGUE),
     Rule.of("POST /toolbox", network_coordinator=NETWORK),
-    Rule.of("GET /toolbox/{method_id}", **CATALOGUE),
+    # Sessions prints the methods' names on certificates with a client-credentials token (catalogue_reader).
+    Rule.of("GET /toolbox/{method_id}", **CATALOGUE, catalogue_reader=ALL),
     Rule.of("POST /measures", **UNIT_WORK),
     Rule.of("GET /measures", **UNIT_WORK, **REPRESENTATIVES),
     Rule.of("GET /measures/{measure_id}", **UNIT_WORK, **REPRESENTATIVES, participant=OWN),

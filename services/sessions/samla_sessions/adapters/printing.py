@@ -49,7 +49,7 @@ def _hours(value: float) -> str:
 
 
 def method_title(method_id: str) -> str:
-    """A curriculum method id as readable words (the toolbox with its names lives in measures)."""
+    """A curriculum method id as readable words, when the toolbox (in measures) could not name it."""
     words = method_id.replace("-", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
@@ -144,7 +144,8 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         pdf.cell(0, 8, t["methods"], new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FAMILY, "", 11)
         for method in certificate.methods:
-            pdf.cell(0, 6, f"• {method_title(method)}", new_x="LMARGIN", new_y="NEXT")
+            title = certificate.method_names.get(method) or method_title(method)
+            pdf.cell(0, 6, f"• {title}", new_x="LMARGIN", new_y="NEXT")
 
     pdf.ln(12)
     completed = certificate.completed_at.astimezone(ZoneInfo("Europe/Oslo")).date()

@@ -24,6 +24,7 @@ from samla_sessions.adapters.repository import (
 )
 from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
 from samla_sessions.adapters.people import HttpPeopleDirectory, PeopleUnavailable
+from samla_sessions.adapters.toolbox import HttpToolbox
 from samla_sessions.adapters.personal_data import PersonalDataStore
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.entrypoints.access import ACCESS
@@ -84,7 +85,11 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         audience=settings.enrollment_audience)
     people = HttpPeopleDirectory(settings.enrollment_url, credentials=credentials,
                                  timeout=settings.people_timeout_seconds)
-    app.state.documents = SessionDocuments(session_service, completion, roster, people, directory)
+    toolbox = HttpToolbox(settings.measures_url, timeout=settings.people_timeout_seconds, credentials=ClientCredentials(
+        issuer=settings.auth_issuer, token_url=settings.auth_client_credentials_url,
+        client_id=settings.enrollment_client_id, client_secret=settings.enrollment_client_secret,
+        audience=settings.measures_audience))
+    app.state.documents = SessionDocuments(session_service, completion, roster, people, directory, toolbox)
     plan = ParticipantPlan(session_store, roster)
     app.state.calendar_feeds = CalendarFeeds(feed_store, plan, session_service, locks)
     app.state.services = Services(
@@ -102,6 +107,7 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
                 yield
             finally:
                 await people.close()
+                await toolbox.close()
 
     app.router.lifespan_context = lifespan
     return app

@@ -7,12 +7,13 @@ participants' names, read from enrollment at print time (adapters/people.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from samla_sessions.adapters.people import PeopleDirectory
 from samla_sessions.adapters.repository import RosterStore
+from samla_sessions.adapters.toolbox import MethodCatalogue
 from samla_sessions.domain.certificate import GatheringAttended, gatherings_attended
 from samla_sessions.domain.errors import NotFound
 from samla_sessions.domain.session import Session
@@ -50,6 +51,8 @@ class Certificate:
     completed_at: datetime
     gatherings: list[GatheringAttended]
     methods: list[str]
+    # The toolbox's name of each method, by id; a method it does not name is printed as its id.
+    method_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def hours(self) -> float:
@@ -62,8 +65,9 @@ class Certificate:
 
 class SessionDocuments:
     def __init__(self, sessions: SessionService, completion: CompletionPolicy, roster: RosterStore,
-                 people: PeopleDirectory, directory: DirectoryNames) -> None:
+                 people: PeopleDirectory, directory: DirectoryNames, toolbox: MethodCatalogue) -> None:
         self.sessions = sessions
+        self.toolbox = toolbox
         self.completion = completion
         self.roster = roster
         self.people = people
@@ -130,10 +134,13 @@ class SessionDocuments:
         programme = await self._programme(cohort["programme_id"])
         network = await self.directory.network_name(cohort["network_id"])
         names = await self._names({d["participant_id"] for d in completed})
+        methods = list(programme.get("curriculum_method_ids", []))
+        language = programme.get("language", "nb")
+        method_names = await self.toolbox.method_names(methods, language) if methods else {}
         return [Certificate(
             participant_id=d["participant_id"], name=names[d["participant_id"]],
-            language=programme.get("language", "nb"), programme_title=programme.get("title", ""),
+            language=language, programme_title=programme.get("title", ""),
             cohort_term=cohort.get("term", ""), cohort_location=cohort.get("location", ""), network_name=network,
             completed_at=d["completed_at"], gatherings=gatherings_attended(sessions, d["participant_id"]),
-            methods=list(programme.get("curriculum_method_ids", [])),
+            methods=methods, method_names=method_names,
         ) for d in completed]

@@ -19,6 +19,8 @@ from pypdf import PdfReader
 from samla_shared.contract.directory import NetworkRegistered, OrganisationRegistered
 from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
+from samla_measures.entrypoints.app import create_app as create_measures
+from samla_measures.settings import MeasuresSettings
 from samla_sessions.entrypoints.app import create_app as create_sessions
 from samla_sessions.settings import SessionsSettings
 
@@ -44,6 +46,21 @@ async def enrollment_url(served, kafka_bootstrap, mongo_url):
 
 
 @pytest.fixture
+async def measures_url(served, kafka_bootstrap, mongo_url):
+    """Measures with its toolbox, which names the curriculum's methods on certificates."""
+    database = f"test_measures_{uuid.uuid4().hex[:10]}"
+    app = create_measures(MeasuresSettings(environment="test", kafka_bootstrap_servers=kafka_bootstrap,
+                                           mongo_url=mongo_url, mongo_database=database, run_consumers=False))
+    try:
+        async with LifespanManager(app, startup_timeout=60), served(app) as url:
+            yield url
+    finally:
+        mongo = AsyncMongoClient(mongo_url)
+        await mongo.drop_database(database)
+        await mongo.close()
+
+
+@pytest.fixture
 async def cohort_at_enrollment(enrollment_url, admin_headers):
     """A Danish programme with three enrolled participants, made through enrollment's API."""
 
@@ -52,7 +69,7 @@ async def cohort_at_enrollment(enrollment_url, admin_headers):
             programme = (await enrollment.post("/programmes", json={
                 "code": "DST", "title": "Der skoen trykker – trivsel på arbejdspladsen", "network_id": network,
                 "language": "da", "requires_manager_approval": False,
-                "curriculum_method_ids": ["dialogue-cloth", "sick-leave-follow-up"]})).json()
+                "curriculum_method_ids": ["dialogue-cloth-party-cooperation", "dialogue-cloth"]})).json()
             now = datetime.now(UTC)
             cohort = (await enrollment.post("/cohorts", json={
                 "programme_id": programme["id"], "term": "forår-2026", "capacity": 10, "location": "Odense",
@@ -75,10 +92,11 @@ async def cohort_at_enrollment(enrollment_url, admin_headers):
 
 
 async def test_attendance_exports_sheet_and_certificates_carry_names_from_enrollment(
-        service, enrollment_url, admin_headers, cohort_at_enrollment, enrollment_feed, known_to_sessions,
-        roster_of, caller):
+        service, enrollment_url, measures_url, admin_headers, cohort_at_enrollment, enrollment_feed,
+        known_to_sessions, roster_of, caller):
     network = f"net-syddanmark-{uuid.uuid4().hex[:6]}"
-    async with service(create_sessions, SessionsSettings, enrollment_url=enrollment_url) as sessions:
+    async with service(create_sessions, SessionsSettings, enrollment_url=enrollment_url,
+                       measures_url=measures_url) as sessions:
         cohort, [ase, bjorn, soren] = await cohort_at_enrollment(network)
         await enrollment_feed.send(
             NetworkRegistered(network_id=network, name="Region Syddanmark – Læringsnetværk", country="DK",
@@ -133,8 +151,11 @@ async def test_attendance_exports_sheet_and_certificates_carry_names_from_enroll
             certificate = pdf_text(own.content)
             for expected in ("Kursusbevis", "Åse Ødegård", "Der skoen trykker – trivsel på arbejdspladsen",
                              "Hold forår-2026, Odense", "Opstart på Ærø", "02.03.2026–03.03.2026", "Afslutning",
-                             "I alt (timer)", "20 t", "Dialogue cloth", "Region Syddanmark – Læringsnetværk"):
+                             "I alt (timer)", "20 t", "Region Syddanmark – Læringsnetværk"):
                 assert expected in certificate, expected
+            # The toolbox names the method it knows (the catalogue has no Danish: the Norwegian name);
+            # a method it does not know is printed as its id in words, and the certificate is still issued.
+            assert "Dialogduk for partssamarbeid" in certificate and "Dialogue cloth" in certificate
             assert (await mine.get(f"/cohorts/{cohort['id']}/certificates/{bjorn}")).status_code == 404
             assert (await theirs.get(f"/cohorts/{cohort['id']}/certificates/{soren}")).status_code == 404
             assert (await mine.get(f"/cohorts/{cohort['id']}/certificates")).status_code == 403
