@@ -56,9 +56,11 @@ async def _cohort(cohort_id: str, exports: CohortExports, access: Access) -> tup
     return cohort, programme.get("language") or "nb"
 
 
-async def _sheet(kind: str, cohort: dict[str, Any], exports: CohortExports) -> str:
+async def _sheet(kind: str, cohort: dict[str, Any], exports: CohortExports, fmt: TableFormat) -> str:
     """The worksheet's title: the kind of list and, when the directory knows it, the network's name
     (Excel cuts a title at 31 characters; a CSV has no title, its rows carry the names)."""
+    if fmt is TableFormat.CSV:
+        return kind
     network = await exports.network_name(cohort["network_id"])
     return f"{kind} – {network}" if network else kind
 
@@ -90,7 +92,7 @@ async def export_applications(cohort_id: str, exports: Exports, access: Access, 
     columns = _columns(language, "name", "status", "position", "organisation", "organisation_name", "unit",
                        "unit_name", "role", "submitted", "facilitates", "participant", "manager", "application")
     return table_response(fmt, _file_name("applications", cohort), columns, rows,
-                          sheet=await _sheet("Applications", cohort, exports))
+                          sheet=await _sheet("Applications", cohort, exports, fmt))
 
 
 @router.get("/{cohort_id}/waitlist/export", response_class=Response, responses=RESPONSES,
@@ -101,7 +103,7 @@ async def export_waitlist(cohort_id: str, exports: Exports, access: Access,
     columns = _columns(language, "position", "name", "organisation", "organisation_name", "unit", "unit_name",
                        "role", "submitted", "participant", "application")
     return table_response(fmt, _file_name("waitlist", cohort), columns, await exports.waitlist(cohort),
-                          sheet=await _sheet("Waitlist", cohort, exports))
+                          sheet=await _sheet("Waitlist", cohort, exports, fmt))
 
 
 @router.get("/{cohort_id}/roster/export", response_class=Response, responses=RESPONSES,
@@ -111,4 +113,4 @@ async def export_roster(cohort_id: str, exports: Exports, access: Access, fmt: F
     columns = _columns(language, "name", "email", "phone", "organisation", "organisation_name", "unit", "unit_name",
                        "role", "participant")
     return table_response(fmt, _file_name("roster", cohort), columns, await exports.roster(cohort),
-                          sheet=await _sheet("Roster", cohort, exports))
+                          sheet=await _sheet("Roster", cohort, exports, fmt))
