@@ -70,6 +70,14 @@ class ToolboxStore:
     async def add(self, method: dict[str, Any]) -> None:
         await self.db.toolbox.insert_one(method)
 
+    async def names(self, method_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        """Each method's name in every language it has, by id, in one `_id` read."""
+        ids = sorted({i for i in method_ids if i})
+        if not ids:
+            return {}
+        return {doc["_id"]: doc.get("name") or {} async for doc in self.db.toolbox.find({"_id": {"$in": ids}},
+                                                                                       {"name": 1})}
+
     async def get(self, method_id: str) -> dict[str, Any] | None:
         return await self.db.toolbox.find_one({"_id": method_id})
 

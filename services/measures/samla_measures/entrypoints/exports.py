@@ -40,6 +40,7 @@ SVG_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 HEADINGS: dict[str, dict[str, str]] = {
     "nb": {"network_name": "Nettverksnavn", "organisation_name": "Organisasjonsnavn", "unit_names": "Enhetsnavn",
+           "method_name": "Metodenavn",
            "measure_id": "Tiltak (id)", "title": "Tiltak", "network_id": "Nettverk", "organisation_id":
            "Organisasjon", "unit_ids": "Enheter", "area": "Område", "status": "Status", "method_id": "Metode",
            "goal": "Mål for tiltaket", "adopted_on": "Vedtatt", "next_follow_up_due": "Neste oppfølging",
@@ -50,6 +51,7 @@ HEADINGS: dict[str, dict[str, str]] = {
            "in_practice": "I praksis", "value": "Verdi", "worked": "Dette virket",
            "did_not_work": "Dette virket ikke"},
     "da": {"network_name": "Netværksnavn", "organisation_name": "Organisationsnavn", "unit_names": "Enhedsnavn",
+           "method_name": "Metodenavn",
            "measure_id": "Tiltag (id)", "title": "Tiltag", "network_id": "Netværk", "organisation_id":
            "Organisation", "unit_ids": "Enheder", "area": "Område", "status": "Status", "method_id": "Metode",
            "goal": "Mål for tiltaget", "adopted_on": "Vedtaget", "next_follow_up_due": "Næste opfølgning",
@@ -60,6 +62,7 @@ HEADINGS: dict[str, dict[str, str]] = {
            "in_practice": "I praksis", "value": "Værdi", "worked": "Det virkede",
            "did_not_work": "Det virkede ikke"},
     "en": {"network_name": "Network name", "organisation_name": "Organisation name", "unit_names": "Unit names",
+           "method_name": "Method name",
            "measure_id": "Measure (id)", "title": "Measure", "network_id": "Network", "organisation_id":
            "Organisation", "unit_ids": "Units", "area": "Area", "status": "Status", "method_id": "Method",
            "goal": "Goal", "adopted_on": "Adopted", "next_follow_up_due": "Next follow-up", "overdue": "Overdue",
@@ -71,7 +74,7 @@ HEADINGS: dict[str, dict[str, str]] = {
 }
 TABLES = {
     "measures": ("title", "area", "status", "organisation_id", "organisation_name", "unit_ids", "unit_names",
-                 "method_id", "goal", "adopted_on", "next_follow_up_due", "overdue", "follow_up_count",
+                 "method_id", "method_name", "goal", "adopted_on", "next_follow_up_due", "overdue", "follow_up_count",
                  "indicator_count", "network_id", "network_name", "measure_id"),
     "indicators": ("title", "indicator", "kind", "unit", "baseline", "baseline_date", "target", "better", "latest",
                    "change", "trend", "target_reached", "organisation_id", "organisation_name", "unit_ids",
@@ -97,7 +100,7 @@ async def export_measures(exports: Exports, access: Access, fmt: Format = TableF
     scope = scoped_filters(access, network_id, organisation_id, unit_id)
     tables: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
     if scope is not None:
-        tables = await exports.tables(scope_filters(scope, area, status_filter))
+        tables = await exports.tables(scope_filters(scope, area, status_filter), lang)
     name = "measures-" + "-".join(v for v in (network_id, organisation_id, unit_id) if v) if (
         network_id or organisation_id or unit_id) else "measures"
     if fmt is TableFormat.XLSX:

@@ -65,7 +65,7 @@ class MeasureExports:
     async def network_name(self, network_id: str) -> str | None:
         return (await self.directory.names(networks=[network_id])).networks.get(network_id)
 
-    async def tables(self, filters: dict[str, Any]) -> tuple[list[dict], list[dict], list[dict]]:
+    async def tables(self, filters: dict[str, Any], language: str = "nb") -> tuple[list[dict], list[dict], list[dict]]:
         """(measures, indicators, follow-up readings) rows for everything the filter matches."""
         measures, indicators, follow_ups = [], [], []
         async for m in self.reader.measures(filters):
@@ -93,7 +93,16 @@ class MeasureExports:
                         "indicator": indicator.get("name"), "value": r["value"], "unit": indicator.get("unit"),
                         "worked": f.get("worked"), "did_not_work": f.get("did_not_work")})
         await self._name(measures, indicators, follow_ups)
+        await self._name_methods(measures, language)
         return measures, indicators, follow_ups
+
+    async def _name_methods(self, measures: list[dict], language: str) -> None:
+        """Each measure's method by its toolbox name in `language` (or the nearest one the method has)."""
+        names = await self.measures.toolbox.names(m["method_id"] for m in measures)
+        order = (language, *(lang for lang in ("nb", "da", "en") if lang != language))
+        for row in measures:
+            name = names.get(row["method_id"] or "", {})
+            row["method_name"] = next((name[lang] for lang in order if name.get(lang)), None)
 
     async def _name(self, measures: list[dict], *others: list[dict]) -> None:
         """Every row with its measure's network, organisation and unit names, from one read of the directory."""
@@ -129,8 +138,11 @@ class MeasureExports:
                 for on, value in readings.get(i["id"], []):
                     day = date.fromisoformat(on)
                     monthly[m["organisation_id"]][day.replace(day=1)].append(value)
-        series = [Series(organisation, [(month, round(fmean(values), 2)) for month, values in sorted(months.items())])
-                  for organisation, months in sorted(monthly.items())]
+        # Each organisation's line is labelled with its name, or its id while the directory does not know it.
+        names = (await self.directory.names(organisations=monthly)).organisations
+        series = [Series(names.get(organisation) or organisation,
+                         [(month, round(fmean(values), 2)) for month, values in sorted(months.items())])
+                  for organisation, months in sorted(monthly.items(), key=lambda o: names.get(o[0]) or o[0])]
         words = WORDS.get(language, WORDS["nb"])
         return LineChart(title=f"{name} – {words['trend']}", unit=unit, series=series, low=low, high=high)
 

@@ -226,8 +226,10 @@ async def test_exports_name_the_network_organisations_and_units_next_to_their_id
                                                          "Oppfølginger – Læringsnettverk Trøndelag")]
     measures = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     assert measures[0][3:7] == ["Organisasjon", "Organisasjonsnavn", "Enheter", "Enhetsnavn"]
-    assert measures[0][14:16] == ["Nettverk", "Nettverksnavn"]
-    assert [r_[3:7] + r_[14:16] for r_ in measures[1:]] == [
+    assert measures[0][7:9] == ["Metode", "Metodenavn"]
+    assert [r_[7:9] for r_ in measures[1:]] == [["sick-leave-follow-up-routine", "Rutiner for sykefraværsoppfølging"]] * 2
+    assert measures[0][15:17] == ["Nettverk", "Nettverksnavn"]
+    assert [r_[3:7] + r_[15:17] for r_ in measures[1:]] == [
         [r.oppdal, "Oppdal kommune", f"{r.home_care}, {r.nursing_home}", "Hjemmetjenesten, Oppdal helsesenter",
          r.ours, "Læringsnettverk Trøndelag"],
         [unknown_organisation, None, "unit-ukjent", None, r.ours, "Læringsnettverk Trøndelag"]]
@@ -241,3 +243,15 @@ async def test_exports_name_the_network_organisations_and_units_next_to_their_id
     assert heading[3:7] == ["Organisation", "Organisationsnavn", "Enheder", "Enhedsnavn"]
     assert [row[0] for row in rows] == ["Tidlig og tett på – Ørland og Åfjord", "Tidlig og tett på"]
     assert [row[4] for row in rows] == ["Oppdal kommune", ""]
+    # The toolbox has no Danish text: the method is named in Norwegian rather than not at all.
+    assert heading[7:9] == ["Metode", "Metodenavn"] and rows[0][8] == "Rutiner for sykefraværsoppfølging"
+
+    # The network's trend chart labels each organisation's line with its name.
+    adopted = await steps.adopted(organisation_id=r.oppdal, unit_ids=(r.home_care,), adopted_days_ago=100)
+    [indicator] = adopted["indicators"]
+    followed = await steps.follow_up(adopted["id"], held_on=steps.days_ago(20),
+                                     readings=[{"indicator_id": indicator["id"], "value": 8.0}])
+    assert followed.status_code == 201, followed.text
+    trend = await steps.client.get(f"/networks/{r.ours}/indicator-trend", params={"kind": "sick_leave_percent"})
+    assert trend.status_code == 200, trend.text
+    assert "Oppdal kommune" in trend.text and r.oppdal not in trend.text
