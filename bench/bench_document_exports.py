@@ -2,14 +2,16 @@
 
 Setup: one enrollment database holds a cohort of 2,000 applications (1,000 holding a seat,
 1,000 on the waitlist) and their 2,000 people; one measures database holds 5,000 measures of
-one network, each with a sick-leave indicator and two follow-ups with a reading. The
-documents are inserted directly in the shapes the services write.
+one network, each with a sick-leave indicator and two follow-ups with a reading. Both know
+the network's directory (20 organisations, 200 units): enrollment its own, measures its read
+model. The documents are inserted directly in the shapes the services write.
 
 Samla: `GET /cohorts/{id}/applications/export` (CSV and XLSX) through the enrollment app and
 `GET /exports/measures` (CSV of the measures, and XLSX with the measures, indicators and
 follow-up sheets) through the measures app, in process over ASGI: authorisation, scope,
 the reads, the join with names or the indicator effects, and the shared writer
-(samla_shared.documents.tables). Baseline: the same reads with PyMongo and the same rows
+(samla_shared.documents.tables). Baseline: the same reads with PyMongo (the names of
+organisations, units, network and methods too, one `$in` read each) and the same rows
 written with the bare library (`csv.writer` with `;`, openpyxl's write-only workbook), in
 the same process, taking turns. Time is the median of the rounds; peak memory is measured
 in a separate run of each under tracemalloc (Python allocations during the export), since
@@ -50,6 +52,36 @@ def _settings(cls: type, ctx: BenchContext, database: str) -> Any:
     return cls(environment="test", kafka_bootstrap_servers=ctx.kafka, mongo_url=ctx.mongo_url,
                mongo_database=database, run_consumers=False, run_relay=False,
                consumer_group=f"bench-{uuid.uuid4().hex[:8]}")
+
+
+ORGANISATIONS, UNITS = 20, 200
+
+
+def _directory_names() -> tuple[dict[str, str], dict[str, str]]:
+    """The region's organisations and units by id, with Nordic letters, as the directory names them."""
+    return ({f"org-{i}": f"Østre Ålesund kommune {i}" for i in range(ORGANISATIONS)},
+            {f"unit-{i}": f"Hjemmetjenesten Ærøy {i}" for i in range(UNITS)})
+
+
+async def _seed_enrollment_directory(db: Any) -> None:
+    organisations, units = _directory_names()
+    await db.networks.insert_one({"_id": NETWORK, "name": "Læringsnettverk Nord", "country": "NO"})
+    await db.organisations.insert_many([{"_id": o, "network_id": NETWORK, "name": name, "kind": "municipality"}
+                                        for o, name in organisations.items()])
+    await db.units.insert_many([{"_id": u, "network_id": NETWORK, "organisation_id": f"org-{i % ORGANISATIONS}",
+                                 "name": name, "kind": "home_care_service"}
+                                for i, (u, name) in enumerate(units.items())])
+
+
+async def _seed_measures_directory(db: Any) -> None:
+    # Measures' read model of the directory (adapters/directory_store.py): `_id` is `<kind>:<id>`.
+    organisations, units = _directory_names()
+    entries = [{"_id": f"network:{NETWORK}", "entry": "network", "id": NETWORK, "name": "Læringsnettverk Nord"}]
+    entries += [{"_id": f"organisation:{o}", "entry": "organisation", "id": o, "name": name, "network_id": NETWORK}
+                for o, name in organisations.items()]
+    entries += [{"_id": f"unit:{u}", "entry": "unit", "id": u, "name": name, "network_id": NETWORK}
+                for u, name in units.items()]
+    await db.directory.insert_many(entries)
 
 
 async def _seed_cohort(db: Any, n: int) -> str:
@@ -113,26 +145,43 @@ async def _seed_measures(db: Any, n: int) -> None:
 
 # -- the baselines: the same reads with PyMongo, the rows written with the bare library -----------
 
+async def _names(collection: Any, ids: set[str]) -> dict[str, str]:
+    return {d["_id"]: d["name"] async for d in collection.find({"_id": {"$in": sorted(ids)}}, {"name": 1})}
+
+
 async def _applicant_rows(db: Any, cohort_id: str) -> list[list[Any]]:
     applications = [a async for a in db.applications.find({"cohort_id": cohort_id}).sort("submitted_at", 1)]
     people = {p["_id"]: p async for p in db.people.find({"_id": {"$in": [a["participant_id"] for a in applications]}})}
-    return [[people[a["participant_id"]]["name"], a["status"], a["organisation_id"], a["unit_id"], a["role"],
+    organisations = await _names(db.organisations, {a["organisation_id"] for a in applications})
+    units = await _names(db.units, {a["unit_id"] for a in applications})
+    return [[people[a["participant_id"]]["name"], a["status"], a["organisation_id"],
+             organisations.get(a["organisation_id"]), a["unit_id"], units.get(a["unit_id"]), a["role"],
              a["submitted_at"].replace(tzinfo=None), a["participant_id"], a["manager_id"], a["_id"]]
             for a in applications]
 
 
 async def _measure_tables(db: Any) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
     measures, indicators, follow_ups = [], [], []
-    async for m in db.measures.find({"network_id": NETWORK}).sort("created_at", 1):
-        measures.append([m["title"], m["area"], m["status"], m["organisation_id"], ", ".join(m["unit_ids"]),
-                         m["method_id"], m["goal"], m["adopted_on"], m["next_follow_up_due"], m["follow_up_count"]])
+    found = [m async for m in db.measures.find({"network_id": NETWORK}).sort("created_at", 1)]
+    keys = {f"organisation:{m['organisation_id']}" for m in found} | {f"unit:{u}" for m in found for u in m["unit_ids"]}
+    names = await _names(db.directory, keys | {f"network:{NETWORK}"})
+    methods = {d["_id"]: d["name"]["nb"] async for d in db.toolbox.find(
+        {"_id": {"$in": sorted({m["method_id"] for m in found})}}, {"name": 1})}
+    for m in found:
+        organisation = names.get(f"organisation:{m['organisation_id']}")
+        units = ", ".join(names[f"unit:{u}"] for u in m["unit_ids"] if f"unit:{u}" in names)
+        measures.append([m["title"], m["area"], m["status"], m["organisation_id"], organisation,
+                         ", ".join(m["unit_ids"]), units, m["method_id"], methods.get(m["method_id"]), m["goal"],
+                         m["adopted_on"], m["next_follow_up_due"], m["follow_up_count"],
+                         m["network_id"], names.get(f"network:{NETWORK}")])
         for i in m["indicators"]:
             latest = m["follow_ups"][-1]["readings"][0]["value"]
             indicators.append([m["title"], i["name"], i["kind"], i["unit"], i["baseline"], i["target"], latest,
-                               latest - i["baseline"]])
+                               latest - i["baseline"], m["organisation_id"], organisation, units])
         for f in m["follow_ups"]:
             for r in f["readings"]:
-                follow_ups.append([m["title"], f["held_on"], f["in_practice"], r["value"], f["worked"]])
+                follow_ups.append([m["title"], f["held_on"], f["in_practice"], r["value"], f["worked"],
+                                   m["organisation_id"], organisation, units])
     return measures, indicators, follow_ups
 
 
@@ -203,6 +252,8 @@ async def run(ctx: BenchContext) -> list[Figure]:
     try:
         cohort_id = await _seed_cohort(mongo[enrollment_db], applicants)
         await _seed_measures(mongo[measures_db], measures)
+        await _seed_enrollment_directory(mongo[enrollment_db])
+        await _seed_measures_directory(mongo[measures_db])
         enrollment = create_enrollment(_settings(EnrollmentSettings, ctx, enrollment_db))
         measures_app = create_measures(_settings(MeasuresSettings, ctx, measures_db))
         async with LifespanManager(enrollment, startup_timeout=120, shutdown_timeout=120), \
