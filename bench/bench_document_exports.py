@@ -161,27 +161,35 @@ async def _applicant_rows(db: Any, cohort_id: str) -> list[list[Any]]:
 
 
 async def _measure_tables(db: Any) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+    # Streamed like the export, keeping rows rather than documents; names are filled in after one read each.
     measures, indicators, follow_ups = [], [], []
-    found = [m async for m in db.measures.find({"network_id": NETWORK}).sort("created_at", 1)]
-    keys = {f"organisation:{m['organisation_id']}" for m in found} | {f"unit:{u}" for m in found for u in m["unit_ids"]}
-    names = await _names(db.directory, keys | {f"network:{NETWORK}"})
-    methods = {d["_id"]: d["name"]["nb"] async for d in db.toolbox.find(
-        {"_id": {"$in": sorted({m["method_id"] for m in found})}}, {"name": 1})}
-    for m in found:
-        organisation = names.get(f"organisation:{m['organisation_id']}")
-        units = ", ".join(names[f"unit:{u}"] for u in m["unit_ids"] if f"unit:{u}" in names)
-        measures.append([m["title"], m["area"], m["status"], m["organisation_id"], organisation,
-                         ", ".join(m["unit_ids"]), units, m["method_id"], methods.get(m["method_id"]), m["goal"],
-                         m["adopted_on"], m["next_follow_up_due"], m["follow_up_count"],
-                         m["network_id"], names.get(f"network:{NETWORK}")])
+    # (row, where the organisation's name goes, where the units' names go, organisation, units)
+    places: list[tuple[list[Any], int, int, str, list[str]]] = []
+    async for m in db.measures.find({"network_id": NETWORK}).sort("created_at", 1):
+        row = [m["title"], m["area"], m["status"], m["organisation_id"], None, ", ".join(m["unit_ids"]), None,
+               m["method_id"], None, m["goal"], m["adopted_on"], m["next_follow_up_due"], m["follow_up_count"],
+               m["network_id"], None]
+        measures.append(row)
+        places.append((row, 4, 6, m["organisation_id"], m["unit_ids"]))
         for i in m["indicators"]:
             latest = m["follow_ups"][-1]["readings"][0]["value"]
             indicators.append([m["title"], i["name"], i["kind"], i["unit"], i["baseline"], i["target"], latest,
-                               latest - i["baseline"], m["organisation_id"], organisation, units])
+                               latest - i["baseline"], m["organisation_id"], None, None])
+            places.append((indicators[-1], 9, 10, m["organisation_id"], m["unit_ids"]))
         for f in m["follow_ups"]:
             for r in f["readings"]:
                 follow_ups.append([m["title"], f["held_on"], f["in_practice"], r["value"], f["worked"],
-                                   m["organisation_id"], organisation, units])
+                                   m["organisation_id"], None, None])
+                places.append((follow_ups[-1], 6, 7, m["organisation_id"], m["unit_ids"]))
+    keys = {f"organisation:{o}" for *_, o, _ in places} | {f"unit:{u}" for *_, us in places for u in us}
+    names = await _names(db.directory, keys | {f"network:{NETWORK}"})
+    methods = {d["_id"]: d["name"]["nb"] async for d in db.toolbox.find(
+        {"_id": {"$in": sorted({row[7] for row in measures})}}, {"name": 1})}
+    for row, organisation_at, units_at, organisation, units in places:
+        row[organisation_at] = names.get(f"organisation:{organisation}")
+        row[units_at] = ", ".join(names[f"unit:{u}"] for u in units if f"unit:{u}" in names)
+    for row in measures:
+        row[8], row[14] = methods.get(row[7]), names.get(f"network:{NETWORK}")
     return measures, indicators, follow_ups
 
 
