@@ -24,7 +24,7 @@ from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import insight_pages, measure_pages, pages, session_pages, sign_in
+from samla_portal.entrypoints import document_pages, insight_pages, measure_pages, pages, session_pages, sign_in
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.enrollment import Enrollment
@@ -58,6 +58,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.renderer = renderer = Renderer(load_catalogues(list(LANGUAGES)), settings.time_zone)
     app.state.identity_provider = identity_provider(settings)
+    app.state.api = api  # documents pass through unchanged, with no use case between
     app.state.enrollment = Enrollment(api)
     app.state.measures = Measures(api)
     app.state.plans = Plans(api)
@@ -87,6 +88,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(measure_pages.router)
     app.include_router(session_pages.router)
+    app.include_router(document_pages.router)
     app.include_router(insight_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -135,8 +135,10 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
         clients: dict[str, httpx.AsyncClient] = {}
         for name in others:
             create, settings_class = SERVICES[name]
+            # Sessions asks enrollment for names when it prints (sheets, certificates, exports).
+            wiring = {"enrollment_url": urls["enrollment_url"]} if name == "sessions" else {}
             clients[name] = await stack.enter_async_context(
-                service(keep(name, create), settings_class, **(overrides or {}).get(name, {})))
+                service(keep(name, create), settings_class, **wiring, **(overrides or {}).get(name, {})))
             urls[f"{name}_url"] = await stack.enter_async_context(served(apps[name]))
         # The portal must know its own address for the OIDC redirect before it is served: a free port first.
         with socket.socket() as s:
