@@ -28,6 +28,59 @@ async def programmes(request: Request) -> Response:
     return page_renderer(request).render(request, "programmes.html", programmes=found)
 
 
+@router.get("/programmes/new", summary="The form a coordinator publishes a programme with")
+async def new_programme(request: Request) -> Response:
+    person, _ = require_signed_in(request)
+    form = {"network_id": next(iter(person.networks), ""), "language": "nb", "requires_manager_approval": "yes"}
+    return page_renderer(request).render(request, "programme_new.html", form=form, errors=[])
+
+
+@router.post("/programmes", summary="Publish a programme at enrollment")
+async def publish_programme(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
+    errors = missing(form, ["code", "title", "network_id"])
+    if not errors:
+        try:
+            programme = await request.app.state.enrollment.publish_programme(token, form)
+        except ApiRefused as refused:
+            if refused.status not in (403, 409, 422):
+                raise
+            errors = field_errors(refused)
+        else:
+            flash(request, "programme_published")
+            return RedirectResponse(f"/programmes/{programme['id']}", status_code=303)
+    return page_renderer(request).render(request, "programme_new.html", 422, form=form, errors=errors)
+
+
+@router.get("/programmes/{programme_id}/cohorts/new", summary="The form a coordinator opens a cohort with")
+async def new_cohort(request: Request, programme_id: str) -> Response:
+    person, token = require_signed_in(request)
+    found, _ = await request.app.state.enrollment.programme(token, programme_id)
+    return page_renderer(request).render(request, "cohort_new.html", programme=found, form={"location": "", "capacity": "20"},
+                                         errors=[])
+
+
+@router.post("/programmes/{programme_id}/cohorts", summary="Open a cohort of the programme at enrollment")
+async def open_cohort(request: Request, programme_id: str) -> Response:
+    person, token = require_signed_in(request)
+    form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
+    enrollment = request.app.state.enrollment
+    errors = missing(form, ["term", "location", "capacity", "applications_open_at", "applications_close_at"])
+    if not errors:
+        try:
+            cohort = await enrollment.open_cohort(token, programme_id, form)
+        except ApiRefused as refused:
+            if refused.status not in (403, 409, 422):
+                raise
+            errors = field_errors(refused)
+        else:
+            flash(request, "cohort_opened")
+            return RedirectResponse(f"/cohorts/{cohort['id']}", status_code=303)
+    found, _ = await enrollment.programme(token, programme_id)
+    return page_renderer(request).render(request, "cohort_new.html", 422, programme=found, form=form, errors=errors)
+
+
 @router.get("/programmes/{programme_id}", summary="A programme and its cohorts")
 async def programme(request: Request, programme_id: str) -> Response:
     person, token = require_signed_in(request)

@@ -57,6 +57,27 @@ class Enrollment:
         }
         return await self._api.post("enrollment", f"/cohorts/{cohort_id}/applications", token, body)
 
+    async def publish_programme(self, token: str, form: dict[str, str]) -> dict[str, Any]:
+        """A coordinator publishes a programme for one of their networks (the service checks which)."""
+        body: dict[str, Any] = {
+            "code": form.get("code", ""), "title": form.get("title", ""),
+            "description": form.get("description", ""), "network_id": form.get("network_id", ""),
+            "language": form.get("language") or "nb",
+            # An unchecked box is absent from the post: no approval asked of the leader.
+            "requires_manager_approval": form.get("requires_manager_approval") == "yes",
+        }
+        return await self._api.post("enrollment", "/programmes", token, body)
+
+    async def open_cohort(self, token: str, programme_id: str, form: dict[str, str]) -> dict[str, Any]:
+        """A cohort of the programme; the window's times are local wall-clock time in the cohort's time zone."""
+        body: dict[str, Any] = {
+            "programme_id": programme_id, "term": form.get("term", ""), "location": form.get("location", ""),
+            "capacity": form.get("capacity", ""), "applications_open_at": form.get("applications_open_at", ""),
+            "applications_close_at": form.get("applications_close_at", ""),
+            "starts_on": form.get("starts_on") or None,
+        }
+        return await self._api.post("enrollment", "/cohorts", token, body)
+
     async def leader_inbox(self, token: str) -> dict[str, Any]:
         """Applications awaiting the leader's decision, and all of their employees' applications."""
         return await self._api.get("enrollment", "/inbox/leader", token)
