@@ -90,3 +90,79 @@ async def test_coordinator_publishes_participant_applies_leader_approves_from_th
     finally:
         for context in contexts:
             await context.close()
+
+
+async def test_the_same_flow_in_danish_from_application_to_seat(
+        browser: Browser, portal_with_mail, mailbox, accessible, sign_in_as, wait_until) -> None:
+    """The shorter path: the programme and cohort are made through the API; the people use Danish browsers."""
+    portal = portal_with_mail
+    tag = uuid.uuid4().hex[:8]
+    manager_email = f"leder.{tag}@demo.samla.example"
+    portal.add_person("Mette Lund (leder)", person_id=f"leader-{tag}", email=manager_email,
+                      roles=["organisation_leader"], networks=["net-demo"], organisations=["org-demo"],
+                      units=["unit-demo-ward"])
+    portal.add_person("Søren Kærgård", person_id=f"p-{tag}", email=f"soren.{tag}@demo.samla.example",
+                      roles=["participant"], networks=["net-demo"], organisations=["org-demo"],
+                      units=["unit-demo-ward"])
+    programme = await portal.enrollment.post("/programmes", json={
+        "code": "DST", "title": "Der skoen trykker", "network_id": "net-demo", "language": "da",
+        "requires_manager_approval": True})
+    assert programme.status_code == 201, programme.text
+    local = datetime.now(ZoneInfo("Europe/Oslo"))
+    cohort = await portal.enrollment.post("/cohorts", json={
+        "programme_id": programme.json()["id"], "term": "forår-2027", "capacity": 8, "location": "Odense",
+        "applications_open_at": (local - timedelta(days=1)).isoformat(),
+        "applications_close_at": (local + timedelta(days=30)).isoformat()})
+    assert cohort.status_code == 201, cohort.text
+    cohort_id = cohort.json()["id"]
+
+    contexts = [await browser.new_context(bypass_csp=True, locale="da-DK") for _ in range(2)]
+    for context in contexts:
+        context.set_default_timeout(20_000)
+    participant, manager = [await c.new_page() for c in contexts]
+    try:
+        await participant.goto(f"{portal.url}/programmes/{programme.json()['id']}")
+        await sign_in_as(participant, "Søren Kærgård")
+        await participant.get_by_role("link", name="Ansøg om forår-2027").click()
+        await participant.get_by_label("Din leders navn").fill("Mette Lund")
+        await participant.get_by_label("Din leders e-mailadresse").fill(manager_email)
+        await participant.get_by_role("button", name="Send ansøgningen").click()
+        await expect(participant.get_by_role("status")).to_contain_text("afventer lederens godkendelse")
+
+        async def mailed() -> bool:
+            return bool(mailbox.to(manager_email))
+
+        await wait_until(mailed)
+        [mail] = mailbox.to(manager_email)
+        links = re.findall(rf"{re.escape(portal.url)}/applications/[\w-]+", mailbox.text(mail))
+        assert links, mailbox.text(mail)
+        await manager.goto(links[0])
+        await sign_in_as(manager, "Mette Lund (leder)")
+        await expect(manager.get_by_role("heading", level=1)).to_have_text("Ansøgning om deltagelse")
+        await accessible(manager, "application-leader-da")
+        await manager.get_by_label("Godkend").check()
+        await manager.get_by_role("button", name="Send afgørelsen").click()
+        await expect(manager.get_by_role("status")).to_have_text("Du godkendte ansøgningen.")
+
+        await participant.goto(f"{portal.url}/me")
+        mine = participant.locator("#my-applications").get_by_role("listitem").filter(has_text="Der skoen trykker")
+        await expect(mine).to_contain_text("har fået plads")
+        await accessible(participant)
+        stored = (await portal.enrollment.get(f"/cohorts/{cohort_id}/applications")).json()
+        assert [(a["applicant"]["name"], a["status"]) for a in stored] == [("Søren Kærgård", "enrolled")]
+    finally:
+        for context in contexts:
+            await context.close()
+
+
+async def test_a_programme_form_sent_back_says_what_is_missing_and_publishes_nothing(
+        page, portal, accessible, sign_in_as) -> None:
+    await page.goto(f"{portal.url}/programmes/new")
+    await sign_in_as(page, "Ingrid Solberg")
+    await page.get_by_label("Tittel").fill("Uten kode")
+    await page.get_by_role("button", name="Publiser programmet").click()
+    summary = page.get_by_role("alert")
+    await expect(summary).to_contain_text("Kortkode")
+    await expect(page.get_by_label("Tittel")).to_have_value("Uten kode")  # nothing typed is lost
+    await accessible(page, "programme-new-errors")
+    assert [p for p in (await portal.enrollment.get("/programmes")).json() if p["title"] == "Uten kode"] == []
