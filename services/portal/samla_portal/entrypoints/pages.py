@@ -166,6 +166,17 @@ async def decide(request: Request, application_id: str) -> Response:
                                   decides=found["status"] == "awaiting_manager_approval", errors=errors)
 
 
+@router.post("/applications/{application_id}/offer", summary="Accept or decline a seat offered from the waitlist")
+async def answer_offer(request: Request, application_id: str) -> Response:
+    person, token = require_signed_in(request)
+    answer = str((await checked_form(request)).get("answer", ""))
+    if answer in ("accept", "decline"):
+        # A refusal (the offer expired, or is not theirs) shows as the service's problem page.
+        await request.app.state.enrollment.answer_offer(token, application_id, accept=answer == "accept")
+        flash(request, "offer_accepted" if answer == "accept" else "offer_declined")
+    return RedirectResponse("/me", status_code=303)
+
+
 @router.get("/me", summary="The signed-in person's own page: their plan")
 async def me(request: Request) -> Response:
     person, token = require_signed_in(request)

@@ -78,6 +78,11 @@ class Enrollment:
         }
         return await self._api.post("enrollment", "/cohorts", token, body)
 
+    async def answer_offer(self, token: str, application_id: str, accept: bool) -> dict[str, Any]:
+        """The person offered a seat answers for themself (enrollment checks it is theirs)."""
+        return await self._api.post("enrollment", f"/applications/{application_id}/offer", token,
+                                    {"answer": "accept" if accept else "decline"})
+
     async def leader_inbox(self, token: str) -> dict[str, Any]:
         """Applications awaiting the leader's decision, and all of their employees' applications."""
         return await self._api.get("enrollment", "/inbox/leader", token)
