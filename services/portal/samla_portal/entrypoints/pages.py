@@ -132,6 +132,13 @@ async def applications_inbox(request: Request) -> Response:
     return page_renderer(request).render(request, "applications.html", inbox=inbox)
 
 
+@router.get("/employees", summary="A leader's employees: their programmes, cohorts and where each stands")
+async def employees(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    people = await request.app.state.enrollment.employees_plans(token)
+    return page_renderer(request).render(request, "employees.html", people=people)
+
+
 @router.get("/applications/{application_id}", summary="An application; its leader approves or declines here")
 async def application(request: Request, application_id: str) -> Response:
     person, token = require_signed_in(request)

@@ -87,6 +87,26 @@ class Enrollment:
         """Applications awaiting the leader's decision, and all of their employees' applications."""
         return await self._api.get("enrollment", "/inbox/leader", token)
 
+    async def employees_plans(self, token: str) -> list[dict[str, Any]]:
+        """The leader's employees, each with their programmes: cohort, place, start, the cohort's and the
+        application's state. From the leader inbox, with each cohort and programme read once."""
+        inbox = await self.leader_inbox(token)
+        cohort_ids = sorted({a["cohort_id"] for a in inbox["employees"]})
+        programme_ids = sorted({a["programme_id"] for a in inbox["employees"]})
+        cohorts = await asyncio.gather(*(self._api.get("enrollment", f"/cohorts/{c}", token) for c in cohort_ids))
+        programmes = await asyncio.gather(*(self._api.get("enrollment", f"/programmes/{p}", token)
+                                            for p in programme_ids))
+        cohort_of = dict(zip(cohort_ids, cohorts, strict=True))
+        programme_of = dict(zip(programme_ids, programmes, strict=True))
+        people: dict[str, dict[str, Any]] = {}
+        for application in inbox["employees"]:
+            person = people.setdefault(application["participant_id"], {
+                "name": (application.get("applicant") or {}).get("name") or application["participant_id"],
+                "unit": application.get("unit_name") or application.get("unit_id"), "plans": []})
+            person["plans"].append({"application": application, "cohort": cohort_of[application["cohort_id"]],
+                                    "programme": programme_of[application["programme_id"]]})
+        return sorted(people.values(), key=lambda p: p["name"])
+
     async def my_applications(self, token: str) -> list[dict[str, Any]]:
         """The signed-in person's own applications, newest first, with status and waitlist place."""
         return (await self._api.get("enrollment", "/inbox/participant", token))["applications"]
