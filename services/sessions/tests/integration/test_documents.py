@@ -135,6 +135,9 @@ async def test_attendance_exports_sheet_and_certificates_carry_names_from_enroll
                              "Hold forår-2026, Odense", "Opstart på Ærø", "02.03.2026–03.03.2026", "Afslutning",
                              "I alt (timer)", "20 t", "Dialogue cloth", "Region Syddanmark – Læringsnetværk"):
                 assert expected in certificate, expected
+            # The plan names the cohorts completed, so a participant's page can link the certificate.
+            assert (await mine.get(f"/participants/{ase}/plan")).json()["completed_cohorts"] == [cohort["id"]]
+            assert (await theirs.get(f"/participants/{soren}/plan")).json()["completed_cohorts"] == []
             assert (await mine.get(f"/cohorts/{cohort['id']}/certificates/{bjorn}")).status_code == 404
             assert (await theirs.get(f"/cohorts/{cohort['id']}/certificates/{soren}")).status_code == 404
             assert (await mine.get(f"/cohorts/{cohort['id']}/certificates")).status_code == 403
