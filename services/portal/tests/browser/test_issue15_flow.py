@@ -166,3 +166,35 @@ async def test_a_programme_form_sent_back_says_what_is_missing_and_publishes_not
     await expect(page.get_by_label("Tittel")).to_have_value("Uten kode")  # nothing typed is lost
     await accessible(page, "programme-new-errors")
     assert [p for p in (await portal.enrollment.get("/programmes")).json() if p["title"] == "Uten kode"] == []
+
+
+async def test_without_javascript_a_coordinator_publishes_opens_a_cohort_and_downloads_its_list(
+        browser: Browser, portal, sign_in_as) -> None:
+    """The portal serves no script: every form is a plain post and every document a plain link."""
+    context = await browser.new_context(java_script_enabled=False, locale="nb-NO", accept_downloads=True)
+    context.set_default_timeout(20_000)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{portal.url}/programmes/new")
+        await sign_in_as(page, "Ingrid Solberg")
+        await page.get_by_label("Kortkode").fill("UJS")
+        await page.get_by_label("Tittel").fill("Uten skript")
+        await page.get_by_role("button", name="Publiser programmet").click()
+        await expect(page.get_by_role("status")).to_have_text("Programmet er publisert.")
+        await page.get_by_role("link", name="Åpne et kull").click()
+        local = datetime.now(ZoneInfo("Europe/Oslo"))
+        await page.get_by_label("Semester").fill("høst-2027")
+        await page.get_by_label("Sted").fill("Kirkenes")
+        await page.get_by_label("Plasser").fill("5")
+        await page.get_by_label("Søknader tas imot fra").fill((local - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+        await page.get_by_label("Søknadsfrist").fill((local + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M"))
+        await page.get_by_role("button", name="Åpne kullet").click()
+        await expect(page.get_by_role("status")).to_have_text("Kullet er åpnet.")
+        async with page.expect_download() as info:
+            await page.get_by_role("link", name="Søkere (CSV)").click()
+        download = await info.value
+        with open(await download.path(), "rb") as file:
+            content = file.read()
+        assert content.startswith("\ufeff".encode()) and b";" in content.splitlines()[0]
+    finally:
+        await context.close()
