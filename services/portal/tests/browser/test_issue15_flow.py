@@ -75,6 +75,7 @@ async def test_coordinator_publishes_participant_applies_leader_approves_from_th
         await manager.goto(links[0])
         await sign_in_as(manager, "Lars Haugen (leder)")
         await expect(manager.get_by_role("heading", level=1)).to_have_text("Søknad om å delta")
+        await expect(manager.locator("#applicant")).to_have_text("Åse Ødegård")  # the leader sees who applied
         await accessible(manager)
         await manager.get_by_label("Godkjenn").check()
         await manager.get_by_role("button", name="Send avgjørelsen").click()
@@ -139,6 +140,7 @@ async def test_the_same_flow_in_danish_from_application_to_seat(
         await manager.goto(links[0])
         await sign_in_as(manager, "Mette Lund (leder)")
         await expect(manager.get_by_role("heading", level=1)).to_have_text("Ansøgning om deltagelse")
+        await expect(manager.locator("#applicant")).to_have_text("Søren Kærgård")
         await accessible(manager, "application-leader-da")
         await manager.get_by_label("Godkend").check()
         await manager.get_by_role("button", name="Send afgørelsen").click()
