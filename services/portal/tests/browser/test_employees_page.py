@@ -29,8 +29,11 @@ async def test_a_leader_sees_each_employees_programmes_and_where_they_stand(
             "organisation_id": "org-demo", "unit_id": "unit-demo-ward"})
         assert applied.status_code == 201, applied.text
 
-    await page.goto(f"{portal.url}/applications")
+    # From the front page's task, and from the applications inbox.
+    await page.goto(f"{portal.url}/sign-in?next=/")
     await sign_in_as(page, "Lars Haugen")
+    await page.get_by_role("link", name="Medarbeidernes planer og framdrift").click()
+    await page.get_by_role("link", name="Søknader fra medarbeiderne dine").click()
     await page.get_by_role("link", name="Medarbeidernes planer og framdrift").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Medarbeidernes planer og framdrift")
     kari = page.get_by_role("table", name="Programmene til Kari Nilsen")
