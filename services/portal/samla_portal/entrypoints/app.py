@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -128,6 +129,11 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         if status >= 500:
             log.warning("a service refused the portal: %s", refused)
         return renderer.render(request, "error.html", status, problem=f"http_{status}", detail=refused.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, _: RequestValidationError) -> Response:
+        # A hand-edited address (e.g. ?format=pdf on an export) gets a page, like every other refusal.
+        return renderer.render(request, "error.html", 422, problem="http_422", detail=None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from samla_portal.adapters.samla_api import Download
@@ -19,7 +19,7 @@ router = APIRouter()
 # Route order matters: "/cohorts/{id}/completions/export" is declared before "/cohorts/{id}/{listing}/export".
 
 TableFormat = Literal["csv", "xlsx"]
-CohortList = Literal["applications", "waitlist", "roster"]
+COHORT_LISTS = ("applications", "waitlist", "roster")
 
 
 def _file(download: Download) -> Response:
@@ -35,8 +35,10 @@ async def completions_export(request: Request, cohort_id: str, format: TableForm
 
 
 @router.get("/cohorts/{cohort_id}/{listing}/export", summary="A cohort's applicants, waitlist or roster (CSV/XLSX)")
-async def cohort_export(request: Request, cohort_id: str, listing: CohortList, format: TableFormat = "xlsx") -> Response:
+async def cohort_export(request: Request, cohort_id: str, listing: str, format: TableFormat = "xlsx") -> Response:
     _, token = require_signed_in(request)
+    if listing not in COHORT_LISTS:
+        raise HTTPException(404)
     return _file(await request.app.state.api.download("enrollment", f"/cohorts/{cohort_id}/{listing}/export", token,
                                                       format=format))
 

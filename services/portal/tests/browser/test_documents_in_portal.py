@@ -166,6 +166,10 @@ async def test_coordinator_and_participant_download_their_documents_through_the_
             refused = await participant.goto(f"{portal.url}{path}")
             assert refused is not None and refused.status in (403, 404), path
             assert refused.headers["content-type"].startswith("text/html")  # a page saying so, not a file
+        # A hand-edited address gets a page too.
+        assert (await participant.goto(f"{portal.url}/cohorts/{cohort_id}/nonsense/export")).status == 404
+        wrong = await participant.goto(f"{portal.url}/cohorts/{cohort_id}/completions/export?format=pdf")
+        assert wrong.status == 422 and wrong.headers["content-type"].startswith("text/html")
     finally:
         await participant_context.close()
         await coordinator_context.close()
