@@ -26,6 +26,15 @@ class ApiRefused(Exception):
         return f"{self.status} {self.title}: {self.detail or ''}"
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file a service answered with, passed on to the browser unchanged."""
+
+    content: bytes
+    content_type: str
+    content_disposition: str | None
+
+
 class SamlaApi:
     """One HTTP client per service, shared by all requests; each call carries the caller's bearer token."""
 
@@ -47,6 +56,18 @@ class SamlaApi:
 
     async def put(self, service: str, path: str, token: str, body: dict[str, Any]) -> Any:
         return await self._call(service, "PUT", path, token, json=body)
+
+    async def download(self, service: str, path: str, token: str, **params: Any) -> "Download":
+        """A document (export, PDF, archive) as the service wrote it, with its type and file name."""
+        try:
+            response = await self._clients[service].get(path, headers={"Authorization": f"Bearer {token}"},
+                                                        params={k: v for k, v in params.items() if v is not None})
+        except httpx.TransportError as error:
+            raise ApiRefused(503, f"the {service} service does not answer", str(error)) from error
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return Download(response.content, response.headers.get("content-type", "application/octet-stream"),
+                        response.headers.get("content-disposition"))
 
     async def _call(self, service: str, method: str, path: str, token: str, **kwargs: Any) -> Any:
         try:

@@ -59,7 +59,7 @@ class SignedIn:
         if self.is_a(COORDINATOR_ROLES):
             found.append(Task("programmes", "/programmes"))
         if self.is_a(LEADER_ROLES):
-            found.append(Task("decide_applications", "/applications"))
+            found.extend([Task("decide_applications", "/applications"), Task("employees", "/employees")])
         if self.is_a(LEADER_ROLES | REPRESENTATIVE_ROLES):
             found.append(Task("agree_measures", "/measures"))
         if self.is_a(PARTICIPANT_ROLES):

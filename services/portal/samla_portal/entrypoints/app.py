@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -24,7 +25,7 @@ from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import insight_pages, measure_pages, pages, session_pages, sign_in
+from samla_portal.entrypoints import document_pages, insight_pages, measure_pages, pages, session_pages, sign_in
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.enrollment import Enrollment
@@ -58,6 +59,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.renderer = renderer = Renderer(load_catalogues(list(LANGUAGES)), settings.time_zone)
     app.state.identity_provider = identity_provider(settings)
+    app.state.api = api  # documents pass through unchanged, with no use case between
     app.state.enrollment = Enrollment(api)
     app.state.measures = Measures(api)
     app.state.plans = Plans(api)
@@ -87,6 +89,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(measure_pages.router)
     app.include_router(session_pages.router)
+    app.include_router(document_pages.router)
     app.include_router(insight_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -126,6 +129,11 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         if status >= 500:
             log.warning("a service refused the portal: %s", refused)
         return renderer.render(request, "error.html", status, problem=f"http_{status}", detail=refused.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, _: RequestValidationError) -> Response:
+        # A hand-edited address (e.g. ?format=pdf on an export) gets a page, like every other refusal.
+        return renderer.render(request, "error.html", 422, problem="http_422", detail=None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:

@@ -28,6 +28,59 @@ async def programmes(request: Request) -> Response:
     return page_renderer(request).render(request, "programmes.html", programmes=found)
 
 
+@router.get("/programmes/new", summary="The form a coordinator publishes a programme with")
+async def new_programme(request: Request) -> Response:
+    person, _ = require_signed_in(request)
+    form = {"network_id": next(iter(person.networks), ""), "language": "nb", "requires_manager_approval": "yes"}
+    return page_renderer(request).render(request, "programme_new.html", form=form, errors=[])
+
+
+@router.post("/programmes", summary="Publish a programme at enrollment")
+async def publish_programme(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
+    errors = missing(form, ["code", "title", "network_id"])
+    if not errors:
+        try:
+            programme = await request.app.state.enrollment.publish_programme(token, form)
+        except ApiRefused as refused:
+            if refused.status not in (403, 409, 422):
+                raise
+            errors = field_errors(refused)
+        else:
+            flash(request, "programme_published")
+            return RedirectResponse(f"/programmes/{programme['id']}", status_code=303)
+    return page_renderer(request).render(request, "programme_new.html", 422, form=form, errors=errors)
+
+
+@router.get("/programmes/{programme_id}/cohorts/new", summary="The form a coordinator opens a cohort with")
+async def new_cohort(request: Request, programme_id: str) -> Response:
+    person, token = require_signed_in(request)
+    found, _ = await request.app.state.enrollment.programme(token, programme_id)
+    return page_renderer(request).render(request, "cohort_new.html", programme=found, form={"location": "", "capacity": "20"},
+                                         errors=[])
+
+
+@router.post("/programmes/{programme_id}/cohorts", summary="Open a cohort of the programme at enrollment")
+async def open_cohort(request: Request, programme_id: str) -> Response:
+    person, token = require_signed_in(request)
+    form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
+    enrollment = request.app.state.enrollment
+    errors = missing(form, ["term", "location", "capacity", "applications_open_at", "applications_close_at"])
+    if not errors:
+        try:
+            cohort = await enrollment.open_cohort(token, programme_id, form)
+        except ApiRefused as refused:
+            if refused.status not in (403, 409, 422):
+                raise
+            errors = field_errors(refused)
+        else:
+            flash(request, "cohort_opened")
+            return RedirectResponse(f"/cohorts/{cohort['id']}", status_code=303)
+    found, _ = await enrollment.programme(token, programme_id)
+    return page_renderer(request).render(request, "cohort_new.html", 422, programme=found, form=form, errors=errors)
+
+
 @router.get("/programmes/{programme_id}", summary="A programme and its cohorts")
 async def programme(request: Request, programme_id: str) -> Response:
     person, token = require_signed_in(request)
@@ -79,6 +132,13 @@ async def applications_inbox(request: Request) -> Response:
     return page_renderer(request).render(request, "applications.html", inbox=inbox)
 
 
+@router.get("/employees", summary="A leader's employees: their programmes, cohorts and where each stands")
+async def employees(request: Request) -> Response:
+    person, token = require_signed_in(request)
+    people = await request.app.state.enrollment.employees_plans(token)
+    return page_renderer(request).render(request, "employees.html", people=people)
+
+
 @router.get("/applications/{application_id}", summary="An application; its leader approves or declines here")
 async def application(request: Request, application_id: str) -> Response:
     person, token = require_signed_in(request)
@@ -111,6 +171,17 @@ async def decide(request: Request, application_id: str) -> Response:
     found = await enrollment.application(token, application_id)
     return page_renderer(request).render(request, "application.html", 422, application=found,
                                   decides=found["status"] == "awaiting_manager_approval", errors=errors)
+
+
+@router.post("/applications/{application_id}/offer", summary="Accept or decline a seat offered from the waitlist")
+async def answer_offer(request: Request, application_id: str) -> Response:
+    person, token = require_signed_in(request)
+    answer = str((await checked_form(request)).get("answer", ""))
+    if answer in ("accept", "decline"):
+        # A refusal (the offer expired, or is not theirs) shows as the service's problem page.
+        await request.app.state.enrollment.answer_offer(token, application_id, accept=answer == "accept")
+        flash(request, "offer_accepted" if answer == "accept" else "offer_declined")
+    return RedirectResponse("/me", status_code=303)
 
 
 @router.get("/me", summary="The signed-in person's own page: their plan")

@@ -8,23 +8,30 @@ from npm (services/portal/node_modules, `make install`) and is injected into eac
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
+import importlib.util
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
 from asgi_lifespan import LifespanManager
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
+from samla_notifications.entrypoints.app import create_app as create_notifications
+from samla_notifications.settings import NotificationsSettings
 from samla_measures.entrypoints.app import create_app as create_measures
 from samla_measures.settings import MeasuresSettings
 from samla_sessions.entrypoints.app import create_app as create_sessions
@@ -35,7 +42,8 @@ from samla_portal.settings import PortalSettings
 PORTAL = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SAMLA_CHROMIUM", "/usr/bin/chromium")
 AXE = PORTAL / "node_modules" / "axe-core" / "axe.min.js"
-SERVICES = {"measures": (create_measures, MeasuresSettings), "sessions": (create_sessions, SessionsSettings)}
+SERVICES = {"measures": (create_measures, MeasuresSettings), "sessions": (create_sessions, SessionsSettings),
+            "notifications": (create_notifications, NotificationsSettings)}
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens there
 # Set to a folder (e.g. docs/portal) to save a PNG of each page the tests look at.
 SCREENSHOTS = os.environ.get("SAMLA_PORTAL_SCREENSHOTS")
@@ -112,6 +120,47 @@ async def portal_national(service: Callable[..., Any], served: Callable[..., Any
         yield found
 
 
+@dataclass
+class Mailbox:
+    """The local stack's SMTP sink (infra/local/smtp_sink.py), served by this test on its own port."""
+
+    maildir: Path
+    port: int
+
+    def to(self, address: str) -> list[EmailMessage]:
+        found = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                 for path in sorted(self.maildir.glob("*.eml"))]
+        return [m for m in found if address in m["To"]]
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def mailbox(tmp_path: Path, unused_tcp_port: int) -> Iterator[Mailbox]:
+    spec = importlib.util.spec_from_file_location("samla_smtp_sink", PORTAL.parents[1] / "infra/local/smtp_sink.py")
+    assert spec and spec.loader
+    sink = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sink)
+    controller = Controller(sink.MaildirHandler(tmp_path / "mail"), hostname="127.0.0.1", port=unused_tcp_port)
+    controller.start()
+    try:
+        yield Mailbox(tmp_path / "mail", unused_tcp_port)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+async def portal_with_mail(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any,
+                           mailbox: Mailbox) -> AsyncIterator[Portal]:
+    """The portal with enrollment and the real notifications service, which mails to `mailbox` and links
+    to this portal (its `portal_url`)."""
+    async with _portal(service, served, dev_issuer, "notifications",
+                       overrides={"notifications": {"smtp_port": mailbox.port}}) as found:
+        yield found
+
+
 @asynccontextmanager
 async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any,
                   *others: str, overrides: dict[str, dict[str, Any]] | None = None) -> AsyncIterator[Portal]:
@@ -132,16 +181,22 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
         enrollment = await stack.enter_async_context(service(keep("enrollment", create_enrollment), EnrollmentSettings))
         urls = {f"{name}_url": NOWHERE for name in ("sessions", "measures", "notifications")}
         urls["enrollment_url"] = await stack.enter_async_context(served(apps["enrollment"]))
-        clients: dict[str, httpx.AsyncClient] = {}
-        for name in others:
-            create, settings_class = SERVICES[name]
-            clients[name] = await stack.enter_async_context(
-                service(keep(name, create), settings_class, **(overrides or {}).get(name, {})))
-            urls[f"{name}_url"] = await stack.enter_async_context(served(apps[name]))
-        # The portal must know its own address for the OIDC redirect before it is served: a free port first.
+        # The portal must know its own address for the OIDC redirect (and mails their links) before it is
+        # served: a free port first.
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        clients: dict[str, httpx.AsyncClient] = {}
+        for name in others:
+            create, settings_class = SERVICES[name]
+            # Sessions asks enrollment for names when it prints (sheets, certificates, exports); notifications
+            # asks it for addresses and links to this portal.
+            wiring = {"enrollment_url": urls["enrollment_url"]} if name in ("sessions", "notifications") else {}
+            if name == "notifications":
+                wiring["portal_url"] = f"http://127.0.0.1:{port}"
+            clients[name] = await stack.enter_async_context(
+                service(keep(name, create), settings_class, **wiring, **(overrides or {}).get(name, {})))
+            urls[f"{name}_url"] = await stack.enter_async_context(served(apps[name]))
         settings = PortalSettings(environment="test", public_url=f"http://127.0.0.1:{port}", oidc_issuer=dev_issuer.url,
                                   cookie_secure=False, **urls)
         url = await stack.enter_async_context(_serve_on(create_portal(settings), port))

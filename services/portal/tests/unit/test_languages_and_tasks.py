@@ -26,7 +26,7 @@ def test_each_role_is_offered_its_own_tasks() -> None:
         return [t.key for t in SignedIn.from_claims({"sub": "s", "roles": list(roles)}).tasks()]
 
     assert tasks("programme_coordinator") == ["programmes"]
-    assert tasks("organisation_leader") == ["decide_applications", "agree_measures"]
+    assert tasks("organisation_leader") == ["decide_applications", "employees", "agree_measures"]
     assert tasks("union_representative") == ["agree_measures"]
     assert tasks("participant") == ["apply", "my_page"]
     assert tasks("national_coordinator") == ["national_overview"]

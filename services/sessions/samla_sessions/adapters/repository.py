@@ -212,6 +212,11 @@ class CompletionStore:
         )
         return result.modified_count == 1
 
+    async def completed(self, cohort_id: str, participant_id: str) -> bool:
+        """Whether the participant's completion of the cohort stands (by `_id`, so index-backed)."""
+        return await self.db.completions.find_one(
+            {"_id": completion_id(cohort_id, participant_id), "status": "completed"}, {"_id": 1}) is not None
+
     async def of_cohort(self, cohort_id: str) -> dict[str, dict[str, Any]]:
         cursor = self.db.completions.find({"cohort_id": cohort_id}, HIDDEN)
         return {doc["participant_id"]: doc async for doc in cursor}

@@ -270,7 +270,8 @@ async def plan(participant_id: str, wired: Wired, access: Access) -> PlanPublic:
     access.require(f"plan of {participant_id}", person_ids=[participant_id])
     upcoming = await wired.plan.upcoming(participant_id)
     return PlanPublic(participant_id=participant_id, calendar_feed=f"/participants/{participant_id}/plan.ics",
-                      sessions=[session_public(s) for s in upcoming])
+                      sessions=[session_public(s) for s in upcoming],
+                      completed_cohorts=await wired.plan.completed_cohorts(participant_id))
 
 
 @participants.get("/{participant_id}/plan.ics", response_class=Response,

@@ -60,7 +60,8 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     locks = runtime.document_locks
     roster = RosterStore(runtime.db)
     session_store = SessionStore(runtime.db, settings.event_source)
-    completion = CompletionPolicy(session_store, roster, CompletionStore(runtime.db, settings.event_source), locks,
+    completion_store = CompletionStore(runtime.db, settings.event_source)
+    completion = CompletionPolicy(session_store, roster, completion_store, locks,
                                   runtime.relay.notify)
     feed_store = CalendarFeedStore(runtime.db)
     erasure = PersonalData(PersonalDataStore(runtime.db), session_store, locks, feed_store)
@@ -90,7 +91,7 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         client_id=settings.enrollment_client_id, client_secret=settings.enrollment_client_secret,
         audience=settings.measures_audience))
     app.state.documents = SessionDocuments(session_service, completion, roster, people, directory, toolbox)
-    plan = ParticipantPlan(session_store, roster)
+    plan = ParticipantPlan(session_store, roster, completion_store)
     app.state.calendar_feeds = CalendarFeeds(feed_store, plan, session_service, locks)
     app.state.services = Services(
         sessions=session_service,

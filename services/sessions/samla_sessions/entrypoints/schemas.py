@@ -293,6 +293,9 @@ class PlanPublic(Strict):
     participant_id: str
     calendar_feed: str = Field(description="Path of the same plan as an iCalendar feed to subscribe to.")
     sessions: list[SessionPublic]
+    completed_cohorts: list[str] = Field(default_factory=list, description=(
+        "Cohorts the participant completed; each one's certificate is at "
+        "GET /cohorts/{cohort_id}/certificates/{participant_id}."))
 
 
 # -- mapping ------------------------------------------------------------------------------------

@@ -13,16 +13,17 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from samla_shared.documents.calendar import CalendarEvent, render_calendar
-from samla_sessions.adapters.repository import RosterStore, SessionStore
+from samla_sessions.adapters.repository import CompletionStore, RosterStore, SessionStore
 from samla_sessions.domain.errors import NotFound
 from samla_sessions.domain.session import Session, SessionStatus
 
 
 class ParticipantPlan:
-    def __init__(self, sessions: SessionStore, roster: RosterStore,
+    def __init__(self, sessions: SessionStore, roster: RosterStore, completions: CompletionStore | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.sessions = sessions
         self.roster = roster
+        self.completions = completions
         self._now = clock
 
     async def sessions_of(self, participant_id: str) -> list[Session]:
@@ -36,6 +37,13 @@ class ParticipantPlan:
         now = self._now()
         return [s for s in await self.sessions_of(participant_id)
                 if s.status is not SessionStatus.CANCELLED and s.ends_at >= now]
+
+    async def completed_cohorts(self, participant_id: str) -> list[str]:
+        """The participant's cohorts they completed: a certificate of each can be fetched."""
+        if self.completions is None:
+            return []
+        return [c for c in await self.roster.cohorts_of(participant_id)
+                if await self.completions.completed(c, participant_id)]
 
     async def calendar(self, participant_id: str) -> bytes:
         events = [calendar_event(s) for s in await self.sessions_of(participant_id)]

@@ -156,6 +156,9 @@ async def test_attendance_exports_sheet_and_certificates_carry_names_from_enroll
             # The toolbox names the method it knows (the catalogue has no Danish: the Norwegian name);
             # a method it does not know is printed as its id in words, and the certificate is still issued.
             assert "Dialogduk for partssamarbeid" in certificate and "Dialogue cloth" in certificate
+            # The plan names the cohorts completed, so a participant's page can link the certificate.
+            assert (await mine.get(f"/participants/{ase}/plan")).json()["completed_cohorts"] == [cohort["id"]]
+            assert (await theirs.get(f"/participants/{soren}/plan")).json()["completed_cohorts"] == []
             assert (await mine.get(f"/cohorts/{cohort['id']}/certificates/{bjorn}")).status_code == 404
             assert (await theirs.get(f"/cohorts/{cohort['id']}/certificates/{soren}")).status_code == 404
             assert (await mine.get(f"/cohorts/{cohort['id']}/certificates")).status_code == 403
