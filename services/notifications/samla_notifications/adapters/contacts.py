@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import httpx
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
-from samla_shared.security.client_credentials import ClientCredentials, CredentialsUnavailable
+from samla_shared.http.contact_client import ContactsUnavailable, EnrollmentContacts
+from samla_shared.security.client_credentials import ClientCredentials
 
 
 @dataclass(frozen=True)
@@ -25,9 +23,8 @@ class Contact:
     language: str | None = None
 
 
-class ContactDirectoryUnavailable(ConnectionError):
-    """Enrollment could not answer. A ConnectionError, so the consumer waits and retries
-    instead of dead-lettering a perfectly good event."""
+# Enrollment could not answer: the consumer waits and retries (a ConnectionError).
+ContactDirectoryUnavailable = ContactsUnavailable
 
 
 class ContactDirectory(Protocol):
@@ -36,35 +33,17 @@ class ContactDirectory(Protocol):
 
 
 class HttpContactDirectory:
-    """Reads `GET {enrollment_url}/people/{person_id}/contact` with a client-credentials token."""
+    """Reads enrollment's contact endpoint (samla_shared.http.contact_client) for each mail."""
 
     def __init__(self, base_url: str, *, credentials: ClientCredentials, timeout: float = 5.0) -> None:
-        self._credentials = credentials
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
-        # The look-up joins the event's trace, and enrollment's answer continues it (traceparent).
-        HTTPXClientInstrumentor.instrument_client(self._client)
+        self._contacts = EnrollmentContacts(base_url, credentials=credentials, timeout=timeout)
 
     async def contact(self, person_id: str) -> Contact | None:
-        try:
-            token = await self._credentials.token()
-            response = await self._client.get(f"/people/{person_id}/contact",
-                                              headers={"Authorization": f"Bearer {token}"})
-        except CredentialsUnavailable as exc:
-            raise ContactDirectoryUnavailable(str(exc)) from exc
-        except httpx.TransportError as exc:
-            raise ContactDirectoryUnavailable(f"enrollment's contact directory is unreachable: {exc}") from exc
-        if response.status_code == 404:
+        body = await self._contacts.contact(person_id)
+        if body is None:
             return None
-        if response.status_code == 401:
-            self._credentials.forget()  # the next attempt asks for a fresh token
-        if response.status_code >= 500 or response.status_code in (401, 403, 429):
-            # Our own credentials or enrollment's health: not the event's fault, so wait.
-            raise ContactDirectoryUnavailable(f"enrollment answered {response.status_code} for a contact look-up")
-        response.raise_for_status()
-        body = response.json()
         return Contact(person_id=person_id, name=body.get("name"), email=body.get("email"),
                        language=body.get("language"))
 
     async def close(self) -> None:
-        await self._client.aclose()
-        await self._credentials.close()
+        await self._contacts.close()

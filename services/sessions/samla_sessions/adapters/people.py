@@ -15,14 +15,11 @@ import asyncio
 from collections.abc import Iterable
 from typing import Protocol
 
-import httpx
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from samla_shared.http.contact_client import ContactsUnavailable, EnrollmentContacts
+from samla_shared.security.client_credentials import ClientCredentials
 
-from samla_shared.security.client_credentials import ClientCredentials, CredentialsUnavailable
-
-
-class PeopleUnavailable(ConnectionError):
-    """Enrollment could not answer: the document is not printed with ids instead of names (503)."""
+# Enrollment could not answer: the document is not printed with ids instead of names (503).
+PeopleUnavailable = ContactsUnavailable
 
 
 class PeopleDirectory(Protocol):
@@ -33,9 +30,7 @@ class PeopleDirectory(Protocol):
 class HttpPeopleDirectory:
     def __init__(self, base_url: str, *, credentials: ClientCredentials, timeout: float = 5.0,
                  concurrency: int = 8) -> None:
-        self._credentials = credentials
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
-        HTTPXClientInstrumentor.instrument_client(self._client)
+        self._contacts = EnrollmentContacts(base_url, credentials=credentials, timeout=timeout)
         # A cohort is tens of people; a few look-ups at a time keep enrollment unhurried.
         self._gate = asyncio.Semaphore(concurrency)
 
@@ -46,22 +41,8 @@ class HttpPeopleDirectory:
 
     async def _name(self, person_id: str) -> str | None:
         async with self._gate:
-            try:
-                token = await self._credentials.token()
-                response = await self._client.get(f"/people/{person_id}/contact",
-                                                  headers={"Authorization": f"Bearer {token}"})
-            except CredentialsUnavailable as exc:
-                raise PeopleUnavailable(str(exc)) from exc
-            except httpx.TransportError as exc:
-                raise PeopleUnavailable(f"enrollment is unreachable for names: {exc}") from exc
-        if response.status_code == 404:
-            return None
-        if response.status_code == 401:
-            self._credentials.forget()  # the next print asks for a fresh token
-        if response.status_code != 200:
-            raise PeopleUnavailable(f"enrollment answered {response.status_code} to a name look-up")
-        return response.json().get("name")
+            contact = await self._contacts.contact(person_id)
+        return contact.get("name") if contact else None
 
     async def close(self) -> None:
-        await self._client.aclose()
-        await self._credentials.close()
+        await self._contacts.close()
