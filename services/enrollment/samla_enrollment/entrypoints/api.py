@@ -214,10 +214,12 @@ async def list_interest(programme_id: str, service: Service, access: Access, off
 
 @programmes.get("/{programme_id}/interest/regions", response_model=list[RegionalInterest], responses=NOT_FOUND,
                 summary="Where people would like the next cohort to run: registrations per region")
-async def interest_by_region(programme_id: str, service: Service, access: Access) -> list[RegionalInterest]:
+async def interest_by_region(programme_id: str, service: Service, access: Access, offset: Offset = 0,
+                             limit: Limit = 50) -> list[RegionalInterest]:
     if not access.unrestricted:
         await visible_programme(programme_id, service, access)
-    return [RegionalInterest.model_validate(row) for row in await service.interest_by_region(programme_id)]
+    rows = await service.interest_by_region(programme_id)
+    return [RegionalInterest.model_validate(row) for row in rows[offset:offset + limit]]
 
 
 # -- cohorts ------------------------------------------------------------------------------
