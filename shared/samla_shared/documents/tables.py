@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 BOM = "\ufeff"
@@ -142,6 +143,10 @@ def write_workbook(sheets: Sequence[Sheet]) -> bytes:
 
 def _xlsx_cell(worksheet: Any, value: Any) -> Any:
     value = plain(value)
+    if isinstance(value, str):
+        # XML 1.0, which XLSX is, has no place for most control characters: openpyxl refuses
+        # them, and a title someone typed with one must not make the whole export fail.
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(worksheet, value=value)
         cell.data_type = "s"  # openpyxl would store it as a formula

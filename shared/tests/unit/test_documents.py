@@ -45,6 +45,13 @@ def test_xlsx_keeps_letters_numbers_and_times_and_never_writes_a_formula():
     assert sheet.cell(row=3, column=1).data_type == "s" and rows[2][0].startswith("=HYPERLINK")
 
 
+def test_xlsx_takes_text_with_control_characters_that_xml_cannot_hold():
+    # Typed or pasted titles can carry them; the export must still open, with a visible mark instead.
+    columns = [Column("Tiltak", "title")]
+    sheet = load_workbook(io.BytesIO(write_xlsx(columns, [{"title": "Heltid\x00kultur\x1b"}]))).active
+    assert [r[0] for r in sheet.iter_rows(values_only=True)] == ["Tiltak", "Heltid\ufffdkultur\ufffd"]
+
+
 def test_a_workbook_holds_several_sheets():
     book = load_workbook(io.BytesIO(write_workbook([Sheet("Tiltak", COLUMNS, ROWS), Sheet("Oppfølginger", COLUMNS,
                                                                                           [])])))
