@@ -30,6 +30,33 @@ PROGRAMMES = "programme_competences"
 PEOPLE = "person_competences"
 
 
+def frame_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored frame with its staff types and staff as maps keyed by id, the shape the rules work on.
+
+    The store keeps both as lists of entries: an id is data, never a field name, so an id holding
+    a dot, a dollar or a control character is stored and found like any other.
+    """
+    return {**doc,
+            "staff_types": {t["id"]: {"name": t["name"], "competence_ids": t["competence_ids"]}
+                            for t in doc["staff_types"]},
+            "staff": {m["person_id"]: m["staff_type_id"] for m in doc["staff"]}}
+
+
+def stored(changes: dict[str, Any]) -> dict[str, Any]:
+    """Changes to a frame's maps, as the lists the store keeps (the inverse of `frame_view`)."""
+    out = dict(changes)
+    if "staff_types" in out:
+        out["staff_types"] = [{"id": t, **v} for t, v in out["staff_types"].items()]
+    if "staff" in out:
+        out["staff"] = [{"person_id": p, "staff_type_id": t} for p, t in out["staff"].items()]
+    return out
+
+
+def staff_naming(person_id: str) -> dict[str, Any]:
+    """Frames that list the person among their staff."""
+    return {"staff.person_id": person_id}
+
+
 class Competences:
     def __init__(self, db: AsyncDatabase, source: str, locks: DocumentLocks, *,
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
@@ -47,13 +74,13 @@ class Competences:
             frame = await self.frames.get(organisation_id)
             if frame is None:
                 await self.frames.add({"_id": organisation_id, "organisation_id": organisation_id,
-                                       "network_id": network_id, "staff_types": {}, "staff": {}})
+                                       "network_id": network_id, "staff_types": [], "staff": []})
                 frame = await self.frames.get(organisation_id)
                 assert frame is not None
             elif frame["network_id"] != network_id:
                 raise RuleViolation(f"organisation {organisation_id} keeps its staff types in network "
                                     f"{frame['network_id']}", organisation_id=organisation_id)
-            await self.frames.save(frame, changes=change(frame))
+            await self.frames.save(frame, changes=stored(change(frame_view(frame))))
         return await self.frame(organisation_id)
 
     async def define_staff_type(self, organisation_id: str, network_id: str, staff_type_id: str, *, name: str,
@@ -77,7 +104,7 @@ class Competences:
         frame = await self.frames.get(organisation_id)
         if frame is None:
             raise NotFound(f"organisation {organisation_id} has no staff types yet")
-        return frame
+        return frame_view(frame)
 
     async def coverage(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
         people = await self.people.many(frame["staff"])
@@ -145,7 +172,7 @@ class Competences:
 
     async def naming(self, person_id: str) -> list[dict[str, Any]]:
         person = await self.people.get(person_id)
-        frames = await self.frames.find({f"staff.{person_id}": {"$exists": True}}, 0, 10_000)
+        frames = [frame_view(f) for f in await self.frames.find(staff_naming(person_id), 0, 10_000)]
         return [*([person] if person else []),
                 *({"organisation_id": f["organisation_id"], "staff_type_id": f["staff"][person_id]} for f in frames)]
 
@@ -159,12 +186,13 @@ class Competences:
             if person is not None and person["completions"]:
                 await self.people.save(person, changes={"completions": {}})
         # Frames are one per organisation, a small collection: this scan is what an erasure may cost.
-        for frame in await self.frames.find({f"staff.{person_id}": {"$exists": True}}, 0, 10_000):
+        for frame in await self.frames.find(staff_naming(person_id), 0, 10_000):
             async with self._locks.hold(FRAMES, frame["_id"]):
                 current = await self.frames.get(frame["_id"])
-                if current and person_id in current["staff"]:
-                    await self.frames.save(current, changes={
-                        "staff": {p: t for p, t in current["staff"].items() if p != person_id}})
+                staff = frame_view(current)["staff"] if current else {}
+                if current and person_id in staff:
+                    await self.frames.save(current, changes=stored({
+                        "staff": {p: t for p, t in staff.items() if p != person_id}}))
 
     def handlers(self) -> dict[str, dict[type, Callable[[CloudEvent], Any]]]:
         return {SESSIONS_TOPIC: {ParticipantCompleted: self.on_completed, CompletionRevoked: self.on_revoked}}

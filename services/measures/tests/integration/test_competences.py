@@ -103,3 +103,24 @@ async def test_staff_types_are_the_organisations_own(steps):
     union = steps.party("union_representative", organisation_id=org)
     assert (await union.get(f"/organisations/{org}/competence-coverage")).status_code == 200
     assert (await union.put(f"/organisations/{org}/staff-types/x", json=body)).status_code == 403
+
+
+async def test_a_person_id_with_a_dot_is_staff_like_any_other_and_odd_ids_find_nothing(steps):
+    # Ids are data, not field names: an id with a dot (allowed by the contract's identifiers) is
+    # placed and found, and an access request for an id full of control characters finds nothing.
+    org = f"org-{uuid.uuid4().hex[:6]}"
+    leader = steps.caller(steps.client, "leder", roles=["organisation_leader"], organisations=[org],
+                          person_id="person-leder")
+    body = {"network_id": steps.network_id, "name": "Sykepleier", "competence_ids": ["legemiddelhandtering"]}
+    assert (await leader.put(f"/organisations/{org}/staff-types/sykepleier", json=body)).status_code == 200
+    person = f"p.{uuid.uuid4().hex[:6]}.no"
+    placed = await leader.put(f"/organisations/{org}/staff/{person}",
+                              json={"network_id": steps.network_id, "staff_type_id": "sykepleier"})
+    assert placed.status_code == 200, placed.text
+    assert [t["members"] for t in placed.json()["staff_types"]] == [1]
+    found = await steps.client.get(f"/people/{person}/data")
+    assert found.status_code == 200, found.text
+    assert {"organisation_id": org, "staff_type_id": "sykepleier"} in found.json()["competences"]
+    odd = await steps.client.get("/people/%14%F3%B9%A2%80%C3%B8%09%F1%82%94%9E%E6%B0%BE%0D/data")
+    assert odd.status_code == 200, odd.text
+    assert odd.json()["competences"] == []
