@@ -177,14 +177,14 @@ async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_unt
             async def on_roster():
                 members = (await sessions.get(f"/cohorts/{cohort['id']}/roster")).json().get("members", [])
                 return [m for m in members if m["participant_id"] == person_id]
-            await wait_until(on_roster, timeout=90)
+            await wait_until(on_roster, timeout=180)
             day = (now - timedelta(days=2)).date().isoformat()
 
             async def session_created():
                 made = await sessions.post(f"/cohorts/{cohort['id']}/sessions", json={
                     "kind": "kickoff", "starts_at": f"{day}T09:00:00", "ends_at": f"{day}T15:00:00"})
                 return made.json() if made.status_code == 201 else None
-            session = await wait_until(session_created, timeout=90)
+            session = await wait_until(session_created, timeout=180)
             ticked = await sessions.put(f"/sessions/{session['id']}/attendance", json={
                 "records": [{"participant_id": person_id, "status": "present"}], "recorded_by": person_id})
             assert ticked.status_code == 200, ticked.text
@@ -195,7 +195,7 @@ async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_unt
             async def completed():
                 done = (await sessions.get(f"/cohorts/{cohort['id']}/completions")).json()
                 return done if done.get("completed") else None
-            await wait_until(completed, timeout=90)
+            await wait_until(completed, timeout=180)
 
             # Measures: the person facilitates a measure and owns it as union representative.
             measure = await measures.post("/measures", json={
@@ -233,7 +233,7 @@ async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_unt
                 log = (await notifications.get("/notifications", params={"recipient_id": person_id})).json()
                 return [e for e in log if e["status"] == "sent" and e["email"] == email and e["kind"] == "enrolled"
                         and datetime.fromisoformat(e["created_at"]) > second_at]
-            await wait_until(mailed, timeout=90)
+            await wait_until(mailed, timeout=180)
             preferred = await notifications.put(f"/preferences/{person_id}", json={"language": "nb", "email": email})
             assert preferred.status_code == 200, preferred.text
 
@@ -281,7 +281,7 @@ async def test_an_erased_person_is_found_in_no_database_and_on_no_topic(wait_unt
                                                                         "applications", "interests"))
                         and left["notifications"]["preferences"] is None)
             try:
-                await wait_until(erased_everywhere, timeout=90)
+                await wait_until(erased_everywhere, timeout=180)
             except AssertionError as exc:
                 raise AssertionError(f"still held after the erasure: {remaining}") from exc
 
