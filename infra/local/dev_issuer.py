@@ -9,7 +9,8 @@ accept its tokens only outside production (their settings refuse a development i
 Tokens are RFC 9068 access tokens (`typ: at+jwt`). Each service accepts only its own
 audience (`samla-enrollment`, …); a token asked for without an audience names all four, as
 a developer's token for trying the API. Registered clients (services calling services) get
-short-lived tokens with the OAuth2 client-credentials grant at `/dev-issuer/token`.
+short-lived tokens with the OAuth2 client-credentials grant at `/dev-issuer/token`, proving
+themselves with a secret or, when registered with a public key, a `private_key_jwt` assertion.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey, import_key
 from pydantic import BaseModel, ConfigDict, Field
 
 ISSUER_PATH = "/dev-issuer"
@@ -42,15 +44,20 @@ DEMO_PEOPLE = Path(__file__).resolve().parent / "demo_people.json"
 CODE_LIFETIME_SECONDS = 120
 SERVICE_AUDIENCES = ["samla-enrollment", "samla-sessions", "samla-measures", "samla-notifications"]
 CLIENT_TOKEN_SECONDS = 300
+JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 @dataclass(frozen=True)
 class Client:
-    """A service registered for the client-credentials grant: what it may ask for."""
+    """A service registered for the client-credentials grant: what it may ask for, and how it proves itself.
 
-    secret: str
+    `secret` for `client_secret_post`; `public_key` (a JWK, public part only) for `private_key_jwt`.
+    """
+
+    secret: str | None
     roles: tuple[str, ...]
     audiences: tuple[str, ...]
+    public_key: dict | None = None
 
 
 # The development registrations; each service's settings carry the same secret as a development
@@ -113,6 +120,8 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None,
     # Authorization codes live in memory for two minutes and are used once; a restart forgets them,
     # which only means signing in again.
     codes: dict[str, dict] = {}
+    # The ids of client assertions taken, until they expire: each is good once.
+    assertions_seen: dict[str, float] = {}
 
     @app.get(f"{ISSUER_PATH}/.well-known/openid-configuration")
     async def discovery() -> dict:
@@ -122,7 +131,8 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None,
                 "grant_types_supported": ["authorization_code", "client_credentials"],
                 "code_challenge_methods_supported": ["S256"], "subject_types_supported": ["public"],
                 "scopes_supported": ["openid", "profile", "email"],
-                "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"]}
+                "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic",
+                                                          "private_key_jwt"]}
 
     @app.get(f"{ISSUER_PATH}/authorize", response_class=HTMLResponse)
     async def authorize_page(request: Request) -> HTMLResponse:
@@ -174,7 +184,7 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None,
             return JSONResponse({"error": code}, status_code=status, headers={"Cache-Control": "no-store"})
 
         client = registered.get(form.get("client_id", ""))
-        if client is None or form.get("client_secret") != client.secret:
+        if client is None or not authenticated(form["client_id"], client, form):
             return error(401, "invalid_client")
         audience = form.get("audience") or client.audiences[0]
         if audience not in client.audiences:
@@ -185,9 +195,34 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None,
         return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": CLIENT_TOKEN_SECONDS},
                             headers={"Cache-Control": "no-store"})
 
+    def authenticated(client_id: str, client: Client, form: dict[str, str]) -> bool:
+        """client_secret_post, or private_key_jwt (RFC 7523 §3): an assertion signed with the registered key,
+        by the client about itself, for this token endpoint, unexpired, and never seen before."""
+        if form.get("client_assertion_type") != JWT_BEARER_ASSERTION:
+            return client.secret is not None and secrets.compare_digest(form.get("client_secret", ""), client.secret)
+        if client.public_key is None:
+            return False
+        try:
+            token = jwt.decode(form.get("client_assertion", ""), import_key(client.public_key))
+            jwt.JWTClaimsRegistry(iss={"essential": True, "value": client_id},
+                                  sub={"essential": True, "value": client_id},
+                                  aud={"essential": True, "value": f"{issuer}/token"},
+                                  exp={"essential": True}, jti={"essential": True}).validate(token.claims)
+        except (JoseError, ValueError):
+            return False
+        jti, now = str(token.claims["jti"]), time.time()
+        for seen, until in list(assertions_seen.items()):
+            if until < now:
+                del assertions_seen[seen]
+        if jti in assertions_seen:
+            return False
+        assertions_seen[jti] = float(token.claims["exp"])
+        return True
+
     def authorization_code(request: Request, form: dict[str, str]) -> JSONResponse:
         """Authorization code + PKCE verifier -> access token (for the services) and ID token (for the client)."""
-        client_id = form.get("client_id") or _basic_client_id(request.headers.get("authorization"))
+        client_id = (form.get("client_id") or _basic_client_id(request.headers.get("authorization"))
+                     or _assertion_issuer(form.get("client_assertion")))
         grant = codes.pop(form.get("code", ""), None)
 
         def refuse(error: str, description: str) -> JSONResponse:
@@ -200,6 +235,9 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None,
             return refuse("invalid_grant", "unknown, used or expired code")
         if grant["client_id"] != client_id or grant["redirect_uri"] != form.get("redirect_uri"):
             return refuse("invalid_grant", "client_id or redirect_uri differ from the authorization request")
+        # A confidential client (registered here) proves itself as well; a public one has PKCE alone.
+        if (client := registered.get(client_id)) is not None and not authenticated(client_id, client, form):
+            return JSONResponse({"error": "invalid_client"}, status_code=401, headers={"Cache-Control": "no-store"})
         if pkce_challenge(form.get("code_verifier", "")) != grant["challenge"]:
             return refuse("invalid_grant", "the PKCE code_verifier does not match the code_challenge")
         person, now, lifetime = grant["person"], int(time.time()), 3600
@@ -256,6 +294,16 @@ def _authorization_problem(params: dict[str, str]) -> str | None:
     return None
 
 
+def _assertion_issuer(assertion: str | None) -> str | None:
+    """The client a private_key_jwt assertion says it comes from (RFC 7523 lets it stand for client_id);
+    read unverified here, then verified against that client's registered key."""
+    try:
+        payload = (assertion or "").split(".")[1]
+        return str(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["iss"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _basic_client_id(authorization: str | None) -> str | None:
     if not authorization or not authorization.lower().startswith("basic "):
         return None
@@ -285,12 +333,14 @@ class ThreadedIssuer:
     def __init__(self, state: Path, people: dict[str, dict] | None = None) -> None:
         # Tests may add demo people while it runs (e.g. the manager an application names).
         self.people = load_people() if people is None else people
+        # Registered clients, kept by reference too: a test may register one (e.g. with a public key).
+        self.clients = dict(CLIENTS)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}{ISSUER_PATH}"
         self.jwks_url = f"{self.url}/jwks.json"
-        config = uvicorn.Config(create_app(load_key(state), self.url, self.people), host="127.0.0.1", port=self.port,
+        config = uvicorn.Config(create_app(load_key(state), self.url, self.people, self.clients), host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="dev-issuer", daemon=True)

@@ -14,7 +14,7 @@ from typing import Any
 from samla_shared.contract import enrollment, measures, sessions
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.service_runtime import ServiceRuntime
-from samla_shared.security.client_credentials import ClientCredentials
+from samla_shared.security.client_credentials import client_credentials
 from samla_notifications.adapters.clock import Clock, system_clock
 from samla_notifications.adapters.contacts import ContactDirectory, HttpContactDirectory
 from samla_notifications.adapters.delivery_log import DeliveryLog
@@ -83,10 +83,8 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
     export_from_the_start(settings.service_name)
     closers: list[Any] = []
     if contacts is None:
-        credentials = ClientCredentials(
-            issuer=settings.auth_issuer, token_url=settings.auth_client_credentials_url, client_id=settings.enrollment_client_id,
-            client_secret=settings.enrollment_client_secret, audience=settings.enrollment_audience)
-        directory = HttpContactDirectory(settings.enrollment_url, credentials=credentials,
+        directory = HttpContactDirectory(settings.enrollment_url,
+                                         credentials=client_credentials(settings, settings.enrollment_audience),
                                          timeout=settings.contact_timeout_seconds)
         closers.append(directory.close)
         contacts = directory

@@ -61,6 +61,10 @@ class NotificationsSettings(ServiceSettings):
     # The defaults are the development issuer's registration, refused in production.
     enrollment_client_id: str = "samla-notifications"
     enrollment_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
+    # Or, where the provider requires private_key_jwt (HelseID): the client's private key (PEM),
+    # used instead of the secret, and the key id it is registered under (default: its thumbprint).
+    enrollment_client_key: SecretStr | None = None
+    enrollment_client_key_id: str | None = None
     enrollment_audience: str = "samla-enrollment"
     # The provider's token endpoint; by default the one its discovery document names.
     auth_client_credentials_url: str | None = None
@@ -122,7 +126,7 @@ class NotificationsSettings(ServiceSettings):
     def _refuse_unsafe_webhook_targets_in_production(self) -> "NotificationsSettings":
         if self.environment == "production" and self.allow_private_webhook_urls:
             raise ValueError("allow_private_webhook_urls is for local development; it is refused in production")
-        if self.environment == "production" and \
+        if self.environment == "production" and self.enrollment_client_key is None and \
                 self.enrollment_client_secret.get_secret_value() == DEVELOPMENT_CLIENT_SECRET:
             raise ValueError("enrollment_client_secret is the development issuer's; set the real client's secret")
         if self.environment == "production" and \

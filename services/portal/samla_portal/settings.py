@@ -35,6 +35,10 @@ class PortalSettings(BaseSettings):
     # A confidential client also sends a secret (HelseID and ID-porten prefer private_key_jwt,
     # see the README); PKCE is used either way.
     oidc_client_secret: SecretStr | None = None
+    # Or a private key (PEM, RSA) to sign client assertions with (private_key_jwt, RFC 7523), which
+    # HelseID requires; used instead of the secret. The key id is the one registered at the provider.
+    oidc_client_key: SecretStr | None = None
+    oidc_client_key_id: str | None = None
     oidc_scope: str = "openid profile email"
     http_timeout_seconds: float = Field(default=10.0, gt=0)
 

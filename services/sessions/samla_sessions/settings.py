@@ -26,6 +26,10 @@ class SessionsSettings(ServiceSettings):
     enrollment_url: str = "http://127.0.0.1:8001"
     enrollment_client_id: str = "samla-sessions"
     enrollment_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
+    # Or, where the provider requires private_key_jwt (HelseID): the client's private key (PEM),
+    # used instead of the secret, and the key id it is registered under (default: its thumbprint).
+    enrollment_client_key: SecretStr | None = None
+    enrollment_client_key_id: str | None = None
     enrollment_audience: str = "samla-enrollment"
     # Certificates name the curriculum's methods from measures' toolbox (adapters/toolbox.py), with
     # the same client's tokens for measures' audience (role catalogue_reader there).
@@ -41,7 +45,7 @@ class SessionsSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _refuse_the_development_client_in_production(self) -> "SessionsSettings":
-        if self.environment == "production" and \
+        if self.environment == "production" and self.enrollment_client_key is None and \
                 self.enrollment_client_secret.get_secret_value() == DEVELOPMENT_CLIENT_SECRET:
             raise ValueError("enrollment_client_secret is the development issuer's; set the real client's secret")
         return self

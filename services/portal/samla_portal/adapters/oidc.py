@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
 
 from samla_portal.settings import PortalSettings
 
@@ -20,11 +21,19 @@ def identity_provider(settings: PortalSettings) -> StarletteOAuth2App:
     secret = settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else None
     client_kwargs: dict[str, Any] = {"scope": settings.oidc_scope, "code_challenge_method": "S256",
                                      "timeout": settings.http_timeout_seconds}
-    if secret is None:
+    auth_methods: list[PrivateKeyJWT] = []
+    if settings.oidc_client_key is not None:
+        # private_key_jwt: Authlib signs a fresh assertion (audience the token endpoint) with the key,
+        # which it takes in the client secret's place.
+        secret = settings.oidc_client_key.get_secret_value()
+        client_kwargs["token_endpoint_auth_method"] = PrivateKeyJWT.name
+        key_id = {"kid": settings.oidc_client_key_id} if settings.oidc_client_key_id else None
+        auth_methods.append(PrivateKeyJWT(headers=key_id))
+    elif secret is None:
         # A public client: PKCE alone proves the code was asked for by us.
         client_kwargs["token_endpoint_auth_method"] = "none"
     return oauth.register(
         name="samla", client_id=settings.oidc_client_id, client_secret=secret,
         server_metadata_url=f"{settings.oidc_issuer.rstrip('/')}/.well-known/openid-configuration",
-        client_kwargs=client_kwargs,
+        client_kwargs=client_kwargs, client_auth_methods=auth_methods or None,
     )

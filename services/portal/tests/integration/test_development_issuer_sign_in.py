@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 import sys
+import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from asgi_lifespan import LifespanManager
 from joserfc import jwt
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, RSAKey
+
+from samla_portal.entrypoints.app import create_app as create_portal
+from samla_portal.settings import PortalSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "infra/local"))
-from dev_issuer import pkce_challenge  # noqa: E402
+from dev_issuer import Client, pkce_challenge  # noqa: E402
 
 VERIFIER = "a-verifier-of-the-test-that-is-long-enough-for-rfc-7636-0123456789"
 REDIRECT = "http://127.0.0.1:9/auth/callback"
@@ -86,3 +91,42 @@ async def test_the_mint_api_is_unchanged(dev_issuer) -> None:
     async with httpx.AsyncClient(base_url=dev_issuer.url) as client:
         minted = await client.post("/tokens", json={"subject": "kari", "roles": ["participant"]})
     assert minted.status_code == 200 and minted.json()["token_type"] == "Bearer"
+
+
+async def test_the_portal_signs_in_as_a_confidential_client_with_a_private_key(dev_issuer) -> None:
+    # HelseID's way (private_key_jwt): the portal proves itself at the token endpoint with an assertion
+    # signed by its key; the provider, holding only the public key, refuses the code exchange without it.
+    key = RSAKey.generate_key(2048, private=True)
+    client_id = f"samla-portal-{uuid.uuid4().hex[:6]}"
+    dev_issuer.clients[client_id] = Client(secret=None, roles=(), audiences=(),
+                                           public_key={**key.as_dict(private=False), "kid": "portal-1"})
+    pem = key.as_pem(private=True).decode()
+    try:
+        assert await signed_in_name(dev_issuer, client_id, oidc_client_key=pem, oidc_client_key_id="portal-1") == \
+            "Sofie Lund"
+        # The same client without its key: the code exchange is refused and nobody is signed in.
+        assert await signed_in_name(dev_issuer, client_id) is None
+    finally:
+        dev_issuer.clients.pop(client_id, None)
+
+
+async def signed_in_name(dev_issuer, client_id: str, **settings: str) -> str | None:
+    """Sign in through the portal as the demo participant; the name the front page greets, if any."""
+    public = "http://127.0.0.1:9"  # never dialled: the portal is driven in process
+    app = create_portal(PortalSettings(environment="test", public_url=public, oidc_issuer=dev_issuer.url,
+                                       oidc_client_id=client_id, cookie_secure=False, **settings))
+    async with LifespanManager(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=public) as portal, \
+            httpx.AsyncClient() as issuer:
+        to_provider = await portal.get("/sign-in")
+        assert to_provider.status_code == 302, to_provider.text
+        asked = {k: v[0] for k, v in parse_qs(urlsplit(to_provider.headers["location"]).query).items()}
+        chosen = await issuer.post(f"{dev_issuer.url}/authorize", data={**asked, "person": "participant"})
+        assert chosen.status_code == 303, chosen.text
+        back = urlsplit(chosen.headers["location"])
+        landed = await portal.get(f"{back.path}?{back.query}")
+        if landed.status_code != 303:
+            return None
+        front = await portal.get(landed.headers["location"])
+        found = re.search(r"Sofie Lund", front.text)
+        return found.group(0) if found else None

@@ -12,7 +12,7 @@ from samla_shared.contract import ENROLLMENT_TOPIC, SESSIONS_TOPIC
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.sessions import EVENTS
 from samla_shared.http.app_factory import build_service_app
-from samla_shared.security.client_credentials import ClientCredentials
+from samla_shared.security.client_credentials import client_credentials
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
 from samla_sessions.adapters.repository import (
@@ -80,16 +80,10 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     )
     app.state.personal_data = erasure
     session_service = SessionService(session_store, roster, completion, locks, runtime.relay.notify)
-    credentials = ClientCredentials(
-        issuer=settings.auth_issuer, token_url=settings.auth_client_credentials_url,
-        client_id=settings.enrollment_client_id, client_secret=settings.enrollment_client_secret,
-        audience=settings.enrollment_audience)
-    people = HttpPeopleDirectory(settings.enrollment_url, credentials=credentials,
-                                 timeout=settings.people_timeout_seconds)
-    toolbox = HttpToolbox(settings.measures_url, timeout=settings.people_timeout_seconds, credentials=ClientCredentials(
-        issuer=settings.auth_issuer, token_url=settings.auth_client_credentials_url,
-        client_id=settings.enrollment_client_id, client_secret=settings.enrollment_client_secret,
-        audience=settings.measures_audience))
+    people = HttpPeopleDirectory(settings.enrollment_url, timeout=settings.people_timeout_seconds,
+                                 credentials=client_credentials(settings, settings.enrollment_audience))
+    toolbox = HttpToolbox(settings.measures_url, timeout=settings.people_timeout_seconds,
+                          credentials=client_credentials(settings, settings.measures_audience))
     app.state.documents = SessionDocuments(session_service, completion, roster, people, directory, toolbox)
     plan = ParticipantPlan(session_store, roster, completion_store)
     app.state.calendar_feeds = CalendarFeeds(feed_store, plan, session_service, locks)
