@@ -19,6 +19,7 @@ from samla_notifications.adapters.clock import Clock, system_clock
 from samla_notifications.adapters.contacts import ContactDirectory, HttpContactDirectory
 from samla_notifications.adapters.delivery_log import DeliveryLog
 from samla_notifications.adapters.mailer import Mailer, SmtpMailer
+from samla_notifications.adapters.personal_data import PersonalDataStore
 from samla_notifications.adapters.preference_store import PreferenceStore
 from samla_notifications.adapters.read_model import ReadModel
 from samla_notifications.adapters.reminder_store import ReminderStore
@@ -29,6 +30,7 @@ from samla_notifications.adapters.webhook_store import WebhookStore
 from samla_notifications.metrics import export_from_the_start
 from samla_notifications.service_layer.event_handlers import EventHandlers
 from samla_notifications.service_layer.mail import MailDelivery
+from samla_notifications.service_layer.personal_data import PersonalData
 from samla_notifications.service_layer.preferences import PreferenceService
 from samla_notifications.service_layer.reminders import ReminderScheduler
 from samla_notifications.service_layer.retention import Retention
@@ -48,6 +50,7 @@ class Notifications:
     preferences: PreferenceService
     webhooks: WebhookService
     mail: MailDelivery
+    personal_data: PersonalData
     handlers: EventHandlers
     scheduler: ReminderScheduler
     dispatcher: WebhookDispatcher
@@ -103,13 +106,15 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
     delivery_log = DeliveryLog(db, locks)
     reminders = ReminderStore(db, locks)
     webhook_store = WebhookStore(db, locks, secret_key=settings.webhook_secret_key.get_secret_value())
+    personal_data = PersonalData(PersonalDataStore(db), locks)
     mail = MailDelivery(settings=settings, log_store=delivery_log, preferences=PreferenceStore(db, locks),
-                        contacts=contacts, renderer=TemplateRenderer(settings.templates_dir), mailer=mailer, clock=clock)
+                        contacts=contacts, renderer=TemplateRenderer(settings.templates_dir), mailer=mailer, clock=clock,
+                        erasures=personal_data)
     webhooks = WebhookService(settings, webhook_store)
     return Notifications(
         settings=settings, read_model=read_model, delivery_log=delivery_log, reminders=reminders,
         webhook_store=webhook_store, preferences=PreferenceService(PreferenceStore(db, locks), clock),
-        webhooks=webhooks, mail=mail,
+        webhooks=webhooks, mail=mail, personal_data=personal_data,
         handlers=EventHandlers(settings=settings, read_model=read_model, reminders=reminders, mail=mail,
                                webhooks=webhooks, locks=locks, clock=clock),
         scheduler=ReminderScheduler(settings=settings, reminders=reminders, read_model=read_model, mail=mail,

@@ -20,6 +20,10 @@ from samla_notifications.adapters.preference_store import COLLECTION as PREFEREN
 from samla_notifications.adapters.reminder_store import COLLECTION as REMINDERS
 
 
+# Who was erased, by id, with the pseudonym that stands for them: a mail being prepared while
+# the erasure ran looks here once it has claimed its delivery (see service_layer.personal_data).
+ERASED = "erased_people"
+
 # No indexes for these lookups by person: erasures and access requests are rare, and an index
 # would be maintained on every hot write (an application rush, a roster change) to spare them a scan.
 
@@ -45,7 +49,17 @@ class PersonalDataStore:
                    "measures": {"people": person_id}}
         return {name: [doc async for doc in self.db[name].find(query)] for name, query in queries.items()}
 
+    async def delivery(self, key: str) -> dict[str, Any] | None:
+        return await self.db[DELIVERIES].find_one({"_id": key})
+
+    async def alias_of(self, person_id: str) -> str | None:
+        found = await self.db[ERASED].find_one({"_id": person_id})
+        return found["alias"] if found else None
+
     # -- erasing (each write idempotent) --------------------------------------------------------
+
+    async def mark_erased(self, person_id: str, alias: str) -> None:
+        await self.db[ERASED].update_one({"_id": person_id}, {"$setOnInsert": {"alias": alias}}, upsert=True)
 
     async def move_delivery(self, old: dict[str, Any], new_key: str, alias: str) -> None:
         """Keep the delivery's outcome under the alias, without the address or error texts (they may quote it).

@@ -18,11 +18,9 @@ from samla_notifications.adapters.contacts import ContactDirectory
 from samla_notifications.adapters.mailer import Mailer
 from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
-from samla_notifications.adapters.personal_data import PersonalDataStore
 from samla_notifications.entrypoints import personal_data
 from samla_notifications.entrypoints.access import ACCESS
 from samla_notifications.entrypoints.api import ROUTERS
-from samla_notifications.service_layer.personal_data import PersonalData
 from samla_notifications.settings import NotificationsSettings
 
 
@@ -37,7 +35,7 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
 
     runtime = ServiceRuntime(settings, on_database_ready=prepare_database)
     notifications = bootstrap(settings, runtime, contacts=contacts, mailer=mailer, clock=clock)
-    erasure = PersonalData(PersonalDataStore(runtime.db), runtime.document_locks)
+    erasure = notifications.personal_data
 
     async def erase_then_tell_integrators(event: CloudEvent) -> None:
         await erasure.on_erased(event)

@@ -34,6 +34,7 @@ from samla_notifications.domain.language import choose_language
 from samla_notifications.domain.links import portal_link
 from samla_notifications.domain.notices import Notice
 from samla_notifications.metrics import NOTIFICATIONS
+from samla_notifications.service_layer.personal_data import PersonalData
 from samla_notifications.settings import NotificationsSettings
 
 log = logging.getLogger("samla.notifications.mail")
@@ -47,8 +48,10 @@ class DeliveryInFlight(ConnectionError):
 
 class MailDelivery:
     def __init__(self, *, settings: NotificationsSettings, log_store: DeliveryLog, preferences: PreferenceStore,
-                 contacts: ContactDirectory, renderer: TemplateRenderer, mailer: Mailer, clock: Clock) -> None:
+                 contacts: ContactDirectory, renderer: TemplateRenderer, mailer: Mailer, clock: Clock,
+                 erasures: PersonalData) -> None:
         self._settings = settings
+        self._erasures = erasures
         self._log = log_store
         self._preferences = preferences
         self._contacts = contacts
@@ -111,6 +114,13 @@ class MailDelivery:
             return DeliveryStatus.SENT
         if claim is ClaimOutcome.WAIT:
             raise DeliveryInFlight(f"delivery {key} is being sent by another worker")
+        if (alias := await self._erasures.erased_as(notice.recipient_id)) is not None:
+            # Erased while this mail was prepared (service_layer.personal_data): nothing goes out, and
+            # the claim, which holds the address, becomes the pseudonym's statistic.
+            await self._log.finish(key, DeliveryStatus.NO_CONTACT, at=self._clock(), error=None)
+            await self._erasures.forget_delivery(key, alias)
+            NOTIFICATIONS.labels(self._service, "email", DeliveryStatus.NO_CONTACT.value).inc()
+            return DeliveryStatus.NO_CONTACT
         try:
             await self._mailer.send(message)
         except MailRejected as exc:

@@ -7,6 +7,13 @@ them); each delivery to them is kept as a statistic under the pseudonym
 the read model name the pseudonym instead, and a manager is no longer reminded of an erased
 applicant's application. Mail already sent is outside Samla. A mail that would still be due
 finds no contact at enrollment (the person is gone there) and is recorded as `no_contact`.
+
+A mail may be in preparation while the erasure runs (its event was read just before, the
+address taken from the preferences just before they went). The two meet on the database: the
+erasure first records the person as erased, then moves the deliveries; a mail first claims its
+delivery (with the address), then asks whether the person was erased. Whichever order the
+four writes and reads take, one of them sees the other: either the erasure finds the claim
+and moves it, or the mail finds the record, sends nothing and moves its own claim.
 """
 
 from __future__ import annotations
@@ -37,11 +44,11 @@ class PersonalData:
     async def on_erased(self, event: CloudEvent) -> None:
         data: ParticipantErased = event.data  # type: ignore[assignment]
         person_id, alias = data.participant_id, pseudonym(data.erasure_id)
+        await self.store.mark_erased(person_id, alias)  # before the deliveries are read: see the module's note
+        preferences = await self.store.delete_preferences(person_id)
         deliveries = await self.store.deliveries_to(person_id)
         for delivery in deliveries:
-            async with self._locks.hold(DELIVERIES, delivery["_id"]):
-                await self.store.move_delivery(delivery, delivery_key(delivery["fact_id"], alias, delivery["kind"]),
-                                               alias)
+            await self.forget_delivery(delivery["_id"], alias)
         for application in await self.store.applications_naming(person_id):
             async with self._locks.hold("applications", application["_id"]):
                 await self.store.set_fields("applications", application["_id"], {
@@ -52,10 +59,22 @@ class PersonalData:
             async with self._locks.hold("measures", measure["_id"]):
                 await self.store.set_fields("measures", measure["_id"], {
                     "people": [alias if p == person_id else p for p in measure.get("people", [])]})
-        counts = {"deliveries": len(deliveries), "preferences": await self.store.delete_preferences(person_id),
+        counts = {"deliveries": len(deliveries), "preferences": preferences,
                   "reminders": await self.store.delete_reminders(person_id),
                   "read_model": await self.store.delete_roster_and_interests(person_id)}
         log.info("erasure %s done here: %s", data.erasure_id, counts)
+
+    async def erased_as(self, person_id: str) -> str | None:
+        """The pseudonym of an erased person; None for anyone else."""
+        return await self.store.alias_of(person_id)
+
+    async def forget_delivery(self, key: str, alias: str) -> None:
+        """Keep the delivery under `key` as a statistic of the pseudonym, without its address."""
+        async with self._locks.hold(DELIVERIES, key):
+            delivery = await self.store.delivery(key)
+            if delivery is not None:
+                await self.store.move_delivery(delivery, delivery_key(delivery["fact_id"], alias, delivery["kind"]),
+                                               alias)
 
     async def export(self, person_id: str) -> dict[str, Any]:
         return {"person_id": person_id, "service": "notifications",

@@ -326,3 +326,34 @@ async def test_a_teams_manager_is_asked_once_for_the_whole_team(
         assert len(_of_kind(mailbox.to(people.email(leder)), "approval_requested")) == 1
         for member in team:
             assert _of_kind(mailbox.to(people.email(member)), "application_received")
+
+
+async def test_a_mail_read_after_an_erasure_goes_nowhere_even_with_an_address_at_hand(
+        start_notifications, publish, people, mailbox, new_cohort, open_cohort, wait_until):
+    # The contact directory here still answers for Kari, as enrollment did for a mail whose address
+    # was looked up just before her erasure there: once notifications has recorded the erasure, the
+    # mail must not go out, and no delivery may keep her address.
+    world = new_cohort()
+    kari = people.add("Kari Nordmann")
+    erasure_id = uuid.uuid4().hex
+    async with start_notifications() as notifications:
+        await open_cohort(world)
+        preferred = await notifications.put(f"/preferences/{kari}", json={"language": "nb"})
+        assert preferred.status_code == 200, preferred.text
+        await publish(ParticipantErased(network_id=world.network_id, participant_id=kari,
+                                        erasure_id=erasure_id, erased_at=datetime.now(UTC)))
+
+        async def erased():
+            return (await notifications.get(f"/people/{kari}/data")).json()["preferences"] is None
+
+        await wait_until(erased)
+        await publish(world.waitlisted(kari, position=3))
+
+        async def counted_for_the_pseudonym():
+            log = (await notifications.get("/notifications", params={"recipient_id": f"erased:{erasure_id}"})).json()
+            return log if [e["status"] for e in log] == ["no_contact"] else None
+
+        [kept] = await wait_until(counted_for_the_pseudonym)
+        assert kept["email"] is None
+        assert (await notifications.get(f"/people/{kari}/data")).json()["deliveries"] == []
+        assert mailbox.to(people.email(kari)) == []
