@@ -8,15 +8,22 @@ Runs on a stack of its own (state in /tmp/samla-soak, Kafka 19292, FerretDB 2702
 default ports is never touched. It reuses the Kafka jars and FerretDB binary of the main
 stack (.stack/) when they are there.
 
-Load: people apply to a few small cohorts and some withdraw again. Faults, at random every
-few seconds: a service process SIGKILLed (and started again) or SIGSTOPped for a few
-seconds, the broker or the database SIGSTOPped for a few seconds. Afterwards, with every
-process running again and the work drained, it checks:
+Load: people apply to a few small cohorts (some of them needing their leader's approval,
+which a leader gives) and some withdraw again; a coordinator takes attendance at each
+cohort's gathering; a unit's measures are followed up. Faults, at random every few seconds:
+a service process SIGKILLed (and started again) or SIGSTOPped for a few seconds, the broker
+or the database SIGKILLed (and started again) or SIGSTOPped for a few seconds. Afterwards,
+with every process running again and the work drained, the gatherings are marked held and
+it checks:
 
 - no cohort is oversold (enrolled applications ≤ capacity);
-- every application the API accepted (201) exists, and every withdrawal it accepted holds;
-- each cohort's events on Kafka: every one once after dropping redeliveries by ce_id, and
-  in the cohort's own order (cohort_sequence never goes back);
+- every application the API accepted (201) exists, and every withdrawal and approval it
+  accepted holds;
+- every attendance mark it accepted is the one the gathering keeps, and each gathering was
+  announced held once, with those counts;
+- every follow-up it accepted is on its measure, and each is announced once (MeasureFollowedUp);
+- the events on Kafka (all three topics): every one once after dropping redeliveries by
+  ce_id, and in each cohort's own order (cohort_sequence never goes back);
 - sessions' roster: every enrolled person is on it exactly once, enrolled; no one else is;
 - notifications: every enrolment (ParticipantEnrolled) got exactly one confirmation mail,
   and no mail was delivered twice (one Message-ID, one delivery);
@@ -57,12 +64,18 @@ MONGO_PORT = int(os.environ.get("SAMLA_SOAK_MONGO_PORT", "27029"))
 SMTP_PORT = int(os.environ.get("SAMLA_SOAK_SMTP_PORT", "1029"))
 KAFKA = f"127.0.0.1:{KAFKA_PORT}"
 MONGO = f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true"
-TOPIC = "samla.enrollment.v1"
-SERVICES = ("enrollment", "sessions", "notifications")
+SERVICES = ("enrollment", "sessions", "measures", "notifications")
+TOPICS = ("samla.enrollment.v1", "samla.sessions.v1", "samla.measures.v1")
 # Confirmation mails: one per ParticipantEnrolled (X-Samla-Notification header of the mail).
 CONFIRMATIONS = {"enrolled", "promoted"}
 COHORTS = 6
+APPROVAL_COHORTS = 2  # of a programme that needs the leader's approval
 CAPACITY = 8
+MEASURES = 3
+NETWORK, ORGANISATION, UNIT = "net-soak", "org-soak", "unit-soak"
+# The three parties who agree to a measure, each with their own token.
+PARTIES = {"organisation_leader": "soak-leader", "union_representative": "soak-union",
+           "safety_representative": "soak-safety"}
 
 
 def stack_env() -> dict[str, str]:
@@ -148,6 +161,9 @@ def service_process(name: str, run: str, issuer: str, enrollment_port: int) -> P
 class Figures:
     applications: int = 0
     withdrawals: int = 0
+    approvals: int = 0
+    attendance_marks: int = 0
+    follow_ups: int = 0
     refused: int = 0  # requests that failed while a process was down: the caller would retry
     faults: Counter = field(default_factory=Counter)
     checked: dict[str, int] = field(default_factory=dict)
@@ -156,22 +172,65 @@ class Figures:
 
 # -- load ---------------------------------------------------------------------------------
 
-async def open_cohorts(client: httpx.AsyncClient) -> list[str]:
+async def open_cohorts(client: httpx.AsyncClient, count: int, *, approval: bool) -> list[str]:
     programme = await client.post("/programmes", json={
-        "code": "SOAK", "title": "Soak", "network_id": "net-soak", "language": "nb",
-        "requires_manager_approval": False,
+        "code": "SOAKA" if approval else "SOAK", "title": "Soak", "network_id": NETWORK, "language": "nb",
+        "requires_manager_approval": approval,
         "gathering_plan": [{"kind": "kickoff", "days": 1}]})
     programme.raise_for_status()
     now = datetime.now(UTC)
     cohorts = []
-    for i in range(COHORTS):
+    for i in range(count):
         cohort = await client.post("/cohorts", json={
-            "programme_id": programme.json()["id"], "term": f"soak-{i}", "capacity": CAPACITY,
-            "applications_open_at": (now - timedelta(days=1)).isoformat(),
+            "programme_id": programme.json()["id"], "term": f"soak-{'a' if approval else ''}{i}",
+            "capacity": CAPACITY, "applications_open_at": (now - timedelta(days=1)).isoformat(),
             "applications_close_at": (now + timedelta(days=30)).isoformat()})
         cohort.raise_for_status()
         cohorts.append(cohort.json()["id"])
     return cohorts
+
+
+async def until_created(client: httpx.AsyncClient, path: str, body: dict[str, Any], timeout: float = 120) -> dict:
+    """POST until 201: what it names may not have reached this service's read model yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = await client.post(path, json=body, timeout=10)
+        if answer.status_code == 201:
+            return answer.json()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"POST {path}: {answer.status_code} {answer.text[:300]}")
+        await asyncio.sleep(0.5)
+
+
+async def schedule_gatherings(sessions: httpx.AsyncClient, cohorts: list[str]) -> dict[str, str]:
+    """One kickoff for each cohort, two days ago (so it can be marked held at the end): session id -> cohort."""
+    day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    gatherings = {}
+    for cohort_id in cohorts:
+        made = await until_created(sessions, f"/cohorts/{cohort_id}/sessions", {
+            "kind": "kickoff", "starts_at": f"{day}T09:00:00", "ends_at": f"{day}T15:00:00"})
+        gatherings[made["id"]] = cohort_id
+    return gatherings
+
+
+async def adopt_measures(measures: httpx.AsyncClient, tokens: dict[str, str]) -> dict[str, str]:
+    """Measures of the soak's unit, agreed by its three parties (each with their own token) and adopted:
+    measure id -> its indicator's id."""
+    today = datetime.now(UTC).date().isoformat()
+    adopted = {}
+    for i in range(MEASURES):
+        measure = await until_created(measures, "/measures", {
+            "network_id": NETWORK, "organisation_id": ORGANISATION, "unit_ids": [UNIT],
+            "title": f"Tidlig og tett på {i}", "area": "sick_leave_follow_up", "goal": "Lavere sykefravær",
+            "indicators": [{"kind": "sick_leave_percent", "baseline": 9.5, "baseline_date": today, "target": 7.0}]})
+        for token in tokens.values():
+            agreed = await measures.post(f"/measures/{measure['id']}/consents", json={},
+                                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            agreed.raise_for_status()
+        (await measures.post(f"/measures/{measure['id']}/adoption", json={"adopted_on": today},
+                             timeout=10)).raise_for_status()
+        adopted[measure["id"]] = measure["indicators"][0]["id"]
+    return adopted
 
 
 async def load(client: httpx.AsyncClient, cohorts: list[str], until: float, figures: Figures,
@@ -207,6 +266,83 @@ async def load(client: httpx.AsyncClient, cohorts: list[str], until: float, figu
         await asyncio.sleep(rng.uniform(0.02, 0.1))
 
 
+async def approve(client: httpx.AsyncClient, approval_cohorts: list[str], until: float, figures: Figures,
+                  accepted: dict[str, str], withdrawn: set[str], approved: set[str], rng: random.Random) -> None:
+    """A leader approves applications waiting in the cohorts that need approval (as an admin may)."""
+    while time.monotonic() < until:
+        await asyncio.sleep(rng.uniform(0.1, 0.4))
+        waiting = sorted(a for a, c in accepted.items() if c in approval_cohorts and a not in approved | withdrawn)
+        if not waiting:
+            continue
+        application_id = rng.choice(waiting)
+        try:
+            answer = await client.post(f"/applications/{application_id}/approval", json={"decision": "approve"},
+                                       timeout=10)
+        except httpx.HTTPError:
+            figures.refused += 1
+            continue
+        if answer.status_code == 200:
+            approved.add(application_id)
+            figures.approvals += 1
+        elif answer.status_code != 409:  # withdrawn meanwhile, or decided by an answer that was lost
+            figures.refused += 1
+
+
+async def take_attendance(sessions: httpx.AsyncClient, gatherings: dict[str, str], until: float, figures: Figures,
+                          marks: dict[tuple[str, str], str], rng: random.Random) -> None:
+    """A coordinator ticks people present, absent or excused, changing their mind now and then.
+
+    One writer, and a mark whose answer was lost is sent again until it is answered: so the
+    last mark sent for each person is the one the gathering must keep."""
+    while time.monotonic() < until:
+        await asyncio.sleep(rng.uniform(0.1, 0.4))
+        session_id = rng.choice(sorted(gatherings))
+        try:
+            roster = await sessions.get(f"/cohorts/{gatherings[session_id]}/roster", timeout=10)
+        except httpx.HTTPError:
+            figures.refused += 1
+            continue
+        members = [m["participant_id"] for m in roster.json().get("members", [])] if roster.status_code == 200 else []
+        if not members:
+            continue
+        person, mark = rng.choice(members), rng.choice(["present", "absent", "excused"])
+        while True:
+            try:
+                answer = await sessions.put(f"/sessions/{session_id}/attendance", timeout=10,
+                                            json={"records": [{"participant_id": person, "status": mark}]})
+                if answer.status_code == 200:
+                    marks[(session_id, person)] = mark
+                    figures.attendance_marks += 1
+                    break
+                if answer.status_code < 500:
+                    raise RuntimeError(f"attendance refused: {answer.status_code} {answer.text[:300]}")
+            except httpx.HTTPError:
+                pass
+            figures.refused += 1
+            await asyncio.sleep(0.5)
+
+
+async def follow_up(measures: httpx.AsyncClient, indicators: dict[str, str], until: float, figures: Figures,
+                    followed: Counter, rng: random.Random) -> None:
+    """The unit's parties follow their measures up, again and again, with a sick-leave reading each time."""
+    today = datetime.now(UTC).date().isoformat()
+    while time.monotonic() < until:
+        await asyncio.sleep(rng.uniform(0.1, 0.4))
+        measure_id = rng.choice(sorted(indicators))
+        try:
+            answer = await measures.post(f"/measures/{measure_id}/follow-ups", timeout=10, json={
+                "held_on": today, "in_practice": rng.random() < 0.7,
+                "readings": [{"indicator_id": indicators[measure_id], "value": round(rng.uniform(6, 10), 1)}]})
+        except httpx.HTTPError:
+            figures.refused += 1
+            continue
+        if answer.status_code == 201:
+            followed[measure_id] += 1
+            figures.follow_ups += 1
+        else:
+            figures.refused += 1
+
+
 async def chaos(processes: dict[str, Process], until: float, figures: Figures, rng: random.Random) -> None:
     while time.monotonic() < until - 5:
         await asyncio.sleep(rng.uniform(2, 6))
@@ -215,6 +351,13 @@ async def chaos(processes: dict[str, Process], until: float, figures: Figures, r
             processes[target].signal(signal.SIGKILL)
             figures.faults[f"SIGKILL {target}"] += 1
             processes[target].start()
+            continue
+        if target not in processes and rng.random() < 0.3:
+            # The broker or the database killed outright, then started again (the stack waits until it answers).
+            os.kill(infra_pid(target), signal.SIGKILL)
+            figures.faults[f"SIGKILL {target}"] += 1
+            await asyncio.sleep(rng.uniform(0.5, 2))
+            await asyncio.to_thread(stack, "start", target)
             continue
         pid = processes[target].process.pid if target in processes else infra_pid(target)
         os.kill(pid, signal.SIGSTOP)
@@ -227,21 +370,36 @@ async def chaos(processes: dict[str, Process], until: float, figures: Figures, r
 
 # -- checks -------------------------------------------------------------------------------
 
-async def drained(db_enrollment: Any, db_notifications: Any, bootstrap: str, groups: list[str]) -> bool:
+async def drained(mongo: Any, run: str, bootstrap: str, groups: list[str]) -> bool:
     from samla_ops.kafka import consumer_lag
 
-    if await db_enrollment.cohorts.count_documents({"outbox_pending": {"$gt": 0}}):
-        return False
-    if await db_enrollment.applications.count_documents({"outbox_pending": {"$gt": 0}}):
-        return False
+    for service in ("enrollment", "sessions", "measures"):  # every outbox empty
+        db = mongo[f"soak_{service}_{run}"]
+        for collection in await db.list_collection_names():
+            if await db[collection].count_documents({"outbox_pending": {"$gt": 0}}):
+                return False
+    db_notifications = mongo[f"soak_notifications_{run}"]
     # A mail whose send was interrupted is claimed ("sending" or "retrying") until it goes out again.
     if await db_notifications.deliveries.count_documents({"status": {"$in": ["sending", "retrying"]}}):
         return False
     return all(row.lag == 0 for row in await consumer_lag(bootstrap, groups))
 
 
-async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepted: dict[str, str],
-                withdrawn: set[str], emails: dict[str, str], figures: Figures) -> None:
+@dataclass
+class Accepted:
+    """What the API answered as done (2xx), to hold afterwards."""
+
+    applications: dict[str, str] = field(default_factory=dict)  # application id -> cohort id
+    withdrawn: set[str] = field(default_factory=set)
+    approved: set[str] = field(default_factory=set)
+    emails: dict[str, str] = field(default_factory=dict)  # participant id -> address
+    marks: dict[tuple[str, str], str] = field(default_factory=dict)  # (session, participant) -> last mark
+    follow_ups: Counter = field(default_factory=Counter)  # measure id -> follow-ups answered 201
+
+
+async def check(client: httpx.AsyncClient, sessions_api: httpx.AsyncClient, measures_api: httpx.AsyncClient, run: str,
+                cohorts: list[str], gatherings: dict[str, str], done: Accepted, figures: Figures) -> None:
+    accepted, withdrawn, emails = done.applications, done.withdrawn, done.emails
     from aiokafka import AIOKafkaConsumer
     from pymongo import AsyncMongoClient
 
@@ -266,6 +424,9 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
     for application_id in withdrawn:
         if applications.get(application_id, {}).get("status") != "withdrawn":
             violations.append(f"accepted withdrawal of {application_id} does not hold")
+    for application_id in done.approved:
+        if applications.get(application_id, {}).get("status") in ("submitted", "awaiting_manager_approval"):
+            violations.append(f"accepted approval of {application_id} does not hold")
     enrolled = {a_id for a_id, a in applications.items() if a.get("status") == "enrolled"}
     per_cohort = Counter(applications[a]["cohort_id"] for a in enrolled)
     for cohort_id, count in per_cohort.items():
@@ -279,6 +440,8 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
             violations.append(f"enrolled {application_id} is on the roster {on_roster[application_id]} times")
     for application_id in set(on_roster) - enrolled:
         violations.append(f"{application_id} is on the roster as enrolled but is not enrolled")
+    held_counts = await check_attendance(sessions_api, gatherings, done.marks, figures)
+    recorded = await check_follow_ups(measures_api, done.follow_ups, figures)
     figures.checked |= {"cohorts": len(cohorts), "applications": len(applications), "enrolled": len(enrolled),
                         "waitlisted": sum(a.get("status") == "waitlisted" for a in applications.values()),
                         "withdrawn": sum(a.get("status") == "withdrawn" for a in applications.values()),
@@ -292,7 +455,7 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
     admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
     await admin.start()
     try:
-        partitions = await topic_partitions(admin, TOPIC)
+        partitions = [tp for topic in TOPICS for tp in await topic_partitions(admin, topic)]
     finally:
         await admin.close()
     consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
@@ -305,6 +468,9 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
         sequences: dict[str, int] = defaultdict(int)
         events = redelivered = 0
         enrolments: Counter = Counter()
+        announced_follow_ups: Counter = Counter()  # measure id -> MeasureFollowedUp events
+        announced_held: dict[str, dict[str, int]] = {}  # session id -> the counts SessionHeld carried
+        held_events: Counter = Counter()
         async def behind() -> bool:
             return any([await consumer.position(tp) < ends[tp] for tp in partitions])
 
@@ -323,6 +489,11 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
                     data = json.loads(record.value)
                     if headers["ce_type"] == b"ParticipantEnrolled":
                         enrolments[data["participant_id"]] += 1
+                    elif headers["ce_type"] == b"MeasureFollowedUp":
+                        announced_follow_ups[data["measure_id"]] += 1
+                    elif headers["ce_type"] == b"SessionHeld":
+                        held_events[data["session_id"]] += 1
+                        announced_held[data["session_id"]] = data["attendance"]
                     sequence = data.get("cohort_sequence")
                     cohort_id = record.key.decode()
                     if sequence is not None:
@@ -331,8 +502,15 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
                         sequences[cohort_id] = max(sequences[cohort_id], sequence)
         figures.checked["events (distinct ce_id)"] = events
         figures.checked["redelivered records"] = redelivered
-        topics = ("samla.enrollment.v1", "samla.sessions.v1", "samla.measures.v1")
-        dead = [TopicPartition(f"{t}.dlq", 0) for t in topics]
+        for measure_id, count in recorded.items():
+            if announced_follow_ups[measure_id] != count:
+                violations.append(f"measure {measure_id}: {count} follow-ups, {announced_follow_ups[measure_id]} "
+                                  "MeasureFollowedUp events")
+        for session_id, counts in held_counts.items():
+            if held_events[session_id] != 1 or announced_held.get(session_id) != counts:
+                violations.append(f"session {session_id}: held announced {held_events[session_id]} times with "
+                                  f"{announced_held.get(session_id)}, attendance {counts}")
+        dead = [TopicPartition(f"{t}.dlq", 0) for t in TOPICS]
         for tp, end in (await consumer.end_offsets(dead)).items():
             if end:
                 violations.append(f"dead-letter topic {tp.topic} holds {end} records")
@@ -340,6 +518,35 @@ async def check(client: httpx.AsyncClient, run: str, cohorts: list[str], accepte
         await consumer.stop()
         await mongo.close()
     check_mails(enrolments, emails, figures)
+
+
+async def check_attendance(sessions: httpx.AsyncClient, gatherings: dict[str, str],
+                           marks: dict[tuple[str, str], str], figures: Figures) -> dict[str, dict[str, int]]:
+    """Each gathering keeps the last mark given to each person; returns its counts, as held."""
+    counts = {}
+    for session_id in gatherings:
+        kept = (await sessions.get(f"/sessions/{session_id}/attendance", timeout=30)).json()
+        by_person = {r["participant_id"]: r["status"] for r in kept["records"]}
+        for (marked_session, person), mark in marks.items():
+            if marked_session == session_id and by_person.get(person) != mark:
+                figures.violations.append(f"session {session_id}: {person} marked {mark}, kept {by_person.get(person)}")
+        counts[session_id] = kept["counts"]
+    figures.checked["attendance marks kept"] = len(marks)
+    return counts
+
+
+async def check_follow_ups(measures: httpx.AsyncClient, followed: Counter, figures: Figures) -> dict[str, int]:
+    """Every follow-up answered 201 is on its measure; returns how many each measure holds."""
+    held = {}
+    for measure_id, count in followed.items():
+        found = await measures.get(f"/measures/{measure_id}/follow-ups", timeout=30)
+        found.raise_for_status()
+        held[measure_id] = len(found.json())
+        # More than accepted is the lost answer of a write that landed; fewer is a loss.
+        if held[measure_id] < count:
+            figures.violations.append(f"measure {measure_id}: {count} follow-ups accepted, {held[measure_id]} kept")
+    figures.checked["follow-ups kept"] = sum(held.values())
+    return held
 
 
 def check_mails(enrolments: Counter, emails: dict[str, str], figures: Figures) -> None:
@@ -387,52 +594,77 @@ async def soak(minutes: float, seed: int) -> Figures:
         async with httpx.AsyncClient() as plain:
             # The services refuse tokens living longer than an hour; a soak longer than that
             # would mint a new one.
-            minted = await plain.post(f"{issuer_url}/tokens", json={
-                "subject": "soak-admin", "roles": ["platform_admin"], "expires_in": 3600})
-            minted.raise_for_status()
-            token = minted.json()["access_token"]
+            async def mint(subject: str, role: str, **scope: Any) -> str:
+                minted = await plain.post(f"{issuer_url}/tokens", json={
+                    "subject": subject, "roles": [role], "expires_in": 3600, **scope})
+                minted.raise_for_status()
+                return minted.json()["access_token"]
+
+            token = await mint("soak-admin", "platform_admin")
+            parties = {role: await mint(person, role, person_id=person, networks=[NETWORK],
+                                        organisations=[ORGANISATION], units=[UNIT])
+                       for role, person in PARTIES.items()}
         for process in processes.values():
             process.start()
         for process in processes.values():
             await process.ready()
-        enrollment = processes["enrollment"]
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{enrollment.port}",
-                                     headers={"Authorization": f"Bearer {token}"}) as client:
-            cohorts = await open_cohorts(client)
-            accepted: dict[str, str] = {}
-            withdrawn: set[str] = set()
-            emails: dict[str, str] = {}
-            until = time.monotonic() + minutes * 60
-            await asyncio.gather(*(load(client, cohorts, until, figures, accepted, withdrawn, emails, rng)
-                                   for _ in range(4)),
-                                 chaos(processes, until, figures, rng))
-        # Everything runs again; wait until the outboxes are empty and sessions has read it all.
-        for process in processes.values():
-            process.signal(signal.SIGCONT)
-            if not process.alive():
-                process.start()
-        for process in processes.values():
-            await process.ready()
-        from pymongo import AsyncMongoClient
+        done = Accepted()
 
-        mongo: AsyncMongoClient = AsyncMongoClient(MONGO)
-        deadline = time.monotonic() + 300
-        while not await drained(mongo[f"soak_enrollment_{run}"], mongo[f"soak_notifications_{run}"], KAFKA,
-                                [f"soak-sessions-{run}", f"soak-notifications-{run}"]):
-            if time.monotonic() > deadline:
-                figures.violations.append("work did not drain within 300 s")
-                break
-            await asyncio.sleep(1)
-        await mongo.close()
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{enrollment.port}",
-                                     headers={"Authorization": f"Bearer {token}"}) as client:
-            await check(client, run, cohorts, accepted, withdrawn, emails, figures)
+        def api(name: str) -> httpx.AsyncClient:
+            return httpx.AsyncClient(base_url=f"http://127.0.0.1:{processes[name].port}",
+                                     headers={"Authorization": f"Bearer {token}"})
+
+        async with api("enrollment") as client, api("sessions") as sessions_api, api("measures") as measures_api:
+            cohorts = await open_cohorts(client, COHORTS, approval=False)
+            approval_cohorts = await open_cohorts(client, APPROVAL_COHORTS, approval=True)
+            gatherings = await schedule_gatherings(sessions_api, cohorts)
+            indicators = await adopt_measures(measures_api, parties)
+            until = time.monotonic() + minutes * 60
+            await asyncio.gather(*(load(client, cohorts + approval_cohorts, until, figures, done.applications,
+                                        done.withdrawn, done.emails, rng) for _ in range(4)),
+                                 approve(client, approval_cohorts, until, figures, done.applications, done.withdrawn,
+                                         done.approved, rng),
+                                 take_attendance(sessions_api, gatherings, until, figures, done.marks, rng),
+                                 follow_up(measures_api, indicators, until, figures, done.follow_ups, rng),
+                                 chaos(processes, until, figures, rng))
+            # Everything runs again; wait until the outboxes are empty and the consumers have read it all.
+            for process in processes.values():
+                process.signal(signal.SIGCONT)
+                if not process.alive():
+                    process.start()
+            for process in processes.values():
+                await process.ready()
+            await settle(run, figures)
+            # The gatherings are over: each marked held once, which announces its counts.
+            for session_id in gatherings:
+                held = await sessions_api.post(f"/sessions/{session_id}/held", json={}, timeout=30)
+                if held.status_code != 200:
+                    figures.violations.append(f"session {session_id} could not be marked held: {held.text[:200]}")
+            await settle(run, figures)
+            await check(client, sessions_api, measures_api, run, cohorts + approval_cohorts, gatherings, done,
+                        figures)
     finally:
         for process in [*processes.values(), issuer]:
             process.signal(signal.SIGCONT)
             process.signal(signal.SIGTERM)
         stack("down")
     return figures
+
+
+async def settle(run: str, figures: Figures) -> None:
+    """Wait until every outbox is empty, the consumers have no lag and no mail is being sent."""
+    from pymongo import AsyncMongoClient
+
+    mongo: AsyncMongoClient = AsyncMongoClient(MONGO)
+    deadline = time.monotonic() + 300
+    try:
+        while not await drained(mongo, run, KAFKA, [f"soak-{name}-{run}" for name in SERVICES if name != "enrollment"]):
+            if time.monotonic() > deadline:
+                figures.violations.append("work did not drain within 300 s")
+                return
+            await asyncio.sleep(1)
+    finally:
+        await mongo.close()
 
 
 def main() -> int:
@@ -443,7 +675,9 @@ def main() -> int:
     started = time.monotonic()
     figures = asyncio.run(soak(args.minutes, args.seed))
     result = {"minutes": args.minutes, "seed": args.seed, "applications": figures.applications,
-              "withdrawals": figures.withdrawals, "refused_during_faults": figures.refused,
+              "withdrawals": figures.withdrawals, "approvals": figures.approvals,
+              "attendance_marks": figures.attendance_marks, "follow_ups": figures.follow_ups,
+              "refused_during_faults": figures.refused,
               "faults": dict(figures.faults), "checked": figures.checked, "violations": figures.violations,
               "wall_seconds": round(time.monotonic() - started)}
     STATE.mkdir(parents=True, exist_ok=True)
