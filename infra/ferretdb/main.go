@@ -1,4 +1,5 @@
-// Command ferretdb runs FerretDB v1 (SQLite handler) through its embeddable package.
+// Command ferretdb runs FerretDB v1 (SQLite handler by default, PostgreSQL on request) through its
+// embeddable package.
 //
 // A plain `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary
 // that panics at start because the module lacks its generated version file (upstream
@@ -24,6 +25,9 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to accept MongoDB wire-protocol clients on")
 	dataDir := flag.String("data", "data", "directory holding the SQLite databases")
+	handler := flag.String("handler", "sqlite", "storage: sqlite (the default), or postgresql (with -postgresql-url)")
+	postgresURL := flag.String("postgresql-url", "", "PostgreSQL to store in, for -handler postgresql "+
+		"(bench/bench_database_backends.py compares the two)")
 	flag.Parse()
 
 	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
@@ -32,10 +36,11 @@ func main() {
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		Listener:      ferretdb.ListenerConfig{TCP: *listen},
+		Logger:        logger,
+		Handler:       *handler,
+		SQLiteURL:     "file:" + *dataDir + "/",
+		PostgreSQLURL: *postgresURL,
 	})
 	if err != nil {
 		log.Fatalf("cannot configure FerretDB: %v", err)

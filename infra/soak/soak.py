@@ -1,4 +1,4 @@
-"""Chaos soak: steady load on enrollment, sessions and notifications while processes are SIGKILLed and SIGSTOPped.
+"""Chaos soak: load on all four services while they, the broker and the database are killed and paused.
 
     python infra/soak/soak.py --minutes 1        # `make soak-short`
     python infra/soak/soak.py --minutes 10       # `make soak`
