@@ -37,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,18 +48,12 @@ from pathlib import Path
 
 from pymongo import ASCENDING, AsyncMongoClient
 
-from harness import BenchContext, Figure, percentile
+from harness import BenchContext, Figure, free_port, percentile
 
 NAME = "database_backends"
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 8
 PAGE = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _postgres_bin() -> Path | None:
@@ -78,7 +71,7 @@ async def postgres_server(folder: Path) -> AsyncIterator[str]:
     binaries = _postgres_bin()
     if binaries is None:
         raise RuntimeError("PostgreSQL is not installed here: apt-get install postgresql")
-    data, port = folder / "pg", _free_port()
+    data, port = folder / "pg", free_port()
     folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
@@ -98,7 +91,7 @@ async def postgres_server(folder: Path) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def ferretdb(binary: Path, folder: Path, *handler: str) -> AsyncIterator[AsyncMongoClient]:
-    port = _free_port()
+    port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen([str(binary), "-listen", f"127.0.0.1:{port}", "-data", str(folder), *handler],
                                stdout=subprocess.DEVNULL, stderr=(folder / "ferretdb.log").open("wb"))

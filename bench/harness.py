@@ -6,6 +6,7 @@ A benchmark module exposes `async def run(ctx: BenchContext) -> list[Figure]`.
 
 from __future__ import annotations
 
+import socket
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -62,3 +63,10 @@ class Stopwatch:
 
     def __exit__(self, *_: object) -> None:
         self.seconds = time.perf_counter() - self.started
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on, for a server a benchmark starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
