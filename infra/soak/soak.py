@@ -352,7 +352,7 @@ async def chaos(processes: dict[str, Process], until: float, figures: Figures, r
             figures.faults[f"SIGKILL {target}"] += 1
             processes[target].start()
             continue
-        if target not in processes and rng.random() < 0.3:
+        if target not in processes and rng.random() < 0.5:
             # The broker or the database killed outright, then started again (the stack waits until it answers).
             os.kill(infra_pid(target), signal.SIGKILL)
             figures.faults[f"SIGKILL {target}"] += 1
