@@ -35,6 +35,7 @@ from samla_portal.service_layer.insight import Insight
 from samla_portal.service_layer.measures import Measures
 from samla_portal.service_layer.plans import Plans
 from samla_portal.service_layer.unit_input import UnitInput
+from samla_portal.service_layer.unit_series import UnitSeries
 from samla_portal.settings import PortalSettings
 
 log = logging.getLogger("samla.portal")
@@ -68,6 +69,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.gatherings = Gatherings(api)
     app.state.insight = Insight(api)
     app.state.unit_input = UnitInput(api)
+    app.state.unit_series = UnitSeries(api)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,

@@ -3,6 +3,7 @@ link and the anonymous form behind it) and the workshop groups' dialogue results
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ from samla_portal.entrypoints.rendering import page_renderer
 from samla_portal.entrypoints.session import checked_form, flash, require_signed_in
 from samla_portal.service_layer.measures import AREAS
 from samla_portal.service_layer.unit_input import RANKS_ITEMS, READS_UNIT, RUNS_UNIT
+from samla_portal.service_layer.unit_series import SERIES_KINDS
 
 router = APIRouter()
 
@@ -168,3 +170,35 @@ async def record_result(request: Request, unit_id: str) -> Response:
             return RedirectResponse(f"/units/{unit_id}/dialogue-results?session_id={quote(form['session_id'])}",
                                     status_code=303)
     return await _dialogue_page(request, token, unit_id, form.get("session_id", ""), errors, form, 422)
+
+
+async def _effects_page(request: Request, token: str, unit_id: str, errors: list[dict[str, Any]] | None = None,
+                        form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    found = await request.app.state.unit_series.effects(token, unit_id)
+    return page_renderer(request).render(
+        request, "unit_effects.html", status_code, found=found, kinds=SERIES_KINDS, errors=errors or [],
+        form=form or {"period": date.today().strftime("%Y-%m")})
+
+
+@router.get("/units/{unit_id}/effects", summary="A unit's own series with its measures marked, as charts")
+async def unit_effects(request: Request, unit_id: str) -> Response:
+    _, token = require_signed_in(request)
+    return await _effects_page(request, token, unit_id)
+
+
+@router.post("/units/{unit_id}/series", summary="Record or correct one month's reading of the unit's series")
+async def record_reading(request: Request, unit_id: str) -> Response:
+    person, token = require_signed_in(request)
+    form = _form(await checked_form(request))
+    errors = missing(form, ["kind", "period", "value"])
+    if form.get("kind") and form["kind"] not in SERIES_KINDS:  # it becomes part of the API's path
+        errors.append({"field": "kind", "message": "required"})
+    if not errors:
+        try:
+            await request.app.state.unit_series.record(token, person, unit_id, form)
+        except ApiRefused as refused:
+            errors = _refused_as_errors(refused)
+        else:
+            flash(request, "reading_recorded")
+            return RedirectResponse(f"/units/{unit_id}/effects#series-{form['kind']}", status_code=303)
+    return await _effects_page(request, token, unit_id, errors, form, 422)
