@@ -25,8 +25,8 @@ from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import (document_pages, insight_pages, measure_pages, pages, session_pages, sign_in,
-                                      unit_pages)
+from samla_portal.entrypoints import (document_pages, insight_pages, measure_pages, pages, plan_pages, session_pages,
+                                      sign_in, unit_pages)
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.enrollment import Enrollment
@@ -34,6 +34,7 @@ from samla_portal.service_layer.gatherings import Gatherings
 from samla_portal.service_layer.insight import Insight
 from samla_portal.service_layer.measures import Measures
 from samla_portal.service_layer.plans import Plans
+from samla_portal.service_layer.progress_plans import ProgressPlans
 from samla_portal.service_layer.unit_input import UnitInput
 from samla_portal.service_layer.unit_series import UnitSeries
 from samla_portal.settings import PortalSettings
@@ -70,6 +71,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.insight = Insight(api)
     app.state.unit_input = UnitInput(api)
     app.state.unit_series = UnitSeries(api)
+    app.state.progress_plans = ProgressPlans(api)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,
@@ -97,6 +99,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(document_pages.router)
     app.include_router(insight_pages.router)
     app.include_router(unit_pages.router)
+    app.include_router(plan_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health/live", include_in_schema=False)
