@@ -25,10 +25,11 @@ from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import (document_pages, insight_pages, measure_pages, pages, plan_pages, session_pages,
-                                      sign_in, unit_pages)
+from samla_portal.entrypoints import (competence_pages, document_pages, insight_pages, measure_pages, pages,
+                                      plan_pages, session_pages, sign_in, unit_pages)
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
+from samla_portal.service_layer.competences import Competences
 from samla_portal.service_layer.enrollment import Enrollment
 from samla_portal.service_layer.gatherings import Gatherings
 from samla_portal.service_layer.insight import Insight
@@ -72,6 +73,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.unit_input = UnitInput(api)
     app.state.unit_series = UnitSeries(api)
     app.state.progress_plans = ProgressPlans(api)
+    app.state.competences = Competences(api)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,
@@ -100,6 +102,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(insight_pages.router)
     app.include_router(unit_pages.router)
     app.include_router(plan_pages.router)
+    app.include_router(competence_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health/live", include_in_schema=False)
