@@ -62,10 +62,11 @@ class UnitInput:
         return await self._api.post("measures", f"/units/{unit_id}/items", token, {
             **place_of(person), "text": form["text"], "area": form["area"], "kind": form.get("kind") or "idea"})
 
-    async def send_anonymously(self, link_token: str, form: dict[str, str]) -> dict[str, Any]:
-        """Through the unit's link without signing in: no bearer token goes with it."""
+    async def send_anonymously(self, link_token: str, form: dict[str, str], forwarded_for: str) -> dict[str, Any]:
+        """Through the unit's link without signing in: no bearer token goes with it. The browser's address goes
+        on in X-Forwarded-For, so measures (trusting the portal as a proxy) limits each person, not the portal."""
         return await self._api.post("measures", f"/input/{link_token}", None, {
-            "text": form["text"], "area": form["area"], "kind": form.get("kind") or "idea"})
+            "text": form["text"], "area": form["area"], "kind": form.get("kind") or "idea"}, forwarded_for=forwarded_for)
 
     async def prioritise(self, token: str, unit_id: str, item_id: str, rank: int | None) -> dict[str, Any]:
         body: dict[str, Any] = {"rank": rank} if rank is not None else {"set_aside": True}

@@ -62,6 +62,11 @@ async def test_a_leader_records_the_units_readings_and_sees_them_against_its_mea
 
     # The network coordinator sees the units' trend on the network's dashboard.
     async def projected():
+        # Recording again publishes the series again: the projection's consumer of a fresh service may join
+        # the topic after the first events (it starts from the latest offset).
+        again = await portal.measures.put(f"/units/{UNIT}/series/sick_leave_percent/readings", json={
+            "network_id": "net-demo", "organisation_id": "org-demo", "period": months_ago(1), "value": 7.2})
+        assert again.status_code == 200, again.text
         insight = (await portal.measures.get("/networks/net-demo/insight")).json()
         return any(t["kind"] == "sick_leave_percent" and len(t["periods"]) >= 2 for t in insight.get("trends", []))
 
