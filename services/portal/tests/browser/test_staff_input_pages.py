@@ -139,3 +139,26 @@ async def test_workshop_groups_record_their_dialogue_results(
     await page.get_by_role("link", name="Innspill fra ansatte").first.click()
     item = page.get_by_role("listitem").filter(has_text="Fast kaffeprat")
     await expect(item).to_contain_text("Fra verkstedgruppe 2")
+
+
+async def test_a_link_used_too_often_asks_to_wait_and_keeps_what_was_typed(
+        browser, start_portal, dev_issuer, accessible) -> None:
+    # measures' limit per link at one item, refilled only after two minutes
+    async with start_portal("measures", measures={"input_link_burst": 1, "input_link_per_minute": 0.5}) as portal:
+        token = dev_issuer.mint("demo-leader", roles=["organisation_leader"], networks=["net-demo"],
+                                organisations=["org-demo"], units=[UNIT], person_id="demo-leader")
+        made = await portal.measures.post(f"/units/{UNIT}/input-link", headers={"Authorization": f"Bearer {token}"},
+                                          json={"network_id": "net-demo", "organisation_id": "org-demo"})
+        assert made.status_code == 201, made.text
+        page = await (await browser.new_context(bypass_csp=True, locale="nb-NO")).new_page()
+        for text in ("Første innspill", "Andre innspill"):
+            await page.goto(f"{portal.url}/input/{made.json()['token']}")
+            await page.get_by_label("Område").select_option(label="Heltidskultur")
+            await page.get_by_label("Idéen eller bekymringen din").fill(text)
+            await page.get_by_role("button", name="Send").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Mange har sendt via denne lenken akkurat nå")
+        await expect(page.get_by_label("Idéen eller bekymringen din")).to_have_value("Andre innspill")
+        await accessible(page)
+        await page.context.close()
+        items = (await portal.measures.get(f"/units/{UNIT}/items")).json()
+        assert [i["text"] for i in items] == ["Første innspill"]
