@@ -9,7 +9,10 @@ version, so a redelivered or older event changes nothing, and the trend is read 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +22,7 @@ from samla_shared.contract import MEASURES_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.persistence.lease import Lease
 from samla_measures.adapters.documents import VersionedDocuments
 from samla_measures.domain import series as rules
 from samla_measures.domain.errors import RuleViolation
@@ -27,6 +31,15 @@ from samla_measures.service_layer.personal_data import pseudonymise, renamed
 
 SERIES = "unit_series"
 TRENDS = "network_trends"
+# A trend document is written under a lease held for one write: the instances of a deployment share the
+# consumer group, so two units' events of one network and kind may arrive at two instances at once.
+TREND_LEASE_SECONDS = 10.0
+TREND_LEASE_WAIT_SECONDS = 30.0  # longer than a lease left by a crashed instance lives
+
+
+class TrendBusy(TimeoutError):
+    """Another instance kept a trend document's lease too long. A TimeoutError (an OSError) is a transient
+    failure to the consumer: the event comes again after a pause and is never dead-lettered."""
 
 
 def trend_id(network_id: str, kind: SeriesKind | str) -> str:
@@ -38,6 +51,8 @@ class UnitSeries:
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
         self.store = VersionedDocuments(db, SERIES, source)
         self.trends = db[TRENDS]
+        self._db = db
+        self._leases: dict[str, Lease] = {}  # one per trend document, so each knows the newest term by `_id`
         self._locks = locks
         self.clock = clock
         self._wake_relay = on_events_staged
@@ -92,7 +107,7 @@ class UnitSeries:
     async def on_recorded(self, event: CloudEvent) -> None:
         data: Any = event.data
         doc_id = trend_id(data.network_id, data.kind)
-        async with self._locks.hold(TRENDS, doc_id):
+        async with self._locks.hold(TRENDS, doc_id), self._trend_lease(doc_id):
             trend = await self.trends.find_one({"_id": doc_id}, {f"units.{data.unit_id}.version": 1}) or {}
             known = trend.get("units", {}).get(data.unit_id, {}).get("version", 0)
             if data.series_version <= known:
@@ -102,6 +117,28 @@ class UnitSeries:
                                           "readings": {r.period: r.value for r in data.readings}},
                 "network_id": data.network_id, "kind": data.kind.value, "updated_at": datetime.now(UTC)}},
                 upsert=True)
+
+    @asynccontextmanager
+    async def _trend_lease(self, doc_id: str) -> AsyncIterator[None]:
+        """The trend document to this process alone for one read-modify-write, across instances.
+
+        FerretDB v1 applies `$set` by reading and writing back the whole document, so without it two
+        instances projecting two units of one network and kind at once could each drop the other's unit
+        until that unit's next reading. The process lock (held around this) keeps this process's own
+        coroutines in line; the lease (an insert per term, atomic on FerretDB) does so between processes.
+        """
+        # A lease name may not hold ':'; '/' never occurs in an id, so the mapping keeps documents apart.
+        lease = self._leases.setdefault(doc_id, Lease(self._db, f"trend/{doc_id.replace(':', '/')}",
+                                                      seconds=TREND_LEASE_SECONDS))
+        deadline = time.monotonic() + TREND_LEASE_WAIT_SECONDS
+        while await lease.hold() is None:
+            if time.monotonic() > deadline:
+                raise TrendBusy(f"trend {doc_id} is held by another instance")
+            await asyncio.sleep(0.05)
+        try:
+            yield
+        finally:
+            await lease.release()  # the next unit's event, here or at another instance, need not wait
 
     def handlers(self) -> dict[str, dict[type, Callable[[CloudEvent], Any]]]:
         return {MEASURES_TOPIC: {UnitIndicatorRecorded: self.on_recorded}}

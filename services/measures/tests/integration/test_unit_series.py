@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 
@@ -101,3 +102,37 @@ async def test_the_network_insight_shows_each_indicators_trend_across_units(step
     assert [p["units_reporting"] for p in sick["periods"]] == [3, 3, 3]
     assert (sick["units_improving"], sick["units_worsening"], sick["units_unchanged"]) == (1, 1, 1)
     assert sick["average_change"] == round((-2.0 + 1.0 + 0.0) / 3, 4)
+
+
+async def test_two_instances_projecting_one_networks_trend_at_once_keep_every_unit(mongo_url):
+    """Two instances (each its own process locks) share the consumer group: units of one network and kind reach
+    both at once. The trend document's lease lets one write at a time, so no unit's copy is overwritten."""
+    from datetime import UTC, datetime
+
+    from pymongo import AsyncMongoClient
+
+    from samla_shared.contract.cloudevents import CloudEvent
+    from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
+    from samla_shared.persistence.document_locks import DocumentLocks
+    from samla_measures.service_layer.series import UnitSeries
+
+    client = AsyncMongoClient(mongo_url, tz_aware=True)
+    database = f"test_trend_lease_{uuid.uuid4().hex[:8]}"
+    try:
+        instances = [UnitSeries(client[database], "/samla/test/measures", DocumentLocks(), lambda: datetime.now(UTC))
+                     for _ in range(2)]
+        units = [f"unit-{n:02d}" for n in range(12)]
+
+        def recorded(unit: str) -> CloudEvent:
+            return CloudEvent(source="/samla/test/measures", data=UnitIndicatorRecorded(
+                network_id="net-lease", organisation_id="org-lease", unit_id=unit, kind=SeriesKind.SICK_LEAVE_PERCENT,
+                series_version=1, readings=[PeriodReading(period="2026-01", value=5.0)]))
+
+        await asyncio.gather(*(instances[n % 2].on_recorded(recorded(unit)) for n, unit in enumerate(units)))
+
+        [trend] = await instances[0].network_trends("net-lease")
+        assert trend["units"] == len(units)
+        assert [(p["period"], p["units_reporting"]) for p in trend["periods"]] == [("2026-01", len(units))]
+    finally:
+        await client.drop_database(database)
+        await client.close()

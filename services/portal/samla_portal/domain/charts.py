@@ -91,3 +91,80 @@ def chart_of(indicator: dict[str, Any], follow_ups: list[dict[str, Any]]) -> Cha
     return Chart(indicator=indicator, points=points, baseline_y=baseline_y, target_y=target_y, ticks=ticks,
                  baseline_label_y=baseline_y + (above if baseline_y <= target_y else below),
                  target_label_y=target_y + (above if target_y < baseline_y else below))
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A measure on a unit's series: a vertical line at the month it was adopted (or proposed), numbered."""
+
+    number: int
+    on: date
+    x: float
+    measure_id: str
+    title: str
+    adopted: bool  # False: only proposed so far, drawn at its proposal
+
+
+@dataclass(frozen=True)
+class SeriesChart:
+    """A unit's own monthly series, or a network's mean across units: the line, the first reading dashed as
+    the baseline, and the measures marked where they started, so a change can be read against them."""
+
+    kind: str
+    unit: str
+    points: list[Point]
+    baseline_y: float
+    ticks: list[tuple[float, float]]
+    marks: list[Mark]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    top: int = TOP
+    bottom: int = HEIGHT - BOTTOM
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(self.points))
+
+    @property
+    def latest(self) -> Point:
+        return self.points[-1]
+
+
+def series_chart_of(kind: str, unit: str, readings: list[tuple[date, float]],
+                    measures: list[dict[str, Any]] | None = None) -> SeriesChart:
+    """The geometry of a series (at least one reading) with its measures (measures' MeasureMark) marked.
+
+    The time axis spans the readings and the measures' start months, so a measure adopted before the
+    first reading still shows where it sits."""
+    readings = sorted(readings)
+    starts = [(date.fromisoformat(str(m.get("adopted_on") or m["proposed_on"])[:10]), m) for m in measures or []]
+    values = [v for _, v in readings]
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.15 or 1.0
+    # Every series kind lies on 0-100 (% or points): stay inside it.
+    low, high = max(low - pad, 0.0), min(high + pad, 100.0)
+    if high <= low:
+        high = low + 1.0
+    top, bottom, left, right = TOP, HEIGHT - BOTTOM, LEFT, WIDTH - RIGHT
+    first = min([readings[0][0], *(on for on, _ in starts)])
+    last = max([readings[-1][0], *(on for on, _ in starts)])
+    span = (last - first).days
+
+    def x_of(index: int, day: date, count: int) -> float:
+        if span == 0:
+            return left + (right - left) * (index / max(1, count - 1))
+        return left + (right - left) * ((day - first).days / span)
+
+    def y_of(value: float) -> float:
+        return bottom - (value - low) / (high - low) * (bottom - top)
+
+    points = [Point(on=day, value=value, x=x_of(i, day, len(readings)), y=y_of(value), baseline=i == 0)
+              for i, (day, value) in enumerate(readings)]
+    marks = [Mark(number=n, on=on, x=x_of(0, on, 1) if span else (left + right) / 2,
+                  measure_id=str(m.get("measure_id") or ""), title=str(m["title"]),
+                  adopted=bool(m.get("adopted_on")))
+             for n, (on, m) in enumerate(sorted(starts, key=lambda s: s[0]), start=1)]
+    ticks = [(low + (high - low) * step / 4, y_of(low + (high - low) * step / 4)) for step in range(5)]
+    return SeriesChart(kind=kind, unit=unit, points=points, baseline_y=y_of(readings[0][1]), ticks=ticks, marks=marks)

@@ -62,6 +62,8 @@ class SignedIn:
             found.extend([Task("decide_applications", "/applications"), Task("employees", "/employees")])
         if self.is_a(LEADER_ROLES | REPRESENTATIVE_ROLES):
             found.append(Task("agree_measures", "/measures"))
+            # Issue 18's pages start from a unit's staff input, which links on to the rest.
+            found.extend(Task("unit_workshop", f"/units/{unit}/input") for unit in self.units)
         if self.is_a(PARTICIPANT_ROLES):
             found.extend([Task("apply", "/programmes"), Task("my_page", "/me")])
         if "network_coordinator" in self.roles:

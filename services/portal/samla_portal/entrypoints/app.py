@@ -7,7 +7,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 from fastapi import FastAPI, Request
@@ -25,14 +25,19 @@ from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import document_pages, insight_pages, measure_pages, pages, session_pages, sign_in
+from samla_portal.entrypoints import (competence_pages, document_pages, insight_pages, measure_pages, pages,
+                                      plan_pages, session_pages, sign_in, unit_pages)
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
+from samla_portal.service_layer.competences import Competences
 from samla_portal.service_layer.enrollment import Enrollment
 from samla_portal.service_layer.gatherings import Gatherings
 from samla_portal.service_layer.insight import Insight
 from samla_portal.service_layer.measures import Measures
 from samla_portal.service_layer.plans import Plans
+from samla_portal.service_layer.progress_plans import ProgressPlans
+from samla_portal.service_layer.unit_input import UnitInput
+from samla_portal.service_layer.unit_series import UnitSeries
 from samla_portal.settings import PortalSettings
 
 log = logging.getLogger("samla.portal")
@@ -65,6 +70,10 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.plans = Plans(api)
     app.state.gatherings = Gatherings(api)
     app.state.insight = Insight(api)
+    app.state.unit_input = UnitInput(api)
+    app.state.unit_series = UnitSeries(api)
+    app.state.progress_plans = ProgressPlans(api)
+    app.state.competences = Competences(api)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,
@@ -91,6 +100,9 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(session_pages.router)
     app.include_router(document_pages.router)
     app.include_router(insight_pages.router)
+    app.include_router(unit_pages.router)
+    app.include_router(plan_pages.router)
+    app.include_router(competence_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health/live", include_in_schema=False)
@@ -114,7 +126,9 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     async def _sign_in_first(request: Request, _: SignInNeeded) -> Response:
         if request.method != "GET":
             return renderer.render(request, "error.html", 401, problem="signed_out", detail=None)
-        return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+        # The query too: a shared address such as a workshop's results (?session_id=) lands where it pointed.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, _: CsrfRefused) -> Response:

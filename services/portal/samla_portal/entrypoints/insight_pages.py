@@ -8,6 +8,7 @@ from starlette.responses import Response
 from samla_portal.entrypoints.rendering import page_renderer
 from samla_portal.entrypoints.session import require_signed_in
 from samla_portal.service_layer.measures import AREAS
+from samla_portal.service_layer.unit_series import trend_charts
 
 router = APIRouter()
 
@@ -16,7 +17,8 @@ router = APIRouter()
 async def network_dashboard(request: Request, network_id: str) -> Response:
     person, token = require_signed_in(request)
     insight = await request.app.state.insight.network(token, network_id)
-    return page_renderer(request).render(request, "network.html", insight=insight, areas=AREAS)
+    return page_renderer(request).render(request, "network.html", insight=insight, areas=AREAS,
+                                         trends=trend_charts(insight.get("trends") or []))
 
 
 @router.get("/national", summary="The national overview across every region (national coordinators)")

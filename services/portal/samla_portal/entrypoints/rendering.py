@@ -70,12 +70,19 @@ class Renderer:
                 return ""
             return next((text[code] for code in (language, "nb", "da", "en") if text.get(code)), "")
 
+        def month(value: str | date | None) -> str:
+            """A series' period as people say it: "mars 2026"."""
+            if not value:
+                return ""
+            parsed = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+            return format_date(parsed, format="LLLL y", locale=language)
+
         def number(value: float | None) -> str:
             return "" if value is None else format_decimal(value, format="#,##0.##", locale=language)
 
         return self.templates.TemplateResponse(request, template, {
             "gettext": gettext, "ngettext": ngettext, "_": gettext, "day": day, "moment": moment,
-            "local": local, "number": number,
+            "local": local, "number": number, "month": month,
             "lang": language, "languages": LANGUAGES, "user": signed_in(request),
             "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), "flashes": take_flashes(request),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),

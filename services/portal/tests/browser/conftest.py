@@ -120,6 +120,13 @@ async def portal_national(service: Callable[..., Any], served: Callable[..., Any
         yield found
 
 
+@pytest.fixture
+def start_portal(service: Callable[..., Any], served: Callable[..., Any], dev_issuer: Any) -> Callable[..., Any]:
+    """`async with start_portal("measures", measures={...}) as portal`: the services named, with settings of
+    the test's own (e.g. a limit set low)."""
+    return lambda *others, **overrides: _portal(service, served, dev_issuer, *others, overrides=overrides or None)
+
+
 @dataclass
 class Mailbox:
     """The local stack's SMTP sink (infra/local/smtp_sink.py), served by this test on its own port."""

@@ -34,3 +34,18 @@ def test_the_chart_fits_the_figures_not_the_whole_percentage_scale_and_goes_down
 def test_a_measure_without_readings_yet_shows_its_baseline_alone() -> None:
     chart = chart_of(SICK_LEAVE, [])
     assert len(chart.points) == 1 and chart.latest.value == 8.5
+
+
+def test_a_units_series_marks_each_measure_where_it_started_and_the_axis_reaches_an_earlier_one() -> None:
+    from samla_portal.domain.charts import series_chart_of
+
+    chart = series_chart_of("sick_leave_percent", "%", [(date(2026, 3, 1), 9.0), (date(2026, 6, 1), 7.0)], [
+        {"title": "Sykefraværsrutiner", "proposed_on": "2026-01-10", "adopted_on": "2026-02-01"},
+        {"title": "Fadderordning", "proposed_on": "2026-05-02", "adopted_on": None}])
+    early, later = chart.marks
+    assert (early.number, early.on, early.adopted) == (1, date(2026, 2, 1), True)
+    assert (later.on, later.adopted) == (date(2026, 5, 2), False)
+    assert early.x == chart.left  # the earliest date starts the axis
+    assert chart.points[0].x > early.x and chart.points[-1].x == chart.right
+    assert chart.points[-1].y > chart.points[0].y  # lower sick leave is lower on the chart
+    assert 0 <= chart.ticks[0][0] and chart.ticks[-1][0] <= 100

@@ -31,6 +31,9 @@ def test_each_role_is_offered_its_own_tasks() -> None:
     assert tasks("participant") == ["apply", "my_page"]
     assert tasks("national_coordinator") == ["national_overview"]
     assert tasks("integrator") == []
+    representative = SignedIn.from_claims({"sub": "s", "roles": ["safety_representative"], "units": ["unit-a"]})
+    assert [(t.key, t.href) for t in representative.tasks()] == [
+        ("agree_measures", "/measures"), ("unit_workshop", "/units/unit-a/input")]
     coordinator = SignedIn.from_claims({"sub": "s", "roles": ["network_coordinator"], "networks": ["net-a", "net-b"]})
     assert [(t.key, t.href) for t in coordinator.tasks()] == [
         ("programmes", "/programmes"), ("network_insight", "/networks/net-a"), ("network_insight", "/networks/net-b")]
