@@ -60,6 +60,8 @@ CLIENTS = {
     # Sessions prints names (enrollment's contacts) and the curriculum's methods (measures' toolbox).
     "samla-sessions": Client("dev-sessions-secret", ("contact_reader", "catalogue_reader"),
                              ("samla-enrollment", "samla-measures")),
+    # The portal shows a programme's public application form to visitors who have not signed in.
+    "samla-portal": Client("dev-portal-secret", ("catalogue_reader",), ("samla-enrollment",)),
 }
 
 

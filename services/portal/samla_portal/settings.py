@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where infra/local/dev_issuer.py serves; production refuses it, like the services do.
 DEVELOPMENT_ISSUER_PATH = "/dev-issuer"
+# The development issuer's registration of the portal's client-credentials client; production refuses it.
+DEVELOPMENT_CLIENT_SECRET = "dev-portal-secret"
 
 
 class PortalSettings(BaseSettings):
@@ -53,6 +55,18 @@ class PortalSettings(BaseSettings):
     measures_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
 
+    # -- the public application form -----------------------------------------------------------
+    # Signed-out visitors read the catalogue (a programme that takes applications without signing in,
+    # its cohorts, its network's organisations and units) with the portal's own short-lived
+    # client-credentials token: role catalogue_reader, enrollment's audience. The application itself
+    # is sent without a token, as the visitor's, with their address in X-Forwarded-For for
+    # enrollment's rate limit (enrollment must list the portal in its TRUSTED_PROXIES).
+    enrollment_client_id: str = "samla-portal"
+    enrollment_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
+    enrollment_audience: str = "samla-enrollment"
+    # The provider's token endpoint; by default the one its discovery document names.
+    auth_client_credentials_url: str | None = None
+
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> "PortalSettings":
         if self.environment != "production":
@@ -65,6 +79,8 @@ class PortalSettings(BaseSettings):
             url = urlsplit(getattr(self, name))
             if url.scheme != "https":
                 raise ValueError(f"{name} must use https in production")
+        if self.enrollment_client_secret.get_secret_value() == DEVELOPMENT_CLIENT_SECRET:
+            raise ValueError("enrollment_client_secret is the development issuer's; set the real client's secret")
         if DEVELOPMENT_ISSUER_PATH in urlsplit(self.oidc_issuer).path:
             raise ValueError("oidc_issuer names the development issuer, which is refused in production")
         return self

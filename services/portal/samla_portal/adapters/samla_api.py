@@ -54,6 +54,12 @@ class SamlaApi:
     async def post(self, service: str, path: str, token: str, body: dict[str, Any]) -> Any:
         return await self._call(service, "POST", path, token, json=body)
 
+    async def post_anonymously(self, service: str, path: str, body: dict[str, Any], *, forwarded_for: str) -> Any:
+        """A post without a token, as a signed-out visitor's own (the public application form). The
+        visitor's address travels in X-Forwarded-For, as a reverse proxy sends it, so the service's rate
+        limit counts the visitor, not the portal."""
+        return await self._call(service, "POST", path, None, json=body, headers={"X-Forwarded-For": forwarded_for})
+
     async def put(self, service: str, path: str, token: str, body: dict[str, Any]) -> Any:
         return await self._call(service, "PUT", path, token, json=body)
 
@@ -69,10 +75,11 @@ class SamlaApi:
         return Download(response.content, response.headers.get("content-type", "application/octet-stream"),
                         response.headers.get("content-disposition"))
 
-    async def _call(self, service: str, method: str, path: str, token: str, **kwargs: Any) -> Any:
+    async def _call(self, service: str, method: str, path: str, token: str | None, *,
+                    headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        sent = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            response = await self._clients[service].request(method, path, headers={"Authorization": f"Bearer {token}"},
-                                                             **kwargs)
+            response = await self._clients[service].request(method, path, headers=sent | (headers or {}), **kwargs)
         except httpx.TransportError as error:
             raise ApiRefused(503, f"the {service} service does not answer", str(error)) from error
         if response.status_code >= 400:

@@ -19,13 +19,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
+from samla_shared.security.client_credentials import ClientCredentials
 from samla_shared.structured_logging import configure_logging
 from samla_shared.telemetry import setup_telemetry
 from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import document_pages, insight_pages, measure_pages, pages, session_pages, sign_in
+from samla_portal.entrypoints import (document_pages, insight_pages, measure_pages, pages, public_pages,
+                                      session_pages, sign_in)
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.enrollment import Enrollment
@@ -33,6 +35,7 @@ from samla_portal.service_layer.gatherings import Gatherings
 from samla_portal.service_layer.insight import Insight
 from samla_portal.service_layer.measures import Measures
 from samla_portal.service_layer.plans import Plans
+from samla_portal.service_layer.public_form import PublicForm
 from samla_portal.settings import PortalSettings
 
 log = logging.getLogger("samla.portal")
@@ -46,6 +49,10 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     api = SamlaApi({"enrollment": settings.enrollment_url, "sessions": settings.sessions_url,
                     "measures": settings.measures_url, "notifications": settings.notifications_url},
                    timeout=settings.http_timeout_seconds)
+    catalogue_credentials = ClientCredentials(
+        issuer=settings.oidc_issuer, client_id=settings.enrollment_client_id,
+        client_secret=settings.enrollment_client_secret, audience=settings.enrollment_audience,
+        token_url=settings.auth_client_credentials_url, timeout_seconds=settings.http_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +60,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             yield
         finally:
             await api.close()
+            await catalogue_credentials.close()
 
     # The portal's pages are for people, not integrators: no OpenAPI document or Swagger UI.
     app = FastAPI(title="Samla portal", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
@@ -65,6 +73,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.plans = Plans(api)
     app.state.gatherings = Gatherings(api)
     app.state.insight = Insight(api)
+    app.state.public_form = PublicForm(api, catalogue_credentials)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,
@@ -87,6 +96,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
                                        exclude_spans=["receive", "send"])
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(public_pages.router)
     app.include_router(measure_pages.router)
     app.include_router(session_pages.router)
     app.include_router(document_pages.router)

@@ -22,5 +22,17 @@ def field_errors(refused: ApiRefused) -> list[dict[str, str | None]]:
         location = str(error.get("location") or ".".join(str(p) for p in error.get("loc", [])))
         field = {"manager.email": "manager_email", "manager.name": "manager_name"}.get(
             location.removeprefix("body."), location.rsplit(".", 1)[-1] or None)
-        found.append({"field": field, "message": None, "detail": str(error.get("message") or error.get("msg"))})
+        found.append({"field": field, "message": _message_of(str(error.get("type") or ""), field),
+                      "detail": str(error.get("message") or error.get("msg"))})
     return found
+
+
+# The service's reasons are in English; the commonest get a message key that the page words in the
+# reader's language (templates/_errors.html), the rest show the service's own words.
+_TYPES = {"missing": "required", "string_too_short": "required", "string_too_long": "too_long"}
+
+
+def _message_of(kind: str, field: str | None) -> str | None:
+    if kind == "value_error" and field and field.endswith("email"):
+        return "invalid_email"  # pydantic's EmailStr refusal
+    return _TYPES.get(kind)

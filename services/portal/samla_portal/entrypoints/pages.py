@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.people import COORDINATOR_ROLES, LEADER_ROLES, PARTICIPANT_ROLES
 from samla_portal.entrypoints.form_errors import field_errors, missing
+from samla_portal.entrypoints.public_pages import public_programme
 from samla_portal.entrypoints.rendering import page_renderer
 from samla_portal.entrypoints.session import checked_form, flash, require_signed_in, signed_in
 
@@ -83,6 +84,9 @@ async def open_cohort(request: Request, programme_id: str) -> Response:
 
 @router.get("/programmes/{programme_id}", summary="A programme and its cohorts")
 async def programme(request: Request, programme_id: str) -> Response:
+    if signed_in(request) is None:
+        # A programme that takes applications without signing in has a public page; others ask to sign in.
+        return await public_programme(request, programme_id)
     person, token = require_signed_in(request)
     found, cohorts = await request.app.state.enrollment.programme(token, programme_id)
     return page_renderer(request).render(request, "programme.html", programme=found, cohorts=cohorts,
