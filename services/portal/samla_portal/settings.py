@@ -33,6 +33,9 @@ class PortalSettings(BaseSettings):
 
     # -- sign-in: an OpenID Connect provider, authorization code with PKCE --------------------
     oidc_issuer: str = "http://127.0.0.1:8090/dev-issuer"
+    # Where the portal itself reaches the provider, when that differs from the address people's browsers
+    # use (docker compose: the issuer's container); the issuer's own address otherwise.
+    oidc_internal_url: str | None = None
     oidc_client_id: str = "samla-portal"
     # A confidential client also sends a secret (HelseID and ID-porten prefer private_key_jwt,
     # see the README); PKCE is used either way.
@@ -66,6 +69,11 @@ class PortalSettings(BaseSettings):
     enrollment_audience: str = "samla-enrollment"
     # The provider's token endpoint; by default the one its discovery document names.
     auth_client_credentials_url: str | None = None
+
+    @property
+    def provider_url(self) -> str:
+        """The provider's base address as the portal reaches it (discovery, token, keys)."""
+        return (self.oidc_internal_url or self.oidc_issuer).rstrip("/")
 
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> "PortalSettings":

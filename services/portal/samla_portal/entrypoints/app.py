@@ -50,7 +50,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
                     "measures": settings.measures_url, "notifications": settings.notifications_url},
                    timeout=settings.http_timeout_seconds)
     catalogue_credentials = ClientCredentials(
-        issuer=settings.oidc_issuer, client_id=settings.enrollment_client_id,
+        issuer=settings.provider_url, client_id=settings.enrollment_client_id,
         client_secret=settings.enrollment_client_secret, audience=settings.enrollment_audience,
         token_url=settings.auth_client_credentials_url, timeout_seconds=settings.http_timeout_seconds)
 
@@ -110,7 +110,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     @app.get("/health/ready", include_in_schema=False)
     async def ready() -> JSONResponse:
         """Ready when the identity provider answers: without it nobody can sign in."""
-        url = f"{settings.oidc_issuer.rstrip('/')}/.well-known/openid-configuration"
+        url = f"{settings.provider_url}/.well-known/openid-configuration"
         try:
             async with httpx.AsyncClient(timeout=settings.http_timeout_seconds) as client:
                 (await client.get(url)).raise_for_status()
