@@ -6,11 +6,29 @@ reader's language, or None, "detail": the service's own words}; templates/_error
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
 from samla_portal.adapters.samla_api import ApiRefused
+
+T = TypeVar("T")
+Errors = list[dict[str, Any]]
 
 
 def missing(form: dict[str, str], names: list[str]) -> list[dict[str, str | None]]:
     return [{"field": name, "message": "required"} for name in names if not form.get(name)]
+
+
+async def attempted(call: Awaitable[T], refusals: tuple[int, ...] = (409, 422)) -> tuple[T | None, Errors]:
+    """A form's call to a service: its answer and no errors, or, where the service refused the form
+    (a conflict or invalid input), no answer and the reasons to show at the fields. Any other refusal
+    (403, 404, a service that does not answer) goes on to the app's error page."""
+    try:
+        return await call, []
+    except ApiRefused as refused:
+        if refused.status not in refusals:
+            raise
+        return None, field_errors(refused)
 
 
 def field_errors(refused: ApiRefused) -> list[dict[str, str | None]]:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse
 from starlette.requests import Request
 
 from samla_portal.domain.people import SignedIn
@@ -92,6 +93,12 @@ def local_path(target: str | None, default: str = "/") -> str:
 def flash(request: Request, key: str) -> None:
     """A message key shown once on the next page (after a redirect)."""
     request.session["flash"] = [*request.session.get("flash", []), key][-5:]
+
+
+def done(request: Request, key: str, target: str) -> RedirectResponse:
+    """A form that changed something: its one-time message, and the page to see it on (post/redirect/get)."""
+    flash(request, key)
+    return RedirectResponse(target, status_code=303)
 
 
 def take_flashes(request: Request) -> list[str]:

@@ -381,6 +381,11 @@ class Keyboard:
                 return focused
         raise AssertionError(f"{name!r} cannot be reached with the keyboard on {self.page.url}; passed {seen}")
 
+    async def activate(self, name: str, *, key: str = "Enter", backwards: bool = False) -> None:
+        """Tab to the link, button or choice called `name` and press `key` on it."""
+        await self.tab_to(name, backwards=backwards)
+        await self.press(key)
+
     async def skip_to_main(self, skip_link: str) -> None:
         """The first Tab reaches the skip link; Enter moves focus to the main content, where Tab goes on."""
         first = await self.step("Tab")

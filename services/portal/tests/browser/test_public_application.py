@@ -144,3 +144,38 @@ async def test_a_danish_visitor_applies_with_the_browser_in_danish_and_no_javasc
     [application] = await applications(portal.enrollment, cohort_id)
     assert application["applicant"]["name"] == "Mads Holm"
     assert application["status"] == "awaiting_manager_approval"
+
+
+async def test_a_coordinator_publishes_a_programme_with_the_public_form_and_a_visitor_finds_its_cohort(
+        browser: Browser, portal, accessible, sign_in_as) -> None:
+    coordinator = await browser.new_context(bypass_csp=True, locale="nb-NO")
+    try:
+        page = await coordinator.new_page()
+        await page.goto(f"{portal.url}/programmes/new")
+        await sign_in_as(page, "Ingrid Solberg")
+        await page.get_by_label("Kortkode").fill("HELT")
+        await page.get_by_label("Tittel").fill("Heltidskultur")
+        await page.get_by_label("Alle kan søke på det åpne skjemaet, uten å logge inn").check()
+        await page.get_by_role("button", name="Publiser programmet").click()
+        await expect(page.get_by_role("status")).to_have_text("Programmet er publisert.")
+        await expect(page.get_by_role("main")).to_contain_text("Del adressen til denne siden")
+        await accessible(page)
+        programme_id = page.url.rsplit("/", 1)[-1]
+    finally:
+        await coordinator.close()
+    assert (await portal.enrollment.get(f"/programmes/{programme_id}")).json()["accepts_anonymous_applications"]
+
+    now = datetime.now(UTC)
+    cohort = await portal.enrollment.post("/cohorts", json={
+        "programme_id": programme_id, "term": "host-2027", "capacity": 12, "location": "Trondheim",
+        "applications_open_at": (now - timedelta(days=1)).isoformat(),
+        "applications_close_at": (now + timedelta(days=30)).isoformat()})
+    assert cohort.status_code == 201, cohort.text
+    visitor = await browser.new_context(bypass_csp=True, locale="nb-NO")
+    try:
+        page = await visitor.new_page()
+        await page.goto(f"{portal.url}/programmes/{programme_id}")
+        await page.get_by_role("link", name="Søk på host-2027").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Søk på Heltidskultur, host-2027")
+    finally:
+        await visitor.close()
