@@ -122,6 +122,16 @@ async def portal_national(service: Callable[..., Any], served: Callable[..., Any
         yield found
 
 
+@pytest.fixture
+async def portal_behind_a_proxy(service: Callable[..., Any], served: Callable[..., Any],
+                                dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment trusting it as a proxy (its X-Forwarded-For names the visitor), and a
+    public form that takes one application a minute from each visitor."""
+    limits = {"trusted_proxies": ["127.0.0.1"], "public_form_burst": 1, "public_form_per_minute": 1}
+    async with _portal(service, served, dev_issuer, overrides={"enrollment": limits}) as found:
+        yield found
+
+
 @dataclass
 class Mailbox:
     """The local stack's SMTP sink (infra/local/smtp_sink.py), served by this test on its own port."""
@@ -180,7 +190,8 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
         return make
 
     async with AsyncExitStack() as stack:
-        enrollment = await stack.enter_async_context(service(keep("enrollment", create_enrollment), EnrollmentSettings))
+        enrollment = await stack.enter_async_context(service(keep("enrollment", create_enrollment), EnrollmentSettings,
+                                                             **(overrides or {}).get("enrollment", {})))
         urls = {f"{name}_url": NOWHERE for name in ("sessions", "measures", "notifications")}
         urls["enrollment_url"] = await stack.enter_async_context(served(apps["enrollment"]))
         # The portal must know its own address for the OIDC redirect (and mails their links) before it is

@@ -3,6 +3,7 @@ visitor who never signs in, in bokmål and Danish, against enrollment on the rea
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -179,3 +180,29 @@ async def test_a_coordinator_publishes_a_programme_with_the_public_form_and_a_vi
         await expect(page.get_by_role("heading", level=1)).to_have_text("Søk på Heltidskultur, host-2027")
     finally:
         await visitor.close()
+
+
+async def test_the_rate_limit_counts_each_visitor_not_the_portal(portal_behind_a_proxy) -> None:
+    portal = portal_behind_a_proxy
+    _, cohort_id = await public_cohort(portal.enrollment)
+
+    async def send(visitor: str, email: str) -> httpx.Response:
+        # A visitor as the portal's own reverse proxy forwards them.
+        async with httpx.AsyncClient(base_url=portal.url, headers={"X-Forwarded-For": visitor,
+                                                                    "Accept-Language": "nb"}) as browser:
+            form = await browser.get(f"/cohorts/{cohort_id}/public-application")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            return await browser.post(f"/cohorts/{cohort_id}/public-application", data={
+                "csrf_token": token, "name": "Kari Nilsen", "email": email, "unit_id": "unit-ward-3",
+                "manager_name": "Lars Haugen", "manager_email": "lars.haugen@demo.samla.example"})
+
+    first = await send("203.0.113.7", "kari.nilsen@demo.samla.example")
+    assert first.status_code == 303 and first.headers["location"].endswith("/public-application/received")
+    again = await send("203.0.113.7", "ola.berg@demo.samla.example")
+    assert again.status_code == 422
+    assert "Det er sendt for mange søknader fra adressen din akkurat nå." in again.text
+    assert 'name="email" type="email" value="ola.berg@demo.samla.example"' in again.text  # nothing typed is lost
+    other = await send("198.51.100.4", "nora.strand@demo.samla.example")
+    assert other.status_code == 303
+    assert sorted(a["applicant"]["name"] for a in await applications(portal.enrollment, cohort_id)) == [
+        "Kari Nilsen", "Kari Nilsen"]
