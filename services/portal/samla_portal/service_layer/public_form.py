@@ -71,22 +71,33 @@ class PublicForm:
                                          forwarded_for=forwarded_for)
 
     async def _read(self, path: str, **params: Any) -> Any:
-        for attempt in range(2):
-            try:
-                token = await self._credentials.token()
-            except CredentialsUnavailable as error:
-                raise ApiRefused(503, "the identity provider does not answer", str(error)) from error
-            try:
-                return await self._api.get("enrollment", path, token, **params)
-            except ApiRefused as refused:
-                # A refused token (the provider rotated its keys): once more with a fresh one. A 401 must
-                # not reach the app's handler, which would send a visitor who never signed in to sign in.
-                if refused.status not in (401, 403):
-                    raise
-                self._credentials.forget()
-                if attempt:
-                    raise ApiRefused(503, "the catalogue cannot be read", refused.detail) from refused
-        raise AssertionError("unreachable")
+        try:
+            return await self._api.get("enrollment", path, await self._token(), **params)
+        except ApiRefused as refused:
+            if refused.status == 403:
+                raise _unreadable(refused) from refused
+            if refused.status != 401:
+                raise
+        # The token was refused (the provider rotated its keys): once more with a fresh one.
+        self._credentials.forget()
+        try:
+            return await self._api.get("enrollment", path, await self._token(), **params)
+        except ApiRefused as refused:
+            if refused.status in (401, 403):
+                raise _unreadable(refused) from refused
+            raise
+
+    async def _token(self) -> str:
+        try:
+            return await self._credentials.token()
+        except CredentialsUnavailable as error:
+            raise ApiRefused(503, "the identity provider does not answer", str(error)) from error
+
+
+def _unreadable(refused: ApiRefused) -> ApiRefused:
+    """The portal's client was refused: its set-up, not the visitor's doing. Not passed on as 401, which the
+    app's handler answers by sending someone who never signed in to sign in."""
+    return ApiRefused(503, "the catalogue cannot be read", refused.detail)
 
 
 def _require_public(programme: dict[str, Any]) -> None:
