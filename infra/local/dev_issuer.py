@@ -67,6 +67,8 @@ CLIENTS = {
     # Sessions prints names (enrollment's contacts) and the curriculum's methods (measures' toolbox).
     "samla-sessions": Client("dev-sessions-secret", ("contact_reader", "catalogue_reader"),
                              ("samla-enrollment", "samla-measures")),
+    # The portal shows a programme's public application form to visitors who have not signed in.
+    "samla-portal": Client("dev-portal-secret", ("catalogue_reader",), ("samla-enrollment",)),
 }
 
 
@@ -235,8 +237,12 @@ def create_app(key: RSAKey, issuer: str, people: dict[str, dict] | None = None,
             return refuse("invalid_grant", "unknown, used or expired code")
         if grant["client_id"] != client_id or grant["redirect_uri"] != form.get("redirect_uri"):
             return refuse("invalid_grant", "client_id or redirect_uri differ from the authorization request")
-        # A confidential client (registered here) proves itself as well; a public one has PKCE alone.
-        if (client := registered.get(client_id)) is not None and not authenticated(client_id, client, form):
+        # A client registered with a key only proves itself, and so does any client that sends a secret or an
+        # assertion; the portal's sign-in is a public client (PKCE alone) even though its id also has a secret
+        # here, for the client-credentials tokens it reads the public catalogue with.
+        client = registered.get(client_id)
+        proves = client is not None and (client.secret is None or "client_secret" in form or "client_assertion" in form)
+        if proves and not authenticated(client_id, client, form):
             return JSONResponse({"error": "invalid_client"}, status_code=401, headers={"Cache-Control": "no-store"})
         if pkce_challenge(form.get("code_verifier", "")) != grant["challenge"]:
             return refuse("invalid_grant", "the PKCE code_verifier does not match the code_challenge")

@@ -26,11 +26,15 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 TOPICS_FILE = REPO_ROOT / "infra" / "topics.yaml"
 CREATE_TOPICS_SCRIPT = REPO_ROOT / "infra" / "compose" / "create-topics.sh"
 COLLECTOR_CONFIG = REPO_ROOT / "infra" / "otel-collector.yaml"
-# One image recipe for every service, chosen by the build arguments SERVICE and PORT.
+# One image recipe for every API service, chosen by the build arguments SERVICE and PORT.
 DOCKERFILE = REPO_ROOT / "Dockerfile"
+# The portal's image differs in kind (a Node stage copies its CSS from npm), so it keeps its own.
+PORTAL_DOCKERFILE = "services/portal/Dockerfile"
 
-# Public contract v1: where each service listens on a local run.
-CONTRACT_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004}
+# Public contract v1: where each deployable listens on a local run (the portal's pages and the four APIs).
+CONTRACT_PORTS = {"portal": 8000, "enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004}
+# The four API services: each owns a database and a Kafka principal; the portal has neither.
+APIS = {name: port for name, port in CONTRACT_PORTS.items() if name != "portal"}
 
 # Infrastructure the services wait for before they start.
 HEALTHY_DEPENDENCIES = ("kafka", "mongo")
@@ -49,16 +53,25 @@ def compose() -> dict:
 
 
 def built_services(compose: dict) -> dict[str, str]:
-    """Compose service -> the Samla service it builds (the root Dockerfile with SERVICE=<x>)."""
+    """Compose service -> the Samla deployable it builds (the root Dockerfile with SERVICE=<x>, or the
+    portal's own Dockerfile)."""
     found = {}
     for name, service in compose["services"].items():
         build = service.get("build")
         if build is None:
             continue
-        assert isinstance(build, dict) and build.get("dockerfile", "Dockerfile") == "Dockerfile", (
+        assert isinstance(build, dict), f"{name} builds from {build!r}"
+        if build.get("dockerfile") == PORTAL_DOCKERFILE:
+            found[name] = "portal"
+            continue
+        assert build.get("dockerfile", "Dockerfile") == "Dockerfile", (
             f"{name} builds from {build!r}, not from the root Dockerfile")
         found[name] = build["args"]["SERVICE"]
     return found
+
+
+def built_apis(compose: dict) -> dict[str, str]:
+    return {name: service for name, service in built_services(compose).items() if service in APIS}
 
 
 def rendered_dockerfile(service: str, port: int) -> str:
@@ -145,7 +158,7 @@ def unknown_settings_variables(compose: dict, settings_classes: dict[str, type])
 # --- tests ---------------------------------------------------------------------------------
 
 
-def test_compose_builds_each_of_the_four_services_from_the_one_dockerfile(compose):
+def test_compose_builds_the_portal_and_each_of_the_four_services_from_the_one_dockerfile(compose):
     built = built_services(compose)
     assert sorted(built.values()) == sorted(CONTRACT_PORTS)
     assert DOCKERFILE.is_file()
@@ -157,9 +170,10 @@ def test_compose_builds_each_of_the_four_services_from_the_one_dockerfile(compos
         # Same name in compose and in services/, so `docker compose logs enrollment` means what it says.
         assert compose_name == service
         assert (REPO_ROOT / "services" / service / f"samla_{service}").is_dir()
-        # The Dockerfile copies shared/ and constraints.txt: only the repository root holds both.
+        # The Dockerfiles copy shared/ and constraints.txt: only the repository root holds both.
         assert compose["services"][compose_name]["build"]["context"] in (".", "./")
-        assert str(compose["services"][compose_name]["build"]["args"]["PORT"]) == str(CONTRACT_PORTS[service])
+        if service in APIS:
+            assert str(compose["services"][compose_name]["build"]["args"]["PORT"]) == str(CONTRACT_PORTS[service])
 
 
 def test_every_service_is_published_on_its_contract_port(compose):
@@ -169,7 +183,7 @@ def test_every_service_is_published_on_its_contract_port(compose):
 
 
 def test_every_image_serves_its_package_on_its_contract_port():
-    for service, port in CONTRACT_PORTS.items():
+    for service, port in APIS.items():
         text = rendered_dockerfile(service, port)
         assert re.search(r"^FROM python:3\.11-slim\b", text, re.M), service
         assert f"pip install -c constraints.txt ./shared ./services/{service}" in text, service
@@ -190,6 +204,37 @@ def test_every_image_serves_its_package_on_its_contract_port():
             "exec", "uvicorn", f"samla_{service}.entrypoints.app:create_app", "--factory",
             "--host", "0.0.0.0", "--port", str(port),
         ]
+
+
+def test_the_portal_image_serves_the_portal_on_its_contract_port():
+    text = (REPO_ROOT / PORTAL_DOCKERFILE).read_text()
+    assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
+    assert "pip install -c constraints.txt ./shared ./services/portal" in text
+    assert re.search(r"^EXPOSE 8000$", text, re.M)
+    assert re.search(r"^USER (?!root\b|0\b)\S+", text, re.M), "the portal runs as root"
+    healthcheck = re.search(r"^HEALTHCHECK .*\\\n\s+CMD (\[.*\])$", text, re.M)
+    assert healthcheck and "127.0.0.1:8000/health/ready" in json.loads(healthcheck.group(1))[-1]
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
+    assert cmd[:4] == ["uvicorn", "samla_portal.entrypoints.app:create_app", "--factory", "--host"]
+    assert cmd[cmd.index("--port") + 1] == "8000"
+
+
+def test_the_portal_reaches_the_four_apis_and_the_issuer_by_compose_service_name(compose, settings_classes):
+    names = set(compose["services"])
+    env = environment_of(compose["services"]["portal"])
+    for api in APIS:
+        host = urlsplit(env[f"PORTAL_{api.upper()}_URL"])
+        assert (host.hostname, host.port) == (api, APIS[api]), api
+    for variable in ("PORTAL_OIDC_INTERNAL_URL", "PORTAL_AUTH_CLIENT_CREDENTIALS_URL", "PORTAL_OTLP_ENDPOINT"):
+        assert urlsplit(env[variable]).hostname in names, variable
+    # Browsers are sent to the issuer the services trust (the tokens' `iss`), on the host's port.
+    assert env["PORTAL_OIDC_ISSUER"] == environment_of(compose["services"]["enrollment"])["ENROLLMENT_AUTH_ISSUER"]
+    assert urlsplit(env["PORTAL_PUBLIC_URL"]).port == CONTRACT_PORTS["portal"]
+    # The session cookie's key comes from .env, never from this file.
+    assert env["PORTAL_SESSION_SECRET"].startswith("${PORTAL_SESSION_SECRET:?")
+    depends_on = compose["services"]["portal"]["depends_on"]
+    assert all(depends_on[api]["condition"] == "service_healthy" for api in APIS)
+    assert "kafka" not in depends_on and "PORTAL_MONGO_URL" not in env  # it keeps no data of its own
 
 
 def test_every_settings_class_reads_the_prefix_compose_uses(settings_classes):
@@ -218,7 +263,7 @@ def test_the_variable_check_reports_a_setting_that_does_not_exist(compose, setti
 def test_every_service_reaches_its_infrastructure_by_compose_service_name(compose, settings_classes):
     # A host that is not a compose service would resolve to nothing inside the network.
     names = set(compose["services"])
-    for compose_name, service in built_services(compose).items():
+    for compose_name, service in built_apis(compose).items():
         env = environment_of(compose["services"][compose_name])
         prefix = env_prefix(settings_classes[service])
         assert f"{prefix}KAFKA_BOOTSTRAP_SERVERS" in env and f"{prefix}MONGO_URL" in env, compose_name
@@ -240,7 +285,7 @@ def test_every_service_checks_its_readiness_endpoint(compose):
 
 
 def test_every_service_waits_for_healthy_kafka_and_mongo_and_created_topics(compose):
-    for compose_name in built_services(compose):
+    for compose_name in built_apis(compose):
         depends_on = compose["services"][compose_name].get("depends_on")
         assert isinstance(depends_on, dict), f"{compose_name} must use the long depends_on form with conditions"
         for dependency in HEALTHY_DEPENDENCIES:
@@ -358,7 +403,7 @@ def test_mongodb_requires_authentication_and_each_service_has_its_own_user(compo
     mounted = [volume.split(":")[1] for volume in mongo.get("volumes") or []]
     assert "/docker-entrypoint-initdb.d/mongo-users.js" in mounted
     users_script = (REPO_ROOT / "infra/compose/mongo-users.js").read_text()
-    for compose_name, package in built_services(compose).items():
+    for compose_name, package in built_apis(compose).items():
         service_env = environment_of(compose["services"][compose_name])
         raw = service_env[f"{package.upper()}_MONGO_URL"]
         assert f"${{MONGO_{package.upper()}_PASSWORD:?" in raw, f"{compose_name}: the password is not its own"

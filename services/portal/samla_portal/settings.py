@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where infra/local/dev_issuer.py serves; production refuses it, like the services do.
 DEVELOPMENT_ISSUER_PATH = "/dev-issuer"
+# The development issuer's registration of the portal's client-credentials client; production refuses it.
+DEVELOPMENT_CLIENT_SECRET = "dev-portal-secret"
 
 
 class PortalSettings(BaseSettings):
@@ -31,6 +33,9 @@ class PortalSettings(BaseSettings):
 
     # -- sign-in: an OpenID Connect provider, authorization code with PKCE --------------------
     oidc_issuer: str = "http://127.0.0.1:8090/dev-issuer"
+    # Where the portal itself reaches the provider, when that differs from the address people's browsers
+    # use (docker compose: the issuer's container); the issuer's own address otherwise.
+    oidc_internal_url: str | None = None
     oidc_client_id: str = "samla-portal"
     # A confidential client also sends a secret (HelseID and ID-porten prefer private_key_jwt,
     # see the README); PKCE is used either way.
@@ -57,6 +62,23 @@ class PortalSettings(BaseSettings):
     measures_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
 
+    # -- the public application form -----------------------------------------------------------
+    # Signed-out visitors read the catalogue (a programme that takes applications without signing in,
+    # its cohorts, its network's organisations and units) with the portal's own short-lived
+    # client-credentials token: role catalogue_reader, enrollment's audience. The application itself
+    # is sent without a token, as the visitor's, with their address in X-Forwarded-For for
+    # enrollment's rate limit (enrollment must list the portal in its TRUSTED_PROXIES).
+    enrollment_client_id: str = "samla-portal"
+    enrollment_client_secret: SecretStr = SecretStr(DEVELOPMENT_CLIENT_SECRET)
+    enrollment_audience: str = "samla-enrollment"
+    # The provider's token endpoint; by default the one its discovery document names.
+    auth_client_credentials_url: str | None = None
+
+    @property
+    def provider_url(self) -> str:
+        """The provider's base address as the portal reaches it (discovery, token, keys)."""
+        return (self.oidc_internal_url or self.oidc_issuer).rstrip("/")
+
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> "PortalSettings":
         if self.environment != "production":
@@ -69,6 +91,8 @@ class PortalSettings(BaseSettings):
             url = urlsplit(getattr(self, name))
             if url.scheme != "https":
                 raise ValueError(f"{name} must use https in production")
+        if self.enrollment_client_secret.get_secret_value() == DEVELOPMENT_CLIENT_SECRET:
+            raise ValueError("enrollment_client_secret is the development issuer's; set the real client's secret")
         if DEVELOPMENT_ISSUER_PATH in urlsplit(self.oidc_issuer).path:
             raise ValueError("oidc_issuer names the development issuer, which is refused in production")
         return self

@@ -58,6 +58,10 @@ Each key is a field of the service's Settings class (services/<name>/samla_<name
 {{- range $api := list "enrollment" "sessions" "measures" "notifications" -}}
 {{- $_ := set $env (printf "%s_URL" (upper $api)) (include "samla.url" (dict "root" $.root "name" $api)) -}}
 {{- end -}}
+{{- /* The public application form reads the catalogue with the portal's client-credentials client (role catalogue_reader). */ -}}
+{{- $_ := set $env "ENROLLMENT_CLIENT_ID" $s.oidcClientId -}}
+{{- $_ := set $env "ENROLLMENT_AUDIENCE" (printf "%senrollment" $v.auth.audiencePrefix) -}}
+{{- if $v.auth.tokenUrl }}{{ $_ := set $env "AUTH_CLIENT_CREDENTIALS_URL" $v.auth.tokenUrl }}{{ end -}}
 {{- else -}}
 {{- $_ := set $env "DEPLOYMENT" $v.deployment -}}
 {{- $_ := set $env "KAFKA_BOOTSTRAP_SERVERS" $v.kafka.bootstrapServers -}}
@@ -106,6 +110,7 @@ Each key is a field of the service's Settings class (services/<name>/samla_<name
 {{- if eq .name "portal" -}}
 {{- $_ := set $env "SESSION_SECRET" (list "session-secret" false) -}}
 {{- $_ := set $env "OIDC_CLIENT_SECRET" (list "oidc-client-secret" true) -}}
+{{- $_ := set $env "ENROLLMENT_CLIENT_SECRET" (list "enrollment-client-secret" false) -}}
 {{- else -}}
 {{- $_ := set $env "MONGO_URL" (list "mongo-url" false) -}}
 {{- if ne .root.Values.kafka.securityProtocol "PLAINTEXT" -}}

@@ -16,6 +16,9 @@ COORDINATORS = {"network_coordinator": NETWORK, "programme_coordinator": NETWORK
 # The catalogue is what is on offer: anyone working with the programmes may read it.
 CATALOGUE = COORDINATORS | {"national_coordinator": ALL, "organisation_leader": ALL, "union_representative": ALL,
                             "safety_representative": ALL, "participant": ALL}
+# The portal reads the catalogue for signed-out visitors of the public application form (a programme,
+# its cohorts, its network's organisations and units) with a client-credentials token of this role alone.
+PUBLIC_CATALOGUE = {"catalogue_reader": ALL}
 READERS = {role: ALL for role in ("national_coordinator", "network_coordinator", "programme_coordinator",
                                  "organisation_leader", "union_representative", "safety_representative",
                                  "participant", "integrator")}
@@ -26,15 +29,15 @@ EVERYONE = {role: OWN for role in ("national_coordinator", "network_coordinator"
 ACCESS = AccessTable.of("enrollment", [
     Rule.of("POST /programmes", network_coordinator=NETWORK),
     Rule.of("GET /programmes", **CATALOGUE),
-    Rule.of("GET /programmes/{programme_id}", **CATALOGUE),
+    Rule.of("GET /programmes/{programme_id}", **CATALOGUE, **PUBLIC_CATALOGUE),
     Rule.of("PATCH /programmes/{programme_id}", network_coordinator=NETWORK),
     Rule.of("POST /programmes/{programme_id}/archive", network_coordinator=NETWORK),
     Rule.of("POST /programmes/{programme_id}/interest", **COORDINATORS, participant=ALL),
     Rule.of("GET /programmes/{programme_id}/interest", **COORDINATORS),
     Rule.of("GET /programmes/{programme_id}/interest/regions", **COORDINATORS, national_coordinator=ALL),
     Rule.of("POST /cohorts", **COORDINATORS),
-    Rule.of("GET /cohorts", **CATALOGUE),
-    Rule.of("GET /cohorts/{cohort_id}", **CATALOGUE),
+    Rule.of("GET /cohorts", **CATALOGUE, **PUBLIC_CATALOGUE),
+    Rule.of("GET /cohorts/{cohort_id}", **CATALOGUE, **PUBLIC_CATALOGUE),
     Rule.of("PATCH /cohorts/{cohort_id}", **COORDINATORS),
     Rule.of("POST /cohorts/{cohort_id}/status", **COORDINATORS),
     Rule.of("GET /cohorts/{cohort_id}/history", **COORDINATORS),
@@ -65,11 +68,11 @@ ACCESS = AccessTable.of("enrollment", [
     Rule.of("GET /networks/{network_id}", **READERS),
     Rule.of("PATCH /networks/{network_id}", network_coordinator=NETWORK),
     Rule.of("POST /organisations", network_coordinator=NETWORK),
-    Rule.of("GET /organisations", **READERS),
+    Rule.of("GET /organisations", **READERS, **PUBLIC_CATALOGUE),
     Rule.of("GET /organisations/{organisation_id}", **READERS),
     Rule.of("PATCH /organisations/{organisation_id}", network_coordinator=NETWORK),
     Rule.of("POST /units", network_coordinator=NETWORK),
-    Rule.of("GET /units", **READERS),
+    Rule.of("GET /units", **READERS, **PUBLIC_CATALOGUE),
     Rule.of("GET /units/{unit_id}", **READERS),
     Rule.of("PATCH /units/{unit_id}", network_coordinator=NETWORK),
     # Anyone signed in is a person of Samla: their own record, and the changes forms proposed for it.

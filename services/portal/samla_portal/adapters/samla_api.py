@@ -53,9 +53,11 @@ class SamlaApi:
 
     async def post(self, service: str, path: str, token: str | None, body: dict[str, Any],
                    forwarded_for: str | None = None) -> Any:
-        """`forwarded_for`: the X-Forwarded-For chain to pass on (an anonymous form, limited per address)."""
+        """`token` None: a signed-out visitor's own post (a public form). `forwarded_for`: the X-Forwarded-For
+        chain to pass on, as a reverse proxy sends it, so the service's rate limit counts the visitor, not the
+        portal."""
         headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else None
-        return await self._call(service, "POST", path, token, json=body, extra_headers=headers)
+        return await self._call(service, "POST", path, token, json=body, headers=headers)
 
     async def put(self, service: str, path: str, token: str, body: dict[str, Any]) -> Any:
         return await self._call(service, "PUT", path, token, json=body)
@@ -72,13 +74,12 @@ class SamlaApi:
         return Download(response.content, response.headers.get("content-type", "application/octet-stream"),
                         response.headers.get("content-disposition"))
 
-    async def _call(self, service: str, method: str, path: str, token: str | None,
-                    extra_headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    async def _call(self, service: str, method: str, path: str, token: str | None, *,
+                    headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        # No token: an anonymous call (a public form, a unit's staff input link), checked by the service's own rules.
+        sent = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            # No token: an anonymous call (a unit's staff input link), checked by the service's own public rules.
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            headers.update(extra_headers or {})
-            response = await self._clients[service].request(method, path, headers=headers, **kwargs)
+            response = await self._clients[service].request(method, path, headers=sent | (headers or {}), **kwargs)
         except httpx.TransportError as error:
             raise ApiRefused(503, f"the {service} service does not answer", str(error)) from error
         if response.status_code >= 400:

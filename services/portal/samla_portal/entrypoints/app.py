@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
+from samla_shared.security.client_credentials import ClientCredentials
 from samla_shared.structured_logging import configure_logging
 from samla_shared.telemetry import setup_telemetry
 from samla_portal.adapters.catalogues import load_catalogues
@@ -26,7 +27,7 @@ from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
 from samla_portal.entrypoints import (competence_pages, document_pages, insight_pages, measure_pages, pages,
-                                      plan_pages, session_pages, sign_in, unit_pages)
+                                      plan_pages, public_pages, session_pages, sign_in, unit_pages)
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.competences import Competences
@@ -36,6 +37,7 @@ from samla_portal.service_layer.insight import Insight
 from samla_portal.service_layer.measures import Measures
 from samla_portal.service_layer.plans import Plans
 from samla_portal.service_layer.progress_plans import ProgressPlans
+from samla_portal.service_layer.public_form import PublicForm
 from samla_portal.service_layer.unit_input import UnitInput
 from samla_portal.service_layer.unit_series import UnitSeries
 from samla_portal.settings import PortalSettings
@@ -51,6 +53,10 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     api = SamlaApi({"enrollment": settings.enrollment_url, "sessions": settings.sessions_url,
                     "measures": settings.measures_url, "notifications": settings.notifications_url},
                    timeout=settings.http_timeout_seconds)
+    catalogue_credentials = ClientCredentials(
+        issuer=settings.provider_url, client_id=settings.enrollment_client_id,
+        client_secret=settings.enrollment_client_secret, audience=settings.enrollment_audience,
+        token_url=settings.auth_client_credentials_url, timeout_seconds=settings.http_timeout_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +64,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             yield
         finally:
             await api.close()
+            await catalogue_credentials.close()
 
     # The portal's pages are for people, not integrators: no OpenAPI document or Swagger UI.
     app = FastAPI(title="Samla portal", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
@@ -74,6 +81,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.unit_series = UnitSeries(api)
     app.state.progress_plans = ProgressPlans(api)
     app.state.competences = Competences(api)
+    app.state.public_form = PublicForm(api, catalogue_credentials)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,
@@ -96,6 +104,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
                                        exclude_spans=["receive", "send"])
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(public_pages.router)
     app.include_router(measure_pages.router)
     app.include_router(session_pages.router)
     app.include_router(document_pages.router)
@@ -112,7 +121,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     @app.get("/health/ready", include_in_schema=False)
     async def ready() -> JSONResponse:
         """Ready when the identity provider answers: without it nobody can sign in."""
-        url = f"{settings.oidc_issuer.rstrip('/')}/.well-known/openid-configuration"
+        url = f"{settings.provider_url}/.well-known/openid-configuration"
         try:
             async with httpx.AsyncClient(timeout=settings.http_timeout_seconds) as client:
                 (await client.get(url)).raise_for_status()

@@ -7,13 +7,12 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.people import LEADER_ROLES, SignedIn
-from samla_portal.entrypoints.form_errors import field_errors, missing
+from samla_portal.entrypoints.form_errors import attempted, missing
 from samla_portal.entrypoints.rendering import page_renderer
-from samla_portal.entrypoints.session import checked_form, flash, require_signed_in
+from samla_portal.entrypoints.session import checked_form, done, require_signed_in
 from samla_portal.service_layer.measures import (ACTIVE, AREAS, INDICATOR_KINDS, RUNS_MEASURES, MeasurePage,
                                                  party_to_agree)
 
@@ -46,15 +45,9 @@ async def propose(request: Request) -> Response:
         required += ["baseline", "target"]
     errors = missing(form, required)
     if not errors:
-        try:
-            created = await request.app.state.measures.propose(token, person, form)
-        except ApiRefused as refused:
-            if refused.status not in (409, 422):
-                raise
-            errors = field_errors(refused)
-        else:
-            flash(request, "proposed")
-            return RedirectResponse(f"/measures/{created['id']}", status_code=303)
+        created, errors = await attempted(request.app.state.measures.propose(token, person, form))
+        if created:
+            return done(request, "proposed", f"/measures/{created['id']}")
     return await _proposal_page(request, person, token, form, errors, 422)
 
 
@@ -96,15 +89,9 @@ async def agree(request: Request, measure_id: str) -> Response:
     party = party_to_agree(person, found)
     errors = [] if party else [{"field": None, "message": "nothing_to_agree"}]
     if party:
-        try:
-            await measures.agree(token, measure_id, person, party)
-        except ApiRefused as refused:
-            if refused.status not in (409, 422):
-                raise
-            errors = field_errors(refused)
-        else:
-            flash(request, "agreed")
-            return RedirectResponse(f"/measures/{measure_id}", status_code=303)
+        _, errors = await attempted(measures.agree(token, measure_id, person, party))
+        if not errors:
+            return done(request, "agreed", f"/measures/{measure_id}")
     return _measure_page(request, person, await measures.page(token, measure_id), errors, 422)
 
 
@@ -113,14 +100,10 @@ async def adopt(request: Request, measure_id: str) -> Response:
     person, token = require_signed_in(request)
     await checked_form(request)
     measures = request.app.state.measures
-    try:
-        await measures.adopt(token, measure_id)
-    except ApiRefused as refused:
-        if refused.status not in (409, 422):
-            raise
-        return _measure_page(request, person, await measures.page(token, measure_id), field_errors(refused), 409)
-    flash(request, "adopted")
-    return RedirectResponse(f"/measures/{measure_id}", status_code=303)
+    _, errors = await attempted(measures.adopt(token, measure_id))
+    if not errors:
+        return done(request, "adopted", f"/measures/{measure_id}")
+    return _measure_page(request, person, await measures.page(token, measure_id), errors, 409)
 
 
 @router.post("/measures/{measure_id}/indicators", summary="Add an indicator with its baseline and target")
@@ -130,15 +113,9 @@ async def add_indicator(request: Request, measure_id: str) -> Response:
     measures = request.app.state.measures
     errors = missing(form, ["indicator_kind", "baseline", "target"])
     if not errors:
-        try:
-            await measures.add_indicator(token, measure_id, form)
-        except ApiRefused as refused:
-            if refused.status not in (409, 422):
-                raise
-            errors = field_errors(refused)
-        else:
-            flash(request, "indicator_added")
-            return RedirectResponse(f"/measures/{measure_id}#indicators", status_code=303)
+        _, errors = await attempted(measures.add_indicator(token, measure_id, form))
+        if not errors:
+            return done(request, "indicator_added", f"/measures/{measure_id}#indicators")
     return _measure_page(request, person, await measures.page(token, measure_id), errors, 422, indicator_form=form)
 
 
@@ -150,13 +127,7 @@ async def follow_up(request: Request, measure_id: str) -> Response:
     measures = request.app.state.measures
     errors = missing(form, ["held_on", "in_practice"])
     if not errors:
-        try:
-            await measures.follow_up(token, measure_id, form, readings)
-        except ApiRefused as refused:
-            if refused.status not in (409, 422):
-                raise
-            errors = field_errors(refused)
-        else:
-            flash(request, "followed_up")
-            return RedirectResponse(f"/measures/{measure_id}#indicators", status_code=303)
+        _, errors = await attempted(measures.follow_up(token, measure_id, form, readings))
+        if not errors:
+            return done(request, "followed_up", f"/measures/{measure_id}#indicators")
     return _measure_page(request, person, await measures.page(token, measure_id), errors, 422)

@@ -8,9 +8,10 @@ from starlette.responses import RedirectResponse, Response
 
 from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.people import COORDINATOR_ROLES, LEADER_ROLES, PARTICIPANT_ROLES
-from samla_portal.entrypoints.form_errors import field_errors, missing
+from samla_portal.entrypoints.form_errors import attempted, missing
+from samla_portal.entrypoints.public_pages import public_programme
 from samla_portal.entrypoints.rendering import page_renderer
-from samla_portal.entrypoints.session import checked_form, flash, require_signed_in, signed_in
+from samla_portal.entrypoints.session import checked_form, done, flash, require_signed_in, signed_in
 
 router = APIRouter()
 
@@ -41,15 +42,11 @@ async def publish_programme(request: Request) -> Response:
     form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
     errors = missing(form, ["code", "title", "network_id"])
     if not errors:
-        try:
-            programme = await request.app.state.enrollment.publish_programme(token, form)
-        except ApiRefused as refused:
-            if refused.status not in (403, 409, 422):
-                raise
-            errors = field_errors(refused)
-        else:
-            flash(request, "programme_published")
-            return RedirectResponse(f"/programmes/{programme['id']}", status_code=303)
+        # 403 too: a network the coordinator does not work in is the form's mistake, shown at the field.
+        programme, errors = await attempted(request.app.state.enrollment.publish_programme(token, form),
+                                            (403, 409, 422))
+        if programme:
+            return done(request, "programme_published", f"/programmes/{programme['id']}")
     return page_renderer(request).render(request, "programme_new.html", 422, form=form, errors=errors)
 
 
@@ -68,21 +65,18 @@ async def open_cohort(request: Request, programme_id: str) -> Response:
     enrollment = request.app.state.enrollment
     errors = missing(form, ["term", "location", "capacity", "applications_open_at", "applications_close_at"])
     if not errors:
-        try:
-            cohort = await enrollment.open_cohort(token, programme_id, form)
-        except ApiRefused as refused:
-            if refused.status not in (403, 409, 422):
-                raise
-            errors = field_errors(refused)
-        else:
-            flash(request, "cohort_opened")
-            return RedirectResponse(f"/cohorts/{cohort['id']}", status_code=303)
+        cohort, errors = await attempted(enrollment.open_cohort(token, programme_id, form), (403, 409, 422))
+        if cohort:
+            return done(request, "cohort_opened", f"/cohorts/{cohort['id']}")
     found, _ = await enrollment.programme(token, programme_id)
     return page_renderer(request).render(request, "cohort_new.html", 422, programme=found, form=form, errors=errors)
 
 
 @router.get("/programmes/{programme_id}", summary="A programme and its cohorts")
 async def programme(request: Request, programme_id: str) -> Response:
+    if signed_in(request) is None:
+        # A programme that takes applications without signing in has a public page; others ask to sign in.
+        return await public_programme(request, programme_id)
     person, token = require_signed_in(request)
     found, cohorts = await request.app.state.enrollment.programme(token, programme_id)
     return page_renderer(request).render(request, "programme.html", programme=found, cohorts=cohorts,
@@ -112,13 +106,8 @@ async def apply(request: Request, cohort_id: str) -> Response:
     enrollment = request.app.state.enrollment
     errors = missing(form, ["manager_name", "manager_email", "organisation_id", "unit_id"])
     if not errors:
-        try:
-            application = await enrollment.apply(token, cohort_id, person, form)
-        except ApiRefused as refused:
-            if refused.status not in (409, 422):
-                raise
-            errors = field_errors(refused)
-        else:
+        application, errors = await attempted(enrollment.apply(token, cohort_id, person, form))
+        if application:
             return page_renderer(request).render(request, "applied.html", status_code=201, application=application)
     found, programme = await enrollment.cohort(token, cohort_id)
     return page_renderer(request).render(request, "apply.html", 422, cohort=found, programme=programme, form=form,
@@ -159,15 +148,10 @@ async def decide(request: Request, application_id: str) -> Response:
     elif decision == "decline" and not reason:
         errors.append({"field": "reason", "message": "reason_needed"})
     if not errors:
-        try:
-            await enrollment.decide(token, application_id, approve=decision == "approve", reason=reason)
-        except ApiRefused as refused:
-            if refused.status not in (409, 422):
-                raise
-            errors = field_errors(refused)
-        else:
-            flash(request, "approved" if decision == "approve" else "declined")
-            return RedirectResponse(f"/applications/{application_id}", status_code=303)
+        _, errors = await attempted(enrollment.decide(token, application_id, approve=decision == "approve",
+                                                      reason=reason))
+        if not errors:
+            return done(request, "approved" if decision == "approve" else "declined", f"/applications/{application_id}")
     found = await enrollment.application(token, application_id)
     return page_renderer(request).render(request, "application.html", 422, application=found,
                                   decides=found["status"] == "awaiting_manager_approval", errors=errors)

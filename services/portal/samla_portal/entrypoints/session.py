@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse
 from starlette.requests import Request
 
 from samla_portal.domain.people import SignedIn
@@ -94,5 +95,18 @@ def flash(request: Request, key: str) -> None:
     request.session["flash"] = [*request.session.get("flash", []), key][-5:]
 
 
+def done(request: Request, key: str, target: str) -> RedirectResponse:
+    """A form that changed something: its one-time message, and the page to see it on (post/redirect/get)."""
+    flash(request, key)
+    return RedirectResponse(target, status_code=303)
+
+
 def take_flashes(request: Request) -> list[str]:
     return request.session.pop("flash", []) if "flash" in request.session else []
+
+
+def forwarded_for(request: Request) -> str:
+    """The X-Forwarded-For chain the portal received, with the address it was called from added (as a reverse
+    proxy adds its peer): a service trusting the portal reads the first untrusted hop from the right."""
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    return ", ".join([*hops, request.client.host if request.client else "unknown"])

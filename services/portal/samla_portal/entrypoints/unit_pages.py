@@ -14,7 +14,7 @@ from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.people import SignedIn
 from samla_portal.entrypoints.form_errors import field_errors, missing
 from samla_portal.entrypoints.rendering import page_renderer
-from samla_portal.entrypoints.session import checked_form, flash, require_signed_in
+from samla_portal.entrypoints.session import checked_form, flash, forwarded_for, require_signed_in
 from samla_portal.service_layer.measures import AREAS
 from samla_portal.service_layer.unit_input import RANKS_ITEMS, READS_UNIT, RUNS_UNIT
 from samla_portal.service_layer.unit_series import SERIES_KINDS
@@ -111,12 +111,6 @@ async def new_link(request: Request, unit_id: str) -> Response:
     return page_renderer(request).render(request, "input_link.html", 201, url=url, back=f"/units/{unit_id}/input")
 
 
-def _forwarded_for(request: Request) -> str:
-    """The chain the portal received, with the address it was called from added (as a proxy adds its peer)."""
-    earlier = ", ".join(request.headers.getlist("x-forwarded-for"))
-    peer = request.client.host if request.client else "unknown"
-    return f"{earlier}, {peer}" if earlier else peer
-
 
 @router.get("/input/{link_token}", summary="Staff send an idea or concern through their unit's link, not signed in")
 async def anonymous_form(request: Request, link_token: str) -> Response:
@@ -131,7 +125,7 @@ async def send_anonymously(request: Request, link_token: str) -> Response:
     status_code = 422
     if not errors:
         try:
-            await request.app.state.unit_input.send_anonymously(link_token, form, _forwarded_for(request))
+            await request.app.state.unit_input.send_anonymously(link_token, form, forwarded_for(request))
         except ApiRefused as refused:
             if refused.status == 429:  # the link's (or the address's) limit: nothing was stored, try later
                 errors, status_code = [{"field": None, "message": "too_many"}], 429

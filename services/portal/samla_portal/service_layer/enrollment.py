@@ -65,6 +65,7 @@ class Enrollment:
             "language": form.get("language") or "nb",
             # An unchecked box is absent from the post: no approval asked of the leader.
             "requires_manager_approval": form.get("requires_manager_approval") == "yes",
+            "accepts_anonymous_applications": form.get("accepts_anonymous_applications") == "yes",
         }
         return await self._api.post("enrollment", "/programmes", token, body)
 

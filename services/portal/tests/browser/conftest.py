@@ -14,9 +14,10 @@ import importlib.util
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from asgi_lifespan import LifespanManager
 from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Error as PlaywrightError
 
 from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
@@ -127,6 +129,16 @@ def start_portal(service: Callable[..., Any], served: Callable[..., Any], dev_is
     return lambda *others, **overrides: _portal(service, served, dev_issuer, *others, overrides=overrides or None)
 
 
+@pytest.fixture
+async def portal_behind_a_proxy(service: Callable[..., Any], served: Callable[..., Any],
+                                dev_issuer: Any) -> AsyncIterator[Portal]:
+    """The portal with enrollment trusting it as a proxy (its X-Forwarded-For names the visitor), and a
+    public form that takes one application a minute from each visitor."""
+    limits = {"trusted_proxies": ["127.0.0.1"], "public_form_burst": 1, "public_form_per_minute": 1}
+    async with _portal(service, served, dev_issuer, overrides={"enrollment": limits}) as found:
+        yield found
+
+
 @dataclass
 class Mailbox:
     """The local stack's SMTP sink (infra/local/smtp_sink.py), served by this test on its own port."""
@@ -185,7 +197,8 @@ async def _portal(service: Callable[..., Any], served: Callable[..., Any], dev_i
         return make
 
     async with AsyncExitStack() as stack:
-        enrollment = await stack.enter_async_context(service(keep("enrollment", create_enrollment), EnrollmentSettings))
+        enrollment = await stack.enter_async_context(service(keep("enrollment", create_enrollment), EnrollmentSettings,
+                                                             **(overrides or {}).get("enrollment", {})))
         urls = {f"{name}_url": NOWHERE for name in ("sessions", "measures", "notifications")}
         urls["enrollment_url"] = await stack.enter_async_context(served(apps["enrollment"]))
         # The portal must know its own address for the OIDC redirect (and mails their links) before it is
@@ -278,3 +291,129 @@ async def pick_demo_person(page: Page, name: str) -> None:
     await expect(page.get_by_role("heading", name="Choose a demo person")).to_be_visible()
     await page.get_by_role("button", name=name).click()
 
+
+
+# -- a cohort under way, for the sessions pages -----------------------------------------------
+
+# The culture-competence programme's plan: a two-day kickoff, a gathering, a digital meeting and a closing.
+PLAN = [{"kind": "kickoff", "days": 2}, {"kind": "gathering", "days": 1, "weeks_after_previous": 6},
+        {"kind": "digital_meeting", "days": 1, "online": True, "weeks_after_previous": 4},
+        {"kind": "closing", "days": 1, "weeks_after_previous": 6}]
+
+
+@pytest.fixture
+def cohort_with_two_participants(wait_until: Callable[..., Any]) -> Callable[[Portal], Awaitable[tuple[str, list[str]]]]:
+    """cohort_with_two_participants(portal) -> (cohort id, [Kari Nilsen's, Ola Berg's participant id]): a cohort
+    begun two weeks ago (its kickoff has been, so attendance can be taken), both on sessions' roster."""
+
+    async def arrange(portal: Portal) -> tuple[str, list[str]]:
+        enrollment, sessions = portal.enrollment, portal.sessions
+        assert sessions is not None, "use the portal_with_sessions fixture"
+        programme = await enrollment.post("/programmes", json={
+            "code": "KULT", "title": "Kulturkompetanse", "network_id": "net-demo", "language": "nb",
+            "gathering_plan": PLAN, "requires_manager_approval": False})
+        assert programme.status_code == 201, programme.text
+        now = datetime.now(UTC)
+        cohort = await enrollment.post("/cohorts", json={
+            "programme_id": programme.json()["id"], "term": "spring-2027", "capacity": 20, "location": "Bergen",
+            "applications_open_at": (now - timedelta(days=30)).isoformat(),
+            "applications_close_at": (now + timedelta(days=30)).isoformat(),
+            "starts_on": (date.today() - timedelta(days=14)).isoformat()})
+        assert cohort.status_code == 201, cohort.text
+        cohort_id = cohort.json()["id"]
+        participants = []
+        for name, role in (("Kari Nilsen", "sykepleier"), ("Ola Berg", "helsefagarbeider")):
+            slug = name.lower().replace(" ", ".")
+            applied = await enrollment.post(f"/cohorts/{cohort_id}/applications", json={
+                "participant": {"name": name, "email": f"{slug}@demo.samla.example", "role": role},
+                "manager": {"name": "Lars Haugen", "email": "lars.haugen@demo.samla.example"},
+                "organisation_id": "org-demo", "unit_id": "unit-demo-ward"})
+            assert applied.status_code == 201 and applied.json()["status"] == "enrolled", applied.text
+            participants.append(applied.json()["participant_id"])
+
+        async def both_on_the_roster() -> bool:
+            roster = await sessions.get(f"/cohorts/{cohort_id}/roster")
+            return roster.status_code == 200 and len(roster.json()["members"]) == 2
+
+        await wait_until(both_on_the_roster)
+        return cohort_id, participants
+
+    return arrange
+
+
+# -- the keyboard alone -------------------------------------------------------------------------
+
+# What the focused element is called and whether its focus shows: an outline (the portal's :focus-visible
+# ring, or Chromium's own on the development issuer's page) or a box shadow (Designsystemet's focus style).
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const label = e.labels && e.labels.length ? e.labels[0].innerText : null;
+  const style = getComputedStyle(e);
+  return {name: (e.getAttribute('aria-label') || label || e.innerText || e.value || e.id || '').trim(),
+          id: e.id, tag: e.tagName.toLowerCase(), inMain: !!e.closest('main'),
+          ring: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1) || style.boxShadow !== 'none'};
+}"""
+
+
+@dataclass
+class Keyboard:
+    """Drives a page with Tab, Shift+Tab, Enter and Space only, and checks that focus shows wherever it lands."""
+
+    page: Page
+
+    async def focused(self) -> dict[str, Any] | None:
+        for _ in range(3):
+            try:
+                return await self.page.evaluate(FOCUSED)
+            except PlaywrightError as error:
+                # Enter on a link or button navigates; the new page is asked once it has loaded.
+                if "context was destroyed" not in str(error):
+                    raise
+                await self.page.wait_for_load_state()
+        return await self.page.evaluate(FOCUSED)
+
+    async def press(self, key: str) -> None:
+        await self.page.keyboard.press(key)
+
+    async def step(self, key: str) -> dict[str, Any] | None:
+        """A key that moves focus within the page (not one that may navigate), and where focus is then."""
+        await self.press(key)
+        return await self.focused()
+
+    async def tab_to(self, name: str, *, backwards: bool = False, limit: int = 60) -> dict[str, Any]:
+        """Tab (or Shift+Tab) until the focused element is called `name` (it may be already); every stop on
+        the way must show its focus (WCAG 2.4.7)."""
+        current = await self.focused()
+        if current and current["name"] == name:
+            assert current["ring"], f"focus does not show on {current} ({self.page.url})"
+            return current
+        seen = []
+        for _ in range(limit):
+            focused = await self.step("Shift+Tab" if backwards else "Tab")
+            if focused is None:
+                continue
+            seen.append(focused["name"])
+            assert focused["ring"], f"focus does not show on {focused} ({self.page.url})"
+            if focused["name"] == name:
+                return focused
+        raise AssertionError(f"{name!r} cannot be reached with the keyboard on {self.page.url}; passed {seen}")
+
+    async def activate(self, name: str, *, key: str = "Enter", backwards: bool = False) -> None:
+        """Tab to the link, button or choice called `name` and press `key` on it."""
+        await self.tab_to(name, backwards=backwards)
+        await self.press(key)
+
+    async def skip_to_main(self, skip_link: str) -> None:
+        """The first Tab reaches the skip link; Enter moves focus to the main content, where Tab goes on."""
+        first = await self.step("Tab")
+        assert first and first["name"] == skip_link and first["ring"], first
+        await self.press("Enter")
+        await expect(self.page.locator("main#main")).to_be_focused()  # the fragment's focus moves after the key
+        after = await self.step("Tab")
+        assert after and after["inMain"], f"Tab after the skip link left the main content: {after}"
+
+
+@pytest.fixture
+def keyboard() -> Callable[[Page], Keyboard]:
+    return Keyboard

@@ -3,52 +3,13 @@ attendance taken in the room, the session marked held, and the completions list.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-
 from playwright.async_api import Browser, expect
-
-# The culture-competence programme's plan: a two-day kickoff, a gathering, a digital meeting and a closing.
-PLAN = [{"kind": "kickoff", "days": 2}, {"kind": "gathering", "days": 1, "weeks_after_previous": 6},
-        {"kind": "digital_meeting", "days": 1, "online": True, "weeks_after_previous": 4},
-        {"kind": "closing", "days": 1, "weeks_after_previous": 6}]
-
-
-async def cohort_with_two_participants(enrollment, sessions, wait_until) -> tuple[str, list[str]]:
-    programme = await enrollment.post("/programmes", json={
-        "code": "KULT", "title": "Kulturkompetanse", "network_id": "net-demo", "language": "nb",
-        "gathering_plan": PLAN, "requires_manager_approval": False})
-    assert programme.status_code == 201, programme.text
-    now = datetime.now(UTC)
-    cohort = await enrollment.post("/cohorts", json={
-        "programme_id": programme.json()["id"], "term": "spring-2027", "capacity": 20, "location": "Bergen",
-        "applications_open_at": (now - timedelta(days=30)).isoformat(),
-        "applications_close_at": (now + timedelta(days=30)).isoformat(),
-        # Begun two weeks ago, so that the kickoff has been and attendance can be taken for it.
-        "starts_on": (date.today() - timedelta(days=14)).isoformat()})
-    assert cohort.status_code == 201, cohort.text
-    cohort_id = cohort.json()["id"]
-    participants = []
-    for name, role in (("Kari Nilsen", "sykepleier"), ("Ola Berg", "helsefagarbeider")):
-        slug = name.lower().replace(" ", ".")
-        applied = await enrollment.post(f"/cohorts/{cohort_id}/applications", json={
-            "participant": {"name": name, "email": f"{slug}@demo.samla.example", "role": role},
-            "manager": {"name": "Lars Haugen", "email": "lars.haugen@demo.samla.example"},
-            "organisation_id": "org-demo", "unit_id": "unit-demo-ward"})
-        assert applied.status_code == 201 and applied.json()["status"] == "enrolled", applied.text
-        participants.append(applied.json()["participant_id"])
-
-    async def both_on_the_roster():
-        roster = await sessions.get(f"/cohorts/{cohort_id}/roster")
-        return roster.status_code == 200 and len(roster.json()["members"]) == 2
-
-    await wait_until(both_on_the_roster)
-    return cohort_id, participants
 
 
 async def test_a_coordinator_generates_sessions_sets_an_agenda_takes_attendance_on_a_phone_and_marks_held(
-        browser: Browser, portal_with_sessions, accessible, sign_in_as, wait_until) -> None:
+        browser: Browser, portal_with_sessions, accessible, sign_in_as, cohort_with_two_participants) -> None:
     portal = portal_with_sessions
-    cohort_id, (kari, ola) = await cohort_with_two_participants(portal.enrollment, portal.sessions, wait_until)
+    cohort_id, (kari, ola) = await cohort_with_two_participants(portal)
     phone = await browser.new_context(bypass_csp=True, locale="nb-NO", viewport={"width": 390, "height": 844},
                                       is_mobile=True, has_touch=True)
     phone.set_default_timeout(20_000)

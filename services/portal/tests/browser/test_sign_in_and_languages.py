@@ -73,54 +73,6 @@ async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(page
     await expect(page.locator("html")).to_have_attribute("lang", "nb")
 
 
-async def test_sign_in_and_a_form_work_with_the_keyboard_alone(page: Page, portal, accessible) -> None:
-    cohort_id = await open_cohort(portal.enrollment)
-    await page.goto(f"{portal.url}/")
-
-    async def tab_to(name: str, limit: int = 25) -> None:
-        """Press Tab until the focused element's text (or, for a field, its id) is `name`."""
-        for _ in range(limit):
-            await page.keyboard.press("Tab")
-            focused = await page.evaluate("document.activeElement && (document.activeElement.innerText"
-                                          " || document.activeElement.id)")
-            if focused and focused.strip() == name:
-                return
-        raise AssertionError(f"{name!r} cannot be reached with Tab on {page.url}")
-
-    # The first Tab reaches the skip link, which moves focus to the main content.
-    await page.keyboard.press("Tab")
-    await expect(page.locator(":focus")).to_have_text("Hopp til hovedinnholdet")
-    await tab_to("Logg inn")
-    await page.keyboard.press("Enter")
-    await expect(page.get_by_role("heading", name="Choose a demo person")).to_be_visible()
-    await tab_to("Sofie Lund")
-    await page.keyboard.press("Enter")
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen, Sofie Lund")
-
-    await tab_to("Søk på et program")
-    await page.keyboard.press("Enter")
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Programmer")
-    await tab_to("Kulturkompetanse")
-    await page.keyboard.press("Enter")
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Kulturkompetanse")
-    await tab_to("Søk på spring-2027")
-    await page.keyboard.press("Enter")
-    await expect(page.get_by_role("heading", level=1)).to_contain_text("Søk på Kulturkompetanse")
-
-    await tab_to("manager_name")  # the first field: the leader's name
-    await page.keyboard.type("Lars Haugen")
-    await page.keyboard.press("Tab")
-    await page.keyboard.type("lars.haugen@demo.samla.example")
-    await page.keyboard.press("Enter")  # submits the form
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Søknaden er sendt")
-    await accessible(page, "applied")
-
-    applications = (await portal.enrollment.get(f"/cohorts/{cohort_id}/applications")).json()
-    assert len(applications) == 1
-    contact = (await portal.enrollment.get(f"/people/{applications[0]['participant_id']}/contact")).json()
-    assert (contact["name"], contact["email"]) == ("Sofie Lund", "sofie.lund@demo.samla.example")
-
-
 async def open_cohort(enrollment, *, capacity: int = 30, approval: bool = False) -> str:
     from datetime import UTC, datetime, timedelta
 
