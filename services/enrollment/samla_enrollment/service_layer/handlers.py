@@ -27,7 +27,7 @@ from samla_enrollment.domain.errors import Conflict, NotFound
 from samla_enrollment.domain.interest import check_interest, region_key, still_pending
 from samla_enrollment.domain.programmes import changed_fields, ensure_active
 from samla_enrollment.domain.transfers import check_target, next_cohort
-from samla_enrollment.domain.seating import Seating
+from samla_enrollment.domain.seating import Seating, queue_slots
 from samla_enrollment.service_layer.cohort_writer import (
     AnswerOffer,
     ChangeCapacity,
@@ -181,8 +181,8 @@ class EnrollmentService:
             "applications_open_at": window.opens_at.astimezone(UTC),
             "applications_close_at": window.closes_at.astimezone(UTC),
             "starts_on": data["starts_on"].isoformat() if data.get("starts_on") else None,
-            "manual_status": None, "enrolled": [], "waitlist": [], "seats_taken": 0, "seats_free": capacity,
-            "waitlist_length": 0, "seat_sequence": 0, "version": 0,
+            "manual_status": None, "enrolled": [], "seats_taken": 0, "seats_free": capacity,
+            "waitlist_head": 0, "waitlist_left": [], "waitlist_log_length": 0, "waitlist_length": 0, "seat_sequence": 0, "version": 0,
             "audit": [history_entry(now, by or "unknown", None, "announced", None)],
             "created_at": now, "updated_at": now,
         }
@@ -243,11 +243,16 @@ class EnrollmentService:
 
     async def cohort_applications(self, cohort_id: str, *, status: ApplicationStatus | None, offset: int,
                                   limit: int, organisation_id: str | None = None) -> list[dict[str, Any]]:
-        cohort = await self.store.cohort(cohort_id)
+        cohort = await self.store.cohort(cohort_id, queue=False)
         if cohort is None:
             raise NotFound(f"no cohort {cohort_id}")
+        if (status is ApplicationStatus.WAITLISTED and organisation_id is None and "waitlist" not in cohort
+                and not cohort.get("teams")):  # a team shares one position, counted over the whole queue
+            return await self._queue_page(cohort, offset, limit)
+        if "waitlist" not in cohort:  # stored before the queue was paged: the cohort holds it whole
+            cohort["waitlist_log"] = await self.store.waitlist_log(cohort)
         seating = seating_of(cohort)
-        placed = seating.enrolled + seating.waitlist + list(seating.offers)
+        placed = [*seating.enrolled, *seating.waitlist, *seating.offers]
         if status in (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED, ApplicationStatus.OFFERED):
             # Straight from the seating, so the waitlist comes in queue order (and offers in the order made).
             queue = {ApplicationStatus.ENROLLED: seating.enrolled, ApplicationStatus.WAITLISTED: seating.waitlist,
@@ -267,6 +272,18 @@ class EnrollmentService:
         elif status is not None:
             filters["status"] = status.value
         return [application_view(a, seating) for a in await self.store.applications(filters, offset, limit)]
+
+    async def _queue_page(self, cohort: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        """A page of the queue in order, reading only the slices of the queue and the applications on it,
+        each by `_id`: the first page and the last cost the same however long the queue is."""
+        slots = queue_slots(cohort.get("waitlist_head", 0), cohort.get("waitlist_left", ()),
+                            cohort.get("waitlist_log_length", 0), offset, limit)
+        cohort = cohort | {"waitlist_log": await self.store.waitlist_log(cohort, slots)}
+        seating = seating_of(cohort)
+        ids = [cohort["waitlist_log"][slot] for slot in slots]
+        found = await self.store.applications_by_id(ids)
+        views = [application_view(found[i], seating) for i in ids if i in found]
+        return [v for v in views if v["status"] == ApplicationStatus.WAITLISTED.value]
 
     async def decide(self, application_id: str, *, approve: bool, by: str, reason: str | None,
                      step: int | None = None) -> dict[str, Any]:
