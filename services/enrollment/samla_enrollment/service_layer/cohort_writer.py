@@ -833,6 +833,10 @@ class CohortWriter:
     def _place(self, changes: _Batch, application: dict[str, Any], *, reason: str | None = None) -> dict[str, Any]:
         """Seat or queue the application; returns the history entry that records it."""
         placement, position = changes.seating.place(application["_id"])
+        if placement is Placement.WAITLISTED:
+            # Where its place is in the queue's log, for readers of this one application (see
+            # EnrollmentService.application); kept by a new application's insert, a hint only.
+            application["waitlist_slot"] = len(changes.seating.waitlist.log) - 1
         ids = application_ids(application)
         sequence = changes.next_sequence()
         changes.events.append(ParticipantEnrolled(**ids, via="direct", cohort_sequence=sequence)

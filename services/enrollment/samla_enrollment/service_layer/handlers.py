@@ -44,6 +44,7 @@ from samla_enrollment.service_layer.cohort_writer import (
     WithdrawApplication,
     application_view,
     history_entry,
+    queue_of,
     seating_of,
 )
 from samla_enrollment.service_layer.directory import Directory
@@ -236,10 +237,32 @@ class EnrollmentService:
     async def application(self, application_id: str) -> dict[str, Any]:
         """The application with its status now and its whole history (who, when, from what to what, why)."""
         application = await self._stored_application(application_id)
-        cohort = await self.store.cohort(application["cohort_id"])
+        cohort = await self.store.cohort(application["cohort_id"], queue=False)
         if cohort is None:
             raise LookupError(f"application {application_id} refers to a missing cohort")
-        return application_view(application, seating_of(cohort))
+        return application_view(application, await self._seating_around(cohort, application))
+
+    async def _seating_around(self, cohort: dict[str, Any], application: dict[str, Any]) -> Seating:
+        """The seating as far as one application needs it: the slice of the queue holding its place,
+        found by the hint its insert kept; the whole queue only when that does not find it."""
+        if "waitlist" in cohort or cohort.get("teams"):  # whole already / a team's position needs the whole queue
+            return seating_of(cohort if "waitlist" in cohort
+                              else cohort | {"waitlist_log": await self.store.waitlist_log(cohort)})
+        held = application["_id"] in cohort["enrolled"] or any(
+            offer["application_id"] == application["_id"] for offer in cohort.get("offers", []))
+        slot = application.get("waitlist_slot")
+        queue = queue_of(cohort | {"waitlist_log": [None] * cohort.get("waitlist_log_length", 0)})
+        slots: list[int] | None
+        if held or application["status"] != ApplicationStatus.APPROVED.value:
+            slots = []  # a seat, an offer, or no place at all: nothing to read of the queue
+        elif slot is not None and slot < len(queue.log) and slot >= queue.head and slot not in queue.left:
+            slots = [slot]
+        else:
+            slots = None
+        log = await self.store.waitlist_log(cohort, slots)
+        if slots and log[slots[0]] != application["_id"]:  # the place at the hint is another's
+            log = await self.store.waitlist_log(cohort)
+        return seating_of(cohort | {"waitlist_log": log})
 
     async def cohort_applications(self, cohort_id: str, *, status: ApplicationStatus | None, offset: int,
                                   limit: int, organisation_id: str | None = None) -> list[dict[str, Any]]:

@@ -87,8 +87,10 @@ async def test_a_queue_over_many_slices_stays_in_order_through_withdrawals_and_a
         assert (await before.get(f"/applications/{waiting[0]}")).json()["status"] == "enrolled"
         expected = [a for a in waiting[1:] if a != waiting[4]]
         assert await queue(before, cohort_id, page=4) == [(a, i) for i, a in enumerate(expected, start=1)]
-        shown = (await before.get(f"/applications/{expected[-1]}")).json()
-        assert (shown["status"], shown["waitlist_position"]) == ("waitlisted", len(expected))
+        for application_id, position in ((expected[0], 1), (expected[4], 5), (expected[-1], len(expected))):
+            shown = (await before.get(f"/applications/{application_id}")).json()
+            assert (shown["status"], shown["waitlist_position"]) == ("waitlisted", position)
+        assert (await before.get(f"/applications/{waiting[4]}")).json()["status"] == "withdrawn"
 
     # The cohort document holds no list of those waiting; each slice of the queue holds a few places.
     cohort = await db.cohorts.find_one({"_id": cohort_id})
@@ -101,6 +103,8 @@ async def test_a_queue_over_many_slices_stays_in_order_through_withdrawals_and_a
         late = (await after.post(f"/cohorts/{cohort_id}/applications", json=form(tag, 12))).json()
         assert late["waitlist_position"] == len(expected) + 1
         assert (await queue(after, cohort_id, page=50))[-1] == (late["id"], len(expected) + 1)
+        shown = (await after.get(f"/applications/{expected[3]}")).json()
+        assert (shown["status"], shown["waitlist_position"]) == ("waitlisted", 4)
 
 
 async def test_a_cohort_stored_with_its_whole_queue_is_read_as_it_was_and_carried_over(service, database):
@@ -120,6 +124,7 @@ async def test_a_cohort_stored_with_its_whole_queue_is_read_as_it_was_and_carrie
 
     async with service(create_app, EnrollmentSettings, mongo_database=name, mongo_url=url) as after:
         assert await queue(after, cohort_id, page=2) == listed
+        assert (await after.get(f"/applications/{listed[1][0]}")).json()["waitlist_position"] == 2
         late = (await after.post(f"/cohorts/{cohort_id}/applications", json=form(tag, 5))).json()
         assert late["waitlist_position"] == len(listed) + 1
         assert await queue(after, cohort_id, page=2) == [*listed, (late["id"], len(listed) + 1)]
