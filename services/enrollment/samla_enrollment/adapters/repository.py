@@ -8,12 +8,13 @@ entry, because FerretDB v1 updates are read-modify-write (see samla_shared.persi
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -34,7 +35,19 @@ DUPLICATE_KEY = 11000
 # Parts of documents that most readers do not need: pending events, audit trails, seat lists.
 WITHOUT_OUTBOX = {"outbox": 0}
 COHORT_SEATING = {"outbox": 0, "audit": 0}
-COHORT_SUMMARY = {"outbox": 0, "audit": 0, "enrolled": 0, "waitlist": 0}
+COHORT_SUMMARY = {"outbox": 0, "audit": 0, "enrolled": 0, "waitlist": 0, "waitlist_left": 0}
+# A cohort's queue is a log of arrivals (see domain.seating.Queue) stored in slices of this
+# many places, one document each keyed by cohort and slice number: a batch appends to the
+# last slice or two, so the write grows with the batch, not with the queue, and a page of
+# the queue is read by `_id`. The cohort document keeps the head, the places left behind it
+# and the log's committed length; slice entries beyond that length are from a batch whose
+# cohort write did not happen, and are ignored (and overwritten by the next batch).
+WAITLIST_PAGE = 500
+# Up to this many documents are read one `_id` lookup each, at once: FerretDB v1 uses the
+# `_id` index for an equality only, and answers `{"_id": {"$in": ...}}` by reading the whole
+# collection, so a page of fifty from 20,000 applications took seconds. Beyond it, one scan
+# costs less than that many round trips.
+BY_ID_LOOKUPS = 250
 APPLICATION_SUMMARY = {"history": 0, "announce": 0}
 # What the cohort writer needs to know of every application of a cohort when it takes it up.
 APPLICATION_STATE = {"history": 0, "role": 0, "education": 0, "experience": 0, "motivation": 0}
@@ -82,6 +95,8 @@ async def _insert_new(db: AsyncDatabase, mappings: list[dict[str, Any]]) -> None
 
 
 class EnrollmentStore:
+    waitlist_page = WAITLIST_PAGE  # places per slice of a queue's log
+
     def __init__(self, db: AsyncDatabase, source: str) -> None:
         self.db = db
         self.source = source
@@ -114,10 +129,7 @@ class EnrollmentStore:
         await self.db.emails.delete_one({"_id": email, "person_id": person_id})
 
     async def people_by_id(self, person_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        ids = sorted(set(person_ids))
-        if not ids:
-            return {}
-        return {p["_id"]: p async for p in self.db.people.find({"_id": {"$in": ids}})}
+        return await _by_id(self.db.people, person_ids)
 
     async def add_people(self, people: Sequence[dict[str, Any]]) -> None:
         """Insert people; one inserted meanwhile under the same id (a registration finished twice) is kept."""
@@ -157,9 +169,36 @@ class EnrollmentStore:
     async def add_cohort(self, cohort: dict[str, Any], *events: IntegrationEvent) -> None:
         await self.db.cohorts.insert_one(cohort | new_document_outbox(*events, source=self.source))
 
-    async def cohort(self, cohort_id: str) -> dict[str, Any] | None:
-        """The cohort with its seating, without its audit trail."""
-        return await self.db.cohorts.find_one({"_id": cohort_id}, COHORT_SEATING)
+    async def cohort(self, cohort_id: str, *, queue: bool = True) -> dict[str, Any] | None:
+        """The cohort with its seating, without its audit trail; with `queue`, its whole queue log as
+        `waitlist_log` (a cohort stored before the queue was paged has its queue in `waitlist`)."""
+        cohort = await self.db.cohorts.find_one({"_id": cohort_id}, COHORT_SEATING)
+        if cohort is not None and queue and "waitlist" not in cohort:
+            cohort["waitlist_log"] = await self.waitlist_log(cohort)
+        return cohort
+
+    async def waitlist_log(self, cohort: dict[str, Any], slots: Sequence[int] | None = None) -> list[str | None]:
+        """The cohort's queue log as committed; only the slices holding `slots` are read when given
+        (the other places are None). Each slice is read by `_id`, at once."""
+        length, size = cohort.get("waitlist_log_length", 0), self.waitlist_page
+        wanted = sorted({slot // size for slot in slots}) if slots is not None else range((length + size - 1) // size)
+        pages = await asyncio.gather(*(self.db.waitlist_pages.find_one({"_id": _page_id(cohort["_id"], n)})
+                                       for n in wanted))
+        log: list[str | None] = [None] * length
+        for n, page in zip(wanted, pages, strict=True):
+            if page is None:
+                raise LookupError(f"cohort {cohort['_id']}: slice {n} of its queue is missing")
+            start = n * size
+            ids = page["ids"][:max(length - start, 0)]
+            log[start:start + len(ids)] = ids
+        return log
+
+    async def save_waitlist_pages(self, cohort_id: str, pages: Mapping[int, list[str]]) -> None:
+        """Write slices of the queue log (before the cohort write that commits them), in one round trip."""
+        if pages:
+            await self.db.waitlist_pages.bulk_write(
+                [ReplaceOne({"_id": _page_id(cohort_id, n)}, {"_id": _page_id(cohort_id, n), "ids": ids}, upsert=True)
+                 for n, ids in pages.items()], ordered=False)
 
     async def cohort_summary(self, cohort_id: str) -> dict[str, Any] | None:
         """The cohort with seat counters instead of the seat lists."""
@@ -199,7 +238,8 @@ class EnrollmentStore:
         return latest[0]["created_at"] if latest else None
 
     async def save_cohort(self, cohort_id: str, *, version: int, new_version: int, fields: Mapping[str, Any],
-                          audit: Sequence[dict[str, Any]], events: Sequence[IntegrationEvent]) -> bool:
+                          audit: Sequence[dict[str, Any]], events: Sequence[IntegrationEvent],
+                          unset: Sequence[str] = ()) -> bool:
         """Write a batch of changes to a cohort, if it is still at `version`. The caller holds the cohort's lock.
 
         The version check cannot replace the lock on FerretDB (its filter is checked
@@ -209,6 +249,8 @@ class EnrollmentStore:
         update: dict[str, Any] = {"$set": {**fields, "version": new_version, "updated_at": datetime.now(UTC)}}
         if audit:
             update["$push"] = {"audit": {"$each": list(audit)}}
+        if unset:
+            update["$unset"] = dict.fromkeys(unset, "")
         # Packed: a batch stages hundreds of events, and the cohort document is rewritten
         # whole by every write until the relay removed them (see samla_shared.messaging.outbox).
         if events:
@@ -230,8 +272,7 @@ class EnrollmentStore:
         return await self.db.applications.find_one({"_id": application_id}, {"announce": 0})
 
     async def applications_by_id(self, application_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        cursor = self.db.applications.find({"_id": {"$in": list(application_ids)}}, APPLICATION_SUMMARY)
-        return {doc["_id"]: doc async for doc in cursor}
+        return await _by_id(self.db.applications, application_ids, APPLICATION_SUMMARY)
 
     async def application_states(self, cohort_id: str) -> list[dict[str, Any]]:
         """Every application of the cohort, without the free text, in submission order."""
@@ -285,6 +326,22 @@ class EnrollmentStore:
         cursor = self.db.interests.find({"programme_id": programme_id}, WITHOUT_OUTBOX)
         return [doc async for doc in cursor.sort([("registered_at", ASCENDING), ("_id", ASCENDING)])
                 .skip(offset).limit(limit)]
+
+
+async def _by_id(collection: Any, ids: Iterable[str], projection: Mapping[str, Any] | None = None
+                 ) -> dict[str, dict[str, Any]]:
+    """The documents with these `_id`s, by index lookups when few (see BY_ID_LOOKUPS)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    if len(wanted) > BY_ID_LOOKUPS:
+        return {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": wanted}}, projection)}
+    found = await asyncio.gather(*(collection.find_one({"_id": i}, projection) for i in wanted))
+    return {doc["_id"]: doc for doc in found if doc is not None}
+
+
+def _page_id(cohort_id: str, page: int) -> str:
+    return f"{cohort_id}:{page}"
 
 
 def _raise_unless_duplicates(exc: BulkWriteError) -> set[int]:

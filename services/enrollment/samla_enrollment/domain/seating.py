@@ -3,6 +3,11 @@
 This is the single source of truth for placement. It lives in the cohort document, so a
 placement, the promotions it causes and the events describing them are one write.
 
+The queue is kept as an append-only log (`Queue`): who joined in which order, how far the
+head has moved and which places behind the head were given up. A rush of thousands only
+appends to it, so what is stored of the queue grows by bounded slices (pages written once
+full) and the cohort document keeps counters and the head, not the whole queue.
+
 A freed seat goes one of three ways (see `FreedSeats`): to the head of the queue at once
 (programmes without offers), to the head of the queue as an *offer* held until a deadline
 (programmes with `offer_days`), or nowhere until a coordinator decides (the cohort has
@@ -12,9 +17,11 @@ as taken, so nobody else can take it while the offer stands.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import overload
 
 from samla_enrollment.domain.errors import Conflict, RuleViolation
 
@@ -39,11 +46,110 @@ def freed_seats(*, started: bool, offers: bool) -> FreedSeats:
     return FreedSeats.OFFER if offers else FreedSeats.PROMOTE
 
 
+class Queue:
+    """The waitlist as a log of arrivals: `log[head:]` minus the places in `left` are waiting, in order.
+
+    Joining appends; leaving from the head moves the head; leaving from behind it marks the
+    place (by its index in the log) as left. Membership and positions cost no walk through
+    the queue, and the log only ever grows at its end, so it can be stored as fixed slices.
+    Places before `head` or in `left` may hold None where a reader did not load that part.
+    """
+
+    def __init__(self, log: Iterable[str | None] = (), head: int = 0, left: Iterable[int] = ()) -> None:
+        self.log: list[str | None] = list(log)
+        self.head = head
+        self.left: set[int] = set(left)
+        self._at: dict[str, int] = {}  # waiting application id -> index of its place in the log
+        for index in range(head, len(self.log)):
+            application_id = self.log[index]
+            if application_id is not None and index not in self.left:
+                self._at[application_id] = index
+        self._advance()
+
+    def _advance(self) -> None:
+        while self.head < len(self.log) and self.head in self.left:
+            self.left.discard(self.head)
+            self.head += 1
+
+    def __len__(self) -> int:
+        return len(self.log) - self.head - len(self.left)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __contains__(self, application_id: object) -> bool:
+        return application_id in self._at
+
+    def __iter__(self) -> Iterator[str]:
+        for index in range(self.head, len(self.log)):
+            if index not in self.left:
+                yield self.log[index]  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Queue | list) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Queue({list(self)!r})"
+
+    @overload
+    def __getitem__(self, key: int) -> str: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[str]: ...
+    def __getitem__(self, key: int | slice) -> str | list[str]:
+        if isinstance(key, slice):
+            return list(self)[key]
+        if key == 0 and self:
+            return self.log[self.head]  # type: ignore[return-value]  # the head is always a waiting place
+        return list(self)[key]
+
+    def append(self, application_id: str) -> None:
+        self._at[application_id] = len(self.log)
+        self.log.append(application_id)
+
+    def extend(self, application_ids: Iterable[str]) -> None:
+        for application_id in application_ids:
+            self.append(application_id)
+
+    def remove(self, application_id: str) -> None:
+        index = self._at.pop(application_id)
+        self.left.add(index)
+        self._advance()
+
+    def index(self, application_id: str) -> int:
+        """The applicant's place from 0, counting only those still waiting ahead."""
+        at = self._at[application_id]
+        return at - self.head - sum(1 for index in self.left if index < at)
+
+    def slots(self, offset: int, limit: int) -> list[int]:
+        """The log indices of the waiting places `offset` .. `offset + limit - 1` (see `queue_slots`)."""
+        return queue_slots(self.head, self.left, len(self.log), offset, limit)
+
+
+def queue_slots(head: int, left: Iterable[int], length: int, offset: int, limit: int) -> list[int]:
+    """Which log indices hold the waiting places `offset` .. `offset + limit - 1`, knowing only the
+    head, the places left behind it and the log's length: a page of the queue is read without the rest."""
+    gone = sorted(i for i in left if i >= head)
+    start = head + offset
+    for index in gone:  # every place left at or before the start pushes it one further
+        if index <= start:
+            start += 1
+        else:
+            break
+    skip = set(gone)
+    slots: list[int] = []
+    index = start
+    while index < length and len(slots) < limit:
+        if index not in skip:
+            slots.append(index)
+        index += 1
+    return slots
+
+
 @dataclass
 class Seating:
     capacity: int
     enrolled: list[str] = field(default_factory=list)
-    waitlist: list[str] = field(default_factory=list)
+    waitlist: Queue = field(default_factory=Queue)
     # Seats on offer: application id -> the offer's deadline, in the order the offers were made.
     offers: dict[str, datetime] = field(default_factory=dict)
     # Teams: team id -> its members' application ids. A team takes seats together or waits together,
@@ -51,6 +157,10 @@ class Seating:
     teams: dict[str, list[str]] = field(default_factory=dict)
     # The capacity counts teams (a single applicant counts as a team of one), not seats.
     count_teams: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.waitlist, Queue):
+            self.waitlist = Queue(self.waitlist)
 
     @property
     def seats_taken(self) -> int:

@@ -82,7 +82,7 @@ from samla_enrollment.domain.approvals import (
 )
 from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started, set_status
 from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound, RuleViolation
-from samla_enrollment.domain.seating import FreedSeats, Placement, Seating, freed_seats
+from samla_enrollment.domain.seating import FreedSeats, Placement, Queue, Seating, freed_seats
 from samla_enrollment.service_layer.integration_events import application_ids, submission_announced
 from samla_enrollment.service_layer.people import Contact, PeopleDirectory
 
@@ -211,9 +211,16 @@ def placement_entry(at: datetime, placement: Placement, position: int | None, *,
     return history_entry(at, BY_SEAT_ALLOCATION, S.APPROVED.value, placement.value, why, position=position)
 
 
+def queue_of(cohort: dict[str, Any]) -> Queue:
+    """The queue a cohort stores: its log (as read, see EnrollmentStore.cohort), head and places left."""
+    if "waitlist" in cohort:  # stored before the queue was paged: the list of those waiting
+        return Queue(cohort["waitlist"])
+    return Queue(cohort.get("waitlist_log", ()), cohort.get("waitlist_head", 0), cohort.get("waitlist_left", ()))
+
+
 def seating_of(cohort: dict[str, Any]) -> Seating:
     """The seating a cohort document stores."""
-    return Seating(cohort["capacity"], list(cohort["enrolled"]), list(cohort["waitlist"]),
+    return Seating(cohort["capacity"], list(cohort["enrolled"]), queue_of(cohort),
                    {offer["application_id"]: offer["expires_at"] for offer in cohort.get("offers", [])},
                    {team: list(members) for team, members in cohort.get("teams", {}).items()},
                    count_teams=cohort.get("capacity_unit") == "teams")
@@ -285,6 +292,9 @@ class _Batch:
         self.audit: list[dict[str, Any]] = []
         # Cohorts written before the seat counters existed get them at their first batch.
         self.changed = "seats_free" not in cohort
+        # How much of the queue log is stored; a cohort from before the paged queue has it all to write.
+        self.unpaged = "waitlist" in cohort
+        self.stored_log = 0 if self.unpaged else cohort.get("waitlist_log_length", 0)
 
     @property
     def cohort(self) -> dict[str, Any]:
@@ -314,10 +324,13 @@ class _Batch:
 
     def fields(self) -> dict[str, Any]:
         seating = self.seating
+        queue = seating.waitlist
         return {
-            "enrolled": seating.enrolled, "waitlist": seating.waitlist, "capacity": seating.capacity,
+            "enrolled": seating.enrolled, "capacity": seating.capacity,
             "seats_taken": seating.seats_taken, "seats_free": seating.seats_free,
-            "waitlist_length": len(seating.waitlist), "seat_sequence": self.sequence,
+            # The queue's log is in slices of its own (see `pages`); the cohort keeps where it stands.
+            "waitlist_head": queue.head, "waitlist_left": sorted(queue.left), "waitlist_log_length": len(queue.log),
+            "waitlist_length": len(queue), "seat_sequence": self.sequence,
             # The offer watch finds cohorts by this, so the deadlines survive a restart.
             "offers": [{"application_id": a, "expires_at": at} for a, at in seating.offers.items()],
             "seats_on_offer": len(seating.offers), "next_offer_expires_at": seating.next_deadline,
@@ -327,6 +340,19 @@ class _Batch:
             "manual_status": self.manual_status.value if self.manual_status else None,
         }
 
+    def pages(self, size: int) -> dict[int, list[str]]:
+        """The slices of `size` places of the queue log this batch appended to (written before the
+        cohort, which commits them): a bounded write however long the queue is."""
+        log = self.seating.waitlist.log
+        if len(log) <= self.stored_log:
+            return {}
+        first, last = self.stored_log // size, (len(log) - 1) // size
+        return {n: log[n * size:(n + 1) * size] for n in range(first, last + 1)}  # type: ignore[misc]
+
+    @property
+    def unset(self) -> tuple[str, ...]:
+        return ("waitlist",) if self.unpaged else ()
+
     @property
     def needs_writing(self) -> bool:
         return self.changed or bool(self.events)
@@ -334,7 +360,10 @@ class _Batch:
     def prepared(self) -> None:
         """Everything but the cohort write is done: the next batch builds on this one."""
         if self.needs_writing:
-            self.state.cohort = self.cohort | self.fields() | {"version": self.new_version}
+            cohort = {key: value for key, value in self.cohort.items() if key != "waitlist"}
+            # The log only grows at its end, so the next batch's copy starts from this one's.
+            self.state.cohort = cohort | self.fields() | {"version": self.new_version,
+                                                          "waitlist_log": list(self.seating.waitlist.log)}
         self.state.participants = self.participants
 
 
@@ -462,11 +491,12 @@ class CohortWriter:
         """The cohort write of a prepared batch; then its callers get their answers. Returns what went wrong."""
         try:
             if changes.needs_writing:
+                await self._store.save_waitlist_pages(cohort_id, changes.pages(self._store.waitlist_page))
                 # Held for the write alone: the relay removes sent events from the same document.
                 async with self._locks.hold("cohorts", cohort_id):
                     saved = await self._store.save_cohort(
                         cohort_id, version=changes.version, new_version=changes.new_version,
-                        fields=changes.fields(), audit=changes.audit, events=changes.events)
+                        fields=changes.fields(), audit=changes.audit, events=changes.events, unset=changes.unset)
                 if not saved:
                     raise Conflict("the cohort was changed by another writer; this batch was not recorded")
         except Exception as exc:
@@ -803,6 +833,10 @@ class CohortWriter:
     def _place(self, changes: _Batch, application: dict[str, Any], *, reason: str | None = None) -> dict[str, Any]:
         """Seat or queue the application; returns the history entry that records it."""
         placement, position = changes.seating.place(application["_id"])
+        if placement is Placement.WAITLISTED:
+            # Where its place is in the queue's log, for readers of this one application (see
+            # EnrollmentService.application); kept by a new application's insert, a hint only.
+            application["waitlist_slot"] = len(changes.seating.waitlist.log) - 1
         ids = application_ids(application)
         sequence = changes.next_sequence()
         changes.events.append(ParticipantEnrolled(**ids, via="direct", cohort_sequence=sequence)

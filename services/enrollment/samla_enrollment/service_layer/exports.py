@@ -18,7 +18,8 @@ from samla_enrollment.adapters.exports import ExportReader
 from samla_enrollment.adapters.repository import EnrollmentStore
 from samla_enrollment.domain.applications import ApplicationStatus, shown_status
 from samla_enrollment.domain.errors import NotFound
-from samla_enrollment.domain.seating import Placement, Seating
+from samla_enrollment.domain.seating import Placement
+from samla_enrollment.service_layer.cohort_writer import seating_of
 from samla_enrollment.service_layer.directory import Directory
 
 
@@ -45,7 +46,7 @@ class CohortExports:
                            ) -> list[dict[str, Any]]:
         """Every application of the cohort in submission order (or one status), with the applicant's name."""
         seated = set(cohort["enrolled"])
-        queue = Seating(cohort["capacity"], cohort["enrolled"], cohort["waitlist"]).positions()
+        queue = seating_of(cohort).positions()
 
         def view(application: dict[str, Any]) -> dict[str, Any]:
             # As cohort_writer.application_view shows it, with the seat and queue place looked up
@@ -63,7 +64,8 @@ class CohortExports:
 
     async def waitlist(self, cohort: dict[str, Any]) -> list[dict[str, Any]]:
         """The queue in order, head first."""
-        return self._in_order(await self.applications(cohort, ApplicationStatus.WAITLISTED), cohort["waitlist"])
+        return self._in_order(await self.applications(cohort, ApplicationStatus.WAITLISTED),
+                              list(seating_of(cohort).waitlist))
 
     async def roster(self, cohort: dict[str, Any]) -> list[dict[str, Any]]:
         """Who holds a seat, in the order they got it, with contact details."""

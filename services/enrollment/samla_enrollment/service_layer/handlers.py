@@ -27,7 +27,7 @@ from samla_enrollment.domain.errors import Conflict, NotFound
 from samla_enrollment.domain.interest import check_interest, region_key, still_pending
 from samla_enrollment.domain.programmes import changed_fields, ensure_active
 from samla_enrollment.domain.transfers import check_target, next_cohort
-from samla_enrollment.domain.seating import Seating
+from samla_enrollment.domain.seating import Seating, queue_slots
 from samla_enrollment.service_layer.cohort_writer import (
     AnswerOffer,
     ChangeCapacity,
@@ -44,6 +44,7 @@ from samla_enrollment.service_layer.cohort_writer import (
     WithdrawApplication,
     application_view,
     history_entry,
+    queue_of,
     seating_of,
 )
 from samla_enrollment.service_layer.directory import Directory
@@ -181,8 +182,8 @@ class EnrollmentService:
             "applications_open_at": window.opens_at.astimezone(UTC),
             "applications_close_at": window.closes_at.astimezone(UTC),
             "starts_on": data["starts_on"].isoformat() if data.get("starts_on") else None,
-            "manual_status": None, "enrolled": [], "waitlist": [], "seats_taken": 0, "seats_free": capacity,
-            "waitlist_length": 0, "seat_sequence": 0, "version": 0,
+            "manual_status": None, "enrolled": [], "seats_taken": 0, "seats_free": capacity,
+            "waitlist_head": 0, "waitlist_left": [], "waitlist_log_length": 0, "waitlist_length": 0, "seat_sequence": 0, "version": 0,
             "audit": [history_entry(now, by or "unknown", None, "announced", None)],
             "created_at": now, "updated_at": now,
         }
@@ -236,18 +237,45 @@ class EnrollmentService:
     async def application(self, application_id: str) -> dict[str, Any]:
         """The application with its status now and its whole history (who, when, from what to what, why)."""
         application = await self._stored_application(application_id)
-        cohort = await self.store.cohort(application["cohort_id"])
+        cohort = await self.store.cohort(application["cohort_id"], queue=False)
         if cohort is None:
             raise LookupError(f"application {application_id} refers to a missing cohort")
-        return application_view(application, seating_of(cohort))
+        return application_view(application, await self._seating_around(cohort, application))
+
+    async def _seating_around(self, cohort: dict[str, Any], application: dict[str, Any]) -> Seating:
+        """The seating as far as one application needs it: the slice of the queue holding its place,
+        found by the hint its insert kept; the whole queue only when that does not find it."""
+        if "waitlist" in cohort or cohort.get("teams"):  # whole already / a team's position needs the whole queue
+            return seating_of(cohort if "waitlist" in cohort
+                              else cohort | {"waitlist_log": await self.store.waitlist_log(cohort)})
+        held = application["_id"] in cohort["enrolled"] or any(
+            offer["application_id"] == application["_id"] for offer in cohort.get("offers", []))
+        slot = application.get("waitlist_slot")
+        queue = queue_of(cohort | {"waitlist_log": [None] * cohort.get("waitlist_log_length", 0)})
+        slots: list[int] | None
+        if held or application["status"] != ApplicationStatus.APPROVED.value:
+            slots = []  # a seat, an offer, or no place at all: nothing to read of the queue
+        elif slot is not None and slot < len(queue.log) and slot >= queue.head and slot not in queue.left:
+            slots = [slot]
+        else:
+            slots = None
+        log = await self.store.waitlist_log(cohort, slots)
+        if slots and log[slots[0]] != application["_id"]:  # the place at the hint is another's
+            log = await self.store.waitlist_log(cohort)
+        return seating_of(cohort | {"waitlist_log": log})
 
     async def cohort_applications(self, cohort_id: str, *, status: ApplicationStatus | None, offset: int,
                                   limit: int, organisation_id: str | None = None) -> list[dict[str, Any]]:
-        cohort = await self.store.cohort(cohort_id)
+        cohort = await self.store.cohort(cohort_id, queue=False)
         if cohort is None:
             raise NotFound(f"no cohort {cohort_id}")
+        if (status is ApplicationStatus.WAITLISTED and organisation_id is None and "waitlist" not in cohort
+                and not cohort.get("teams")):  # a team shares one position, counted over the whole queue
+            return await self._queue_page(cohort, offset, limit)
+        if "waitlist" not in cohort:  # stored before the queue was paged: the cohort holds it whole
+            cohort["waitlist_log"] = await self.store.waitlist_log(cohort)
         seating = seating_of(cohort)
-        placed = seating.enrolled + seating.waitlist + list(seating.offers)
+        placed = [*seating.enrolled, *seating.waitlist, *seating.offers]
         if status in (ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED, ApplicationStatus.OFFERED):
             # Straight from the seating, so the waitlist comes in queue order (and offers in the order made).
             queue = {ApplicationStatus.ENROLLED: seating.enrolled, ApplicationStatus.WAITLISTED: seating.waitlist,
@@ -267,6 +295,18 @@ class EnrollmentService:
         elif status is not None:
             filters["status"] = status.value
         return [application_view(a, seating) for a in await self.store.applications(filters, offset, limit)]
+
+    async def _queue_page(self, cohort: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        """A page of the queue in order, reading only the slices of the queue and the applications on it,
+        each by `_id`: the first page and the last cost the same however long the queue is."""
+        slots = queue_slots(cohort.get("waitlist_head", 0), cohort.get("waitlist_left", ()),
+                            cohort.get("waitlist_log_length", 0), offset, limit)
+        cohort = cohort | {"waitlist_log": await self.store.waitlist_log(cohort, slots)}
+        seating = seating_of(cohort)
+        ids = [cohort["waitlist_log"][slot] for slot in slots]
+        found = await self.store.applications_by_id(ids)
+        views = [application_view(found[i], seating) for i in ids if i in found]
+        return [v for v in views if v["status"] == ApplicationStatus.WAITLISTED.value]
 
     async def decide(self, application_id: str, *, approve: bool, by: str, reason: str | None,
                      step: int | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from samla_enrollment.domain.errors import Conflict, RuleViolation
-from samla_enrollment.domain.seating import FreedSeats, Placement, Seating, freed_seats
+from samla_enrollment.domain.seating import FreedSeats, Placement, Queue, Seating, freed_seats
 
 NOW = datetime(2027, 8, 20, 9, 0, tzinfo=UTC)
 
@@ -143,3 +143,34 @@ def test_a_capacity_counted_in_teams_counts_a_team_and_a_single_applicant_as_one
     assert seating.promote() == [], "the team still holds its place while a member remains"
     seating.withdraw("a1")
     assert seating.promote() == ["l2", "u2", "s2"]
+
+
+def test_the_queue_keeps_its_order_when_people_leave_from_the_head_and_from_behind_it() -> None:
+    queue = Queue(["a1", "a2", "a3", "a4", "a5"])
+    queue.remove("a3")  # from behind the head: the place is marked as left
+    queue.remove("a1")  # from the head: the head moves on
+    assert list(queue) == ["a2", "a4", "a5"] and len(queue) == 3
+    assert [queue.index(a) + 1 for a in queue] == [1, 2, 3]
+    assert "a3" not in queue and "a4" in queue and queue[0] == "a2"
+    queue.remove("a2")  # the head moves past the place a3 left as well
+    assert (queue.head, queue.left) == (3, set())
+
+
+def test_a_page_of_the_queue_is_found_from_the_head_and_the_places_left_alone() -> None:
+    queue = Queue([f"a{i}" for i in range(10)])
+    for gone in ("a0", "a2", "a5"):
+        queue.remove(gone)
+    stored = Queue([None] * 10, queue.head, queue.left)  # what a reader knows without the log
+    for offset in range(0, 8):
+        slots = stored.slots(offset, 3)
+        assert [queue.log[s] for s in slots] == list(queue)[offset:offset + 3]
+
+
+def test_a_queue_read_back_from_its_stored_form_is_the_same_queue() -> None:
+    seating = Seating(1, ["a1"], ["a2", "a3", "a4"])
+    seating.withdraw("a3")
+    seating.withdraw("a1")
+    assert seating.promote() == ["a2"]
+    queue = seating.waitlist
+    again = Queue(queue.log, queue.head, queue.left)
+    assert again == ["a4"] and again.index("a4") == 0 and again.slots(0, 5) == [2]
