@@ -74,11 +74,13 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(instance: FastAPI) -> AsyncIterator[None]:
         async with runtime_lifespan(instance):
-            retention = (asyncio.create_task(run_retention(
-                privacy, retention=settings.application_retention, interval=settings.retention_interval_seconds),
+            # Both write: they run on the writing instance only (runtime.as_writer).
+            retention = (asyncio.create_task(runtime.as_writer(lambda: run_retention(
+                privacy, retention=settings.application_retention, interval=settings.retention_interval_seconds)),
                 name="application-retention") if settings.run_retention else None)
-            offers = (asyncio.create_task(run_offer_watch(enrollment, interval=settings.offer_watch_interval_seconds),
-                                          name="offer-watch") if settings.run_offer_watch else None)
+            offers = (asyncio.create_task(runtime.as_writer(lambda: run_offer_watch(
+                enrollment, interval=settings.offer_watch_interval_seconds)), name="offer-watch")
+                if settings.run_offer_watch else None)
             background = [task for task in (retention, offers) if task is not None]
             try:
                 yield
