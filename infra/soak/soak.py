@@ -60,6 +60,8 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "infra/local"))
+from tcp_relay import TcpRelay  # noqa: E402
 # Where the Kafka jars and the FerretDB binary were built (the main stack's state).
 MAIN_STATE = Path(os.environ.get("SAMLA_STACK_DIR", ROOT / ".stack"))
 STATE = Path(os.environ.get("SAMLA_SOAK_DIR", "/tmp/samla-soak"))
@@ -165,60 +167,6 @@ def service_process(name: str, run: str, issuer: str, enrollment_port: int, inst
     command = [sys.executable, "-m", "uvicorn", f"samla_{name}.entrypoints.app:create_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     return Process(name if instance is None else f"{name}-{instance}", command, env, port)
-
-
-class RoundRobin:
-    """One address in front of a service's instances, as a Kubernetes Service is: each new
-    connection goes to the next instance that accepts it."""
-
-    def __init__(self, port: int, backends: list[Process]) -> None:
-        self.port = port
-        self.backends = backends
-        self._turn = 0
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[Any]] = set()
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._connect, "127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for connection in self._connections:
-            connection.cancel()
-        await asyncio.gather(*self._connections, return_exceptions=True)
-
-    async def _connect(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        for _ in range(len(self.backends)):
-            backend = self.backends[self._turn % len(self.backends)]
-            self._turn += 1
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", backend.port)
-                break
-            except OSError:
-                continue
-        else:
-            client_writer.close()
-            return
-
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            try:
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                sink.close()
-
-        both = asyncio.ensure_future(asyncio.gather(pipe(client_reader, writer), pipe(reader, client_writer)))
-        self._connections.add(both)
-        try:
-            await both
-        except asyncio.CancelledError:  # the soak is over
-            pass
-        finally:
-            self._connections.discard(both)
 
 
 @dataclass
@@ -662,7 +610,8 @@ async def soak(minutes: float, seed: int) -> Figures:
     enrollment = [service_process("enrollment", run, issuer_url, enrollment_port, instance=n) for n in (1, 2)]
     processes = {p.name: p for p in [*enrollment, *(service_process(name, run, issuer_url, enrollment_port)
                                                     for name in SERVICES if name != "enrollment")]}
-    front = RoundRobin(enrollment_port, enrollment)
+    # One address in front of enrollment's instances, as a Kubernetes Service is.
+    front = TcpRelay(enrollment_port, [("127.0.0.1", p.port) for p in enrollment])
     try:
         issuer.start()
         await issuer.ready(path="/dev-issuer/jwks.json")
