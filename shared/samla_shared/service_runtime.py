@@ -28,7 +28,7 @@ from samla_shared.messaging.kafka_security import broker_security, client_option
 from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OutboxRelay
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.mongo import create_client
-from samla_shared.persistence.writer_election import WriterElection
+from samla_shared.persistence.writer_election import NoLongerWriter, WriterElection
 from samla_shared.settings import ServiceSettings
 from samla_shared.telemetry import setup_telemetry
 
@@ -98,7 +98,8 @@ class ServiceRuntime:
                                         address=settings.instance_url or "")
                          if settings.writer_lease_seconds else None)
         self._elected = asyncio.Event()
-        self.forwarding_client = forwarding_client() if self.election is not None else None
+        self.forwarding_client = (forwarding_client(settings.writer_lease_seconds) if self.election is not None
+                                  else None)
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -119,6 +120,11 @@ class ServiceRuntime:
         without an election, and never on a standby, which writes nothing."""
         await self._elected.wait()
         return await work()
+
+    async def fence(self) -> None:
+        """Raise NoLongerWriter unless this instance may write now (always, without an election)."""
+        if self.election is not None and not await self.election.still_writer():
+            raise NoLongerWriter("this instance no longer takes writes (another took over); nothing was done, retry")
 
     @property
     def is_standby(self) -> bool:

@@ -32,9 +32,12 @@ _CONNECTION_HEADERS = frozenset({"host", "connection", "keep-alive", "transfer-e
                                  "content-length", "content-encoding", "proxy-authorization", "proxy-connection"})
 
 
-def forwarding_client() -> httpx.AsyncClient:
-    # A write may wait for the writer's current batch (a rush): a generous read time-out.
-    return httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0), limits=httpx.Limits(max_connections=200))
+def forwarding_client(lease_seconds: float) -> httpx.AsyncClient:
+    # A write may wait for the writer's current batch (a rush), so the wait is generous; but a
+    # writer that is frozen (and about to be replaced) must not hold requests for long: three
+    # lease times, by when a standby has taken over and the client's retry goes there.
+    return httpx.AsyncClient(timeout=httpx.Timeout(3 * lease_seconds, connect=min(5.0, lease_seconds)),
+                             limits=httpx.Limits(max_connections=200))
 
 
 class WriterForwarding:

@@ -33,6 +33,10 @@ from samla_shared.persistence.lease import Lease
 log = logging.getLogger("samla.writer_election")
 
 
+class NoLongerWriter(Exception):
+    """This instance was the writer and another has taken over: the write was not done (503, retry)."""
+
+
 def _stop_this_process() -> None:
     # SIGTERM, not exit: uvicorn then shuts down in order (background work, Kafka, MongoDB).
     os.kill(os.getpid(), signal.SIGTERM)
@@ -69,6 +73,14 @@ class WriterElection:
                 self._on_deposed()
                 return
             await asyncio.sleep(interval)
+
+    async def still_writer(self) -> bool:
+        """The fence, asked just before a decisive write: is this instance's term still the current one?
+
+        Two `_id` lookups. It narrows what a writer paused past its lease can still do from a
+        renewal interval to the one write it was about to make (docs/scale-out.md)."""
+        token = self.lease.token
+        return self.is_writer and token is not None and await self.lease.is_current(token)
 
     async def writer_address(self) -> str | None:
         """The current writer's URL, looked up at most about once a second (forwarding asks per request)."""

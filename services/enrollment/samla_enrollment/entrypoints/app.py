@@ -62,7 +62,8 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     directory = Directory(DirectoryStore(runtime.db, settings.event_source), runtime.document_locks,
                           runtime.relay.notify)
     enrollment = EnrollmentService(EnrollmentStore(runtime.db, settings.event_source), runtime.document_locks,
-                                   runtime.relay.notify, directory=directory)
+                                   runtime.relay.notify, directory=directory,
+                                   fence=runtime.fence if runtime.election is not None else None)
     privacy = PersonalData(PersonalDataStore(runtime.db, settings.event_source), enrollment.people,
                            runtime.document_locks, runtime.relay.notify)
     app.state.enrollment = enrollment
