@@ -91,6 +91,7 @@ soak: install
 soak-short: install
 	$(PY) infra/soak/soak.py --minutes 1
 
-## Benchmarks against the real stack; ratios against side-by-side baselines go to docs/benchmarks.md.
-bench: stack
+## Benchmarks against the real stack (the tests' own broker, not the platform's); ratios against
+## side-by-side baselines go to docs/benchmarks.md.
+bench: test-stack
 	$(PY) bench/run.py
