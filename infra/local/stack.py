@@ -60,7 +60,9 @@ MONGO_PORT = int(os.environ.get("SAMLA_MONGO_PORT", "27017"))
 SMTP_PORT = int(os.environ.get("SAMLA_SMTP_PORT", "1025"))
 DEV_ISSUER_PORT = int(os.environ.get("SAMLA_DEV_ISSUER_PORT", "8090"))
 DEV_ISSUER_URL = f"http://127.0.0.1:{DEV_ISSUER_PORT}/dev-issuer"
-SERVICE_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004, "portal": 8000}
+# SAMLA_<NAME>_PORT moves one (e.g. SAMLA_ENROLLMENT_PORT), to run a second stack beside the first.
+SERVICE_PORTS = {name: int(os.environ.get(f"SAMLA_{name.upper()}_PORT", default)) for name, default in
+                 {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004, "portal": 8000}.items()}
 JAEGER_UI_PORT = int(os.environ.get("SAMLA_JAEGER_UI_PORT", "16686"))
 OTLP_GRPC_PORT = int(os.environ.get("SAMLA_OTLP_GRPC_PORT", "4317"))
 OTLP_HTTP_PORT = int(os.environ.get("SAMLA_OTLP_HTTP_PORT", "4318"))
@@ -560,6 +562,11 @@ def _service(name: str) -> Component:
         if name == "portal":
             # Signs people in at the development issuer; the local run is plain http, so no Secure cookie.
             values.update({"PORTAL_OIDC_ISSUER": DEV_ISSUER_URL, "PORTAL_COOKIE_SECURE": "false"})
+        # Where it finds the others (and itself, for links it writes): their settings default to the usual ports.
+        urls = {f"{prefix}_{other.upper()}_URL": f"http://127.0.0.1:{other_port}"
+                for other, other_port in SERVICE_PORTS.items() if other != name}
+        urls |= {f"{prefix}_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+        values |= {key: url for key, url in urls.items() if key not in os.environ}
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         if KAFKA_SASL and name in kafka_auth().SCRAM_PRINCIPALS:
