@@ -45,6 +45,7 @@ portal-messages: install
 
 ## Start Kafka, FerretDB, the SMTP sink and the four services (idempotent); returns once every
 ## service answers 200 on /health/ready, or fails naming those that do not (SAMLA_SERVICES_READY_TIMEOUT, 180 s).
+## Kafka takes only SASL clients (each service its own principal); SAMLA_KAFKA_SASL=0 for a plaintext one.
 up: install
 	$(STACK) up --services
 	@echo "Empty tables? 'make demo' loads a small demo region (programmes, cohorts, sessions, measures)."

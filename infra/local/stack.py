@@ -61,8 +61,9 @@ SMTP_PORT = int(os.environ.get("SAMLA_SMTP_PORT", "1025"))
 DEV_ISSUER_PORT = int(os.environ.get("SAMLA_DEV_ISSUER_PORT", "8090"))
 DEV_ISSUER_URL = f"http://127.0.0.1:{DEV_ISSUER_PORT}/dev-issuer"
 # SAMLA_<NAME>_PORT moves one (e.g. SAMLA_ENROLLMENT_PORT), to run a second stack beside the first.
-SERVICE_PORTS = {name: int(os.environ.get(f"SAMLA_{name.upper()}_PORT", default)) for name, default in
-                 {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004, "portal": 8000}.items()}
+_DEFAULT_SERVICE_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004, "portal": 8000}
+SERVICE_PORTS = {name: int(os.environ.get(f"SAMLA_{name.upper()}_PORT", default))
+                 for name, default in _DEFAULT_SERVICE_PORTS.items()}
 JAEGER_UI_PORT = int(os.environ.get("SAMLA_JAEGER_UI_PORT", "16686"))
 OTLP_GRPC_PORT = int(os.environ.get("SAMLA_OTLP_GRPC_PORT", "4317"))
 OTLP_HTTP_PORT = int(os.environ.get("SAMLA_OTLP_HTTP_PORT", "4318"))

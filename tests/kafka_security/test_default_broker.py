@@ -39,8 +39,9 @@ UPGRADE_STATE = Path(os.environ.get("SAMLA_KAFKA_SECURITY_UPGRADE_STATE", "/tmp/
 
 def forged_erasure() -> CloudEvent:
     # A network of its own: the network router of test_network_isolation copies it to no integrator's topics.
-    return CloudEvent(data=ParticipantErased(network_id=f"default-{uuid.uuid4().hex[:8]}", participant_id=uuid.uuid4().hex,
-                                             erasure_id=uuid.uuid4().hex, erased_at=datetime.now(UTC)),
+    return CloudEvent(data=ParticipantErased(network_id=f"default-{uuid.uuid4().hex[:8]}",
+                                             participant_id=uuid.uuid4().hex, erasure_id=uuid.uuid4().hex,
+                                             erased_at=datetime.now(UTC)),
                       source="/samla/local/enrollment")
 
 
