@@ -433,7 +433,7 @@ def kafka(name: str, port: int, sasl: bool) -> Component:
         command=lambda: kafka_java("kafka.Kafka", str(properties)),
         ready=lambda: kafka_answers(port, sasl), ready_timeout=90, after_start=lambda: create_topics(port, sasl),
         refuse_running=lambda: running_as_wanted(port, sasl),
-        not_ready_reason=lambda: ("no credentials of this checkout's for it (started from another checkout?)"
+        not_ready_reason=lambda: ("this checkout has no password for it: started from another checkout?"
                                   if sasl and kafka_auth().saved_credentials(kafka_home(port)) is None
                                   else "no answer to an admin client"),
     )
