@@ -88,8 +88,10 @@ PARTIES = {"organisation_leader": "soak-leader", "union_representative": "soak-u
 
 
 def stack_env() -> dict[str, str]:
+    # The soak's own throwaway broker, plaintext like the tests' (docs/security.md): its services
+    # and checks connect without credentials, and it never sees the platform's records.
     env = {**os.environ, "SAMLA_STACK_DIR": str(STATE), "SAMLA_KAFKA_PORT": str(KAFKA_PORT),
-           "SAMLA_MONGO_PORT": str(MONGO_PORT), "SAMLA_SMTP_PORT": str(SMTP_PORT)}
+           "SAMLA_MONGO_PORT": str(MONGO_PORT), "SAMLA_SMTP_PORT": str(SMTP_PORT), "SAMLA_KAFKA_SASL": "0"}
     if (MAIN_STATE / "kafka-lib/.resolved").exists():
         env.setdefault("SAMLA_KAFKA_LIB", str(MAIN_STATE / "kafka-lib"))
     if (MAIN_STATE / "bin/ferretdb").exists():

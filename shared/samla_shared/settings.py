@@ -26,8 +26,9 @@ class ServiceSettings(BaseSettings):
     # development issuer reads that one too, and refuses to run unless it says development or test).
     environment: Literal["development", "test", "production"]
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    # Plaintext without authentication on the local stack (loopback only); SASL/SCRAM with the
-    # service's own principal in compose and production (samla_shared.messaging.kafka_security).
+    # SASL/SCRAM with the service's own principal on the local stack `make up` runs (stack.py sets
+    # it), in compose and production (samla_shared.messaging.kafka_security); plaintext on the
+    # tests' own broker (loopback only, test records only).
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
     kafka_sasl_username: str | None = None
