@@ -46,4 +46,6 @@ def may_offer_a_seat(cohort: Mapping[str, Any], now: datetime) -> bool:
 
 
 def _opens(cohort: Mapping[str, Any]) -> datetime:
-    return datetime.fromisoformat(str(cohort["applications_open_at"]))
+    opens = datetime.fromisoformat(str(cohort["applications_open_at"]))
+    # Enrollment shows the window in the cohort's time zone, with its offset; one without is read there too.
+    return opens if opens.tzinfo else opens.replace(tzinfo=ZoneInfo(str(cohort.get("time_zone") or "Europe/Oslo")))
