@@ -124,6 +124,40 @@ async def test_a_two_step_chain_is_decided_by_the_leader_then_the_programme_owne
         (2, owner_id, "Plass i budsjettet for våren.")]
 
 
+async def test_hr_outside_the_applicants_unit_opens_the_mail_link_and_declines_its_step_with_a_reason(
+        page: Page, portal, accessible, sign_in_as) -> None:
+    """HR is a leader of another unit: enrollment lets them read the application only because the chain names
+    them, and the page must offer them the step's decision all the same (in English, as they chose)."""
+    tag = uuid.uuid4().hex[:8]
+    hr_id = f"hr-{tag}"
+    programme_id = await programme(portal.enrollment, requires_manager_approval=True, approval_steps=[
+        {"kind": "leader"}, {"kind": "hr", "approver_ids": [hr_id]}])
+    application = await apply(portal.enrollment, await cohort(portal.enrollment, programme_id, "vår-2027"),
+                              "Ola Berg", tag)
+    first = await portal.enrollment.post(f"/applications/{application['id']}/approval",
+                                         json={"decision": "approve", "reason": "Lederen støtter det"})
+    assert first.status_code == 200 and first.json()["current_step"] == 2, first.text
+    portal.add_person("HR Hanne Ruud", person_id=hr_id, email=f"hanne.{tag}@demo.samla.example",
+                      roles=["organisation_leader"], networks=["net-demo"], organisations=["org-demo"],
+                      units=[f"unit-hr-{tag}"])
+
+    await page.goto(f"{portal.url}/applications/{application['id']}")
+    await sign_in_as(page, "HR Hanne Ruud")
+    await page.get_by_role("button", name="English").click()
+    await expect(page.locator("#approval-progress")).to_have_text("Step 2 of 2: waiting for HR.")
+    await expect(page.locator("#approval-step-1")).to_contain_text("Lederen støtter det")
+    await page.get_by_role("radio", name="Decline").check()
+    await page.get_by_label("Reason").fill("No budget for courses this spring")
+    await page.get_by_role("button", name="Send decision").click()
+    await expect(page.get_by_role("status")).to_have_text("You declined the application.")
+    await expect(page.locator("#application-status")).to_have_text("declined")
+    await expect(page.locator("#approval-step-2")).to_contain_text("Declined")
+    await expect(page.locator("#approval-step-2")).to_contain_text("by you")
+    await accessible(page, "application-chain-hr-en")
+    declined = (await portal.enrollment.get(f"/applications/{application['id']}")).json()
+    assert (declined["status"], declined["history"][-1]["by"]) == ("declined", hr_id)
+
+
 async def test_a_coordinator_moves_an_application_to_another_cohort_and_is_told_plainly_when_it_cannot(
         page: Page, portal, accessible, sign_in_as) -> None:
     tag = uuid.uuid4().hex[:8]
