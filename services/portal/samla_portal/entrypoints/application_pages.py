@@ -106,7 +106,8 @@ async def offer_seat(request: Request, cohort_id: str) -> Response:
     offered, errors = await attempted(request.app.state.applications.offer_seat(token, cohort_id), (409,))
     if offered:
         return done(request, "seat_offered", f"/cohorts/{cohort_id}")
-    # Someone took the seat or left the queue meanwhile: the page as it now stands, and why nothing was offered.
-    problem: list[dict[str, Any]] = [{"field": "seat-offer", "message": "no_seat_to_offer",
+    # Someone took the seat or left the queue meanwhile: the page as it now stands, and why nothing was offered
+    # (tied to no field: the form may be gone from the page now).
+    problem: list[dict[str, Any]] = [{"field": None, "message": "no_seat_to_offer",
                                       "detail": errors[0].get("detail") if errors else None}]
     return await cohort_page(request, cohort_id, 409, problem)

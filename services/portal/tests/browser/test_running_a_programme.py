@@ -278,3 +278,29 @@ async def test_a_coordinator_offers_a_seat_freed_after_the_start_and_the_next_in
     await expect(page.locator("#my-applications")).to_contain_text("har fått plass")
     seated = (await portal.enrollment.get(f"/cohorts/{started}/applications", params={"status": "enrolled"})).json()
     assert [a["participant_id"] for a in seated] == [f"p-{tag}"]
+
+
+async def test_a_seat_offer_refused_because_the_queue_emptied_meanwhile_says_so_and_offers_nothing(
+        page: Page, portal, accessible, sign_in_as) -> None:
+    tag = uuid.uuid4().hex[:8]
+    programme_id = await programme(portal.enrollment, requires_manager_approval=False)
+    started = await cohort(portal.enrollment, programme_id, "høst-2026", capacity=1, opens_in_days=-20,
+                           starts_on=date.today() - timedelta(days=7))
+    kari = await apply(portal.enrollment, started, "Kari Nilsen", tag)
+    ola = await apply(portal.enrollment, started, "Ola Berg", tag)
+    assert (kari["status"], ola["status"]) == ("enrolled", "waitlisted")
+    assert (await portal.enrollment.post(f"/applications/{kari['id']}/withdrawal", json={})).status_code == 200
+
+    await page.goto(f"{portal.url}/cohorts/{started}")
+    await sign_in_as(page, "Ingrid Solberg")
+    offer = page.get_by_role("button", name="Tilby plassen til neste i køen")
+    await expect(offer).to_be_visible()
+    # Ola leaves the queue while the page is open.
+    assert (await portal.enrollment.post(f"/applications/{ola['id']}/withdrawal", json={})).status_code == 200
+    await offer.click()
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "Ingen plass ble tilbudt: ingen plass er ledig lenger, eller ingen venter.")
+    await expect(page.get_by_role("button", name="Tilby plassen til neste i køen")).to_have_count(0)
+    await accessible(page)
+    cohort_now = (await portal.enrollment.get(f"/cohorts/{started}")).json()
+    assert (cohort_now["seats_free"], cohort_now["seats_on_offer"]) == (1, 0)
