@@ -161,17 +161,16 @@ class OutboxRelay:
         if self._full_scan_due():
             await self.restore_markers()
         work: list[tuple[dict[str, Any], str, Any]] = []
-        idle: list[tuple[str, Any]] = []  # markers whose document has nothing left to send
+        idle: dict[str, list[Any]] = {}  # markers whose document has nothing left to send
         for name in self._collections:
             for document_id, document in await self._marked_documents(name, self._batch):
                 entries = pending_entries(document) if document is not None else []
                 if entries:
                     work.extend((entry, name, document_id) for entry in entries)
                 else:
-                    idle.append((name, document_id))
-        for name, document_id in idle:
-            async with self._locks.hold(name, document_id):
-                await self._drop_marker(name, document_id)
+                    idle.setdefault(name, []).append(document_id)
+        for name, document_ids in idle.items():
+            await self._drop_markers(name, document_ids)
         if not work:
             return 0
         work.sort(key=lambda item: staging_order(item[0]))
@@ -219,11 +218,15 @@ class OutboxRelay:
     async def _marked_documents(self, name: str, limit: int) -> list[tuple[Any, dict[str, Any] | None]]:
         """Up to `limit` marked documents of collection `name`, each with its outbox (None if it is gone)."""
         ids = [m["_id"] async for m in self._db[markers_of(name)].find({}, {"_id": 1}).limit(limit)]
+        return list(zip(ids, await self._by_id(name, ids, {OUTBOX_FIELD: 1}), strict=True))
+
+    async def _by_id(self, name: str, ids: list[Any], projection: dict[str, int]) -> list[dict[str, Any] | None]:
+        """The documents `ids` of collection `name` (None where one is gone), in that order."""
         documents: list[dict[str, Any] | None] = []
         for start in range(0, len(ids), LOOKUPS_AT_ONCE):
             documents.extend(await asyncio.gather(*(
-                self._db[name].find_one({"_id": i}, {OUTBOX_FIELD: 1}) for i in ids[start:start + LOOKUPS_AT_ONCE])))
-        return list(zip(ids, documents, strict=True))
+                self._db[name].find_one({"_id": i}, projection) for i in ids[start:start + LOOKUPS_AT_ONCE])))
+        return documents
 
     async def measure_backlog(self, sample_limit: int = 2000) -> tuple[int, float]:
         """Update the backlog gauges: how many entries wait, and how old the oldest is (seconds)."""
@@ -267,6 +270,7 @@ class OutboxRelay:
     async def _mark_sent(self, work: list[tuple[dict[str, Any], str, Any]]) -> None:
         # Keys, not event ids: a packed entry holds many events and is removed once, with all of them sent.
         by_document: dict[tuple[str, Any], dict[str, None]] = {}
+        drained: dict[str, list[Any]] = {}
         for entry, collection, document_id in work:
             by_document.setdefault((collection, document_id), {})[entry[ENTRY_KEY]] = None
         for (collection, document_id), keys in by_document.items():
@@ -294,23 +298,27 @@ class OutboxRelay:
                         continue
                     await self._db[collection].update_one({"_id": document_id}, _removal(ids))
                     left = len(present) - len(ids)
-                # Still under the lock, so no writer of this process stages (and marks) in between.
                 if left <= 0:
-                    await self._drop_marker(collection, document_id)
+                    drained.setdefault(collection, []).append(document_id)
+        for collection, document_ids in drained.items():
+            await self._drop_markers(collection, document_ids)
 
-    async def _drop_marker(self, collection: str, document_id: Any) -> None:
-        """Remove the marker of a document with nothing left to send. The caller holds the document's lock.
+    async def _drop_markers(self, collection: str, document_ids: list[Any]) -> None:
+        """Remove the markers of documents found with nothing left to send, without losing a new one.
 
-        The lock keeps this process's writers out; a writer in another process (which
-        deployments on FerretDB avoid, docs/scale-out.md) could stage and find the marker
-        still there just before it goes. So the document is read again after the delete and
-        marked again if it has pending events: a writer marks after its state write, so
-        either that read sees the staged events, or the writer's marker comes after the delete.
+        A writer may stage on such a document at any moment, and find its marker still there
+        just before the delete. So the markers are deleted first and the documents read
+        again afterwards; one with pending events is marked again. A writer marks after its
+        state write, so either that read sees its events, or its marker write comes after
+        the delete: no marker goes missing, and no document lock is needed (a writer in
+        another process holds none of ours), so a round's deletes go in one command (an
+        `$in` over the marker collection, which is small).
         """
-        await self._db[markers_of(collection)].delete_one({"_id": document_id})
-        current = await self._db[collection].find_one({"_id": document_id}, {PENDING_FIELD: 1})
-        if current is not None and (current.get(PENDING_FIELD) or 0) > 0:
-            await mark_pending(self._db[collection], document_id)
+        await self._db[markers_of(collection)].delete_many({"_id": {"$in": document_ids}})
+        for document_id, current in zip(document_ids, await self._by_id(collection, document_ids, {PENDING_FIELD: 1}),
+                                        strict=True):
+            if current is not None and (current.get(PENDING_FIELD) or 0) > 0:
+                await mark_pending(self._db[collection], document_id)
 
 
 def _removal(keys: list[str]) -> dict[str, Any]:
