@@ -108,6 +108,7 @@ class OutboxRelay:
         self._lease = lease
         self._full_scan_interval = full_scan_interval
         self._last_full_scan: float | None = None  # monotonic time; None until this relay's first round
+        self._term: int | None = None  # the lease term this relay last relayed under
 
     def notify(self) -> None:
         """Wake the relay now (called after a write staged events) instead of waiting for the next poll."""
@@ -121,10 +122,15 @@ class OutboxRelay:
         backoff = 0.1
         while not self._stopping:
             try:
-                if self._lease is not None and await self._lease.hold() is None:
-                    # Another instance relays; look again well within its lease time.
-                    await self._pause(self._lease.seconds / 4)
-                    continue
+                if self._lease is not None:
+                    term = await self._lease.hold()
+                    if term is None:
+                        # Another instance relays; look again well within its lease time.
+                        await self._pause(self._lease.seconds / 4)
+                        continue
+                    if term != self._term:
+                        # A new term: whatever the last holder left half-done, scan once more.
+                        self._term, self._last_full_scan = term, None
                 published = await self.publish_pending()
                 backoff = 0.1
             except asyncio.CancelledError:
