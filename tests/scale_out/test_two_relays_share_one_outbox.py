@@ -20,7 +20,7 @@ from pymongo import AsyncMongoClient
 
 from samla_shared.contract import ENROLLMENT_TOPIC
 from samla_shared.contract.enrollment import CohortCapacityChanged
-from samla_shared.messaging.outbox import staged
+from samla_shared.messaging.outbox import mark_pending, staged
 from samla_shared.persistence.lease import LEASES
 
 pytestmark = pytest.mark.slow
@@ -63,6 +63,7 @@ async def test_a_failed_relays_work_is_finished_by_the_other_with_nothing_lost_a
                 update = staged(event, source="/samla/local/enrollment")
                 update["$set"]["capacity"] = capacity
                 await db.cohorts.update_one({"_id": cohort}, update)
+                await mark_pending(db.cohorts, cohort)
                 [entry_id] = [k.split(".", 1)[1] for k in update["$set"] if k.startswith("outbox.")]
                 staged_ids[cohort].append(entry_id)
 

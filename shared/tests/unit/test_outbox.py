@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from samla_shared.contract.enrollment import CohortCapacityChanged
-from samla_shared.messaging.outbox import merge_updates, new_document_outbox, pending_entries, staged, staged_packed
+from samla_shared.messaging.outbox import (
+    merge_updates,
+    new_document_outbox,
+    pending_entries,
+    stages_events,
+    staged,
+    staged_packed,
+)
 
 
 def capacity(n: int) -> CohortCapacityChanged:
@@ -41,3 +48,11 @@ def test_a_packed_write_holds_its_events_in_one_entry_and_unpacks_them_in_order(
     assert [e["data"]["capacity"] for e in entries] == [1, 2, 3, 9]
     assert {e["outbox_key"] for e in entries[:3]} == {key.removeprefix("outbox.")}
     assert len({e["id"] for e in entries}) == 4 and all(e["time"].tzinfo is not None for e in entries)
+
+
+def test_only_a_write_that_leaves_events_pending_asks_for_a_marker():
+    update = merge_updates({"$set": {"capacity": 40}}, staged(capacity(40), source="/samla/t"))
+    assert stages_events(update)
+    assert stages_events(new_document_outbox(capacity(1), source="/samla/t"))
+    assert not stages_events({"$set": {"capacity": 40}})
+    assert not stages_events(new_document_outbox(source="/samla/t"))

@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.messaging.outbox import OUTBOX_FIELD, merge_updates, new_document_outbox, staged
+from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 
 # In the order the relay empties them: a network's registration before its organisations'.
 DIRECTORY_COLLECTIONS = ("networks", "organisations", "units")
@@ -30,10 +30,12 @@ class DirectoryStore:
 
     async def add(self, kind: str, entry: dict[str, Any], event: IntegrationEvent) -> bool:
         """Insert the entry with its event; False if its id is taken."""
+        document = entry | new_document_outbox(event, source=self.source)
         try:
-            await self.db[kind].insert_one(entry | new_document_outbox(event, source=self.source))
+            await self.db[kind].insert_one(document)
         except DuplicateKeyError:
             return False
+        await mark_pending(self.db[kind], document["_id"], document)
         return True
 
     async def get(self, kind: str, entry_id: str) -> dict[str, Any] | None:
@@ -44,6 +46,7 @@ class DirectoryStore:
         """Write the changes and their event in one write. The caller holds the entry's lock."""
         update = merge_updates({"$set": {**fields, "updated_at": at}}, staged(event, source=self.source))
         await self.db[kind].update_one({"_id": entry_id}, update)
+        await mark_pending(self.db[kind], entry_id, update)
 
     async def find(self, kind: str, filters: dict[str, Any], q: str | None, offset: int,
                    limit: int) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.messaging.outbox import OUTBOX_FIELD, merge_updates, staged
+from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, staged
 
 ERASURES = "erasures"
 
@@ -68,7 +68,9 @@ class PersonalDataStore:
                              events: Sequence[IntegrationEvent]) -> None:
         """Mark the erasure done here and stage its announcement, in one write. The caller holds the record's lock."""
         update = merge_updates({"$set": {"completed_at": at, "erased": counts}}, staged(*events, source=self.source))
-        await self.db[ERASURES].update_one({"_id": person_id, "completed_at": None}, update)
+        result = await self.db[ERASURES].update_one({"_id": person_id, "completed_at": None}, update)
+        if result.modified_count == 1:
+            await mark_pending(self.db[ERASURES], person_id, update)
 
     # -- the erasing writes (each idempotent) ---------------------------------------------------
 

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.messaging.outbox import merge_updates, new_document_outbox, staged, staged_packed
+from samla_shared.messaging.outbox import mark_pending, merge_updates, new_document_outbox, staged, staged_packed
 from samla_enrollment.domain.cohorts import CohortStatus
 
 # Documents whose outbox the relay empties, read in this order: a registration of interest
@@ -149,7 +149,9 @@ class EnrollmentStore:
     # -- programmes ------------------------------------------------------------------------
 
     async def add_programme(self, programme: dict[str, Any], *events: IntegrationEvent) -> None:
-        await self.db.programmes.insert_one(programme | new_document_outbox(*events, source=self.source))
+        document = programme | new_document_outbox(*events, source=self.source)
+        await self.db.programmes.insert_one(document)
+        await mark_pending(self.db.programmes, document["_id"], document)
 
     async def programme(self, programme_id: str) -> dict[str, Any] | None:
         return await self.db.programmes.find_one({"_id": programme_id}, WITHOUT_OUTBOX)
@@ -162,12 +164,16 @@ class EnrollmentStore:
     async def save_programme(self, programme_id: str, fields: Mapping[str, Any], audit: dict[str, Any],
                              events: Sequence[IntegrationEvent]) -> None:
         update = {"$set": {**fields, "updated_at": audit["at"]}, "$push": {"audit": audit}}
-        await self.db.programmes.update_one({"_id": programme_id}, self._with_events(update, events))
+        update = self._with_events(update, events)
+        await self.db.programmes.update_one({"_id": programme_id}, update)
+        await mark_pending(self.db.programmes, programme_id, update)
 
     # -- cohorts ---------------------------------------------------------------------------
 
     async def add_cohort(self, cohort: dict[str, Any], *events: IntegrationEvent) -> None:
-        await self.db.cohorts.insert_one(cohort | new_document_outbox(*events, source=self.source))
+        document = cohort | new_document_outbox(*events, source=self.source)
+        await self.db.cohorts.insert_one(document)
+        await mark_pending(self.db.cohorts, document["_id"], document)
 
     async def cohort(self, cohort_id: str, *, queue: bool = True) -> dict[str, Any] | None:
         """The cohort with its seating, without its audit trail; with `queue`, its whole queue log as
@@ -256,7 +262,10 @@ class EnrollmentStore:
         if events:
             update = merge_updates(update, staged_packed(*events, source=self.source))
         result = await self.db.cohorts.update_one({"_id": cohort_id, "version": version}, update)
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            return False
+        await mark_pending(self.db.cohorts, cohort_id, update)
+        return True
 
     # -- applications ----------------------------------------------------------------------
 
@@ -315,7 +324,9 @@ class EnrollmentStore:
     # -- interest in the next cohort -------------------------------------------------------
 
     async def add_interest(self, interest: dict[str, Any], *events: IntegrationEvent) -> None:
-        await self.db.interests.insert_one(interest | new_document_outbox(*events, source=self.source))
+        document = interest | new_document_outbox(*events, source=self.source)
+        await self.db.interests.insert_one(document)
+        await mark_pending(self.db.interests, document["_id"], document)
 
     async def latest_interest(self, programme_id: str, person_id: str) -> dict[str, Any] | None:
         cursor = self.db.interests.find({"programme_id": programme_id, "person_id": person_id}, WITHOUT_OUTBOX)

@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.messaging.outbox import OUTBOX_FIELD, merge_updates, new_document_outbox, staged
+from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.errors import Conflict
 
@@ -39,11 +39,13 @@ class VersionedDocuments:
 
     async def add(self, doc: dict[str, Any], *events: IntegrationEvent) -> None:
         now = datetime.now(UTC)
+        document = {"version": 0, "created_at": now, "updated_at": now, **doc} | new_document_outbox(
+            *events, source=self.source)
         try:
-            await self.collection.insert_one({"version": 0, "created_at": now, "updated_at": now, **doc}
-                                             | new_document_outbox(*events, source=self.source))
+            await self.collection.insert_one(document)
         except DuplicateKeyError as exc:
             raise Conflict(f"{self.name} {doc['_id']} already exists") from exc
+        await mark_pending(self.collection, doc["_id"], document)
 
     async def save(self, doc: dict[str, Any], *, changes: dict[str, Any], push: dict[str, Any] | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> None:
@@ -58,6 +60,7 @@ class VersionedDocuments:
         result = await self.collection.update_one(guarded, update)
         if result.modified_count != 1:
             raise Conflict(f"{self.name} {doc['_id']} was changed at the same time; reload it and try again")
+        await mark_pending(self.collection, doc["_id"], update)
 
     async def find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
         cursor = self.collection.find(filters, {OUTBOX_FIELD: 0}).sort([("created_at", 1), ("_id", 1)])

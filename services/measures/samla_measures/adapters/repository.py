@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.messaging.outbox import OUTBOX_FIELD, merge_updates, new_document_outbox, staged
+from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.errors import Conflict
 from samla_measures.domain.measure import ACTIVE_STATUSES
@@ -93,10 +93,12 @@ class MeasureStore:
         self._guard = WriteGuard(db)
 
     async def add(self, measure: dict[str, Any], *events: IntegrationEvent) -> None:
+        document = measure | new_document_outbox(*events, source=self.source)
         try:
-            await self.db.measures.insert_one(measure | new_document_outbox(*events, source=self.source))
+            await self.db.measures.insert_one(document)
         except DuplicateKeyError as exc:
             raise Conflict("a measure with this id already exists") from exc
+        await mark_pending(self.db.measures, document["_id"], document)
 
     async def get(self, measure_id: str) -> dict[str, Any] | None:
         return await self.db.measures.find_one({"_id": measure_id}, {OUTBOX_FIELD: 0})
@@ -135,4 +137,7 @@ class MeasureStore:
         )
         guarded = await self._guard.filter(measure["_id"], {"version": measure["version"]})
         result = await self.db.measures.update_one(guarded, update)
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            return False
+        await mark_pending(self.db.measures, measure["_id"], update)
+        return True

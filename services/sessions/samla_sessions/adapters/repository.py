@@ -16,7 +16,14 @@ from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.enrollment import GatheringKind
-from samla_shared.messaging.outbox import OUTBOX_FIELD, PENDING_FIELD, merge_updates, new_document_outbox, staged
+from samla_shared.messaging.outbox import (
+    OUTBOX_FIELD,
+    PENDING_FIELD,
+    mark_pending,
+    merge_updates,
+    new_document_outbox,
+    staged,
+)
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
 from samla_sessions.domain.attendance import Attendance, AttendanceStatus, MakeUp, MakeUpKind
 from samla_sessions.domain.roster import RosterStatus
@@ -117,10 +124,12 @@ class SessionStore:
     async def add(self, session: Session, *events: IntegrationEvent, created_at: datetime) -> bool:
         """Insert a new session with its first events. False if a session with its id exists."""
         document = session_document(session) | {"created_at": created_at, "updated_at": created_at}
+        document |= new_document_outbox(*events, source=self.source)
         try:
-            await self.db.sessions.insert_one(document | new_document_outbox(*events, source=self.source))
+            await self.db.sessions.insert_one(document)
         except DuplicateKeyError:
             return False
+        await mark_pending(self.db.sessions, document["_id"], document)
         return True
 
     async def get(self, session_id: str) -> Session | None:
@@ -153,6 +162,7 @@ class SessionStore:
         update = merge_updates({"$set": state}, staged(*events, source=self.source) if events else {})
         result = await self.db.sessions.update_one({"_id": session.id, "version": session.version}, update)
         if result.modified_count == 1:
+            await mark_pending(self.db.sessions, session.id, update)
             session.version += 1
             return True
         return False
@@ -194,23 +204,32 @@ class CompletionStore:
             await self.db.completions.insert_one(
                 {"_id": document_id, "cohort_id": cohort_id, "participant_id": participant_id, **fields,
                  "status": "completed"} | new_document_outbox(event, source=self.source))
-            return True
         except DuplicateKeyError:
             pass
+        else:
+            await mark_pending(self.db.completions, document_id)
+            return True
         result = await self.db.completions.update_one(
             {"_id": document_id, "status": "revoked"},
             merge_updates({"$set": {**fields, "status": "completed"}}, staged(event, source=self.source)),
         )
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            return False
+        await mark_pending(self.db.completions, document_id)
+        return True
 
     async def revoke(self, cohort_id: str, participant_id: str, fields: dict[str, Any],
                      event: IntegrationEvent) -> bool:
         """Withdraw a completion that a correction made untrue. The caller holds the document's lock."""
+        document_id = completion_id(cohort_id, participant_id)
         result = await self.db.completions.update_one(
-            {"_id": completion_id(cohort_id, participant_id), "status": "completed"},
+            {"_id": document_id, "status": "completed"},
             merge_updates({"$set": {**fields, "status": "revoked"}}, staged(event, source=self.source)),
         )
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            return False
+        await mark_pending(self.db.completions, document_id)
+        return True
 
     async def completed(self, cohort_id: str, participant_id: str) -> bool:
         """Whether the participant's completion of the cohort stands (by `_id`, so index-backed)."""
