@@ -34,8 +34,9 @@ async def register_team(request: Request, cohort_id: str) -> Response:
     form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
     teams = request.app.state.teams
     found = await teams.form(token, person, cohort_id)
-    members, errors = team_members(form, found.people)
-    errors += missing(form, ["unit_id", "manager_name", "manager_email"])
+    members, wrong = team_members(form, found.people)
+    # In the order of the form, so the summary reads top to bottom.
+    errors = missing(form, ["unit_id"]) + wrong + missing(form, ["manager_name", "manager_email"])
     if not errors:
         # 403 too: a unit outside the leader's reach is the form's mistake, shown at the field.
         team, errors = await attempted(teams.register(token, cohort_id, found, form, members), (403, 409, 422))
