@@ -34,7 +34,7 @@ async def register_team(request: Request, cohort_id: str) -> Response:
     form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
     teams = request.app.state.teams
     found = await teams.form(token, person, cohort_id)
-    members, wrong = team_members(form, found.people)
+    members, wrong = team_members(form, found.people, found.applied_here)
     # In the order of the form, so the summary reads top to bottom.
     errors = missing(form, ["unit_id"]) + wrong + missing(form, ["manager_name", "manager_email"])
     if not errors:

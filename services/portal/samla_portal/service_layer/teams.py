@@ -36,6 +36,9 @@ class TeamForm:
     programme: dict[str, Any]
     units: list[dict[str, Any]]  # the units a team may come from, each with its organisation's id and name
     people: list[Colleague]
+    # Addresses of people the portal sees with an application in this cohort already: enrollment refuses them
+    # (409, without saying which member), so the form says it at the member's place first.
+    applied_here: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,10 @@ def slot_fields(index: int) -> tuple[str, str, str]:
     return f"member-{index}", f"member-{index}-name", f"member-{index}-email"
 
 
-def team_members(form: dict[str, str], people: list[Colleague]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The members the form names (a name written in wins over the list) and what is missing. The three parties
-    are required; the extra places may stay empty."""
+def team_members(form: dict[str, str], people: list[Colleague],
+                 applied_here: frozenset[str] = frozenset()) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The members the form names (a name written in wins over the list) and what is wrong: the three parties
+    are required (the extra places may stay empty), nobody holds two places, nobody has applied already."""
     known = {p.email.casefold(): p for p in people}
     members, errors, taken = [], [], set()
     for index, role in enumerate(TEAM_ROLES):
@@ -82,6 +86,8 @@ def team_members(form: dict[str, str], people: list[Colleague]) -> tuple[list[di
         # Enrollment refuses a team naming one person twice (422) too; said here, at the place chosen second.
         if member["email"].casefold() in taken:
             errors.append({"field": field, "message": "chosen_twice"})
+        elif member["email"].casefold() in applied_here:
+            errors.append({"field": field, "message": "applied_already"})
         taken.add(member["email"].casefold())
         members.append({"role": role, "participant": member})
     return members, errors
@@ -95,11 +101,17 @@ class Teams:
         cohort = await self._api.get("enrollment", f"/cohorts/{cohort_id}", token)
         programme = await self._api.get("enrollment", f"/programmes/{cohort['programme_id']}", token)
         if person.is_a(COORDINATOR_ROLES):
-            units, people = await asyncio.gather(self._network_units(token, cohort["network_id"]),
-                                                 self._applicants(token, cohort["programme_id"]))
+            units, applications = await asyncio.gather(self._network_units(token, cohort["network_id"]),
+                                                       self._applicants(token, cohort["programme_id"]))
+            people = _colleagues(applications)
         else:
-            units, people = await asyncio.gather(self._own_units(token, person), self._employees(token, person))
-        return TeamForm(cohort, programme, units, people)
+            units, applications = await asyncio.gather(self._own_units(token, person), self._employees(token))
+            # The leader is on their own team as a rule: first among the people to choose from.
+            people = _colleagues(applications, [Colleague(person.name, person.email, next(iter(person.units), None))]
+                                 if person.email else [])
+        applied_here = frozenset(((a.get("applicant") or {}).get("email") or "").casefold() for a in applications
+                                 if a.get("cohort_id") == cohort_id) - {""}
+        return TeamForm(cohort, programme, units, people, applied_here)
 
     async def register(self, token: str, cohort_id: str, found: TeamForm, form: dict[str, str],
                        members: list[dict[str, Any]]) -> dict[str, Any]:
@@ -154,25 +166,25 @@ class Teams:
         shown = [u | {"organisation_name": names.get(u["organisation_id"], u["organisation_id"])} for u in units]
         return sorted(shown, key=lambda u: (u["organisation_name"], u.get("name") or u["id"]))
 
-    async def _employees(self, token: str, person: SignedIn) -> list[Colleague]:
-        inbox = await self._api.get("enrollment", "/inbox/leader", token)
-        found = [Colleague(person.name, person.email, next(iter(person.units), None))] if person.email else []
-        return _distinct(found + _colleagues(inbox["employees"]))
+    async def _employees(self, token: str) -> list[dict[str, Any]]:
+        """Every application of the leader's organisation and units (the employees page's source)."""
+        return (await self._api.get("enrollment", "/inbox/leader", token))["employees"]
 
-    async def _applicants(self, token: str, programme_id: str) -> list[Colleague]:
+    async def _applicants(self, token: str, programme_id: str) -> list[dict[str, Any]]:
+        """The applications to the programme's cohorts, which a coordinator of its network reads."""
         cohorts = await self._api.get("enrollment", "/cohorts", token, programme_id=programme_id, limit=100)
         lists = await asyncio.gather(*(self._api.get("enrollment", f"/cohorts/{c['id']}/applications", token,
                                                      limit=200) for c in cohorts))
-        return _distinct(_colleagues([a for applications in lists for a in applications]))
+        return [a for applications in lists for a in applications]
 
 
-def _colleagues(applications: list[dict[str, Any]]) -> list[Colleague]:
-    found = []
+def _colleagues(applications: list[dict[str, Any]], first: list[Colleague] | None = None) -> list[Colleague]:
+    found = list(first or [])
     for application in applications:
         applicant = application.get("applicant") or {}
         if applicant.get("name") and applicant.get("email"):
             found.append(Colleague(applicant["name"], applicant["email"], application.get("unit_id")))
-    return found
+    return _distinct(found)
 
 
 def _distinct(people: list[Colleague]) -> list[Colleague]:

@@ -33,3 +33,10 @@ def test_interest_is_offered_only_while_no_cohort_has_a_free_seat_to_apply_for()
     assert takes_applications([{"status": "open", "seats_free": 2}])
     assert not takes_applications([{"status": "full", "seats_free": 0}, {"status": "open", "seats_free": 0},
                                    {"status": "closed", "seats_free": 4}])
+
+
+def test_someone_who_has_applied_to_the_cohort_already_is_refused_at_their_place() -> None:
+    form = {"member-0": "lars@ward.example", "member-1": "amina@ward.example",
+            "member-2-name": "Ola Berg", "member-2-email": "Ola.Berg@ward.example"}
+    _, errors = team_members(form, PEOPLE, frozenset({"ola.berg@ward.example"}))
+    assert errors == [{"field": "member-2-email", "message": "applied_already"}]
