@@ -154,9 +154,8 @@ async def test_a_team_that_waits_shows_one_place_in_the_queue(page: Page, portal
         ("Ola Berg", 1), (LEADER, 2), (UNION, 2), (SAFETY, 2)])
 
 
-async def test_a_make_up_recorded_in_the_browser_counts_toward_completion(
-        browser: Browser, portal_with_sessions, accessible, sign_in_as, cohort_with_two_participants) -> None:
-    portal = portal_with_sessions
+async def a_kickoff_ola_missed(portal, cohort_with_two_participants) -> tuple[str, str, str]:
+    """(cohort id, the held kickoff's id, Ola's participant id): Kari came, Ola was absent."""
     cohort_id, (kari, ola) = await cohort_with_two_participants(portal)
     generated = await portal.sessions.post(f"/cohorts/{cohort_id}/sessions/generated", json={})
     assert generated.status_code == 201, generated.text
@@ -166,6 +165,13 @@ async def test_a_make_up_recorded_in_the_browser_counts_toward_completion(
     assert taken.status_code == 200, taken.text
     held = await portal.sessions.post(f"/sessions/{kickoff}/held", json={})
     assert held.status_code == 200, held.text
+    return cohort_id, kickoff, ola
+
+
+async def test_a_make_up_recorded_in_the_browser_counts_toward_completion(
+        browser: Browser, portal_with_sessions, accessible, sign_in_as, cohort_with_two_participants) -> None:
+    portal = portal_with_sessions
+    cohort_id, kickoff, ola = await a_kickoff_ola_missed(portal, cohort_with_two_participants)
 
     # On a phone: the make-up is a plain form under the attendance.
     phone = await browser.new_context(bypass_csp=True, locale="nb-NO", viewport={"width": 390, "height": 844},
@@ -204,6 +210,30 @@ async def test_a_make_up_recorded_in_the_browser_counts_toward_completion(
     recorded = (await portal.sessions.get(f"/sessions/{kickoff}/attendance")).json()["make_ups"]
     assert [(m["participant_id"], m["kind"], m["note"]) for m in recorded] == [
         (ola, "assignment", "Refleksjonsnotat om gruppenormer")]
+
+
+async def test_a_coordinator_records_a_make_up_with_the_keyboard_alone(
+        page: Page, portal_with_sessions, accessible, keyboard, cohort_with_two_participants) -> None:
+    portal = portal_with_sessions
+    _, kickoff, ola = await a_kickoff_ola_missed(portal, cohort_with_two_participants)
+    keys = keyboard(page)
+    await page.goto(f"{portal.url}/sessions/{kickoff}")
+    await keys.activate("Ingrid Solberg")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Oppstartssamling")
+    await keys.skip_to_main("Hopp til hovedinnholdet")
+    await keys.tab_to("Hvem var borte")
+    await keys.press("ArrowDown")  # the first (and only) one who missed it
+    await expect(page.get_by_label("Hvem var borte")).to_have_value(ola)
+    await keys.tab_to("Samling med et annet kull")  # the choice made: Tab enters the group there
+    await keys.press("ArrowRight")
+    await expect(page.get_by_role("radio", name="En oppgave")).to_be_checked()
+    await keys.tab_to("Hva oppgaven var")
+    await page.keyboard.type("Refleksjonsnotat")
+    await keys.activate("Registrer erstatningen")
+    await expect(page.get_by_role("status")).to_have_text("Erstatningen er registrert. Den teller med for å fullføre.")
+    await accessible(page)
+    recorded = (await portal.sessions.get(f"/sessions/{kickoff}/attendance")).json()["make_ups"]
+    assert [(m["participant_id"], m["note"]) for m in recorded] == [(ola, "Refleksjonsnotat")]
 
 
 async def test_the_regional_table_lists_regions_most_waiting_first_after_interest_from_two_regions(
