@@ -45,6 +45,7 @@ portal-messages: install
 
 ## Start Kafka, FerretDB, the SMTP sink and the four services (idempotent); returns once every
 ## service answers 200 on /health/ready, or fails naming those that do not (SAMLA_SERVICES_READY_TIMEOUT, 180 s).
+## Kafka takes only SASL clients (each service its own principal); SAMLA_KAFKA_SASL=0 for a plaintext one.
 up: install
 	$(STACK) up --services
 	@echo "Empty tables? 'make demo' loads a small demo region (programmes, cohorts, sessions, measures)."
@@ -91,6 +92,7 @@ soak: install
 soak-short: install
 	$(PY) infra/soak/soak.py --minutes 1
 
-## Benchmarks against the real stack; ratios against side-by-side baselines go to docs/benchmarks.md.
-bench: stack
+## Benchmarks against the real stack (the tests' own broker, not the platform's); ratios against
+## side-by-side baselines go to docs/benchmarks.md.
+bench: test-stack
 	$(PY) bench/run.py

@@ -54,6 +54,7 @@ T = TypeVar("T")
 
 sys.path.insert(0, str(ROOT / "infra/local"))
 from dev_issuer import ThreadedIssuer  # noqa: E402
+from tcp_relay import TcpRelay  # noqa: E402
 
 SERVICE_PREFIXES = ["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]
 # Filled in by pytest_configure: one issuer for the whole test process.
@@ -276,7 +277,7 @@ async def producer() -> AsyncIterator[AIOKafkaProducer]:
         await kafka.stop()
 
 
-class TcpProxy:
+class TcpProxy(TcpRelay):
     """A loopback TCP relay a test can switch on and off, to play a server that is down or back.
 
     Only the address a client dials goes through it: enough for MongoDB (directConnection)
@@ -284,43 +285,7 @@ class TcpProxy:
     """
 
     def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        self.port = _free_port()
-        self._server: asyncio.base_events.Server | None = None
-        self._pipes: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        for task in list(self._pipes):
-            task.cancel()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.close()
-            return
-
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            try:
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            except (OSError, asyncio.CancelledError):
-                pass
-            finally:
-                sink.close()
-
-        for task in (asyncio.create_task(pipe(reader, upstream_writer)),
-                     asyncio.create_task(pipe(upstream_reader, writer))):
-            self._pipes.add(task)
-            task.add_done_callback(self._pipes.discard)
+        super().__init__(_free_port(), [(target_host, target_port)])
 
 
 def _free_port() -> int:

@@ -39,7 +39,9 @@ BENCHMARKS = sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent
 async def main(names: list[str]) -> None:
     trust_a_development_issuer()
     ctx = BenchContext(
-        kafka=os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092"),
+        # The tests' own plaintext broker (make test-stack), not the platform's, which requires SASL
+        # and whose running services would consume the benchmarks' records.
+        kafka=os.environ.get("SAMLA_TEST_KAFKA", f"127.0.0.1:{os.environ.get('SAMLA_TEST_KAFKA_PORT', '19192')}"),
         mongo_url=os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true"),
         scale=float(os.environ.get("BENCH_SCALE", "1")),
     )

@@ -35,16 +35,33 @@ _ALLOW = 3
 Acl = tuple[str, str, str, str, str]  # principal, operation, resource type, name, pattern type
 
 
+def new_credentials() -> dict[str, str]:
+    return {name: secrets.token_hex(16) for name in (*SCRAM_PRINCIPALS, CONTROLLER)}
+
+
+def saved_credentials(home: Path) -> dict[str, str] | None:
+    """The passwords kept in a broker's state folder, or None when it has none (yet)."""
+    path = home / "credentials.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def save_credentials(home: Path, passwords: dict[str, str]) -> None:
+    """Keep the passwords, readable by their owner only; written whole or not at all."""
+    home.mkdir(parents=True, exist_ok=True)
+    pending = home / "credentials.json.pending"
+    pending.unlink(missing_ok=True)
+    fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump(passwords, file)
+    pending.replace(home / "credentials.json")
+
+
 def credentials(home: Path) -> dict[str, str]:
     """The broker's principals and their passwords, made once per state folder."""
-    path = home / "credentials.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    home.mkdir(parents=True, exist_ok=True)
-    made = {name: secrets.token_hex(16) for name in (*SCRAM_PRINCIPALS, CONTROLLER)}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as file:
-        json.dump(made, file)
+    if (saved := saved_credentials(home)) is not None:
+        return saved
+    made = new_credentials()
+    save_credentials(home, made)
     return made
 
 

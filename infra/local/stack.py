@@ -17,9 +17,16 @@ proxy; OTLP on 4317/4318, UI on 16686) and the four Samla services, which then e
 their traces to it. State, logs and pid files live in .stack/
 (gitignored). A pid file whose process is gone is treated as stale and replaced.
 
+The platform's broker (kafka, 127.0.0.1:9092) requires SASL/SCRAM and applies compose's ACLs,
+like compose's: the services connect as their own principals, with passwords this script
+makes and keeps in the broker's state folder (infra/local/kafka_auth.py). SAMLA_KAFKA_SASL=0
+runs it plaintext instead, for debugging with a client that cannot authenticate.
+
 The test session has a Kafka broker of its own (kafka-test, 127.0.0.1:19192, state in
 .stack/kafka-19192): the running platform's consumers would otherwise read the tests'
-records, poison ones included, and park them on the platform's dead-letter topics.
+records, poison ones included, and park them on the platform's dead-letter topics. It is
+plaintext: it holds only the tests' throwaway records, each test uses groups of its own,
+and tests/kafka_security/ proves the SASL rules on a broker of its own (docs/security.md).
 """
 
 from __future__ import annotations
@@ -53,7 +60,10 @@ MONGO_PORT = int(os.environ.get("SAMLA_MONGO_PORT", "27017"))
 SMTP_PORT = int(os.environ.get("SAMLA_SMTP_PORT", "1025"))
 DEV_ISSUER_PORT = int(os.environ.get("SAMLA_DEV_ISSUER_PORT", "8090"))
 DEV_ISSUER_URL = f"http://127.0.0.1:{DEV_ISSUER_PORT}/dev-issuer"
-SERVICE_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004, "portal": 8000}
+# SAMLA_<NAME>_PORT moves one (e.g. SAMLA_ENROLLMENT_PORT), to run a second stack beside the first.
+_DEFAULT_SERVICE_PORTS = {"enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004, "portal": 8000}
+SERVICE_PORTS = {name: int(os.environ.get(f"SAMLA_{name.upper()}_PORT", default))
+                 for name, default in _DEFAULT_SERVICE_PORTS.items()}
 JAEGER_UI_PORT = int(os.environ.get("SAMLA_JAEGER_UI_PORT", "16686"))
 OTLP_GRPC_PORT = int(os.environ.get("SAMLA_OTLP_GRPC_PORT", "4317"))
 OTLP_HTTP_PORT = int(os.environ.get("SAMLA_OTLP_HTTP_PORT", "4318"))
@@ -98,6 +108,8 @@ class Component:
     needs: list[str] = field(default_factory=list)
     # Why it is not ready yet, for the message when a bounded wait runs out.
     not_ready_reason: Callable[[], str] = lambda: "not ready"
+    # Why our running process cannot be used as it is (e.g. started with other settings), else None.
+    refuse_running: Callable[[], str | None] = lambda: None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -123,6 +135,8 @@ class Component:
     def start(self, wait: bool = True) -> None:
         """Start the process unless it runs; with `wait`, return once it is ready (else see `wait_all_ready`)."""
         if self.pid() is not None:
+            if reason := self.refuse_running():
+                raise SystemExit(f"{self.name}: {reason}")
             log(f"{self.name}: already running (pid {self.pid()})")
             if wait and not self.ready():
                 wait_for(self.name, self.ready, self.ready_timeout, self.logfile)
@@ -133,7 +147,8 @@ class Component:
                 log(f"{self.name}: already answering on port {self.port} (not started by this checkout)")
                 self.after_start()
                 return
-            raise SystemExit(f"{self.name}: port {self.port} is taken by a process that is not a ready {self.name}")
+            raise SystemExit(f"{self.name}: port {self.port} is taken by a process that is not a ready {self.name} "
+                             f"({self.not_ready_reason()})")
         self.prepare()
         RUN.mkdir(parents=True, exist_ok=True)
         LOGS.mkdir(parents=True, exist_ok=True)
@@ -230,9 +245,12 @@ def kafka_home(port: int) -> Path:
     return STATE / f"kafka-{port}"
 
 
-# SAMLA_KAFKA_SASL=1: the broker accepts only authenticated clients and applies compose's ACLs
-# (infra/kafka/server-sasl.properties, infra/local/kafka_auth.py); passwords are made per state folder.
-KAFKA_SASL = os.environ.get("SAMLA_KAFKA_SASL", "0") == "1"
+# The platform's broker accepts only authenticated clients and applies compose's ACLs
+# (infra/kafka/server-sasl.properties, infra/local/kafka_auth.py); passwords are made per state
+# folder. SAMLA_KAFKA_SASL=0 runs it plaintext, for debugging only: then any local process may
+# publish any event (a forged ParticipantErased, say). The private brokers of the tests, the
+# fault and federation tests and the soak set it to 0 (see `kafka-test` below for why).
+KAFKA_SASL = os.environ.get("SAMLA_KAFKA_SASL", "1") != "0"
 
 
 def kafka_auth():  # noqa: ANN201 - the module, imported from beside this script
@@ -242,9 +260,26 @@ def kafka_auth():  # noqa: ANN201 - the module, imported from beside this script
     return kafka_auth
 
 
-def kafka_client_options(port: int) -> dict[str, str]:
+def kafka_client_options(port: int, sasl: bool) -> dict[str, str]:
     """The admin's connection options for the broker on `port` ({} for a plaintext broker)."""
-    return kafka_auth().client_options(kafka_home(port), "admin") if KAFKA_SASL else {}
+    return kafka_auth().client_options(kafka_home(port), "admin") if sasl else {}
+
+
+def configured_with_sasl(port: int) -> bool | None:
+    """Whether the broker on `port` was last started with SASL (None: never started from this state)."""
+    properties = kafka_home(port) / "server.properties"
+    return "SASL_PLAINTEXT://" in properties.read_text() if properties.exists() else None
+
+
+def running_as_wanted(port: int, sasl: bool) -> str | None:
+    """Why our running broker cannot be used as it is (started in the other mode), else None."""
+    if configured_with_sasl(port) in (None, sasl):
+        return None
+    if sasl:
+        return (f"kafka on {port} runs without SASL (started before SASL became the default, or with "
+                "SAMLA_KAFKA_SASL=0). `make down && make up` restarts it with SASL and keeps its records; "
+                "SAMLA_KAFKA_SASL=0 make up keeps it plaintext")
+    return f"kafka on {port} runs with SASL; stop it (`make down`) before starting it with SAMLA_KAFKA_SASL=0"
 
 
 def add_kafka_user(port: int, name: str, password: str) -> None:
@@ -268,27 +303,78 @@ def add_integrator(port: int, network: str, password: str) -> str:
     return principal
 
 
-def prepare_kafka(port: int) -> None:
-    ensure_kafka_jars()
+def write_kafka_properties(port: int, sasl: bool) -> Path:
     home = kafka_home(port)
-    data = home / "data"
     properties = home / "server.properties"
-    template = (ROOT / "infra/kafka" / ("server-sasl.properties" if KAFKA_SASL else "server.properties")).read_text()
+    template = (ROOT / "infra/kafka" / ("server-sasl.properties" if sasl else "server.properties")).read_text()
     home.mkdir(parents=True, exist_ok=True)
-    filled = (template.replace("@DATA_DIR@", str(data)).replace("@PORT@", str(port))
+    filled = (template.replace("@DATA_DIR@", str(home / "data")).replace("@PORT@", str(port))
               .replace("@CONTROLLER_PORT@", str(port + 1)))
-    scram: list[str] = []
-    if KAFKA_SASL:
+    if sasl:
         auth = kafka_auth()
         passwords = auth.credentials(home)
         filled = (filled.replace("@CONTROLLER_PASSWORD@", passwords[auth.CONTROLLER])
                   .replace("@BROKER_PASSWORD@", passwords["broker"]))
+    properties.write_text(filled)
+    properties.chmod(0o600)  # it holds the controller's and the broker's passwords when SASL is on
+    return properties
+
+
+def add_scram_to_plaintext_storage(port: int) -> None:
+    """Give a broker formatted without SASL (before SASL became the default) its SCRAM principals.
+
+    KRaft keeps SCRAM credentials in the cluster metadata, and `format` adds them only to a
+    fresh storage. So the broker is started once more as it was formatted (plaintext, no
+    authoriser), each principal is added as any client there may, and it is stopped again:
+    its topics, records and consumer offsets stay. The passwords are saved last, so a
+    migration cut short is simply done again with new ones.
+    """
+    auth = kafka_auth()
+    home = kafka_home(port)
+    passwords = auth.new_credentials()
+    properties = write_kafka_properties(port, sasl=False)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    logfile = LOGS / f"kafka-{port}-sasl-migration.log"
+    log(f"kafka on {port}: storage formatted without SASL; adding the SCRAM principals (once, keeps the records)")
+    with logfile.open("ab") as out:
+        broker = subprocess.Popen(kafka_java("kafka.Kafka", str(properties)), stdout=out, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(f"kafka on {port} (plaintext, to add principals)", lambda: kafka_answers(port, sasl=False), 90,
+                 logfile)
+        for name in auth.SCRAM_PRINCIPALS:
+            subprocess.run(
+                kafka_java("kafka.admin.ConfigCommand", "--bootstrap-server", f"127.0.0.1:{port}", "--alter",
+                           "--entity-type", "users", "--entity-name", name,
+                           "--add-config", f"{auth.MECHANISM}=[password={passwords[name]}]", heap="256m"),
+                check=True, stdout=subprocess.DEVNULL,
+            )
+    finally:
+        os.killpg(broker.pid, signal.SIGTERM)
+        try:
+            broker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(broker.pid, signal.SIGKILL)
+            broker.wait()
+    auth.save_credentials(home, passwords)
+
+
+def prepare_kafka(port: int, sasl: bool) -> None:
+    ensure_kafka_jars()
+    home = kafka_home(port)
+    data = home / "data"
+    formatted = (data / "meta.properties").exists()
+    if sasl and formatted and kafka_auth().saved_credentials(home) is None:
+        add_scram_to_plaintext_storage(port)
+    properties = write_kafka_properties(port, sasl)
+    scram: list[str] = []
+    if sasl:
+        auth = kafka_auth()
+        passwords = auth.credentials(home)
         # KRaft keeps SCRAM credentials in its metadata: the first ones come with the format.
         for name in auth.SCRAM_PRINCIPALS:
             scram += ["--add-scram", f"{auth.MECHANISM}=[name={name},password={passwords[name]}]"]
-    properties.write_text(filled)
-    properties.chmod(0o600)  # it holds the controller's and the broker's passwords when SASL is on
-    if not (data / "meta.properties").exists():
+    if not formatted:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         subprocess.run(
             kafka_java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties), "--standalone",
@@ -297,16 +383,22 @@ def prepare_kafka(port: int) -> None:
         )
 
 
-def kafka_answers(port: int) -> bool:
-    """Ready means an admin client gets an answer, not merely that the port is open."""
+def kafka_answers(port: int, sasl: bool) -> bool:
+    """Ready means an admin client gets an answer, not merely that the port is open.
+
+    On a SASL broker it signs in as the admin of this state folder; a broker started from
+    another checkout (other passwords) does not answer it, and is then not used.
+    """
     if not port_open(port):
+        return False
+    if sasl and kafka_auth().saved_credentials(kafka_home(port)) is None:
         return False
 
     async def ask() -> bool:
         from aiokafka.admin import AIOKafkaAdminClient
 
         admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=3000,
-                                    **kafka_client_options(port))
+                                    **kafka_client_options(port, sasl))
         try:
             await admin.start()
             await admin.describe_cluster()
@@ -319,25 +411,31 @@ def kafka_answers(port: int) -> bool:
     return asyncio.run(ask())
 
 
-def create_topics(port: int) -> None:
+def create_topics(port: int, sasl: bool) -> None:
     sys.path.insert(0, str(ROOT / "infra/local"))
     from topics import ensure_topics
 
-    created = asyncio.run(ensure_topics(f"127.0.0.1:{port}", ROOT / "infra/topics.yaml", **kafka_client_options(port)))
+    created = asyncio.run(ensure_topics(f"127.0.0.1:{port}", ROOT / "infra/topics.yaml",
+                                        **kafka_client_options(port, sasl)))
     if created:
         log(f"kafka on {port}: created topics {', '.join(created)}")
-    if KAFKA_SASL:
+    if sasl:
         auth = kafka_auth()
         asyncio.run(auth.apply_acls(f"127.0.0.1:{port}", kafka_home(port), auth.granted(auth.ACL_SCRIPT.read_text())))
 
 
-def kafka(name: str, port: int) -> Component:
-    """A single-node KRaft broker on `port` (controller on port + 1) with the declared topics."""
+def kafka(name: str, port: int, sasl: bool) -> Component:
+    """A single-node KRaft broker on `port` (controller on port + 1) with the declared topics;
+    with `sasl`, only for authenticated clients and with compose's ACLs."""
     properties = kafka_home(port) / "server.properties"
     return Component(
-        name=name, port=port, marker=str(properties), prepare=lambda: prepare_kafka(port),
+        name=name, port=port, marker=str(properties), prepare=lambda: prepare_kafka(port, sasl),
         command=lambda: kafka_java("kafka.Kafka", str(properties)),
-        ready=lambda: kafka_answers(port), ready_timeout=90, after_start=lambda: create_topics(port),
+        ready=lambda: kafka_answers(port, sasl), ready_timeout=90, after_start=lambda: create_topics(port, sasl),
+        refuse_running=lambda: running_as_wanted(port, sasl),
+        not_ready_reason=lambda: ("this checkout has no password for it: started from another checkout?"
+                                  if sasl and kafka_auth().saved_credentials(kafka_home(port)) is None
+                                  else "no answer to an admin client"),
     )
 
 
@@ -465,6 +563,11 @@ def _service(name: str) -> Component:
         if name == "portal":
             # Signs people in at the development issuer; the local run is plain http, so no Secure cookie.
             values.update({"PORTAL_OIDC_ISSUER": DEV_ISSUER_URL, "PORTAL_COOKIE_SECURE": "false"})
+        # Where it finds the others (and itself, for links it writes): their settings default to the usual ports.
+        urls = {f"{prefix}_{other.upper()}_URL": f"http://127.0.0.1:{other_port}"
+                for other, other_port in SERVICE_PORTS.items() if other != name}
+        urls |= {f"{prefix}_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+        values |= {key: url for key, url in urls.items() if key not in os.environ}
         if f"{prefix}_OTLP_ENDPOINT" not in os.environ and (endpoint := otlp_endpoint()):
             values[f"{prefix}_OTLP_ENDPOINT"] = endpoint
         if KAFKA_SASL and name in kafka_auth().SCRAM_PRINCIPALS:
@@ -518,9 +621,11 @@ def wait_all_ready(components: list[Component], timeout: float) -> None:
 
 
 COMPONENTS: dict[str, Component] = {
-    "kafka": kafka("kafka", KAFKA_PORT),
-    # The test session's own broker: the running platform never sees the tests' records.
-    "kafka-test": kafka("kafka-test", TEST_KAFKA_PORT),
+    "kafka": kafka("kafka", KAFKA_PORT, sasl=KAFKA_SASL),
+    # The test session's own broker: the running platform never sees the tests' records. Plaintext
+    # on purpose: it holds only throwaway test records on loopback, every test uses groups of its
+    # own, and the SASL rules are proved on a SASL broker by tests/kafka_security/.
+    "kafka-test": kafka("kafka-test", TEST_KAFKA_PORT, sasl=False),
     "ferretdb": Component(
         name="ferretdb", port=MONGO_PORT, marker=str(FERRETDB_BIN), prepare=build_ferretdb,
         command=lambda: [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{MONGO_PORT}", "-data", str(STATE / "ferretdb")],

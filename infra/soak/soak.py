@@ -8,6 +8,10 @@ Runs on a stack of its own (state in /tmp/samla-soak, Kafka 19292, FerretDB 2702
 default ports is never touched. It reuses the Kafka jars and FerretDB binary of the main
 stack (.stack/) when they are there.
 
+Enrollment runs as two instances behind one address (a round-robin front, as a Kubernetes
+Service): they elect one writer with a lease and the other forwards writes to it
+(docs/scale-out.md); the others run one instance each.
+
 Load: people apply to a few small cohorts (some of them needing their leader's approval,
 which a leader gives) and some withdraw again; a coordinator takes attendance at each
 cohort's gathering; a unit's measures are followed up. Faults, at random every few seconds:
@@ -56,6 +60,8 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "infra/local"))
+from tcp_relay import TcpRelay  # noqa: E402
 # Where the Kafka jars and the FerretDB binary were built (the main stack's state).
 MAIN_STATE = Path(os.environ.get("SAMLA_STACK_DIR", ROOT / ".stack"))
 STATE = Path(os.environ.get("SAMLA_SOAK_DIR", "/tmp/samla-soak"))
@@ -65,6 +71,9 @@ SMTP_PORT = int(os.environ.get("SAMLA_SOAK_SMTP_PORT", "1029"))
 KAFKA = f"127.0.0.1:{KAFKA_PORT}"
 MONGO = f"mongodb://127.0.0.1:{MONGO_PORT}/?directConnection=true"
 SERVICES = ("enrollment", "sessions", "measures", "notifications")
+# Enrollment's two instances elect their writer with a lease this long: shorter than the
+# longest pause the chaos gives (5 s), so a paused writer is sometimes deposed.
+WRITER_LEASE_SECONDS = 3
 TOPICS = ("samla.enrollment.v1", "samla.sessions.v1", "samla.measures.v1")
 # Confirmation mails: one per ParticipantEnrolled (X-Samla-Notification header of the mail).
 CONFIRMATIONS = {"enrolled", "promoted"}
@@ -79,8 +88,10 @@ PARTIES = {"organisation_leader": "soak-leader", "union_representative": "soak-u
 
 
 def stack_env() -> dict[str, str]:
+    # The soak's own throwaway broker, plaintext like the tests' (docs/security.md): its services
+    # and checks connect without credentials, and it never sees the platform's records.
     env = {**os.environ, "SAMLA_STACK_DIR": str(STATE), "SAMLA_KAFKA_PORT": str(KAFKA_PORT),
-           "SAMLA_MONGO_PORT": str(MONGO_PORT), "SAMLA_SMTP_PORT": str(SMTP_PORT)}
+           "SAMLA_MONGO_PORT": str(MONGO_PORT), "SAMLA_SMTP_PORT": str(SMTP_PORT), "SAMLA_KAFKA_SASL": "0"}
     if (MAIN_STATE / "kafka-lib/.resolved").exists():
         env.setdefault("SAMLA_KAFKA_LIB", str(MAIN_STATE / "kafka-lib"))
     if (MAIN_STATE / "bin/ferretdb").exists():
@@ -141,20 +152,23 @@ class Process:
         raise RuntimeError(f"{self.name} not ready after {timeout}s")
 
 
-def service_process(name: str, run: str, issuer: str, enrollment_port: int) -> Process:
-    port = enrollment_port if name == "enrollment" else free_port()
+def service_process(name: str, run: str, issuer: str, enrollment_port: int, instance: int | None = None) -> Process:
+    """One process of a service; `instance` (1, 2) for a service run as several, electing a writer."""
+    port = free_port()
     prefix = f"{name.upper()}_"
     settings = {"environment": "test", "otlp_endpoint": "", "kafka_bootstrap_servers": KAFKA, "mongo_url": MONGO,
                 "mongo_database": f"soak_{name}_{run}", "consumer_group": f"soak-{name}-{run}",
                 "auth_issuer": issuer, "auth_jwks_url": f"{issuer}/jwks.json",
                 "enrollment_url": f"http://127.0.0.1:{enrollment_port}"}
+    if instance is not None:
+        settings |= {"writer_lease_seconds": str(WRITER_LEASE_SECONDS), "instance_url": f"http://127.0.0.1:{port}"}
     if name == "notifications":
         # A delivery claimed by a killed instance is sent again after this long (same Message-ID).
         settings |= {"smtp_host": "127.0.0.1", "smtp_port": str(SMTP_PORT), "send_lease_seconds": "5"}
     env = {**os.environ, **{prefix + k.upper(): v for k, v in settings.items()}}
     command = [sys.executable, "-m", "uvicorn", f"samla_{name}.entrypoints.app:create_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
-    return Process(name, command, env, port)
+    return Process(name if instance is None else f"{name}-{instance}", command, env, port)
 
 
 @dataclass
@@ -346,7 +360,13 @@ async def follow_up(measures: httpx.AsyncClient, indicators: dict[str, str], unt
 async def chaos(processes: dict[str, Process], until: float, figures: Figures, rng: random.Random) -> None:
     while time.monotonic() < until - 5:
         await asyncio.sleep(rng.uniform(2, 6))
-        target = rng.choice([*SERVICES, "kafka", "ferretdb"])
+        for name, process in processes.items():
+            # As Kubernetes would: a process that stopped (a writer that found itself deposed
+            # after a pause longer than its lease stops itself) is started again.
+            if not process.alive():
+                figures.faults[f"restarted after exiting {name}"] += 1
+                process.start()
+        target = rng.choice([*processes, "kafka", "ferretdb"])
         if target in processes and rng.random() < 0.5:
             processes[target].signal(signal.SIGKILL)
             figures.faults[f"SIGKILL {target}"] += 1
@@ -587,7 +607,13 @@ async def soak(minutes: float, seed: int) -> Figures:
                                     "--state", str(STATE / "dev-issuer"), "--issuer", issuer_url],
                      {**os.environ, "SAMLA_ENVIRONMENT": "development"}, issuer_port)
     enrollment_port = free_port()
-    processes = {name: service_process(name, run, issuer_url, enrollment_port) for name in SERVICES}
+    # Enrollment runs as two instances behind one address (the cohort writer's rush is where
+    # two writers would oversell); the others as one each.
+    enrollment = [service_process("enrollment", run, issuer_url, enrollment_port, instance=n) for n in (1, 2)]
+    processes = {p.name: p for p in [*enrollment, *(service_process(name, run, issuer_url, enrollment_port)
+                                                    for name in SERVICES if name != "enrollment")]}
+    # One address in front of enrollment's instances, as a Kubernetes Service is.
+    front = TcpRelay(enrollment_port, [("127.0.0.1", p.port) for p in enrollment])
     try:
         issuer.start()
         await issuer.ready(path="/dev-issuer/jwks.json")
@@ -604,6 +630,7 @@ async def soak(minutes: float, seed: int) -> Figures:
             parties = {role: await mint(person, role, person_id=person, networks=[NETWORK],
                                         organisations=[ORGANISATION], units=[UNIT])
                        for role, person in PARTIES.items()}
+        await front.start()
         for process in processes.values():
             process.start()
         for process in processes.values():
@@ -611,8 +638,8 @@ async def soak(minutes: float, seed: int) -> Figures:
         done = Accepted()
 
         def api(name: str) -> httpx.AsyncClient:
-            return httpx.AsyncClient(base_url=f"http://127.0.0.1:{processes[name].port}",
-                                     headers={"Authorization": f"Bearer {token}"})
+            port = enrollment_port if name == "enrollment" else processes[name].port
+            return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"})
 
         async with api("enrollment") as client, api("sessions") as sessions_api, api("measures") as measures_api:
             cohorts = await open_cohorts(client, COHORTS, approval=False)
@@ -647,6 +674,7 @@ async def soak(minutes: float, seed: int) -> Figures:
         for process in [*processes.values(), issuer]:
             process.signal(signal.SIGCONT)
             process.signal(signal.SIGTERM)
+        await front.stop()
         stack("down")
     return figures
 

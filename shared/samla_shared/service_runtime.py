@@ -21,12 +21,14 @@ from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract.base import IntegrationEvent
+from samla_shared.http.writer_forwarding import forwarding_client
 from samla_shared.messaging.consumer import EventHandler, subscribe
 from samla_shared.messaging.kafka_admin import topic_partitions
 from samla_shared.messaging.kafka_security import broker_security, client_options
 from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OutboxRelay
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.mongo import create_client
+from samla_shared.persistence.writer_election import NoLongerWriter, WriterElection
 from samla_shared.settings import ServiceSettings
 from samla_shared.telemetry import setup_telemetry
 
@@ -91,6 +93,13 @@ class ServiceRuntime:
         self.kafka_connected = False
         self.database_prepared = False
         self._readiness_checks: list[Callable[[], Awaitable[list[str]]]] = []
+        # One instance of several writes (persistence.writer_election); with the lease off, this one does.
+        self.election = (WriterElection(self.db, self.service, seconds=settings.writer_lease_seconds,
+                                        address=settings.instance_url or "")
+                         if settings.writer_lease_seconds else None)
+        self._elected = asyncio.Event()
+        self.forwarding_client = (forwarding_client(settings.writer_lease_seconds) if self.election is not None
+                                  else None)
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -105,6 +114,21 @@ class ServiceRuntime:
                                concurrency=concurrency)
         self._subscriptions.append((topic, group_id))
         self._subscribers.append(subscriber)
+
+    async def as_writer(self, work: Callable[[], Awaitable[Any]]) -> Any:
+        """Run `work` (a service's periodic loop, say) once this instance is the writer: at once
+        without an election, and never on a standby, which writes nothing."""
+        await self._elected.wait()
+        return await work()
+
+    async def fence(self) -> None:
+        """Raise NoLongerWriter unless this instance may write now (always, without an election)."""
+        if self.election is not None and not await self.election.still_writer():
+            raise NoLongerWriter("this instance no longer takes writes (another took over); nothing was done, retry")
+
+    @property
+    def is_standby(self) -> bool:
+        return self.election is not None and not self.election.is_writer
 
     def add_readiness_check(self, check: Callable[[], Awaitable[list[str]]]) -> None:
         """A component the service adds beside the runtime (e.g. a second cluster) reports its reasons here."""
@@ -135,8 +159,15 @@ class ServiceRuntime:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.election is None:
+            await self._start_writing()
+        else:
+            self._tasks.append(asyncio.create_task(self.election.run(self._start_writing), name="writer-election"))
+
+    async def _start_writing(self) -> None:
         self._tasks.append(asyncio.create_task(self._prepare_database(), name="prepare-database"))
         self._tasks.append(asyncio.create_task(self._connect_kafka(), name="connect-kafka"))
+        self._elected.set()
 
     async def stop(self) -> None:
         """Stop background work, Kafka and MongoDB, each step bounded by `shutdown_step_seconds`.
@@ -149,6 +180,8 @@ class ServiceRuntime:
         for task in self._tasks:
             task.cancel()
         await self._bounded("background tasks", asyncio.gather(*self._tasks, return_exceptions=True))
+        if self.election is not None:
+            await self._bounded("handing over the writer lease", self.election.resign())
         # Also when the connect task was cancelled inside broker.start(): its consumers may already
         # run, and left running they would read on after the database below is closed, failing
         # (and dead-lettering) every event they get.
@@ -158,6 +191,8 @@ class ServiceRuntime:
             if self.kafka_connected:
                 raise
             log.debug("stopping a broker that never finished starting", exc_info=True)
+        if self.forwarding_client is not None:
+            await self._bounded("the client forwarding writes", self.forwarding_client.aclose())
         await self._bounded("the MongoDB client", self.mongo.close())
 
     async def _bounded(self, step: str, work: Awaitable[Any]) -> None:
@@ -196,6 +231,8 @@ class ServiceRuntime:
         reasons: list[str] = []
         try:
             await asyncio.wait_for(self.db.command("ping"), timeout=2.0)
+            if self.is_standby:  # serves reads and forwards writes: needs the database only
+                return reasons
             if not self.database_prepared:
                 reasons.append("database: answering, indexes not prepared yet")
         except Exception as exc:

@@ -26,8 +26,9 @@ class ServiceSettings(BaseSettings):
     # development issuer reads that one too, and refuses to run unless it says development or test).
     environment: Literal["development", "test", "production"]
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    # Plaintext without authentication on the local stack (loopback only); SASL/SCRAM with the
-    # service's own principal in compose and production (samla_shared.messaging.kafka_security).
+    # SASL/SCRAM with the service's own principal on the local stack `make up` runs (stack.py sets
+    # it), in compose and production (samla_shared.messaging.kafka_security); plaintext on the
+    # tests' own broker (loopback only, test records only).
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
     kafka_sasl_username: str | None = None
@@ -48,6 +49,12 @@ class ServiceSettings(BaseSettings):
     # How long each shutdown step (background tasks, Kafka, MongoDB) may take before it is
     # abandoned; keep the sum below the orchestrator's grace period (Kubernetes: 30 s).
     shutdown_step_seconds: float = Field(default=10.0, gt=0)
+    # Several instances of this service (docs/scale-out.md): > 0 elects one writer by a lease of
+    # this many seconds; the others serve reads and forward writes to it at `instance_url`, the
+    # address they reach this instance at (in Kubernetes, http://<pod IP>:<port>). 0, the
+    # default: this is the only instance and writes, as on the local stack.
+    writer_lease_seconds: float = Field(default=0.0, ge=0)
+    instance_url: str | None = None
 
     # -- authentication: the identity provider's OIDC issuer, this API's audience, its keys --
     # The defaults point at the development issuer of the local stack (infra/local/dev_issuer.py),
@@ -106,6 +113,14 @@ class ServiceSettings(BaseSettings):
     @property
     def event_source(self) -> str:
         return f"/samla/{self.deployment}/{self.service_name}"
+
+    @model_validator(mode="after")
+    def _standbys_need_the_writers_address(self) -> "ServiceSettings":
+        if self.writer_lease_seconds and not self.instance_url:
+            raise ValueError("writer_lease_seconds needs instance_url: the address other instances forward writes to")
+        if self.writer_lease_seconds and self.writer_lease_seconds < 1:
+            raise ValueError("writer_lease_seconds is at least 1 (0 turns the election off)")
+        return self
 
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> "ServiceSettings":

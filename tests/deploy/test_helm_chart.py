@@ -199,6 +199,8 @@ def test_rendered_settings_are_read_and_accepted_by_each_service(
         prefix = f"{name.upper()}_"
         with monkeypatch.context() as patch:
             for variable in container(deployment)["env"]:
+                if variable["name"] == "POD_IP":  # Kubernetes' own, for INSTANCE_URL to expand
+                    continue
                 assert variable["name"].startswith(prefix)
                 field = variable["name"][len(prefix):].lower()
                 assert field in settings_cls.model_fields, f"{name} has no setting {field}"
@@ -240,6 +242,30 @@ def test_network_policies_allow_only_the_calls_the_services_make(rendered: list[
         for target in pods:
             if source != target:
                 assert _reaches(policies, pods, source, target) == ((source, target) in expected), (source, target)
+    for api in SERVICES:  # a standby pod forwards writes to its service's writer pod; the portal keeps no state
+        assert _reaches(policies, pods, api, api), api
+    assert not _reaches(policies, pods, "portal", "portal")
+
+
+def test_api_pods_elect_one_writer_and_tell_the_others_their_own_address(rendered: list[dict[str, Any]]) -> None:
+    autoscalers = {a["spec"]["scaleTargetRef"]["name"]: a for a in of_kind(rendered, "HorizontalPodAutoscaler").values()}
+    for name, deployment in of_kind(rendered, "Deployment").items():
+        env = container(deployment)["env"]
+        names = [e["name"] for e in env]
+        service = workload(deployment)
+        if service not in SERVICES:
+            assert not any(n.endswith("WRITER_LEASE_SECONDS") for n in names), name
+            continue
+        prefix = service.upper() + "_"
+        values = {e["name"]: e.get("value") for e in env}
+        port = container(deployment)["ports"][0]["containerPort"]
+        assert float(values[prefix + "WRITER_LEASE_SECONDS"]) >= 1
+        assert values[prefix + "INSTANCE_URL"] == f"http://$(POD_IP):{port}"
+        # Kubernetes expands $(POD_IP) only from a variable defined earlier in the list.
+        assert names.index("POD_IP") < names.index(prefix + "INSTANCE_URL")
+        assert next(e for e in env if e["name"] == "POD_IP")["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
+        assert autoscalers[name]["spec"]["minReplicas"] >= 2, "a lost writer pod costs a takeover, not an outage"
+        assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
 
 
 def test_only_the_apis_reach_kafka_and_mongodb(rendered: list[dict[str, Any]]) -> None:

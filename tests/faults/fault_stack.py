@@ -36,8 +36,9 @@ class FaultStack:
 
     @staticmethod
     def env() -> dict[str, str]:
+        # Plaintext, like the tests' own broker: a throwaway one on loopback (docs/security.md).
         env = {**os.environ, "SAMLA_STACK_DIR": str(STATE), "SAMLA_KAFKA_PORT": str(KAFKA_PORT),
-               "SAMLA_MONGO_PORT": str(MONGO_PORT), "SAMLA_SMTP_PORT": str(SMTP_PORT)}
+               "SAMLA_MONGO_PORT": str(MONGO_PORT), "SAMLA_SMTP_PORT": str(SMTP_PORT), "SAMLA_KAFKA_SASL": "0"}
         # Share what the main stack already downloaded and built (no second Maven/Go run).
         if (MAIN_STATE / "kafka-lib/.resolved").exists():
             env.setdefault("SAMLA_KAFKA_LIB", str(MAIN_STATE / "kafka-lib"))

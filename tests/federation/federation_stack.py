@@ -64,8 +64,9 @@ class Cluster:
         return f"127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
+        # Plaintext, like the tests' own broker: throwaway clusters on loopback (docs/security.md).
         return {**os.environ, "SAMLA_STACK_DIR": str(self.state), "SAMLA_KAFKA_PORT": str(self.port),
-                "SAMLA_KAFKA_LIB": str(kafka_lib())}
+                "SAMLA_KAFKA_LIB": str(kafka_lib()), "SAMLA_KAFKA_SASL": "0"}
 
     def run(self, action: str) -> None:
         subprocess.run([sys.executable, str(ROOT / "infra/local/stack.py"), action, "kafka"], env=self.env(),

@@ -1,8 +1,10 @@
 """A Kafka broker of these tests' own that requires SASL and applies compose's ACLs.
 
-The tests' shared broker is plaintext today; these tests need a broker that authenticates
-and authorises, with principals made for the run. It is started by `infra/local/stack.py`
-(SAMLA_KAFKA_SASL=1) from a state folder of its own, wiped on every run, on its own port.
+The tests' shared broker (kafka-test) is plaintext on purpose (docs/security.md); these
+tests need a broker that authenticates and authorises, with principals made for the run.
+It is the platform's broker exactly as `make up` starts it: `infra/local/stack.py start kafka`
+with its defaults (no SAMLA_KAFKA_SASL), from a state folder of its own, wiped on every
+run, on its own port.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ class SaslBroker:
         return self.state / f"kafka-{self.port}"
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "SAMLA_STACK_DIR": str(self.state), "SAMLA_KAFKA_PORT": str(self.port),
-                "SAMLA_KAFKA_SASL": "1", "SAMLA_KAFKA_LIB": str(kafka_lib(self.state))}
+        # No SAMLA_KAFKA_SASL: stack.py's default, the broker `make up` runs, is what is tested.
+        inherited = {k: v for k, v in os.environ.items() if k != "SAMLA_KAFKA_SASL"}
+        return {**inherited, "SAMLA_STACK_DIR": str(self.state), "SAMLA_KAFKA_PORT": str(self.port),
+                "SAMLA_KAFKA_LIB": str(kafka_lib(self.state))}
 
     def stack(self, *args: str) -> None:
         subprocess.run([sys.executable, str(ROOT / "infra/local/stack.py"), *args], env=self.env(), check=True)

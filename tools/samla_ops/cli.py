@@ -14,7 +14,9 @@
                                                               through the services' APIs (idempotent)
 
 Kafka and MongoDB addresses come from --kafka/--mongo or SAMLA_KAFKA/SAMLA_MONGO, and
-default to the local stack. --json prints machine-readable output. See docs/operations.md.
+default to the local stack, whose broker the tool signs in to as its admin by itself
+(credentials for others: SAMLA_OPS_KAFKA_*, see samla_ops.kafka.security). --json prints
+machine-readable output. See docs/operations.md.
 """
 
 from __future__ import annotations

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -17,15 +19,19 @@ DLQ_SUFFIX = ".dlq"
 DLQ_HEADER_PREFIX = "dlq_"
 
 
-def security() -> dict[str, Any]:
+def security(bootstrap: str) -> dict[str, Any]:
     """How the tool authenticates, from SAMLA_OPS_KAFKA_* (never from the command line, where
     a password would show in the process list and the shell history).
 
-    SAMLA_OPS_KAFKA_SECURITY_PROTOCOL: PLAINTEXT (default), SASL_PLAINTEXT or SASL_SSL;
+    SAMLA_OPS_KAFKA_SECURITY_PROTOCOL: PLAINTEXT, SASL_PLAINTEXT or SASL_SSL;
     SAMLA_OPS_KAFKA_SASL_MECHANISM (SCRAM-SHA-512), _SASL_USERNAME, _SASL_PASSWORD. Replays
     write to any event topic and resets move any group, so this is the admin's principal.
+    Unset, the tool signs in to the local stack's broker (`make up`) as its admin, with the
+    password that stack keeps, and connects to any other broker without credentials.
     """
-    protocol = os.environ.get("SAMLA_OPS_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    protocol = os.environ.get("SAMLA_OPS_KAFKA_SECURITY_PROTOCOL")
+    if protocol is None:
+        return local_stack_admin(bootstrap) or {}
     if protocol == "PLAINTEXT":
         return {}
     options: dict[str, Any] = {
@@ -39,9 +45,31 @@ def security() -> dict[str, Any]:
     return options
 
 
+def local_stack_admin(bootstrap: str) -> dict[str, Any] | None:
+    """The admin's sign-in to a broker of the local stack (infra/local/stack.py), if `bootstrap` is one.
+
+    That stack keeps each SASL broker's passwords in <state>/kafka-<port>/credentials.json,
+    readable by its owner only; the state folder is SAMLA_STACK_DIR, or .stack in the current
+    folder (the checkout's root, where `make` runs). None for any other address, and for a
+    broker of that stack that runs plaintext (SAMLA_KAFKA_SASL=0, or the tests' own broker).
+    """
+    host, _, port = bootstrap.strip().rpartition(":")
+    if host not in ("127.0.0.1", "localhost") or not port.isdigit():
+        return None
+    home = Path(os.environ.get("SAMLA_STACK_DIR", ".stack")) / f"kafka-{port}"
+    try:
+        if "SASL_PLAINTEXT://" not in (home / "server.properties").read_text():
+            return None
+        password = json.loads((home / "credentials.json").read_text())["admin"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": "admin", "sasl_plain_password": password}
+
+
 @asynccontextmanager
 async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000, **security())
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000, **security(bootstrap))
     await admin.start()
     try:
         yield admin
@@ -53,7 +81,7 @@ async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
 async def plain_consumer(bootstrap: str, group_id: str | None = None) -> AsyncIterator[AIOKafkaConsumer]:
     """A consumer that never commits by itself: the tool reads, or commits explicitly."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
-                                **security())
+                                **security(bootstrap))
     await consumer.start()
     try:
         yield consumer
@@ -176,7 +204,7 @@ async def replay(bootstrap: str, letters: list[DeadLetter], *, to_topic: str | N
     The ce_id is kept, so a consumer that did apply the event after all ignores the replay.
     Returns (topic, partition, offset) of every record written.
     """
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **security())
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **security(bootstrap))
     await producer.start()
     written = []
     try:

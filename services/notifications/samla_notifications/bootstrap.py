@@ -62,11 +62,12 @@ class Notifications:
         for store in (self.read_model, self.delivery_log, self.reminders, self.webhook_store):
             await store.ensure_indexes()
 
-    def start_loops(self) -> None:
-        self._tasks = [asyncio.create_task(self.scheduler.run(), name="reminder-scheduler"),
-                       asyncio.create_task(self.dispatcher.run(), name="webhook-dispatcher"),
-                       asyncio.create_task(self.retention.run(self.settings.retention_interval_seconds),
-                                           name="retention")]
+    def start_loops(self, runtime: ServiceRuntime) -> None:
+        """The loops write (reminders, webhook deliveries, expiry): they run on the writing instance only."""
+        self._tasks = [asyncio.create_task(runtime.as_writer(self.scheduler.run), name="reminder-scheduler"),
+                       asyncio.create_task(runtime.as_writer(self.dispatcher.run), name="webhook-dispatcher"),
+                       asyncio.create_task(runtime.as_writer(
+                           lambda: self.retention.run(self.settings.retention_interval_seconds)), name="retention")]
 
     async def stop_loops(self) -> None:
         for task in self._tasks:

@@ -15,6 +15,7 @@ from samla_shared.http.network_scope import NetworkLogScopeMiddleware, note_requ
 from samla_shared.http.openapi_problems import document_problem_responses
 from samla_shared.http.operations import HttpMetricsMiddleware, operations_router
 from samla_shared.http.problems import install_problem_handlers
+from samla_shared.http.writer_forwarding import WriterForwarding
 from samla_shared.security.access import AccessTable
 from samla_shared.service_runtime import ServiceRuntime
 
@@ -45,6 +46,10 @@ def build_service_app(
     install_offline_docs(app)
     app.state.runtime = runtime
     app.state.access = access
+    if runtime.election is not None:
+        # Innermost of the middlewares: a forwarded write has passed the body limit and is counted
+        # here; the writer authorises it (samla_shared.http.writer_forwarding).
+        app.add_middleware(WriterForwarding, runtime=runtime)
     app.add_middleware(NetworkLogScopeMiddleware)
     app.add_middleware(HttpMetricsMiddleware, service=runtime.service)
     install_hardening(app, runtime.settings)

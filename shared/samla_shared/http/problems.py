@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from samla_shared.persistence.writer_election import NoLongerWriter
 from samla_shared.security.access import Hidden
 
 log = logging.getLogger("samla.http")
@@ -63,6 +64,10 @@ def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception
     async def _database_down(_: Request, exc: ConnectionFailure) -> JSONResponse:
         log.warning("database unavailable: %s", exc)
         return problem(503, "Service unavailable", "The database cannot be reached; nothing was changed. Retry later.")
+
+    @app.exception_handler(NoLongerWriter)
+    async def _deposed(_: Request, exc: NoLongerWriter) -> JSONResponse:
+        return problem(503, "Service unavailable", str(exc))
 
     for error_class, status in domain_errors.items():
 

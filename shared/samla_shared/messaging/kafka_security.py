@@ -1,4 +1,5 @@
-"""How a service authenticates to Kafka: nothing on the local stack, SASL/SCRAM in compose and production.
+"""How a service authenticates to Kafka: SASL/SCRAM on the local stack, in compose and production;
+nothing on the tests' own broker.
 
 The broker's ACLs (see infra/compose/kafka-acls.sh and docs/privacy.md) let each service's
 principal write only its own topic and the dead-letter topics of what it consumes, and

@@ -43,13 +43,16 @@ def instance_id() -> str:
 
 
 class Lease:
-    def __init__(self, db: AsyncDatabase, name: str, *, seconds: float = 10.0, holder: str | None = None) -> None:
+    def __init__(self, db: AsyncDatabase, name: str, *, seconds: float = 10.0, holder: str | None = None,
+                 address: str | None = None) -> None:
         if ":" in name:
             raise ValueError("a lease name may not contain ':' (it separates the term)")
         self._leases = db[LEASES]
         self.name = name
         self.seconds = seconds
         self.holder = holder or instance_id()
+        # Where the other instances reach the holder (its URL), recorded with each term it takes.
+        self.address = address
         self.token: int | None = None
         # The newest term this process has seen, so it looks ahead by `_id` instead of scanning.
         self._seen = 0
@@ -69,13 +72,12 @@ class Lease:
             self.token = None
         newest = await self._newest()
         if newest is not None:
-            expires = newest["expires"] if newest["expires"].tzinfo else newest["expires"].replace(tzinfo=UTC)
-            if expires > now:
+            if _expiry(newest) > now:
                 return None
         term = (newest["term"] if newest else 0) + 1
         try:
             await self._leases.insert_one({"_id": self._id(term), "name": self.name, "term": term,
-                                           "holder": self.holder, "taken": now,
+                                           "holder": self.holder, "address": self.address, "taken": now,
                                            "expires": now + timedelta(seconds=self.seconds)})
         except DuplicateKeyError:
             self._seen = term
@@ -92,14 +94,20 @@ class Lease:
         mine = await self._leases.find_one({"_id": self._id(token)})
         if mine is None:
             return False
-        expires = mine["expires"] if mine["expires"].tzinfo else mine["expires"].replace(tzinfo=UTC)
-        return expires > datetime.now(UTC)
+        return _expiry(mine) > datetime.now(UTC)
 
     async def release(self) -> None:
         """Let another instance take over now instead of after the lease time (a clean shutdown)."""
         if self.token is not None:
             await self._leases.update_one({"_id": self._id(self.token)}, {"$set": {"expires": datetime.now(UTC)}})
             self.token = None
+
+    async def current_holder(self) -> dict | None:
+        """The newest term's document while it has not run out (whoever holds it), else None."""
+        newest = await self._newest()
+        if newest is None:
+            return None
+        return newest if _expiry(newest) > datetime.now(UTC) else None
 
     async def _newest(self) -> dict | None:
         # Look ahead by `_id` from the newest term seen (index lookups); scan only when nothing is known.
@@ -114,3 +122,9 @@ class Lease:
         if newest is not None:
             self._seen = newest["term"]
         return newest
+
+
+def _expiry(term: dict) -> datetime:
+    # PyMongo hands back naive datetimes unless the client is tz-aware; they are UTC.
+    expires = term["expires"]
+    return expires if expires.tzinfo else expires.replace(tzinfo=UTC)

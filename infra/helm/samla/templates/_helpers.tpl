@@ -72,6 +72,10 @@ Each key is a field of the service's Settings class (services/<name>/samla_<name
 {{- end -}}
 {{- $_ := set $env "MONGO_DATABASE" (printf "%s%s" $v.mongo.databasePrefix .name) -}}
 {{- $_ := set $env "CONSUMER_GROUP" (printf "samla-%s" .name) -}}
+{{- /* Several pods: one, elected by a lease, writes; the others forward writes to it at its pod
+address (POD_IP comes first in the container's env, so Kubernetes expands it here). */ -}}
+{{- $_ := set $env "WRITER_LEASE_SECONDS" (toString $v.writerLeaseSeconds) -}}
+{{- $_ := set $env "INSTANCE_URL" (printf "http://$(POD_IP):%v" $s.port) -}}
 {{- $_ := set $env "AUTH_ISSUER" $v.auth.issuer -}}
 {{- /* One audience per service: a token minted for one service is refused by the others. */ -}}
 {{- $_ := set $env "AUTH_AUDIENCE" (printf "%s%s" $v.auth.audiencePrefix .name) -}}

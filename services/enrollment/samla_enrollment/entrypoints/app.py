@@ -62,7 +62,8 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     directory = Directory(DirectoryStore(runtime.db, settings.event_source), runtime.document_locks,
                           runtime.relay.notify)
     enrollment = EnrollmentService(EnrollmentStore(runtime.db, settings.event_source), runtime.document_locks,
-                                   runtime.relay.notify, directory=directory)
+                                   runtime.relay.notify, directory=directory,
+                                   fence=runtime.fence if runtime.election is not None else None)
     privacy = PersonalData(PersonalDataStore(runtime.db, settings.event_source), enrollment.people,
                            runtime.document_locks, runtime.relay.notify)
     app.state.enrollment = enrollment
@@ -74,11 +75,13 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(instance: FastAPI) -> AsyncIterator[None]:
         async with runtime_lifespan(instance):
-            retention = (asyncio.create_task(run_retention(
-                privacy, retention=settings.application_retention, interval=settings.retention_interval_seconds),
+            # Both write: they run on the writing instance only (runtime.as_writer).
+            retention = (asyncio.create_task(runtime.as_writer(lambda: run_retention(
+                privacy, retention=settings.application_retention, interval=settings.retention_interval_seconds)),
                 name="application-retention") if settings.run_retention else None)
-            offers = (asyncio.create_task(run_offer_watch(enrollment, interval=settings.offer_watch_interval_seconds),
-                                          name="offer-watch") if settings.run_offer_watch else None)
+            offers = (asyncio.create_task(runtime.as_writer(lambda: run_offer_watch(
+                enrollment, interval=settings.offer_watch_interval_seconds)), name="offer-watch")
+                if settings.run_offer_watch else None)
             background = [task for task in (retention, offers) if task is not None]
             try:
                 yield

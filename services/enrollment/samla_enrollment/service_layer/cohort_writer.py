@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -371,8 +371,11 @@ class _Batch:
 
 class CohortWriter:
     def __init__(self, store: EnrollmentStore, people: PeopleDirectory, locks: DocumentLocks,
-                 on_events_staged: Callable[[], None], *, max_batch: int = 500, cohorts_in_memory: int = 1000) -> None:
+                 on_events_staged: Callable[[], None], *, max_batch: int = 500, cohorts_in_memory: int = 1000,
+                 fence: Callable[[], Awaitable[None]] | None = None) -> None:
         self._store = store
+        # With several instances: raises unless this one still holds the writer lease (docs/scale-out.md).
+        self._fence = fence
         self._people = people
         self._locks = locks
         self._wake_relay = on_events_staged
@@ -462,6 +465,8 @@ class CohortWriter:
     async def _prepare(self, cohort_id: str, batch: list[_Queued]) -> _Batch | None:
         """Apply the batch in memory and write its applications; None when it failed (its callers are told)."""
         try:
+            if self._fence is not None:  # before the batch writes anything: a deposed writer does nothing
+                await self._fence()
             state = self._states.get(cohort_id)
             reconciling: list[dict[str, Any]] = []
             if state is None:
@@ -494,6 +499,8 @@ class CohortWriter:
                 await self._store.save_waitlist_pages(cohort_id, changes.pages(self._store.waitlist_page))
                 # Held for the write alone: the relay removes sent events from the same document.
                 async with self._locks.hold("cohorts", cohort_id):
+                    if self._fence is not None:  # and again before the write that decides the seats
+                        await self._fence()
                     saved = await self._store.save_cohort(
                         cohort_id, version=changes.version, new_version=changes.new_version,
                         fields=changes.fields(), audit=changes.audit, events=changes.events, unset=changes.unset)

@@ -6,7 +6,7 @@ interest registrations and reads are handled here directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,7 +89,8 @@ def network_filter(network_id: str | Sequence[str] | None) -> dict[str, Any]:
 
 class EnrollmentService:
     def __init__(self, store: EnrollmentStore, locks: DocumentLocks,
-                 on_events_staged: Callable[[], None] = lambda: None, *, directory: Directory) -> None:
+                 on_events_staged: Callable[[], None] = lambda: None, *, directory: Directory,
+                 fence: Callable[[], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.directory = directory
         # Every read-modify-write of a document holds that document's lock (FerretDB v1
@@ -97,7 +98,7 @@ class EnrollmentService:
         self._locks = locks
         self._wake_relay = on_events_staged
         self.people = PeopleDirectory(store, locks)
-        self.cohort_writer = CohortWriter(store, self.people, locks, on_events_staged)
+        self.cohort_writer = CohortWriter(store, self.people, locks, on_events_staged, fence=fence)
 
     async def close(self) -> None:
         await self.cohort_writer.close()

@@ -99,7 +99,7 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
         domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
-    _run_beside_lifespan(app, watch.run, feed, settings.shutdown_step_seconds)
+    _run_beside_lifespan(app, runtime, watch.run, feed, settings.shutdown_step_seconds)
     app.state.toolbox = toolbox
     app.state.measures = measures
     app.state.exports = MeasureExports(MeasureExportReader(runtime.db), measures, directory)
@@ -138,7 +138,8 @@ async def prepare_database(db: AsyncDatabase) -> None:
     await ToolboxService(ToolboxStore(db)).seed_catalogue()
 
 
-def _run_beside_lifespan(app: FastAPI, background: Any, feed: NationalFeed | None, stop_seconds: float) -> None:
+def _run_beside_lifespan(app: FastAPI, runtime: ServiceRuntime, background: Any, feed: NationalFeed | None,
+                         stop_seconds: float) -> None:
     """Start `background()` (and the national feed) once the shared lifespan has started the runtime; stop them before it.
 
     Wrapping the lifespan keeps the shared app factory unchanged for services without
@@ -149,15 +150,16 @@ def _run_beside_lifespan(app: FastAPI, background: Any, feed: NationalFeed | Non
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[Any]:
         async with shared_lifespan(app_) as state:
-            task = asyncio.create_task(background(), name="measures-overdue-watch")
-            if feed is not None:
-                await feed.start()
+            # Both write (overdue marks, the national view): on the writing instance only.
+            task = asyncio.create_task(runtime.as_writer(background), name="measures-overdue-watch")
+            feed_start = asyncio.create_task(runtime.as_writer(feed.start)) if feed is not None else None
             try:
                 yield state
             finally:
                 # Bounded like the runtime's own steps: a watch cancelled inside a database call
                 # that cannot end (see stop_within) must not hold the shutdown.
-                if feed is not None:
+                if feed is not None and feed_start is not None:
+                    feed_start.cancel()
                     await stop_within("the national feed", feed.stop(), stop_seconds)
                 task.cancel()
                 await stop_within("the overdue watch", asyncio.gather(task, return_exceptions=True), stop_seconds)

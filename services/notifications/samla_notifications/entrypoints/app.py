@@ -67,7 +67,7 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
         try:
             async with runtime_lifespan(application):
                 if settings.run_schedulers:
-                    notifications.start_loops()
+                    notifications.start_loops(runtime)
                 try:
                     yield
                 finally:

@@ -21,6 +21,8 @@ class ApiRefused(Exception):
     title: str
     detail: str | None = None
     errors: list[dict[str, Any]] | None = None
+    # The problem's other members (RFC 9457 extensions), e.g. the `application_id` a duplicate names.
+    extensions: dict[str, Any] | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail or ''}"
@@ -98,5 +100,7 @@ def _refusal(response: httpx.Response) -> ApiRefused:
     errors = problem.get("errors") if isinstance(problem.get("errors"), list) else None
     if isinstance(detail, list):  # FastAPI's own validation answer
         errors, detail = detail, None
+    extensions = {k: v for k, v in problem.items() if k not in ("type", "title", "status", "detail", "errors",
+                                                                "instance")}
     return ApiRefused(response.status_code, str(problem.get("title") or response.reason_phrase),
-                      str(detail) if detail is not None else None, errors)
+                      str(detail) if detail is not None else None, errors, extensions or None)

@@ -26,11 +26,13 @@ from samla_portal.adapters.catalogues import load_catalogues
 from samla_portal.adapters.oidc import identity_provider
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.languages import LANGUAGES
-from samla_portal.entrypoints import (competence_pages, document_pages, insight_pages, measure_pages, pages,
-                                      plan_pages, public_pages, session_pages, sign_in, unit_pages)
+from samla_portal.entrypoints import (application_pages, competence_pages, document_pages, insight_pages,
+                                      measure_pages, pages, plan_pages, public_pages, session_pages, sign_in,
+                                      unit_pages)
 from samla_portal.entrypoints import interest_pages, team_pages
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
+from samla_portal.service_layer.applications import Applications
 from samla_portal.service_layer.competences import Competences
 from samla_portal.service_layer.enrollment import Enrollment
 from samla_portal.service_layer.gatherings import Gatherings
@@ -76,6 +78,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.identity_provider = identity_provider(settings)
     app.state.api = api  # documents pass through unchanged, with no use case between
     app.state.enrollment = Enrollment(api)
+    app.state.applications = Applications(api)
     app.state.measures = Measures(api)
     app.state.plans = Plans(api)
     app.state.gatherings = Gatherings(api)
@@ -109,6 +112,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
                                        exclude_spans=["receive", "send"])
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(application_pages.router)
     app.include_router(public_pages.router)
     app.include_router(measure_pages.router)
     app.include_router(session_pages.router)

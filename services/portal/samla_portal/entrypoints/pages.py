@@ -1,14 +1,17 @@
-"""The portal's front page, programmes, cohorts, applications and my page (the measures, sessions and
-dashboard pages have modules of their own). Each calls a use case with the person's own token."""
+"""The portal's front page, programmes, cohorts, applying, a leader's inbox and my page (an application's page,
+and the measures, sessions and dashboard pages, have modules of their own). Each calls a use case with the
+person's own token."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from samla_portal.adapters.samla_api import ApiRefused
+from samla_portal.domain.cohorts import may_offer_a_seat
 from samla_portal.domain.people import COORDINATOR_ROLES, LEADER_ROLES, PARTICIPANT_ROLES, SignedIn
 from samla_portal.entrypoints.form_errors import attempted, missing
 from samla_portal.entrypoints.public_pages import public_programme
@@ -101,9 +104,16 @@ async def programme_page(request: Request, person: SignedIn, token: str, program
 
 @router.get("/cohorts/{cohort_id}", summary="A cohort with its applications and waitlist (coordinators)")
 async def cohort(request: Request, cohort_id: str) -> Response:
+    return await cohort_page(request, cohort_id)
+
+
+async def cohort_page(request: Request, cohort_id: str, status_code: int = 200,
+                      errors: list[dict[str, Any]] | None = None) -> Response:
+    """The cohort as it stands now (also after a refused form, with why)."""
     person, token = require_signed_in(request)
     overview = await request.app.state.enrollment.cohort_overview(token, cohort_id)
-    return page_renderer(request).render(request, "cohort.html", overview=overview)
+    return page_renderer(request).render(request, "cohort.html", status_code, overview=overview, errors=errors or [],
+                                         may_offer_seat=may_offer_a_seat(overview.cohort, datetime.now(UTC)))
 
 
 @router.get("/cohorts/{cohort_id}/apply", summary="The application form of a cohort")
@@ -141,35 +151,6 @@ async def employees(request: Request) -> Response:
     person, token = require_signed_in(request)
     people = await request.app.state.enrollment.employees_plans(token)
     return page_renderer(request).render(request, "employees.html", people=people)
-
-
-@router.get("/applications/{application_id}", summary="An application; its leader approves or declines here")
-async def application(request: Request, application_id: str) -> Response:
-    person, token = require_signed_in(request)
-    found = await request.app.state.enrollment.application(token, application_id)
-    decides = person.is_a(LEADER_ROLES) and found["status"] == "awaiting_manager_approval"
-    return page_renderer(request).render(request, "application.html", application=found, decides=decides, errors=[])
-
-
-@router.post("/applications/{application_id}/decision", summary="The leader's decision, posted to enrollment")
-async def decide(request: Request, application_id: str) -> Response:
-    person, token = require_signed_in(request)
-    form = await checked_form(request)
-    decision, reason = str(form.get("decision", "")), str(form.get("reason", "")).strip()
-    enrollment = request.app.state.enrollment
-    errors = []
-    if decision not in ("approve", "decline"):
-        errors.append({"field": "decision", "message": "choose_decision"})
-    elif decision == "decline" and not reason:
-        errors.append({"field": "reason", "message": "reason_needed"})
-    if not errors:
-        _, errors = await attempted(enrollment.decide(token, application_id, approve=decision == "approve",
-                                                      reason=reason))
-        if not errors:
-            return done(request, "approved" if decision == "approve" else "declined", f"/applications/{application_id}")
-    found = await enrollment.application(token, application_id)
-    return page_renderer(request).render(request, "application.html", 422, application=found,
-                                  decides=found["status"] == "awaiting_manager_approval", errors=errors)
 
 
 @router.post("/applications/{application_id}/offer", summary="Accept or decline a seat offered from the waitlist")
