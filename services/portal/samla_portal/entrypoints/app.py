@@ -29,17 +29,20 @@ from samla_portal.domain.languages import LANGUAGES
 from samla_portal.entrypoints import (application_pages, competence_pages, document_pages, insight_pages,
                                       measure_pages, pages, plan_pages, public_pages, session_pages, sign_in,
                                       unit_pages)
+from samla_portal.entrypoints import interest_pages, team_pages
 from samla_portal.entrypoints.rendering import Renderer
 from samla_portal.entrypoints.session import CsrfRefused, SignInNeeded
 from samla_portal.service_layer.applications import Applications
 from samla_portal.service_layer.competences import Competences
 from samla_portal.service_layer.enrollment import Enrollment
 from samla_portal.service_layer.gatherings import Gatherings
+from samla_portal.service_layer.interest import Interest
 from samla_portal.service_layer.insight import Insight
 from samla_portal.service_layer.measures import Measures
 from samla_portal.service_layer.plans import Plans
 from samla_portal.service_layer.progress_plans import ProgressPlans
 from samla_portal.service_layer.public_form import PublicForm
+from samla_portal.service_layer.teams import Teams
 from samla_portal.service_layer.unit_input import UnitInput
 from samla_portal.service_layer.unit_series import UnitSeries
 from samla_portal.settings import PortalSettings
@@ -85,6 +88,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.state.progress_plans = ProgressPlans(api)
     app.state.competences = Competences(api)
     app.state.public_form = PublicForm(api, catalogue_credentials)
+    app.state.teams = Teams(api)
+    app.state.interest = Interest(api)
 
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=settings.session_cookie,
@@ -116,6 +121,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(unit_pages.router)
     app.include_router(plan_pages.router)
     app.include_router(competence_pages.router)
+    app.include_router(team_pages.router)
+    app.include_router(interest_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health/live", include_in_schema=False)

@@ -12,11 +12,12 @@ from starlette.responses import RedirectResponse, Response
 
 from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.cohorts import may_offer_a_seat
-from samla_portal.domain.people import COORDINATOR_ROLES, PARTICIPANT_ROLES
+from samla_portal.domain.people import COORDINATOR_ROLES, LEADER_ROLES, PARTICIPANT_ROLES, SignedIn
 from samla_portal.entrypoints.form_errors import attempted, missing
 from samla_portal.entrypoints.public_pages import public_programme
 from samla_portal.entrypoints.rendering import page_renderer
 from samla_portal.entrypoints.session import checked_form, done, flash, require_signed_in, signed_in
+from samla_portal.service_layer.interest import takes_applications
 
 router = APIRouter()
 
@@ -83,10 +84,22 @@ async def programme(request: Request, programme_id: str) -> Response:
         # A programme that takes applications without signing in has a public page; others ask to sign in.
         return await public_programme(request, programme_id)
     person, token = require_signed_in(request)
+    return await programme_page(request, person, token, programme_id)
+
+
+async def programme_page(request: Request, person: SignedIn, token: str, programme_id: str, *,
+                         errors: list[dict[str, Any]] | None = None, interest_form: dict[str, str] | None = None,
+                         status_code: int = 200) -> Response:
+    """The programme with its cohorts; coordinators see where people want the next cohort, participants may ask
+    to hear of it (the interest form, sent back here with its refusal)."""
     found, cohorts = await request.app.state.enrollment.programme(token, programme_id)
-    return page_renderer(request).render(request, "programme.html", programme=found, cohorts=cohorts,
-                                  coordinates=person.is_a(COORDINATOR_ROLES),
-                                  may_apply=person.is_a(PARTICIPANT_ROLES))
+    coordinates = person.is_a(COORDINATOR_ROLES)
+    regions = await request.app.state.interest.regions(token, programme_id) if coordinates else None
+    return page_renderer(request).render(request, "programme.html", status_code, programme=found, cohorts=cohorts,
+                                  coordinates=coordinates, may_apply=person.is_a(PARTICIPANT_ROLES),
+                                  registers_teams=person.is_a(COORDINATOR_ROLES | LEADER_ROLES), regions=regions,
+                                  interest_open=not takes_applications(cohorts), errors=errors or [],
+                                  interest_form=interest_form or {})
 
 
 @router.get("/cohorts/{cohort_id}", summary="A cohort with its applications and waitlist (coordinators)")

@@ -11,11 +11,11 @@ from starlette.responses import RedirectResponse, Response
 
 from samla_portal.adapters.samla_api import ApiRefused
 from samla_portal.domain.people import SESSION_RUNNERS, SignedIn
-from samla_portal.entrypoints.form_errors import field_errors
+from samla_portal.entrypoints.form_errors import attempted, field_errors, missing
 from samla_portal.entrypoints.rendering import page_renderer
-from samla_portal.entrypoints.session import checked_form, flash, require_signed_in
-from samla_portal.service_layer.gatherings import (AGENDA_KINDS, ATTENDANCE, BLANK_AGENDA_ROWS, Gatherings,
-                                                   SessionSheet, session_days)
+from samla_portal.entrypoints.session import checked_form, done, flash, require_signed_in
+from samla_portal.service_layer.gatherings import (AGENDA_KINDS, ATTENDANCE, BLANK_AGENDA_ROWS, MAKE_UP_KINDS,
+                                                   Gatherings, SessionSheet, session_days)
 
 router = APIRouter()
 
@@ -62,11 +62,27 @@ async def session_page(request: Request, session_id: str) -> Response:
 
 
 def _session_page(request: Request, person: SignedIn, sheet: SessionSheet, errors: list[dict[str, Any]],
-                  status_code: int = 200, agenda_form: dict[str, str] | None = None) -> Response:
+                  status_code: int = 200, agenda_form: dict[str, str] | None = None,
+                  make_up_form: dict[str, str] | None = None) -> Response:
     items = sheet.session.get("agenda") or []
     return page_renderer(request).render(request, "session.html", status_code, sheet=sheet, session=sheet.session,
                                   items=items, days=session_days(sheet.session), blank_rows=BLANK_AGENDA_ROWS, kinds=AGENDA_KINDS, choices=ATTENDANCE,
-                                  runs=person.is_a(SESSION_RUNNERS), errors=errors, agenda_form=agenda_form)
+                                  runs=person.is_a(SESSION_RUNNERS), errors=errors, agenda_form=agenda_form,
+                                  make_up_form=make_up_form or {"kind": "session"}, make_up_kinds=MAKE_UP_KINDS)
+
+
+@router.post("/sessions/{session_id}/make-ups", summary="Record how a participant made up for this missed session")
+async def record_make_up(request: Request, session_id: str) -> Response:
+    person, token = require_signed_in(request)
+    form = {k: str(v).strip() for k, v in (await checked_form(request)).items()}
+    gatherings = request.app.state.gatherings
+    errors = missing(form, ["participant_id", "kind", {"session": "make_up_session_id", "assignment": "note"}.get(
+        form.get("kind", ""), "kind")])
+    if not errors:
+        _, errors = await attempted(gatherings.record_make_up(token, session_id, form))
+        if not errors:
+            return done(request, "make_up_recorded", f"/sessions/{session_id}#make-ups")
+    return _session_page(request, person, await gatherings.sheet(token, session_id), errors, 422, make_up_form=form)
 
 
 @router.post("/sessions/{session_id}/agenda", summary="Replace the session's agenda")

@@ -4,7 +4,7 @@ programme's plan, a session's agenda, attendance taken in the room, marking it h
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +14,8 @@ AGENDA_KINDS = ("welcome", "check_in", "talk", "film", "group_work", "dialogue_e
                 "summary")
 # Partial attendance needs minutes: recorded through the API, not on the phone form of the room.
 ATTENDANCE = ("present", "absent", "excused")
+MISSED = ("absent", "excused")  # what a make-up may stand in for (sessions' rule)
+MAKE_UP_KINDS = ("session", "assignment")
 BLANK_AGENDA_ROWS = 3  # empty rows under the existing items: a plain form grows without script
 
 
@@ -30,6 +32,10 @@ class SessionSheet:
     attendance: dict[str, Any]
     participants: list[Participant]
     statuses: dict[str, str]  # participant id -> recorded status
+    # Issue 16's make-ups: who may be given one (absent or excused from this held, mandatory session and none
+    # recorded yet), and the same gathering held with the programme's other cohorts, to make up in.
+    make_up_for: list[Participant] = field(default_factory=list)
+    make_up_sessions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def agenda_rows(form: dict[str, str]) -> list[dict[str, Any]]:
@@ -95,7 +101,41 @@ class Gatherings:
             self._api.get("sessions", f"/sessions/{session_id}/attendance", token),
             self._participants(token, session["cohort_id"]))
         statuses = {r["participant_id"]: r["status"] for r in attendance["records"]}
-        return SessionSheet(session, attendance, participants, statuses)
+        if not (session["status"] == "held" and session["mandatory"]):
+            return SessionSheet(session, attendance, participants, statuses)
+        made_up = {m["participant_id"] for m in attendance.get("make_ups") or []}
+        missed = [p for p in participants if statuses.get(p.participant_id) in MISSED and p.participant_id not in made_up]
+        in_sessions = any(m["kind"] == "session" for m in attendance.get("make_ups") or [])
+        elsewhere = await self._same_gathering_elsewhere(token, session) if missed or in_sessions else []
+        return SessionSheet(session, attendance, participants, statuses, missed, elsewhere)
+
+    async def _same_gathering_elsewhere(self, token: str, session: dict[str, Any]) -> list[dict[str, Any]]:
+        """The same gathering of the programme held with its other cohorts, each with its cohort's term: where a
+        participant who missed it may have made it up. A cohort sessions has not heard of yet has none."""
+        cohorts = await self._api.get("enrollment", "/cohorts", token, programme_id=session["programme_id"], limit=100)
+        others = [c for c in cohorts if c["id"] != session["cohort_id"]]
+
+        async def held_there(cohort: dict[str, Any]) -> list[dict[str, Any]]:
+            try:
+                found = await self._api.get("sessions", f"/cohorts/{cohort['id']}/sessions", token)
+            except ApiRefused as refused:
+                if refused.status != 404:
+                    raise
+                return []
+            return [s | {"cohort_term": cohort["term"], "cohort_location": cohort.get("location")} for s in found
+                    if s["kind"] == session["kind"] and s["status"] == "held"]
+
+        found = await asyncio.gather(*(held_there(c) for c in others))
+        return sorted((s for sessions in found for s in sessions), key=lambda s: s["starts_at"])
+
+    async def record_make_up(self, token: str, session_id: str, form: dict[str, str]) -> dict[str, Any]:
+        """How a participant made up for this missed session: another cohort's session of the same gathering, or
+        an assignment (the note says what). Sessions checks the rest and settles completion again."""
+        kind = form.get("kind", "")
+        body = {"kind": kind, "session_id": form.get("make_up_session_id") or None if kind == "session" else None,
+                "note": form.get("note") or None}
+        return await self._api.put("sessions", f"/sessions/{session_id}/make-ups/{form.get('participant_id', '')}",
+                                   token, body)
 
     async def save_agenda(self, token: str, session_id: str, form: dict[str, str]) -> dict[str, Any]:
         """The form edits times, titles and kinds; an item kept under its title and kind keeps what the form
