@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "infra/local"))
@@ -97,10 +98,19 @@ async def test_the_tests_broker_is_not_the_platforms(kafka_bootstrap):
     assert kafka_bootstrap != f"127.0.0.1:{stack.KAFKA_PORT}"
     if not stack.port_open(stack.KAFKA_PORT):
         return  # no platform broker runs here (as in CI): the address alone tells them apart
+    # The platform's broker requires SASL (stack.py's default): sign in as its admin when this
+    # checkout started it; a broker of another checkout is asked anonymously.
+    platform_options = stack.kafka_client_options(stack.KAFKA_PORT, bool(stack.configured_with_sasl(stack.KAFKA_PORT)))
     clusters = []
-    for bootstrap in (kafka_bootstrap, f"127.0.0.1:{stack.KAFKA_PORT}"):
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
+    for bootstrap, options in ((kafka_bootstrap, {}), (f"127.0.0.1:{stack.KAFKA_PORT}", platform_options)):
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
+        try:
+            await admin.start()
+        except KafkaConnectionError:
+            # It refuses a client without credentials, which is what every test's client is: the
+            # tests cannot be using it.
+            assert bootstrap != kafka_bootstrap and not options
+            return
         try:
             clusters.append((await admin.describe_cluster())["cluster_id"])
         finally:
