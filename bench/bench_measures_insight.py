@@ -53,6 +53,9 @@ import asyncio
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -201,7 +204,28 @@ async def timed(operation: Any, times: int = 5) -> list[float]:
     return seconds
 
 
-async def run(ctx: BenchContext) -> list[Figure]:
+@dataclass
+class Seeded:
+    """A measured database filled as the service and its projection would have filled it."""
+
+    app: Any
+    client: httpx.AsyncClient  # the app through ASGI, with the bench's admin token
+    mongo: AsyncMongoClient
+    database: str
+    network_id: str
+    layout: Layout
+    ids: list[str]
+    events: int
+    built: float  # seconds building and projecting in the scratch database
+    inserted: float  # seconds moving it into the measured database
+
+
+@asynccontextmanager
+async def seeded(ctx: BenchContext) -> AsyncIterator[Seeded]:
+    """The measures app over one network of 2,000 measures (at scale 1), running without relay and consumers.
+
+    Shared by `run` and bench/profile_measures_insight.py, so the profile sees what the benchmark measures.
+    """
     n, units = ctx.scaled(MEASURES), max(ORGANISATIONS, ctx.scaled(ORGANISATIONS * UNITS_PER_ORGANISATION))
     layout = Layout(units)
     run_id = uuid.uuid4().hex[:8]
@@ -264,139 +288,157 @@ async def run(ctx: BenchContext) -> list[Figure]:
             inserted = time.perf_counter() - started
             ids = [measure["_id"] for measure, _ in built_measures]
             print(f"   seeded {n} measures ({events} events) in {built:.1f} s, moved in {inserted:.1f} s", flush=True)
-
-            insight = (await client.get(f"/networks/{network_id}/insight")).json()
-            expected: dict[str, int] = {}
-            for i in range(n):
-                expected[layout.status(i)] = expected.get(layout.status(i), 0) + 1
-            exact = {k: v for k, v in insight["measures_by_status"].items() if v} == expected
-
-            # -- read: the insight against a bare find_one, alternating -----------------------
-            baseline = mongo[database].bench_baseline
-            await baseline.insert_one({"_id": "probe", "network_id": network_id, "value": 1})
-            reads, bare_reads = [], []
-            for _ in range(max(50, ctx.scaled(READS))):
-                began = time.perf_counter()
-                response = await client.get(f"/networks/{network_id}/insight")
-                reads.append(time.perf_counter() - began)
-                assert response.status_code == 200
-                began = time.perf_counter()
-                await baseline.find_one({"_id": "probe"})
-                bare_reads.append(time.perf_counter() - began)
-
-            # -- context: the shared relay's two queries on this collection --------------------
-            # (the outboxes are empty now: the same filter shapes cost the same without a match)
-            probe_id = ids[0]
-            relay_scan = await timed(lambda: measures.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1}).to_list())
-            guard = WriteGuard(measures.database)
-            checked_by_server = await guard.conditions_in_filter()
-
-            async def relay_mark_sent() -> None:
-                # The commands OutboxRelay._mark_sent sends for one document on this server.
-                if not checked_by_server:
-                    await measures.find_one({"_id": probe_id}, {"outbox": 1})
-                guarded = await guard.filter(probe_id, {"outbox.some-event-id": {"$exists": True}})
-                await measures.update_one(guarded, {"$unset": {"bench_probe": ""}})
-
-            relay_mark = await timed(relay_mark_sent)
-
-            # -- write: follow-ups against bare inserts, alternating rounds --------------------
-            active = [ids[i] for i in range(n) if layout.status(i) in ("in_practice", "adopted")]
-            writes = max(WRITERS * ROUNDS, ctx.scaled(FOLLOW_UPS))
-            per_round = writes // ROUNDS
-            indicator_of = {m["_id"]: m["indicators"][0]["id"]
-                            for m in await service.store.find({"status": {"$in": ["in_practice", "adopted"]}}, 0, n)}
-            today = service.today()
-            cursor = retries = busy = 0
-
-            async def follow_ups(count: int) -> float:
-                nonlocal cursor
-                # Distinct measures at a time: the lock is per measure, as it would be for real users.
-                targets = [active[(cursor + k) % len(active)] for k in range(count)]
-                cursor += count
-                jobs = [lambda m=m: retried(lambda: client.post(f"/measures/{m}/follow-ups", json={
-                    "held_on": today.isoformat(), "in_practice": True, "worked": "Faste samtaler",
-                    "readings": [{"indicator_id": indicator_of[m], "value": 7.0}]})) for m in targets]
-                began = time.perf_counter()
-                responses = await in_parallel(jobs, WRITERS)
-                elapsed = time.perf_counter() - began
-                assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
-                return elapsed
-
-            async def retried(send: Any) -> httpx.Response:
-                nonlocal retries
-                for _ in range(5):
-                    response = await send()
-                    if response.status_code != 503:
-                        return response
-                    retries += 1
-                    await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-                return response
-
-            async def bare_inserts(count: int) -> float:
-                docs = [{"_id": uuid.uuid4().hex, "measure_id": active[k % len(active)],
-                         "held_on": today.isoformat(), "in_practice": True, "worked": "Faste samtaler",
-                         "did_not_work": "", "readings": [{"indicator_id": "x", "value": 7.0}],
-                         "next_follow_up_due": (today + timedelta(weeks=8)).isoformat()} for k in range(count)]
-                collection = mongo[database].bench_bare_follow_ups
-                began = time.perf_counter()
-                await in_parallel([lambda d=d: collection.insert_one(d) for d in docs], WRITERS)
-                return time.perf_counter() - began
-
-            async def bare_read_modify_writes(count: int) -> float:
-                targets = [active[(cursor + k) % len(active)] for k in range(count)]
-
-                async def one(measure_id: str) -> None:
-                    nonlocal busy
-                    await measures.find_one({"_id": measure_id}, {"outbox": 0})
-                    for _ in range(5):
-                        try:
-                            await measures.update_one({"_id": measure_id},
-                                                      {"$set": {"bench_touched": today.isoformat()}})
-                            return
-                        except OperationFailure as exc:
-                            # At 2,000 measures SQLite's write lock can time out under 8 writers; retry as the
-                            # service's callers retry its 503.
-                            if "SQLITE_BUSY" not in str(exc):
-                                raise
-                            busy += 1
-                            await asyncio.sleep(1)
-
-                began = time.perf_counter()
-                await in_parallel([lambda m=m: one(m) for m in targets], WRITERS)
-                return time.perf_counter() - began
-
-            kinds = {"follow-up": follow_ups, "insert": bare_inserts, "read-modify-write": bare_read_modify_writes}
-            seconds = dict.fromkeys(kinds, 0.0)
-            for number in range(ROUNDS):
-                # The machine's other load drifts; rotating who goes first spreads it over all three.
-                order = list(kinds)[number % 3:] + list(kinds)[:number % 3]
-                for kind in order:
-                    seconds[kind] += await kinds[kind](per_round)
-            follow_up_seconds, bare_seconds = seconds["follow-up"], seconds["insert"]
-
-            # -- profile: the database commands of one follow-up, one request at a time ---------
-            profiled: list[list[str]] = []
-            profiled_seconds = in_database = 0.0
-            for k in range(PROFILED):
-                measure_id = active[(cursor + k) % len(active)]
-                COMMANDS.names.clear()
-                COMMANDS.seconds = 0.0
-                COMMANDS.recording = True
-                began = time.perf_counter()
-                response = await client.post(f"/measures/{measure_id}/follow-ups", json={
-                    "held_on": today.isoformat(), "in_practice": True,
-                    "readings": [{"indicator_id": indicator_of[measure_id], "value": 7.0}]})
-                profiled_seconds += time.perf_counter() - began
-                COMMANDS.recording = False
-                assert response.status_code == 201, response.text
-                profiled.append(list(COMMANDS.names))
-                in_database += COMMANDS.seconds
-            await client.aclose()
+            try:
+                yield Seeded(app, client, mongo, database, network_id, layout, ids, events, built, inserted)
+            finally:
+                await client.aclose()
     finally:
         await mongo.drop_database(database)
         await mongo.drop_database(f"{database}_scratch")
         await mongo.close()
+
+
+async def active_indicators(s: Seeded) -> tuple[list[str], dict[str, str]]:
+    """The measures a follow-up may be recorded for (adopted or in practice), and each one's indicator."""
+    active = [s.ids[i] for i in range(len(s.ids)) if s.layout.status(i) in ("in_practice", "adopted")]
+    indicator_of = {m["_id"]: m["indicators"][0]["id"]
+                    for m in await s.app.state.measures.store.find({"status": {"$in": ["in_practice", "adopted"]}},
+                                                                   0, len(s.ids))}
+    return active, indicator_of
+
+
+async def run(ctx: BenchContext) -> list[Figure]:
+    async with seeded(ctx) as s:
+        app, client, mongo, database, network_id, layout, ids = (s.app, s.client, s.mongo, s.database, s.network_id,
+                                                                  s.layout, s.ids)
+        n, events, built, inserted = len(ids), s.events, s.built, s.inserted
+        service = app.state.measures
+        measures = mongo[database].measures
+        insight = (await client.get(f"/networks/{network_id}/insight")).json()
+        expected: dict[str, int] = {}
+        for i in range(n):
+            expected[layout.status(i)] = expected.get(layout.status(i), 0) + 1
+        exact = {k: v for k, v in insight["measures_by_status"].items() if v} == expected
+
+        # -- read: the insight against a bare find_one, alternating -----------------------
+        baseline = mongo[database].bench_baseline
+        await baseline.insert_one({"_id": "probe", "network_id": network_id, "value": 1})
+        reads, bare_reads = [], []
+        for _ in range(max(50, ctx.scaled(READS))):
+            began = time.perf_counter()
+            response = await client.get(f"/networks/{network_id}/insight")
+            reads.append(time.perf_counter() - began)
+            assert response.status_code == 200
+            began = time.perf_counter()
+            await baseline.find_one({"_id": "probe"})
+            bare_reads.append(time.perf_counter() - began)
+
+        # -- context: the shared relay's two queries on this collection --------------------
+        # (the outboxes are empty now: the same filter shapes cost the same without a match)
+        probe_id = ids[0]
+        relay_scan = await timed(lambda: measures.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1}).to_list())
+        guard = WriteGuard(measures.database)
+        checked_by_server = await guard.conditions_in_filter()
+
+        async def relay_mark_sent() -> None:
+            # The commands OutboxRelay._mark_sent sends for one document on this server.
+            if not checked_by_server:
+                await measures.find_one({"_id": probe_id}, {"outbox": 1})
+            guarded = await guard.filter(probe_id, {"outbox.some-event-id": {"$exists": True}})
+            await measures.update_one(guarded, {"$unset": {"bench_probe": ""}})
+
+        relay_mark = await timed(relay_mark_sent)
+
+        # -- write: follow-ups against bare inserts, alternating rounds --------------------
+        active, indicator_of = await active_indicators(s)
+        writes = max(WRITERS * ROUNDS, ctx.scaled(FOLLOW_UPS))
+        per_round = writes // ROUNDS
+        today = service.today()
+        cursor = retries = busy = 0
+
+        async def follow_ups(count: int) -> float:
+            nonlocal cursor
+            # Distinct measures at a time: the lock is per measure, as it would be for real users.
+            targets = [active[(cursor + k) % len(active)] for k in range(count)]
+            cursor += count
+            jobs = [lambda m=m: retried(lambda: client.post(f"/measures/{m}/follow-ups", json={
+                "held_on": today.isoformat(), "in_practice": True, "worked": "Faste samtaler",
+                "readings": [{"indicator_id": indicator_of[m], "value": 7.0}]})) for m in targets]
+            began = time.perf_counter()
+            responses = await in_parallel(jobs, WRITERS)
+            elapsed = time.perf_counter() - began
+            assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
+            return elapsed
+
+        async def retried(send: Any) -> httpx.Response:
+            nonlocal retries
+            for _ in range(5):
+                response = await send()
+                if response.status_code != 503:
+                    return response
+                retries += 1
+                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+            return response
+
+        async def bare_inserts(count: int) -> float:
+            docs = [{"_id": uuid.uuid4().hex, "measure_id": active[k % len(active)],
+                     "held_on": today.isoformat(), "in_practice": True, "worked": "Faste samtaler",
+                     "did_not_work": "", "readings": [{"indicator_id": "x", "value": 7.0}],
+                     "next_follow_up_due": (today + timedelta(weeks=8)).isoformat()} for k in range(count)]
+            collection = mongo[database].bench_bare_follow_ups
+            began = time.perf_counter()
+            await in_parallel([lambda d=d: collection.insert_one(d) for d in docs], WRITERS)
+            return time.perf_counter() - began
+
+        async def bare_read_modify_writes(count: int) -> float:
+            targets = [active[(cursor + k) % len(active)] for k in range(count)]
+
+            async def one(measure_id: str) -> None:
+                nonlocal busy
+                await measures.find_one({"_id": measure_id}, {"outbox": 0})
+                for _ in range(5):
+                    try:
+                        await measures.update_one({"_id": measure_id},
+                                                  {"$set": {"bench_touched": today.isoformat()}})
+                        return
+                    except OperationFailure as exc:
+                        # At 2,000 measures SQLite's write lock can time out under 8 writers; retry as the
+                        # service's callers retry its 503.
+                        if "SQLITE_BUSY" not in str(exc):
+                            raise
+                        busy += 1
+                        await asyncio.sleep(1)
+
+            began = time.perf_counter()
+            await in_parallel([lambda m=m: one(m) for m in targets], WRITERS)
+            return time.perf_counter() - began
+
+        kinds = {"follow-up": follow_ups, "insert": bare_inserts, "read-modify-write": bare_read_modify_writes}
+        seconds = dict.fromkeys(kinds, 0.0)
+        for number in range(ROUNDS):
+            # The machine's other load drifts; rotating who goes first spreads it over all three.
+            order = list(kinds)[number % 3:] + list(kinds)[:number % 3]
+            for kind in order:
+                seconds[kind] += await kinds[kind](per_round)
+        follow_up_seconds, bare_seconds = seconds["follow-up"], seconds["insert"]
+
+        # -- profile: the database commands of one follow-up, one request at a time ---------
+        profiled: list[list[str]] = []
+        profiled_seconds = in_database = 0.0
+        for k in range(PROFILED):
+            measure_id = active[(cursor + k) % len(active)]
+            COMMANDS.names.clear()
+            COMMANDS.seconds = 0.0
+            COMMANDS.recording = True
+            began = time.perf_counter()
+            response = await client.post(f"/measures/{measure_id}/follow-ups", json={
+                "held_on": today.isoformat(), "in_practice": True,
+                "readings": [{"indicator_id": indicator_of[measure_id], "value": 7.0}]})
+            profiled_seconds += time.perf_counter() - began
+            COMMANDS.recording = False
+            assert response.status_code == 201, response.text
+            profiled.append(list(COMMANDS.names))
+            in_database += COMMANDS.seconds
 
     done = per_round * ROUNDS
     follow_up_rate, bare_rate = done / follow_up_seconds, done / bare_seconds

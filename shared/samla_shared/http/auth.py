@@ -94,7 +94,9 @@ class Authoriser:
                                 headers={"Retry-After": str(math.ceil(wait))})
 
 
-def current_grant(request: Request) -> Grant:
+async def current_grant(request: Request) -> Grant:
+    # Async although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, a
+    # hand-off to another thread and back on every request for a read of one attribute.
     return request.state.grant
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 DIRECTORY = "directory"
@@ -20,6 +21,12 @@ Kind = Literal["network", "organisation", "unit"]
 
 def key(kind: Kind, entry_id: str) -> str:
     return f"{kind}:{entry_id}"
+
+
+async def ensure_directory_indexes(db: AsyncDatabase) -> None:
+    # The network insight names every organisation (`entry: organisation`); MongoDB serves that from this
+    # index, FerretDB v1 scans the collection (as it does for any filter but a bare `_id`).
+    await db[DIRECTORY].create_index([("entry", ASCENDING)])
 
 
 class DirectoryStore:
@@ -33,6 +40,16 @@ class DirectoryStore:
 
     async def get(self, kind: Kind, entry_id: str) -> dict[str, Any] | None:
         return await self.entries.find_one({"_id": key(kind, entry_id)})
+
+    async def networks_and_organisations(self, network_id: str) -> list[dict[str, Any]]:
+        """The network's entry and every organisation's (names, no units): what a network-wide page names.
+
+        Every organisation of the region, not only the network's, so a page that lists organisations by
+        what its counters hold finds a name even for one the directory has placed in another network since.
+        """
+        cursor = self.entries.find({"$or": [{"_id": key("network", network_id)}, {"entry": "organisation"}]},
+                                   {"name": 1, "entry": 1, "id": 1})
+        return [doc async for doc in cursor]
 
     async def many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The known entries among `keys` (`<kind>:<id>`), by key."""

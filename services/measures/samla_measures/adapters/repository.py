@@ -100,8 +100,10 @@ class MeasureStore:
             raise Conflict("a measure with this id already exists") from exc
         await mark_pending(self.db.measures, document["_id"], document)
 
-    async def get(self, measure_id: str) -> dict[str, Any] | None:
-        return await self.db.measures.find_one({"_id": measure_id}, {OUTBOX_FIELD: 0})
+    async def get(self, measure_id: str, fields: Iterable[str] | None = None) -> dict[str, Any] | None:
+        """The measure without its outbox, or only `fields` of it."""
+        projection = dict.fromkeys(fields, 1) if fields is not None else {OUTBOX_FIELD: 0}
+        return await self.db.measures.find_one({"_id": measure_id}, projection)
 
     async def find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
         cursor = self.db.measures.find(filters, LIST_PROJECTION).sort([("created_at", ASCENDING), ("_id", ASCENDING)])

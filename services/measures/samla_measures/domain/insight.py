@@ -179,6 +179,15 @@ def facilitator_contribution(view: View) -> Counters:
 
 # -- reading -----------------------------------------------------------------------------------
 
+# The enums' values, taken once: a member's `.value` is a descriptor call, and reading a network's
+# insight asked for them thousands of times (per organisation, per kind, per movement), which made the
+# computation cost more than the database read it follows (docs/profiles/README.md).
+_STATUSES = tuple(s.value for s in MeasureStatus)
+_AREAS = tuple(a.value for a in MeasureArea)
+_KINDS = tuple(k.value for k in IndicatorKind)
+_MOVEMENTS = tuple(m.value for m in Movement)
+
+
 def network_insight(network_id: str, counters: Mapping[str, Any]) -> dict[str, Any]:
     """The insight a network sees, read off its counters (a zero counter is left in place, not removed)."""
     organisations = []
@@ -194,10 +203,12 @@ def network_insight(network_id: str, counters: Mapping[str, Any]) -> dict[str, A
             "indicator_movement": _movement_rows(org.get("movement", {})),
         })
     by_area = counters.get("by_area", {})
-    areas = [{"area": area.value, **{s.value: int(by_area.get(area.value, {}).get(s.value, 0)) for s in MeasureStatus}}
-             for area in MeasureArea]
-    for row in areas:
-        row["total"] = sum(row[s.value] for s in MeasureStatus)
+    areas = []
+    for area in _AREAS:
+        counts = by_area.get(area, {})
+        row: dict[str, Any] = {"area": area, **{s: int(counts.get(s, 0)) for s in _STATUSES}}
+        row["total"] = sum(row[s] for s in _STATUSES)
+        areas.append(row)
     programmes = [{
         "programme_id": from_field_key(key),
         "facilitators_active": int(programme.get("facilitators_active", 0)),
@@ -210,7 +221,7 @@ def network_insight(network_id: str, counters: Mapping[str, Any]) -> dict[str, A
         "organisations_with_measures": len(organisations),
         "units_active": sum(o["units_active"] for o in organisations),
         "measures_total": sum(row["total"] for row in areas),
-        "measures_by_status": {s.value: sum(row[s.value] for row in areas) for s in MeasureStatus},
+        "measures_by_status": {s: sum(row[s] for row in areas) for s in _STATUSES},
         "measures_by_area": areas,
         "overdue_follow_ups": int(counters.get("overdue", 0)),
         "indicator_movement": _movement_rows(counters.get("movement", {})),
@@ -222,10 +233,12 @@ def network_insight(network_id: str, counters: Mapping[str, Any]) -> dict[str, A
 
 def _movement_rows(movement_counters: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
-    for kind in IndicatorKind:
-        counts = movement_counters.get(kind.value, {})
-        row: dict[str, Any] = {"kind": kind.value, **{m.value: int(counts.get(m.value, 0)) for m in Movement}}
-        if not any(row[m.value] for m in Movement):
+    for kind in _KINDS:
+        counts = movement_counters.get(kind)
+        if not counts:
+            continue  # no indicator of this kind moved: its row would be all zeros
+        row: dict[str, Any] = {"kind": kind, **{m: int(counts.get(m, 0)) for m in _MOVEMENTS}}
+        if not any(row[m] for m in _MOVEMENTS):
             continue
         measured = counts.get("measured", 0)
         row["average_change"] = round(counts.get("change_sum", 0) / measured, 2) if measured else None

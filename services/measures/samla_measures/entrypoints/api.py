@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Any
 
@@ -60,27 +61,29 @@ from samla_measures.service_layer.toolbox import ToolboxService
 MAX_PAGE = 200
 
 
-def get_measures(request: Request) -> MeasuresService:
+# The getters are `async def` though they await nothing: FastAPI runs a plain `def` dependency in its
+# thread pool, a hand-off to another thread and back on every request (the profiles in docs/profiles).
+async def get_measures(request: Request) -> MeasuresService:
     return request.app.state.measures
 
 
-def get_toolbox(request: Request) -> ToolboxService:
+async def get_toolbox(request: Request) -> ToolboxService:
     return request.app.state.toolbox
 
 
-def get_directory(request: Request) -> Directory:
+async def get_directory(request: Request) -> Directory:
     return request.app.state.directory
 
 
-def get_insight(request: Request) -> InsightProjection:
+async def get_insight(request: Request) -> InsightProjection:
     return request.app.state.insight
 
 
-def get_series(request: Request) -> UnitSeries:
+async def get_series(request: Request) -> UnitSeries:
     return request.app.state.series
 
 
-def get_national(request: Request) -> NationalView:
+async def get_national(request: Request) -> NationalView:
     view = request.app.state.national
     if view is None:
         raise NotFound("this deployment does not run in national mode (MEASURES_NATIONAL_KAFKA_BOOTSTRAP_SERVERS)")
@@ -160,8 +163,14 @@ def indicator_public(doc: dict[str, Any]) -> IndicatorPublic:
 async def visible_measure(measure_id: str, service: MeasuresService, access: Access) -> None:
     if access.unrestricted:
         return  # the handler finds out whether it exists; no second read for an admin
-    measure = await service.measure(measure_id)
-    access.require(f"measure {measure_id}", network_id=measure["network_id"],
+    require_visible(await service.measure(measure_id), access)
+
+
+def require_visible(measure: dict[str, Any], access: Grant) -> None:
+    """Hidden (404) unless the caller reaches the measure's network, organisation, units or owners."""
+    if access.unrestricted:
+        return
+    access.require(f"measure {measure['_id']}", network_id=measure["network_id"],
                    organisation_id=measure["organisation_id"], unit_ids=measure["unit_ids"],
                    person_ids=[p for p in measure["owners"].values() if p])
 
@@ -318,8 +327,10 @@ async def list_indicators(measure_id: str, service: Measures, access: Access) ->
 @measures.post("/{measure_id}/follow-ups", status_code=status.HTTP_201_CREATED, response_model=FollowUpPublic,
                responses=REFUSED)
 async def follow_up(measure_id: str, body: FollowUpCreate, service: Measures, access: Access) -> FollowUpPublic:
-    await visible_measure(measure_id, service, access)
-    return FollowUpPublic(**await service.follow_up(measure_id, body.model_dump(), by=access.person))
+    # The scope is checked on the measure the follow-up reads under its lock: one read, not two.
+    recorded = await service.follow_up(measure_id, body.model_dump(), by=access.person,
+                                       visible=lambda measure: require_visible(measure, access))
+    return FollowUpPublic(**recorded)
 
 
 @measures.get("/{measure_id}/follow-ups", response_model=list[FollowUpPublic], responses=NOT_FOUND)
@@ -389,13 +400,14 @@ def series_effect(doc: dict[str, Any], unit_measures: list[dict[str, Any]]) -> S
 async def network_insight(network_id: str, insight: Insight, directory: DirectoryNames, series: OwnSeries,
                           access: Access) -> NetworkInsight:
     access.require(f"network {network_id}", network_id=network_id)
-    found = await insight.insight(network_id)
-    names = await directory.names(networks=[network_id],
-                                  organisations=[o["organisation_id"] for o in found["organisations"]])
+    # Three reads that need nothing from each other (the names are every organisation's, not only those
+    # the counters list), asked for together: the read waits for the slowest instead of all three in turn.
+    found, trends, names = await asyncio.gather(insight.insight(network_id), series.network_trends(network_id),
+                                                directory.names_for_network(network_id))
     organisations = [{**o, "organisation_name": names.organisations.get(o["organisation_id"])}
                      for o in found["organisations"]]
     return NetworkInsight(**{**found, "organisations": organisations, "network_name": names.networks.get(network_id),
-                             "trends": await series.network_trends(network_id)})
+                             "trends": trends})
 
 
 @national.get("/overview", response_model=NationalOverview, responses=NOT_FOUND,

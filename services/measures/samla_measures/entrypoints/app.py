@@ -18,7 +18,7 @@ from samla_shared.http.app_factory import build_service_app
 from samla_shared.http.rate_limit import SharedRateLimit
 from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
-from samla_measures.adapters.directory_store import DirectoryStore
+from samla_measures.adapters.directory_store import DirectoryStore, ensure_directory_indexes
 from samla_measures.adapters.exports import MeasureExportReader
 from samla_measures.adapters.insight_store import InsightStore, ensure_insight_indexes
 from samla_measures.adapters.national_store import NationalStore, ensure_national_indexes
@@ -134,6 +134,7 @@ async def prepare_database(db: AsyncDatabase) -> None:
     """Indexes, then the shared toolbox catalogue (idempotent: fixed ids, inserted only once)."""
     await ensure_measure_indexes(db)
     await ensure_insight_indexes(db)
+    await ensure_directory_indexes(db)
     await ensure_national_indexes(db)
     await ToolboxService(ToolboxStore(db)).seed_catalogue()
 

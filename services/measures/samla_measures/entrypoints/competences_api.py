@@ -26,7 +26,7 @@ Slug = Annotated[str, Field(pattern=SLUG)]
 SlugPath = Annotated[str, Path(pattern=SLUG)]
 
 
-def get_competences(request: Request) -> Competences:
+async def get_competences(request: Request) -> Competences:
     return request.app.state.competences
 
 

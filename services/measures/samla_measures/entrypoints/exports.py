@@ -23,7 +23,7 @@ from samla_measures.service_layer.exports import MeasureExports, scope_filters
 router = APIRouter(tags=["exports and charts"])
 
 
-def get_exports(request: Request) -> MeasureExports:
+async def get_exports(request: Request) -> MeasureExports:
     return request.app.state.exports
 
 

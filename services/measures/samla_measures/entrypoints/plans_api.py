@@ -21,7 +21,7 @@ from samla_measures.service_layer.plans import Plans
 router = APIRouter(prefix="/plans", tags=["progress plans"])
 
 
-def get_plans(request: Request) -> Plans:
+async def get_plans(request: Request) -> Plans:
     return request.app.state.plans
 
 

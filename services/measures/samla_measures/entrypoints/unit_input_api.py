@@ -38,11 +38,11 @@ units = APIRouter(prefix="/units", tags=["staff input"])
 link = APIRouter(prefix="/input", tags=["staff input"])
 
 
-def get_unit_input(request: Request) -> UnitInput:
+async def get_unit_input(request: Request) -> UnitInput:
     return request.app.state.unit_input
 
 
-def get_link_limit(request: Request) -> SharedRateLimit:
+async def get_link_limit(request: Request) -> SharedRateLimit:
     return request.app.state.input_link_limit
 
 

@@ -92,6 +92,14 @@ class Directory:
             by_kind[doc["entry"]][doc["id"]] = doc["name"]
         return Names(networks=by_kind["network"], organisations=by_kind["organisation"], units=by_kind["unit"])
 
+    async def names_for_network(self, network_id: str) -> Names:
+        """The network's name and every organisation's, in one read that needs no ids from another read
+        first (the network insight asks for it beside its counters)."""
+        by_kind: dict[str, dict[str, str]] = {"network": {}, "organisation": {}}
+        for doc in await self.store.networks_and_organisations(network_id):
+            by_kind[doc["entry"]][doc["id"]] = doc["name"]
+        return Names(networks=by_kind["network"], organisations=by_kind["organisation"])
+
     async def names_of_measures(self, measures: Iterable[dict[str, Any]]) -> Names:
         measures = list(measures)
         return await self.names(networks={m["network_id"] for m in measures},

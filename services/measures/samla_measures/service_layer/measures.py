@@ -46,6 +46,12 @@ from samla_measures.domain.measure import (
 
 Clock = Callable[[], datetime]
 
+# What a follow-up reads of its measure: its rules, its event's ids, the caller's scope and the write's
+# version check. Not the follow-ups, history, agreements or evaluation, which grow with the measure's life
+# and which FerretDB would otherwise encode and PyMongo decode on every follow-up only to be ignored.
+FOLLOW_UP_FIELDS = ("_id", "version", "status", "adopted_on", "indicators", "follow_up_every_weeks",
+                    "follow_up_count", "actors", "owners", "network_id", "organisation_id", "unit_ids", "area")
+
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
@@ -162,9 +168,12 @@ class MeasuresService:
 
     # -- follow-ups ---------------------------------------------------------------------------
 
-    async def follow_up(self, measure_id: str, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
+    async def follow_up(self, measure_id: str, data: dict[str, Any], *, by: str | None,
+                        visible: Callable[[dict[str, Any]], None] = lambda measure: None) -> dict[str, Any]:
+        """`visible(measure)` raises when the caller may not reach the measure (checked on the same read)."""
         today, held_on = self.today(), data["held_on"]
-        async with self._changing(measure_id) as measure:
+        async with self._changing(measure_id, FOLLOW_UP_FIELDS) as measure:
+            visible(measure)
             status = MeasureStatus(measure["status"])
             adopted_on = date.fromisoformat(measure["adopted_on"]) if measure.get("adopted_on") else None
             check_follow_up_allowed(status, adopted_on=adopted_on, held_on=held_on, today=today)
@@ -342,10 +351,14 @@ class MeasuresService:
                 raise ConnectionError(f"measure {measure_id} changed during an erasure; trying again")
 
     @asynccontextmanager
-    async def _changing(self, measure_id: str) -> AsyncIterator[dict[str, Any]]:
-        """The measure, read under its document lock for one read-modify-write; wakes the relay after."""
+    async def _changing(self, measure_id: str, fields: tuple[str, ...] | None = None) -> AsyncIterator[dict[str, Any]]:
+        """The measure (only `fields`, if named), read under its document lock for one read-modify-write;
+        wakes the relay after."""
         async with self._locks.hold(MEASURES, measure_id):
-            yield await self.measure(measure_id)
+            measure = await self.store.get(measure_id, fields)
+            if measure is None:
+                raise NotFound(f"no measure {measure_id}")
+            yield measure
         self._wake_relay()
 
     async def _save(self, measure: dict[str, Any], *, changes: dict[str, Any], push: dict[str, Any] | None = None,
