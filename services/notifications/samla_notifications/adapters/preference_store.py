@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,17 @@ class PreferenceStore:
 
     async def get(self, person_id: str) -> dict[str, Any] | None:
         return await self._preferences.find_one({"_id": person_id})
+
+    async def get_many(self, person_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The preferences of those of these people who set any, in one query.
+
+        On FerretDB v1 an `$in` scans the collection instead of using the `_id` index; it
+        holds only people who changed a preference, and one scan per batch of mails costs
+        less than a round trip per mail.
+        """
+        if not person_ids:
+            return {}
+        return {doc["_id"]: doc async for doc in self._preferences.find({"_id": {"$in": list(person_ids)}})}
 
     async def put(self, person_id: str, preferences: dict[str, Any], at: datetime) -> dict[str, Any]:
         async with self._locks.hold(COLLECTION, person_id):
