@@ -56,15 +56,6 @@ class PersonalDataStore:
         found = await self.db[ERASED].find_one({"_id": person_id})
         return found["alias"] if found else None
 
-    async def aliases_of(self, person_ids: list[str]) -> list[str | None]:
-        """The pseudonym of each person (None for those not erased), in one query.
-
-        On FerretDB v1 an `$in` scans the collection; it holds one small document per erased person.
-        """
-        found = {doc["_id"]: doc["alias"]
-                 async for doc in self.db[ERASED].find({"_id": {"$in": sorted(set(person_ids))}})}
-        return [found.get(person_id) for person_id in person_ids]
-
     # -- erasing (each write idempotent) --------------------------------------------------------
 
     async def mark_erased(self, person_id: str, alias: str) -> None:

@@ -100,7 +100,7 @@ class EventHandlers:
         }
 
     def prepared(self, events: Sequence[CloudEvent]) -> AbstractAsyncContextManager[None]:
-        """The consumer's batch scope: the contact details and preferences of everyone the batch names, read once."""
+        """The consumer's batch scope: contact details and preferences of everyone the batch names, read once."""
         return self._mail.prepared_for(people_named(event.data for event in events))
 
     async def handle(self, event: CloudEvent) -> None:

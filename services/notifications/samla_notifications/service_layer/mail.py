@@ -8,9 +8,10 @@ The order of the steps is the point:
 3. the delivery key is claimed by an atomic insert, the mail handed to SMTP, the outcome
    recorded. See domain.deliveries for what a claim found still `sending` means.
 
-Contact details and preferences are read once per consumed batch of events for everyone
-the batch names (`prepared_for`, opened by the consumer around the batch), and kept only
-while the batch is handled; anyone else (a session's roster, a reminder) is read per mail.
+Contact details are asked for once per consumed batch of events, for everyone the batch
+names, and their preferences read beside that (`prepared_for`, opened by the consumer
+around the batch); both are kept only while the batch is handled. Anyone else (a
+session's roster, a reminder's recipient) is read per mail.
 """
 
 from __future__ import annotations
@@ -98,11 +99,13 @@ class MailDelivery:
 
     @asynccontextmanager
     async def prepared_for(self, person_ids: Collection[str]) -> AsyncIterator[None]:
-        """Read these people's contact details (one request) and preferences (one query) for the mails within.
+        """Ask enrollment once for these people's contact details, and read their preferences, for the mails within.
 
-        Without it every mail asked enrollment over HTTP and FerretDB once each. The reading
-        starts at once and runs beside the batch's handlers, which wait for it only when they
-        reach a mail to one of these people. Anyone else is read per mail.
+        Without it every mail asked enrollment over HTTP on its own, and read its recipient's
+        preferences before that. The reading starts at once and runs beside the batch's
+        handlers, which wait for it only when they reach a mail to one of these people;
+        anyone else is read per mail. If enrollment cannot answer now, or is too old to answer
+        for many at once, each mail asks for its own (and waits and retries as it always did).
         """
         if not person_ids:
             yield
@@ -115,7 +118,7 @@ class MailDelivery:
         finally:
             _prepared.reset(token)
             read.cancel()
-            with contextlib.suppress(BaseException):  # a failure was raised to the mails that waited for it
+            with contextlib.suppress(BaseException):  # its outcome went to the mails that waited for it
                 await read
 
     async def _read_ahead(self, wanted: list[str]) -> _ReadAhead:
@@ -125,7 +128,6 @@ class MailDelivery:
             except BatchLookUpUnsupported as exc:
                 log.info("enrollment has no batch contact look-up (%s); asking per mail", exc)
             except ContactDirectoryUnavailable as exc:
-                # Each mail asks for its own, and waits and retries as it always did.
                 log.warning("the batch contact look-up failed (%s); asking per mail", exc)
             return None
 
@@ -136,7 +138,8 @@ class MailDelivery:
         prepared = _prepared.get()
         if prepared is None or person_id not in prepared.people:
             return None
-        return await asyncio.shield(prepared.read)  # a mail cancelled while waiting leaves the batch's read alone
+        # Shielded: a mail cancelled while waiting leaves the batch's reading to the others.
+        return await asyncio.shield(prepared.read)
 
     async def _contact(self, person_id: str) -> Contact | None:
         read = await self._read_for(person_id)

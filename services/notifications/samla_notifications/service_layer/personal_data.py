@@ -24,7 +24,6 @@ from typing import Any
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_shared.persistence.group_commit import GroupCommit
 from samla_notifications.adapters.delivery_log import COLLECTION as DELIVERIES
 from samla_notifications.adapters.personal_data import PersonalDataStore
 from samla_notifications.domain.deliveries import delivery_key
@@ -41,7 +40,6 @@ class PersonalData:
     def __init__(self, store: PersonalDataStore, locks: DocumentLocks) -> None:
         self.store = store
         self._locks = locks
-        self._aliases: GroupCommit[str, str | None] = GroupCommit(store.aliases_of)
 
     async def on_erased(self, event: CloudEvent) -> None:
         data: ParticipantErased = event.data  # type: ignore[assignment]
@@ -67,12 +65,8 @@ class PersonalData:
         log.info("erasure %s done here: %s", data.erasure_id, counts)
 
     async def erased_as(self, person_id: str) -> str | None:
-        """The pseudonym of an erased person; None for anyone else.
-
-        Mails ask this after their claim and just before sending; the questions of mails
-        sent at the same moment go to the database as one (persistence.group_commit).
-        """
-        return await self._aliases(person_id)
+        """The pseudonym of an erased person; None for anyone else."""
+        return await self.store.alias_of(person_id)
 
     async def forget_delivery(self, key: str, alias: str) -> None:
         """Keep the delivery under `key` as a statistic of the pseudonym, without its address."""
