@@ -104,15 +104,23 @@ class Served:
 
 
 def contact_directory(people: dict[str, str]) -> FastAPI:
+    """Enrollment's two contact endpoints over a dict: one person, and many at once."""
     app = FastAPI()
+
+    def details(person_id: str) -> dict[str, Any]:
+        return {"person_id": person_id, "name": f"Deltaker {person_id[-4:]}", "email": people[person_id],
+                "phone": None, "language": None}
 
     @app.get("/people/{person_id}/contact")
     async def contact(person_id: str) -> Response:
         if person_id not in people:
             return Response(status_code=404)
-        body = {"person_id": person_id, "name": f"Deltaker {person_id[-4:]}", "email": people[person_id],
-                "phone": None, "language": None}
-        return Response(json.dumps(body), media_type="application/json")
+        return Response(json.dumps(details(person_id)), media_type="application/json")
+
+    @app.post("/people/contacts")
+    async def contacts(body: dict[str, list[str]]) -> Response:
+        found = [details(person_id) for person_id in body["person_ids"] if person_id in people]
+        return Response(json.dumps({"contacts": found}), media_type="application/json")
 
     return app
 

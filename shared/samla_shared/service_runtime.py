@@ -22,7 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.http.writer_forwarding import forwarding_client
-from samla_shared.messaging.consumer import EventHandler, subscribe
+from samla_shared.messaging.consumer import BatchScope, EventHandler, subscribe
 from samla_shared.messaging.kafka_admin import topic_partitions
 from samla_shared.messaging.kafka_security import broker_security, client_options
 from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OutboxRelay
@@ -104,14 +104,14 @@ class ServiceRuntime:
     # -- wiring ---------------------------------------------------------------------------
 
     def consume(self, topic: str, handlers: Mapping[type[IntegrationEvent], EventHandler], *,
-                batch_size: int = 1, concurrency: int = 1) -> None:
-        """Consume `topic` in this service's group; see messaging.consumer for batches and concurrency."""
+                batch_size: int = 1, concurrency: int = 1, batch_scope: BatchScope | None = None) -> None:
+        """Consume `topic` in this service's group; see messaging.consumer for batches, concurrency and scopes."""
         if not self.settings.run_consumers:
             return
         group_id = self.settings.consumer_group or f"samla-{self.service}"
         subscriber = subscribe(self.broker, topic=topic, group_id=group_id, service=self.service, handlers=handlers,
                                offset_reset=self.settings.consumer_offset_reset, batch_size=batch_size,
-                               concurrency=concurrency)
+                               concurrency=concurrency, batch_scope=batch_scope)
         self._subscriptions.append((topic, group_id))
         self._subscribers.append(subscriber)
 

@@ -2,7 +2,8 @@
 
 * `mailbox`: an SMTP server (aiosmtpd, with the local stack's own handler) writing .eml
   files to a temporary maildir, read back as parsed messages;
-* `people`: a contact directory speaking enrollment's `GET /people/{id}/contact` contract;
+* `people`: a contact directory speaking enrollment's `GET /people/{id}/contact` and
+  `POST /people/contacts` contract, noting the ids of each request;
 * `webhook_receiver`: an integrator's endpoint that records what it gets and answers with
   the status codes a test scripts;
 * `start_notifications`: the notifications app on the real Kafka and FerretDB, pointed at
@@ -104,6 +105,7 @@ def mailbox(tmp_path: Path, unused_tcp_port: int) -> Any:
 class People:
     url: str
     known: dict[str, dict[str, Any]] = field(default_factory=dict)
+    asked: list[list[str]] = field(default_factory=list)  # the ids of each look-up, one list per request
 
     def add(self, name: str, *, language: str | None = None) -> str:
         person_id = f"person-{uuid.uuid4().hex[:12]}"
@@ -127,9 +129,17 @@ async def people(served: Callable[..., Any]) -> AsyncIterator[People]:
 
     @app.get("/people/{person_id}/contact")
     async def contact(person_id: str) -> Response:
+        directory.asked.append([person_id])
         if person_id not in directory.known:
             return Response(status_code=404)
         return Response(json.dumps(directory.known[person_id]), media_type="application/json")
+
+    @app.post("/people/contacts")
+    async def contacts(request: Request) -> Response:
+        wanted = (await request.json())["person_ids"]
+        directory.asked.append(wanted)
+        found = [directory.known[person_id] for person_id in wanted if person_id in directory.known]
+        return Response(json.dumps({"contacts": found}), media_type="application/json")
 
     async with served(app) as url:
         directory.url = url

@@ -2,18 +2,24 @@
 
 Names and contact details live only in enrollment; events carry ids. A service that must
 show or use them (notifications for a mail, sessions for a printed sheet) asks
-`GET {enrollment_url}/people/{person_id}/contact` at the moment it needs them, with a
-short-lived client-credentials token whose only role is `contact_reader`, and keeps no copy.
+`GET {enrollment_url}/people/{person_id}/contact` (or `POST /people/contacts` for many at
+once) at the moment it needs them, with a short-lived client-credentials token whose only
+role is `contact_reader`, and keeps no copy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from samla_shared.security.client_credentials import ClientCredentials, CredentialsUnavailable
+
+
+# Enrollment's limit for one `POST /people/contacts`; a longer list is asked in parts.
+CONTACTS_PER_REQUEST = 500
 
 
 class ContactsUnavailable(ConnectionError):
@@ -30,23 +36,40 @@ class EnrollmentContacts:
 
     async def contact(self, person_id: str) -> dict[str, Any] | None:
         """The person's `name`, `email`, `phone` and `language`, or None when enrollment knows nobody by that id."""
+        response = await self._ask("GET", f"/people/{person_id}/contact")
+        if response.status_code == 404:
+            return None
+        self._refuse_unless_answered(response)
+        response.raise_for_status()
+        return response.json()
+
+    async def contacts(self, person_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Many people's details in one request (`POST /people/contacts`), by person id; unknown ids are absent."""
+        found: dict[str, dict[str, Any]] = {}
+        wanted = list(dict.fromkeys(person_ids))
+        for start in range(0, len(wanted), CONTACTS_PER_REQUEST):
+            response = await self._ask("POST", "/people/contacts",
+                                       json={"person_ids": wanted[start:start + CONTACTS_PER_REQUEST]})
+            self._refuse_unless_answered(response)
+            response.raise_for_status()
+            found |= {contact["person_id"]: contact for contact in response.json()["contacts"]}
+        return found
+
+    async def _ask(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             token = await self._credentials.token()
-            response = await self._client.get(f"/people/{person_id}/contact",
-                                              headers={"Authorization": f"Bearer {token}"})
+            return await self._client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
         except CredentialsUnavailable as exc:
             raise ContactsUnavailable(str(exc)) from exc
         except httpx.TransportError as exc:
             raise ContactsUnavailable(f"enrollment's contact directory is unreachable: {exc}") from exc
-        if response.status_code == 404:
-            return None
+
+    def _refuse_unless_answered(self, response: httpx.Response) -> None:
         if response.status_code == 401:
             self._credentials.forget()  # the next attempt asks for a fresh token
         if response.status_code >= 500 or response.status_code in (401, 403, 429):
             # Our own credentials or enrollment's health, not the person asked for: wait.
             raise ContactsUnavailable(f"enrollment answered {response.status_code} for a contact look-up")
-        response.raise_for_status()
-        return response.json()
 
     async def close(self) -> None:
         await self._client.aclose()

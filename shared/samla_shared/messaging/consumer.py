@@ -22,6 +22,11 @@ order consumers rely on. A failure that is not the message's fault (a database a
 its key's lane; the batch's offsets are committed up to each partition's first unhandled
 record and the rest comes again. A crash between handling and the commit redelivers the
 whole batch; handlers are idempotent, so records handled twice change nothing twice.
+
+A batch consumer may also be given a `batch_scope`: an async context manager opened with the
+batch's events before any of them is handled and closed after the last. A service uses it
+to fetch once, for the whole batch, what each event would otherwise fetch on its own (the
+notifications service asks enrollment for the contact details of everyone the batch mails).
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -56,6 +62,8 @@ DEAD_LETTERED = Counter("samla_dlq_messages_total", "Messages sent to a dead-let
 CONSUMED = Counter("samla_events_consumed_total", "Events handled", ["service", "topic", "type"])
 
 EventHandler = Callable[[CloudEvent], Awaitable[None]]
+# Opened with a consumed batch's events before they are handled, closed after (see the module docstring).
+BatchScope = Callable[[Sequence[CloudEvent]], AbstractAsyncContextManager[None]]
 
 # Failures of the infrastructure, not of the message: retry, never dead-letter.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionFailure, KafkaError, OSError)
@@ -100,13 +108,14 @@ def subscribe(
     offset_reset: Literal["earliest", "latest"] = "earliest",
     batch_size: int = 1,
     concurrency: int = 1,
+    batch_scope: BatchScope | None = None,
 ) -> Any:
     """Register a consumer of `topic` that dispatches contract events to `handlers` by type.
 
     Events of types this service does not handle are acknowledged and skipped; records
     that break the contract are dead-lettered. `batch_size` > 1 commits once per batch of
     up to that many records, handling up to `concurrency` keys at a time (see the module
-    docstring for what that keeps and what it costs).
+    docstring for what that keeps and what it costs), inside `batch_scope` if one is given.
     """
 
     async def dispatch(event: CloudEvent, _: Delivery) -> bool:
@@ -120,7 +129,7 @@ def subscribe(
         broker, {"topic": topic}, group_id=group_id, service=service, dispatch=dispatch,
         dead_letters_to=dead_letter_topic, max_attempts=max_attempts, transient_pause=transient_pause,
         offset_reset=offset_reset, name=topic, batch_size=batch_size, concurrency=concurrency,
-        description=f"{service} handles: {', '.join(sorted(t.event_type() for t in handlers))}",
+        batch_scope=batch_scope, description=f"{service} handles: {', '.join(sorted(t.event_type() for t in handlers))}",
     )
 
 
@@ -167,10 +176,12 @@ def _register(
     broker: KafkaBroker, source: dict[str, str], *, group_id: str, service: str, dispatch: DeliveryHandler,
     dead_letters_to: Callable[[str], str], max_attempts: int, transient_pause: float,
     offset_reset: Literal["earliest", "latest"], name: str, description: str,
-    batch_size: int = 1, concurrency: int = 1, batch_wait_ms: int = 50,
+    batch_size: int = 1, concurrency: int = 1, batch_wait_ms: int = 50, batch_scope: BatchScope | None = None,
 ) -> Any:
     if batch_size < 1 or concurrency < 1:
         raise ValueError("batch_size and concurrency must be at least 1")
+    if batch_scope is not None and batch_size == 1:
+        raise ValueError("a batch scope needs batches")
     if concurrency > 1 and batch_size == 1:
         raise ValueError("concurrency needs batches: one record at a time leaves nothing to overlap")
     dead_letters = DeadLetters(broker, service, dead_letters_to)
@@ -194,6 +205,12 @@ def _register(
             lanes.setdefault((record.topic, record.partition, record.key), []).append(record)
         slots = asyncio.Semaphore(concurrency)
         handled: set[tuple[str, int, int]] = set()
+        # Parsed once: the scope sees the batch's events, and each is handled from the same parse.
+        parsed: dict[tuple[str, int, int], CloudEvent | InvalidEvent] = {}
+        if batch_scope is not None:
+            for record in records:
+                if (record.topic, record.partition, record.offset) not in settled:
+                    parsed[(record.topic, record.partition, record.offset)] = parse_or_reason(record)
 
         async def run_lane(lane: list[Any]) -> None:
             async with slots:
@@ -203,10 +220,17 @@ def _register(
                         settled.discard(place)
                     else:
                         # A failure stops the lane here, so no later record of this key overtakes it.
-                        await consume_traced(record)
+                        await consume_traced(record, parsed.get(place))
                     handled.add(place)
 
-        outcomes = await asyncio.gather(*(run_lane(lane) for lane in lanes.values()), return_exceptions=True)
+        async def run_lanes() -> list[Any]:
+            return await asyncio.gather(*(run_lane(lane) for lane in lanes.values()), return_exceptions=True)
+
+        if batch_scope is None:
+            outcomes = await run_lanes()
+        else:
+            async with batch_scope([e for e in parsed.values() if isinstance(e, CloudEvent)]):
+                outcomes = await run_lanes()
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
         if not failures:
             return
@@ -230,7 +254,13 @@ def _register(
         log.warning("%d of %d records of a %s batch will come again: %s", len(records) - len(handled), len(records),
                     name, failures[0])
 
-    async def consume_traced(record: Any) -> None:
+    def parse_or_reason(record: Any) -> CloudEvent | InvalidEvent:
+        try:
+            return parse_record(decode_headers(record.headers or ()), record.value)
+        except InvalidEvent as exc:
+            return exc
+
+    async def consume_traced(record: Any, parsed: CloudEvent | InvalidEvent | None = None) -> None:
         # The telemetry middleware makes one span per batch, linked to the records' traces;
         # each record continues its own producer's trace here, as a one-record consumer does.
         parent = propagate.extract(decode_headers(record.headers or ()))
@@ -241,9 +271,9 @@ def _register(
                         "messaging.kafka.destination.partition": record.partition,
                         "messaging.kafka.message.offset": record.offset, "messaging.consumer.group.name": group_id},
         ):
-            await consume_record(record)
+            await consume_record(record, parsed)
 
-    async def consume_record(record: Any) -> None:
+    async def consume_record(record: Any, parsed: CloudEvent | InvalidEvent | None = None) -> None:
         headers = decode_headers(record.headers or ())
         delivery = Delivery(record.topic, record.partition, record.offset)
 
@@ -251,11 +281,12 @@ def _register(
             await dead_letters.park(topic=record.topic, key=record.key, value=record.value, headers=headers,
                                     partition=record.partition, offset=record.offset, reason=reason)
 
-        try:
-            event = parse_record(headers, record.value)
-        except InvalidEvent as exc:
-            await park(str(exc))
+        if parsed is None:
+            parsed = parse_or_reason(record)
+        if isinstance(parsed, InvalidEvent):
+            await park(str(parsed))
             return
+        event = parsed
         with network_scope(getattr(event.data, "network_id", None)):
             for attempt in range(1, max_attempts + 1):
                 try:

@@ -81,6 +81,8 @@ ACCESS = AccessTable.of("enrollment", [
     # A person reads their own contact details. The notifications service reads anyone's with a
     # short-lived client-credentials token whose only role is contact_reader: it opens this endpoint alone.
     Rule.of("GET /people/{person_id}/contact", **EVERYONE, contact_reader=ALL),
+    # The same, for many people at once (one request per batch of events the notifications service mails about).
+    Rule.of("POST /people/contacts", **EVERYONE, contact_reader=ALL),
     # Inboxes: what waits for the caller, and only what they may see.
     Rule.of("GET /inbox/leader", organisation_leader=ORGANISATION),
     Rule.of("GET /inbox/participant", **EVERYONE),

@@ -26,6 +26,8 @@ from samla_enrollment.entrypoints.schemas import (
     CohortCreate,
     CohortPublic,
     ContactPublic,
+    ContactsPublic,
+    ContactsQuery,
     ErasurePublic,
     ErasureRequest,
     HistoryEntry,
@@ -473,6 +475,27 @@ async def settle_pending_changes(body: PendingSettlement, service: Service, acce
     return await me_public(service, access)
 
 
+def contact_public(person: dict[str, Any]) -> ContactPublic:
+    return ContactPublic.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")}
+                                        | {"person_id": person["_id"]})
+
+
+@people.post("/contacts", response_model=ContactsPublic,
+             summary="Contact details of many people at once: the notifications service asks once per batch of "
+                     "events it mails about, instead of once per mail",
+             description="The same details and the same rule as `GET /people/{person_id}/contact`: a contact_reader "
+                         "client reads anyone's, a person only their own. Ids enrollment does not know, or the "
+                         "caller may not read, are left out of the answer rather than failing it.")
+async def contacts(body: ContactsQuery, service: Service, access: Access, response: Response) -> ContactsPublic:
+    wanted = list(dict.fromkeys(body.person_ids))
+    if not access.unrestricted:
+        mine = set((await signed_in(service, access)).person_ids)
+        wanted = [person_id for person_id in wanted if person_id in mine]
+    found = await service.people.names(wanted)
+    response.headers["Cache-Control"] = "no-store"
+    return ContactsPublic(contacts=[contact_public(found[i]) for i in wanted if i in found])
+
+
 @people.get("/{person_id}/contact", response_model=ContactPublic, responses=NOT_FOUND,
             summary="Contact details: for the notifications service (contact_reader client token) and the person")
 async def contact(person_id: str, service: Service, access: Access, response: Response) -> ContactPublic:
@@ -481,8 +504,7 @@ async def contact(person_id: str, service: Service, access: Access, response: Re
     person = await service.contact(person_id)
     # Personal data: never kept by caches or proxies on the way.
     response.headers["Cache-Control"] = "no-store"
-    return ContactPublic.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")}
-                                        | {"person_id": person["_id"]})
+    return contact_public(person)
 
 
 def erasure_public(record: dict[str, Any]) -> ErasurePublic:

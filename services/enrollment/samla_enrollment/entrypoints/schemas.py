@@ -231,6 +231,20 @@ class ContactPublic(Strict):
     language: Language | None = None
 
 
+# One consumed batch of events mails at most a few hundred people: the notifications service asks once for them all.
+CONTACTS_PER_REQUEST = 500
+
+
+class ContactsQuery(Strict):
+    person_ids: list[str] = Field(min_length=1, max_length=CONTACTS_PER_REQUEST,
+                                  description="The people whose contact details are wanted (at most 500).")
+
+
+class ContactsPublic(Strict):
+    contacts: list[ContactPublic] = Field(description="The people enrollment knows, in the order asked; an id it "
+                                                      "does not know (or the caller may not read) is left out.")
+
+
 
 class Person(Strict):
     name: str = Field(min_length=1, max_length=200)

@@ -4,6 +4,11 @@ The record's `_id` is the delivery key, so inserting it is the atomic claim that
 mail go out once (see domain.deliveries). It keeps the recipient's id and the address the
 mail went to, nothing else personal: the log must answer "did Kari get the reminder, and
 where did it go", and the address is the part of that answer a person can check.
+
+Claims and outcomes written while others are in flight go to FerretDB together, one
+`insert` of all the claims and one `update` of all the outcomes (persistence.group_commit);
+each claim is still its own document with its own unique `_id`, so a claim is won or lost
+per delivery exactly as with one insert each, and it is in the database before its mail goes.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.persistence.group_commit import GroupCommit
 from samla_notifications.domain.deliveries import FINAL, ClaimOutcome, DeliveryStatus, decide_claim
 
 COLLECTION = "deliveries"
@@ -25,6 +31,8 @@ class DeliveryLog:
     def __init__(self, db: AsyncDatabase, locks: DocumentLocks) -> None:
         self._deliveries = db[COLLECTION]
         self._locks = locks
+        self._inserts: GroupCommit[dict[str, Any], None] = GroupCommit(self._insert_all)
+        self._updates: GroupCommit[tuple[str, dict[str, Any]], None] = GroupCommit(self._update_all)
 
     async def ensure_indexes(self) -> None:
         for field in ("recipient_id", "event_id", "status"):
@@ -39,7 +47,7 @@ class DeliveryLog:
         claim = {"status": DeliveryStatus.SENDING.value, "claimed_at": now, "updated_at": now}
         async with self._locks.hold(COLLECTION, key):
             try:
-                await self._deliveries.insert_one({"_id": key, **record, **claim, "created_at": now, "attempts": []})
+                await self._inserts({"_id": key, **record, **claim, "created_at": now, "attempts": []})
                 return ClaimOutcome.SEND
             except DuplicateKeyError:
                 existing = await self._deliveries.find_one({"_id": key})
@@ -59,11 +67,11 @@ class DeliveryLog:
         """Record the outcome of the attempt that holds the claim."""
         attempt = {"at": at, "outcome": status.value, **({"error": error[:1000]} if error else {})}
         async with self._locks.hold(COLLECTION, key):
-            await self._deliveries.update_one({"_id": key}, {
+            await self._updates((key, {
                 "$set": {"status": status.value, "updated_at": at, "claimed_at": None,
                          **({"sent_at": at} if status is DeliveryStatus.SENT else {})},
                 "$push": {"attempts": attempt},
-            })
+            }))
 
     async def record(self, key: str, record: dict[str, Any], status: DeliveryStatus, *, at: datetime,
                      error: str | None = None) -> None:
@@ -81,6 +89,32 @@ class DeliveryLog:
             await self._deliveries.update_one({"_id": key}, {
                 "$set": {**record, "status": status.value, "updated_at": at}, "$push": {"attempts": attempt}})
 
+    async def _insert_all(self, documents: list[dict[str, Any]]) -> list[BaseException | None]:
+        """One insert of the claims; a claim whose key exists already gets its DuplicateKeyError."""
+        try:
+            await self._deliveries.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:
+            return _per_document(len(documents), exc)
+        return [None] * len(documents)
+
+    async def _update_all(self, updates: list[tuple[str, dict[str, Any]]]) -> list[BaseException | None]:
+        try:
+            await self._deliveries.bulk_write([UpdateOne({"_id": key}, update) for key, update in updates],
+                                              ordered=False)
+        except BulkWriteError as exc:
+            return _per_document(len(updates), exc)
+        return [None] * len(updates)
+
     async def search(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
         cursor = self._deliveries.find(filters).sort("created_at", DESCENDING).skip(offset).limit(limit)
         return [record async for record in cursor]
+
+
+def _per_document(count: int, exc: BulkWriteError) -> list[BaseException | None]:
+    """Each document's own outcome of an unordered bulk write: None, or the error its caller raises."""
+    outcomes: list[BaseException | None] = [None] * count
+    for error in exc.details.get("writeErrors", []):
+        message, code = error.get("errmsg", "write failed"), error.get("code")
+        outcomes[error["index"]] = (DuplicateKeyError(message, code) if code == 11000
+                                    else OperationFailure(message, code))
+    return outcomes

@@ -3,6 +3,12 @@
 Every message is multipart/alternative with a plain-text part first and an HTML part
 (clients show the last part they understand); a session reminder wraps that in
 multipart/mixed with the .ics file attached.
+
+Messages are built with the standard library's compat32 classes (`email.mime`), not
+`EmailMessage`: the latter parses every header it is given into objects and folds them
+again when the mail is written, which cost more CPU than everything else a mail needs
+together (docs/profiles/README.md, notifications_burst). Headers we set are ours, made
+safe here (`header_safe`) and encoded with RFC 2047 when not ASCII; the bodies go base64.
 """
 
 from __future__ import annotations
@@ -11,7 +17,11 @@ import asyncio
 import logging
 import unicodedata
 from datetime import datetime
-from email.message import EmailMessage
+from email.charset import BASE64, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Protocol
 
@@ -44,31 +54,41 @@ class MailServerUnavailable(ConnectionError):
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         """Hand the message to the mail server; return once it accepted it."""
+
+
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = BASE64  # any line length, any character; encoded in C
 
 
 def compose_message(
     *, sender: str, to_name: str | None, to_address: str, rendered: RenderedMail, message_id: str,
     language: str, date: datetime, kind: str, calendar: bytes | None = None,
-) -> EmailMessage:
-    message = EmailMessage()
+) -> Message:
+    alternatives = MIMEMultipart("alternative", _subparts=[MIMEText(rendered.text, "plain", UTF8),
+                                                           MIMEText(rendered.html, "html", UTF8)])
+    message: Message = alternatives
+    if calendar is not None:
+        attachment = MIMEText(calendar.decode(), "calendar", UTF8)
+        attachment.set_param("method", "PUBLISH")
+        attachment.add_header("Content-Disposition", "attachment", filename="samla.ics")
+        message = MIMEMultipart("mixed", _subparts=[alternatives, attachment])
     message["From"] = sender
-    message["To"] = formataddr((header_safe(to_name), to_address))
-    message["Subject"] = header_safe(rendered.subject)
+    message["To"] = formataddr((header_safe(to_name), to_address), charset="utf-8")
+    message["Subject"] = _encoded(header_safe(rendered.subject))
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
     # Tells mail servers and out-of-office responders that no human wrote this (RFC 3834).
     message["Auto-Submitted"] = "auto-generated"
     message["X-Samla-Notification"] = kind
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
-    if calendar is not None:
-        message.add_attachment(calendar, maintype="text", subtype="calendar", filename="samla.ics",
-                               params={"method": "PUBLISH", "charset": "utf-8"})
-    # Set last: turning the message into a multipart moves every Content-* header into the first part.
     message["Content-Language"] = language
     return message
+
+
+def _encoded(text: str) -> str | Header:
+    """The text as it may stand in a header: as it is when ASCII, else RFC 2047 encoded words."""
+    return text if text.isascii() else Header(text, "utf-8")
 
 
 def header_safe(text: str | None) -> str:
@@ -99,7 +119,7 @@ class SmtpMailer:
         self._slots = asyncio.Semaphore(connections)
         self._idle: list[aiosmtplib.SMTP] = []
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         # A client span per hand-over, so the trace of an event ends at the mail server.
         attributes = {
             "server.address": self._options["hostname"], "server.port": self._options["port"],
@@ -115,7 +135,7 @@ class SmtpMailer:
                 span.set_attribute("error.type", type(exc).__name__)
                 raise
 
-    async def _send_pooled(self, message: EmailMessage) -> None:
+    async def _send_pooled(self, message: Message) -> None:
         async with self._slots:
             if self._idle:
                 connection = self._idle.pop()
@@ -140,7 +160,7 @@ class SmtpMailer:
             raise MailServerUnavailable(f"cannot connect to the SMTP server: {exc}") from exc
         return connection
 
-    async def _send_on(self, connection: aiosmtplib.SMTP, message: EmailMessage) -> None:
+    async def _send_on(self, connection: aiosmtplib.SMTP, message: Message) -> None:
         try:
             await connection.send_message(message)
         except SMTPServerDisconnected:

@@ -75,8 +75,11 @@ class TemplateRenderer:
 
     @staticmethod
     def _environment(loader: ChoiceLoader, *, autoescape: bool) -> Environment:
+        # Compiled once per process: without auto_reload Jinja stops asking the file system
+        # whether each template changed on every render (a stat per part of every mail).
         environment = Environment(loader=loader, undefined=StrictUndefined, autoescape=autoescape,
-                                  trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+                                  trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+                                  auto_reload=False)
         environment.filters["date"] = _format_date
         environment.filters["time"] = _format_time
         return environment
@@ -85,11 +88,11 @@ class TemplateRenderer:
         name = f"{language}/{kind}.j2"
         values = {**context, "language": language}
         try:
-            subject = " ".join(self._text.get_template(name).render(values, part="subject").split())
-            text = self._text.get_template(name).render(values, part="text").strip() + "\n"
-            html = self._html.get_template(name).render(values, part="html").strip() + "\n"
-            summary = (" ".join(self._text.get_template(name).render(values, part="calendar").split())
-                       if calendar else None)
+            text_template, html_template = self._text.get_template(name), self._html.get_template(name)
+            subject = " ".join(text_template.render(values, part="subject").split())
+            text = text_template.render(values, part="text").strip() + "\n"
+            html = html_template.render(values, part="html").strip() + "\n"
+            summary = " ".join(text_template.render(values, part="calendar").split()) if calendar else None
         except Exception as exc:  # any failure inside a template, from a missing value to a bad filter input
             raise TemplateRenderFailed(f"template {name} failed to render: {type(exc).__name__}: {exc}") from exc
         if not subject:

@@ -45,8 +45,10 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
         handlers = {event: notifications.handlers.handle for event in events}
         if ParticipantErased in handlers:
             handlers[ParticipantErased] = erase_then_tell_integrators
+        batched = settings.event_batch_size > 1
         runtime.consume(topic, handlers, batch_size=settings.event_batch_size,
-                        concurrency=settings.event_concurrency if settings.event_batch_size > 1 else 1)
+                        concurrency=settings.event_concurrency if batched else 1,
+                        batch_scope=notifications.handlers.prepared if batched else None)
 
     app = build_service_app(
         runtime, title="Samla notifications",

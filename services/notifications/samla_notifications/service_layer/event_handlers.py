@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ from samla_notifications.domain.mail_context import (
     session_mail_context,
 )
 from samla_notifications.domain.notices import Fact, Notice, agreement_fact
+from samla_notifications.domain.recipients import people_named
 from samla_notifications.domain.reminders import (
     approval_reminder_fact,
     approval_reminder_fire_at,
@@ -96,6 +98,10 @@ class EventHandlers:
             m.MeasureEvaluated: self._measure_closed,
             m.MeasureDiscontinued: self._measure_closed,
         }
+
+    def prepared(self, events: Sequence[CloudEvent]) -> AbstractAsyncContextManager[None]:
+        """The consumer's batch scope: contact details and preferences of everyone the batch names, read once."""
+        return self._mail.prepared_for(people_named(event.data for event in events))
 
     async def handle(self, event: CloudEvent) -> None:
         token = current_network_id.set(event.data.network_id)

@@ -7,17 +7,33 @@ The order of the steps is the point:
    claim behind and never sends part of a mail;
 3. the delivery key is claimed by an atomic insert, the mail handed to SMTP, the outcome
    recorded. See domain.deliveries for what a claim found still `sending` means.
+
+Contact details are asked for once per consumed batch of events, for everyone the batch
+names, and their preferences read beside that (`prepared_for`, opened by the consumer
+around the batch); both are kept only while the batch is handled. Anyone else (a
+session's roster, a reminder's recipient) is read per mail.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from samla_notifications.adapters.calendar import session_calendar
 from samla_notifications.adapters.clock import Clock
-from samla_notifications.adapters.contacts import ContactDirectory
+from samla_notifications.adapters.contacts import (
+    BatchLookUpUnsupported,
+    Contact,
+    ContactDirectory,
+    ContactDirectoryUnavailable,
+)
 from samla_notifications.adapters.delivery_log import DeliveryLog
 from samla_notifications.adapters.mailer import Mailer, MailRejected, compose_message, sender_domain
 from samla_notifications.adapters.preference_store import PreferenceStore
@@ -46,6 +62,24 @@ class DeliveryInFlight(ConnectionError):
     dead-lettering the event."""
 
 
+@dataclass(frozen=True)
+class _ReadAhead:
+    """What one consumed batch read about the people it names."""
+
+    contacts: dict[str, Contact | None] | None  # None: ask per mail; a value None: enrollment knows nobody by that id
+    preferences: dict[str, dict[str, Any]]  # only those who set any
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    people: frozenset[str]
+    read: asyncio.Task[_ReadAhead]
+
+
+# The batch being handled in this task (and the tasks it starts): set by `prepared_for`.
+_prepared: ContextVar[_Prepared | None] = ContextVar("samla_notifications_prepared", default=None)
+
+
 class MailDelivery:
     def __init__(self, *, settings: NotificationsSettings, log_store: DeliveryLog, preferences: PreferenceStore,
                  contacts: ContactDirectory, renderer: TemplateRenderer, mailer: Mailer, clock: Clock,
@@ -63,6 +97,62 @@ class MailDelivery:
         self._domain = sender_domain(settings.smtp_sender)
         self._service = settings.service_name
 
+    @asynccontextmanager
+    async def prepared_for(self, person_ids: Collection[str]) -> AsyncIterator[None]:
+        """Ask enrollment once for these people's contact details, and read their preferences, for the mails within.
+
+        Without it every mail asked enrollment over HTTP on its own, and read its recipient's
+        preferences before that. The reading starts at once and runs beside the batch's
+        handlers, which wait for it only when they reach a mail to one of these people;
+        anyone else is read per mail. If enrollment cannot answer now, or is too old to answer
+        for many at once, each mail asks for its own (and waits and retries as it always did).
+        """
+        if not person_ids:
+            yield
+            return
+        wanted = sorted(person_ids)
+        read = asyncio.create_task(self._read_ahead(wanted), name="notifications-read-ahead")
+        token = _prepared.set(_Prepared(people=frozenset(wanted), read=read))
+        try:
+            yield
+        finally:
+            _prepared.reset(token)
+            read.cancel()
+            with contextlib.suppress(BaseException):  # its outcome went to the mails that waited for it
+                await read
+
+    async def _read_ahead(self, wanted: list[str]) -> _ReadAhead:
+        async def contacts() -> dict[str, Contact | None] | None:
+            try:
+                return await self._contacts.contacts(wanted)
+            except BatchLookUpUnsupported as exc:
+                log.info("enrollment has no batch contact look-up (%s); asking per mail", exc)
+            except ContactDirectoryUnavailable as exc:
+                log.warning("the batch contact look-up failed (%s); asking per mail", exc)
+            return None
+
+        found, preferences = await asyncio.gather(contacts(), self._preferences.get_many(wanted))
+        return _ReadAhead(contacts=found, preferences=preferences)
+
+    async def _read_for(self, person_id: str) -> _ReadAhead | None:
+        prepared = _prepared.get()
+        if prepared is None or person_id not in prepared.people:
+            return None
+        # Shielded: a mail cancelled while waiting leaves the batch's reading to the others.
+        return await asyncio.shield(prepared.read)
+
+    async def _contact(self, person_id: str) -> Contact | None:
+        read = await self._read_for(person_id)
+        if read is not None and read.contacts is not None:
+            return read.contacts.get(person_id)
+        return await self._contacts.contact(person_id)
+
+    async def _preferences_of(self, person_id: str) -> dict[str, Any] | None:
+        read = await self._read_for(person_id)
+        if read is not None:
+            return read.preferences.get(person_id)
+        return await self._preferences.get(person_id)
+
     async def deliver(self, notice: Notice) -> DeliveryStatus:
         # No read of the log first: the claim below finds a finished key anyway, and reading
         # first would cost every mail a round trip to spare the rare redelivery some work.
@@ -75,12 +165,12 @@ class MailDelivery:
         if is_stale(notice.occurred_at, self._clock(), self._horizon):
             return await self._settle(key, record, DeliveryStatus.EXPIRED,
                                       f"the fact dates from {notice.occurred_at.isoformat()}, beyond the mail horizon")
-        preferences = await self._preferences.get(notice.recipient_id) or {}
+        preferences = await self._preferences_of(notice.recipient_id) or {}
         opted_out = {Category(c) for c in preferences.get("opted_out", [])}
         if not is_wanted(notice.kind, opted_out):
             return await self._settle(key, record, DeliveryStatus.OPTED_OUT)
 
-        contact = await self._contacts.contact(notice.recipient_id)
+        contact = await self._contact(notice.recipient_id)
         address = preferences.get("email") or (contact.email if contact else None)
         if not address:
             return await self._settle(key, record, DeliveryStatus.NO_CONTACT,
@@ -94,7 +184,7 @@ class MailDelivery:
                    "recipient": {"name": contact.name if contact else None},
                    "link": portal_link(self._settings.portal_url, notice.link)}
         if notice.about_person_id:
-            about = await self._contacts.contact(notice.about_person_id)
+            about = await self._contact(notice.about_person_id)
             context["applicant"] = {"name": about.name if about else None}
         now = self._clock()
         try:
