@@ -179,3 +179,25 @@ async def test_a_database_from_before_the_address_map_keeps_finding_its_people(s
     finally:
         await client.drop_database(database)
         await client.close()
+
+
+async def test_many_contacts_at_once_answer_a_reader_for_everyone_known_and_a_participant_only_for_themself(
+        desk, enrollment, caller):
+    cohort = await desk.cohort((await desk.programme())["id"], capacity=5)
+    first, second = await desk.apply(cohort["id"], 1), await desk.apply(cohort["id"], 2)
+    mallory = signed_in_participant(caller, enrollment, "mallory", desk.tag)
+    mallory_id = (await mallory.get("/people/me")).json()["person_id"]
+    asked = [second["participant_id"], "nobody-known", first["participant_id"], mallory_id]
+
+    response = await enrollment.post("/people/contacts", json={"person_ids": asked})
+    assert response.status_code == 200, response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    found = {c["person_id"]: (c["name"], c["email"]) for c in response.json()["contacts"]}
+    assert found == {second["participant_id"]: ("Deltaker 2", f"deltaker2.{desk.tag}@example.no"),
+                     first["participant_id"]: ("Deltaker 1", f"deltaker1.{desk.tag}@example.no"),
+                     mallory_id: ("Mallory", f"mallory.{desk.tag}@example.no")}
+
+    # A participant asking for many reads only their own details, as with one at a time.
+    mine = (await mallory.post("/people/contacts", json={"person_ids": asked})).json()["contacts"]
+    assert [c["person_id"] for c in mine] == [mallory_id]
+    assert (await enrollment.post("/people/contacts", json={"person_ids": []})).status_code == 422
