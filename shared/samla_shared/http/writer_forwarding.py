@@ -59,16 +59,16 @@ class WriterForwarding:
                 return
             # Just elected: what the previous writer left is being reconciled; a write now could
             # act on a cohort before it is put right.
-            answer: Response = problem(503, "Service Unavailable", "This instance is taking over the writes; "
+            answer: Response = problem(503, "Service unavailable", "This instance is taking over the writes; "
                                        "nothing was done, try again.", headers=retry_after)
             await answer(scope, receive, send)
             return
         request = Request(scope, receive)
         if FORWARDED_HEADER in request.headers:
-            answer = problem(503, "Service Unavailable", "This instance no longer writes; try again.",
-                                       headers=retry_after)
+            answer = problem(503, "Service unavailable", "This instance no longer writes; try again.",
+                             headers=retry_after)
         elif (address := await self.election.writer_address()) is None:
-            answer = problem(503, "Service Unavailable", "No instance of this service takes writes at the moment "
+            answer = problem(503, "Service unavailable", "No instance of this service takes writes at the moment "
                              "(one is taking over); nothing was done, try again.", headers=retry_after)
         else:
             answer = await self._forward(request, address, retry_after)
@@ -82,7 +82,7 @@ class WriterForwarding:
                 request.method, address.rstrip("/") + request.url.path, params=request.url.query or None,
                 headers=headers, content=await request.body())
         except httpx.HTTPError as exc:
-            return problem(503, "Service Unavailable", f"The instance that takes writes did not answer "
+            return problem(503, "Service unavailable", f"The instance that takes writes did not answer "
                            f"({type(exc).__name__}), so the write may or may not have been done: try again "
                            "(a repeated application is answered 409 with the one already made).",
                            headers=retry_after)
