@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
@@ -91,3 +92,23 @@ async def group_members(bootstrap: str, group: str, topic: str) -> list[set[int]
         return assigned
     finally:
         await admin.close()
+
+
+def electing_instances(name: str, settings: dict[str, str], logs: Path, *, lease_seconds: float,
+                       count: int = 2) -> list[ServiceProcess]:
+    """`count` processes of one service on the same `settings` (database, consumer group) that elect
+    their writer with a lease, each giving its own address for the others to forward writes to."""
+    processes = []
+    for n in range(1, count + 1):
+        process = ServiceProcess(name, {**settings, "writer_lease_seconds": str(lease_seconds)},
+                                 logs / f"{name}-{n}.log")
+        process.env[f"{name.upper()}_INSTANCE_URL"] = process.url
+        processes.append(process)
+    return processes
+
+
+async def start_writer_then_standbys(processes: list[ServiceProcess], wait_until: Any) -> None:
+    """Start them one after another, each ready before the next: the first one up is the writer."""
+    for process in processes:
+        process.start()
+        await wait_until(process.ready, timeout=120, interval=0.5)

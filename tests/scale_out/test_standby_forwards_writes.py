@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.faults.fault_stack import drop_database
-from tests.scale_out.service_process import ServiceProcess
+from tests.scale_out.service_process import electing_instances, start_writer_then_standbys
 
 pytestmark = pytest.mark.slow
 
@@ -31,22 +31,15 @@ async def test_writes_sent_to_either_instance_all_land_and_a_standby_takes_over_
         kafka_bootstrap, mongo_url, admin_headers, wait_until, tmp_path):
     run = uuid.uuid4().hex[:8]
     database, network, unit = f"test_measures_scale_{run}", f"net-scale-{run}", f"unit-scale-{run}"
-    processes = []
-    for n in (1, 2):
-        process = ServiceProcess("measures", {
-            "kafka_bootstrap_servers": kafka_bootstrap, "mongo_url": mongo_url, "mongo_database": database,
-            "consumer_group": f"test-measures-scale-{run}", "consumer_offset_reset": "latest",
-            "writer_lease_seconds": str(LEASE_SECONDS)}, tmp_path / f"measures-{n}.log")
-        process.env["MEASURES_INSTANCE_URL"] = process.url
-        processes.append(process)
+    processes = electing_instances("measures", {
+        "kafka_bootstrap_servers": kafka_bootstrap, "mongo_url": mongo_url, "mongo_database": database,
+        "consumer_group": f"test-measures-scale-{run}", "consumer_offset_reset": "latest"},
+        tmp_path, lease_seconds=LEASE_SECONDS)
     writer, standby = processes
     series = f"/units/{unit}/series/sick_leave_percent"
     listed = f"/units/{unit}/series"
     try:
-        writer.start()
-        await wait_until(writer.ready, timeout=120, interval=0.5)
-        standby.start()
-        await wait_until(standby.ready, timeout=120, interval=0.5)
+        await start_writer_then_standbys(processes, wait_until)
         async with httpx.AsyncClient(headers=admin_headers, timeout=60) as client:
             # 24 months of one unit's series (one document), half through each instance, all at once.
             answers = await asyncio.gather(*(

@@ -22,7 +22,7 @@ import pytest
 
 from samla_shared.contract import ENROLLMENT_TOPIC
 from tests.faults.fault_stack import drop_database, header
-from tests.scale_out.service_process import ServiceProcess
+from tests.scale_out.service_process import electing_instances, start_writer_then_standbys
 
 pytestmark = pytest.mark.slow
 
@@ -41,15 +41,10 @@ class Instances:
     """Two enrollment processes sharing one database, consumer group and writer lease."""
 
     def __init__(self, kafka: str, mongo_url: str, database: str, tmp_path: Any) -> None:
-        group = f"test-enrollment-scale-{database}"
-        self.processes = []
-        for n in (1, 2):
-            process = ServiceProcess("enrollment", {
-                "kafka_bootstrap_servers": kafka, "mongo_url": mongo_url, "mongo_database": database,
-                "consumer_group": group, "consumer_offset_reset": "latest",
-                "writer_lease_seconds": str(LEASE_SECONDS)}, tmp_path / f"enrollment-{n}.log")
-            process.env["ENROLLMENT_INSTANCE_URL"] = process.url
-            self.processes.append(process)
+        self.processes = electing_instances("enrollment", {
+            "kafka_bootstrap_servers": kafka, "mongo_url": mongo_url, "mongo_database": database,
+            "consumer_group": f"test-enrollment-scale-{database}", "consumer_offset_reset": "latest"},
+            tmp_path, lease_seconds=LEASE_SECONDS)
         self._turn = itertools.cycle(self.processes)
 
     def next_url(self) -> str:
@@ -171,14 +166,11 @@ async def test_two_instances_behind_one_address_take_a_rush_without_overselling_
     run = uuid.uuid4().hex[:8]
     database = f"test_enrollment_scale_{run}"
     instances = Instances(kafka_bootstrap, mongo_url, database, tmp_path)
-    first, second = instances.processes
+    first = instances.processes[0]  # started first, so the writer
     applications = 300
     since_ms = int(time.time() * 1000) - 1000
     try:
-        first.start()
-        await wait_until(first.ready, timeout=120, interval=0.5)  # the first one up writes
-        second.start()
-        await wait_until(second.ready, timeout=120, interval=0.5)  # a standby is ready for reads and forwarding
+        await start_writer_then_standbys(instances.processes, wait_until)  # a standby is ready for reads
         async with httpx.AsyncClient(headers=admin_headers, timeout=90) as client:
             cohort_id = await programme_and_cohort(client, instances)
             killed_at: list[int] = []
@@ -213,10 +205,7 @@ async def test_a_writer_paused_past_its_lease_writes_nothing_more_and_stops_itse
     instances = Instances(kafka_bootstrap, mongo_url, database, tmp_path)
     first, second = instances.processes
     try:
-        first.start()
-        await wait_until(first.ready, timeout=120, interval=0.5)
-        second.start()
-        await wait_until(second.ready, timeout=120, interval=0.5)
+        await start_writer_then_standbys(instances.processes, wait_until)
         async with httpx.AsyncClient(headers=admin_headers, timeout=90) as client:
             cohort_id = await programme_and_cohort(client, instances)
             path = f"/cohorts/{cohort_id}/applications"
