@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Union
 
 from aiokafka import AIOKafkaConsumer
@@ -29,6 +31,7 @@ from samla_shared.messaging.relay import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.mongo import create_client
 from samla_shared.persistence.writer_election import NoLongerWriter, WriterElection
+from samla_shared.retry import retry_until_done
 from samla_shared.settings import ServiceSettings
 from samla_shared.telemetry import setup_telemetry
 
@@ -86,6 +89,10 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.db, outbox_collections, self._publish, service=self.service,
                                  locks=self.document_locks)
         self._tasks: list[asyncio.Task[Any]] = []
+        # The service's own periodic work and clients (run_in_background, close_at_stop).
+        self._background: list[_BackgroundWork] = []
+        self._background_tasks: list[asyncio.Task[Any]] = []
+        self._closers: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
         if self._publishers:  # show the gauges from the first scrape, not only after the first measurement
             OUTBOX_BACKLOG.labels(self.service).set(0)
             OUTBOX_OLDEST_AGE.labels(self.service).set(0)
@@ -114,6 +121,22 @@ class ServiceRuntime:
                                concurrency=concurrency, batch_scope=batch_scope)
         self._subscriptions.append((topic, group_id))
         self._subscribers.append(subscriber)
+
+    def run_in_background(self, name: str, work: Callable[[], Awaitable[Any]], *, writer_only: bool = True,
+                          stop: Callable[[], Awaitable[Any]] | None = None) -> None:
+        """Run `work` (a periodic loop, say) while the service runs.
+
+        It starts with the runtime and is cancelled first when the runtime stops, then `stop` is
+        awaited if given; each step is bounded like the runtime's own. `writer_only` work writes,
+        so it waits until this instance is the writer (see `as_writer`).
+        """
+        self._background.append(_BackgroundWork(name, work, writer_only, stop))
+
+    def close_at_stop(self, step: str, close: Callable[[], Awaitable[Any]]) -> None:
+        """Release a client the service made (SMTP, HTTP, a writer actor) when the runtime stops:
+        after the consumers have stopped, so no handler meets a closed client, and before the
+        database closes, so a last write still lands. Bounded like every other step."""
+        self._closers.append((step, close))
 
     async def as_writer(self, work: Callable[[], Awaitable[Any]]) -> Any:
         """Run `work` (a service's periodic loop, say) once this instance is the writer: at once
@@ -159,6 +182,9 @@ class ServiceRuntime:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
+        for background in self._background:
+            work = (partial(self.as_writer, background.work) if background.writer_only else background.work)
+            self._background_tasks.append(asyncio.create_task(work(), name=background.name))
         if self.election is None:
             await self._start_writing()
         else:
@@ -176,6 +202,13 @@ class ServiceRuntime:
         rebalance) is logged and abandoned rather than holding the process: nothing is lost,
         because offsets are committed only after handling, so unfinished work comes again.
         """
+        for task in self._background_tasks:
+            task.cancel()
+        await self._bounded("the service's background work",
+                            asyncio.gather(*self._background_tasks, return_exceptions=True))
+        for background in self._background:
+            if background.stop is not None:
+                await self._bounded(background.name, background.stop())
         self.relay.stop()
         for task in self._tasks:
             task.cancel()
@@ -191,6 +224,8 @@ class ServiceRuntime:
             if self.kafka_connected:
                 raise
             log.debug("stopping a broker that never finished starting", exc_info=True)
+        for step, close in self._closers:
+            await self._bounded(step, close())
         if self.forwarding_client is not None:
             await self._bounded("the client forwarding writes", self.forwarding_client.aclose())
         await self._bounded("the MongoDB client", self.mongo.close())
@@ -199,20 +234,13 @@ class ServiceRuntime:
         await stop_within(step, work, self.settings.shutdown_step_seconds)
 
     async def _prepare_database(self) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                await self.db.command("ping")
-                if self._on_database_ready is not None:
-                    await self._on_database_ready(self.db)
-                self.database_prepared = True
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("database not ready, retrying in %.1fs: %s", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+        async def prepare() -> None:
+            await self.db.command("ping")
+            if self._on_database_ready is not None:
+                await self._on_database_ready(self.db)
+
+        await retry_until_done(prepare, what="preparing the database", log=log)
+        self.database_prepared = True
 
     async def _connect_kafka(self) -> None:
         await start_until_connected(self.broker, "Kafka")
@@ -291,6 +319,14 @@ class ServiceRuntime:
             await admin.close()
 
 
+@dataclass(frozen=True)
+class _BackgroundWork:
+    name: str
+    work: Callable[[], Awaitable[Any]]
+    writer_only: bool
+    stop: Callable[[], Awaitable[Any]] | None
+
+
 _ABANDONED_STEPS: set[asyncio.Task[Any]] = set()
 
 
@@ -318,20 +354,16 @@ async def start_until_connected(broker: Any, what: str, prepare: Callable[[], Aw
 
     A failed start leaves a half-started broker, which is stopped before the next try.
     """
-    backoff = 0.5
-    while True:
+    async def connect() -> None:
+        if prepare is not None:
+            await prepare()
+        await broker.start()
+
+    async def release_half_started() -> None:
         try:
-            if prepare is not None:
-                await prepare()
-            await broker.start()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("%s not reachable, retrying in %.1fs: %s", what, backoff, exc)
-            try:
-                await broker.stop()
-            except Exception:  # a half-started broker: nothing more to release
-                log.debug("broker stop after failed start", exc_info=True)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+            await broker.stop()
+        except Exception:  # a half-started broker: nothing more to release
+            log.debug("broker stop after failed start", exc_info=True)
+
+    await retry_until_done(connect, what=f"connecting to {what}", log=log, first=0.5,
+                           after_failure=release_half_started)
