@@ -556,10 +556,8 @@ INBOX_SIZE = 200
 async def leader_inbox(service: Service, access: Access, response: Response) -> LeaderInbox:
     assert access.principal is not None
     me = await signed_in(service, access)
-    scope: list[dict[str, Any]] = [{"manager_id": {"$in": sorted(me.person_ids)}}]
-    if access.principal.organisation_ids:
-        scope.append({"organisation_id": {"$in": sorted(access.principal.organisation_ids)}})
-    found = await service.applications_where({"$or": scope}, limit=INBOX_SIZE)
+    found = await service.applications_for_leader(me.person_ids, access.principal.organisation_ids,
+                                                  limit=INBOX_SIZE)
     # The organisation filter is coarse: a token naming units narrows it to those units.
     reached = [a for a in found if a["manager_id"] in me.person_ids
                or access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]])]
@@ -576,7 +574,7 @@ async def leader_inbox(service: Service, access: Access, response: Response) -> 
            summary="The caller's own applications: status, waitlist place, cohort and programme")
 async def participant_inbox(service: Service, access: Access, response: Response) -> ParticipantInbox:
     me = await signed_in(service, access)
-    found = await service.applications_where({"participant_id": {"$in": sorted(me.person_ids)}}, limit=INBOX_SIZE)
+    found = await service.applications_of(me.person_ids, limit=INBOX_SIZE)
     shown = await applications_named(service, await service.with_cohorts(found), ParticipantApplication)
     response.headers["Cache-Control"] = "no-store"
     return ParticipantInbox(applications=shown)

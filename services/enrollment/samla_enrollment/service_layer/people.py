@@ -32,7 +32,8 @@ from typing import Any
 
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.security.principal import Principal
-from samla_enrollment.adapters.repository import EnrollmentStore, new_id
+from samla_enrollment.adapters.ports import PeopleRepository
+from samla_enrollment.adapters.repository import new_id
 from samla_enrollment.domain.errors import NotFound, RuleViolation
 
 CHANGEABLE = ("name", "phone", "language")
@@ -77,7 +78,7 @@ class PeopleDirectory:
     are looked up, by `_id`: FerretDB scans a collection for any query that is not by `_id`.
     """
 
-    def __init__(self, store: EnrollmentStore, locks: DocumentLocks, *, remembered: int = 100_000) -> None:
+    def __init__(self, store: PeopleRepository, locks: DocumentLocks, *, remembered: int = 100_000) -> None:
         self._store = store
         self._locks = locks
         self._known: OrderedDict[str, dict[str, Any]] = OrderedDict()
