@@ -13,10 +13,23 @@ from samla_shared.security.access import Grant, Hidden
 from samla_shared.security.principal import Role
 
 from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.access_rules import (
+    awaits_decision_of,
+    in_leader_inbox,
+    leads_application,
+    readable_contacts,
+)
 from samla_enrollment.domain.approvals import current_step, holds_step
 from samla_enrollment.domain.cohorts import CohortStatus
 from samla_enrollment.domain.errors import Conflict, RuleViolation
-from samla_enrollment.entrypoints.identity import SIGN_IN, acts_for_others, reaches_application, signed_in
+from samla_enrollment.domain.identity import hidden_from_anonymous, require_named, takes_anonymous_applications
+from samla_enrollment.entrypoints.identity import (
+    SIGN_IN,
+    acts_for_others,
+    in_scope,
+    reaches_application,
+    signed_in,
+)
 from samla_enrollment.entrypoints.schemas import (
     ApplicationCreate,
     ApplicationPublic,
@@ -324,22 +337,20 @@ async def apply(cohort_id: str, body: ApplicationCreate, service: Service, acces
     if access.principal is None:
         # The public form: only where the programme takes applications without signing in.
         cohort = await service.cohort(cohort_id)
-        if not (await service.programme(cohort["programme_id"])).get("accepts_anonymous_applications"):
+        if not takes_anonymous_applications(await service.programme(cohort["programme_id"])):
             raise HTTPException(401, "this programme takes applications from signed-in applicants only",
                                 headers={"WWW-Authenticate": 'Bearer realm="samla"'})
-        _require_named(form)
+        require_named(form["participant"])
         try:
             await service.submit_application(cohort_id, form)
         except Conflict as refusal:
-            # A duplicate says nothing to an anonymous caller (they may not be that person);
-            # any other refusal (closed cohort, archived programme) is about the cohort, not a person.
-            if "application_id" not in refusal.extensions:
+            if not hidden_from_anonymous(refusal):
                 raise
         return JSONResponse(RECEIVED, status_code=status.HTTP_202_ACCEPTED)
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
     if acts_for_others(access):
-        _require_named(form)
+        require_named(form["participant"])
         return application_public(await service.submit_application(cohort_id, form))
     # Signed in as an applicant: the person the token names applies, whatever the form says.
     me = await signed_in(service, access)
@@ -347,11 +358,6 @@ async def apply(cohort_id: str, body: ApplicationCreate, service: Service, acces
     me = await service.people.update_own(me, form["participant"])
     form["participant"] |= {"name": me.person.get("name") or email, "email": email}
     return application_public(await service.submit_application(cohort_id, form, participant_id=me.id))
-
-
-def _require_named(form: dict[str, Any]) -> None:
-    if not (form["participant"].get("name") and form["participant"].get("email")):
-        raise RuleViolation("the participant's name and e-mail address are required on this form")
 
 
 @cohorts.get("/{cohort_id}/applications", response_model=list[ApplicationPublic], responses=NOT_FOUND,
@@ -413,10 +419,9 @@ async def holds_current_step(application_id: str, service: EnrollmentService, ac
         raise Hidden(f"no application {application_id}")
     index, step = current_step(application)
     mine = (await signed_in(service, access)).person_ids
-    # As a leader: of the application's organisation or units, or its named manager (not merely named in the chain).
-    leader = access.principal is not None and access.principal.has(Role.ORGANISATION_LEADER) and (
-        access.sees(network_id=application["network_id"], organisation_id=application["organisation_id"],
-                    unit_ids=[application["unit_id"]]) or application["manager_id"] in mine)
+    leader = leads_application(
+        application, mine, in_scope=in_scope(application, access),
+        is_leader=access.principal is not None and access.principal.has(Role.ORGANISATION_LEADER))
     return index, holds_step(step, mine, reaches_as_leader=leader)
 
 
@@ -489,8 +494,7 @@ def contact_public(person: dict[str, Any]) -> ContactPublic:
 async def contacts(body: ContactsQuery, service: Service, access: Access, response: Response) -> ContactsPublic:
     wanted = list(dict.fromkeys(body.person_ids))
     if not access.unrestricted:
-        mine = set((await signed_in(service, access)).person_ids)
-        wanted = [person_id for person_id in wanted if person_id in mine]
+        wanted = readable_contacts(wanted, (await signed_in(service, access)).person_ids)
     found = await service.people.names(wanted)
     response.headers["Cache-Control"] = "no-store"
     return ContactsPublic(contacts=[contact_public(found[i]) for i in wanted if i in found])
@@ -559,14 +563,14 @@ async def leader_inbox(service: Service, access: Access, response: Response) -> 
     found = await service.applications_for_leader(me.person_ids, access.principal.organisation_ids,
                                                   limit=INBOX_SIZE)
     # The organisation filter is coarse: a token naming units narrows it to those units.
-    reached = [a for a in found if a["manager_id"] in me.person_ids
-               or access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]])]
+    reached = [a for a in found if in_leader_inbox(
+        a, me.person_ids, in_scope=access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]]))]
     shown = await applications_named(service, reached)
     response.headers["Cache-Control"] = "no-store"
     # Awaiting *their* decision: at the leader step of the application's chain, or at a step naming them.
-    waiting = [a for a in shown if a.status is ApplicationStatus.AWAITING_MANAGER_APPROVAL
-               and ((a.current_step or 1) == 1 or holds_step(
-                   a.approval_steps[a.current_step - 1].model_dump(), me.person_ids, reaches_as_leader=False))]
+    waiting = [a for a in shown if awaits_decision_of(a.status.value, a.current_step,
+                                                      [step.model_dump() for step in a.approval_steps or ()],
+                                                      me.person_ids)]
     return LeaderInbox(awaiting_decision=waiting, employees=shown)
 
 
