@@ -30,6 +30,16 @@ from samla_enrollment.entrypoints.identity import (
     reaches_application,
     signed_in,
 )
+from samla_enrollment.entrypoints.mapping import (
+    CONTACT_FIELDS,
+    application_public,
+    cohort_public,
+    contact_public,
+    erasure_public,
+    interest_public,
+    programme_public,
+    public,
+)
 from samla_enrollment.entrypoints.schemas import (
     ApplicationCreate,
     ApplicationPublic,
@@ -96,37 +106,17 @@ retention = APIRouter(prefix="/retention", tags=["personal data"], dependencies=
 inbox = APIRouter(prefix="/inbox", tags=["inboxes"], dependencies=SIGN_IN)
 
 
-def _public(model: type, doc: dict[str, Any]) -> Any:
-    return model.model_validate({k: v for k, v in doc.items() if k in model.model_fields} | {"id": doc["_id"]})
-
-
-def programme_public(doc: dict[str, Any]) -> ProgrammePublic:
-    return _public(ProgrammePublic, doc)
-
-
-def cohort_public(doc: dict[str, Any]) -> CohortPublic:
-    return _public(CohortPublic, doc)
-
-
-def application_public(doc: dict[str, Any]) -> ApplicationPublic:
-    return _public(ApplicationPublic, doc)
-
-
 async def applications_named(service: EnrollmentService, docs: list[dict[str, Any]],
                              model: type = ApplicationPublic) -> list[Any]:
     """Applications with the names of their organisation and unit, and their applicant's contact details (every
     route calling this has checked that the caller reaches these applications)."""
     named = await service.named(await service.with_applicants(docs), organisation_id="organisations",
                                 unit_id="units")
-    return [_public(model, a) for a in named]
+    return [public(model, a) for a in named]
 
 
 async def cohorts_named(service: EnrollmentService, docs: list[dict[str, Any]]) -> list[CohortPublic]:
     return [cohort_public(c) for c in await service.named(docs, network_id="networks")]
-
-
-def interest_public(doc: dict[str, Any]) -> InterestPublic:
-    return _public(InterestPublic, doc)
 
 
 # -- scope: a resource outside the caller's reach answers 404, as if it did not exist -------
@@ -462,7 +452,7 @@ async def transfer(application_id: str, body: Transfer, service: Service, access
 async def me_public(service: EnrollmentService, access: Grant) -> Me:
     me = await signed_in(service, access)
     person = await service.contact(me.id)
-    return Me.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")} | {
+    return Me.model_validate({k: person.get(k) for k in CONTACT_FIELDS} | {
         "person_id": me.id, "linked_person_ids": person.get("linked_person_ids", []),
         "pending_changes": await service.people.pending_changes(me)})
 
@@ -478,11 +468,6 @@ async def who_am_i(service: Service, access: Access, response: Response) -> Me:
 async def settle_pending_changes(body: PendingSettlement, service: Service, access: Access) -> Me:
     await service.people.settle_pending(await signed_in(service, access), confirm=body.confirm)
     return await me_public(service, access)
-
-
-def contact_public(person: dict[str, Any]) -> ContactPublic:
-    return ContactPublic.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")}
-                                        | {"person_id": person["_id"]})
 
 
 @people.post("/contacts", response_model=ContactsPublic,
@@ -509,10 +494,6 @@ async def contact(person_id: str, service: Service, access: Access, response: Re
     # Personal data: never kept by caches or proxies on the way.
     response.headers["Cache-Control"] = "no-store"
     return contact_public(person)
-
-
-def erasure_public(record: dict[str, Any]) -> ErasurePublic:
-    return ErasurePublic.model_validate({k: v for k, v in record.items() if k in ErasurePublic.model_fields})
 
 
 @people.post("/{person_id}/erasure", status_code=status.HTTP_202_ACCEPTED, response_model=ErasurePublic,
