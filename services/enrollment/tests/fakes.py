@@ -251,6 +251,15 @@ class FakeEnrollmentStore(Staging):
         page = self._summaries(found, 0, 1)
         return page[0] if page else None
 
+    async def application_of(self, cohort_id: str, participant_id: str) -> Document | None:
+        page = self._summaries([a for a in self.application_docs.values()
+                                if a["cohort_id"] == cohort_id and a["participant_id"] == participant_id], 0, 1)
+        return page[0] if page else None
+
+    async def team_members(self, cohort_id: str, team_id: str, *, limit: int) -> list[Document]:
+        return self._summaries([a for a in self.application_docs.values()
+                                if a["cohort_id"] == cohort_id and a.get("team_id") == team_id], 0, limit)
+
     async def applications_of(self, person_ids: Iterable[str], *, limit: int) -> list[Document]:
         mine = set(person_ids)
         found = [a for a in self.application_docs.values() if a["participant_id"] in mine]

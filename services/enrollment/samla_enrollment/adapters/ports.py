@@ -122,7 +122,15 @@ class EnrollmentRepository(PeopleRepository, Protocol):
                                   status: str | None = None, excluding: Sequence[str] = (), offset: int,
                                   limit: int) -> list[Document]: ...
 
-    async def live_application(self, cohort_id: str, participant_id: str) -> Document | None: ...
+    async def live_application(self, cohort_id: str, participant_id: str) -> Document | None:
+        """The person's application to the cohort that is neither withdrawn nor declined."""
+        ...
+
+    async def application_of(self, cohort_id: str, participant_id: str) -> Document | None:
+        """The person's application to the cohort, whatever its status."""
+        ...
+
+    async def team_members(self, cohort_id: str, team_id: str, *, limit: int) -> list[Document]: ...
 
     async def applications_of(self, person_ids: Iterable[str], *, limit: int) -> list[Document]: ...
 
@@ -131,8 +139,8 @@ class EnrollmentRepository(PeopleRepository, Protocol):
 
     async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
                            newest_first: bool = False) -> list[Document]:
-        """By a filter of equalities: only the cohort writer still asks this way (a person's application to a
-        cohort, a team's members)."""
+        """By a filter of equalities: only the cohort writer still asks this way, until it moves to
+        `application_of` and `team_members`."""
         ...
 
     async def transition_application(self, application_id: str, *, expected: str, status: str,

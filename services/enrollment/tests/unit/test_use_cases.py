@@ -283,3 +283,18 @@ async def test_an_organisation_number_must_fit_its_networks_country_also_when_th
     assert renamed["name"] == "Helse Nord RHF"
     assert [e.name for e in directory_store.events(NetworkRenamed)] == ["Helse Nord RHF"]
     assert await directory.names("networks", ["net-1", "nope"]) == {"net-1": "Helse Nord RHF"}
+
+
+async def test_a_team_applies_together_and_its_members_are_found_as_one(service, store):
+    programme = await publish(service)
+    cohort = await announce(service, programme["_id"], capacity=5)
+    members = [{"role": role, "participant": {"name": f"Member {n}", "email": f"member{n}@example.no"}}
+               for n, role in enumerate(("leader", "union_representative", "safety_representative"))]
+    team = await service.submit_team(cohort["_id"], {"organisation_id": "org-unn", "unit_id": "unit-1",
+                                                     "manager": {"name": "Leder", "email": "leder@example.no"},
+                                                     "members": members, "motivation": None})
+    assert {a["status"] for a in team} == {"enrolled"} and len({a["team_id"] for a in team}) == 1
+    found = await store.team_members(cohort["_id"], team[0]["team_id"], limit=50)
+    assert {a["_id"] for a in found} == {a["_id"] for a in team}
+    assert (await store.application_of(cohort["_id"], team[0]["participant_id"]))["_id"] == team[0]["_id"]
+    assert await store.application_of(cohort["_id"], "nobody") is None
