@@ -374,3 +374,70 @@ class FakeDirectoryStore(Staging):
 
     async def names(self, kind: str, entry_ids: Iterable[str]) -> dict[str, str]:
         return {i: self.entries[kind][i]["name"] for i in set(entry_ids) if i and i in self.entries[kind]}
+
+
+class FakePersonalDataStore(Staging):
+    """Erasure and retention over the same people, applications, interests and cohorts as `enrollment`'s."""
+
+    def __init__(self, enrollment: FakeEnrollmentStore) -> None:
+        super().__init__()
+        self._enrollment = enrollment
+        self.erasures: dict[str, Document] = {}
+
+    async def person(self, person_id: str) -> Document | None:
+        return copy.deepcopy(self._enrollment.people.get(person_id))
+
+    async def applications_of(self, person_id: str) -> list[Document]:
+        found = [a for a in self._enrollment.application_docs.values()
+                 if person_id in (a["participant_id"], a["manager_id"])]
+        return [_without(a, ("announce",)) for a in _page(found, ("submitted_at", "_id"), 0, 0)]  # type: ignore[misc]
+
+    async def interests_of(self, person_id: str) -> list[Document]:
+        found = [i for i in self._enrollment.interest_docs.values() if i["person_id"] == person_id]
+        return [_without(i, ("outbox",)) for i in _page(found, ("registered_at", "_id"), 0, 0)]  # type: ignore[misc]
+
+    async def erasure(self, person_id: str) -> Document | None:
+        return copy.deepcopy(self.erasures.get(person_id))
+
+    async def add_erasure(self, record: Document) -> bool:
+        if record["_id"] in self.erasures:
+            return False
+        self.erasures[record["_id"]] = copy.deepcopy(record)
+        return True
+
+    async def unfinished_erasures(self) -> list[str]:
+        return [i for i, r in self.erasures.items() if r.get("completed_at") is None]
+
+    async def finish_erasure(self, person_id: str, at: datetime, counts: dict[str, int],
+                             events: Sequence[IntegrationEvent]) -> None:
+        record = self.erasures.get(person_id)
+        if record is not None and record.get("completed_at") is None:
+            record |= {"completed_at": at, "erased": dict(counts)}
+            self.stage("erasures", person_id, events)
+
+    async def delete_person(self, person_id: str) -> int:
+        return int(self._enrollment.people.pop(person_id, None) is not None)
+
+    async def delete_interests(self, person_id: str) -> int:
+        doomed = [i for i, doc in self._enrollment.interest_docs.items() if doc["person_id"] == person_id]
+        for interest_id in doomed:
+            del self._enrollment.interest_docs[interest_id]
+        return len(doomed)
+
+    async def application_history(self, application_id: str) -> list[Document] | None:
+        application = self._enrollment.application_docs.get(application_id)
+        return None if application is None else copy.deepcopy(application.get("history", []))
+
+    async def anonymise_application(self, application_id: str, fields: Document, history: list[Document]) -> None:
+        application = self._enrollment.application_docs.get(application_id)
+        if application is not None:
+            application |= copy.deepcopy(fields) | {"history": copy.deepcopy(history)}
+
+    async def completed_cohorts(self) -> list[Document]:
+        return [{"_id": i, "audit": copy.deepcopy(c.get("audit", []))}
+                for i, c in self._enrollment.cohort_docs.items() if c.get("manual_status") == "completed"]
+
+    async def applications_to_anonymise(self, cohort_ids: Sequence[str]) -> list[Document]:
+        return [{"_id": a["_id"], "history": copy.deepcopy(a.get("history", []))}
+                for a in self._enrollment.application_docs.values()
+                if a["cohort_id"] in cohort_ids and a.get("anonymised_at") is None]

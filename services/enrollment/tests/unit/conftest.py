@@ -12,6 +12,7 @@ import pytest
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.service_layer.directory import Directory
 from samla_enrollment.service_layer.handlers import EnrollmentService
+from samla_enrollment.service_layer.privacy import PersonalData
 
 
 def _fakes() -> ModuleType:
@@ -42,7 +43,22 @@ def directory(directory_store) -> Directory:
 
 
 @pytest.fixture
-async def service(store, directory):
-    enrollment = EnrollmentService(store, DocumentLocks(), directory=directory)
+def locks() -> DocumentLocks:
+    return DocumentLocks()
+
+
+@pytest.fixture
+async def service(store, directory, locks):
+    enrollment = EnrollmentService(store, locks, directory=directory)
     yield enrollment
     await enrollment.close()
+
+
+@pytest.fixture
+def personal_data_store(store):
+    return _fakes().FakePersonalDataStore(store)
+
+
+@pytest.fixture
+def privacy(personal_data_store, service, locks) -> PersonalData:
+    return PersonalData(personal_data_store, service.people, locks)
