@@ -256,7 +256,7 @@ class FakeEnrollmentStore(Staging):
                                 if a["cohort_id"] == cohort_id and a["participant_id"] == participant_id], 0, 1)
         return page[0] if page else None
 
-    async def team_members(self, cohort_id: str, team_id: str, *, limit: int) -> list[Document]:
+    async def team_applications(self, cohort_id: str, team_id: str, limit: int = 50) -> list[Document]:
         return self._summaries([a for a in self.application_docs.values()
                                 if a["cohort_id"] == cohort_id and a.get("team_id") == team_id], 0, limit)
 

@@ -130,7 +130,7 @@ class EnrollmentRepository(PeopleRepository, Protocol):
         """The person's application to the cohort, whatever its status."""
         ...
 
-    async def team_members(self, cohort_id: str, team_id: str, *, limit: int) -> list[Document]: ...
+    async def team_applications(self, cohort_id: str, team_id: str, limit: int = 50) -> list[Document]: ...
 
     async def applications_of(self, person_ids: Iterable[str], *, limit: int) -> list[Document]: ...
 
@@ -140,7 +140,7 @@ class EnrollmentRepository(PeopleRepository, Protocol):
     async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
                            newest_first: bool = False) -> list[Document]:
         """By a filter of equalities: only the cohort writer still asks this way, until it moves to
-        `application_of` and `team_members`."""
+        `application_of` and `team_applications`."""
         ...
 
     async def transition_application(self, application_id: str, *, expected: str, status: str,

@@ -335,15 +335,6 @@ class EnrollmentStore:
                                          "status": {"$nin": ["withdrawn", "declined"]}}, 0, 1)
         return found[0] if found else None
 
-    async def application_of(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
-        """The person's application to the cohort, whatever its status (there is one at the most)."""
-        found = await self.applications({"cohort_id": cohort_id, "participant_id": participant_id}, 0, 1)
-        return found[0] if found else None
-
-    async def team_members(self, cohort_id: str, team_id: str, *, limit: int) -> list[dict[str, Any]]:
-        """The applications of a team (one per member), in submission order."""
-        return await self.applications({"team_id": team_id, "cohort_id": cohort_id}, 0, limit)
-
     async def applications_of(self, person_ids: Iterable[str], *, limit: int) -> list[dict[str, Any]]:
         """Applications across cohorts made by any of these people, newest first."""
         return await self.applications({"participant_id": {"$in": sorted(person_ids)}}, 0, limit,
@@ -362,7 +353,7 @@ class EnrollmentStore:
     async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
                            newest_first: bool = False) -> list[dict[str, Any]]:
         """Applications matching a Mongo filter: this adapter's own, and the cohort writer's until it asks by
-        name (`application_of`, `team_members`)."""
+        name (`application_of`, `team_applications`)."""
         order = DESCENDING if newest_first else ASCENDING
         cursor = self.db.applications.find(filters, APPLICATION_SUMMARY)
         return [doc async for doc in cursor.sort([("submitted_at", order), ("_id", order)])
@@ -410,6 +401,17 @@ class EnrollmentStore:
         cursor = self.db.interests.find({"programme_id": programme_id}, WITHOUT_OUTBOX)
         return [doc async for doc in cursor.sort([("registered_at", ASCENDING), ("_id", ASCENDING)])
                 .skip(offset).limit(limit)]
+
+    # -- what the cohort writer looks up -----------------------------------------------------
+
+    async def application_of(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+        """The person's application to the cohort, if any (there is at most one: see ensure_indexes)."""
+        found = await self.applications({"cohort_id": cohort_id, "participant_id": participant_id}, 0, 1)
+        return found[0] if found else None
+
+    async def team_applications(self, cohort_id: str, team_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The applications of a team's members at the cohort, in submission order."""
+        return await self.applications({"team_id": team_id, "cohort_id": cohort_id}, 0, limit)
 
 
 async def _by_id(collection: Any, ids: Iterable[str], projection: Mapping[str, Any] | None = None

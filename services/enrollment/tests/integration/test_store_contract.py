@@ -73,7 +73,7 @@ async def test_the_named_queries_answer_alike_on_both_stores(store):
     assert (await store.application_of("c1", "p2"))["_id"] == "a2"
     assert await store.live_application("c1", "p2") is None
     assert (await store.live_application("c1", "p1"))["_id"] == "a1"
-    assert [a["_id"] for a in await store.team_members("c1", "t1", limit=50)] == ["a1", "a2"]
+    assert [a["_id"] for a in await store.team_applications("c1", "t1", limit=50)] == ["a1", "a2"]
     assert [a["_id"] for a in await store.cohort_applications("c1", status="enrolled", offset=0, limit=10)] == ["a1"]
     assert [a["_id"] for a in await store.cohort_applications("c1", excluding=["a1"], offset=0, limit=10)] == ["a2"]
     assert [a["_id"] for a in await store.cohort_applications("c1", organisation_id="o2", offset=0, limit=10)] \

@@ -294,7 +294,7 @@ async def test_a_team_applies_together_and_its_members_are_found_as_one(service,
                                                      "manager": {"name": "Leder", "email": "leder@example.no"},
                                                      "members": members, "motivation": None})
     assert {a["status"] for a in team} == {"enrolled"} and len({a["team_id"] for a in team}) == 1
-    found = await store.team_members(cohort["_id"], team[0]["team_id"], limit=50)
+    found = await store.team_applications(cohort["_id"], team[0]["team_id"], limit=50)
     assert {a["_id"] for a in found} == {a["_id"] for a in team}
     assert (await store.application_of(cohort["_id"], team[0]["participant_id"]))["_id"] == team[0]["_id"]
     assert await store.application_of(cohort["_id"], "nobody") is None
