@@ -9,7 +9,6 @@ entry, because FerretDB v1 updates are read-modify-write (see samla_shared.persi
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,7 @@ from pymongo.errors import BulkWriteError
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import mark_pending, merge_updates, new_document_outbox, staged, staged_packed
 from samla_enrollment.domain.cohorts import CohortStatus
+from samla_enrollment.domain.ids import new_id  # noqa: F401  (named here too: the cohort writer imports it from here)
 
 # Documents whose outbox the relay empties, read in this order: a registration of interest
 # follows its programme's publication, so interests are read first (see
@@ -51,10 +51,6 @@ BY_ID_LOOKUPS = 250
 APPLICATION_SUMMARY = {"history": 0, "announce": 0}
 # What the cohort writer needs to know of every application of a cohort when it takes it up.
 APPLICATION_STATE = {"history": 0, "role": 0, "education": 0, "experience": 0, "motivation": 0}
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
@@ -226,26 +222,10 @@ class EnrollmentStore:
         filters: dict[str, Any] = {k: v for k, v in (("programme_id", programme_id), ("term", term)) if v}
         filters |= _one_of("network_id", network_ids)
         if status is not None:  # derived from the clock and the seats, so translated into a query for now
-            filters |= self.status_filter(status, now or datetime.now(UTC))
+            filters |= _status_filter(status, now or datetime.now(UTC))
         cursor = self.db.cohorts.find(filters, COHORT_SUMMARY)
         return [doc async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)])
                 .skip(offset).limit(limit)]
-
-    @staticmethod
-    def status_filter(status: CohortStatus, now: datetime) -> dict[str, Any]:
-        """A query for cohorts showing `status` at `now` (the derived states follow cohort_status)."""
-        derived: dict[str, Any] = {"manual_status": None}
-        within_window = {"applications_open_at": {"$lte": now}, "applications_close_at": {"$gt": now}}
-        if status is CohortStatus.PLANNED:
-            return derived | {"applications_open_at": {"$gt": now}}
-        if status is CohortStatus.OPEN:
-            return derived | within_window | {"seats_free": {"$gt": 0}}
-        if status is CohortStatus.FULL:
-            return derived | within_window | {"seats_free": 0}
-        if status is CohortStatus.CLOSED:
-            return {"$or": [{"manual_status": CohortStatus.CLOSED.value},
-                            derived | {"applications_close_at": {"$lte": now}}]}
-        return {"manual_status": status.value}
 
     async def cohort_ids_not_completed(self) -> list[str]:
         return await self._cohort_ids({"manual_status": {"$ne": CohortStatus.COMPLETED.value}})
@@ -260,7 +240,7 @@ class EnrollmentStore:
 
     async def cohort_ids_taking_applications(self, programme_id: str, now: datetime) -> list[str]:
         """The programme's cohorts that show `open` at `now`."""
-        return await self._cohort_ids({"programme_id": programme_id} | self.status_filter(CohortStatus.OPEN, now))
+        return await self._cohort_ids({"programme_id": programme_id} | _status_filter(CohortStatus.OPEN, now))
 
     async def _cohort_ids(self, filters: dict[str, Any]) -> list[str]:
         return [doc["_id"] async for doc in self.db.cohorts.find(filters, {"_id": 1})]
@@ -424,6 +404,22 @@ async def _by_id(collection: Any, ids: Iterable[str], projection: Mapping[str, A
         return {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": wanted}}, projection)}
     found = await asyncio.gather(*(collection.find_one({"_id": i}, projection) for i in wanted))
     return {doc["_id"]: doc for doc in found if doc is not None}
+
+
+def _status_filter(status: CohortStatus, now: datetime) -> dict[str, Any]:
+    """A query for cohorts showing `status` at `now` (the derived states follow cohort_status)."""
+    derived: dict[str, Any] = {"manual_status": None}
+    within_window = {"applications_open_at": {"$lte": now}, "applications_close_at": {"$gt": now}}
+    if status is CohortStatus.PLANNED:
+        return derived | {"applications_open_at": {"$gt": now}}
+    if status is CohortStatus.OPEN:
+        return derived | within_window | {"seats_free": {"$gt": 0}}
+    if status is CohortStatus.FULL:
+        return derived | within_window | {"seats_free": 0}
+    if status is CohortStatus.CLOSED:
+        return {"$or": [{"manual_status": CohortStatus.CLOSED.value},
+                        derived | {"applications_close_at": {"$lte": now}}]}
+    return {"manual_status": status.value}
 
 
 def _one_of(field: str, values: Sequence[str] | None) -> dict[str, Any]:

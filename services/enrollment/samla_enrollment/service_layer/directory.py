@@ -22,7 +22,7 @@ from samla_shared.contract.directory import (
 )
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.ports import DirectoryRepository
-from samla_enrollment.adapters.repository import new_id
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.directory import changed, check_organisation_number
 from samla_enrollment.domain.errors import Conflict, NotFound
 

@@ -20,7 +20,7 @@ from samla_shared.contract.enrollment import (
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.ports import EnrollmentRepository
-from samla_enrollment.adapters.repository import new_id
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.approvals import check_chain
 from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started

@@ -33,7 +33,7 @@ from typing import Any
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.security.principal import Principal
 from samla_enrollment.adapters.ports import PeopleRepository
-from samla_enrollment.adapters.repository import new_id
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.errors import NotFound, RuleViolation
 from samla_enrollment.domain.identity import (
     Contact,

@@ -17,7 +17,7 @@ from typing import Any
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_enrollment.adapters.ports import PersonalDataRepository
-from samla_enrollment.adapters.repository import new_id
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.errors import NotFound
 from samla_enrollment.domain.privacy import (
     anonymised_application,
