@@ -30,6 +30,12 @@ class PersonalReach:
         return self.own or self.managed or self.leader
 
 
+def registers_for_others(*, is_admin: bool, coordinates_networks: bool) -> bool:
+    """A platform admin, or a coordinator in their networks, may register a form for someone else (a paper form);
+    everyone else acts as the person the token names."""
+    return is_admin or coordinates_networks
+
+
 def named_in_chain(application: Mapping[str, Any]) -> set[str]:
     """The people an application's approval chain names (approvers and deputies of every step)."""
     return {person for step in application.get("approval_steps") or [] for person in next_holders(step)}

@@ -63,6 +63,12 @@ def own_changes(person: Mapping[str, Any], details: Mapping[str, Any]) -> dict[s
     return {k: v for k, v in details.items() if k in OWN_DETAILS and v is not None and person.get(k) != v}
 
 
+def as_signed_in(participant: Mapping[str, Any], person: Mapping[str, Any], email: str) -> dict[str, Any]:
+    """A signed-in applicant applies as the person the token names, whatever the form says: their name on record
+    (else their address) and their verified address replace the form's."""
+    return dict(participant) | {"name": person.get("name") or email, "email": email}
+
+
 def settled_changes(pending: Mapping[str, Any], *, confirm: bool) -> dict[str, Any]:
     """What confirming (or dropping) a pending change writes to the record, besides clearing it."""
     return {k: v for k, v in pending.items() if k in CHANGEABLE} if confirm else {}

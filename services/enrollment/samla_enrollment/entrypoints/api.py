@@ -22,7 +22,12 @@ from samla_enrollment.domain.access_rules import (
 from samla_enrollment.domain.approvals import current_step, holds_step
 from samla_enrollment.domain.cohorts import CohortStatus
 from samla_enrollment.domain.errors import Conflict, RuleViolation
-from samla_enrollment.domain.identity import hidden_from_anonymous, require_named, takes_anonymous_applications
+from samla_enrollment.domain.identity import (
+    as_signed_in,
+    hidden_from_anonymous,
+    require_named,
+    takes_anonymous_applications,
+)
 from samla_enrollment.entrypoints.identity import (
     SIGN_IN,
     acts_for_others,
@@ -346,7 +351,7 @@ async def apply(cohort_id: str, body: ApplicationCreate, service: Service, acces
     me = await signed_in(service, access)
     email = await service.people.require_address(me)
     me = await service.people.update_own(me, form["participant"])
-    form["participant"] |= {"name": me.person.get("name") or email, "email": email}
+    form["participant"] = as_signed_in(form["participant"], me.person, email)
     return application_public(await service.submit_application(cohort_id, form, participant_id=me.id))
 
 

@@ -15,7 +15,12 @@ from fastapi import Depends, Request
 from samla_shared.security.access import Grant, Reach
 from samla_shared.security.principal import Role
 
-from samla_enrollment.domain.access_rules import PersonalReach, needs_person, reaches_as_person
+from samla_enrollment.domain.access_rules import (
+    PersonalReach,
+    needs_person,
+    reaches_as_person,
+    registers_for_others,
+)
 from samla_enrollment.service_layer.handlers import EnrollmentService
 from samla_enrollment.service_layer.people import SignedIn
 
@@ -39,10 +44,9 @@ async def signed_in(service: EnrollmentService, access: Grant) -> SignedIn:
 
 
 def acts_for_others(access: Grant) -> bool:
-    """A platform admin or a coordinator in their networks may register a form for someone else (a paper form);
-    everyone else acts as the person the token names."""
-    admin = access.principal is not None and access.principal.is_admin
-    return admin or Reach.NETWORK in access.reaches
+    """Whether the caller may name someone else on a form (see domain.access_rules.registers_for_others)."""
+    return registers_for_others(is_admin=access.principal is not None and access.principal.is_admin,
+                                coordinates_networks=Reach.NETWORK in access.reaches)
 
 
 async def reaches_application(application: dict[str, Any], service: EnrollmentService, access: Grant) -> bool:

@@ -13,10 +13,12 @@ from samla_enrollment.domain.access_rules import (
     needs_person,
     reaches_as_person,
     readable_contacts,
+    registers_for_others,
 )
 from samla_enrollment.domain.errors import Conflict, RuleViolation
 from samla_enrollment.domain.identity import (
     Contact,
+    as_signed_in,
     claim_changes,
     hidden_from_anonymous,
     own_changes,
@@ -126,3 +128,16 @@ def test_the_public_form_is_taken_only_where_the_programme_says_so_and_must_name
 def test_only_a_duplicate_is_hidden_from_an_anonymous_caller():
     assert hidden_from_anonymous(Conflict("already applied", application_id="a1"))
     assert not hidden_from_anonymous(Conflict("the cohort is closed"))
+
+
+def test_only_an_admin_or_a_network_coordinator_registers_a_form_for_someone_else():
+    assert registers_for_others(is_admin=True, coordinates_networks=False)
+    assert registers_for_others(is_admin=False, coordinates_networks=True)
+    assert not registers_for_others(is_admin=False, coordinates_networks=False)
+
+
+def test_a_signed_in_applicant_applies_as_themself_whatever_the_form_says():
+    participant = {"name": "Someone", "email": "someone@x.no", "role": "nurse"}
+    assert as_signed_in(participant, {"name": "Ola"}, "ola@x.no") == {"name": "Ola", "email": "ola@x.no",
+                                                                       "role": "nurse"}
+    assert as_signed_in(participant, {"name": None}, "ola@x.no")["name"] == "ola@x.no"
