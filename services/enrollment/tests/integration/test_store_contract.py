@@ -7,10 +7,7 @@ only in adapters/repository.py).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,21 +17,10 @@ from samla_enrollment.entrypoints.app import create_app
 from samla_enrollment.settings import EnrollmentSettings
 
 
-def _fake_store() -> Any:
-    name = "samla_enrollment_test_fakes"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent.parent / "fakes.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].FakeEnrollmentStore()
-
-
 @pytest.fixture(params=["mongo", "fake"])
-async def store(request, service):
+async def store(request, service, fakes):
     if request.param == "fake":
-        yield _fake_store()
+        yield fakes.FakeEnrollmentStore()
         return
     async with service(create_app, EnrollmentSettings) as client:  # a database of its own
         yield client._transport.app.state.enrollment.store

@@ -1,11 +1,10 @@
-"""Use cases on in-memory fakes of the ports (tests/fakes.py): the service layer without the stack."""
+"""Use cases on in-memory fakes of the ports (tests/fakes.py): the service layer without the stack.
+
+Here `service` is the EnrollmentService on the fakes; it stands in for the root conftest's
+`service` (which runs an app on the real stack), which no unit test needs.
+"""
 
 from __future__ import annotations
-
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -15,26 +14,14 @@ from samla_enrollment.service_layer.handlers import EnrollmentService
 from samla_enrollment.service_layer.privacy import PersonalData
 
 
-def _fakes() -> ModuleType:
-    """tests/ is no package (the import mode is importlib): load fakes.py by its path, once."""
-    name = "samla_enrollment_test_fakes"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent.parent / "fakes.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+@pytest.fixture
+def store(fakes):
+    return fakes.FakeEnrollmentStore()
 
 
 @pytest.fixture
-def store():
-    return _fakes().FakeEnrollmentStore()
-
-
-@pytest.fixture
-def directory_store():
-    return _fakes().FakeDirectoryStore()
+def directory_store(fakes):
+    return fakes.FakeDirectoryStore()
 
 
 @pytest.fixture
@@ -55,8 +42,8 @@ async def service(store, directory, locks):
 
 
 @pytest.fixture
-def personal_data_store(store):
-    return _fakes().FakePersonalDataStore(store)
+def personal_data_store(fakes, store):
+    return fakes.FakePersonalDataStore(store)
 
 
 @pytest.fixture
