@@ -298,3 +298,32 @@ async def test_a_team_applies_together_and_its_members_are_found_as_one(service,
     assert {a["_id"] for a in found} == {a["_id"] for a in team}
     assert (await store.application_of(cohort["_id"], team[0]["participant_id"]))["_id"] == team[0]["_id"]
     assert await store.application_of(cohort["_id"], "nobody") is None
+
+
+async def test_a_freed_seat_is_offered_to_the_head_of_the_queue_and_its_deadline_is_found_when_due(service):
+    programme = await publish(service, offer_days=2)
+    cohort = await announce(service, programme["_id"], capacity=1)
+    seated = await service.submit_application(cohort["_id"], form(1), participant_id="p1")
+    first = await service.submit_application(cohort["_id"], form(2), participant_id="p2")
+    second = await service.submit_application(cohort["_id"], form(3), participant_id="p3")
+    await service.withdraw(seated["_id"], by="p1", reason=None)
+    assert (await service.application(first["_id"]))["status"] == "offered"
+    assert (await service.application(second["_id"]))["status"] == "waitlisted"
+    assert await service.expire_due_offers() == 0  # not yet due
+    assert await service.expire_due_offers(datetime.now(UTC) + timedelta(days=3)) == 1  # the cohort is due then
+
+
+async def test_a_transfer_moves_the_application_to_another_cohort_of_the_programme_unless_already_there(service):
+    programme = await publish(service)
+    source, target = await announce(service, programme["_id"]), await announce(service, programme["_id"])
+    application = await service.submit_application(source["_id"], form(1), participant_id="p1")
+    moved = await service.transfer(application["_id"], to_cohort_id=target["_id"], by=COORDINATOR, reason="moved")
+    assert (moved["cohort_id"], moved["status"]) == (target["_id"], "enrolled")
+    assert (await service.cohort(source["_id"]))["seats_taken"] == 0
+    at_source = await service.submit_application(source["_id"], form(2), participant_id="p2")
+    at_target = await service.submit_application(target["_id"], form(2), participant_id="p2")
+    with pytest.raises(Conflict) as there:
+        await service.transfer(at_source["_id"], to_cohort_id=target["_id"], by=COORDINATOR, reason=None)
+    assert there.value.extensions["application_id"] == at_target["_id"]
+    with pytest.raises(NotFound):
+        await service.transfer(application["_id"], to_cohort_id="nope", by=COORDINATOR, reason=None)
