@@ -59,6 +59,7 @@ from samla_shared.contract.enrollment import (
     SeatOfferExpired,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.persistence.keyed_group_commit import KeyedGroupCommit, Queued
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
 from samla_enrollment.domain.applications import (
     BY_PROGRAMME_POLICY,
@@ -253,14 +254,6 @@ def announced_events(application: dict[str, Any]) -> list[IntegrationEvent]:
 # -- what the writer holds ------------------------------------------------------------------
 
 @dataclass
-class _Queued:
-    command: Command
-    future: asyncio.Future[Any]
-    result: Any = None
-    error: EnrollmentError | None = None
-
-
-@dataclass
 class _CohortState:
     """What the writer knows of a cohort between batches (it is the cohort's only writer)."""
 
@@ -379,10 +372,9 @@ class CohortWriter:
         self._people = people
         self._locks = locks
         self._wake_relay = on_events_staged
-        self._max_batch = max_batch
-        self._queues: dict[str, list[_Queued]] = {}
-        self._drainers: dict[str, asyncio.Task[None]] = {}
-        self._arrivals: dict[str, asyncio.Event] = {}  # wakes a drain waiting on a cohort write
+        # One batch at a time per cohort, the next prepared while the last is written (see `_prepare`).
+        self._batches: KeyedGroupCommit[str, Command, _Batch] = KeyedGroupCommit(
+            prepare=self._prepare, commit=self._write, failed=self._fail, max_batch=max_batch, name="cohort-writer")
         # Cohorts taken up (and so reconciled) since start-up, least recently used first.
         self._states: OrderedDict[str, _CohortState] = OrderedDict()
         self._cohorts_in_memory = cohorts_in_memory
@@ -396,142 +388,73 @@ class CohortWriter:
 
     async def execute(self, cohort_id: str, command: Command) -> Any:
         """Queue `command` for the cohort and wait until the batch that carries it is written."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queues.setdefault(cohort_id, []).append(_Queued(command, future))
-        if cohort_id in self._arrivals:
-            self._arrivals[cohort_id].set()
-        if cohort_id not in self._drainers:
-            self._drainers[cohort_id] = asyncio.create_task(self._drain(cohort_id), name=f"cohort-writer:{cohort_id}")
-        return await future
+        return await self._batches.submit(cohort_id, command)
 
     async def close(self) -> None:
         """Stop retrying reconciliations and drop queued work (callers get CancelledError)."""
-        tasks = [*self._retries.values(), *self._drainers.values()]
-        for task in tasks:
+        retries = list(self._retries.values())
+        for task in retries:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for queue in self._queues.values():
-            for item in queue:
-                item.future.cancel()
-        self._queues.clear()
+        await asyncio.gather(*retries, return_exceptions=True)
+        await self._batches.close()
 
     async def reconcile_all(self, cohort_ids: Sequence[str]) -> None:
         for cohort_id in cohort_ids:
             if cohort_id not in self._states:
                 await self.execute(cohort_id, Reconcile())
 
-    async def _drain(self, cohort_id: str) -> None:
-        """Prepare each batch while the previous one's cohort write is under way (a two-stage pipeline).
+    async def _prepare(self, cohort_id: str, batch: list[Queued[Command]]) -> _Batch | None:
+        """Apply the batch in memory and write its applications; None when the cohort does not exist.
 
         Preparing — placing in memory, writing people and applications — is most of a
-        batch's time; the cohort write waits for the relay's turn on the document. Batch
-        k+1 is prepared on top of batch k in memory and written only after k was; if k's
-        write fails, k+1 fails with it and the cohort is reconciled.
+        batch's time; the cohort write waits for the relay's turn on the document. So batch
+        k+1 is prepared on top of batch k in memory while k is written, and written only after
+        k was; if k's write fails, k+1 fails with it and the cohort is reconciled (`_fail`).
         """
-        writing: asyncio.Task[Exception | None] | None = None
-        arrived = self._arrivals.setdefault(cohort_id, asyncio.Event())
-        try:
-            while True:
-                queue = self._queues.get(cohort_id)
-                if not queue:
-                    if writing is None:
-                        break
-                    # Nothing to prepare yet: wait for new commands or for the write, whichever comes first.
-                    arrived.clear()
-                    arrival = asyncio.ensure_future(arrived.wait())
-                    try:
-                        await asyncio.wait((writing, arrival), return_when=asyncio.FIRST_COMPLETED)
-                    finally:
-                        arrival.cancel()
-                    if writing.done():
-                        writing = None
-                    continue
-                batch, self._queues[cohort_id] = queue[:self._max_batch], queue[self._max_batch:]
-                changes = await self._prepare(cohort_id, batch)
-                if writing is not None:
-                    failure, writing = await writing, None
-                    if failure is not None and changes is not None:  # built on a batch that was not written
-                        self._fail(cohort_id, batch, failure)
-                        changes = None
-                if changes is not None:
-                    writing = asyncio.create_task(self._write(cohort_id, changes, batch))
-        finally:
-            # No await between the last look at the queue and here, so nothing queued is stranded.
-            self._drainers.pop(cohort_id, None)
-            if not self._queues.get(cohort_id):
-                self._queues.pop(cohort_id, None)
-                self._arrivals.pop(cohort_id, None)
-
-    async def _prepare(self, cohort_id: str, batch: list[_Queued]) -> _Batch | None:
-        """Apply the batch in memory and write its applications; None when it failed (its callers are told)."""
-        try:
-            if self._fence is not None:  # before the batch writes anything: a deposed writer does nothing
-                await self._fence()
-            state = self._states.get(cohort_id)
-            reconciling: list[dict[str, Any]] = []
-            if state is None:
-                state, reconciling = await self._take_up(cohort_id)
-            if state is None:
-                for item in batch:
-                    item.error = NotFound(f"no cohort {cohort_id}")
-                self._resolve(batch)
-                return None
-            changes = _Batch(state, datetime.now(UTC))
-            if reconciling:
-                await self._reconcile(changes, reconciling)
-            for is_submission, group in groupby(batch, lambda q: isinstance(q.command, SubmitApplication)):
-                if is_submission:
-                    await self._submit(changes, list(group))
-                else:
-                    for item in group:
-                        await self._apply(changes, item)
-            changes.prepared()
-            self._remember(cohort_id, state)
-            return changes
-        except Exception as exc:
-            self._fail(cohort_id, batch, exc)
+        if self._fence is not None:  # before the batch writes anything: a deposed writer does nothing
+            await self._fence()
+        state = self._states.get(cohort_id)
+        reconciling: list[dict[str, Any]] = []
+        if state is None:
+            state, reconciling = await self._take_up(cohort_id)
+        if state is None:
+            for item in batch:
+                item.error = NotFound(f"no cohort {cohort_id}")
             return None
+        changes = _Batch(state, datetime.now(UTC))
+        if reconciling:
+            await self._reconcile(changes, reconciling)
+        for is_submission, group in groupby(batch, lambda q: isinstance(q.command, SubmitApplication)):
+            if is_submission:
+                await self._submit(changes, list(group))
+            else:
+                for item in group:
+                    await self._apply(changes, item)
+        changes.prepared()
+        self._remember(cohort_id, state)
+        return changes
 
-    async def _write(self, cohort_id: str, changes: _Batch, batch: list[_Queued]) -> Exception | None:
-        """The cohort write of a prepared batch; then its callers get their answers. Returns what went wrong."""
-        try:
-            if changes.needs_writing:
-                await self._store.save_waitlist_pages(cohort_id, changes.pages(self._store.waitlist_page))
-                # Held for the write alone: the relay removes sent events from the same document.
-                async with self._locks.hold("cohorts", cohort_id):
-                    if self._fence is not None:  # and again before the write that decides the seats
-                        await self._fence()
-                    saved = await self._store.save_cohort(
-                        cohort_id, version=changes.version, new_version=changes.new_version,
-                        fields=changes.fields(), audit=changes.audit, events=changes.events, unset=changes.unset)
-                if not saved:
-                    raise Conflict("the cohort was changed by another writer; this batch was not recorded")
-        except Exception as exc:
-            self._fail(cohort_id, batch, exc)
-            return exc
+    async def _write(self, cohort_id: str, changes: _Batch, batch: list[Queued[Command]]) -> None:
+        """The cohort write of a prepared batch (its callers get their answers after it)."""
+        if changes.needs_writing:
+            await self._store.save_waitlist_pages(cohort_id, changes.pages(self._store.waitlist_page))
+            # Held for the write alone: the relay removes sent events from the same document.
+            async with self._locks.hold("cohorts", cohort_id):
+                if self._fence is not None:  # and again before the write that decides the seats
+                    await self._fence()
+                saved = await self._store.save_cohort(
+                    cohort_id, version=changes.version, new_version=changes.new_version,
+                    fields=changes.fields(), audit=changes.audit, events=changes.events, unset=changes.unset)
+            if not saved:
+                raise Conflict("the cohort was changed by another writer; this batch was not recorded")
         self._wake_relay()
-        self._resolve(batch)
-        return None
 
-    def _fail(self, cohort_id: str, batch: list[_Queued], exc: Exception) -> None:
+    def _fail(self, cohort_id: str, batch: list[Queued[Command]], exc: Exception) -> None:
         """Some application writes may have happened without the cohort write: forget the cohort,
-        so that taking it up again reconciles it, and start doing so now."""
+        so that taking it up again reconciles it, and start doing so now (its callers hear `exc`)."""
         self._states.pop(cohort_id, None)
         self._keep_reconciling(cohort_id)
         log.warning("a batch of %d commands for cohort %s failed: %s", len(batch), cohort_id, exc)
-        for item in batch:
-            if not item.future.done():
-                item.future.set_exception(exc)
-
-    @staticmethod
-    def _resolve(batch: list[_Queued]) -> None:
-        for item in batch:
-            if item.future.done():  # the caller went away; the command took effect all the same
-                continue
-            if item.error is not None:
-                item.future.set_exception(item.error)
-            else:
-                item.future.set_result(item.result)
 
     async def _take_up(self, cohort_id: str) -> tuple[_CohortState | None, list[dict[str, Any]]]:
         cohort = await self._store.cohort(cohort_id)
@@ -546,7 +469,7 @@ class CohortWriter:
         while len(self._states) > self._cohorts_in_memory:
             self._states.popitem(last=False)
 
-    async def _apply(self, changes: _Batch, item: _Queued) -> None:
+    async def _apply(self, changes: _Batch, item: Queued[Command]) -> None:
         command = item.command
         try:
             if isinstance(command, DecideApplication):
@@ -577,10 +500,10 @@ class CohortWriter:
 
     # -- submissions ----------------------------------------------------------------------
 
-    async def _submit(self, changes: _Batch, items: list[_Queued]) -> None:
+    async def _submit(self, changes: _Batch, items: list[Queued[Command]]) -> None:
         programme = await self._programme(changes)
         status = changes.status()
-        accepted: list[tuple[_Queued, dict[str, Any]]] = []
+        accepted: list[tuple[Queued[Command], dict[str, Any]]] = []
         for item in items:
             form = item.command.form  # type: ignore[union-attr]
             try:
@@ -597,7 +520,7 @@ class CohortWriter:
         contacts = [Contact.of(form[role]) for item, form in accepted for role in ("participant", "manager")
                     if role == "manager" or item.command.participant_id is None]  # type: ignore[union-attr]
         found = iter(await self._people.identify(contacts))
-        new: list[tuple[_Queued, dict[str, Any]]] = []
+        new: list[tuple[Queued[Command], dict[str, Any]]] = []
         for item, form in accepted:
             participant_id = item.command.participant_id or next(found)  # type: ignore[union-attr]
             manager_id = next(found)
