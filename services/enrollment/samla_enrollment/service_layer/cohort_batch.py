@@ -8,28 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from samla_shared.contract import event_class
 from samla_shared.contract.base import IntegrationEvent
-from samla_enrollment.domain.applications import BY_SEAT_ALLOCATION, ApplicationStatus, shown_status
 from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started
-from samla_enrollment.domain.seating import Placement, Queue, Seating
+from samla_enrollment.domain.seating import Queue, Seating
 from samla_enrollment.service_layer.integration_events import submission_announced
-
-S = ApplicationStatus
-
-
-def history_entry(at: datetime, by: str, was: str | None, to: str, reason: str | None, **extra: Any) -> dict[str, Any]:
-    """One line of an audit trail: who, when, from what to what, and why."""
-    return {"at": at, "by": by, "from": was, "to": to, "reason": reason, **extra}
-
-
-def placement_entry(at: datetime, placement: Placement, position: int | None, *, reason: str | None = None
-                    ) -> dict[str, Any]:
-    why = reason or ("a seat was free" if placement is Placement.ENROLLED else "the cohort was full")
-    return history_entry(at, BY_SEAT_ALLOCATION, S.APPROVED.value, placement.value, why, position=position)
 
 
 def queue_of(cohort: dict[str, Any]) -> Queue:
@@ -45,22 +31,6 @@ def seating_of(cohort: dict[str, Any]) -> Seating:
                    {offer["application_id"]: offer["expires_at"] for offer in cohort.get("offers", [])},
                    {team: list(members) for team, members in cohort.get("teams", {}).items()},
                    count_teams=cohort.get("capacity_unit") == "teams")
-
-
-def offer_deadline(now: datetime, days: float) -> datetime:
-    """When an offer made now ends: to the millisecond, as stored, so the event and the cohort say the same."""
-    deadline = now + timedelta(days=days)
-    return deadline.replace(microsecond=deadline.microsecond // 1000 * 1000)
-
-
-def application_view(application: dict[str, Any], seating: Seating) -> dict[str, Any]:
-    """The application as its reader sees it: status, queue position and any seat offer come from the seating."""
-    placement, position = seating.where(application["_id"])
-    status = shown_status(application["status"], placement)
-    waiting = status is S.AWAITING_MANAGER_APPROVAL
-    return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None,
-                          "offer_expires_at": seating.offer_deadline(application["_id"]),
-                          "current_step": application.get("approval_step", 0) + 1 if waiting else None}
 
 
 def announced_events(application: dict[str, Any]) -> list[IntegrationEvent]:

@@ -55,34 +55,41 @@ from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.keyed_group_commit import KeyedGroupCommit, Queued
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
 from samla_enrollment.domain.applications import (
-    BY_PROGRAMME_POLICY,
-    BY_OFFER_EXPIRY,
-    BY_WAITLIST_OFFER,
-    BY_WAITLIST_PROMOTION,
     ApplicationStatus,
     check_applicant,
-    check_decision,
     check_submission,
-    check_withdrawal,
-    shown_status,
 )
-from samla_enrollment.domain.approvals import (
-    BY_APPROVAL_EXPIRY,
-    chain_of,
-    check_chain_reason,
-    current_step,
-    next_holders,
-)
-from samla_enrollment.domain.cohorts import CohortStatus, set_status
+from samla_enrollment.domain.approvals import BY_APPROVAL_EXPIRY, next_holders
 from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound, RuleViolation
-from samla_enrollment.domain.seating import FreedSeats, Placement, freed_seats
+from samla_enrollment.domain.seating import FreedSeats, Placement, freed_seats, offer_deadline
+from samla_enrollment.domain.transitions import (
+    DEFAULT_OFFER_DAYS,
+    Decision,
+    application_view,
+    approval_deadline,
+    approval_expiry_entry,
+    change_capacity,
+    change_status,
+    check_free_seat_offer,
+    check_offer_answer,
+    decide,
+    held_seat_entry,
+    history_entry,
+    new_application,
+    offer_accepted_entry,
+    offer_declined_entry,
+    offer_entry,
+    offer_expired_entry,
+    offer_too_late,
+    placement_entry,
+    promotion_entry,
+    team_placement_reason,
+    transfer_out,
+    withdrawal,
+)
 from samla_enrollment.service_layer.cohort_batch import (  # noqa: F401  (queue_of, seating_of: for handlers)
     CohortBatch,
     CohortState,
-    application_view,
-    history_entry,
-    offer_deadline,
-    placement_entry,
     queue_of,
     seating_of,
 )
@@ -109,8 +116,6 @@ from samla_enrollment.service_layer.reconciliation import Reconciler
 log = logging.getLogger("samla.enrollment.cohorts")
 
 S = ApplicationStatus
-# How long a seat a coordinator offers after the start is held, when the programme sets no offer_days.
-DEFAULT_OFFER_DAYS = 3
 
 
 # -- the writer -----------------------------------------------------------------------------
@@ -338,43 +343,22 @@ class CohortWriter:
                                   if placement is Placement.ENROLLED
                                   else ParticipantWaitlisted(**ids, position=position, cohort_sequence=sequence))
         changes.changed = True
-        why = reason or ("seats were free for the whole team" if placement is Placement.ENROLLED
-                         else "the cohort had no room for the whole team: it waits as one")
+        why = reason or team_placement_reason(placement)
         return [placement_entry(changes.now, placement, position, reason=why) for _ in applications]
 
     def _new_application(self, changes: CohortBatch, programme: dict[str, Any], form: dict[str, Any], *,
                          participant_id: str, manager_id: str, team: tuple[str, str] | None = None
                          ) -> dict[str, Any]:
-        now = changes.now
-        requires_approval = programme.get("requires_manager_approval", True)
-        first = S.AWAITING_MANAGER_APPROVAL if requires_approval else S.APPROVED
-        participant = form["participant"]
-        application = {
-            "_id": new_id(), "cohort_id": changes.cohort["_id"], "programme_id": programme["_id"],
-            "network_id": changes.cohort["network_id"], "organisation_id": form["organisation_id"],
-            "unit_id": form["unit_id"], "participant_id": participant_id, "manager_id": manager_id,
-            "role": participant.get("role"), "education": participant.get("education"),
-            "experience": participant.get("experience"), "motivation": form.get("motivation"),
-            "facilitator_unit_ids": form.get("facilitator_unit_ids", []),
-            "requires_manager_approval": requires_approval,
-            # A team has its leader's one decision; a single applicant the programme's chain, if any.
-            "approval_steps": programme.get("approval_steps") if requires_approval and team is None else None,
-            "approval_step": 0, "team_id": team[0] if team else None, "team_role": team[1] if team else None,
-            "status": first.value, "submitted_at": now, "updated_at": now,
-            "history": [
-                history_entry(now, participant_id, None, S.SUBMITTED.value, None),
-                history_entry(now, participant_id if requires_approval else BY_PROGRAMME_POLICY, S.SUBMITTED.value,
-                              first.value, "the programme requires the manager's approval" if requires_approval
-                              else "the programme needs no manager approval"),
-            ],
-        }
+        application = new_application(application_id=new_id(), now=changes.now, cohort=changes.cohort,
+                                      programme=programme, form=form, participant_id=participant_id,
+                                      manager_id=manager_id, team=team)
         application["announce"] = changes.submission_announcement()
         changes.events.extend(submission_announced(application))
-        if requires_approval and programme.get("approval_expires_days"):
-            application["approval_expires_at"] = offer_deadline(now, programme["approval_expires_days"])
-            changes.approval_deadlines[application["_id"]] = application["approval_expires_at"]
+        if (deadline := approval_deadline(programme, changes.now)) is not None:
+            application["approval_expires_at"] = deadline
+            changes.approval_deadlines[application["_id"]] = deadline
             changes.changed = True
-        if not requires_approval and team is None:  # a team is placed as one by the caller
+        if application["status"] == S.APPROVED.value and team is None:  # a team is placed as one by the caller
             application["history"].append(self.place(changes, application))
         return application
 
@@ -388,32 +372,23 @@ class CohortWriter:
 
     async def _decide(self, changes: CohortBatch, command: DecideApplication) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
-        status = shown_status(application["status"], changes.seating.where(application["_id"])[0])
-        target = check_decision(status=status, approve=command.approve, reason=command.reason)
-        if target is S.APPROVED and changes.status() is CohortStatus.COMPLETED:
-            raise Conflict("the cohort is completed; there is no seat to approve")
-        steps = chain_of(application)
-        index, step = current_step(application)
-        if command.step is not None and command.step != index:
-            raise Conflict(f"the application has moved on to step {index + 1} of its approval chain; reload it")
-        check_chain_reason(steps, command.reason)
-        ids = application_ids(application)
-        if target is S.APPROVED and index + 1 < len(steps):  # approved at this step: on to the next
-            following = steps[index + 1]
+        decision = decide(application, changes.seating.where(application["_id"])[0], approve=command.approve,
+                          by=command.by, reason=command.reason, step=command.step, cohort_status=changes.status(),
+                          now=changes.now)
+        status, target, ids = decision.shown, decision.target, application_ids(application)
+        if decision.moves_on:  # approved at this step: on to the next
+            following = decision.next_step
             step_event = ApplicationStepApproved(
-                **ids, step=index + 1, steps=len(steps), step_kind=step["kind"], approved_by=command.by,
-                next_step_kind=following["kind"], next_approver_ids=next_holders(following))
-            entry = history_entry(changes.now, command.by, status.value, status.value, command.reason,
-                                  step=index + 1, step_kind=step["kind"])
-            await self._transition(application, status, status, [entry], changes, [step_event],
-                                   fields={"approval_step": index + 1})
-            return application_view(application | {"approval_step": index + 1}, changes.seating)
+                **ids, step=decision.index + 1, steps=len(decision.steps), step_kind=decision.step["kind"],
+                approved_by=command.by, next_step_kind=following["kind"], next_approver_ids=next_holders(following))
+            await self._transition(application, status, status, [decision.step_entry()], changes, [step_event],
+                                   fields={"approval_step": decision.index + 1})
+            return application_view(application | {"approval_step": decision.index + 1}, changes.seating)
         if application.get("team_id"):
-            return await self._decide_team(changes, application, status, target, command)
+            return await self._decide_team(changes, application, decision)
         event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
                  else ApplicationDeclined(**ids, declined_by=command.by))
-        entries = [history_entry(changes.now, command.by, status.value, target.value, command.reason,
-                                 **({"step": index + 1, "step_kind": step["kind"]} if len(steps) > 1 else {}))]
+        entries = [decision.entry()]
         if target is S.APPROVED:
             entries.append(placement_entry(changes.now, *changes.seating.next_place()))
         await self._transition(application, status, target, entries, changes, [event])
@@ -424,18 +399,18 @@ class CohortWriter:
             self.place(changes, application)
         return application_view(application, changes.seating)
 
-    async def _decide_team(self, changes: CohortBatch, application: dict[str, Any], status: ApplicationStatus,
-                           target: ApplicationStatus, command: DecideApplication) -> dict[str, Any]:
+    async def _decide_team(self, changes: CohortBatch, application: dict[str, Any], decision: Decision
+                           ) -> dict[str, Any]:
         """The manager's one decision covers every member still waiting for it; approved, they are placed as one."""
         team = await self._store.team_applications(changes.cohort["_id"], application["team_id"])
         waiting = [a for a in team if a["status"] == S.AWAITING_MANAGER_APPROVAL.value]
+        target = decision.target
         for member in waiting:
             ids = application_ids(member)
-            event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
-                     else ApplicationDeclined(**ids, declined_by=command.by))
-            entry = history_entry(changes.now, command.by, status.value, target.value, command.reason,
-                                  team_id=application["team_id"])
-            await self._transition(member, status, target, [entry], changes, [event])
+            event = (ApplicationApproved(**ids, approved_by=decision.by) if target is S.APPROVED
+                     else ApplicationDeclined(**ids, declined_by=decision.by))
+            await self._transition(member, decision.shown, target, [decision.team_entry(application["team_id"])],
+                                   changes, [event])
         if target is S.APPROVED:
             placed = [member | {"status": target.value} for member in waiting]
             entries = self.place_team(changes, placed)
@@ -447,10 +422,8 @@ class CohortWriter:
     async def _withdraw(self, changes: CohortBatch, command: WithdrawApplication) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
         placement, _ = changes.seating.where(application["_id"])
-        status = shown_status(application["status"], placement)
-        check_withdrawal(status=status, cohort_status=changes.status())
-        entry = history_entry(changes.now, command.by or application["participant_id"], status.value,
-                              S.WITHDRAWN.value, command.reason)
+        status, entry = withdrawal(application, placement, by=command.by, reason=command.reason,
+                                   cohort_status=changes.status(), now=changes.now)
         if placement is None:  # holds no place: the withdrawal is the application's own event
             event = ParticipantWithdrawn(**application_ids(application), previous_status=status.value)
             await self._transition(application, S(application["status"]), S.WITHDRAWN, [entry], changes, [event])
@@ -483,28 +456,24 @@ class CohortWriter:
     # -- the cohort itself ----------------------------------------------------------------
 
     async def _change_capacity(self, changes: CohortBatch, command: ChangeCapacity) -> None:
-        if changes.status() is CohortStatus.COMPLETED:
-            raise Conflict("the cohort is completed; its capacity no longer changes")
-        before = changes.seating.capacity
-        if command.capacity == before:
+        before, seats_taken = changes.seating.capacity, changes.seating.seats_taken
+        entry = change_capacity(changes.seating, command.capacity, cohort_status=changes.status(), by=command.by,
+                                reason=command.reason, now=changes.now)
+        if entry is None:
             return
-        seats_taken = changes.seating.seats_taken
-        changes.seating.resize(command.capacity)
         cohort = changes.cohort
         changes.events.append(CohortCapacityChanged(
             network_id=cohort["network_id"], cohort_id=cohort["_id"], programme_id=cohort["programme_id"],
             capacity=command.capacity, seats_taken=seats_taken))
-        changes.audit.append(history_entry(changes.now, command.by, str(before), str(command.capacity),
-                                           command.reason, change="capacity"))
+        changes.audit.append(entry)
         changes.changed = True
         await self._fill(changes, reason=f"the capacity grew from {before} to {command.capacity}")
 
     def _change_status(self, changes: CohortBatch, command: ChangeStatus) -> None:
-        current = changes.status()
-        changes.manual_status = set_status(current=current, manual=changes.manual_status, target=command.status,
-                                           window=changes.window, now=changes.now)
-        changes.audit.append(history_entry(changes.now, command.by, current.value, command.status.value,
-                                           command.reason, change="status"))
+        changes.manual_status, entry = change_status(
+            current=changes.status(), manual=changes.manual_status, target=command.status, window=changes.window,
+            by=command.by, reason=command.reason, now=changes.now)
+        changes.audit.append(entry)
         changes.changed = True
 
     # -- seats ----------------------------------------------------------------------------
@@ -547,9 +516,7 @@ class CohortWriter:
             deadline = offer_deadline(changes.now, programme["offer_days"])
             await self._offer(changes, changes.seating.offer(deadline), deadline, by=None, reason=reason)
         else:
-            changes.audit.append(history_entry(changes.now, BY_WAITLIST_OFFER, None, "held", reason + "; the cohort "
-                                               "has started, so a coordinator decides whether to offer the seat",
-                                               change="seat"))
+            changes.audit.append(held_seat_entry(changes.now, reason))
 
     async def _offer(self, changes: CohortBatch, offered: list[str], deadline: datetime, *, by: str | None,
                      reason: str) -> None:
@@ -557,8 +524,7 @@ class CohortWriter:
         if not offered:
             return
         applications = await self._store.applications_by_id(offered)
-        entry = history_entry(changes.now, by or BY_WAITLIST_OFFER, S.WAITLISTED.value, S.OFFERED.value, reason,
-                              offer_expires_at=deadline)
+        entry = offer_entry(changes.now, deadline, by=by, reason=reason)
         for application_id in offered:  # in queue order
             async with self._locks.hold("applications", application_id):
                 await self._store.append_history(application_id, [entry])
@@ -571,19 +537,14 @@ class CohortWriter:
     async def _answer_offer(self, changes: CohortBatch, command: AnswerOffer) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
         seating = changes.seating
-        deadline = seating.offer_deadline(application["_id"])
-        if deadline is None:
-            status = shown_status(application["status"], seating.where(application["_id"])[0])
-            raise Conflict(f"no seat is on offer to this application; it is {status.value}")
+        deadline = check_offer_answer(application, seating)
         if deadline <= changes.now:  # the watch has not come round yet: the answer is too late all the same
             await self._expire_offers(changes, [application["_id"]])
-            raise Conflict(f"the offer expired at {deadline.isoformat()}; the seat has moved on",
-                           expired_at=deadline.isoformat())
+            raise offer_too_late(deadline)
         ids = application_ids(application)
         if command.accept:
             seating.accept(application["_id"], changes.now)
-            entry = history_entry(changes.now, command.by, S.OFFERED.value, S.ENROLLED.value,
-                                  command.reason or "accepted the offered seat", via="offer")
+            entry = offer_accepted_entry(changes.now, command.by, command.reason)
             async with self._locks.hold("applications", application["_id"]):
                 await self._store.append_history(application["_id"], [entry])
             changes.events.append(SeatOfferAccepted(**ids, answered_by=command.by,
@@ -592,8 +553,7 @@ class CohortWriter:
             changes.changed = True
             return application_view(application, seating)
         event = SeatOfferDeclined(**ids, answered_by=command.by, cohort_sequence=changes.next_sequence())
-        entry = history_entry(changes.now, command.by, S.OFFERED.value, S.WITHDRAWN.value,
-                              command.reason or "declined the offered seat")
+        entry = offer_declined_entry(changes.now, command.by, command.reason)
         await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [event])
         await self.release(changes, application, reason="a seat was freed: an offer was declined")
         return application_view(application | {"status": S.WITHDRAWN.value}, seating)
@@ -609,8 +569,7 @@ class CohortWriter:
             assert deadline is not None
             event = SeatOfferExpired(**application_ids(application), expired_at=deadline,
                                      cohort_sequence=changes.next_sequence())
-            entry = history_entry(changes.now, BY_OFFER_EXPIRY, S.OFFERED.value, S.WITHDRAWN.value,
-                                  f"the offered seat was not taken before {deadline.isoformat()}")
+            entry = offer_expired_entry(changes.now, deadline)
             await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [event])
             await self.release(changes, application, reason="a seat was freed: an offer expired")
         return expired
@@ -630,12 +589,7 @@ class CohortWriter:
             application = applications.get(application_id)
             if application is None or application["status"] != S.AWAITING_MANAGER_APPROVAL.value:
                 continue  # decided or withdrawn by a batch whose cohort write did not happen
-            index, step = current_step(application)
-            deadline = application["approval_expires_at"]
-            reason = (f"no decision before {deadline.isoformat()} (step {index + 1}, {step['kind']}); "
-                      f"the application expired")
-            entry = history_entry(changes.now, BY_APPROVAL_EXPIRY, S.AWAITING_MANAGER_APPROVAL.value,
-                                  S.DECLINED.value, reason)
+            entry = approval_expiry_entry(application, changes.now)
             event = ApplicationDeclined(**application_ids(application), declined_by=BY_APPROVAL_EXPIRY)
             await self._transition(application, S.AWAITING_MANAGER_APPROVAL, S.DECLINED, [entry], changes, [event])
             expired.append(application_id)
@@ -646,20 +600,12 @@ class CohortWriter:
     async def _transfer_out(self, changes: CohortBatch, command: TransferOut) -> dict[str, Any]:
         """The application leaves this cohort's seating for another cohort, approvals kept; its seat moves on."""
         application = await self._application(changes, command.application_id)
-        placement, _ = changes.seating.where(application["_id"])
-        status = shown_status(application["status"], placement)
-        if placement is None:
-            raise Conflict(f"only an enrolled or waitlisted participant can be moved; this application is "
-                           f"{status.value}")
-        if changes.status() is CohortStatus.COMPLETED:
-            raise Conflict("the cohort is completed; its participants are no longer moved")
+        entry = transfer_out(application, changes.seating.where(application["_id"])[0],
+                             cohort_status=changes.status(), to_cohort_id=command.to_cohort_id,
+                             deferred=command.deferred, by=command.by, reason=command.reason, now=changes.now)
         event = ParticipantTransferred(**application_ids(application), to_cohort_id=command.to_cohort_id,
                                        transferred_by=command.by, deferred=command.deferred,
                                        cohort_sequence=changes.next_sequence())
-        why = command.reason or ("deferred to the next cohort" if command.deferred else "moved to another cohort")
-        entry = history_entry(changes.now, command.by, status.value, "transferred", why,
-                              from_cohort_id=changes.cohort["_id"], to_cohort_id=command.to_cohort_id,
-                              change="transfer")
         async with self._locks.hold("applications", application["_id"]):
             moved = await self._store.move_application(
                 application["_id"], from_cohort_id=changes.cohort["_id"], to_cohort_id=command.to_cohort_id,
@@ -681,12 +627,7 @@ class CohortWriter:
 
     async def _offer_free_seat(self, changes: CohortBatch, command: OfferFreeSeat) -> dict[str, Any]:
         seating = changes.seating
-        if changes.status() is CohortStatus.COMPLETED:
-            raise Conflict("the cohort is completed; no seat is offered any more")
-        if not seating.seats_free:
-            raise Conflict("no seat is free in this cohort")
-        if not seating.waitlist:
-            raise Conflict("nobody is waiting for a seat in this cohort")
+        check_free_seat_offer(seating, changes.status())
         programme = await self._programme(changes)
         deadline = offer_deadline(changes.now, programme.get("offer_days") or DEFAULT_OFFER_DAYS)
         offered = seating.offer(deadline, seats=1)
@@ -702,8 +643,7 @@ class CohortWriter:
         if not promoted:
             return
         applications = await self._store.applications_by_id(promoted)
-        entry = history_entry(changes.now, BY_WAITLIST_PROMOTION, S.WAITLISTED.value, S.ENROLLED.value, reason,
-                              via="waitlist")
+        entry = promotion_entry(changes.now, reason)
         for application_id in promoted:  # in queue order
             async with self._locks.hold("applications", application_id):
                 await self._store.append_history(application_id, [entry])
