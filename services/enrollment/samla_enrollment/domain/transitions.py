@@ -253,6 +253,11 @@ def check_free_seat_offer(seating: Seating, cohort_status: CohortStatus) -> None
         raise Conflict("nobody is waiting for a seat in this cohort")
 
 
+def free_seat_offered_entry(at: datetime, by: str, reason: str | None, application_id: str) -> dict[str, Any]:
+    """The cohort's audit entry for a free seat a coordinator offered to the head of the queue."""
+    return history_entry(at, by, "free", "offered", reason, change="seat", application_id=application_id)
+
+
 # -- the cohort itself --------------------------------------------------------------------------
 
 def change_capacity(seating: Seating, capacity: int, *, cohort_status: CohortStatus, by: str, reason: str | None,

@@ -73,8 +73,9 @@ from samla_enrollment.domain.transitions import (
     check_free_seat_offer,
     check_offer_answer,
     decide,
+    free_seat_offered_entry,
     held_seat_entry,
-    history_entry,
+    history_entry,  # noqa: F401  (for handlers)
     new_application,
     offer_accepted_entry,
     offer_declined_entry,
@@ -633,8 +634,7 @@ class CohortWriter:
         offered = seating.offer(deadline, seats=1)
         await self._offer(changes, offered, deadline, by=command.by,
                           reason=command.reason or "a coordinator offered a freed seat")
-        changes.audit.append(history_entry(changes.now, command.by, "free", "offered", command.reason,
-                                           change="seat", application_id=offered[0]))
+        changes.audit.append(free_seat_offered_entry(changes.now, command.by, command.reason, offered[0]))
         [application] = (await self._store.applications_by_id(offered)).values()
         return application_view(application, seating)
 

@@ -19,6 +19,7 @@ from samla_enrollment.domain.transitions import (
     check_free_seat_offer,
     check_offer_answer,
     decide,
+    free_seat_offered_entry,
     held_seat_entry,
     new_application,
     offer_accepted_entry,
@@ -220,6 +221,9 @@ def test_a_coordinator_offers_a_free_seat_only_when_one_is_free_and_someone_wait
         check_free_seat_offer(Seating(2, ["a1"]), CohortStatus.RUNNING)
     with pytest.raises(Conflict, match="completed"):
         check_free_seat_offer(Seating(2, ["a1"], ["a2"]), CohortStatus.COMPLETED)
+    assert free_seat_offered_entry(NOW, "coord", None, "a2") == {
+        "at": NOW, "by": "coord", "from": "free", "to": "offered", "reason": None, "change": "seat",
+        "application_id": "a2"}
 
 
 def test_the_reader_sees_the_seat_queue_place_and_offer_from_the_seating():
