@@ -338,6 +338,17 @@ class EnrollmentStore:
         return [doc async for doc in cursor.sort([("registered_at", ASCENDING), ("_id", ASCENDING)])
                 .skip(offset).limit(limit)]
 
+    # -- what the cohort writer looks up -----------------------------------------------------
+
+    async def application_of(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+        """The person's application to the cohort, if any (there is at most one: see ensure_indexes)."""
+        found = await self.applications({"cohort_id": cohort_id, "participant_id": participant_id}, 0, 1)
+        return found[0] if found else None
+
+    async def team_applications(self, cohort_id: str, team_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The applications of a team's members at the cohort, in submission order."""
+        return await self.applications({"team_id": team_id, "cohort_id": cohort_id}, 0, limit)
+
 
 async def _by_id(collection: Any, ids: Iterable[str], projection: Mapping[str, Any] | None = None
                  ) -> dict[str, dict[str, Any]]:
