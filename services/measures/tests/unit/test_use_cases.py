@@ -308,3 +308,22 @@ def _area() -> Any:
 
 def _measure_body() -> dict[str, Any]:
     return {"title": "Faste vakter", "goal": "Faste vakter for alle", "follow_up_every_weeks": 4}
+
+
+async def test_a_retry_after_the_measure_was_made_but_the_item_not_linked_links_the_same_measure(world):
+    import uuid
+
+    from samla_measures.service_layer.unit_input import ITEM_MEASURES
+
+    item = await world.unit_input.submit("unit-1", {"text": "Faste vakter", "area": _area(), "kind": "idea"},
+                                         by="ansatt-1", source=ItemSource.STAFF, place=("net-1", "org-1"))
+    await world.unit_input.prioritise("unit-1", item["id"], rank=1, reason=None, by="tv-1", as_role=None)
+    # The first attempt stopped after the measure's write, before the item's.
+    made = await world.measures.propose(
+        {**_measure_body(), "network_id": "net-1", "organisation_id": "org-1", "unit_ids": ["unit-1"],
+         "area": "full_time_culture"}, by="leder-1", measure_id=uuid.uuid5(ITEM_MEASURES, f"unit-1/{item['id']}").hex)
+    measure = await world.unit_input.propose_measure("unit-1", item["id"], _measure_body(), by="leder-1")
+    assert measure["_id"] == made["_id"]
+    assert len(world.measure_store.docs) == 1
+    [listed] = await world.unit_input.items("unit-1", status=None, area=None)
+    assert (listed["status"], listed["measure_id"]) == ("proposed", made["_id"])
