@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from samla_shared.contract.base import IntegrationEvent
+from samla_measures.domain.insight import Counters
 
 Document = dict[str, Any]
 
@@ -138,3 +139,56 @@ class InputLinkRepository(Protocol):
     async def unit_of(self, link_hash: str) -> str | None: ...
 
     async def remove(self, link_hash: str) -> None: ...
+
+
+class DirectoryRepository(Protocol):
+    """Measures' read model of enrollment's directory: networks, organisations and units by `<kind>:<id>`."""
+
+    async def put(self, kind: Literal["network", "organisation", "unit"], entry_id: str,
+                  state: Document) -> None: ...
+
+    async def get(self, kind: Literal["network", "organisation", "unit"], entry_id: str) -> Document | None: ...
+
+    async def networks_and_organisations(self, network_id: str) -> list[Document]: ...
+
+    async def many(self, keys: Iterable[str]) -> dict[str, Document]: ...
+
+
+class InsightRepository(Protocol):
+    """The insight projection's contributors and network counters (see InsightStore for the steps)."""
+
+    async def contributor(self, contributor_id: str) -> Document | None: ...
+
+    async def record(self, contributor_id: str, *, previous: Document | None, event_id: str, network_id: str,
+                     view: Document, contribution: Counters, delta: Counters, now: datetime) -> Document | None:
+        """The pending entry added ({} when the counters do not move), or None when the contributor changed."""
+
+    async def carry_to_network(self, network_id: str, contributor_id: str, version: int, delta: Counters,
+                               now: datetime) -> None: ...
+
+    async def forget_pending(self, contributor_id: str, version: int) -> None: ...
+
+    async def clear_marker(self, network_id: str, contributor_id: str, version: int) -> None: ...
+
+    async def with_pending(self, limit: int) -> list[str]: ...
+
+    async def network(self, network_id: str) -> Document | None: ...
+
+
+class NationalRepository(Protocol):
+    """The national view's copies of every region's records, one collection per kind."""
+
+    async def apply(self, collection: str, document_id: str, *, offset: int, state: Document) -> bool:
+        """False when an event at or after `offset` was applied already."""
+
+    async def all(self, collection: str, region: str | None = None) -> list[Document]: ...
+
+
+class PersonalDataRepository(Protocol):
+    """What names a person outside the versioned documents: measures and insight contributions."""
+
+    async def measure_ids_naming(self, person_id: str) -> list[str]: ...
+
+    async def measures_naming(self, person_id: str) -> list[Document]: ...
+
+    async def insight_contributions(self, person_id: str) -> list[Document]: ...

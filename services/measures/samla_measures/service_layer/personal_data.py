@@ -22,8 +22,7 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import OwnerRole
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.ports import DocumentRepository
-from samla_measures.adapters.personal_data import PersonalDataStore
+from samla_measures.adapters.ports import DocumentRepository, PersonalDataRepository
 from samla_measures.service_layer.measures import MeasuresService
 
 log = logging.getLogger("samla.measures.personal_data")
@@ -86,7 +85,7 @@ def renamed(values: list[Any] | None, person_id: str, alias: str) -> list[Any]:
 
 
 class PersonalData:
-    def __init__(self, store: PersonalDataStore, measures: MeasuresService,
+    def __init__(self, store: PersonalDataRepository, measures: MeasuresService,
                  others: Mapping[str, PersonHolder] | None = None) -> None:
         self.store = store
         self.measures = measures
