@@ -48,10 +48,10 @@ class _Documents:
         self.name = name
         self.docs: dict[str, Document] = {}
         self.staged: dict[str, list[IntegrationEvent]] = {}
-        self.writes = 0  # database commands a use case would send (reads and writes alike)
+        self.commands = 0  # the database commands a use case would send (reads and writes alike)
 
     def _insert(self, doc: Document, events: Iterable[IntegrationEvent]) -> None:
-        self.writes += 1
+        self.commands += 1
         if doc["_id"] in self.docs:
             raise Conflict(f"{self.name} {doc['_id']} already exists")
         self.docs[doc["_id"]] = copy.deepcopy(doc)
@@ -59,7 +59,7 @@ class _Documents:
 
     def _update(self, doc: Document, changes: Document, push: Document | None,
                 events: Iterable[IntegrationEvent]) -> bool:
-        self.writes += 1
+        self.commands += 1
         stored = self.docs.get(doc["_id"])
         if stored is None or stored.get("version") != doc.get("version"):
             return False
@@ -72,7 +72,7 @@ class _Documents:
         return True
 
     def _get(self, doc_id: str) -> Document | None:
-        self.writes += 1
+        self.commands += 1
         found = self.docs.get(doc_id)
         return copy.deepcopy(found) if found is not None else None
 

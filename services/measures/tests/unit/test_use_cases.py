@@ -142,12 +142,12 @@ async def test_a_follow_up_records_its_readings_moves_the_due_date_and_stages_it
     measure = await world.adopted()
     indicator = measure["indicators"][0]["id"]
     world.clock.forward(14)
-    before = world.measure_store.writes
+    before = world.measure_store.commands
     follow_up = await world.measures.follow_up(measure["_id"], {
         "held_on": world.today, "readings": [{"indicator_id": indicator, "value": 7.0}], "in_practice": True},
         by="leder-1")
     # One read of the measure and one write: the follow-up's cost the benchmarks hold it to.
-    assert world.measure_store.writes - before == 2
+    assert world.measure_store.commands - before == 2
     assert follow_up["next_follow_up_due"] == (world.today + timedelta(weeks=4)).isoformat()
     stored = await world.measures.measure(measure["_id"])
     assert (stored["status"], stored["follow_up_count"]) == ("in_practice", 1)
