@@ -23,6 +23,7 @@ from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.domain.measure import OwnerRole
 from samla_measures.domain.unit_input import ItemSource
+from samla_measures.service_layer.competences import Competences
 from samla_measures.service_layer.measures import MeasuresService
 from samla_measures.service_layer.plans import Plans
 from samla_measures.service_layer.series import UnitSeries
@@ -327,3 +328,41 @@ async def test_a_retry_after_the_measure_was_made_but_the_item_not_linked_links_
     assert len(world.measure_store.docs) == 1
     [listed] = await world.unit_input.items("unit-1", status=None, area=None)
     assert (listed["status"], listed["measure_id"]) == ("proposed", made["_id"])
+
+
+
+# -- competences and erasure ---------------------------------------------------------------------
+
+async def test_a_completion_confers_its_programmes_competences_once_and_an_erasure_takes_the_person_out(world):
+    from samla_shared.contract.cloudevents import CloudEvent
+    from samla_shared.contract.measures import CompetenceRecorded
+    from samla_shared.contract.sessions import ParticipantCompleted
+
+    competences = Competences(FakeDocuments("competence_frames"), FakeDocuments("programme_competences"),
+                              FakeDocuments("person_competences"), world.locks)
+    await competences.define_staff_type("org-1", "net-1", "sosu", name="SOSU", competence_ids=["samtale", "pakker"])
+    await competences.assign("org-1", "net-1", "p-anna", "sosu")
+    await competences.assign("org-1", "net-1", "p-bent", "sosu")
+    with pytest.raises(RuleViolation):
+        await competences.assign("org-1", "net-1", "p-carl", "no-such-type")
+    with pytest.raises(RuleViolation):
+        await competences.define_staff_type("org-1", "net-2", "sosu", name="SOSU", competence_ids=[])
+    await competences.set_programme("prog-1", "net-1", ["samtale", "pakker"])
+
+    completed = CloudEvent(source="/samla/test/sessions", data=ParticipantCompleted(
+        network_id="net-1", cohort_id="cohort-1", programme_id="prog-1", participant_id="p-anna",
+        organisation_id="org-1", completed_at=world.clock()))
+    await competences.on_completed(completed)
+    await competences.on_completed(completed)  # a redelivery records nothing more
+    staged = competences.people.staged["p-anna"]
+    assert sorted(e.competence_id for e in staged) == ["pakker", "samtale"]
+    assert {type(e) for e in staged} == {CompetenceRecorded}
+
+    [sosu] = await competences.coverage(await competences.frame("org-1"))
+    assert (sosu["members"], sosu["coverage_percent"]) == (2, 50.0)
+
+    # The person is found through the frame's staff list (a dotted path into a list of entries).
+    assert [n.get("staff_type_id") for n in await competences.naming("p-bent")] == ["sosu"]
+    await competences.erase("p-bent", "erased-1")
+    assert await competences.naming("p-bent") == []
+    assert set((await competences.frame("org-1"))["staff"]) == {"p-anna"}
