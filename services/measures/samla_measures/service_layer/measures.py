@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.measures import (
     FollowUpOverdue,
     IndicatorChange,
@@ -22,7 +23,6 @@ from samla_shared.contract.measures import (
     MeasureProposed,
     SeriesKind,
 )
-from samla_shared.clock import Clock, system_clock
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.ports import MeasureQuery, MeasureRepository, ToolboxRepository
 from samla_measures.adapters.repository import MEASURES, new_id
