@@ -24,6 +24,7 @@ from samla_shared.messaging.outbox import (
     new_document_outbox,
     staged,
 )
+from samla_sessions.adapters.ports import completion_id, roster_entry_id
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
 from samla_sessions.domain.attendance import Attendance, AttendanceStatus, MakeUp, MakeUpKind
 from samla_sessions.domain.roster import RosterStatus
@@ -47,7 +48,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
 
 
 class RosterStore:
-    """The roster per cohort, and the cohorts and programmes sessions has heard of."""
+    """The roster per cohort, and the cohorts and programmes sessions has heard of (a RosterRepository)."""
 
     def __init__(self, db: AsyncDatabase) -> None:
         self.db = db
@@ -60,7 +61,7 @@ class RosterStore:
         entry already exists: then `advance` decides.
         """
         try:
-            await self.db.roster.insert_one({"_id": _roster_id(cohort_id, application_id), **fields,
+            await self.db.roster.insert_one({"_id": roster_entry_id(cohort_id, application_id), **fields,
                                              "cohort_id": cohort_id, "application_id": application_id,
                                              "cohort_sequence": sequence})
         except DuplicateKeyError:
@@ -73,7 +74,7 @@ class RosterStore:
         The caller holds the entry's document lock (FerretDB updates are read-modify-write).
         """
         result = await self.db.roster.update_one(
-            {"_id": _roster_id(cohort_id, application_id), "cohort_sequence": {"$lt": sequence}},
+            {"_id": roster_entry_id(cohort_id, application_id), "cohort_sequence": {"$lt": sequence}},
             {"$set": {**fields, "cohort_sequence": sequence}},
         )
         return result.modified_count == 1
@@ -112,11 +113,9 @@ class RosterStore:
         return await self.db[collection].find_one({"_id": document_id})
 
 
-def _roster_id(cohort_id: str, application_id: str) -> str:
-    return f"{cohort_id}:{application_id}"
-
-
 class SessionStore:
+    """Sessions with their outbox (a SessionRepository)."""
+
     def __init__(self, db: AsyncDatabase, source: str) -> None:
         self.db = db
         self.source = source
@@ -166,7 +165,6 @@ class SessionStore:
             session.version += 1
             return True
         return False
-
 
     async def cohorts_with_completion_due(self) -> list[str]:
         cursor = self.db.sessions.find({"completion_due": True}, {"cohort_id": 1})
@@ -239,10 +237,6 @@ class CompletionStore:
     async def of_cohort(self, cohort_id: str) -> dict[str, dict[str, Any]]:
         cursor = self.db.completions.find({"cohort_id": cohort_id}, HIDDEN)
         return {doc["participant_id"]: doc async for doc in cursor}
-
-
-def completion_id(cohort_id: str, participant_id: str) -> str:
-    return f"{cohort_id}:{participant_id}"
 
 
 # -- mapping between the domain model and documents -------------------------------------------

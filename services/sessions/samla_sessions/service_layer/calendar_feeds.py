@@ -11,13 +11,13 @@ reschedules and cancellations reach the subscribed calendars.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.documents.calendar import render_calendar
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
+from samla_sessions.adapters.ports import CalendarFeedRepository
 from samla_sessions.domain.errors import NotFound
 from samla_sessions.service_layer.participant_plan import ParticipantPlan, calendar_event
 from samla_sessions.service_layer.sessions import SessionService
@@ -30,8 +30,8 @@ class IssuedFeed:
 
 
 class CalendarFeeds:
-    def __init__(self, store: CalendarFeedStore, plan: ParticipantPlan, sessions: SessionService,
-                 locks: DocumentLocks, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, store: CalendarFeedRepository, plan: ParticipantPlan, sessions: SessionService,
+                 locks: DocumentLocks, clock: Clock = system_clock) -> None:
         self.store = store
         self.plan = plan
         self.sessions = sessions

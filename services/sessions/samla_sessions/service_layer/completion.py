@@ -17,15 +17,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from pymongo.errors import ConnectionFailure
-
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.enrollment import CompletionRule
 from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_sessions.adapters.repository import CompletionStore, RosterStore, SessionStore, completion_id
+from samla_sessions.adapters.ports import (
+    CompletionRepository,
+    RosterRepository,
+    SessionRepository,
+    StoreUnavailable,
+    completion_id,
+)
 from samla_sessions.domain.completion import Progress, cohort_is_complete, mandatory_sessions, progress
 from samla_sessions.domain.session import Session, SessionStatus
 
@@ -44,13 +49,15 @@ class CompletionList:
 
 
 class CompletionPolicy:
-    def __init__(self, sessions: SessionStore, roster: RosterStore, completions: CompletionStore,
-                 locks: DocumentLocks, on_events_staged: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, sessions: SessionRepository, roster: RosterRepository, completions: CompletionRepository,
+                 locks: DocumentLocks, on_events_staged: Callable[[], None] = lambda: None,
+                 clock: Clock = system_clock) -> None:
         self.sessions = sessions
         self.roster = roster
         self.completions = completions
         self._locks = locks
         self._wake_relay = on_events_staged
+        self._now = clock
 
     async def settle(self, cohort_id: str, *, as_of: datetime) -> None:
         """Evaluate the cohort and clear the completion-due marks of the sessions it was evaluated with."""
@@ -67,8 +74,8 @@ class CompletionPolicy:
         for cohort_id in await self.sessions.cohorts_with_completion_due():
             log.info("settling completions of cohort %s left due", cohort_id)
             try:
-                await self.settle(cohort_id, as_of=datetime.now(UTC))
-            except ConnectionFailure:
+                await self.settle(cohort_id, as_of=self._now())
+            except StoreUnavailable:
                 raise  # the database went away: the start-up retries the whole catch-up
             except Exception:
                 # One cohort that cannot be settled must not keep the service from starting;

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from samla_sessions.adapters.people import PeopleDirectory
-from samla_sessions.adapters.repository import RosterStore
+from samla_sessions.adapters.ports import RosterRepository
 from samla_sessions.adapters.toolbox import MethodCatalogue
 from samla_sessions.domain.certificate import GatheringAttended, gatherings_attended
 from samla_sessions.domain.errors import NotFound
@@ -64,7 +64,7 @@ class Certificate:
 
 
 class SessionDocuments:
-    def __init__(self, sessions: SessionService, completion: CompletionPolicy, roster: RosterStore,
+    def __init__(self, sessions: SessionService, completion: CompletionPolicy, roster: RosterRepository,
                  people: PeopleDirectory, directory: DirectoryNames, toolbox: MethodCatalogue) -> None:
         self.sessions = sessions
         self.toolbox = toolbox

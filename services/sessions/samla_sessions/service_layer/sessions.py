@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.enrollment import GatheringKind, PlannedGathering
 from samla_shared.contract.sessions import (
@@ -25,7 +26,7 @@ from samla_shared.contract.sessions import (
     SessionScheduled,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_sessions.adapters.repository import RosterStore, SessionStore
+from samla_sessions.adapters.ports import RosterRepository, SessionRepository
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
 from samla_sessions.domain.attendance import AttendanceStatus, MakeUp, MakeUpKind, check_make_up
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
@@ -47,9 +48,6 @@ from samla_sessions.service_layer.completion import CompletionPolicy
 # Sessions generated from a template get ids derived from (cohort, step), so a retried
 # generation recreates only what is missing instead of doubling the schedule.
 GENERATED_IDS = uuid.UUID("6f1f0a52-3c1e-4d8e-9b7e-5a4c2b1d0e93")
-
-Clock = Callable[[], datetime]
-
 
 @dataclass(frozen=True)
 class SessionDraft:
@@ -92,9 +90,9 @@ class AttendanceEntry:
 
 
 class SessionService:
-    def __init__(self, sessions: SessionStore, roster: RosterStore, completion: CompletionPolicy,
+    def __init__(self, sessions: SessionRepository, roster: RosterRepository, completion: CompletionPolicy,
                  locks: DocumentLocks, on_events_staged: Callable[[], None] = lambda: None,
-                 clock: Clock = lambda: datetime.now(UTC)) -> None:
+                 clock: Clock = system_clock) -> None:
         self.sessions = sessions
         self.roster = roster
         self.completion = completion
