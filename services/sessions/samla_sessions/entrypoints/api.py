@@ -13,7 +13,7 @@ from samla_sessions.adapters.repository import RosterStore
 from samla_sessions.domain.agenda import DialogueStep
 from samla_sessions.domain.attendance import MakeUpKind
 from samla_sessions.domain.schedule import IN_PERSON_HOURS, ONLINE_HOURS, DayHours
-from samla_sessions.domain.session import Assignment, Material, SessionStatus
+from samla_sessions.domain.session import Assignment, Material, SessionStatus, details_to_revise
 from samla_sessions.entrypoints.schemas import (
     AgendaIn,
     AgendaPublic,
@@ -183,18 +183,18 @@ async def get_session(session_id: str, wired: Wired, access: Access) -> SessionP
                 summary="Reschedule (new times and a reason) or change the details participants read")
 async def revise_session(session_id: str, body: SessionUpdate, wired: Wired, access: Access) -> SessionPublic:
     await visible_session(session_id, wired, access)
-    given = body.model_dump(exclude_unset=True, exclude={"starts_at", "ends_at", "reason", "materials",
-                                                         "assignments"})
-    # null clears a place or a link; a title and a description cannot be cleared, only replaced.
-    given = {k: v for k, v in given.items() if v is not None or k not in ("title", "description")}
-    if "online_link" in given and body.online_link is not None:
-        given["online_link"] = str(body.online_link)
-    if body.materials is not None:
+    given: dict[str, object] = body.model_dump(exclude_unset=True,
+                                               exclude={"starts_at", "ends_at", "reason", "online_link",
+                                                        "materials", "assignments"})
+    named = body.model_fields_set
+    if "online_link" in named:
+        given["online_link"] = str(body.online_link) if body.online_link is not None else None
+    if "materials" in named:
         given["materials"] = _materials(body.materials)
-    if body.assignments is not None:
+    if "assignments" in named:
         given["assignments"] = _assignments(body.assignments)
     session = await wired.sessions.revise(session_id, starts_at=body.starts_at, ends_at=body.ends_at,
-                                          reason=body.reason, details=given)
+                                          reason=body.reason, details=details_to_revise(given))
     return session_public(session)
 
 
