@@ -7,17 +7,30 @@ in-memory stores of `tests/fakes.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.clock import Clock, system_clock
 from samla_shared.contract import ENROLLMENT_TOPIC, SESSIONS_TOPIC
+from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.sessions import EVENTS
+from samla_shared.messaging.consumer import EventHandler
+from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.security.client_credentials import client_credentials
 from samla_shared.service_runtime import ServiceRuntime, StartupHook
 from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
 from samla_sessions.adapters.people import HttpPeopleDirectory, PeopleDirectory
 from samla_sessions.adapters.personal_data import PersonalDataStore
+from samla_sessions.adapters.ports import (
+    CalendarFeedRepository,
+    CompletionRepository,
+    PersonalDataRepository,
+    RosterRepository,
+    SessionRepository,
+)
 from samla_sessions.adapters.repository import (
     OUTBOX_COLLECTIONS,
     CompletionStore,
@@ -45,38 +58,51 @@ def service_runtime(settings: SessionsSettings, *, on_database_ready: StartupHoo
 
 @dataclass
 class Sessions:
-    """The wired use cases the entry points call."""
+    """The wired use cases the entry points and the consumer call."""
 
-    roster: RosterStore
+    roster: RosterRepository
     sessions: SessionService
     completion: CompletionPolicy
     plan: ParticipantPlan
     documents: SessionDocuments
     calendar_feeds: CalendarFeeds
     personal_data: PersonalData
+    projection: RosterProjection
+    directory: DirectoryNames
 
-    async def prepare_database(self) -> None:
-        await ensure_indexes(self.roster.db)
-        await self.completion.catch_up()  # completions left due by a stop right after a session was held
+    def enrollment_handlers(self) -> dict[type[IntegrationEvent], EventHandler]:
+        """What sessions does with enrollment's events: the roster, the names it prints, erasures."""
+        return (self.projection.handlers() | self.directory.handlers()
+                | {ParticipantErased: self.personal_data.on_erased})
+
+
+def use_cases(*, roster: RosterRepository, sessions: SessionRepository, completions: CompletionRepository,
+              feeds: CalendarFeedRepository, personal_data: PersonalDataRepository, people: PeopleDirectory,
+              toolbox: MethodCatalogue, locks: DocumentLocks, wake_relay: Callable[[], None] = lambda: None,
+              clock: Clock = system_clock) -> Sessions:
+    """The use cases over any stores that implement the ports: MongoDB's here, in-memory ones in the tests."""
+    completion = CompletionPolicy(sessions, roster, completions, locks, wake_relay, clock=clock)
+    directory = DirectoryNames(roster)
+    session_service = SessionService(sessions, roster, completion, locks, wake_relay, clock=clock)
+    plan = ParticipantPlan(sessions, roster, completions, clock=clock)
+    return Sessions(
+        roster=roster, sessions=session_service, completion=completion, plan=plan,
+        documents=SessionDocuments(session_service, completion, roster, people, directory, toolbox),
+        calendar_feeds=CalendarFeeds(feeds, plan, session_service, locks, clock=clock),
+        personal_data=PersonalData(personal_data, sessions, locks, feeds, clock=clock),
+        projection=RosterProjection(roster, locks), directory=directory,
+    )
+
+
+async def prepare_database(db: AsyncDatabase, sessions: Sessions) -> None:
+    """At every start, once the database answers: its indexes, then what a stop left undone."""
+    await ensure_indexes(db)
+    await sessions.completion.catch_up()  # completions left due by a stop right after a session was held
 
 
 def bootstrap(settings: SessionsSettings, runtime: ServiceRuntime, *, people: PeopleDirectory | None = None,
               toolbox: MethodCatalogue | None = None, clock: Clock = system_clock) -> Sessions:
-    """Build sessions over the runtime's database, register its consumers and the clients to release."""
-    db, locks, wake_relay = runtime.db, runtime.document_locks, runtime.relay.notify
-    roster = RosterStore(db)
-    session_store = SessionStore(db, settings.event_source)
-    completion_store = CompletionStore(db, settings.event_source)
-    completion = CompletionPolicy(session_store, roster, completion_store, locks, wake_relay, clock=clock)
-    feed_store = CalendarFeedStore(db)
-    erasure = PersonalData(PersonalDataStore(db), session_store, locks, feed_store, clock=clock)
-    directory = DirectoryNames(roster)
-    # Batches: one offset commit per batch instead of per record, which bounded the roster's
-    # event path; a few cohorts at a time, each cohort's events still in order.
-    runtime.consume(ENROLLMENT_TOPIC, RosterProjection(roster, locks).handlers() | directory.handlers()
-                    | {ParticipantErased: erasure.on_erased},
-                    batch_size=500, concurrency=4)
-
+    """Build sessions over the runtime's database, register its consumer and the clients to release."""
     if people is None:
         http_people = HttpPeopleDirectory(settings.enrollment_url, timeout=settings.people_timeout_seconds,
                                           credentials=client_credentials(settings, settings.enrollment_audience))
@@ -87,12 +113,14 @@ def bootstrap(settings: SessionsSettings, runtime: ServiceRuntime, *, people: Pe
                                    credentials=client_credentials(settings, settings.measures_audience))
         runtime.close_at_stop("the toolbox's HTTP client", http_toolbox.close)
         toolbox = http_toolbox
-
-    session_service = SessionService(session_store, roster, completion, locks, wake_relay, clock=clock)
-    plan = ParticipantPlan(session_store, roster, completion_store, clock=clock)
-    return Sessions(
-        roster=roster, sessions=session_service, completion=completion, plan=plan,
-        documents=SessionDocuments(session_service, completion, roster, people, directory, toolbox),
-        calendar_feeds=CalendarFeeds(feed_store, plan, session_service, locks, clock=clock),
-        personal_data=erasure,
+    db = runtime.db
+    wired = use_cases(
+        roster=RosterStore(db), sessions=SessionStore(db, settings.event_source),
+        completions=CompletionStore(db, settings.event_source), feeds=CalendarFeedStore(db),
+        personal_data=PersonalDataStore(db), people=people, toolbox=toolbox, locks=runtime.document_locks,
+        wake_relay=runtime.relay.notify, clock=clock,
     )
+    # Batches: one offset commit per batch instead of per record, which bounded the roster's
+    # event path; a few cohorts at a time, each cohort's events still in order.
+    runtime.consume(ENROLLMENT_TOPIC, wired.enrollment_handlers(), batch_size=500, concurrency=4)
+    return wired

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from samla_shared.http.auth import Access
 
-from samla_sessions.adapters.repository import RosterStore
+from samla_sessions.adapters.ports import RosterRepository
 from samla_sessions.domain.agenda import DialogueStep
 from samla_sessions.domain.attendance import MakeUpKind
 from samla_sessions.domain.schedule import IN_PERSON_HOURS, ONLINE_HOURS, DayHours
@@ -47,12 +47,12 @@ from samla_sessions.service_layer.sessions import AgendaItemDraft, AttendanceEnt
 
 @dataclass(frozen=True)
 class Services:
-    """What the routes call, wired once in app.py."""
+    """What the routes call, wired once in bootstrap.py."""
 
     sessions: SessionService
     completion: CompletionPolicy
     plan: ParticipantPlan
-    roster: RosterStore
+    roster: RosterRepository
 
 
 def get_services(request: Request) -> Services:

@@ -10,7 +10,7 @@ from samla_shared.http.app_factory import build_service_app
 from samla_shared.structured_logging import configure_logging
 from samla_sessions.adapters.people import PeopleDirectory, PeopleUnavailable
 from samla_sessions.adapters.toolbox import MethodCatalogue
-from samla_sessions.bootstrap import Sessions, bootstrap, service_runtime
+from samla_sessions.bootstrap import Sessions, bootstrap, prepare_database, service_runtime
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.entrypoints import calendar_feeds as calendar_feed_routes
 from samla_sessions.entrypoints import documents as document_routes
@@ -26,12 +26,12 @@ def create_app(settings: SessionsSettings | None = None, *, people: PeopleDirect
     configure_logging(settings.service_name, settings.log_level)
     wired: Sessions
 
-    async def prepare_database(_: AsyncDatabase) -> None:
-        await wired.prepare_database()
+    async def on_database_ready(db: AsyncDatabase) -> None:
+        await prepare_database(db, wired)
 
     # The runtime owns the lifecycle: it starts the consumers and the relay, and at stop releases
     # the HTTP clients bootstrap registered (close_at_stop) before it closes the database.
-    runtime = service_runtime(settings, on_database_ready=prepare_database)
+    runtime = service_runtime(settings, on_database_ready=on_database_ready)
     wired = bootstrap(settings, runtime, people=people, toolbox=toolbox, clock=clock)
     app = build_service_app(
         runtime,
