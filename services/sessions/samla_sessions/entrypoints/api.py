@@ -22,22 +22,21 @@ from samla_sessions.entrypoints.schemas import (
     AttendancePublic,
     AssignmentIn,
     Cancellation,
-    CompletedParticipant,
     CompletionsPublic,
     FollowUpDayCreate,
     Held,
     HoursIn,
     MakeUpIn,
     MaterialIn,
-    ParticipantProgress,
     PlanPublic,
     Roster,
-    RosterMember,
     ScheduleGeneration,
     SessionCreate,
     SessionPublic,
     SessionUpdate,
     attendance_public,
+    completions_public,
+    roster_public,
     session_public,
 )
 from samla_sessions.service_layer.completion import CompletionPolicy
@@ -104,8 +103,7 @@ async def visible_session(session_id: str, wired: Services, access: Access) -> N
 async def roster(cohort_id: str, wired: Wired, access: Access,
                  status: Literal["enrolled", "withdrawn"] | None = "enrolled") -> Roster:
     await visible_cohort(cohort_id, wired, access)
-    members = await wired.roster.members(cohort_id, status)
-    return Roster(cohort_id=cohort_id, members=[RosterMember(**m) for m in members])
+    return roster_public(cohort_id, await wired.roster.members(cohort_id, status))
 
 
 @cohorts.post("/{cohort_id}/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionPublic,
@@ -158,17 +156,7 @@ async def add_follow_up_day(cohort_id: str, body: FollowUpDayCreate, wired: Wire
              summary="Who completed the cohort, and everyone's progress towards it")
 async def completions(cohort_id: str, wired: Wired, access: Access) -> CompletionsPublic:
     await visible_cohort(cohort_id, wired, access)
-    found = await wired.completion.completion_list(cohort_id)
-    return CompletionsPublic(
-        cohort_id=cohort_id, excused_absence_counts_as_attended=found.rule.excused_absence_counts_as_attended,
-        mandatory_sessions=found.mandatory_sessions, mandatory_sessions_held=found.mandatory_sessions_held,
-        completed=[CompletedParticipant(participant_id=d["participant_id"], organisation_id=d["organisation_id"],
-                                        completed_at=d["completed_at"]) for d in found.completed],
-        participants=[ParticipantProgress(
-            participant_id=p.participant_id, organisation_id=organisation, mandatory_sessions_attended=p.attended,
-            mandatory_sessions=p.required, missed_session_ids=list(p.missed), completed=p.completed,
-        ) for p, organisation in found.progress],
-    )
+    return completions_public(await wired.completion.completion_list(cohort_id))
 
 
 # -- sessions ---------------------------------------------------------------------------------
