@@ -17,6 +17,7 @@ from typing import Any
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_sessions.adapters.ports import completion_id, roster_entry_id
+from samla_sessions.adapters.repository import session_document
 from samla_sessions.bootstrap import Sessions, use_cases
 from samla_sessions.domain.roster import RosterStatus
 from samla_sessions.domain.session import Session
@@ -195,22 +196,39 @@ class FakeCalendarFeedStore:
 
 
 class FakePersonalDataStore:
-    """Erasure over the other fakes' contents; the use-case tests here do not exercise it."""
+    """Where the other fakes keep a person's id, read and renamed as PersonalDataStore does in MongoDB."""
+
+    def __init__(self, roster: FakeRosterStore, sessions: FakeSessionStore, completions: FakeCompletionStore) -> None:
+        self.roster = roster
+        self.sessions = sessions
+        self.completions = completions
 
     async def roster_entries(self, person_id: str) -> list[dict[str, Any]]:
-        return []
+        return [copy.deepcopy(e) for e in self.roster.entries.values() if e["participant_id"] == person_id]
 
     async def sessions_with(self, person_id: str) -> list[dict[str, Any]]:
-        return []
+        found = []
+        for stored in sorted(self.sessions.stored.values(), key=lambda s: s.session.starts_at):
+            document = session_document(stored.session)
+            if any(person_id in (a["participant_id"], a["recorded_by"]) for a in document["attendance"]):
+                found.append({k: document[k] for k in ("_id", "cohort_id", "kind", "title", "starts_at", "attendance")})
+        return found
 
     async def completions_of(self, person_id: str) -> list[dict[str, Any]]:
-        return []
+        return [copy.deepcopy(r) for r in self.completions.records.values() if r["participant_id"] == person_id]
 
     async def rename_roster_entry(self, entry_id: str, person_id: str, pseudonym: str) -> None:
-        raise NotImplementedError("erasure runs against the real stores (tests/integration)")
+        entry = self.roster.entries.get(entry_id)
+        if entry is not None and entry["participant_id"] == person_id:
+            entry.update(participant_id=pseudonym, erased=True)
 
     async def move_completion(self, cohort_id: str, person_id: str, pseudonym: str) -> bool:
-        raise NotImplementedError("erasure runs against the real stores (tests/integration)")
+        old = self.completions.records.pop(completion_id(cohort_id, person_id), None)
+        if old is None:
+            return False
+        key = completion_id(cohort_id, pseudonym)
+        self.completions.records.setdefault(key, old | {"_id": key, "participant_id": pseudonym, "erased": True})
+        return True
 
 
 class FakePeople:
@@ -234,14 +252,17 @@ class FakeWorld:
     roster: FakeRosterStore
     sessions: FakeSessionStore
     completions: FakeCompletionStore
+    feeds: FakeCalendarFeedStore
     clock: FakeClock
     relay_woken: list[int]
 
 
 def fake_world(now: datetime = datetime(2027, 1, 4, 7, tzinfo=UTC)) -> FakeWorld:
     roster, sessions, completions, clock = FakeRosterStore(), FakeSessionStore(), FakeCompletionStore(), FakeClock(now)
+    feeds = FakeCalendarFeedStore()
     woken: list[int] = []
-    wired = use_cases(roster=roster, sessions=sessions, completions=completions, feeds=FakeCalendarFeedStore(),
-                      personal_data=FakePersonalDataStore(), people=FakePeople(), toolbox=FakeToolbox(),
+    wired = use_cases(roster=roster, sessions=sessions, completions=completions, feeds=feeds,
+                      personal_data=FakePersonalDataStore(roster, sessions, completions), people=FakePeople(),
+                      toolbox=FakeToolbox(),
                       locks=DocumentLocks(), wake_relay=lambda: woken.append(1), clock=clock)
-    return FakeWorld(wired, roster, sessions, completions, clock, woken)
+    return FakeWorld(wired, roster, sessions, completions, feeds, clock, woken)

@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from samla_shared.contract.enrollment import GatheringKind
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.enrollment import GatheringKind, ParticipantErased
 from samla_shared.contract.sessions import (
     AttendanceCorrected,
     ParticipantCompleted,
@@ -201,6 +202,28 @@ async def test_a_schedule_is_generated_from_the_programme_once(world):
     with pytest.raises(Conflict, match="already generated"):
         await world.wired.sessions.generate("c1", starts_on=date(2027, 1, 11))
     assert len(await world.wired.sessions.of_cohort("c1")) == 2
+
+
+async def test_an_erasure_renames_the_person_everywhere_keeps_every_count_and_publishes_nothing_again(world):
+    await given_cohort(world)
+    held = await held_with(world, present=["ola", "kari"])
+    await world.wired.calendar_feeds.issue_for_participant("ola")
+    staged_before = (len(world.sessions.staged(held.id)), len(world.completions.outbox))
+    erased = CloudEvent(ParticipantErased(network_id="n1", participant_id="ola", erasure_id="e1",
+                                          erased_at=world.clock()), source="enrollment")
+
+    await world.wired.personal_data.on_erased(erased)
+    await world.wired.personal_data.on_erased(erased)  # redelivered: nothing left to rename
+
+    session = await world.wired.sessions.get(held.id)
+    assert set(session.attendance) == {"erased:e1", "kari"} and session.counts()["present"] == 2
+    assert sorted(await world.roster.enrolled("c1")) == ["erased:e1", "kari"]
+    assert sorted(d["participant_id"] for d in (await world.wired.completion.completion_list("c1")).completed) == [
+        "erased:e1", "kari"]
+    assert (len(world.sessions.staged(held.id)), len(world.completions.outbox)) == staged_before
+    assert await world.wired.personal_data.export("ola") == {
+        "person_id": "ola", "service": "sessions", "roster": [], "attendance": [], "completions": [],
+        "calendar_feeds": []}
 
 
 async def test_the_fake_session_store_refuses_a_second_session_with_an_id_and_a_stale_save(world):
