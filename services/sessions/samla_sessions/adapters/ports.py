@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from pymongo.errors import ConnectionFailure
 
 from samla_shared.contract.base import IntegrationEvent
+from samla_sessions.domain.cohort import KnownCohort, KnownProgramme
 from samla_sessions.domain.session import Session
 
 # What a store raises when its database cannot be reached: a passing outage, which callers
@@ -64,6 +65,14 @@ class RosterRepository(Protocol):
         ...
 
     async def known(self, collection: str, document_id: str) -> dict[str, Any] | None: ...
+
+    async def cohort(self, cohort_id: str) -> KnownCohort | None:
+        """The cohort as its latest CohortOpened told it; None if sessions has not heard of it."""
+        ...
+
+    async def programme(self, programme_id: str) -> KnownProgramme | None:
+        """The programme as its latest ProgrammePublished or ProgrammeUpdated told it."""
+        ...
 
 
 class SessionRepository(Protocol):

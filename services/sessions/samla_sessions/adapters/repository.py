@@ -7,7 +7,7 @@ from enrollment's events; enrollment's own database is never read.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.contract.enrollment import GatheringKind
+from samla_shared.contract.enrollment import CompletionRule, GatheringKind, PlannedGathering
 from samla_shared.messaging.outbox import (
     OUTBOX_FIELD,
     PENDING_FIELD,
@@ -27,6 +27,7 @@ from samla_shared.messaging.outbox import (
 from samla_sessions.adapters.ports import completion_id, roster_entry_id
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
 from samla_sessions.domain.attendance import Attendance, AttendanceStatus, MakeUp, MakeUpKind
+from samla_sessions.domain.cohort import KnownCohort, KnownProgramme
 from samla_sessions.domain.roster import RosterStatus
 from samla_sessions.domain.session import Assignment, Change, Material, Session, SessionStatus
 
@@ -111,6 +112,14 @@ class RosterStore:
 
     async def known(self, collection: str, document_id: str) -> dict[str, Any] | None:
         return await self.db[collection].find_one({"_id": document_id})
+
+    async def cohort(self, cohort_id: str) -> KnownCohort | None:
+        document = await self.known("cohorts", cohort_id)
+        return known_cohort(document) if document else None
+
+    async def programme(self, programme_id: str) -> KnownProgramme | None:
+        document = await self.known("programmes", programme_id)
+        return known_programme(document) if document else None
 
 
 class SessionStore:
@@ -293,4 +302,23 @@ def session_from(doc: dict[str, Any]) -> Session:
         status=SessionStatus(doc["status"]), held_at=doc.get("held_at"),
         changes=[Change(**c) for c in doc.get("changes", [])],
         plan_step=doc.get("plan_step"), version=doc["version"],
+    )
+
+
+def known_cohort(doc: dict[str, Any]) -> KnownCohort:
+    """The cohort as the latest CohortOpened told it (see RosterStore.remember)."""
+    return KnownCohort(
+        cohort_id=doc["_id"], programme_id=doc["programme_id"], network_id=doc["network_id"],
+        time_zone=doc["time_zone"], term=doc.get("term", ""), location=doc.get("location"),
+        starts_on=date.fromisoformat(doc["starts_on"]) if doc.get("starts_on") else None,
+    )
+
+
+def known_programme(doc: dict[str, Any]) -> KnownProgramme:
+    """The programme as the latest ProgrammePublished or ProgrammeUpdated told it."""
+    return KnownProgramme(
+        programme_id=doc["_id"], title=doc.get("title", ""), language=doc.get("language", "nb"),
+        gathering_plan=tuple(PlannedGathering.model_validate(step) for step in doc.get("gathering_plan", [])),
+        completion_rule=CompletionRule.model_validate(doc.get("completion_rule") or {}),
+        curriculum_method_ids=tuple(doc.get("curriculum_method_ids", [])),
     )

@@ -88,7 +88,7 @@ def _hours(given: HoursIn | None, default: DayHours) -> DayHours:
 
 async def visible_cohort(cohort_id: str, wired: Services, access: Access) -> None:
     if not access.unrestricted:  # an admin may also ask about cohorts this service has not heard of yet
-        access.require(f"cohort {cohort_id}", network_id=(await wired.sessions.cohort(cohort_id))["network_id"])
+        access.require(f"cohort {cohort_id}", network_id=(await wired.sessions.cohort(cohort_id)).network_id)
 
 
 async def visible_session(session_id: str, wired: Services, access: Access) -> None:

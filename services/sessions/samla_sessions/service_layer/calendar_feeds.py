@@ -61,7 +61,7 @@ class CalendarFeeds:
         if "participant_id" in found:
             return await self.plan.calendar(found["participant_id"])
         cohort = await self.sessions.cohort(found["cohort_id"])
-        programme = await self.sessions.roster.known("programmes", cohort["programme_id"]) or {}
-        name = " – ".join(p for p in (programme.get("title"), cohort.get("term")) if p) or "Samla"
+        programme = await self.sessions.roster.programme(cohort.programme_id)
+        name = " – ".join(p for p in (programme.title if programme else None, cohort.term) if p) or "Samla"
         events = [calendar_event(s) for s in await self.sessions.of_cohort(found["cohort_id"])]
         return render_calendar(f"Samla: {name}", events, now=self._now())

@@ -133,6 +133,6 @@ class CompletionPolicy:
         )
 
     async def _rule(self, programme_id: str) -> CompletionRule:
-        programme = await self.roster.known("programmes", programme_id)
-        return CompletionRule.model_validate((programme or {}).get("completion_rule") or {})
+        programme = await self.roster.programme(programme_id)
+        return programme.completion_rule if programme else CompletionRule()
 

@@ -15,6 +15,7 @@ from samla_sessions.adapters.people import PeopleDirectory
 from samla_sessions.adapters.ports import RosterRepository
 from samla_sessions.adapters.toolbox import MethodCatalogue
 from samla_sessions.domain.certificate import GatheringAttended, gatherings_attended
+from samla_sessions.domain.cohort import KnownProgramme
 from samla_sessions.domain.errors import NotFound
 from samla_sessions.domain.session import Session
 from samla_sessions.service_layer.completion import CompletionPolicy
@@ -78,8 +79,9 @@ class SessionDocuments:
         found = await self.people.names(person_ids)
         return {pid: found.get(pid, pid) for pid in person_ids}
 
-    async def _programme(self, programme_id: str) -> dict[str, Any]:
-        return await self.roster.known("programmes", programme_id) or {}
+    async def _programme(self, programme_id: str) -> KnownProgramme:
+        # A programme not heard of yet prints without a title, in Norwegian.
+        return await self.roster.programme(programme_id) or KnownProgramme(programme_id)
 
     async def attendance_rows(self, session: Session) -> list[dict[str, Any]]:
         """One row per rostered participant or attendance record, by name."""
@@ -103,10 +105,9 @@ class SessionDocuments:
     async def attendance_sheet(self, session: Session) -> AttendanceSheet:
         rows = await self.attendance_rows(session)
         programme = await self._programme(session.programme_id)
-        cohort = await self.roster.known("cohorts", session.cohort_id) or {}
+        cohort = await self.roster.cohort(session.cohort_id)
         lines = [SheetLine(r["participant_id"], r["name"], r["organisation"] or "", r["status"]) for r in rows]
-        return AttendanceSheet(session, programme.get("title", ""), programme.get("language", "nb"),
-                               cohort.get("term", ""), lines)
+        return AttendanceSheet(session, programme.title, programme.language, cohort.term if cohort else "", lines)
 
     async def completion_rows(self, cohort_id: str) -> list[dict[str, Any]]:
         """Everyone's progress towards completion, completed or not, by name."""
@@ -131,16 +132,16 @@ class SessionDocuments:
         if not completed:
             return []
         sessions = await self.sessions.of_cohort(cohort_id)
-        programme = await self._programme(cohort["programme_id"])
-        network = await self.directory.network_name(cohort["network_id"])
+        programme = await self._programme(cohort.programme_id)
+        network = await self.directory.network_name(cohort.network_id)
         names = await self._names({d["participant_id"] for d in completed})
-        methods = list(programme.get("curriculum_method_ids", []))
-        language = programme.get("language", "nb")
+        methods = list(programme.curriculum_method_ids)
+        language = programme.language
         method_names = await self.toolbox.method_names(methods, language) if methods else {}
         return [Certificate(
             participant_id=d["participant_id"], name=names[d["participant_id"]],
-            language=language, programme_title=programme.get("title", ""),
-            cohort_term=cohort.get("term", ""), cohort_location=cohort.get("location", ""), network_name=network,
+            language=language, programme_title=programme.title,
+            cohort_term=cohort.term, cohort_location=cohort.location or "", network_name=network,
             completed_at=d["completed_at"], gatherings=gatherings_attended(sessions, d["participant_id"]),
             methods=methods, method_names=method_names,
         ) for d in completed]
