@@ -17,10 +17,17 @@ from typing import Any
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_sessions.adapters.ports import completion_id, roster_entry_id
-from samla_sessions.adapters.repository import known_cohort, known_programme, session_document
+from samla_sessions.adapters.repository import (
+    completion_record,
+    known_cohort,
+    known_programme,
+    roster_entry,
+    session_document,
+)
 from samla_sessions.bootstrap import Sessions, use_cases
 from samla_sessions.domain.cohort import KnownCohort, KnownProgramme
-from samla_sessions.domain.roster import RosterStatus
+from samla_sessions.domain.completion import CompletionRecord
+from samla_sessions.domain.roster import RosterEntry, RosterStatus
 from samla_sessions.domain.session import Session
 
 
@@ -57,14 +64,14 @@ class FakeRosterStore:
         entry.update(copy.deepcopy(fields), cohort_sequence=sequence)
         return True
 
-    async def members(self, cohort_id: str, status: str | None) -> list[dict[str, Any]]:
+    async def members(self, cohort_id: str, status: str | None) -> list[RosterEntry]:
         found = [e for e in self.entries.values() if e["cohort_id"] == cohort_id and (not status or e["status"] == status)]
         # As MongoDB sorts: entries without an enrolment time first.
         found.sort(key=lambda e: (e.get("enrolled_at") is not None, e.get("enrolled_at") or datetime.min))
-        return copy.deepcopy(found)
+        return [roster_entry(e) for e in found]
 
-    async def enrolled(self, cohort_id: str) -> dict[str, dict[str, Any]]:
-        return {m["participant_id"]: m for m in await self.members(cohort_id, RosterStatus.ENROLLED.value)}
+    async def enrolled(self, cohort_id: str) -> dict[str, RosterEntry]:
+        return {m.participant_id: m for m in await self.members(cohort_id, RosterStatus.ENROLLED.value)}
 
     async def cohorts_of(self, participant_id: str) -> list[str]:
         return sorted({e["cohort_id"] for e in self.entries.values()
@@ -176,8 +183,8 @@ class FakeCompletionStore:
         record = self.records.get(completion_id(cohort_id, participant_id))
         return record is not None and record["status"] == "completed"
 
-    async def of_cohort(self, cohort_id: str) -> dict[str, dict[str, Any]]:
-        return {r["participant_id"]: copy.deepcopy(r) for r in self.records.values() if r["cohort_id"] == cohort_id}
+    async def of_cohort(self, cohort_id: str) -> dict[str, CompletionRecord]:
+        return {r["participant_id"]: completion_record(r) for r in self.records.values() if r["cohort_id"] == cohort_id}
 
 
 class FakeCalendarFeedStore:

@@ -16,6 +16,8 @@ from pymongo.errors import ConnectionFailure
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_sessions.domain.cohort import KnownCohort, KnownProgramme
+from samla_sessions.domain.completion import CompletionRecord
+from samla_sessions.domain.roster import RosterEntry
 from samla_sessions.domain.session import Session
 
 # What a store raises when its database cannot be reached: a passing outage, which callers
@@ -45,11 +47,11 @@ class RosterRepository(Protocol):
         """Apply a change unless an equal or newer one (by cohort sequence) was applied already."""
         ...
 
-    async def members(self, cohort_id: str, status: str | None) -> list[dict[str, Any]]:
+    async def members(self, cohort_id: str, status: str | None) -> list[RosterEntry]:
         """The cohort's entries (of one status, if given), in the order they enrolled."""
         ...
 
-    async def enrolled(self, cohort_id: str) -> dict[str, dict[str, Any]]:
+    async def enrolled(self, cohort_id: str) -> dict[str, RosterEntry]:
         """The cohort's enrolled participants by participant id."""
         ...
 
@@ -124,7 +126,7 @@ class CompletionRepository(Protocol):
 
     async def completed(self, cohort_id: str, participant_id: str) -> bool: ...
 
-    async def of_cohort(self, cohort_id: str) -> dict[str, dict[str, Any]]:
+    async def of_cohort(self, cohort_id: str) -> dict[str, CompletionRecord]:
         """The cohort's completion records (completed or revoked) by participant id."""
         ...
 

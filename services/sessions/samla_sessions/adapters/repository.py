@@ -28,7 +28,8 @@ from samla_sessions.adapters.ports import completion_id, roster_entry_id
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
 from samla_sessions.domain.attendance import Attendance, AttendanceStatus, MakeUp, MakeUpKind
 from samla_sessions.domain.cohort import KnownCohort, KnownProgramme
-from samla_sessions.domain.roster import RosterStatus
+from samla_sessions.domain.completion import CompletionRecord
+from samla_sessions.domain.roster import RosterEntry, RosterStatus
 from samla_sessions.domain.session import Assignment, Change, Material, Session, SessionStatus
 
 # Read by the relay in this order. A use case that writes both writes the session first
@@ -80,16 +81,16 @@ class RosterStore:
         )
         return result.modified_count == 1
 
-    async def members(self, cohort_id: str, status: str | None) -> list[dict[str, Any]]:
+    async def members(self, cohort_id: str, status: str | None) -> list[RosterEntry]:
         query: dict[str, Any] = {"cohort_id": cohort_id}
         if status:
             query["status"] = status
         cursor = self.db.roster.find(query).sort("enrolled_at", ASCENDING)
-        return [doc async for doc in cursor]
+        return [roster_entry(doc) async for doc in cursor]
 
-    async def enrolled(self, cohort_id: str) -> dict[str, dict[str, Any]]:
+    async def enrolled(self, cohort_id: str) -> dict[str, RosterEntry]:
         """The cohort's enrolled participants by participant id."""
-        return {m["participant_id"]: m for m in await self.members(cohort_id, RosterStatus.ENROLLED.value)}
+        return {m.participant_id: m for m in await self.members(cohort_id, RosterStatus.ENROLLED.value)}
 
     async def cohorts_of(self, participant_id: str) -> list[str]:
         cursor = self.db.roster.find({"participant_id": participant_id, "status": RosterStatus.ENROLLED.value},
@@ -243,9 +244,9 @@ class CompletionStore:
         return await self.db.completions.find_one(
             {"_id": completion_id(cohort_id, participant_id), "status": "completed"}, {"_id": 1}) is not None
 
-    async def of_cohort(self, cohort_id: str) -> dict[str, dict[str, Any]]:
+    async def of_cohort(self, cohort_id: str) -> dict[str, CompletionRecord]:
         cursor = self.db.completions.find({"cohort_id": cohort_id}, HIDDEN)
-        return {doc["participant_id"]: doc async for doc in cursor}
+        return {doc["participant_id"]: completion_record(doc) async for doc in cursor}
 
 
 # -- mapping between the domain model and documents -------------------------------------------
@@ -321,4 +322,19 @@ def known_programme(doc: dict[str, Any]) -> KnownProgramme:
         gathering_plan=tuple(PlannedGathering.model_validate(step) for step in doc.get("gathering_plan", [])),
         completion_rule=CompletionRule.model_validate(doc.get("completion_rule") or {}),
         curriculum_method_ids=tuple(doc.get("curriculum_method_ids", [])),
+    )
+
+
+def roster_entry(doc: dict[str, Any]) -> RosterEntry:
+    return RosterEntry(
+        cohort_id=doc["cohort_id"], application_id=doc["application_id"], participant_id=doc["participant_id"],
+        organisation_id=doc["organisation_id"], unit_id=doc["unit_id"], network_id=doc["network_id"],
+        status=doc["status"], via=doc.get("via"), enrolled_at=doc.get("enrolled_at"),
+    )
+
+
+def completion_record(doc: dict[str, Any]) -> CompletionRecord:
+    return CompletionRecord(
+        cohort_id=doc["cohort_id"], participant_id=doc["participant_id"], network_id=doc["network_id"],
+        organisation_id=doc.get("organisation_id"), status=doc["status"], completed_at=doc["completed_at"],
     )

@@ -7,9 +7,9 @@ same instant as the UTC that is stored, but readable as the participants' wall c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -17,6 +17,7 @@ from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, mo
 from samla_shared.contract.enrollment import GatheringKind
 from samla_sessions.domain.agenda import AgendaItemKind
 from samla_sessions.domain.attendance import AttendanceStatus
+from samla_sessions.domain.roster import RosterEntry
 from samla_sessions.domain.session import Session
 from samla_sessions.service_layer.completion import CompletionList
 
@@ -341,19 +342,18 @@ def attendance_public(session: Session) -> AttendancePublic:
     )
 
 
-def roster_public(cohort_id: str, entries: Iterable[Mapping[str, Any]]) -> Roster:
-    """The roster as published: each entry's own facts, not the store's keys or sequence numbers."""
-    return Roster(cohort_id=cohort_id, members=[
-        RosterMember.model_validate({name: entry[name] for name in RosterMember.model_fields if name in entry})
-        for entry in entries])
+def roster_public(cohort_id: str, entries: Iterable[RosterEntry]) -> Roster:
+    return Roster(cohort_id=cohort_id, members=[RosterMember(
+        participant_id=e.participant_id, application_id=e.application_id, organisation_id=e.organisation_id,
+        unit_id=e.unit_id, status=e.status, via=e.via, enrolled_at=e.enrolled_at) for e in entries])
 
 
 def completions_public(found: CompletionList) -> CompletionsPublic:
     return CompletionsPublic(
         cohort_id=found.cohort_id, excused_absence_counts_as_attended=found.rule.excused_absence_counts_as_attended,
         mandatory_sessions=found.mandatory_sessions, mandatory_sessions_held=found.mandatory_sessions_held,
-        completed=[CompletedParticipant(participant_id=d["participant_id"], organisation_id=d["organisation_id"],
-                                        completed_at=d["completed_at"]) for d in found.completed],
+        completed=[CompletedParticipant(participant_id=d.participant_id, organisation_id=d.organisation_id,
+                                        completed_at=d.completed_at) for d in found.completed],
         participants=[ParticipantProgress(
             participant_id=p.participant_id, organisation_id=organisation, mandatory_sessions_attended=p.attended,
             mandatory_sessions=p.required, missed_session_ids=list(p.missed), completed=p.completed,

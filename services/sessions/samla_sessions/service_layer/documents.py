@@ -89,11 +89,11 @@ class SessionDocuments:
         ids = set(members) | set(session.attendance)
         names = await self._names(ids)
         organisations = await self.directory.organisation_names(
-            {m["organisation_id"] for m in members.values() if m.get("organisation_id")})
+            {m.organisation_id for m in members.values() if m.organisation_id})
         rows = []
         for pid in ids:
             record = session.attendance.get(pid)
-            organisation_id = members.get(pid, {}).get("organisation_id")
+            organisation_id = members[pid].organisation_id if pid in members else None
             rows.append({"participant_id": pid, "name": names[pid],
                          "organisation": organisations.get(organisation_id, organisation_id),
                          "status": record.status.value if record else None,
@@ -112,12 +112,12 @@ class SessionDocuments:
     async def completion_rows(self, cohort_id: str) -> list[dict[str, Any]]:
         """Everyone's progress towards completion, completed or not, by name."""
         found = await self.completion.completion_list(cohort_id)
-        completed = {d["participant_id"]: d for d in found.completed}
+        completed = {d.participant_id: d for d in found.completed}
         names = await self._names({p.participant_id for p, _ in found.progress})
         organisations = await self.directory.organisation_names({o for _, o in found.progress if o})
         rows = [{"participant_id": p.participant_id, "name": names[p.participant_id],
                  "organisation": organisations.get(o, o) if o else None, "completed": p.participant_id in completed,
-                 "completed_at": completed.get(p.participant_id, {}).get("completed_at"),
+                 "completed_at": completed[p.participant_id].completed_at if p.participant_id in completed else None,
                  "attended": p.attended, "required": p.required, "missed": len(p.missed)}
                 for p, o in found.progress]
         return sorted(rows, key=lambda r: (not r["completed"], r["name"].casefold()))
@@ -126,7 +126,7 @@ class SessionDocuments:
         """Certificates of the cohort's completed participants (or of one of them)."""
         cohort = await self.sessions.cohort(cohort_id)
         found = await self.completion.completion_list(cohort_id)
-        completed = [d for d in found.completed if participant_id in (None, d["participant_id"])]
+        completed = [d for d in found.completed if participant_id in (None, d.participant_id)]
         if participant_id is not None and not completed:
             raise NotFound(f"participant {participant_id} has not completed cohort {cohort_id}")
         if not completed:
@@ -134,14 +134,14 @@ class SessionDocuments:
         sessions = await self.sessions.of_cohort(cohort_id)
         programme = await self._programme(cohort.programme_id)
         network = await self.directory.network_name(cohort.network_id)
-        names = await self._names({d["participant_id"] for d in completed})
+        names = await self._names({d.participant_id for d in completed})
         methods = list(programme.curriculum_method_ids)
         language = programme.language
         method_names = await self.toolbox.method_names(methods, language) if methods else {}
         return [Certificate(
-            participant_id=d["participant_id"], name=names[d["participant_id"]],
+            participant_id=d.participant_id, name=names[d.participant_id],
             language=language, programme_title=programme.title,
             cohort_term=cohort.term, cohort_location=cohort.location or "", network_name=network,
-            completed_at=d["completed_at"], gatherings=gatherings_attended(sessions, d["participant_id"]),
+            completed_at=d.completed_at, gatherings=gatherings_attended(sessions, d.participant_id),
             methods=methods, method_names=method_names,
         ) for d in completed]

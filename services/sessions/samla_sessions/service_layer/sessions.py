@@ -287,7 +287,7 @@ class SessionService:
                     events.append(AttendanceCorrected(
                         network_id=session.network_id, cohort_id=session.cohort_id, session_id=session.id,
                         participant_id=entry.participant_id, status=entry.status.value,
-                        organisation_id=members[entry.participant_id].get("organisation_id"),
+                        organisation_id=members[entry.participant_id].organisation_id,
                         attendance=AttendanceCounts(**session.counts())))
             return events
 

@@ -134,7 +134,7 @@ async def test_holding_records_the_missing_as_absent_and_completes_who_attended_
     assert [(type(e), e.participant_id) for e in world.completions.outbox] == [(ParticipantCompleted, "ola")]
     assert await world.sessions.cohorts_with_completion_due() == []  # settled, so no catch-up at the next start
     listed = await world.wired.completion.completion_list("c1")
-    assert [d["participant_id"] for d in listed.completed] == ["ola"]
+    assert [d.participant_id for d in listed.completed] == ["ola"]
     assert {p.participant_id: p.completed for p, _ in listed.progress} == {"ola": True, "kari": False}
 
 
@@ -150,7 +150,7 @@ async def test_a_correction_after_holding_is_published_and_revokes_or_grants_com
     first, *after_correction = [(type(e).__name__, e.participant_id) for e in world.completions.outbox]
     assert first == ("ParticipantCompleted", "ola")
     assert sorted(after_correction) == [("CompletionRevoked", "ola"), ("ParticipantCompleted", "kari")]
-    assert [d["participant_id"] for d in (await world.wired.completion.completion_list("c1")).completed] == ["kari"]
+    assert [d.participant_id for d in (await world.wired.completion.completion_list("c1")).completed] == ["kari"]
 
 
 async def test_settling_again_publishes_no_completion_twice(world):
@@ -218,7 +218,7 @@ async def test_an_erasure_renames_the_person_everywhere_keeps_every_count_and_pu
     session = await world.wired.sessions.get(held.id)
     assert set(session.attendance) == {"erased:e1", "kari"} and session.counts()["present"] == 2
     assert sorted(await world.roster.enrolled("c1")) == ["erased:e1", "kari"]
-    assert sorted(d["participant_id"] for d in (await world.wired.completion.completion_list("c1")).completed) == [
+    assert sorted(d.participant_id for d in (await world.wired.completion.completion_list("c1")).completed) == [
         "erased:e1", "kari"]
     assert (len(world.sessions.staged(held.id)), len(world.completions.outbox)) == staged_before
     assert await world.wired.personal_data.export("ola") == {
