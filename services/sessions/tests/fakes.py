@@ -65,7 +65,8 @@ class FakeRosterStore:
         return True
 
     async def members(self, cohort_id: str, status: str | None) -> list[RosterEntry]:
-        found = [e for e in self.entries.values() if e["cohort_id"] == cohort_id and (not status or e["status"] == status)]
+        found = [e for e in self.entries.values()
+                 if e["cohort_id"] == cohort_id and (not status or e["status"] == status)]
         # As MongoDB sorts: entries without an enrolment time first.
         found.sort(key=lambda e: (e.get("enrolled_at") is not None, e.get("enrolled_at") or datetime.min))
         return [roster_entry(e) for e in found]

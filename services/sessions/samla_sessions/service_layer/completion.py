@@ -30,7 +30,13 @@ from samla_sessions.adapters.ports import (
     StoreUnavailable,
     completion_id,
 )
-from samla_sessions.domain.completion import CompletionRecord, Progress, cohort_is_complete, mandatory_sessions, progress
+from samla_sessions.domain.completion import (
+    CompletionRecord,
+    Progress,
+    cohort_is_complete,
+    mandatory_sessions,
+    progress,
+)
 from samla_sessions.domain.session import Session, SessionStatus
 
 log = logging.getLogger("samla.sessions.completion")
