@@ -15,13 +15,14 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import GatheringKind, ParticipantErased
 from samla_shared.contract.sessions import (
     AttendanceCorrected,
+    MakeUpRecorded,
     ParticipantCompleted,
     SessionHeld,
     SessionRescheduled,
     SessionScheduled,
 )
 from samla_sessions.domain.agenda import AgendaItemKind
-from samla_sessions.domain.attendance import AttendanceStatus
+from samla_sessions.domain.attendance import AttendanceStatus, MakeUpKind
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.domain.session import SessionStatus, details_to_revise
 from samla_sessions.service_layer.sessions import AgendaItemDraft, AttendanceEntry, SessionDraft
@@ -151,6 +152,24 @@ async def test_a_correction_after_holding_is_published_and_revokes_or_grants_com
     assert first == ("ParticipantCompleted", "ola")
     assert sorted(after_correction) == [("CompletionRevoked", "ola"), ("ParticipantCompleted", "kari")]
     assert [d.participant_id for d in (await world.wired.completion.completion_list("c1")).completed] == ["kari"]
+
+
+async def test_a_missed_mandatory_session_made_up_with_an_assignment_completes_the_participant(world):
+    await given_cohort(world)
+    held = await held_with(world, present=["ola"])
+    with pytest.raises(RuleViolation, match="says what the participant did"):
+        await world.wired.sessions.record_make_up(held.id, "kari", kind=MakeUpKind.ASSIGNMENT, other_session_id=None,
+                                                  note=" ", by="coord")
+    with pytest.raises(Conflict, match="ola is not recorded absent"):
+        await world.wired.sessions.record_make_up(held.id, "ola", kind=MakeUpKind.ASSIGNMENT, other_session_id=None,
+                                                  note="Wrote a reflection", by="coord")
+
+    await world.wired.sessions.record_make_up(held.id, "kari", kind=MakeUpKind.ASSIGNMENT, other_session_id=None,
+                                              note="Wrote a reflection", by="coord")
+
+    assert isinstance(world.sessions.staged(held.id)[-1], MakeUpRecorded)
+    assert [(type(e), e.participant_id) for e in world.completions.outbox] == [
+        (ParticipantCompleted, "ola"), (ParticipantCompleted, "kari")]
 
 
 async def test_settling_again_publishes_no_completion_twice(world):
