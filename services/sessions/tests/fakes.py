@@ -17,15 +17,8 @@ from typing import Any
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_sessions.adapters.ports import completion_id, roster_entry_id
-from samla_sessions.adapters.repository import (
-    completion_record,
-    known_cohort,
-    known_programme,
-    roster_entry,
-    session_document,
-)
+from samla_sessions.adapters.repository import KnownFacts, completion_record, roster_entry, session_document
 from samla_sessions.bootstrap import Sessions, use_cases
-from samla_sessions.domain.cohort import KnownCohort, KnownProgramme
 from samla_sessions.domain.completion import CompletionRecord
 from samla_sessions.domain.roster import RosterEntry, RosterStatus
 from samla_sessions.domain.session import Session
@@ -44,7 +37,7 @@ class FakeClock:
         self.now += by
 
 
-class FakeRosterStore:
+class FakeRosterStore(KnownFacts):
     def __init__(self) -> None:
         self.entries: dict[str, dict[str, Any]] = {}
         self.aggregates: dict[str, dict[str, dict[str, Any]]] = {}
@@ -90,14 +83,6 @@ class FakeRosterStore:
 
     async def known(self, collection: str, document_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.aggregates.get(collection, {}).get(document_id))
-
-    async def cohort(self, cohort_id: str) -> KnownCohort | None:
-        document = await self.known("cohorts", cohort_id)
-        return known_cohort(document) if document else None
-
-    async def programme(self, programme_id: str) -> KnownProgramme | None:
-        document = await self.known("programmes", programme_id)
-        return known_programme(document) if document else None
 
 
 @dataclass

@@ -49,7 +49,22 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[name].create_index([(PENDING_FIELD, ASCENDING)])
 
 
-class RosterStore:
+class KnownFacts:
+    """The cohort and programme as typed records, read through a store's `known` (the fake's too)."""
+
+    async def known(self, collection: str, document_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    async def cohort(self, cohort_id: str) -> KnownCohort | None:
+        document = await self.known("cohorts", cohort_id)
+        return known_cohort(document) if document else None
+
+    async def programme(self, programme_id: str) -> KnownProgramme | None:
+        document = await self.known("programmes", programme_id)
+        return known_programme(document) if document else None
+
+
+class RosterStore(KnownFacts):
     """The roster per cohort, and the cohorts and programmes sessions has heard of (a RosterRepository)."""
 
     def __init__(self, db: AsyncDatabase) -> None:
@@ -113,14 +128,6 @@ class RosterStore:
 
     async def known(self, collection: str, document_id: str) -> dict[str, Any] | None:
         return await self.db[collection].find_one({"_id": document_id})
-
-    async def cohort(self, cohort_id: str) -> KnownCohort | None:
-        document = await self.known("cohorts", cohort_id)
-        return known_cohort(document) if document else None
-
-    async def programme(self, programme_id: str) -> KnownProgramme | None:
-        document = await self.known("programmes", programme_id)
-        return known_programme(document) if document else None
 
 
 class SessionStore:
