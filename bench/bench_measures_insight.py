@@ -82,6 +82,7 @@ from samla_shared.contract.registry import event_class
 from samla_shared.messaging.outbox import OUTBOX_FIELD, pending_entries
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.adapters.insight_store import CONTRIBUTORS, NETWORKS, InsightStore
+from samla_measures.adapters.ports import MeasureQuery
 from samla_measures.adapters.repository import MeasureStore
 from samla_measures.domain.insight import measure_contributor
 from samla_measures.domain.measure import OwnerRole
@@ -314,7 +315,7 @@ async def active_indicators(s: Seeded) -> tuple[list[str], dict[str, str]]:
     """The measures a follow-up may be recorded for (adopted or in practice), and each one's indicator."""
     active = [s.ids[i] for i in range(len(s.ids)) if s.layout.status(i) in ("in_practice", "adopted")]
     indicator_of = {m["_id"]: m["indicators"][0]["id"]
-                    for m in await s.app.state.measures.store.find({"status": {"$in": ["in_practice", "adopted"]}},
+                    for m in await s.app.state.measures.store.find(MeasureQuery(status=["in_practice", "adopted"]),
                                                                    0, len(s.ids))}
     return active, indicator_of
 

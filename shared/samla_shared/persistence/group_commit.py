@@ -10,6 +10,9 @@ sent together as the next one. Nothing waits for a batch to fill: a lone write g
 Callers keep their semantics: each gets its own result or its own exception (a duplicate
 key for one document does not fail the others). A caller cancelled while waiting does not
 withdraw its item; the command is sent with or without it, as a crash after sending would.
+
+For commands on the *same* document, applied in order and written once per batch, see
+`KeyedGroupCommit` (keyed_group_commit.py).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import overload
 
@@ -44,6 +44,12 @@ def freed_seats(*, started: bool, offers: bool) -> FreedSeats:
     if started:
         return FreedSeats.HOLD
     return FreedSeats.OFFER if offers else FreedSeats.PROMOTE
+
+
+def offer_deadline(now: datetime, days: float) -> datetime:
+    """When an offer made now ends: to the millisecond, as stored, so the event and the cohort say the same."""
+    deadline = now + timedelta(days=days)
+    return deadline.replace(microsecond=deadline.microsecond // 1000 * 1000)
 
 
 class Queue:

@@ -20,29 +20,22 @@ Every event keyed by the cohort — an application's submission, approval, decli
 withdrawal as well as the seat changes — is staged on the cohort document, so the
 cohort's events have one total order and the relay empties one document per batch.
 
-Writes go in a fixed order: applications first (the intent — submitted, approved,
-withdrawn — with its history, including the place about to be given, and the events
-about to be announced with the cohort version that will carry them), the cohort last
-(the placement and the events). If the process stops between the two, the applications
-are ahead of the cohort. A cohort is therefore reconciled whenever the writer takes it
-up — after start-up, after a failed batch, after it fell out of memory: events announced
-for a cohort version that was never written are staged again, approved applications
-that hold no place are placed, withdrawn ones that still hold one are released. Nothing
-else writes the cohort in between, so a version number is never reused before that.
+Writes go in a fixed order — applications first, the cohort last — so that after an
+interruption the applications are ahead of the cohort, and taking the cohort up brings it
+level with them: see reconciliation.py. The queueing and batching per cohort is
+samla_shared's KeyedGroupCommit; the commands are in cohort_commands.py, what a batch
+holds in cohort_batch.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
-from samla_shared.contract import event_class
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.enrollment import (
     ApplicationApproved,
@@ -59,312 +52,71 @@ from samla_shared.contract.enrollment import (
     SeatOfferExpired,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.persistence.keyed_group_commit import KeyedGroupCommit, Queued
 from samla_enrollment.adapters.repository import EnrollmentStore, new_id
 from samla_enrollment.domain.applications import (
-    BY_PROGRAMME_POLICY,
-    BY_OFFER_EXPIRY,
-    BY_SEAT_ALLOCATION,
-    BY_WAITLIST_OFFER,
-    BY_WAITLIST_PROMOTION,
     ApplicationStatus,
     check_applicant,
-    check_decision,
     check_submission,
-    check_withdrawal,
-    shown_status,
 )
-from samla_enrollment.domain.approvals import (
-    BY_APPROVAL_EXPIRY,
-    chain_of,
-    check_chain_reason,
-    current_step,
-    next_holders,
-)
-from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started, set_status
+from samla_enrollment.domain.approvals import BY_APPROVAL_EXPIRY, next_holders
 from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound, RuleViolation
-from samla_enrollment.domain.seating import FreedSeats, Placement, Queue, Seating, freed_seats
+from samla_enrollment.domain.seating import FreedSeats, Placement, freed_seats, offer_deadline
+from samla_enrollment.domain.transitions import (
+    DEFAULT_OFFER_DAYS,
+    Decision,
+    application_view,
+    approval_deadline,
+    approval_expiry_entry,
+    change_capacity,
+    change_status,
+    check_free_seat_offer,
+    check_offer_answer,
+    decide,
+    free_seat_offered_entry,
+    held_seat_entry,
+    history_entry,  # noqa: F401  (for handlers)
+    new_application,
+    offer_accepted_entry,
+    offer_declined_entry,
+    offer_entry,
+    offer_expired_entry,
+    offer_too_late,
+    placement_entry,
+    promotion_entry,
+    team_placement_reason,
+    transfer_out,
+    withdrawal,
+)
+from samla_enrollment.service_layer.cohort_batch import (  # noqa: F401  (queue_of, seating_of: for handlers)
+    CohortBatch,
+    CohortState,
+    queue_of,
+    seating_of,
+)
+from samla_enrollment.service_layer.cohort_commands import (  # noqa: F401  (every command: for handlers)
+    AnswerOffer,
+    ChangeCapacity,
+    ChangeStatus,
+    Command,
+    DecideApplication,
+    ExpireApprovals,
+    ExpireOffers,
+    OfferFreeSeat,
+    Reconcile,
+    SubmitApplication,
+    SubmitTeam,
+    TransferIn,
+    TransferOut,
+    WithdrawApplication,
+)
 from samla_enrollment.service_layer.integration_events import application_ids, submission_announced
 from samla_enrollment.service_layer.people import Contact, PeopleDirectory
+from samla_enrollment.service_layer.reconciliation import Reconciler
 
 log = logging.getLogger("samla.enrollment.cohorts")
 
 S = ApplicationStatus
-PLACED_AGAIN = "placed again: an earlier placement was interrupted before the cohort recorded it"
-# How long a seat a coordinator offers after the start is held, when the programme sets no offer_days.
-DEFAULT_OFFER_DAYS = 3
-
-
-# -- commands -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SubmitApplication:
-    form: dict[str, Any]
-    # The signed-in applicant's own person id; None when the form's address names the person
-    # (the anonymous public form, or a coordinator registering a paper form).
-    participant_id: str | None = None
-
-
-@dataclass(frozen=True)
-class SubmitTeam:
-    """A unit's team: one application per member, placed together (or queued together) in one batch."""
-
-    form: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DecideApplication:
-    application_id: str
-    approve: bool
-    by: str  # the signed-in caller, whom the entrypoint found entitled to decide
-    reason: str | None
-    # The chain step the caller was found entitled to decide (None: whichever is current); another
-    # decision may have moved the application on meanwhile.
-    step: int | None = None
-
-
-@dataclass(frozen=True)
-class WithdrawApplication:
-    application_id: str
-    by: str | None
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class ChangeCapacity:
-    capacity: int
-    by: str
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class ChangeStatus:
-    status: CohortStatus
-    by: str
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class AnswerOffer:
-    application_id: str
-    accept: bool
-    by: str  # the signed-in participant, or a coordinator answering on their behalf
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class OfferFreeSeat:
-    """A coordinator offers one free seat to the head of the waitlist (after the start, nothing else does)."""
-
-    by: str
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class ExpireOffers:
-    """Release the seats whose offers passed their deadline, and move each on (the offer watch sends this)."""
-
-
-@dataclass(frozen=True)
-class ExpireApprovals:
-    """Decline the applications still waiting for a decision past the programme's approval deadline."""
-
-
-@dataclass(frozen=True)
-class TransferOut:
-    """Move an application to another cohort: the first half, at the cohort it leaves (see `TransferIn`)."""
-
-    application_id: str
-    to_cohort_id: str
-    deferred: bool
-    by: str
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class TransferIn:
-    """The second half of a transfer, at the cohort it joins: the moved application takes a seat or queue place.
-
-    The application's write already names this cohort; if the process stops before this
-    command, taking the cohort up places it (an approved application without a place).
-    """
-
-    application_id: str
-
-
-@dataclass(frozen=True)
-class Reconcile:
-    """Take the cohort up (reconciling it with its applications if it is not in memory yet)."""
-
-
-Command = (SubmitApplication | SubmitTeam | DecideApplication | WithdrawApplication | ChangeCapacity | ChangeStatus | AnswerOffer
-           | OfferFreeSeat | ExpireOffers | ExpireApprovals | TransferOut | TransferIn | Reconcile)
-
-
-def history_entry(at: datetime, by: str, was: str | None, to: str, reason: str | None, **extra: Any) -> dict[str, Any]:
-    """One line of an audit trail: who, when, from what to what, and why."""
-    return {"at": at, "by": by, "from": was, "to": to, "reason": reason, **extra}
-
-
-def placement_entry(at: datetime, placement: Placement, position: int | None, *, reason: str | None = None
-                    ) -> dict[str, Any]:
-    why = reason or ("a seat was free" if placement is Placement.ENROLLED else "the cohort was full")
-    return history_entry(at, BY_SEAT_ALLOCATION, S.APPROVED.value, placement.value, why, position=position)
-
-
-def queue_of(cohort: dict[str, Any]) -> Queue:
-    """The queue a cohort stores: its log (as read, see EnrollmentStore.cohort), head and places left."""
-    if "waitlist" in cohort:  # stored before the queue was paged: the list of those waiting
-        return Queue(cohort["waitlist"])
-    return Queue(cohort.get("waitlist_log", ()), cohort.get("waitlist_head", 0), cohort.get("waitlist_left", ()))
-
-
-def seating_of(cohort: dict[str, Any]) -> Seating:
-    """The seating a cohort document stores."""
-    return Seating(cohort["capacity"], list(cohort["enrolled"]), queue_of(cohort),
-                   {offer["application_id"]: offer["expires_at"] for offer in cohort.get("offers", [])},
-                   {team: list(members) for team, members in cohort.get("teams", {}).items()},
-                   count_teams=cohort.get("capacity_unit") == "teams")
-
-
-def offer_deadline(now: datetime, days: float) -> datetime:
-    """When an offer made now ends: to the millisecond, as stored, so the event and the cohort say the same."""
-    deadline = now + timedelta(days=days)
-    return deadline.replace(microsecond=deadline.microsecond // 1000 * 1000)
-
-
-def application_view(application: dict[str, Any], seating: Seating) -> dict[str, Any]:
-    """The application as its reader sees it: status, queue position and any seat offer come from the seating."""
-    placement, position = seating.where(application["_id"])
-    status = shown_status(application["status"], placement)
-    waiting = status is S.AWAITING_MANAGER_APPROVAL
-    return application | {"status": status.value, "waitlist_position": position if status is S.WAITLISTED else None,
-                          "offer_expires_at": seating.offer_deadline(application["_id"]),
-                          "current_step": application.get("approval_step", 0) + 1 if waiting else None}
-
-
-def announced_events(application: dict[str, Any]) -> list[IntegrationEvent]:
-    """The events an application's write announced for a cohort write (see `_Batch.announcement`)."""
-    announce = application["announce"]
-    if announce.get("submission"):
-        return submission_announced(application)
-    return [event_class(e["type"]).model_validate(e["data"]) for e in announce["events"]]
-
-
-# -- what the writer holds ------------------------------------------------------------------
-
-@dataclass
-class _Queued:
-    command: Command
-    future: asyncio.Future[Any]
-    result: Any = None
-    error: EnrollmentError | None = None
-
-
-@dataclass
-class _CohortState:
-    """What the writer knows of a cohort between batches (it is the cohort's only writer)."""
-
-    # The document without outbox and audit trail, as the last prepared batch leaves it
-    # (its write may still be under way; if it fails, the whole state is dropped).
-    cohort: dict[str, Any]
-    participants: set[str] = field(default_factory=set)  # who applied, to refuse duplicates before inserting
-
-
-class _Batch:
-    """What one batch does to a cohort, gathered in memory and written at once."""
-
-    def __init__(self, state: _CohortState, now: datetime) -> None:
-        cohort = state.cohort
-        self.state = state
-        self.now = now
-        self.seating = seating_of(cohort)
-        # Applications waiting for a decision that expire, and when (programmes with approval_expires_days).
-        self.approval_deadlines: dict[str, datetime] = {
-            d["application_id"]: d["expires_at"] for d in cohort.get("approval_deadlines", [])}
-        self.manual_status = CohortStatus(cohort["manual_status"]) if cohort.get("manual_status") else None
-        self.window = ApplicationWindow(cohort["applications_open_at"], cohort["applications_close_at"],
-                                        cohort.get("time_zone", "Europe/Oslo"))
-        self.sequence: int = cohort.get("seat_sequence", cohort["version"])
-        self.version: int = cohort["version"]  # the cohort version the write is conditional on
-        self.new_version = self.version + 1  # the version it writes; reconciliation may move it further
-        self.participants = set(state.participants)
-        self.events: list[IntegrationEvent] = []
-        self.audit: list[dict[str, Any]] = []
-        # Cohorts written before the seat counters existed get them at their first batch.
-        self.changed = "seats_free" not in cohort
-        # How much of the queue log is stored; a cohort from before the paged queue has it all to write.
-        self.unpaged = "waitlist" in cohort
-        self.stored_log = 0 if self.unpaged else cohort.get("waitlist_log_length", 0)
-
-    @property
-    def cohort(self) -> dict[str, Any]:
-        return self.state.cohort
-
-    def status(self) -> CohortStatus:
-        return cohort_status(manual=self.manual_status, window=self.window, seats_free=self.seating.seats_free,
-                             now=self.now)
-
-    def started(self) -> bool:
-        return has_started(status=self.status(), starts_on=self.cohort.get("starts_on"),
-                           time_zone=self.window.time_zone, now=self.now)
-
-    def next_sequence(self) -> int:
-        self.sequence += 1
-        return self.sequence
-
-    def announcement(self, events: Sequence[IntegrationEvent]) -> dict[str, Any]:
-        """The record of `events` kept in the application's own write: what this batch's cohort write will carry."""
-        return {"version": self.new_version,
-                "events": [{"type": event.event_type(), "data": event.payload()} for event in events]}
-
-    def submission_announcement(self) -> dict[str, Any]:
-        """The same for a new application's own events, which are derived from it again when needed
-        (see `announced_events`): two thousand applications in a rush need not each carry two events' data."""
-        return {"version": self.new_version, "submission": True}
-
-    def fields(self) -> dict[str, Any]:
-        seating = self.seating
-        queue = seating.waitlist
-        return {
-            "enrolled": seating.enrolled, "capacity": seating.capacity,
-            "seats_taken": seating.seats_taken, "seats_free": seating.seats_free,
-            # The queue's log is in slices of its own (see `pages`); the cohort keeps where it stands.
-            "waitlist_head": queue.head, "waitlist_left": sorted(queue.left), "waitlist_log_length": len(queue.log),
-            "waitlist_length": len(queue), "seat_sequence": self.sequence,
-            # The offer watch finds cohorts by this, so the deadlines survive a restart.
-            "offers": [{"application_id": a, "expires_at": at} for a, at in seating.offers.items()],
-            "seats_on_offer": len(seating.offers), "next_offer_expires_at": seating.next_deadline,
-            "teams": seating.teams,
-            "approval_deadlines": [{"application_id": a, "expires_at": at} for a, at in self.approval_deadlines.items()],
-            "next_approval_expires_at": min(self.approval_deadlines.values(), default=None),
-            "manual_status": self.manual_status.value if self.manual_status else None,
-        }
-
-    def pages(self, size: int) -> dict[int, list[str]]:
-        """The slices of `size` places of the queue log this batch appended to (written before the
-        cohort, which commits them): a bounded write however long the queue is."""
-        log = self.seating.waitlist.log
-        if len(log) <= self.stored_log:
-            return {}
-        first, last = self.stored_log // size, (len(log) - 1) // size
-        return {n: log[n * size:(n + 1) * size] for n in range(first, last + 1)}  # type: ignore[misc]
-
-    @property
-    def unset(self) -> tuple[str, ...]:
-        return ("waitlist",) if self.unpaged else ()
-
-    @property
-    def needs_writing(self) -> bool:
-        return self.changed or bool(self.events)
-
-    def prepared(self) -> None:
-        """Everything but the cohort write is done: the next batch builds on this one."""
-        if self.needs_writing:
-            cohort = {key: value for key, value in self.cohort.items() if key != "waitlist"}
-            # The log only grows at its end, so the next batch's copy starts from this one's.
-            self.state.cohort = cohort | self.fields() | {"version": self.new_version,
-                                                          "waitlist_log": list(self.seating.waitlist.log)}
-        self.state.participants = self.participants
 
 
 # -- the writer -----------------------------------------------------------------------------
@@ -379,14 +131,14 @@ class CohortWriter:
         self._people = people
         self._locks = locks
         self._wake_relay = on_events_staged
-        self._max_batch = max_batch
-        self._queues: dict[str, list[_Queued]] = {}
-        self._drainers: dict[str, asyncio.Task[None]] = {}
-        self._arrivals: dict[str, asyncio.Event] = {}  # wakes a drain waiting on a cohort write
+        # One batch at a time per cohort, the next prepared while the last is written (see `_prepare`).
+        self._batches: KeyedGroupCommit[str, Command, CohortBatch] = KeyedGroupCommit(
+            prepare=self._prepare, commit=self._write, failed=self._fail, max_batch=max_batch, name="cohort-writer")
         # Cohorts taken up (and so reconciled) since start-up, least recently used first.
-        self._states: OrderedDict[str, _CohortState] = OrderedDict()
+        self._states: OrderedDict[str, CohortState] = OrderedDict()
         self._cohorts_in_memory = cohorts_in_memory
-        self._retries: dict[str, asyncio.Task[None]] = {}
+        self._reconciler = Reconciler(store, locks, self, take_up=lambda cohort_id: self.execute(cohort_id, Reconcile()),
+                                      taken_up=lambda cohort_id: cohort_id in self._states)
         # Programmes as last read; this process is their only writer and says when one changes.
         self._programmes: dict[str, dict[str, Any]] = {}
 
@@ -396,157 +148,85 @@ class CohortWriter:
 
     async def execute(self, cohort_id: str, command: Command) -> Any:
         """Queue `command` for the cohort and wait until the batch that carries it is written."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queues.setdefault(cohort_id, []).append(_Queued(command, future))
-        if cohort_id in self._arrivals:
-            self._arrivals[cohort_id].set()
-        if cohort_id not in self._drainers:
-            self._drainers[cohort_id] = asyncio.create_task(self._drain(cohort_id), name=f"cohort-writer:{cohort_id}")
-        return await future
+        return await self._batches.submit(cohort_id, command)
 
     async def close(self) -> None:
         """Stop retrying reconciliations and drop queued work (callers get CancelledError)."""
-        tasks = [*self._retries.values(), *self._drainers.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for queue in self._queues.values():
-            for item in queue:
-                item.future.cancel()
-        self._queues.clear()
+        await self._reconciler.close()
+        await self._batches.close()
 
     async def reconcile_all(self, cohort_ids: Sequence[str]) -> None:
         for cohort_id in cohort_ids:
             if cohort_id not in self._states:
                 await self.execute(cohort_id, Reconcile())
 
-    async def _drain(self, cohort_id: str) -> None:
-        """Prepare each batch while the previous one's cohort write is under way (a two-stage pipeline).
+    async def _prepare(self, cohort_id: str, batch: list[Queued[Command]]) -> CohortBatch | None:
+        """Apply the batch in memory and write its applications; None when the cohort does not exist.
 
         Preparing — placing in memory, writing people and applications — is most of a
-        batch's time; the cohort write waits for the relay's turn on the document. Batch
-        k+1 is prepared on top of batch k in memory and written only after k was; if k's
-        write fails, k+1 fails with it and the cohort is reconciled.
+        batch's time; the cohort write waits for the relay's turn on the document. So batch
+        k+1 is prepared on top of batch k in memory while k is written, and written only after
+        k was; if k's write fails, k+1 fails with it and the cohort is reconciled (`_fail`).
         """
-        writing: asyncio.Task[Exception | None] | None = None
-        arrived = self._arrivals.setdefault(cohort_id, asyncio.Event())
-        try:
-            while True:
-                queue = self._queues.get(cohort_id)
-                if not queue:
-                    if writing is None:
-                        break
-                    # Nothing to prepare yet: wait for new commands or for the write, whichever comes first.
-                    arrived.clear()
-                    arrival = asyncio.ensure_future(arrived.wait())
-                    try:
-                        await asyncio.wait((writing, arrival), return_when=asyncio.FIRST_COMPLETED)
-                    finally:
-                        arrival.cancel()
-                    if writing.done():
-                        writing = None
-                    continue
-                batch, self._queues[cohort_id] = queue[:self._max_batch], queue[self._max_batch:]
-                changes = await self._prepare(cohort_id, batch)
-                if writing is not None:
-                    failure, writing = await writing, None
-                    if failure is not None and changes is not None:  # built on a batch that was not written
-                        self._fail(cohort_id, batch, failure)
-                        changes = None
-                if changes is not None:
-                    writing = asyncio.create_task(self._write(cohort_id, changes, batch))
-        finally:
-            # No await between the last look at the queue and here, so nothing queued is stranded.
-            self._drainers.pop(cohort_id, None)
-            if not self._queues.get(cohort_id):
-                self._queues.pop(cohort_id, None)
-                self._arrivals.pop(cohort_id, None)
-
-    async def _prepare(self, cohort_id: str, batch: list[_Queued]) -> _Batch | None:
-        """Apply the batch in memory and write its applications; None when it failed (its callers are told)."""
-        try:
-            if self._fence is not None:  # before the batch writes anything: a deposed writer does nothing
-                await self._fence()
-            state = self._states.get(cohort_id)
-            reconciling: list[dict[str, Any]] = []
-            if state is None:
-                state, reconciling = await self._take_up(cohort_id)
-            if state is None:
-                for item in batch:
-                    item.error = NotFound(f"no cohort {cohort_id}")
-                self._resolve(batch)
-                return None
-            changes = _Batch(state, datetime.now(UTC))
-            if reconciling:
-                await self._reconcile(changes, reconciling)
-            for is_submission, group in groupby(batch, lambda q: isinstance(q.command, SubmitApplication)):
-                if is_submission:
-                    await self._submit(changes, list(group))
-                else:
-                    for item in group:
-                        await self._apply(changes, item)
-            changes.prepared()
-            self._remember(cohort_id, state)
-            return changes
-        except Exception as exc:
-            self._fail(cohort_id, batch, exc)
+        if self._fence is not None:  # before the batch writes anything: a deposed writer does nothing
+            await self._fence()
+        state = self._states.get(cohort_id)
+        reconciling: list[dict[str, Any]] = []
+        if state is None:
+            state, reconciling = await self._take_up(cohort_id)
+        if state is None:
+            for item in batch:
+                item.error = NotFound(f"no cohort {cohort_id}")
             return None
-
-    async def _write(self, cohort_id: str, changes: _Batch, batch: list[_Queued]) -> Exception | None:
-        """The cohort write of a prepared batch; then its callers get their answers. Returns what went wrong."""
-        try:
-            if changes.needs_writing:
-                await self._store.save_waitlist_pages(cohort_id, changes.pages(self._store.waitlist_page))
-                # Held for the write alone: the relay removes sent events from the same document.
-                async with self._locks.hold("cohorts", cohort_id):
-                    if self._fence is not None:  # and again before the write that decides the seats
-                        await self._fence()
-                    saved = await self._store.save_cohort(
-                        cohort_id, version=changes.version, new_version=changes.new_version,
-                        fields=changes.fields(), audit=changes.audit, events=changes.events, unset=changes.unset)
-                if not saved:
-                    raise Conflict("the cohort was changed by another writer; this batch was not recorded")
-        except Exception as exc:
-            self._fail(cohort_id, batch, exc)
-            return exc
-        self._wake_relay()
-        self._resolve(batch)
-        return None
-
-    def _fail(self, cohort_id: str, batch: list[_Queued], exc: Exception) -> None:
-        """Some application writes may have happened without the cohort write: forget the cohort,
-        so that taking it up again reconciles it, and start doing so now."""
-        self._states.pop(cohort_id, None)
-        self._keep_reconciling(cohort_id)
-        log.warning("a batch of %d commands for cohort %s failed: %s", len(batch), cohort_id, exc)
-        for item in batch:
-            if not item.future.done():
-                item.future.set_exception(exc)
-
-    @staticmethod
-    def _resolve(batch: list[_Queued]) -> None:
-        for item in batch:
-            if item.future.done():  # the caller went away; the command took effect all the same
-                continue
-            if item.error is not None:
-                item.future.set_exception(item.error)
+        changes = CohortBatch(state, datetime.now(UTC))
+        if reconciling:
+            await self._reconciler.reconcile(changes, reconciling)
+        for is_submission, group in groupby(batch, lambda q: isinstance(q.command, SubmitApplication)):
+            if is_submission:
+                await self._submit(changes, list(group))
             else:
-                item.future.set_result(item.result)
+                for item in group:
+                    await self._apply(changes, item)
+        changes.prepared()
+        self._remember(cohort_id, state)
+        return changes
 
-    async def _take_up(self, cohort_id: str) -> tuple[_CohortState | None, list[dict[str, Any]]]:
+    async def _write(self, cohort_id: str, changes: CohortBatch, batch: list[Queued[Command]]) -> None:
+        """The cohort write of a prepared batch (its callers get their answers after it)."""
+        if changes.needs_writing:
+            await self._store.save_waitlist_pages(cohort_id, changes.pages(self._store.waitlist_page))
+            # Held for the write alone: the relay removes sent events from the same document.
+            async with self._locks.hold("cohorts", cohort_id):
+                if self._fence is not None:  # and again before the write that decides the seats
+                    await self._fence()
+                saved = await self._store.save_cohort(
+                    cohort_id, version=changes.version, new_version=changes.new_version,
+                    fields=changes.fields(), audit=changes.audit, events=changes.events, unset=changes.unset)
+            if not saved:
+                raise Conflict("the cohort was changed by another writer; this batch was not recorded")
+        self._wake_relay()
+
+    def _fail(self, cohort_id: str, batch: list[Queued[Command]], exc: Exception) -> None:
+        """Some application writes may have happened without the cohort write: forget the cohort,
+        so that taking it up again reconciles it, and start doing so now (its callers hear `exc`)."""
+        self._states.pop(cohort_id, None)
+        self._reconciler.keep_reconciling(cohort_id)
+        log.warning("a batch of %d commands for cohort %s failed: %s", len(batch), cohort_id, exc)
+
+    async def _take_up(self, cohort_id: str) -> tuple[CohortState | None, list[dict[str, Any]]]:
         cohort = await self._store.cohort(cohort_id)
         if cohort is None:
             return None, []
         applications = await self._store.application_states(cohort_id)
-        return _CohortState(cohort, {a["participant_id"] for a in applications}), applications
+        return CohortState(cohort, {a["participant_id"] for a in applications}), applications
 
-    def _remember(self, cohort_id: str, state: _CohortState) -> None:
+    def _remember(self, cohort_id: str, state: CohortState) -> None:
         self._states[cohort_id] = state
         self._states.move_to_end(cohort_id)
         while len(self._states) > self._cohorts_in_memory:
             self._states.popitem(last=False)
 
-    async def _apply(self, changes: _Batch, item: _Queued) -> None:
+    async def _apply(self, changes: CohortBatch, item: Queued[Command]) -> None:
         command = item.command
         try:
             if isinstance(command, DecideApplication):
@@ -577,10 +257,10 @@ class CohortWriter:
 
     # -- submissions ----------------------------------------------------------------------
 
-    async def _submit(self, changes: _Batch, items: list[_Queued]) -> None:
+    async def _submit(self, changes: CohortBatch, items: list[Queued[Command]]) -> None:
         programme = await self._programme(changes)
         status = changes.status()
-        accepted: list[tuple[_Queued, dict[str, Any]]] = []
+        accepted: list[tuple[Queued[Command], dict[str, Any]]] = []
         for item in items:
             form = item.command.form  # type: ignore[union-attr]
             try:
@@ -597,7 +277,7 @@ class CohortWriter:
         contacts = [Contact.of(form[role]) for item, form in accepted for role in ("participant", "manager")
                     if role == "manager" or item.command.participant_id is None]  # type: ignore[union-attr]
         found = iter(await self._people.identify(contacts))
-        new: list[tuple[_Queued, dict[str, Any]]] = []
+        new: list[tuple[Queued[Command], dict[str, Any]]] = []
         for item, form in accepted:
             participant_id = item.command.participant_id or next(found)  # type: ignore[union-attr]
             manager_id = next(found)
@@ -620,7 +300,7 @@ class CohortWriter:
         for item, application in new:
             item.result = application_view(application, changes.seating)
 
-    async def _submit_team(self, changes: _Batch, command: SubmitTeam) -> list[dict[str, Any]]:
+    async def _submit_team(self, changes: CohortBatch, command: SubmitTeam) -> list[dict[str, Any]]:
         """Every member's application at once; seated together if there is room for all, else queued as one."""
         programme = await self._programme(changes)
         form = command.form
@@ -646,14 +326,14 @@ class CohortWriter:
             applications.append(application)
         changes.participants.update(members)
         if not programme.get("requires_manager_approval", True):
-            for application, entry in zip(applications, self._place_team(changes, applications), strict=True):
+            for application, entry in zip(applications, self.place_team(changes, applications), strict=True):
                 application["history"].append(entry)
         if await self._store.add_applications(applications):
             # Not a refusal of this command alone: the places decided above are void, so the batch fails.
             raise RuntimeError("applications were inserted by another writer; the cohort will be reconciled")
         return [application_view(a, changes.seating) for a in applications]
 
-    def _place_team(self, changes: _Batch, applications: list[dict[str, Any]], *,
+    def place_team(self, changes: CohortBatch, applications: list[dict[str, Any]], *,
                     reason: str | None = None) -> list[dict[str, Any]]:
         """Seat or queue a team as one; returns each member's history entry."""
         placement, position = changes.seating.place_team(applications[0]["team_id"], [a["_id"] for a in applications])
@@ -664,83 +344,52 @@ class CohortWriter:
                                   if placement is Placement.ENROLLED
                                   else ParticipantWaitlisted(**ids, position=position, cohort_sequence=sequence))
         changes.changed = True
-        why = reason or ("seats were free for the whole team" if placement is Placement.ENROLLED
-                         else "the cohort had no room for the whole team: it waits as one")
+        why = reason or team_placement_reason(placement)
         return [placement_entry(changes.now, placement, position, reason=why) for _ in applications]
 
-    def _new_application(self, changes: _Batch, programme: dict[str, Any], form: dict[str, Any], *,
+    def _new_application(self, changes: CohortBatch, programme: dict[str, Any], form: dict[str, Any], *,
                          participant_id: str, manager_id: str, team: tuple[str, str] | None = None
                          ) -> dict[str, Any]:
-        now = changes.now
-        requires_approval = programme.get("requires_manager_approval", True)
-        first = S.AWAITING_MANAGER_APPROVAL if requires_approval else S.APPROVED
-        participant = form["participant"]
-        application = {
-            "_id": new_id(), "cohort_id": changes.cohort["_id"], "programme_id": programme["_id"],
-            "network_id": changes.cohort["network_id"], "organisation_id": form["organisation_id"],
-            "unit_id": form["unit_id"], "participant_id": participant_id, "manager_id": manager_id,
-            "role": participant.get("role"), "education": participant.get("education"),
-            "experience": participant.get("experience"), "motivation": form.get("motivation"),
-            "facilitator_unit_ids": form.get("facilitator_unit_ids", []),
-            "requires_manager_approval": requires_approval,
-            # A team has its leader's one decision; a single applicant the programme's chain, if any.
-            "approval_steps": programme.get("approval_steps") if requires_approval and team is None else None,
-            "approval_step": 0, "team_id": team[0] if team else None, "team_role": team[1] if team else None,
-            "status": first.value, "submitted_at": now, "updated_at": now,
-            "history": [
-                history_entry(now, participant_id, None, S.SUBMITTED.value, None),
-                history_entry(now, participant_id if requires_approval else BY_PROGRAMME_POLICY, S.SUBMITTED.value,
-                              first.value, "the programme requires the manager's approval" if requires_approval
-                              else "the programme needs no manager approval"),
-            ],
-        }
+        application = new_application(application_id=new_id(), now=changes.now, cohort=changes.cohort,
+                                      programme=programme, form=form, participant_id=participant_id,
+                                      manager_id=manager_id, team=team)
         application["announce"] = changes.submission_announcement()
         changes.events.extend(submission_announced(application))
-        if requires_approval and programme.get("approval_expires_days"):
-            application["approval_expires_at"] = offer_deadline(now, programme["approval_expires_days"])
-            changes.approval_deadlines[application["_id"]] = application["approval_expires_at"]
+        if (deadline := approval_deadline(programme, changes.now)) is not None:
+            application["approval_expires_at"] = deadline
+            changes.approval_deadlines[application["_id"]] = deadline
             changes.changed = True
-        if not requires_approval and team is None:  # a team is placed as one by the caller
-            application["history"].append(self._place(changes, application))
+        if application["status"] == S.APPROVED.value and team is None:  # a team is placed as one by the caller
+            application["history"].append(self.place(changes, application))
         return application
 
-    async def _duplicate(self, changes: _Batch, participant_id: str, existing_id: str | None) -> Conflict:
+    async def _duplicate(self, changes: CohortBatch, participant_id: str, existing_id: str | None) -> Conflict:
         if existing_id is None:
-            existing = await self._store.applications(
-                {"cohort_id": changes.cohort["_id"], "participant_id": participant_id}, 0, 1)
-            existing_id = existing[0]["_id"] if existing else None
+            existing = await self._store.application_of(changes.cohort["_id"], participant_id)
+            existing_id = existing["_id"] if existing else None
         return Conflict("this person has already applied to this cohort", application_id=existing_id)
 
     # -- decisions and withdrawals --------------------------------------------------------
 
-    async def _decide(self, changes: _Batch, command: DecideApplication) -> dict[str, Any]:
+    async def _decide(self, changes: CohortBatch, command: DecideApplication) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
-        status = shown_status(application["status"], changes.seating.where(application["_id"])[0])
-        target = check_decision(status=status, approve=command.approve, reason=command.reason)
-        if target is S.APPROVED and changes.status() is CohortStatus.COMPLETED:
-            raise Conflict("the cohort is completed; there is no seat to approve")
-        steps = chain_of(application)
-        index, step = current_step(application)
-        if command.step is not None and command.step != index:
-            raise Conflict(f"the application has moved on to step {index + 1} of its approval chain; reload it")
-        check_chain_reason(steps, command.reason)
-        ids = application_ids(application)
-        if target is S.APPROVED and index + 1 < len(steps):  # approved at this step: on to the next
-            following = steps[index + 1]
+        decision = decide(application, changes.seating.where(application["_id"])[0], approve=command.approve,
+                          by=command.by, reason=command.reason, step=command.step, cohort_status=changes.status(),
+                          now=changes.now)
+        status, target, ids = decision.shown, decision.target, application_ids(application)
+        if decision.moves_on:  # approved at this step: on to the next
+            following = decision.next_step
             step_event = ApplicationStepApproved(
-                **ids, step=index + 1, steps=len(steps), step_kind=step["kind"], approved_by=command.by,
-                next_step_kind=following["kind"], next_approver_ids=next_holders(following))
-            entry = history_entry(changes.now, command.by, status.value, status.value, command.reason,
-                                  step=index + 1, step_kind=step["kind"])
-            await self._transition(application, status, status, [entry], changes, [step_event],
-                                   fields={"approval_step": index + 1})
-            return application_view(application | {"approval_step": index + 1}, changes.seating)
+                **ids, step=decision.index + 1, steps=len(decision.steps), step_kind=decision.step["kind"],
+                approved_by=command.by, next_step_kind=following["kind"], next_approver_ids=next_holders(following))
+            await self._transition(application, status, status, [decision.step_entry()], changes, [step_event],
+                                   fields={"approval_step": decision.index + 1})
+            return application_view(application | {"approval_step": decision.index + 1}, changes.seating)
         if application.get("team_id"):
-            return await self._decide_team(changes, application, status, target, command)
+            return await self._decide_team(changes, application, decision)
         event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
                  else ApplicationDeclined(**ids, declined_by=command.by))
-        entries = [history_entry(changes.now, command.by, status.value, target.value, command.reason,
-                                 **({"step": index + 1, "step_kind": step["kind"]} if len(steps) > 1 else {}))]
+        entries = [decision.entry()]
         if target is S.APPROVED:
             entries.append(placement_entry(changes.now, *changes.seating.next_place()))
         await self._transition(application, status, target, entries, changes, [event])
@@ -748,37 +397,34 @@ class CohortWriter:
             changes.changed = True
         application = application | {"status": target.value}
         if target is S.APPROVED:
-            self._place(changes, application)
+            self.place(changes, application)
         return application_view(application, changes.seating)
 
-    async def _decide_team(self, changes: _Batch, application: dict[str, Any], status: ApplicationStatus,
-                           target: ApplicationStatus, command: DecideApplication) -> dict[str, Any]:
+    async def _decide_team(self, changes: CohortBatch, application: dict[str, Any], decision: Decision
+                           ) -> dict[str, Any]:
         """The manager's one decision covers every member still waiting for it; approved, they are placed as one."""
-        team = await self._store.applications({"team_id": application["team_id"],
-                                               "cohort_id": changes.cohort["_id"]}, 0, 50)
+        team = await self._store.team_applications(changes.cohort["_id"], application["team_id"])
         waiting = [a for a in team if a["status"] == S.AWAITING_MANAGER_APPROVAL.value]
+        target = decision.target
         for member in waiting:
             ids = application_ids(member)
-            event = (ApplicationApproved(**ids, approved_by=command.by) if target is S.APPROVED
-                     else ApplicationDeclined(**ids, declined_by=command.by))
-            entry = history_entry(changes.now, command.by, status.value, target.value, command.reason,
-                                  team_id=application["team_id"])
-            await self._transition(member, status, target, [entry], changes, [event])
+            event = (ApplicationApproved(**ids, approved_by=decision.by) if target is S.APPROVED
+                     else ApplicationDeclined(**ids, declined_by=decision.by))
+            await self._transition(member, decision.shown, target, [decision.team_entry(application["team_id"])],
+                                   changes, [event])
         if target is S.APPROVED:
             placed = [member | {"status": target.value} for member in waiting]
-            entries = self._place_team(changes, placed)
+            entries = self.place_team(changes, placed)
             for member, entry in zip(placed, entries, strict=True):
                 async with self._locks.hold("applications", member["_id"]):
                     await self._store.append_history(member["_id"], [entry])
         return application_view(application | {"status": target.value}, changes.seating)
 
-    async def _withdraw(self, changes: _Batch, command: WithdrawApplication) -> dict[str, Any]:
+    async def _withdraw(self, changes: CohortBatch, command: WithdrawApplication) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
         placement, _ = changes.seating.where(application["_id"])
-        status = shown_status(application["status"], placement)
-        check_withdrawal(status=status, cohort_status=changes.status())
-        entry = history_entry(changes.now, command.by or application["participant_id"], status.value,
-                              S.WITHDRAWN.value, command.reason)
+        status, entry = withdrawal(application, placement, by=command.by, reason=command.reason,
+                                   cohort_status=changes.status(), now=changes.now)
         if placement is None:  # holds no place: the withdrawal is the application's own event
             event = ParticipantWithdrawn(**application_ids(application), previous_status=status.value)
             await self._transition(application, S(application["status"]), S.WITHDRAWN, [entry], changes, [event])
@@ -786,11 +432,11 @@ class CohortWriter:
                 changes.changed = True
         else:  # the event comes with the seat change, which also promotes the head of the queue
             await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [])
-            await self._release(changes, application)
+            await self.release(changes, application)
         return application_view(application | {"status": S.WITHDRAWN.value}, changes.seating)
 
     async def _transition(self, application: dict[str, Any], expected: ApplicationStatus, target: ApplicationStatus,
-                          entries: list[dict[str, Any]], changes: _Batch, events: list[IntegrationEvent], *,
+                          entries: list[dict[str, Any]], changes: CohortBatch, events: list[IntegrationEvent], *,
                           fields: dict[str, Any] | None = None) -> None:
         """Write the application's new status and history, then stage its events with the batch."""
         announce = changes.announcement(events) if events else None
@@ -802,7 +448,7 @@ class CohortWriter:
             raise Conflict("the application changed meanwhile; reload it and try again")
         changes.events.extend(events)
 
-    async def _application(self, changes: _Batch, application_id: str) -> dict[str, Any]:
+    async def _application(self, changes: CohortBatch, application_id: str) -> dict[str, Any]:
         application = await self._store.application(application_id)
         if application is None or application["cohort_id"] != changes.cohort["_id"]:
             raise NotFound(f"no application {application_id}")
@@ -810,34 +456,30 @@ class CohortWriter:
 
     # -- the cohort itself ----------------------------------------------------------------
 
-    async def _change_capacity(self, changes: _Batch, command: ChangeCapacity) -> None:
-        if changes.status() is CohortStatus.COMPLETED:
-            raise Conflict("the cohort is completed; its capacity no longer changes")
-        before = changes.seating.capacity
-        if command.capacity == before:
+    async def _change_capacity(self, changes: CohortBatch, command: ChangeCapacity) -> None:
+        before, seats_taken = changes.seating.capacity, changes.seating.seats_taken
+        entry = change_capacity(changes.seating, command.capacity, cohort_status=changes.status(), by=command.by,
+                                reason=command.reason, now=changes.now)
+        if entry is None:
             return
-        seats_taken = changes.seating.seats_taken
-        changes.seating.resize(command.capacity)
         cohort = changes.cohort
         changes.events.append(CohortCapacityChanged(
             network_id=cohort["network_id"], cohort_id=cohort["_id"], programme_id=cohort["programme_id"],
             capacity=command.capacity, seats_taken=seats_taken))
-        changes.audit.append(history_entry(changes.now, command.by, str(before), str(command.capacity),
-                                           command.reason, change="capacity"))
+        changes.audit.append(entry)
         changes.changed = True
         await self._fill(changes, reason=f"the capacity grew from {before} to {command.capacity}")
 
-    def _change_status(self, changes: _Batch, command: ChangeStatus) -> None:
-        current = changes.status()
-        changes.manual_status = set_status(current=current, manual=changes.manual_status, target=command.status,
-                                           window=changes.window, now=changes.now)
-        changes.audit.append(history_entry(changes.now, command.by, current.value, command.status.value,
-                                           command.reason, change="status"))
+    def _change_status(self, changes: CohortBatch, command: ChangeStatus) -> None:
+        changes.manual_status, entry = change_status(
+            current=changes.status(), manual=changes.manual_status, target=command.status, window=changes.window,
+            by=command.by, reason=command.reason, now=changes.now)
+        changes.audit.append(entry)
         changes.changed = True
 
     # -- seats ----------------------------------------------------------------------------
 
-    def _place(self, changes: _Batch, application: dict[str, Any], *, reason: str | None = None) -> dict[str, Any]:
+    def place(self, changes: CohortBatch, application: dict[str, Any], *, reason: str | None = None) -> dict[str, Any]:
         """Seat or queue the application; returns the history entry that records it."""
         placement, position = changes.seating.place(application["_id"])
         if placement is Placement.WAITLISTED:
@@ -852,7 +494,7 @@ class CohortWriter:
         changes.changed = True
         return placement_entry(changes.now, placement, position, reason=reason)
 
-    async def _release(self, changes: _Batch, application: dict[str, Any], *,
+    async def release(self, changes: CohortBatch, application: dict[str, Any], *,
                        reason: str = "a seat was freed by a withdrawal") -> None:
         previous = changes.seating.withdraw(application["_id"])
         # Someone holding an offer was still waiting, as far as the seat events go.
@@ -863,7 +505,7 @@ class CohortWriter:
         if previous is not Placement.WAITLISTED:
             await self._fill(changes, reason=reason)
 
-    async def _fill(self, changes: _Batch, *, reason: str) -> None:
+    async def _fill(self, changes: CohortBatch, *, reason: str) -> None:
         """Free seats go to the queue as the programme and the cohort's start say (see `FreedSeats`)."""
         if not changes.seating.seats_free or not changes.seating.waitlist:
             return
@@ -875,18 +517,15 @@ class CohortWriter:
             deadline = offer_deadline(changes.now, programme["offer_days"])
             await self._offer(changes, changes.seating.offer(deadline), deadline, by=None, reason=reason)
         else:
-            changes.audit.append(history_entry(changes.now, BY_WAITLIST_OFFER, None, "held", reason + "; the cohort "
-                                               "has started, so a coordinator decides whether to offer the seat",
-                                               change="seat"))
+            changes.audit.append(held_seat_entry(changes.now, reason))
 
-    async def _offer(self, changes: _Batch, offered: list[str], deadline: datetime, *, by: str | None,
+    async def _offer(self, changes: CohortBatch, offered: list[str], deadline: datetime, *, by: str | None,
                      reason: str) -> None:
         """Record each offer in the application's history (intent first), then stage its event."""
         if not offered:
             return
         applications = await self._store.applications_by_id(offered)
-        entry = history_entry(changes.now, by or BY_WAITLIST_OFFER, S.WAITLISTED.value, S.OFFERED.value, reason,
-                              offer_expires_at=deadline)
+        entry = offer_entry(changes.now, deadline, by=by, reason=reason)
         for application_id in offered:  # in queue order
             async with self._locks.hold("applications", application_id):
                 await self._store.append_history(application_id, [entry])
@@ -896,22 +535,17 @@ class CohortWriter:
 
     # -- offers ---------------------------------------------------------------------------
 
-    async def _answer_offer(self, changes: _Batch, command: AnswerOffer) -> dict[str, Any]:
+    async def _answer_offer(self, changes: CohortBatch, command: AnswerOffer) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
         seating = changes.seating
-        deadline = seating.offer_deadline(application["_id"])
-        if deadline is None:
-            status = shown_status(application["status"], seating.where(application["_id"])[0])
-            raise Conflict(f"no seat is on offer to this application; it is {status.value}")
+        deadline = check_offer_answer(application, seating)
         if deadline <= changes.now:  # the watch has not come round yet: the answer is too late all the same
             await self._expire_offers(changes, [application["_id"]])
-            raise Conflict(f"the offer expired at {deadline.isoformat()}; the seat has moved on",
-                           expired_at=deadline.isoformat())
+            raise offer_too_late(deadline)
         ids = application_ids(application)
         if command.accept:
             seating.accept(application["_id"], changes.now)
-            entry = history_entry(changes.now, command.by, S.OFFERED.value, S.ENROLLED.value,
-                                  command.reason or "accepted the offered seat", via="offer")
+            entry = offer_accepted_entry(changes.now, command.by, command.reason)
             async with self._locks.hold("applications", application["_id"]):
                 await self._store.append_history(application["_id"], [entry])
             changes.events.append(SeatOfferAccepted(**ids, answered_by=command.by,
@@ -920,13 +554,12 @@ class CohortWriter:
             changes.changed = True
             return application_view(application, seating)
         event = SeatOfferDeclined(**ids, answered_by=command.by, cohort_sequence=changes.next_sequence())
-        entry = history_entry(changes.now, command.by, S.OFFERED.value, S.WITHDRAWN.value,
-                              command.reason or "declined the offered seat")
+        entry = offer_declined_entry(changes.now, command.by, command.reason)
         await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [event])
-        await self._release(changes, application, reason="a seat was freed: an offer was declined")
+        await self.release(changes, application, reason="a seat was freed: an offer was declined")
         return application_view(application | {"status": S.WITHDRAWN.value}, seating)
 
-    async def _expire_offers(self, changes: _Batch, expired: list[str]) -> list[str]:
+    async def _expire_offers(self, changes: CohortBatch, expired: list[str]) -> list[str]:
         """Each expired offer: the application leaves the queue, and its seat moves on (in deadline order)."""
         if not expired:
             return []
@@ -937,15 +570,14 @@ class CohortWriter:
             assert deadline is not None
             event = SeatOfferExpired(**application_ids(application), expired_at=deadline,
                                      cohort_sequence=changes.next_sequence())
-            entry = history_entry(changes.now, BY_OFFER_EXPIRY, S.OFFERED.value, S.WITHDRAWN.value,
-                                  f"the offered seat was not taken before {deadline.isoformat()}")
+            entry = offer_expired_entry(changes.now, deadline)
             await self._transition(application, S.APPROVED, S.WITHDRAWN, [entry], changes, [event])
-            await self._release(changes, application, reason="a seat was freed: an offer expired")
+            await self.release(changes, application, reason="a seat was freed: an offer expired")
         return expired
 
     # -- approval deadlines ---------------------------------------------------------------
 
-    async def _expire_approvals(self, changes: _Batch) -> list[str]:
+    async def _expire_approvals(self, changes: CohortBatch) -> list[str]:
         """Decline, with a reason the applicant can read, every application nobody decided in time."""
         due = [a for a, at in changes.approval_deadlines.items() if at <= changes.now]
         if not due:
@@ -958,12 +590,7 @@ class CohortWriter:
             application = applications.get(application_id)
             if application is None or application["status"] != S.AWAITING_MANAGER_APPROVAL.value:
                 continue  # decided or withdrawn by a batch whose cohort write did not happen
-            index, step = current_step(application)
-            deadline = application["approval_expires_at"]
-            reason = (f"no decision before {deadline.isoformat()} (step {index + 1}, {step['kind']}); "
-                      f"the application expired")
-            entry = history_entry(changes.now, BY_APPROVAL_EXPIRY, S.AWAITING_MANAGER_APPROVAL.value,
-                                  S.DECLINED.value, reason)
+            entry = approval_expiry_entry(application, changes.now)
             event = ApplicationDeclined(**application_ids(application), declined_by=BY_APPROVAL_EXPIRY)
             await self._transition(application, S.AWAITING_MANAGER_APPROVAL, S.DECLINED, [entry], changes, [event])
             expired.append(application_id)
@@ -971,23 +598,15 @@ class CohortWriter:
 
     # -- transfers ------------------------------------------------------------------------
 
-    async def _transfer_out(self, changes: _Batch, command: TransferOut) -> dict[str, Any]:
+    async def _transfer_out(self, changes: CohortBatch, command: TransferOut) -> dict[str, Any]:
         """The application leaves this cohort's seating for another cohort, approvals kept; its seat moves on."""
         application = await self._application(changes, command.application_id)
-        placement, _ = changes.seating.where(application["_id"])
-        status = shown_status(application["status"], placement)
-        if placement is None:
-            raise Conflict(f"only an enrolled or waitlisted participant can be moved; this application is "
-                           f"{status.value}")
-        if changes.status() is CohortStatus.COMPLETED:
-            raise Conflict("the cohort is completed; its participants are no longer moved")
+        entry = transfer_out(application, changes.seating.where(application["_id"])[0],
+                             cohort_status=changes.status(), to_cohort_id=command.to_cohort_id,
+                             deferred=command.deferred, by=command.by, reason=command.reason, now=changes.now)
         event = ParticipantTransferred(**application_ids(application), to_cohort_id=command.to_cohort_id,
                                        transferred_by=command.by, deferred=command.deferred,
                                        cohort_sequence=changes.next_sequence())
-        why = command.reason or ("deferred to the next cohort" if command.deferred else "moved to another cohort")
-        entry = history_entry(changes.now, command.by, status.value, "transferred", why,
-                              from_cohort_id=changes.cohort["_id"], to_cohort_id=command.to_cohort_id,
-                              change="transfer")
         async with self._locks.hold("applications", application["_id"]):
             moved = await self._store.move_application(
                 application["_id"], from_cohort_id=changes.cohort["_id"], to_cohort_id=command.to_cohort_id,
@@ -995,50 +614,43 @@ class CohortWriter:
         if not moved:
             raise Conflict("the application changed meanwhile; reload it and try again")
         changes.events.append(event)
-        await self._release(changes, application, reason="a seat was freed by a transfer to another cohort")
+        await self.release(changes, application, reason="a seat was freed by a transfer to another cohort")
         return application | {"cohort_id": command.to_cohort_id}
 
-    async def _transfer_in(self, changes: _Batch, command: TransferIn) -> dict[str, Any]:
+    async def _transfer_in(self, changes: CohortBatch, command: TransferIn) -> dict[str, Any]:
         application = await self._application(changes, command.application_id)
         if changes.seating.where(application["_id"])[0] is None and application["status"] == S.APPROVED.value:
-            entry = self._place(changes, application, reason="transferred from another cohort; approvals kept")
+            entry = self.place(changes, application, reason="transferred from another cohort; approvals kept")
             async with self._locks.hold("applications", application["_id"]):
                 await self._store.append_history(application["_id"], [entry])
             changes.participants.add(application["participant_id"])
         return application_view(application, changes.seating)
 
-    async def _offer_free_seat(self, changes: _Batch, command: OfferFreeSeat) -> dict[str, Any]:
+    async def _offer_free_seat(self, changes: CohortBatch, command: OfferFreeSeat) -> dict[str, Any]:
         seating = changes.seating
-        if changes.status() is CohortStatus.COMPLETED:
-            raise Conflict("the cohort is completed; no seat is offered any more")
-        if not seating.seats_free:
-            raise Conflict("no seat is free in this cohort")
-        if not seating.waitlist:
-            raise Conflict("nobody is waiting for a seat in this cohort")
+        check_free_seat_offer(seating, changes.status())
         programme = await self._programme(changes)
         deadline = offer_deadline(changes.now, programme.get("offer_days") or DEFAULT_OFFER_DAYS)
         offered = seating.offer(deadline, seats=1)
         await self._offer(changes, offered, deadline, by=command.by,
                           reason=command.reason or "a coordinator offered a freed seat")
-        changes.audit.append(history_entry(changes.now, command.by, "free", "offered", command.reason,
-                                           change="seat", application_id=offered[0]))
+        changes.audit.append(free_seat_offered_entry(changes.now, command.by, command.reason, offered[0]))
         [application] = (await self._store.applications_by_id(offered)).values()
         return application_view(application, seating)
 
-    async def _promote(self, changes: _Batch, promoted: list[str], *, reason: str) -> None:
+    async def _promote(self, changes: CohortBatch, promoted: list[str], *, reason: str) -> None:
         """Record each promotion in the application's history (intent first), then stage its event."""
         if not promoted:
             return
         applications = await self._store.applications_by_id(promoted)
-        entry = history_entry(changes.now, BY_WAITLIST_PROMOTION, S.WAITLISTED.value, S.ENROLLED.value, reason,
-                              via="waitlist")
+        entry = promotion_entry(changes.now, reason)
         for application_id in promoted:  # in queue order
             async with self._locks.hold("applications", application_id):
                 await self._store.append_history(application_id, [entry])
             changes.events.append(ParticipantEnrolled(**application_ids(applications[application_id]), via="waitlist",
                                                       cohort_sequence=changes.next_sequence()))
 
-    async def _programme(self, changes: _Batch) -> dict[str, Any]:
+    async def _programme(self, changes: CohortBatch) -> dict[str, Any]:
         programme_id = changes.cohort["programme_id"]
         if programme_id not in self._programmes:
             programme = await self._store.programme(programme_id)
@@ -1048,84 +660,3 @@ class CohortWriter:
                 self._programmes.clear()
             self._programmes[programme_id] = programme
         return self._programmes[programme_id]
-
-    # -- reconciliation -------------------------------------------------------------------
-
-    async def _reconcile(self, changes: _Batch, applications: list[dict[str, Any]]) -> None:
-        """Bring the seating level with the applications' intent (see the module docstring)."""
-        seating = changes.seating
-        for application in applications:
-            announce = application.get("announce")
-            # A transferred application may still carry what it announced at the cohort it left.
-            if (announce and announce.get("cohort_id", changes.cohort["_id"]) == changes.cohort["_id"]
-                    and announce["version"] > changes.version):
-                log.info("cohort %s: publishing what application %s announced for a cohort write that never happened",
-                         changes.cohort["_id"], application["_id"])
-                changes.events.extend(announced_events(application))
-                # Written past every version announced (a pipelined batch may have announced two
-                # ahead), so that these events count as published from now on.
-                changes.new_version = max(changes.new_version, announce["version"])
-        await self._release_moved_away(changes, {a["_id"] for a in applications})
-        for application in applications:  # deadlines of a submission whose cohort write did not happen
-            if (application["status"] == S.AWAITING_MANAGER_APPROVAL.value and application.get("approval_expires_at")
-                    and application["_id"] not in changes.approval_deadlines):
-                changes.approval_deadlines[application["_id"]] = application["approval_expires_at"]
-                changes.changed = True
-        for application in applications:
-            placement, _ = seating.where(application["_id"])
-            if application["status"] == S.WITHDRAWN.value and placement is not None:
-                log.info("cohort %s: releasing the place of withdrawn application %s",
-                         changes.cohort["_id"], application["_id"])
-                await self._release(changes, application)
-        unplaced = [a for a in applications  # in submission order
-                    if a["status"] == S.APPROVED.value and seating.where(a["_id"])[0] is None]
-        for application in unplaced:
-            team_id = application.get("team_id")
-            if team_id and team_id in seating.teams:
-                continue  # placed with its team below, or the team already holds its place
-            if team_id:  # a team approved but not yet placed: placed as one, as its approval would have
-                members = [a for a in unplaced if a.get("team_id") == team_id]
-                log.info("cohort %s: placing approved team %s", changes.cohort["_id"], team_id)
-                entries = self._place_team(changes, members, reason=PLACED_AGAIN)
-            else:
-                log.info("cohort %s: placing approved application %s", changes.cohort["_id"], application["_id"])
-                members, entries = [application], [self._place(changes, application, reason=PLACED_AGAIN)]
-            for member, entry in zip(members, entries, strict=True):
-                async with self._locks.hold("applications", member["_id"]):
-                    await self._store.append_history(member["_id"], [entry])
-
-    async def _release_moved_away(self, changes: _Batch, own: set[str]) -> None:
-        """Places held by applications a transfer moved to another cohort before this cohort's write happened."""
-        seating = changes.seating
-        strays = [i for i in [*seating.enrolled, *seating.offers, *seating.waitlist] if i not in own]
-        if not strays:
-            return
-        for application_id, application in (await self._store.applications_by_id(strays)).items():
-            stored = await self._store.application(application_id)
-            announce = (stored or {}).get("announce") or {}
-            log.info("cohort %s: releasing the place of application %s, moved to cohort %s",
-                     changes.cohort["_id"], application_id, application["cohort_id"])
-            if announce.get("cohort_id") == changes.cohort["_id"] and announce["version"] > changes.version:
-                changes.events.extend(announced_events(stored))
-                changes.new_version = max(changes.new_version, announce["version"])
-            await self._release(changes, application | {"cohort_id": changes.cohort["_id"]},
-                                reason="a seat was freed by a transfer to another cohort")
-
-    def _keep_reconciling(self, cohort_id: str) -> None:
-        if cohort_id not in self._retries:
-            self._retries[cohort_id] = asyncio.create_task(self._reconcile_until_taken_up(cohort_id))
-
-    async def _reconcile_until_taken_up(self, cohort_id: str) -> None:
-        backoff = 0.5
-        try:
-            while cohort_id not in self._states:
-                await asyncio.sleep(backoff)
-                try:
-                    await self.execute(cohort_id, Reconcile())
-                except NotFound:
-                    return
-                except Exception as exc:  # the database is still away: try again later
-                    log.warning("reconciling cohort %s failed, retrying in %.1fs: %s", cohort_id, backoff, exc)
-                    backoff = min(backoff * 2, 30.0)
-        finally:
-            self._retries.pop(cohort_id, None)

@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
+from samla_measures.adapters.ports import PlanReach
 from samla_measures.domain.errors import Conflict
 
 
@@ -62,6 +63,32 @@ class VersionedDocuments:
             raise Conflict(f"{self.name} {doc['_id']} was changed at the same time; reload it and try again")
         await mark_pending(self.collection, doc["_id"], update)
 
-    async def find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[dict[str, Any]]:
+        """The documents where any of `fields` (a list, or a dotted path into a list) holds the person."""
+        filters = ({fields[0]: person_id} if len(fields) == 1
+                   else {"$or": [{field: person_id} for field in fields]})
+        return await self._find(filters, 0, limit)
+
+    async def _find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
         cursor = self.collection.find(filters, {OUTBOX_FIELD: 0}).sort([("created_at", 1), ("_id", 1)])
         return [d async for d in cursor.skip(offset).limit(limit)]
+
+
+class PlanStore(VersionedDocuments):
+    """Progress plans: the lists the API and the milestone watch read."""
+
+    async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
+                     limit: int) -> list[dict[str, Any]]:
+        filters: dict[str, Any] = {"organisation_id": organisation_id} if organisation_id else {}
+        if reach is not None:
+            scope = []
+            if reach.network_ids is not None:
+                scope.append({"network_id": {"$in": reach.network_ids}})
+            if reach.organisation_ids is not None:
+                scope.append({"organisation_id": {"$in": reach.organisation_ids}})
+            filters = {"$and": [filters, {"$or": scope}]} if scope else {"_id": None}
+        return await self._find(filters, offset, limit)
+
+    async def watched_before(self, today: str, limit: int) -> list[dict[str, Any]]:
+        return await self._find({"watch_from": {"$lt": today}}, 0, limit)

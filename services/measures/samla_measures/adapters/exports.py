@@ -13,13 +13,15 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.messaging.outbox import OUTBOX_FIELD
+from samla_measures.adapters.ports import MeasureQuery
+from samla_measures.adapters.repository import measure_filter
 
 
 class MeasureExportReader:
     def __init__(self, db: AsyncDatabase) -> None:
         self.db = db
 
-    async def measures(self, filters: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        cursor = self.db.measures.find(filters, {OUTBOX_FIELD: 0, "history": 0})
+    async def measures(self, query: MeasureQuery) -> AsyncIterator[dict[str, Any]]:
+        cursor = self.db.measures.find(measure_filter(query), {OUTBOX_FIELD: 0, "history": 0})
         async for measure in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)]):
             yield measure

@@ -21,6 +21,7 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.errors import Conflict
+from samla_measures.adapters.ports import MeasureQuery
 from samla_measures.domain.measure import ACTIVE_STATUSES
 
 # Unit series, unit input (staff items, dialogue results), plans and people's competences stage events too.
@@ -46,6 +47,23 @@ async def ensure_measure_indexes(db: AsyncDatabase) -> None:
     await db.toolbox.create_index([("network_id", ASCENDING)])
     for collection in OUTBOX_COLLECTIONS[1:]:
         await db[collection].create_index([("outbox_pending", ASCENDING)])
+
+
+def measure_filter(query: MeasureQuery) -> dict[str, Any]:
+    """The Mongo filter answering `query` (for the API's lists, the inboxes and the exports alike)."""
+    filters: dict[str, Any] = {
+        field: ({"$in": value} if isinstance(value, list) else value) for field, value in (
+            ("network_id", query.network_id), ("organisation_id", query.organisation_id),
+            ("unit_ids", query.unit_id), ("area", query.area), ("status", query.status))
+        if value or isinstance(value, list)}
+    if query.overdue is not None:
+        active = [s.value for s in ACTIVE_STATUSES]
+        if query.overdue:
+            filters = {"$and": [filters, {"status": {"$in": active}}, {"next_follow_up_due": {"$lt": query.today}}]}
+        else:
+            filters = {"$and": [filters, {"$or": [{"status": {"$nin": active}},
+                                                   {"next_follow_up_due": {"$gte": query.today}}]}]}
+    return filters
 
 
 class ToolboxStore:
@@ -81,7 +99,13 @@ class ToolboxStore:
     async def get(self, method_id: str) -> dict[str, Any] | None:
         return await self.db.toolbox.find_one({"_id": method_id})
 
-    async def find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def find(self, *, network_id: str | None, area: str | None, cost_level: str | None,
+                   offset: int, limit: int) -> list[dict[str, Any]]:
+        filters: dict[str, Any] = {"network_id": {"$in": [None, network_id]}} if network_id else {"network_id": None}
+        if area:
+            filters["areas"] = area
+        if cost_level:
+            filters["cost_level"] = cost_level
         cursor = self.db.toolbox.find(filters).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
         return [doc async for doc in cursor.skip(offset).limit(limit)]
 
@@ -105,8 +129,8 @@ class MeasureStore:
         projection = dict.fromkeys(fields, 1) if fields is not None else {OUTBOX_FIELD: 0}
         return await self.db.measures.find_one({"_id": measure_id}, projection)
 
-    async def find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        cursor = self.db.measures.find(filters, LIST_PROJECTION).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+    async def find(self, query: MeasureQuery, offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self.db.measures.find(measure_filter(query), LIST_PROJECTION).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
         return [doc async for doc in cursor.skip(offset).limit(limit)]
 
     async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[dict[str, Any]]:

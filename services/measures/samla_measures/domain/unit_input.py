@@ -31,6 +31,11 @@ class ItemSource(StrEnum):
     DIALOGUE = "dialogue"      # a group's result from the dialogue cloth
 
 
+def source_through_link(person_id: str | None) -> ItemSource:
+    """The link is a public form: a caller signed in sends as staff (named), anyone else anonymously."""
+    return ItemSource.STAFF if person_id else ItemSource.ANONYMOUS
+
+
 def new_link_token() -> tuple[str, str]:
     """A secret for the unit's input link and its hash; only the hash is stored."""
     token = secrets.token_urlsafe(24)

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from samla_shared.http.auth import Access, refuse
-from samla_shared.security.access import Grant, Hidden, Reach
-from samla_shared.security.principal import Role
+from samla_shared.security.access import Grant
 
 from samla_shared.contract.measures import MeasureArea, SeriesKind
 from samla_measures.domain import series as series_rules
@@ -21,7 +20,6 @@ from samla_measures.domain.measure import (
     MeasureStatus,
     OwnerRole,
     awaiting_from,
-    check_placement,
     missing_agreements,
 )
 from samla_measures.domain.toolbox import CostLevel
@@ -56,6 +54,8 @@ from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import MeasuresService
 from samla_measures.service_layer.national_view import NationalView
 from samla_measures.service_layer.series import UnitSeries
+from samla_measures.service_layer.scope import check_proposal_place as check_place
+from samla_measures.service_layer.scope import party_roles, require_unit_effects, require_visible, scoped_filters
 from samla_measures.service_layer.toolbox import ToolboxService
 
 MAX_PAGE = 200
@@ -110,16 +110,6 @@ networks = APIRouter(prefix="/networks", tags=["insight"])
 national = APIRouter(prefix="/national", tags=["national"])
 inbox = APIRouter(prefix="/inbox", tags=["inbox"])
 
-# The token roles that are parties to a measure, and the owner role each agrees as.
-PARTY_ROLES = {Role.ORGANISATION_LEADER: OwnerRole.LEADER, Role.UNION_REPRESENTATIVE: OwnerRole.UNION_REPRESENTATIVE,
-               Role.SAFETY_REPRESENTATIVE: OwnerRole.SAFETY_REPRESENTATIVE}
-
-
-def party_roles(access: Grant) -> list[OwnerRole]:
-    p = access.principal
-    return [] if p is None else [owner for role, owner in PARTY_ROLES.items() if role in p.roles]
-
-
 # -- mapping -----------------------------------------------------------------------------------
 
 def method_public(doc: dict[str, Any]) -> MethodPublic:
@@ -166,36 +156,6 @@ async def visible_measure(measure_id: str, service: MeasuresService, access: Acc
     require_visible(await service.measure(measure_id), access)
 
 
-def require_visible(measure: dict[str, Any], access: Grant) -> None:
-    """Hidden (404) unless the caller reaches the measure's network, organisation, units or owners."""
-    if access.unrestricted:
-        return
-    access.require(f"measure {measure['_id']}", network_id=measure["network_id"],
-                   organisation_id=measure["organisation_id"], unit_ids=measure["unit_ids"],
-                   person_ids=[p for p in measure["owners"].values() if p])
-
-
-def scoped_filters(access: Access, network_id: str | None, organisation_id: str | None,
-                   unit_id: str | None) -> dict[str, str | list[str] | None] | None:
-    """The list filters within the caller's scope; None when nothing can match."""
-    wanted: dict[str, str | list[str] | None] = {"network_id": network_id, "organisation_id": organisation_id,
-                                                 "unit_id": unit_id}
-    p = access.principal
-    if access.unrestricted or p is None:
-        return wanted
-    if Reach.NETWORK in access.reaches:
-        wanted["network_id"] = access.networks(network_id)
-        return None if wanted["network_id"] == [] else wanted
-    for key, mine in (("organisation_id", p.organisation_ids), ("unit_id", p.unit_ids)):
-        if not mine and key == "unit_id":
-            continue  # a leader of the whole organisation
-        given = wanted[key]
-        if given is not None and given not in mine:
-            return None
-        wanted[key] = given if given is not None else sorted(mine)
-    return wanted
-
-
 # -- toolbox -----------------------------------------------------------------------------------
 
 @toolbox.get("", response_model=list[MethodPublic], summary="The shared catalogue, plus a network's own methods")
@@ -229,34 +189,8 @@ async def propose(body: MeasureCreate, service: Measures, directory: DirectoryNa
 
 
 async def check_proposal_place(body: MeasureCreate, directory: Directory, access: Access) -> None:
-    """A leader proposes only for their own organisation and units, inside that organisation's network.
-
-    Outside the token's organisation or units answers 404 (as for any resource out of reach);
-    a network the directory does not place the organisation in, or a unit of another
-    organisation, answers 422. While the directory does not know the organisation yet, the
-    token's `networks` decide: a leader whose token names no network cannot propose for it
-    until enrollment has registered the organisation. A coordinator's network comes from the
-    token; the directory still checks the organisation and units it names. The platform admin
-    is not checked against the directory (a repair tool, like its other unrestricted routes).
-    """
-    p = access.principal
-    if access.unrestricted or p is None:
-        return
-    by_network = Reach.NETWORK in access.reaches and body.network_id in p.network_ids
-    by_organisation = (Reach.ORGANISATION in access.reaches and body.organisation_id in p.organisation_ids
-                       and (not p.unit_ids or set(body.unit_ids) <= p.unit_ids))
-    if not (by_network or by_organisation):
-        raise Hidden(f"no organisation {body.organisation_id} with units {', '.join(body.unit_ids)} "
-                     "in the caller's network, organisation or units")
-    placement = await directory.placement(body.organisation_id, body.unit_ids)
-    check_placement(network_id=body.network_id, organisation_id=body.organisation_id, unit_ids=body.unit_ids,
-                    organisation_network=placement.organisation_network,
-                    unit_organisations=placement.unit_organisations)
-    if not by_network and placement.organisation_network is None and body.network_id not in p.network_ids:
-        raise RuleViolation(
-            f"the directory does not know organisation {body.organisation_id} yet, so its network cannot be "
-            f"checked, and the caller's token does not name network {body.network_id}; try again once the "
-            "organisation is registered", organisation_id=body.organisation_id, network_id=body.network_id)
+    """A leader proposes only for their own organisation and units (see scope.check_proposal_place)."""
+    await check_place(body.network_id, body.organisation_id, body.unit_ids, directory, access)
 
 
 @measures.get("", response_model=list[MeasurePublic])
@@ -362,12 +296,7 @@ async def discontinue(measure_id: str, body: DiscontinuationCreate, service: Mea
            summary="A unit's measures and how each indicator moved across the follow-ups")
 async def unit_effects(unit_id: str, service: Measures, directory: DirectoryNames, access: Access,
                        series: OwnSeries, network_id: str | None = None) -> UnitEffects:
-    p = access.principal
-    if not access.unrestricted and p is not None:
-        by_network = Reach.NETWORK in access.reaches and network_id in p.network_ids
-        by_unit = Reach.ORGANISATION in access.reaches and unit_id in p.unit_ids
-        if not (by_network or by_unit):
-            raise Hidden(f"no unit {unit_id}")
+    require_unit_effects(access, unit_id, network_id)
     effects = await service.unit_effects(unit_id, network_id, limit=MAX_PAGE)
     names = await directory.names(units=[unit_id])
     own_series = [d for d in await series.of_unit(unit_id)

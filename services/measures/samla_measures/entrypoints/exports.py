@@ -17,8 +17,9 @@ from samla_shared.documents.tables import Column, Sheet, TableFormat, write_work
 from samla_shared.http.auth import Access
 
 from samla_measures.domain.measure import MeasureStatus
-from samla_measures.entrypoints.api import Measures, scoped_filters, visible_measure
-from samla_measures.service_layer.exports import MeasureExports, scope_filters
+from samla_measures.entrypoints.api import Measures, visible_measure
+from samla_measures.service_layer.exports import MeasureExports, scope_query
+from samla_measures.service_layer.scope import scoped_filters
 
 router = APIRouter(tags=["exports and charts"])
 
@@ -100,7 +101,7 @@ async def export_measures(exports: Exports, access: Access, fmt: Format = TableF
     scope = scoped_filters(access, network_id, organisation_id, unit_id)
     tables: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
     if scope is not None:
-        tables = await exports.tables(scope_filters(scope, area, status_filter), lang)
+        tables = await exports.tables(scope_query(scope, area, status_filter), lang)
     name = "measures-" + "-".join(v for v in (network_id, organisation_id, unit_id) if v) if (
         network_id or organisation_id or unit_id) else "measures"
     if fmt is TableFormat.XLSX:

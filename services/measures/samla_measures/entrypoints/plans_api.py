@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field, model_validator
 from samla_shared.contract.base import Identifier
 from samla_shared.contract.measures import BetterDirection, SeriesKind
 from samla_shared.http.auth import Access
-from samla_shared.security.access import Hidden, Reach
+from samla_shared.security.access import Hidden
 from samla_measures.domain.measure import MeasureStatus
 from samla_measures.entrypoints.api import REFUSED, DirectoryNames, Limit, Measures, Offset, visible_measure
 from samla_measures.entrypoints.schemas import Number, Strict
 from samla_measures.entrypoints.unit_scope import check_unit_place
 from samla_measures.service_layer.plans import Plans
+from samla_measures.service_layer.scope import plan_reach
 
 router = APIRouter(prefix="/plans", tags=["progress plans"])
 
@@ -126,16 +127,8 @@ async def create_plan(body: PlanCreate, plans: PlansService, directory: Director
 @router.get("", response_model=list[PlanPublic])
 async def list_plans(plans: PlansService, access: Access, offset: Offset = 0, limit: Limit = 50,
                      organisation_id: Identifier | None = None) -> list[PlanPublic]:
-    p = access.principal
-    filters: dict[str, Any] = {"organisation_id": organisation_id} if organisation_id else {}
-    if not access.unrestricted and p is not None:
-        scope = []
-        if Reach.NETWORK in access.reaches:
-            scope.append({"network_id": {"$in": sorted(p.network_ids)}})
-        if Reach.ORGANISATION in access.reaches:
-            scope.append({"organisation_id": {"$in": sorted(p.organisation_ids)}})
-        filters = {"$and": [filters, {"$or": scope}]} if scope else {"_id": None}
-    return [plan_public(plan, await plans.progress(plan)) for plan in await plans.plans(filters, offset, limit)]
+    found = await plans.plans(organisation_id=organisation_id, reach=plan_reach(access), offset=offset, limit=limit)
+    return [plan_public(plan, await plans.progress(plan)) for plan in found]
 
 
 @router.get("/{plan_id}", response_model=PlanPublic, responses={404: {"description": "Unknown plan"}},

@@ -22,7 +22,6 @@ from samla_measures.entrypoints.api import (
     Offset,
     check_proposal_place,
     named,
-    party_roles,
 )
 from samla_measures.entrypoints.schemas import (
     IndicatorCreate,
@@ -32,6 +31,7 @@ from samla_measures.entrypoints.schemas import (
     Strict,
 )
 from samla_measures.entrypoints.unit_scope import check_unit_place, require_unit_record
+from samla_measures.service_layer.scope import party_roles
 from samla_measures.service_layer.unit_input import UnitInput
 
 units = APIRouter(prefix="/units", tags=["staff input"])
@@ -182,10 +182,7 @@ async def send_through_link(token: Annotated[str, Path(min_length=16, max_length
     if wait:
         raise HTTPException(429, "too many items through this link; retry later",
                             headers={"Retry-After": str(math.ceil(wait))})
-    unit_id = await service.unit_of_link(token)
-    person = access.person
-    item = await service.submit(unit_id, body.model_dump(), by=person,
-                                source=ItemSource.STAFF if person else ItemSource.ANONYMOUS)
+    item = await service.submit_through_link(token, body.model_dump(), by=access.person)
     return Received(id=item["id"], status=item["status"], submitted_at=item["submitted_at"])
 
 

@@ -14,14 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from samla_shared.contract import SESSIONS_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.measures import CompetenceRecorded, CompetenceRevoked
 from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.documents import VersionedDocuments
+from samla_measures.adapters.ports import DocumentRepository
 from samla_measures.domain import competences as rules
 from samla_measures.domain.errors import NotFound, RuleViolation
 
@@ -52,17 +50,17 @@ def stored(changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def staff_naming(person_id: str) -> dict[str, Any]:
-    """Frames that list the person among their staff."""
-    return {"staff.person_id": person_id}
+# Where a frame lists a person among its staff.
+STAFF_NAMING = ("staff.person_id",)
 
 
 class Competences:
-    def __init__(self, db: AsyncDatabase, source: str, locks: DocumentLocks, *,
-                 on_events_staged: Callable[[], None] = lambda: None) -> None:
-        self.frames = VersionedDocuments(db, FRAMES, source)
-        self.programmes = VersionedDocuments(db, PROGRAMMES, source)
-        self.people = VersionedDocuments(db, PEOPLE, source)
+    def __init__(self, frames: DocumentRepository, programmes: DocumentRepository, people: DocumentRepository,
+                 locks: DocumentLocks, *, on_events_staged: Callable[[], None] = lambda: None) -> None:
+        """`frames`, `programmes`, `people`: the stores of FRAMES, PROGRAMMES and PEOPLE."""
+        self.frames = frames
+        self.programmes = programmes
+        self.people = people
         self._locks = locks
         self._wake_relay = on_events_staged
 
@@ -172,7 +170,7 @@ class Competences:
 
     async def naming(self, person_id: str) -> list[dict[str, Any]]:
         person = await self.people.get(person_id)
-        frames = [frame_view(f) for f in await self.frames.find(staff_naming(person_id), 0, 10_000)]
+        frames = [frame_view(f) for f in await self.frames.naming(person_id, STAFF_NAMING)]
         return [*([person] if person else []),
                 *({"organisation_id": f["organisation_id"], "staff_type_id": f["staff"][person_id]} for f in frames)]
 
@@ -186,7 +184,7 @@ class Competences:
             if person is not None and person["completions"]:
                 await self.people.save(person, changes={"completions": {}})
         # Frames are one per organisation, a small collection: this scan is what an erasure may cost.
-        for frame in await self.frames.find(staff_naming(person_id), 0, 10_000):
+        for frame in await self.frames.naming(person_id, STAFF_NAMING):
             async with self._locks.hold(FRAMES, frame["_id"]):
                 current = await self.frames.get(frame["_id"])
                 staff = frame_view(current)["staff"] if current else {}

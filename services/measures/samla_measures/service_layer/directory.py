@@ -21,7 +21,8 @@ from samla_shared.contract.directory import (
     UnitRegistered,
     UnitRenamed,
 )
-from samla_measures.adapters.directory_store import DirectoryStore, key
+from samla_measures.adapters.directory_store import key
+from samla_measures.adapters.ports import DirectoryRepository
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Placement:
 
 
 class Directory:
-    def __init__(self, store: DirectoryStore) -> None:
+    def __init__(self, store: DirectoryRepository) -> None:
         self.store = store
 
     # -- from events --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 
 from samla_shared.contract.measures import IndicatorKind, MeasureArea
 from samla_shared.documents.charts import LineChart, ReferenceLine, Series
-from samla_measures.adapters.exports import MeasureExportReader
+from samla_measures.adapters.ports import MeasureExportSource, MeasureQuery
 from samla_measures.domain import indicators as indicator_rules
 from samla_measures.domain.errors import NotFound
 from samla_measures.domain.measure import MeasureStatus
@@ -48,16 +48,15 @@ def readings_of(measure: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
     return readings
 
 
-def scope_filters(scope: dict[str, Any], area: MeasureArea | None, status: MeasureStatus | None) -> dict[str, Any]:
-    """The Mongo filter of a caller's scope (one id or a list of ids each), as the list endpoint reads it."""
-    fields = {"network_id": scope.get("network_id"), "organisation_id": scope.get("organisation_id"),
-              "unit_ids": scope.get("unit_id"), "area": area.value if area else None,
-              "status": status.value if status else None}
-    return {k: ({"$in": v} if isinstance(v, list) else v) for k, v in fields.items() if v is not None}
+def scope_query(scope: dict[str, Any], area: MeasureArea | None, status: MeasureStatus | None) -> MeasureQuery:
+    """The measures of a caller's scope (one id or a list of ids each), as the list endpoint reads them."""
+    return MeasureQuery(network_id=scope.get("network_id"), organisation_id=scope.get("organisation_id"),
+                        unit_id=scope.get("unit_id"), area=area.value if area else None,
+                        status=status.value if status else None)
 
 
 class MeasureExports:
-    def __init__(self, reader: MeasureExportReader, measures: MeasuresService, directory: Directory) -> None:
+    def __init__(self, reader: MeasureExportSource, measures: MeasuresService, directory: Directory) -> None:
         self.reader = reader
         self.measures = measures
         self.directory = directory
@@ -65,10 +64,10 @@ class MeasureExports:
     async def network_name(self, network_id: str) -> str | None:
         return (await self.directory.names(networks=[network_id])).networks.get(network_id)
 
-    async def tables(self, filters: dict[str, Any], language: str = "nb") -> tuple[list[dict], list[dict], list[dict]]:
-        """(measures, indicators, follow-up readings) rows for everything the filter matches."""
+    async def tables(self, query: MeasureQuery, language: str = "nb") -> tuple[list[dict], list[dict], list[dict]]:
+        """(measures, indicators, follow-up readings) rows for every measure the query finds."""
         measures, indicators, follow_ups = [], [], []
-        async for m in self.reader.measures(filters):
+        async for m in self.reader.measures(query):
             base = {"measure_id": m["_id"], "title": m["title"], "organisation_id": m["organisation_id"],
                     "unit_ids": m["unit_ids"], "network_id": m["network_id"]}
             measures.append(base | {
@@ -129,7 +128,7 @@ class MeasureExports:
     async def network_trend(self, network_id: str, kind: IndicatorKind, language: str) -> LineChart:
         monthly: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
         unit, low, high, name = "", None, None, kind.value
-        async for m in self.reader.measures({"network_id": network_id}):
+        async for m in self.reader.measures(MeasureQuery(network_id=network_id)):
             readings = readings_of(m)
             for i in m.get("indicators", []):
                 if i["kind"] != kind.value:

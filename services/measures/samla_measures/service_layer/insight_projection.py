@@ -10,16 +10,17 @@ the periodic sweep; see InsightStore for the steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
+from samla_shared.clock import Clock
 from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled, ParticipantWithdrawn
 from samla_shared.contract.measures import EVENTS
 from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.insight_store import CONTRIBUTORS, NETWORKS, InsightStore, counters_of
+from samla_measures.adapters.insight_store import CONTRIBUTORS, NETWORKS, counters_of
+from samla_measures.adapters.ports import InsightRepository
 from samla_measures.domain.insight import (
     Counters,
     View,
@@ -39,7 +40,7 @@ FACILITATOR_EVENTS = (ParticipantEnrolled, ParticipantWithdrawn, ParticipantComp
 
 
 class InsightProjection:
-    def __init__(self, store: InsightStore, locks: DocumentLocks, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: InsightRepository, locks: DocumentLocks, clock: Clock) -> None:
         self.store = store
         self._locks = locks
         self._clock = clock

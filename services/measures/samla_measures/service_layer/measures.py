@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.measures import (
     FollowUpOverdue,
     IndicatorChange,
@@ -23,7 +24,8 @@ from samla_shared.contract.measures import (
     SeriesKind,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.repository import MEASURES, MeasureStore, ToolboxStore, new_id
+from samla_measures.adapters.ports import MeasureQuery, MeasureRepository, ToolboxRepository
+from samla_measures.adapters.repository import MEASURES, new_id
 from samla_measures.domain import indicators as indicator_rules
 from samla_measures.domain import series as series_rules
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
@@ -44,8 +46,6 @@ from samla_measures.domain.measure import (
     status_after_follow_up,
 )
 
-Clock = Callable[[], datetime]
-
 # What a follow-up reads of its measure: its rules, its event's ids, the caller's scope and the write's
 # version check. Not the follow-ups, history, agreements or evaluation, which grow with the measure's life
 # and which FerretDB would otherwise encode and PyMongo decode on every follow-up only to be ignored.
@@ -53,12 +53,8 @@ FOLLOW_UP_FIELDS = ("_id", "version", "status", "adopted_on", "indicators", "fol
                     "follow_up_count", "actors", "owners", "network_id", "organisation_id", "unit_ids", "area")
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 class MeasuresService:
-    def __init__(self, store: MeasureStore, toolbox: ToolboxStore, locks: DocumentLocks, *,
+    def __init__(self, store: MeasureRepository, toolbox: ToolboxRepository, locks: DocumentLocks, *,
                  clock: Clock = system_clock, on_events_staged: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self.toolbox = toolbox
@@ -296,31 +292,19 @@ class MeasuresService:
                        unit_id: str | list[str] | None, area: MeasureArea | None, status: MeasureStatus | None,
                        overdue: bool | None, offset: int, limit: int) -> list[dict[str, Any]]:
         """Network, organisation and unit are one id or a list of ids (a caller's scope)."""
-        network_id, organisation_id, unit_id = (
-            {"$in": value} if isinstance(value, list) else value for value in (network_id, organisation_id, unit_id))
-        filters: dict[str, Any] = {key: value for key, value in (
-            ("network_id", network_id), ("organisation_id", organisation_id), ("unit_ids", unit_id),
-            ("area", area.value if area else None), ("status", status.value if status else None)) if value}
-        if overdue is not None:
-            today = self.today().isoformat()
-            active = [s.value for s in ACTIVE_STATUSES]
-            if overdue:
-                filters = {"$and": [filters, {"status": {"$in": active}}, {"next_follow_up_due": {"$lt": today}}]}
-            else:
-                filters = {"$and": [filters, {"$or": [{"status": {"$nin": active}},
-                                                       {"next_follow_up_due": {"$gte": today}}]}]}
-        return await self.store.find(filters, offset, limit)
+        query = MeasureQuery(network_id=network_id, organisation_id=organisation_id, unit_id=unit_id,
+                             area=area.value if area else None, status=status.value if status else None,
+                             overdue=overdue, today=self.today().isoformat() if overdue is not None else None)
+        return await self.store.find(query, offset, limit)
 
     async def open_in_scope(self, *, organisation_ids: list[str], unit_ids: list[str] | None,
                             limit: int) -> list[dict[str, Any]]:
         """Measures still open (proposed or active) of the organisations, and of the units if given: an inbox's scope."""
         if not organisation_ids:
             return []
-        filters: dict[str, Any] = {"organisation_id": {"$in": organisation_ids},
-                                   "status": {"$in": [MeasureStatus.PROPOSED.value, *(s.value for s in ACTIVE_STATUSES)]}}
-        if unit_ids:
-            filters["unit_ids"] = {"$in": unit_ids}
-        return await self.store.find(filters, 0, limit)
+        query = MeasureQuery(organisation_id=organisation_ids, unit_id=unit_ids or None,
+                             status=[MeasureStatus.PROPOSED.value, *(s.value for s in ACTIVE_STATUSES)])
+        return await self.store.find(query, 0, limit)
 
     async def unit_effects(self, unit_id: str, network_id: str | None, limit: int = 200) -> list[dict[str, Any]]:
         """For one unit: each of its measures, and how each indicator moved across the follow-ups."""

@@ -40,7 +40,7 @@ from samla_shared.contract.sessions import CompletionRevoked, ParticipantComplet
 from samla_shared.messaging.consumer import Delivery
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters import national_store as store_
-from samla_measures.adapters.national_store import NationalStore
+from samla_measures.adapters.ports import NationalRepository
 from samla_measures.domain.series import network_trend
 
 # The replicated topics of every region (MirrorMaker 2's default naming: <source alias>.<topic>).
@@ -72,7 +72,7 @@ Apply = Callable[[str, Any, Delivery], Coroutine[Any, Any, bool]]
 
 
 class NationalView:
-    def __init__(self, store: NationalStore, locks: DocumentLocks) -> None:
+    def __init__(self, store: NationalRepository, locks: DocumentLocks) -> None:
         self.store = store
         self.locks = locks
         self._appliers: dict[type[IntegrationEvent], Apply] = {

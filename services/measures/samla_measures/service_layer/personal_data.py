@@ -22,8 +22,7 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import OwnerRole
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.documents import VersionedDocuments
-from samla_measures.adapters.personal_data import PersonalDataStore
+from samla_measures.adapters.ports import DocumentRepository, PersonalDataRepository
 from samla_measures.service_layer.measures import MeasuresService
 
 log = logging.getLogger("samla.measures.personal_data")
@@ -67,11 +66,11 @@ class PersonHolder(Protocol):
     async def naming(self, person_id: str) -> list[dict[str, Any]]: ...
 
 
-async def pseudonymise(store: VersionedDocuments, locks: DocumentLocks, filters: dict[str, Any],
+async def pseudonymise(store: DocumentRepository, locks: DocumentLocks, person_id: str, fields: tuple[str, ...],
                        changes_of: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
-    """Write `changes_of(doc)` to every document `filters` finds, each read again under its lock."""
+    """Write `changes_of(doc)` to every document whose `fields` name the person, each read again under its lock."""
     changed = 0
-    for found in await store.find(filters, 0, 100_000):
+    for found in await store.naming(person_id, fields, limit=100_000):
         async with locks.hold(store.name, found["_id"]):
             doc = await store.get(found["_id"])
             changes = changes_of(doc) if doc else {}
@@ -86,7 +85,7 @@ def renamed(values: list[Any] | None, person_id: str, alias: str) -> list[Any]:
 
 
 class PersonalData:
-    def __init__(self, store: PersonalDataStore, measures: MeasuresService,
+    def __init__(self, store: PersonalDataRepository, measures: MeasuresService,
                  others: Mapping[str, PersonHolder] | None = None) -> None:
         self.store = store
         self.measures = measures

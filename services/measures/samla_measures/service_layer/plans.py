@@ -8,14 +8,13 @@ also across restarts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
+from samla_shared.clock import Clock
 from samla_shared.contract.measures import MilestoneOverdue, SeriesKind
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.documents import VersionedDocuments
+from samla_measures.adapters.ports import PlanReach, PlanRepository
 from samla_measures.adapters.repository import new_id
 from samla_measures.domain import plans as rules
 from samla_measures.domain.errors import NotFound, RuleViolation
@@ -26,13 +25,14 @@ from samla_measures.service_layer.series import UnitSeries
 
 PLANS = "plans"
 MAX_PLAN_MEASURES = 100
+NAMING_FIELDS = ("actors", "owner_ids")  # where a plan keeps person ids
 
 
 class Plans:
-    def __init__(self, db: AsyncDatabase, source: str, locks: DocumentLocks, series: UnitSeries,
-                 measures: MeasuresService, clock: Callable[[], datetime], *,
+    def __init__(self, store: PlanRepository, locks: DocumentLocks, series: UnitSeries,
+                 measures: MeasuresService, clock: Clock, *,
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
-        self.store = VersionedDocuments(db, PLANS, source)
+        self.store = store
         self._locks = locks
         self.series = series
         self.measures = measures
@@ -67,8 +67,10 @@ class Plans:
             raise NotFound(f"no plan {plan_id}")
         return plan
 
-    async def plans(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        return await self.store.find(filters, offset, limit)
+    async def plans(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
+                    limit: int) -> list[dict[str, Any]]:
+        """The plans (of one organisation, if named) within `reach` (None: a caller who sees every plan)."""
+        return await self.store.listed(organisation_id=organisation_id, reach=reach, offset=offset, limit=limit)
 
     async def progress(self, plan: dict[str, Any]) -> dict[str, Any]:
         """Progress from the units' series (one `_id` lookup per unit), and the measures under the plan."""
@@ -94,10 +96,10 @@ class Plans:
     # -- personal data ------------------------------------------------------------------------
 
     async def naming(self, person_id: str) -> list[dict[str, Any]]:
-        return await self.store.find({"$or": [{"actors": person_id}, {"owner_ids": person_id}]}, 0, 10_000)
+        return await self.store.naming(person_id, NAMING_FIELDS)
 
     async def erase(self, person_id: str, alias: str) -> None:
-        await pseudonymise(self.store, self._locks, {"$or": [{"actors": person_id}, {"owner_ids": person_id}]},
+        await pseudonymise(self.store, self._locks, person_id, NAMING_FIELDS,
                            lambda doc: {
                                "actors": renamed(doc["actors"], person_id, alias),
                                "owner_ids": renamed(doc["owner_ids"], person_id, alias),
@@ -107,7 +109,7 @@ class Plans:
 
     async def overdue_candidates(self, today: date, limit: int = 500) -> list[str]:
         """Plans with a milestone not settled whose date passed (the plans collection is small: one per goal)."""
-        found = await self.store.find({"watch_from": {"$lt": today.isoformat()}}, 0, limit)
+        found = await self.store.watched_before(today.isoformat(), limit)
         return [p["_id"] for p in found]
 
     async def settle_milestones(self, plan_id: str, today: date) -> list[str]:

@@ -13,27 +13,21 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
+from samla_shared.clock import Clock
 from samla_shared.contract import MEASURES_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_shared.persistence.lease import Lease
-from samla_measures.adapters.documents import VersionedDocuments
+from samla_measures.adapters.ports import DocumentRepository, TrendRepository
+from samla_measures.adapters.trend_store import TRENDS
 from samla_measures.domain import series as rules
 from samla_measures.domain.errors import RuleViolation
 from samla_measures.domain.measure import local_today
 from samla_measures.service_layer.personal_data import pseudonymise, renamed
 
 SERIES = "unit_series"
-TRENDS = "network_trends"
-# A trend document is written under a lease held for one write: the instances of a deployment share the
-# consumer group, so two units' events of one network and kind may arrive at two instances at once.
-TREND_LEASE_SECONDS = 10.0
 TREND_LEASE_WAIT_SECONDS = 30.0  # longer than a lease left by a crashed instance lives
 
 
@@ -47,12 +41,11 @@ def trend_id(network_id: str, kind: SeriesKind | str) -> str:
 
 
 class UnitSeries:
-    def __init__(self, db: AsyncDatabase, source: str, locks: DocumentLocks, clock: Callable[[], datetime], *,
+    def __init__(self, store: DocumentRepository, trends: TrendRepository, locks: DocumentLocks, clock: Clock, *,
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
-        self.store = VersionedDocuments(db, SERIES, source)
-        self.trends = db[TRENDS]
-        self._db = db
-        self._leases: dict[str, Lease] = {}  # one per trend document, so each knows the newest term by `_id`
+        """`store`: the units' series (SERIES); `trends`: the networks' copies of them."""
+        self.store = store
+        self.trends = trends
         self._locks = locks
         self.clock = clock
         self._wake_relay = on_events_staged
@@ -95,10 +88,10 @@ class UnitSeries:
         return {doc["unit_id"]: doc["readings"] for doc in found.values()}
 
     async def naming(self, person_id: str) -> list[dict[str, Any]]:
-        return await self.store.find({"actors": person_id}, 0, 10_000)
+        return await self.store.naming(person_id)
 
     async def erase(self, person_id: str, alias: str) -> None:
-        await pseudonymise(self.store, self._locks, {"actors": person_id}, lambda doc: {
+        await pseudonymise(self.store, self._locks, person_id, ("actors",), lambda doc: {
             "actors": renamed(doc["actors"], person_id, alias),
             "last_recorded_by": alias if doc.get("last_recorded_by") == person_id else doc.get("last_recorded_by")})
 
@@ -108,28 +101,23 @@ class UnitSeries:
         data: Any = event.data
         doc_id = trend_id(data.network_id, data.kind)
         async with self._locks.hold(TRENDS, doc_id), self._trend_lease(doc_id):
-            trend = await self.trends.find_one({"_id": doc_id}, {f"units.{data.unit_id}.version": 1}) or {}
-            known = trend.get("units", {}).get(data.unit_id, {}).get("version", 0)
-            if data.series_version <= known:
+            if data.series_version <= await self.trends.unit_version(doc_id, data.unit_id):
                 return  # a redelivery, or an older state overtaken by a newer one
-            await self.trends.update_one({"_id": doc_id}, {"$set": {
-                f"units.{data.unit_id}": {"version": data.series_version, "organisation_id": data.organisation_id,
-                                          "readings": {r.period: r.value for r in data.readings}},
-                "network_id": data.network_id, "kind": data.kind.value, "updated_at": datetime.now(UTC)}},
-                upsert=True)
+            await self.trends.put_unit(doc_id, data.unit_id, version=data.series_version,
+                                       organisation_id=data.organisation_id,
+                                       readings={r.period: r.value for r in data.readings},
+                                       network_id=data.network_id, kind=data.kind.value)
 
     @asynccontextmanager
     async def _trend_lease(self, doc_id: str) -> AsyncIterator[None]:
         """The trend document to this process alone for one read-modify-write, across instances.
 
-        FerretDB v1 applies `$set` by reading and writing back the whole document, so without it two
+        FerretDB v1 applies an update by reading and writing back the whole document, so without it two
         instances projecting two units of one network and kind at once could each drop the other's unit
         until that unit's next reading. The process lock (held around this) keeps this process's own
         coroutines in line; the lease (an insert per term, atomic on FerretDB) does so between processes.
         """
-        # A lease name may not hold ':'; '/' never occurs in an id, so the mapping keeps documents apart.
-        lease = self._leases.setdefault(doc_id, Lease(self._db, f"trend/{doc_id.replace(':', '/')}",
-                                                      seconds=TREND_LEASE_SECONDS))
+        lease = self.trends.lease(doc_id)
         deadline = time.monotonic() + TREND_LEASE_WAIT_SECONDS
         while await lease.hold() is None:
             if time.monotonic() > deadline:
@@ -145,8 +133,7 @@ class UnitSeries:
 
     async def network_trends(self, network_id: str, organisation_id: str | None = None) -> list[dict[str, Any]]:
         """Per kind, the trend across the network's units (or one organisation's): one `_id` lookup per kind."""
-        found = {d["_id"]: d async for d in self.trends.find({"_id": {"$in": [trend_id(network_id, k)
-                                                                                for k in SeriesKind]}})}
+        found = await self.trends.many([trend_id(network_id, k) for k in SeriesKind])
         trends = []
         for kind in SeriesKind:
             doc = found.get(trend_id(network_id, kind))

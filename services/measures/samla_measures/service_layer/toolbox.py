@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from samla_measures.adapters.repository import ToolboxStore, new_id
+from samla_measures.adapters.ports import ToolboxRepository
+from samla_measures.adapters.repository import new_id
 from samla_measures.domain.errors import NotFound
 from samla_measures.domain.toolbox import CATALOGUE, MethodOrigin
 
 
 class ToolboxService:
-    def __init__(self, store: ToolboxStore) -> None:
+    def __init__(self, store: ToolboxRepository) -> None:
         self.store = store
 
     async def seed_catalogue(self) -> int:
@@ -31,9 +32,5 @@ class ToolboxService:
     async def methods(self, *, network_id: str | None, area: str | None, cost_level: str | None,
                       offset: int, limit: int) -> list[dict[str, Any]]:
         """The shared catalogue, plus the network's own methods when a network is named."""
-        filters: dict[str, Any] = {"network_id": {"$in": [None, network_id]}} if network_id else {"network_id": None}
-        if area:
-            filters["areas"] = area
-        if cost_level:
-            filters["cost_level"] = cost_level
-        return await self.store.find(filters, offset, limit)
+        return await self.store.find(network_id=network_id, area=area, cost_level=cost_level,
+                                     offset=offset, limit=limit)

@@ -8,15 +8,13 @@ the unit document names the current hash, so a replaced link stops working at on
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
+from samla_shared.clock import Clock
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.documents import VersionedDocuments
+from samla_measures.adapters.ports import DocumentRepository, InputLinkRepository
 from samla_measures.adapters.repository import new_id
 from samla_measures.domain import unit_input as rules
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
@@ -25,16 +23,16 @@ from samla_measures.service_layer.measures import MeasuresService
 from samla_measures.service_layer.personal_data import pseudonymise, renamed
 
 UNIT_INPUT = "unit_input"
-INPUT_LINKS = "input_links"
 # Measures made from items get an id derived from the item, so a retry finds the same measure.
 ITEM_MEASURES = uuid.UUID("6f0d1c52-3a8e-4d55-9b0e-5a2f8e7c1d40")
 
 
 class UnitInput:
-    def __init__(self, db: AsyncDatabase, source: str, locks: DocumentLocks, measures: MeasuresService,
-                 clock: Callable[[], datetime]) -> None:
-        self.store = VersionedDocuments(db, UNIT_INPUT, source)
-        self.links = db[INPUT_LINKS]
+    def __init__(self, store: DocumentRepository, links: InputLinkRepository, locks: DocumentLocks,
+                 measures: MeasuresService, clock: Clock) -> None:
+        """`store`: the units' documents (UNIT_INPUT); `links`: their secret links."""
+        self.store = store
+        self.links = links
         self._locks = locks
         self.measures = measures
         self.clock = clock
@@ -71,24 +69,29 @@ class UnitInput:
     async def new_link(self, unit_id: str, place: tuple[str, str], by: str | None) -> str:
         """A new secret link for the unit; the previous one stops working. Returns the token (shown once)."""
         token, hashed = rules.new_link_token()
-        await self.links.insert_one({"_id": hashed, "unit_id": unit_id, "created_at": self.clock()})
+        await self.links.add(hashed, unit_id, self.clock())
         async with self._changing(unit_id, place) as doc:
             old = doc.get("link_hash")
             await self.store.save(doc, changes={"link_hash": hashed, "link_created_at": self.clock(),
                                                 **self._actors(doc, by)})
         if old:
-            await self.links.delete_one({"_id": old})
+            await self.links.remove(old)
         return token
 
     async def unit_of_link(self, token: str) -> str:
         hashed = rules.link_hash(token)
-        link = await self.links.find_one({"_id": hashed})
-        doc = await self.store.get(link["unit_id"]) if link else None
+        linked_unit = await self.links.unit_of(hashed)
+        doc = await self.store.get(linked_unit) if linked_unit else None
         if doc is None or doc.get("link_hash") != hashed:
             raise NotFound("this link is not (or no longer) a unit's input link")
         return doc["unit_id"]
 
     # -- items ---------------------------------------------------------------------------------
+
+    async def submit_through_link(self, token: str, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
+        """Staff send an item through the unit's current link, signed in (`by`) or anonymously."""
+        unit_id = await self.unit_of_link(token)
+        return await self.submit(unit_id, data, by=by, source=rules.source_through_link(by))
 
     async def submit(self, unit_id: str, data: dict[str, Any], *, by: str | None, source: ItemSource,
                      place: tuple[str, str] | None = None) -> dict[str, Any]:
@@ -185,7 +188,7 @@ class UnitInput:
 
     async def naming(self, person_id: str) -> list[dict[str, Any]]:
         """The unit documents where the person sent, ranked or recorded something (all of it kept in `actors`)."""
-        return await self.store.find({"actors": person_id}, 0, 10_000)
+        return await self.store.naming(person_id)
 
     async def erase(self, person_id: str, alias: str) -> None:
         def changes(doc: dict[str, Any]) -> dict[str, Any]:
@@ -194,4 +197,4 @@ class UnitInput:
             results = [{**r, "recorded_by": alias} if r.get("recorded_by") == person_id else r
                        for r in doc["dialogue_results"]]
             return {"items": items, "dialogue_results": results, "actors": renamed(doc["actors"], person_id, alias)}
-        await pseudonymise(self.store, self._locks, {"actors": person_id}, changes)
+        await pseudonymise(self.store, self._locks, person_id, ("actors",), changes)

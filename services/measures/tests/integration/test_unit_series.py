@@ -114,12 +114,16 @@ async def test_two_instances_projecting_one_networks_trend_at_once_keep_every_un
     from samla_shared.contract.cloudevents import CloudEvent
     from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
     from samla_shared.persistence.document_locks import DocumentLocks
-    from samla_measures.service_layer.series import UnitSeries
+    from samla_measures.adapters.documents import VersionedDocuments
+    from samla_measures.adapters.trend_store import TrendStore
+    from samla_measures.service_layer.series import SERIES, UnitSeries
 
     client = AsyncMongoClient(mongo_url, tz_aware=True)
     database = f"test_trend_lease_{uuid.uuid4().hex[:8]}"
     try:
-        instances = [UnitSeries(client[database], "/samla/test/measures", DocumentLocks(), lambda: datetime.now(UTC))
+        db = client[database]
+        instances = [UnitSeries(VersionedDocuments(db, SERIES, "/samla/test/measures"), TrendStore(db), DocumentLocks(),
+                                lambda: datetime.now(UTC))
                      for _ in range(2)]
         units = [f"unit-{n:02d}" for n in range(12)]
 

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.messaging.outbox import OUTBOX_FIELD
-from samla_sessions.adapters.repository import completion_id
+from samla_sessions.adapters.ports import completion_id
 
 
 # No indexes for these lookups by person: erasures and access requests are rare, and an index

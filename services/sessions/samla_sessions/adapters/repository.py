@@ -7,7 +7,7 @@ from enrollment's events; enrollment's own database is never read.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.contract.enrollment import GatheringKind
+from samla_shared.contract.enrollment import CompletionRule, GatheringKind, PlannedGathering
 from samla_shared.messaging.outbox import (
     OUTBOX_FIELD,
     PENDING_FIELD,
@@ -24,9 +24,12 @@ from samla_shared.messaging.outbox import (
     new_document_outbox,
     staged,
 )
+from samla_sessions.adapters.ports import completion_id, roster_entry_id
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
 from samla_sessions.domain.attendance import Attendance, AttendanceStatus, MakeUp, MakeUpKind
-from samla_sessions.domain.roster import RosterStatus
+from samla_sessions.domain.cohort import KnownCohort, KnownProgramme
+from samla_sessions.domain.completion import CompletionRecord
+from samla_sessions.domain.roster import RosterEntry, RosterStatus
 from samla_sessions.domain.session import Assignment, Change, Material, Session, SessionStatus
 
 # Read by the relay in this order. A use case that writes both writes the session first
@@ -46,8 +49,23 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[name].create_index([(PENDING_FIELD, ASCENDING)])
 
 
-class RosterStore:
-    """The roster per cohort, and the cohorts and programmes sessions has heard of."""
+class KnownFacts:
+    """The cohort and programme as typed records, read through a store's `known` (the fake's too)."""
+
+    async def known(self, collection: str, document_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    async def cohort(self, cohort_id: str) -> KnownCohort | None:
+        document = await self.known("cohorts", cohort_id)
+        return known_cohort(document) if document else None
+
+    async def programme(self, programme_id: str) -> KnownProgramme | None:
+        document = await self.known("programmes", programme_id)
+        return known_programme(document) if document else None
+
+
+class RosterStore(KnownFacts):
+    """The roster per cohort, and the cohorts and programmes sessions has heard of (a RosterRepository)."""
 
     def __init__(self, db: AsyncDatabase) -> None:
         self.db = db
@@ -60,7 +78,7 @@ class RosterStore:
         entry already exists: then `advance` decides.
         """
         try:
-            await self.db.roster.insert_one({"_id": _roster_id(cohort_id, application_id), **fields,
+            await self.db.roster.insert_one({"_id": roster_entry_id(cohort_id, application_id), **fields,
                                              "cohort_id": cohort_id, "application_id": application_id,
                                              "cohort_sequence": sequence})
         except DuplicateKeyError:
@@ -73,21 +91,21 @@ class RosterStore:
         The caller holds the entry's document lock (FerretDB updates are read-modify-write).
         """
         result = await self.db.roster.update_one(
-            {"_id": _roster_id(cohort_id, application_id), "cohort_sequence": {"$lt": sequence}},
+            {"_id": roster_entry_id(cohort_id, application_id), "cohort_sequence": {"$lt": sequence}},
             {"$set": {**fields, "cohort_sequence": sequence}},
         )
         return result.modified_count == 1
 
-    async def members(self, cohort_id: str, status: str | None) -> list[dict[str, Any]]:
+    async def members(self, cohort_id: str, status: str | None) -> list[RosterEntry]:
         query: dict[str, Any] = {"cohort_id": cohort_id}
         if status:
             query["status"] = status
         cursor = self.db.roster.find(query).sort("enrolled_at", ASCENDING)
-        return [doc async for doc in cursor]
+        return [roster_entry(doc) async for doc in cursor]
 
-    async def enrolled(self, cohort_id: str) -> dict[str, dict[str, Any]]:
+    async def enrolled(self, cohort_id: str) -> dict[str, RosterEntry]:
         """The cohort's enrolled participants by participant id."""
-        return {m["participant_id"]: m for m in await self.members(cohort_id, RosterStatus.ENROLLED.value)}
+        return {m.participant_id: m for m in await self.members(cohort_id, RosterStatus.ENROLLED.value)}
 
     async def cohorts_of(self, participant_id: str) -> list[str]:
         cursor = self.db.roster.find({"participant_id": participant_id, "status": RosterStatus.ENROLLED.value},
@@ -112,11 +130,9 @@ class RosterStore:
         return await self.db[collection].find_one({"_id": document_id})
 
 
-def _roster_id(cohort_id: str, application_id: str) -> str:
-    return f"{cohort_id}:{application_id}"
-
-
 class SessionStore:
+    """Sessions with their outbox (a SessionRepository)."""
+
     def __init__(self, db: AsyncDatabase, source: str) -> None:
         self.db = db
         self.source = source
@@ -166,7 +182,6 @@ class SessionStore:
             session.version += 1
             return True
         return False
-
 
     async def cohorts_with_completion_due(self) -> list[str]:
         cursor = self.db.sessions.find({"completion_due": True}, {"cohort_id": 1})
@@ -236,13 +251,9 @@ class CompletionStore:
         return await self.db.completions.find_one(
             {"_id": completion_id(cohort_id, participant_id), "status": "completed"}, {"_id": 1}) is not None
 
-    async def of_cohort(self, cohort_id: str) -> dict[str, dict[str, Any]]:
+    async def of_cohort(self, cohort_id: str) -> dict[str, CompletionRecord]:
         cursor = self.db.completions.find({"cohort_id": cohort_id}, HIDDEN)
-        return {doc["participant_id"]: doc async for doc in cursor}
-
-
-def completion_id(cohort_id: str, participant_id: str) -> str:
-    return f"{cohort_id}:{participant_id}"
+        return {doc["participant_id"]: completion_record(doc) async for doc in cursor}
 
 
 # -- mapping between the domain model and documents -------------------------------------------
@@ -299,4 +310,38 @@ def session_from(doc: dict[str, Any]) -> Session:
         status=SessionStatus(doc["status"]), held_at=doc.get("held_at"),
         changes=[Change(**c) for c in doc.get("changes", [])],
         plan_step=doc.get("plan_step"), version=doc["version"],
+    )
+
+
+def known_cohort(doc: dict[str, Any]) -> KnownCohort:
+    """The cohort as the latest CohortOpened told it (see RosterStore.remember)."""
+    return KnownCohort(
+        cohort_id=doc["_id"], programme_id=doc["programme_id"], network_id=doc["network_id"],
+        time_zone=doc["time_zone"], term=doc.get("term", ""), location=doc.get("location"),
+        starts_on=date.fromisoformat(doc["starts_on"]) if doc.get("starts_on") else None,
+    )
+
+
+def known_programme(doc: dict[str, Any]) -> KnownProgramme:
+    """The programme as the latest ProgrammePublished or ProgrammeUpdated told it."""
+    return KnownProgramme(
+        programme_id=doc["_id"], title=doc.get("title", ""), language=doc.get("language", "nb"),
+        gathering_plan=tuple(PlannedGathering.model_validate(step) for step in doc.get("gathering_plan", [])),
+        completion_rule=CompletionRule.model_validate(doc.get("completion_rule") or {}),
+        curriculum_method_ids=tuple(doc.get("curriculum_method_ids", [])),
+    )
+
+
+def roster_entry(doc: dict[str, Any]) -> RosterEntry:
+    return RosterEntry(
+        cohort_id=doc["cohort_id"], application_id=doc["application_id"], participant_id=doc["participant_id"],
+        organisation_id=doc["organisation_id"], unit_id=doc["unit_id"], network_id=doc["network_id"],
+        status=doc["status"], via=doc.get("via"), enrolled_at=doc.get("enrolled_at"),
+    )
+
+
+def completion_record(doc: dict[str, Any]) -> CompletionRecord:
+    return CompletionRecord(
+        cohort_id=doc["cohort_id"], participant_id=doc["participant_id"], network_id=doc["network_id"],
+        organisation_id=doc.get("organisation_id"), status=doc["status"], completed_at=doc["completed_at"],
     )

@@ -12,10 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from samla_shared.contract.enrollment import CompletionRule
 from samla_sessions.domain.attendance import Attendance, AttendanceStatus
 from samla_sessions.domain.session import Session, SessionStatus
+
+
+@dataclass(frozen=True)
+class CompletionRecord:
+    """A participant's completion of a cohort as recorded: completed, or revoked by a correction."""
+
+    cohort_id: str
+    participant_id: str
+    network_id: str
+    organisation_id: str | None
+    status: str  # "completed" or "revoked"
+    completed_at: datetime
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ time zone (Europe/Oslo or Europe/Copenhagen) is kept beside them for local displ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,6 +16,13 @@ from samla_shared.contract.enrollment import GatheringKind
 from samla_sessions.domain.agenda import AgendaItem, checked_agenda
 from samla_sessions.domain.attendance import Attendance, AttendanceStatus, MakeUp, check_minutes, counts
 from samla_sessions.domain.errors import Conflict, RuleViolation
+
+# What a participant reads about a session and a coordinator may change without rescheduling it.
+REVISABLE_DETAILS = frozenset({"title", "venue", "city", "online_link", "description", "materials", "assignments"})
+# Of those, the ones a change may clear (give as null): a place or a link can be dropped, while a
+# session always keeps a title and a description, and null materials or assignments mean "as they are"
+# (an empty list clears them).
+CLEARABLE_DETAILS = frozenset({"venue", "city", "online_link"})
 
 # A kickoff of two days, or a week-long course: longer than two weeks is a typing error.
 MAX_SPAN = timedelta(days=14)
@@ -53,6 +60,12 @@ class Change:
     reason: str
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+
+
+def details_to_revise(given: Mapping[str, object]) -> dict[str, object]:
+    """The changes a revision makes, from the details it names: a null clears a clearable detail and
+    leaves any other as it is."""
+    return {name: value for name, value in given.items() if value is not None or name in CLEARABLE_DETAILS}
 
 
 def check_times(starts_at: datetime, ends_at: datetime) -> None:
@@ -138,8 +151,7 @@ class Session:
     def revise(self, **details: object) -> None:
         """Change what a participant reads about the session: title, place, link, materials, work between."""
         self.ensure_plannable()
-        allowed = {"title", "venue", "city", "online_link", "description", "materials", "assignments"}
-        unknown = details.keys() - allowed
+        unknown = details.keys() - REVISABLE_DETAILS
         if unknown:
             raise RuleViolation(f"these cannot be changed this way: {', '.join(sorted(unknown))}")
         for name, value in details.items():

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from samla_shared.http.auth import Access
 
-from samla_sessions.adapters.repository import RosterStore
+from samla_sessions.adapters.ports import RosterRepository
 from samla_sessions.domain.agenda import DialogueStep
 from samla_sessions.domain.attendance import MakeUpKind
 from samla_sessions.domain.schedule import IN_PERSON_HOURS, ONLINE_HOURS, DayHours
-from samla_sessions.domain.session import Assignment, Material, SessionStatus
+from samla_sessions.domain.session import Assignment, Material, SessionStatus, details_to_revise
 from samla_sessions.entrypoints.schemas import (
     AgendaIn,
     AgendaPublic,
@@ -22,22 +22,21 @@ from samla_sessions.entrypoints.schemas import (
     AttendancePublic,
     AssignmentIn,
     Cancellation,
-    CompletedParticipant,
     CompletionsPublic,
     FollowUpDayCreate,
     Held,
     HoursIn,
     MakeUpIn,
     MaterialIn,
-    ParticipantProgress,
     PlanPublic,
     Roster,
-    RosterMember,
     ScheduleGeneration,
     SessionCreate,
     SessionPublic,
     SessionUpdate,
     attendance_public,
+    completions_public,
+    roster_public,
     session_public,
 )
 from samla_sessions.service_layer.completion import CompletionPolicy
@@ -47,12 +46,12 @@ from samla_sessions.service_layer.sessions import AgendaItemDraft, AttendanceEnt
 
 @dataclass(frozen=True)
 class Services:
-    """What the routes call, wired once in app.py."""
+    """What the routes call, wired once in bootstrap.py."""
 
     sessions: SessionService
     completion: CompletionPolicy
     plan: ParticipantPlan
-    roster: RosterStore
+    roster: RosterRepository
 
 
 def get_services(request: Request) -> Services:
@@ -89,7 +88,7 @@ def _hours(given: HoursIn | None, default: DayHours) -> DayHours:
 
 async def visible_cohort(cohort_id: str, wired: Services, access: Access) -> None:
     if not access.unrestricted:  # an admin may also ask about cohorts this service has not heard of yet
-        access.require(f"cohort {cohort_id}", network_id=(await wired.sessions.cohort(cohort_id))["network_id"])
+        access.require(f"cohort {cohort_id}", network_id=(await wired.sessions.cohort(cohort_id)).network_id)
 
 
 async def visible_session(session_id: str, wired: Services, access: Access) -> None:
@@ -104,8 +103,7 @@ async def visible_session(session_id: str, wired: Services, access: Access) -> N
 async def roster(cohort_id: str, wired: Wired, access: Access,
                  status: Literal["enrolled", "withdrawn"] | None = "enrolled") -> Roster:
     await visible_cohort(cohort_id, wired, access)
-    members = await wired.roster.members(cohort_id, status)
-    return Roster(cohort_id=cohort_id, members=[RosterMember(**m) for m in members])
+    return roster_public(cohort_id, await wired.roster.members(cohort_id, status))
 
 
 @cohorts.post("/{cohort_id}/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionPublic,
@@ -158,17 +156,7 @@ async def add_follow_up_day(cohort_id: str, body: FollowUpDayCreate, wired: Wire
              summary="Who completed the cohort, and everyone's progress towards it")
 async def completions(cohort_id: str, wired: Wired, access: Access) -> CompletionsPublic:
     await visible_cohort(cohort_id, wired, access)
-    found = await wired.completion.completion_list(cohort_id)
-    return CompletionsPublic(
-        cohort_id=cohort_id, excused_absence_counts_as_attended=found.rule.excused_absence_counts_as_attended,
-        mandatory_sessions=found.mandatory_sessions, mandatory_sessions_held=found.mandatory_sessions_held,
-        completed=[CompletedParticipant(participant_id=d["participant_id"], organisation_id=d["organisation_id"],
-                                        completed_at=d["completed_at"]) for d in found.completed],
-        participants=[ParticipantProgress(
-            participant_id=p.participant_id, organisation_id=organisation, mandatory_sessions_attended=p.attended,
-            mandatory_sessions=p.required, missed_session_ids=list(p.missed), completed=p.completed,
-        ) for p, organisation in found.progress],
-    )
+    return completions_public(await wired.completion.completion_list(cohort_id))
 
 
 # -- sessions ---------------------------------------------------------------------------------
@@ -183,18 +171,18 @@ async def get_session(session_id: str, wired: Wired, access: Access) -> SessionP
                 summary="Reschedule (new times and a reason) or change the details participants read")
 async def revise_session(session_id: str, body: SessionUpdate, wired: Wired, access: Access) -> SessionPublic:
     await visible_session(session_id, wired, access)
-    given = body.model_dump(exclude_unset=True, exclude={"starts_at", "ends_at", "reason", "materials",
-                                                         "assignments"})
-    # null clears a place or a link; a title and a description cannot be cleared, only replaced.
-    given = {k: v for k, v in given.items() if v is not None or k not in ("title", "description")}
-    if "online_link" in given and body.online_link is not None:
-        given["online_link"] = str(body.online_link)
-    if body.materials is not None:
+    given: dict[str, object] = body.model_dump(exclude_unset=True,
+                                               exclude={"starts_at", "ends_at", "reason", "online_link",
+                                                        "materials", "assignments"})
+    named = body.model_fields_set
+    if "online_link" in named:
+        given["online_link"] = str(body.online_link) if body.online_link is not None else None
+    if "materials" in named:
         given["materials"] = _materials(body.materials)
-    if body.assignments is not None:
+    if "assignments" in named:
         given["assignments"] = _assignments(body.assignments)
     session = await wired.sessions.revise(session_id, starts_at=body.starts_at, ends_at=body.ends_at,
-                                          reason=body.reason, details=given)
+                                          reason=body.reason, details=details_to_revise(given))
     return session_public(session)
 
 

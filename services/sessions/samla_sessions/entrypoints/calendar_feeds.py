@@ -52,7 +52,7 @@ async def issue_participant_feed(participant_id: str, feeds: Feeds, access: Acce
              summary="A coordinator's own secret link to subscribe to a cohort's sessions; asking again revokes it")
 async def issue_cohort_feed(cohort_id: str, feeds: Feeds, access: Access, request: Request) -> CalendarFeedPublic:
     cohort = await feeds.sessions.cohort(cohort_id)
-    access.require(f"cohort {cohort_id}", network_id=cohort["network_id"])
+    access.require(f"cohort {cohort_id}", network_id=cohort.network_id)
     return _public(request, await feeds.issue_for_cohort(cohort_id, by=access.person))
 
 

@@ -28,6 +28,7 @@ from samla_sessions.adapters.printing import (
     certificate_pdf,
     certificates_zip,
 )
+from samla_sessions.domain.cohort import KnownCohort
 from samla_sessions.service_layer.documents import SessionDocuments
 from samla_sessions.service_layer.sessions import SessionService
 
@@ -83,14 +84,14 @@ def _yes(language: str, value: bool) -> str:
 
 
 async def _language(service: SessionService, programme_id: str) -> str:
-    programme = await service.roster.known("programmes", programme_id) or {}
-    return programme.get("language", "nb")
+    programme = await service.roster.programme(programme_id)
+    return programme.language if programme else "nb"
 
 
 async def _visible_cohort(cohort_id: str, documents: SessionDocuments, access: Access,
-                          participant_id: str | None = None) -> dict[str, Any]:
+                          participant_id: str | None = None) -> KnownCohort:
     cohort = await documents.sessions.cohort(cohort_id)
-    access.require(f"cohort {cohort_id}", network_id=cohort["network_id"],
+    access.require(f"cohort {cohort_id}", network_id=cohort.network_id,
                    person_ids=[participant_id] if participant_id else [])
     return cohort
 
@@ -123,10 +124,10 @@ async def attendance_sheet(session_id: str, documents: Documents, access: Access
 async def export_completions(cohort_id: str, documents: Documents, access: Access,
                              fmt: Format = TableFormat.CSV) -> Response:
     cohort = await _visible_cohort(cohort_id, documents, access)
-    language = await _language(documents.sessions, cohort["programme_id"])
+    language = await _language(documents.sessions, cohort.programme_id)
     columns = _columns(language, "name", "organisation", "completed", "completed_at", "attended", "required",
                        "missed", "participant")
-    return table_response(fmt, f"completions-{cohort.get('term', '')}-{cohort_id}", columns,
+    return table_response(fmt, f"completions-{cohort.term}-{cohort_id}", columns,
                           await documents.completion_rows(cohort_id), sheet="Completions")
 
 
@@ -135,7 +136,7 @@ async def export_completions(cohort_id: str, documents: Documents, access: Acces
 async def all_certificates(cohort_id: str, documents: Documents, access: Access) -> Response:
     cohort = await _visible_cohort(cohort_id, documents, access)
     found = await documents.certificates(cohort_id)
-    return file_response(certificates_zip(found), f"certificates-{cohort.get('term', '')}-{cohort_id}.zip", ZIP)
+    return file_response(certificates_zip(found), f"certificates-{cohort.term}-{cohort_id}.zip", ZIP)
 
 
 @cohorts.get("/{cohort_id}/certificates/{participant_id}", response_class=Response,

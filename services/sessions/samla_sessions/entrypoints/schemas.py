@@ -7,6 +7,7 @@ same instant as the UTC that is stored, but readable as the participants' wall c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -16,7 +17,9 @@ from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, mo
 from samla_shared.contract.enrollment import GatheringKind
 from samla_sessions.domain.agenda import AgendaItemKind
 from samla_sessions.domain.attendance import AttendanceStatus
+from samla_sessions.domain.roster import RosterEntry
 from samla_sessions.domain.session import Session
+from samla_sessions.service_layer.completion import CompletionList
 
 Text = Annotated[str, Field(max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -336,4 +339,23 @@ def attendance_public(session: Session) -> AttendancePublic:
         make_ups=[MakeUpPublic(participant_id=m.participant_id, kind=m.kind.value, session_id=m.session_id,
                                note=m.note, recorded_at=m.recorded_at.astimezone(zone), recorded_by=m.recorded_by)
                   for m in sorted(session.make_ups.values(), key=lambda m: m.participant_id)],
+    )
+
+
+def roster_public(cohort_id: str, entries: Iterable[RosterEntry]) -> Roster:
+    return Roster(cohort_id=cohort_id, members=[RosterMember(
+        participant_id=e.participant_id, application_id=e.application_id, organisation_id=e.organisation_id,
+        unit_id=e.unit_id, status=e.status, via=e.via, enrolled_at=e.enrolled_at) for e in entries])
+
+
+def completions_public(found: CompletionList) -> CompletionsPublic:
+    return CompletionsPublic(
+        cohort_id=found.cohort_id, excused_absence_counts_as_attended=found.rule.excused_absence_counts_as_attended,
+        mandatory_sessions=found.mandatory_sessions, mandatory_sessions_held=found.mandatory_sessions_held,
+        completed=[CompletedParticipant(participant_id=d.participant_id, organisation_id=d.organisation_id,
+                                        completed_at=d.completed_at) for d in found.completed],
+        participants=[ParticipantProgress(
+            participant_id=p.participant_id, organisation_id=organisation, mandatory_sessions_attended=p.attended,
+            mandatory_sessions=p.required, missed_session_ids=list(p.missed), completed=p.completed,
+        ) for p, organisation in found.progress],
     )

@@ -11,13 +11,13 @@ reschedules and cancellations reach the subscribed calendars.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.documents.calendar import render_calendar
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
+from samla_sessions.adapters.ports import CalendarFeedRepository
 from samla_sessions.domain.errors import NotFound
 from samla_sessions.service_layer.participant_plan import ParticipantPlan, calendar_event
 from samla_sessions.service_layer.sessions import SessionService
@@ -30,8 +30,8 @@ class IssuedFeed:
 
 
 class CalendarFeeds:
-    def __init__(self, store: CalendarFeedStore, plan: ParticipantPlan, sessions: SessionService,
-                 locks: DocumentLocks, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, store: CalendarFeedRepository, plan: ParticipantPlan, sessions: SessionService,
+                 locks: DocumentLocks, clock: Clock = system_clock) -> None:
         self.store = store
         self.plan = plan
         self.sessions = sessions
@@ -61,7 +61,7 @@ class CalendarFeeds:
         if "participant_id" in found:
             return await self.plan.calendar(found["participant_id"])
         cohort = await self.sessions.cohort(found["cohort_id"])
-        programme = await self.sessions.roster.known("programmes", cohort["programme_id"]) or {}
-        name = " – ".join(p for p in (programme.get("title"), cohort.get("term")) if p) or "Samla"
+        programme = await self.sessions.roster.programme(cohort.programme_id)
+        name = " – ".join(p for p in (programme.title if programme else None, cohort.term) if p) or "Samla"
         events = [calendar_event(s) for s in await self.sessions.of_cohort(found["cohort_id"])]
         return render_calendar(f"Samla: {name}", events, now=self._now())

@@ -17,16 +17,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from pymongo.errors import ConnectionFailure
-
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.enrollment import CompletionRule
 from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_sessions.adapters.repository import CompletionStore, RosterStore, SessionStore, completion_id
-from samla_sessions.domain.completion import Progress, cohort_is_complete, mandatory_sessions, progress
+from samla_sessions.adapters.ports import (
+    CompletionRepository,
+    RosterRepository,
+    SessionRepository,
+    StoreUnavailable,
+    completion_id,
+)
+from samla_sessions.domain.completion import (
+    CompletionRecord,
+    Progress,
+    cohort_is_complete,
+    mandatory_sessions,
+    progress,
+)
 from samla_sessions.domain.session import Session, SessionStatus
 
 log = logging.getLogger("samla.sessions.completion")
@@ -39,18 +49,20 @@ class CompletionList:
     mandatory_sessions: int
     mandatory_sessions_held: int
     finished: bool
-    completed: list[dict[str, Any]]  # the published completions
+    completed: list[CompletionRecord]  # the published completions
     progress: list[tuple[Progress, str | None]]  # each participant's progress, with their organisation
 
 
 class CompletionPolicy:
-    def __init__(self, sessions: SessionStore, roster: RosterStore, completions: CompletionStore,
-                 locks: DocumentLocks, on_events_staged: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, sessions: SessionRepository, roster: RosterRepository, completions: CompletionRepository,
+                 locks: DocumentLocks, on_events_staged: Callable[[], None] = lambda: None,
+                 clock: Clock = system_clock) -> None:
         self.sessions = sessions
         self.roster = roster
         self.completions = completions
         self._locks = locks
         self._wake_relay = on_events_staged
+        self._now = clock
 
     async def settle(self, cohort_id: str, *, as_of: datetime) -> None:
         """Evaluate the cohort and clear the completion-due marks of the sessions it was evaluated with."""
@@ -67,8 +79,8 @@ class CompletionPolicy:
         for cohort_id in await self.sessions.cohorts_with_completion_due():
             log.info("settling completions of cohort %s left due", cohort_id)
             try:
-                await self.settle(cohort_id, as_of=datetime.now(UTC))
-            except ConnectionFailure:
+                await self.settle(cohort_id, as_of=self._now())
+            except StoreUnavailable:
                 raise  # the database went away: the start-up retries the whole catch-up
             except Exception:
                 # One cohort that cannot be settled must not keep the service from starting;
@@ -88,10 +100,11 @@ class CompletionPolicy:
         rule = await self._rule(sessions[0].programme_id)
         staged = False
         for p in progress(members.keys() | existing.keys(), sessions, rule):
-            status = existing.get(p.participant_id, {}).get("status")
+            record = existing.get(p.participant_id)
+            status = record.status if record else None
             facts = members.get(p.participant_id) or existing[p.participant_id]
-            ids = {"network_id": facts["network_id"], "cohort_id": cohort_id, "programme_id": sessions[0].programme_id,
-                   "participant_id": p.participant_id, "organisation_id": facts["organisation_id"]}
+            ids = {"network_id": facts.network_id, "cohort_id": cohort_id, "programme_id": sessions[0].programme_id,
+                   "participant_id": p.participant_id, "organisation_id": facts.organisation_id}
             async with self._locks.hold("completions", completion_id(cohort_id, p.participant_id)):
                 if p.completed and p.participant_id in members and status != "completed":
                     fields = {k: v for k, v in ids.items() if k not in ("cohort_id", "participant_id")}
@@ -114,18 +127,18 @@ class CompletionPolicy:
         existing = await self.completions.of_cohort(cohort_id)
         rule = await self._rule(sessions[0].programme_id) if sessions else CompletionRule()
         required = mandatory_sessions(sessions)
-        completed = sorted((doc for doc in existing.values() if doc["status"] == "completed"),
-                           key=lambda doc: (doc["completed_at"], doc["participant_id"]))
-        organisations = {pid: doc.get("organisation_id") for pid, doc in (existing | members).items()}
+        completed = sorted((record for record in existing.values() if record.status == "completed"),
+                           key=lambda record: (record.completed_at, record.participant_id))
+        organisations = {pid: known.organisation_id for pid, known in (existing | members).items()}
         return CompletionList(
             cohort_id=cohort_id, rule=rule, mandatory_sessions=len(required),
             mandatory_sessions_held=sum(s.status is SessionStatus.HELD for s in required),
             finished=cohort_is_complete(sessions), completed=completed,
             progress=[(p, organisations.get(p.participant_id))
-                      for p in progress(members.keys() | {d["participant_id"] for d in completed}, sessions, rule)],
+                      for p in progress(members.keys() | {d.participant_id for d in completed}, sessions, rule)],
         )
 
     async def _rule(self, programme_id: str) -> CompletionRule:
-        programme = await self.roster.known("programmes", programme_id)
-        return CompletionRule.model_validate((programme or {}).get("completion_rule") or {})
+        programme = await self.roster.programme(programme_id)
+        return programme.completion_rule if programme else CompletionRule()
 

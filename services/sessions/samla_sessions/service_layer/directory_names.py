@@ -2,7 +2,7 @@
 
 They are not personal data, so they travel in events; a certificate names its issuing
 network and an attendance sheet each participant's organisation. The newest event wins
-(RosterStore.remember keeps the latest by event time), so a rename replayed late
+(the roster store's `remember` keeps the latest by event time), so a rename replayed late
 changes nothing.
 """
 
@@ -15,11 +15,11 @@ from samla_shared.contract.directory import (
     OrganisationRegistered,
     OrganisationRenamed,
 )
-from samla_sessions.adapters.repository import RosterStore
+from samla_sessions.adapters.ports import RosterRepository
 
 
 class DirectoryNames:
-    def __init__(self, store: RosterStore) -> None:
+    def __init__(self, store: RosterRepository) -> None:
         self.store = store
 
     async def on_network(self, event: CloudEvent) -> None:

@@ -8,19 +8,18 @@ month's gathering to stay in their calendar.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.documents.calendar import CalendarEvent, render_calendar
-from samla_sessions.adapters.repository import CompletionStore, RosterStore, SessionStore
+from samla_sessions.adapters.ports import CompletionRepository, RosterRepository, SessionRepository
 from samla_sessions.domain.errors import NotFound
 from samla_sessions.domain.session import Session, SessionStatus
 
 
 class ParticipantPlan:
-    def __init__(self, sessions: SessionStore, roster: RosterStore, completions: CompletionStore | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, sessions: SessionRepository, roster: RosterRepository,
+                 completions: CompletionRepository | None = None, clock: Clock = system_clock) -> None:
         self.sessions = sessions
         self.roster = roster
         self.completions = completions

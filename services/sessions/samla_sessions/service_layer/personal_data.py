@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
-from samla_sessions.adapters.personal_data import PersonalDataStore
-from samla_sessions.adapters.repository import SessionStore, completion_id
+from samla_sessions.adapters.ports import (
+    CalendarFeedRepository,
+    PersonalDataRepository,
+    SessionRepository,
+    completion_id,
+)
 from samla_sessions.domain.session import Session
 
 log = logging.getLogger("samla.sessions.personal_data")
@@ -50,12 +53,13 @@ def renamed(session: Session, person_id: str, alias: str) -> bool:
 
 
 class PersonalData:
-    def __init__(self, store: PersonalDataStore, sessions: SessionStore, locks: DocumentLocks,
-                 feeds: CalendarFeedStore | None = None) -> None:
+    def __init__(self, store: PersonalDataRepository, sessions: SessionRepository, locks: DocumentLocks,
+                 feeds: CalendarFeedRepository | None = None, clock: Clock = system_clock) -> None:
         self.store = store
         self.sessions = sessions
         self._locks = locks
         self.feeds = feeds
+        self._now = clock
 
     async def on_erased(self, event: CloudEvent) -> None:
         data: ParticipantErased = event.data  # type: ignore[assignment]
@@ -88,7 +92,7 @@ class PersonalData:
                 return
             # Under the session's lock nobody else in this process writes it; the version check
             # refuses a write that slipped in from elsewhere, and the redelivery tries again.
-            if not await self.sessions.save(session, updated_at=datetime.now(UTC)):
+            if not await self.sessions.save(session, updated_at=self._now()):
                 raise ConnectionError(f"session {session_id} changed during the erasure; trying again")
 
     async def export(self, person_id: str) -> dict[str, Any]:

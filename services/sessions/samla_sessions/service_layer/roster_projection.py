@@ -19,12 +19,12 @@ from samla_shared.contract.enrollment import (
     ProgrammeUpdated,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_sessions.adapters.repository import RosterStore
+from samla_sessions.adapters.ports import RosterRepository, roster_entry_id
 from samla_sessions.domain.roster import RosterStatus
 
 
 class RosterProjection:
-    def __init__(self, store: RosterStore, locks: DocumentLocks | None = None) -> None:
+    def __init__(self, store: RosterRepository, locks: DocumentLocks | None = None) -> None:
         self.store = store
         self._locks = locks or DocumentLocks()
 
@@ -47,7 +47,7 @@ class RosterProjection:
         if await self.store.enter(cohort_id=cohort_id, application_id=application_id, sequence=sequence,
                                   fields=fields):
             return
-        async with self._locks.hold("roster", f"{cohort_id}:{application_id}"):
+        async with self._locks.hold("roster", roster_entry_id(cohort_id, application_id)):
             await self.store.advance(cohort_id=cohort_id, application_id=application_id, sequence=sequence,
                                      fields=fields)
 

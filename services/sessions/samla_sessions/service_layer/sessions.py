@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.base import IntegrationEvent
-from samla_shared.contract.enrollment import GatheringKind, PlannedGathering
+from samla_shared.contract.enrollment import GatheringKind
 from samla_shared.contract.sessions import (
     AttendanceCorrected,
     AttendanceCounts,
@@ -25,9 +26,10 @@ from samla_shared.contract.sessions import (
     SessionScheduled,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_sessions.adapters.repository import RosterStore, SessionStore
+from samla_sessions.adapters.ports import RosterRepository, SessionRepository
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind, DialogueStep
 from samla_sessions.domain.attendance import AttendanceStatus, MakeUp, MakeUpKind, check_make_up
+from samla_sessions.domain.cohort import KnownCohort, KnownProgramme
 from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.domain.schedule import (
     IN_PERSON_HOURS,
@@ -47,9 +49,6 @@ from samla_sessions.service_layer.completion import CompletionPolicy
 # Sessions generated from a template get ids derived from (cohort, step), so a retried
 # generation recreates only what is missing instead of doubling the schedule.
 GENERATED_IDS = uuid.UUID("6f1f0a52-3c1e-4d8e-9b7e-5a4c2b1d0e93")
-
-Clock = Callable[[], datetime]
-
 
 @dataclass(frozen=True)
 class SessionDraft:
@@ -92,9 +91,9 @@ class AttendanceEntry:
 
 
 class SessionService:
-    def __init__(self, sessions: SessionStore, roster: RosterStore, completion: CompletionPolicy,
+    def __init__(self, sessions: SessionRepository, roster: RosterRepository, completion: CompletionPolicy,
                  locks: DocumentLocks, on_events_staged: Callable[[], None] = lambda: None,
-                 clock: Clock = lambda: datetime.now(UTC)) -> None:
+                 clock: Clock = system_clock) -> None:
         self.sessions = sessions
         self.roster = roster
         self.completion = completion
@@ -104,15 +103,15 @@ class SessionService:
 
     # -- what sessions knows from enrollment --------------------------------------------------
 
-    async def cohort(self, cohort_id: str) -> dict[str, Any]:
-        cohort = await self.roster.known("cohorts", cohort_id)
+    async def cohort(self, cohort_id: str) -> KnownCohort:
+        cohort = await self.roster.cohort(cohort_id)
         if cohort is None:
             raise NotFound(f"no cohort {cohort_id} is known here yet (sessions learns cohorts from enrollment's "
                            "CohortOpened events)")
         return cohort
 
-    async def programme(self, programme_id: str) -> dict[str, Any]:
-        programme = await self.roster.known("programmes", programme_id)
+    async def programme(self, programme_id: str) -> KnownProgramme:
+        programme = await self.roster.programme(programme_id)
         if programme is None:
             raise NotFound(f"no programme {programme_id} is known here yet")
         return programme
@@ -121,14 +120,14 @@ class SessionService:
 
     async def schedule(self, cohort_id: str, draft: SessionDraft) -> Session:
         cohort = await self.cohort(cohort_id)
-        time_zone = draft.time_zone or cohort["time_zone"]
+        time_zone = draft.time_zone or cohort.time_zone
         session = Session(
-            id=uuid.uuid4().hex, cohort_id=cohort_id, programme_id=cohort["programme_id"],
-            network_id=cohort["network_id"], kind=draft.kind,
+            id=uuid.uuid4().hex, cohort_id=cohort_id, programme_id=cohort.programme_id,
+            network_id=cohort.network_id, kind=draft.kind,
             title=draft.title or title_of(draft.kind, await self._language(cohort)),
             starts_at=as_utc(draft.starts_at, time_zone), ends_at=as_utc(draft.ends_at, time_zone),
             time_zone=time_zone, online=draft.online, mandatory=draft.mandatory, venue=draft.venue,
-            city=draft.city or (None if draft.online else cohort.get("location")), online_link=draft.online_link,
+            city=draft.city or (None if draft.online else cohort.location), online_link=draft.online_link,
             description=draft.description, materials=list(draft.materials), assignments=list(draft.assignments),
         )
         await self._add(session)
@@ -141,13 +140,13 @@ class SessionService:
     ) -> list[Session]:
         """Create the cohort's sessions from its programme's gathering plan (once)."""
         cohort = await self.cohort(cohort_id)
-        programme = await self.programme(cohort["programme_id"])
-        starts_on = starts_on or (date.fromisoformat(cohort["starts_on"]) if cohort.get("starts_on") else None)
+        programme = await self.programme(cohort.programme_id)
+        starts_on = starts_on or cohort.starts_on
         if starts_on is None:
             raise RuleViolation("give starts_on: the cohort has no start date to generate its schedule from")
         planned = generate_schedule(
-            [PlannedGathering.model_validate(step) for step in programme.get("gathering_plan", [])],
-            starts_on=starts_on, time_zone=cohort["time_zone"], language=programme.get("language", "nb"),
+            list(programme.gathering_plan),
+            starts_on=starts_on, time_zone=cohort.time_zone, language=programme.language,
             in_person=in_person or IN_PERSON_HOURS, online=online or ONLINE_HOURS,
             follow_up_weeks_after_closing=follow_up_weeks_after_closing,
         )
@@ -180,24 +179,24 @@ class SessionService:
             day = follow_up_day(local_day(closing.ends_at, closing.time_zone), weeks_after_closing)
             hours = hours or (ONLINE_HOURS if online else IN_PERSON_HOURS)
             session = Session(
-                id=uuid.uuid4().hex, cohort_id=cohort_id, programme_id=cohort["programme_id"],
-                network_id=cohort["network_id"], kind=GatheringKind.FOLLOW_UP_DAY,
+                id=uuid.uuid4().hex, cohort_id=cohort_id, programme_id=cohort.programme_id,
+                network_id=cohort.network_id, kind=GatheringKind.FOLLOW_UP_DAY,
                 title=title_of(GatheringKind.FOLLOW_UP_DAY, await self._language(cohort)),
                 starts_at=local_to_utc(day, hours.starts, closing.time_zone),
                 ends_at=local_to_utc(day, hours.ends, closing.time_zone), time_zone=closing.time_zone,
                 online=online, mandatory=mandatory, venue=venue,
-                city=city or (None if online else closing.city or cohort.get("location")), online_link=online_link,
+                city=city or (None if online else closing.city or cohort.location), online_link=online_link,
             )
             await self._add(session)
         self._wake_relay()
         return session
 
-    def _from_plan(self, cohort_id: str, cohort: dict[str, Any], step: PlannedSession) -> Session:
+    def _from_plan(self, cohort_id: str, cohort: KnownCohort, step: PlannedSession) -> Session:
         return Session(
             id=uuid.uuid5(GENERATED_IDS, f"{cohort_id}/plan/{step.step}").hex, cohort_id=cohort_id,
-            programme_id=cohort["programme_id"], network_id=cohort["network_id"], kind=step.kind, title=step.title,
-            starts_at=step.starts_at, ends_at=step.ends_at, time_zone=cohort["time_zone"], online=step.online,
-            mandatory=step.mandatory, city=None if step.online else cohort.get("location"), plan_step=step.step,
+            programme_id=cohort.programme_id, network_id=cohort.network_id, kind=step.kind, title=step.title,
+            starts_at=step.starts_at, ends_at=step.ends_at, time_zone=cohort.time_zone, online=step.online,
+            mandatory=step.mandatory, city=None if step.online else cohort.location, plan_step=step.step,
         )
 
     async def _add(self, session: Session, *, refuse_duplicate: bool = True) -> bool:
@@ -211,9 +210,9 @@ class SessionService:
             raise Conflict(f"a session {session.id} exists already")
         return added
 
-    async def _language(self, cohort: dict[str, Any]) -> str:
-        programme = await self.roster.known("programmes", cohort["programme_id"])
-        return (programme or {}).get("language", "nb")
+    async def _language(self, cohort: KnownCohort) -> str:
+        programme = await self.roster.programme(cohort.programme_id)
+        return programme.language if programme else "nb"
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -288,7 +287,7 @@ class SessionService:
                     events.append(AttendanceCorrected(
                         network_id=session.network_id, cohort_id=session.cohort_id, session_id=session.id,
                         participant_id=entry.participant_id, status=entry.status.value,
-                        organisation_id=members[entry.participant_id].get("organisation_id"),
+                        organisation_id=members[entry.participant_id].organisation_id,
                         attendance=AttendanceCounts(**session.counts())))
             return events
 

@@ -154,3 +154,27 @@ async def test_rescheduling_and_cancelling_need_a_reason_and_are_published(
         assert events["SessionRescheduled"]["starts_at"] == "2027-01-11T08:00:00Z"
         assert events["SessionCancelled"] == {**events["SessionCancelled"], "session_id": gathering["id"],
                                               "reason": "Storm warning"}
+
+
+async def test_a_null_in_a_change_clears_a_place_or_a_link_and_leaves_the_title_and_the_materials(
+        service, enrollment_feed, generate):
+    async with service(create_sessions, SessionsSettings) as sessions:
+        programme = enrollment_feed.programme()
+        cohort = enrollment_feed.cohort(programme)
+        await enrollment_feed.send(programme, cohort)
+        kickoff, *_ = (await generate(sessions, cohort.cohort_id)).json()
+        url = f"/sessions/{kickoff['id']}"
+        detailed = await sessions.patch(url, json={
+            "venue": "Kulturhuset", "online_link": "https://meet.example.org/samla",
+            "materials": [{"title": "Plan", "url": "https://example.org/plan.pdf"}]})
+        assert detailed.status_code == 200, detailed.text
+
+        cleared = await sessions.patch(url, json={"title": None, "description": None, "materials": None,
+                                                  "venue": None, "online_link": None})
+
+        assert cleared.status_code == 200, cleared.text
+        body = cleared.json()
+        assert (body["title"], body["venue"], body["online_link"]) == (kickoff["title"], None, None)
+        assert [m["title"] for m in body["materials"]] == ["Plan"]
+        emptied = await sessions.patch(url, json={"materials": []})
+        assert emptied.json()["materials"] == []

@@ -10,7 +10,7 @@ from samla_shared.contract.enrollment import GatheringKind
 from samla_sessions.domain.agenda import AgendaItem, AgendaItemKind
 from samla_sessions.domain.attendance import AttendanceStatus
 from samla_sessions.domain.errors import Conflict, RuleViolation
-from samla_sessions.domain.session import Session, SessionStatus
+from samla_sessions.domain.session import Material, Session, SessionStatus, details_to_revise
 
 START = datetime(2027, 3, 1, 8, tzinfo=UTC)
 AFTER = START + timedelta(days=2)
@@ -111,3 +111,28 @@ def test_a_cancelled_session_has_no_attendance_and_cannot_be_held():
         session.record_attendance("p1", S.PRESENT, None, rostered={"p1"}, now=AFTER)
     with pytest.raises(Conflict, match="cancelled"):
         session.mark_held(held_at=AFTER, rostered={"p1"}, now=AFTER)
+
+
+def test_a_null_clears_a_place_or_a_link_but_leaves_title_description_and_lists_as_they_are():
+    given = {"title": None, "description": None, "materials": None, "assignments": None,
+             "venue": None, "city": None, "online_link": None}
+    assert details_to_revise(given) == {"venue": None, "city": None, "online_link": None}
+
+
+def test_named_values_are_revised_and_an_empty_list_clears_the_materials():
+    given = {"title": "Samling 2", "description": "", "materials": [], "venue": "Rådhuset"}
+    assert details_to_revise(given) == given
+    session = gathering(materials=[Material("Plan", "https://example.org/plan")], venue="Biblioteket",
+                        online_link="https://example.org/meet")
+    session.revise(**details_to_revise({"title": None, "materials": [], "online_link": None, "venue": "Rådhuset"}))
+    assert (session.title, session.materials, session.online_link, session.venue) == (
+        "Samling", [], None, "Rådhuset")
+
+
+def test_only_what_participants_read_can_be_revised_and_not_once_held():
+    with pytest.raises(RuleViolation, match="cannot be changed this way: kind"):
+        gathering().revise(kind="closing")
+    held = gathering()
+    held.mark_held(held_at=AFTER, rostered=set(), now=AFTER)
+    with pytest.raises(Conflict, match="was held"):
+        held.revise(title="Too late")

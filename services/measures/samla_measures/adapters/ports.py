@@ -1,0 +1,194 @@
+"""What the use cases need of storage, as Protocols; the Mongo stores in this folder implement them,
+and `tests/fakes.py` implements them in memory for the use-case tests.
+
+Queries are plain values (`MeasureQuery`, `PlanReach`): the Mongo syntax that answers them lives
+only in the stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from samla_shared.contract.base import IntegrationEvent
+from samla_measures.domain.insight import Counters
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MeasureQuery:
+    """Which measures: each of network, organisation, unit and status is one value or a list of values
+    (a caller's scope; an empty list matches nothing); `overdue` compares the next due date with `today`."""
+
+    network_id: str | list[str] | None = None
+    organisation_id: str | list[str] | None = None
+    unit_id: str | list[str] | None = None
+    area: str | None = None
+    status: str | list[str] | None = None
+    overdue: bool | None = None
+    today: str | None = None  # ISO date, needed with `overdue`
+
+
+@dataclass(frozen=True)
+class PlanReach:
+    """The networks and organisations whose plans a restricted caller sees; neither named, nothing."""
+
+    network_ids: list[str] | None = None
+    organisation_ids: list[str] | None = None
+
+
+class MeasureRepository(Protocol):
+    """Measures, each one document with its indicators, follow-ups and staged events."""
+
+    source: str
+
+    async def add(self, measure: Document, *events: IntegrationEvent) -> None:
+        """Conflict if the id is taken."""
+
+    async def get(self, measure_id: str, fields: Iterable[str] | None = None) -> Document | None: ...
+
+    async def find(self, query: MeasureQuery, offset: int, limit: int) -> list[Document]:
+        """In creation order, without the follow-ups."""
+
+    async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[Document]: ...
+
+    async def overdue_candidates(self, today: str, limit: int) -> list[Document]: ...
+
+    async def save(self, measure: Document, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> bool:
+        """False when the measure changed since `measure` was read (its version moved on)."""
+
+
+class ToolboxRepository(Protocol):
+    async def seed(self, methods: Iterable[Document]) -> int: ...
+
+    async def add(self, method: Document) -> None: ...
+
+    async def names(self, method_ids: Iterable[str]) -> dict[str, dict[str, str]]: ...
+
+    async def get(self, method_id: str) -> Document | None: ...
+
+    async def find(self, *, network_id: str | None, area: str | None, cost_level: str | None,
+                   offset: int, limit: int) -> list[Document]:
+        """The shared catalogue, plus the network's own methods when a network is named."""
+
+
+class MeasureExportSource(Protocol):
+    def measures(self, query: MeasureQuery) -> AsyncIterator[Document]: ...
+
+
+class DocumentRepository(Protocol):
+    """Versioned documents with their own outbox (unit series, unit input, plans, competences)."""
+
+    name: str
+
+    async def get(self, doc_id: str) -> Document | None: ...
+
+    async def many(self, doc_ids: Iterable[str]) -> dict[str, Document]: ...
+
+    async def add(self, doc: Document, *events: IntegrationEvent) -> None:
+        """Conflict if the id is taken."""
+
+    async def save(self, doc: Document, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None:
+        """Conflict if the document changed since `doc` was read."""
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[Document]:
+        """The documents where any of `fields` (a list, or a dotted path into a list) holds the person."""
+
+
+class PlanRepository(DocumentRepository, Protocol):
+    async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
+                     limit: int) -> list[Document]:
+        """`reach` None: every plan (an unrestricted caller)."""
+
+    async def watched_before(self, today: str, limit: int) -> list[Document]:
+        """Plans whose next milestone to watch (`watch_from`) is before `today`."""
+
+
+class TrendRepository(Protocol):
+    """Each network's copy of its units' series, per kind (one document per network and kind)."""
+
+    async def unit_version(self, trend_id: str, unit_id: str) -> int: ...
+
+    async def put_unit(self, trend_id: str, unit_id: str, *, version: int, organisation_id: str,
+                       readings: dict[str, float], network_id: str, kind: str) -> None: ...
+
+    async def many(self, trend_ids: list[str]) -> dict[str, Document]: ...
+
+    def lease(self, trend_id: str) -> Lease:
+        """The cross-instance lease held around one read-modify-write of a trend document."""
+
+
+class Lease(Protocol):
+    async def hold(self) -> Any:
+        """Truthy when taken, None while another holds it."""
+
+    async def release(self) -> None: ...
+
+
+class InputLinkRepository(Protocol):
+    """Units' secret input links, by the token's hash."""
+
+    async def add(self, link_hash: str, unit_id: str, created_at: datetime) -> None: ...
+
+    async def unit_of(self, link_hash: str) -> str | None: ...
+
+    async def remove(self, link_hash: str) -> None: ...
+
+
+class DirectoryRepository(Protocol):
+    """Measures' read model of enrollment's directory: networks, organisations and units by `<kind>:<id>`."""
+
+    async def put(self, kind: Literal["network", "organisation", "unit"], entry_id: str,
+                  state: Document) -> None: ...
+
+    async def get(self, kind: Literal["network", "organisation", "unit"], entry_id: str) -> Document | None: ...
+
+    async def networks_and_organisations(self, network_id: str) -> list[Document]: ...
+
+    async def many(self, keys: Iterable[str]) -> dict[str, Document]: ...
+
+
+class InsightRepository(Protocol):
+    """The insight projection's contributors and network counters (see InsightStore for the steps)."""
+
+    async def contributor(self, contributor_id: str) -> Document | None: ...
+
+    async def record(self, contributor_id: str, *, previous: Document | None, event_id: str, network_id: str,
+                     view: Document, contribution: Counters, delta: Counters, now: datetime) -> Document | None:
+        """The pending entry added ({} when the counters do not move), or None when the contributor changed."""
+
+    async def carry_to_network(self, network_id: str, contributor_id: str, version: int, delta: Counters,
+                               now: datetime) -> None: ...
+
+    async def forget_pending(self, contributor_id: str, version: int) -> None: ...
+
+    async def clear_marker(self, network_id: str, contributor_id: str, version: int) -> None: ...
+
+    async def with_pending(self, limit: int) -> list[str]: ...
+
+    async def network(self, network_id: str) -> Document | None: ...
+
+
+class NationalRepository(Protocol):
+    """The national view's copies of every region's records, one collection per kind."""
+
+    async def apply(self, collection: str, document_id: str, *, offset: int, state: Document) -> bool:
+        """False when an event at or after `offset` was applied already."""
+
+    async def all(self, collection: str, region: str | None = None) -> list[Document]: ...
+
+
+class PersonalDataRepository(Protocol):
+    """What names a person outside the versioned documents: measures and insight contributions."""
+
+    async def measure_ids_naming(self, person_id: str) -> list[str]: ...
+
+    async def measures_naming(self, person_id: str) -> list[Document]: ...
+
+    async def insight_contributions(self, person_id: str) -> list[Document]: ...
