@@ -40,16 +40,6 @@ def _page(documents: Iterable[Document], order: Sequence[str], offset: int, limi
     return ordered[offset:offset + limit] if limit else ordered[offset:]
 
 
-def _matches(document: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
-    """Equalities only: the one kind of filter the cohort writer still passes (see EnrollmentStore.applications)."""
-    for field, wanted in filters.items():
-        if isinstance(wanted, Mapping):
-            raise NotImplementedError(f"the fake takes equalities only, not {field}: {wanted}")
-        if document.get(field) != wanted:
-            return False
-    return True
-
-
 class Staging:
     """The outbox: every event a write staged, with the document it was staged on."""
 
@@ -271,11 +261,6 @@ class FakeEnrollmentStore(Staging):
         found = [a for a in self.application_docs.values()
                  if a["manager_id"] in managers or a["organisation_id"] in organisations]
         return self._summaries(found, 0, limit, newest_first=True)
-
-    async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
-                           newest_first: bool = False) -> list[Document]:
-        found = [a for a in self.application_docs.values() if _matches(a, filters)]
-        return self._summaries(found, offset, limit, newest_first=newest_first)
 
     def _summaries(self, found: list[Document], offset: int, limit: int, *,
                    newest_first: bool = False) -> list[Document]:

@@ -137,12 +137,6 @@ class EnrollmentRepository(PeopleRepository, Protocol):
     async def applications_for_leader(self, manager_ids: Iterable[str], organisation_ids: Iterable[str], *,
                                       limit: int) -> list[Document]: ...
 
-    async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
-                           newest_first: bool = False) -> list[Document]:
-        """By a filter of equalities: only the cohort writer still asks this way, until it moves to
-        `application_of` and `team_applications`."""
-        ...
-
     async def transition_application(self, application_id: str, *, expected: str, status: str,
                                      entries: Sequence[Document], announce: Document | None,
                                      fields: Mapping[str, Any] | None = None) -> bool: ...

@@ -20,7 +20,6 @@ from pymongo.errors import BulkWriteError
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import mark_pending, merge_updates, new_document_outbox, staged, staged_packed
 from samla_enrollment.domain.cohorts import CohortStatus
-from samla_enrollment.domain.ids import new_id  # noqa: F401  (named here too: the cohort writer imports it from here)
 
 # Documents whose outbox the relay empties, read in this order: a registration of interest
 # follows its programme's publication, so interests are read first (see
@@ -307,17 +306,17 @@ class EnrollmentStore:
             filters["status"] = status
         if excluding:
             filters["_id"] = {"$nin": list(excluding)}
-        return await self.applications(filters, offset, limit)
+        return await self._applications(filters, offset, limit)
 
     async def live_application(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
         """The person's application to the cohort that is neither withdrawn nor declined, if any."""
-        found = await self.applications({"cohort_id": cohort_id, "participant_id": participant_id,
+        found = await self._applications({"cohort_id": cohort_id, "participant_id": participant_id,
                                          "status": {"$nin": ["withdrawn", "declined"]}}, 0, 1)
         return found[0] if found else None
 
     async def applications_of(self, person_ids: Iterable[str], *, limit: int) -> list[dict[str, Any]]:
         """Applications across cohorts made by any of these people, newest first."""
-        return await self.applications({"participant_id": {"$in": sorted(person_ids)}}, 0, limit,
+        return await self._applications({"participant_id": {"$in": sorted(person_ids)}}, 0, limit,
                                        newest_first=True)
 
     async def applications_for_leader(self, manager_ids: Iterable[str], organisation_ids: Iterable[str], *,
@@ -328,12 +327,11 @@ class EnrollmentStore:
         organisations = sorted(organisation_ids)
         if organisations:
             scope.append({"organisation_id": {"$in": organisations}})
-        return await self.applications({"$or": scope}, 0, limit, newest_first=True)
+        return await self._applications({"$or": scope}, 0, limit, newest_first=True)
 
-    async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
-                           newest_first: bool = False) -> list[dict[str, Any]]:
-        """Applications matching a Mongo filter: this adapter's own, and the cohort writer's until it asks by
-        name (`application_of`, `team_applications`)."""
+    async def _applications(self, filters: dict[str, Any], offset: int, limit: int, *,
+                            newest_first: bool = False) -> list[dict[str, Any]]:
+        """Applications matching a Mongo filter, a page in submission order (behind the named queries above)."""
         order = DESCENDING if newest_first else ASCENDING
         cursor = self.db.applications.find(filters, APPLICATION_SUMMARY)
         return [doc async for doc in cursor.sort([("submitted_at", order), ("_id", order)])
@@ -386,12 +384,12 @@ class EnrollmentStore:
 
     async def application_of(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
         """The person's application to the cohort, if any (there is at most one: see ensure_indexes)."""
-        found = await self.applications({"cohort_id": cohort_id, "participant_id": participant_id}, 0, 1)
+        found = await self._applications({"cohort_id": cohort_id, "participant_id": participant_id}, 0, 1)
         return found[0] if found else None
 
     async def team_applications(self, cohort_id: str, team_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """The applications of a team's members at the cohort, in submission order."""
-        return await self.applications({"team_id": team_id, "cohort_id": cohort_id}, 0, limit)
+        return await self._applications({"team_id": team_id, "cohort_id": cohort_id}, 0, limit)
 
 
 async def _by_id(collection: Any, ids: Iterable[str], projection: Mapping[str, Any] | None = None
