@@ -8,7 +8,7 @@ for a page of applications are read by `_id`, which is index-backed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,8 +48,11 @@ class DirectoryStore:
         await self.db[kind].update_one({"_id": entry_id}, update)
         await mark_pending(self.db[kind], entry_id, update)
 
-    async def find(self, kind: str, filters: dict[str, Any], q: str | None, offset: int,
+    async def find(self, kind: str, *, under: Mapping[str, Sequence[str]], q: str | None, offset: int,
                    limit: int) -> list[dict[str, Any]]:
+        """Entries whose parent fields (`under`: field → any of these ids) match and that match `q`, by name."""
+        filters: dict[str, Any] = {field: ids[0] if len(ids) == 1 else {"$in": list(ids)}
+                                   for field, ids in under.items()}
         if q:
             words = {"$regex": re.escape(q.strip()), "$options": "i"}
             filters = filters | {"$or": [{"name": words}, {"_id": q.strip()}, {"organisation_number": q.strip()}]}

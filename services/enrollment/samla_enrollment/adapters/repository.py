@@ -9,7 +9,6 @@ entry, because FerretDB v1 updates are read-modify-write (see samla_shared.persi
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -51,10 +50,6 @@ BY_ID_LOOKUPS = 250
 APPLICATION_SUMMARY = {"history": 0, "announce": 0}
 # What the cohort writer needs to know of every application of a cohort when it takes it up.
 APPLICATION_STATE = {"history": 0, "role": 0, "education": 0, "experience": 0, "motivation": 0}
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
@@ -156,7 +151,12 @@ class EnrollmentStore:
     async def programme(self, programme_id: str) -> dict[str, Any] | None:
         return await self.db.programmes.find_one({"_id": programme_id}, WITHOUT_OUTBOX)
 
-    async def programmes(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def programmes(self, *, network_ids: Sequence[str] | None, archived: bool | None, offset: int,
+                         limit: int) -> list[dict[str, Any]]:
+        """Programmes of these networks (any network when None), archived or not (either when None)."""
+        filters = _one_of("network_id", network_ids)
+        if archived is not None:
+            filters["archived"] = archived
         cursor = self.db.programmes.find(filters, {"outbox": 0, "audit": 0})
         return [doc async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)])
                 .skip(offset).limit(limit)]
@@ -214,28 +214,34 @@ class EnrollmentStore:
         found = await self.db.cohorts.find_one({"_id": cohort_id}, {"audit": 1})
         return None if found is None else found.get("audit", [])
 
-    async def cohorts(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def cohorts(self, *, programme_id: str | None = None, network_ids: Sequence[str] | None = None,
+                      term: str | None = None, status: CohortStatus | None = None, now: datetime | None = None,
+                      offset: int, limit: int) -> list[dict[str, Any]]:
+        """Cohort summaries matching every criterion given; `status` is the one shown at `now`."""
+        filters: dict[str, Any] = {k: v for k, v in (("programme_id", programme_id), ("term", term)) if v}
+        filters |= _one_of("network_id", network_ids)
+        if status is not None:  # derived from the clock and the seats, so translated into a query for now
+            filters |= _status_filter(status, now or datetime.now(UTC))
         cursor = self.db.cohorts.find(filters, COHORT_SUMMARY)
         return [doc async for doc in cursor.sort([("created_at", ASCENDING), ("_id", ASCENDING)])
                 .skip(offset).limit(limit)]
 
-    @staticmethod
-    def status_filter(status: CohortStatus, now: datetime) -> dict[str, Any]:
-        """A query for cohorts showing `status` at `now` (the derived states follow cohort_status)."""
-        derived: dict[str, Any] = {"manual_status": None}
-        within_window = {"applications_open_at": {"$lte": now}, "applications_close_at": {"$gt": now}}
-        if status is CohortStatus.PLANNED:
-            return derived | {"applications_open_at": {"$gt": now}}
-        if status is CohortStatus.OPEN:
-            return derived | within_window | {"seats_free": {"$gt": 0}}
-        if status is CohortStatus.FULL:
-            return derived | within_window | {"seats_free": 0}
-        if status is CohortStatus.CLOSED:
-            return {"$or": [{"manual_status": CohortStatus.CLOSED.value},
-                            derived | {"applications_close_at": {"$lte": now}}]}
-        return {"manual_status": status.value}
+    async def cohort_ids_not_completed(self) -> list[str]:
+        return await self._cohort_ids({"manual_status": {"$ne": CohortStatus.COMPLETED.value}})
 
-    async def cohort_ids(self, filters: dict[str, Any]) -> list[str]:
+    async def cohort_ids_with_offers_due(self, now: datetime) -> list[str]:
+        """Cohorts holding a seat offer whose deadline is `now` or earlier."""
+        return await self._cohort_ids({"next_offer_expires_at": {"$lte": now}})
+
+    async def cohort_ids_with_approvals_due(self, now: datetime) -> list[str]:
+        """Cohorts holding an application whose approval deadline is `now` or earlier."""
+        return await self._cohort_ids({"next_approval_expires_at": {"$lte": now}})
+
+    async def cohort_ids_taking_applications(self, programme_id: str, now: datetime) -> list[str]:
+        """The programme's cohorts that show `open` at `now`."""
+        return await self._cohort_ids({"programme_id": programme_id} | _status_filter(CohortStatus.OPEN, now))
+
+    async def _cohort_ids(self, filters: dict[str, Any]) -> list[str]:
         return [doc["_id"] async for doc in self.db.cohorts.find(filters, {"_id": 1})]
 
     async def latest_cohort_announced_at(self, programme_id: str) -> datetime | None:
@@ -288,8 +294,44 @@ class EnrollmentStore:
         cursor = self.db.applications.find({"cohort_id": cohort_id}, APPLICATION_STATE)
         return [doc async for doc in cursor.sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])]
 
-    async def applications(self, filters: dict[str, Any], offset: int, limit: int, *,
-                           newest_first: bool = False) -> list[dict[str, Any]]:
+    async def cohort_applications(self, cohort_id: str, *, organisation_id: str | None = None,
+                                  status: str | None = None, excluding: Sequence[str] = (), offset: int,
+                                  limit: int) -> list[dict[str, Any]]:
+        """A page of the cohort's applications in submission order, of one organisation and status if given,
+        leaving out the ids in `excluding`."""
+        filters: dict[str, Any] = {"cohort_id": cohort_id}
+        if organisation_id is not None:
+            filters["organisation_id"] = organisation_id
+        if status is not None:
+            filters["status"] = status
+        if excluding:
+            filters["_id"] = {"$nin": list(excluding)}
+        return await self._applications(filters, offset, limit)
+
+    async def live_application(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+        """The person's application to the cohort that is neither withdrawn nor declined, if any."""
+        found = await self._applications({"cohort_id": cohort_id, "participant_id": participant_id,
+                                         "status": {"$nin": ["withdrawn", "declined"]}}, 0, 1)
+        return found[0] if found else None
+
+    async def applications_of(self, person_ids: Iterable[str], *, limit: int) -> list[dict[str, Any]]:
+        """Applications across cohorts made by any of these people, newest first."""
+        return await self._applications({"participant_id": {"$in": sorted(person_ids)}}, 0, limit,
+                                       newest_first=True)
+
+    async def applications_for_leader(self, manager_ids: Iterable[str], organisation_ids: Iterable[str], *,
+                                      limit: int) -> list[dict[str, Any]]:
+        """Applications across cohorts naming one of these managers or made in one of these organisations,
+        newest first."""
+        scope: list[dict[str, Any]] = [{"manager_id": {"$in": sorted(manager_ids)}}]
+        organisations = sorted(organisation_ids)
+        if organisations:
+            scope.append({"organisation_id": {"$in": organisations}})
+        return await self._applications({"$or": scope}, 0, limit, newest_first=True)
+
+    async def _applications(self, filters: dict[str, Any], offset: int, limit: int, *,
+                            newest_first: bool = False) -> list[dict[str, Any]]:
+        """Applications matching a Mongo filter, a page in submission order (behind the named queries above)."""
         order = DESCENDING if newest_first else ASCENDING
         cursor = self.db.applications.find(filters, APPLICATION_SUMMARY)
         return [doc async for doc in cursor.sort([("submitted_at", order), ("_id", order)])
@@ -342,12 +384,12 @@ class EnrollmentStore:
 
     async def application_of(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
         """The person's application to the cohort, if any (there is at most one: see ensure_indexes)."""
-        found = await self.applications({"cohort_id": cohort_id, "participant_id": participant_id}, 0, 1)
+        found = await self._applications({"cohort_id": cohort_id, "participant_id": participant_id}, 0, 1)
         return found[0] if found else None
 
     async def team_applications(self, cohort_id: str, team_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """The applications of a team's members at the cohort, in submission order."""
-        return await self.applications({"team_id": team_id, "cohort_id": cohort_id}, 0, limit)
+        return await self._applications({"team_id": team_id, "cohort_id": cohort_id}, 0, limit)
 
 
 async def _by_id(collection: Any, ids: Iterable[str], projection: Mapping[str, Any] | None = None
@@ -360,6 +402,31 @@ async def _by_id(collection: Any, ids: Iterable[str], projection: Mapping[str, A
         return {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": wanted}}, projection)}
     found = await asyncio.gather(*(collection.find_one({"_id": i}, projection) for i in wanted))
     return {doc["_id"]: doc for doc in found if doc is not None}
+
+
+def _status_filter(status: CohortStatus, now: datetime) -> dict[str, Any]:
+    """A query for cohorts showing `status` at `now` (the derived states follow cohort_status)."""
+    derived: dict[str, Any] = {"manual_status": None}
+    within_window = {"applications_open_at": {"$lte": now}, "applications_close_at": {"$gt": now}}
+    if status is CohortStatus.PLANNED:
+        return derived | {"applications_open_at": {"$gt": now}}
+    if status is CohortStatus.OPEN:
+        return derived | within_window | {"seats_free": {"$gt": 0}}
+    if status is CohortStatus.FULL:
+        return derived | within_window | {"seats_free": 0}
+    if status is CohortStatus.CLOSED:
+        return {"$or": [{"manual_status": CohortStatus.CLOSED.value},
+                        derived | {"applications_close_at": {"$lte": now}}]}
+    return {"manual_status": status.value}
+
+
+def _one_of(field: str, values: Sequence[str] | None) -> dict[str, Any]:
+    """A filter on `field` being any of `values`; none at all when None (an equality for a single value)."""
+    if values is None:
+        return {}
+    if len(values) == 1:
+        return {field: values[0]}
+    return {field: {"$in": list(values)}}
 
 
 def _page_id(cohort_id: str, page: int) -> str:

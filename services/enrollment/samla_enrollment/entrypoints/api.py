@@ -13,10 +13,38 @@ from samla_shared.security.access import Grant, Hidden
 from samla_shared.security.principal import Role
 
 from samla_enrollment.domain.applications import ApplicationStatus
+from samla_enrollment.domain.access_rules import (
+    awaits_decision_of,
+    in_leader_inbox,
+    leads_application,
+    readable_contacts,
+)
 from samla_enrollment.domain.approvals import current_step, holds_step
 from samla_enrollment.domain.cohorts import CohortStatus
 from samla_enrollment.domain.errors import Conflict, RuleViolation
-from samla_enrollment.entrypoints.identity import SIGN_IN, acts_for_others, reaches_application, signed_in
+from samla_enrollment.domain.identity import (
+    as_signed_in,
+    hidden_from_anonymous,
+    require_named,
+    takes_anonymous_applications,
+)
+from samla_enrollment.entrypoints.identity import (
+    SIGN_IN,
+    acts_for_others,
+    in_scope,
+    reaches_application,
+    signed_in,
+)
+from samla_enrollment.entrypoints.mapping import (
+    CONTACT_FIELDS,
+    application_public,
+    cohort_public,
+    contact_public,
+    erasure_public,
+    interest_public,
+    programme_public,
+    public,
+)
 from samla_enrollment.entrypoints.schemas import (
     ApplicationCreate,
     ApplicationPublic,
@@ -83,37 +111,17 @@ retention = APIRouter(prefix="/retention", tags=["personal data"], dependencies=
 inbox = APIRouter(prefix="/inbox", tags=["inboxes"], dependencies=SIGN_IN)
 
 
-def _public(model: type, doc: dict[str, Any]) -> Any:
-    return model.model_validate({k: v for k, v in doc.items() if k in model.model_fields} | {"id": doc["_id"]})
-
-
-def programme_public(doc: dict[str, Any]) -> ProgrammePublic:
-    return _public(ProgrammePublic, doc)
-
-
-def cohort_public(doc: dict[str, Any]) -> CohortPublic:
-    return _public(CohortPublic, doc)
-
-
-def application_public(doc: dict[str, Any]) -> ApplicationPublic:
-    return _public(ApplicationPublic, doc)
-
-
 async def applications_named(service: EnrollmentService, docs: list[dict[str, Any]],
                              model: type = ApplicationPublic) -> list[Any]:
     """Applications with the names of their organisation and unit, and their applicant's contact details (every
     route calling this has checked that the caller reaches these applications)."""
     named = await service.named(await service.with_applicants(docs), organisation_id="organisations",
                                 unit_id="units")
-    return [_public(model, a) for a in named]
+    return [public(model, a) for a in named]
 
 
 async def cohorts_named(service: EnrollmentService, docs: list[dict[str, Any]]) -> list[CohortPublic]:
     return [cohort_public(c) for c in await service.named(docs, network_id="networks")]
-
-
-def interest_public(doc: dict[str, Any]) -> InterestPublic:
-    return _public(InterestPublic, doc)
 
 
 # -- scope: a resource outside the caller's reach answers 404, as if it did not exist -------
@@ -324,34 +332,27 @@ async def apply(cohort_id: str, body: ApplicationCreate, service: Service, acces
     if access.principal is None:
         # The public form: only where the programme takes applications without signing in.
         cohort = await service.cohort(cohort_id)
-        if not (await service.programme(cohort["programme_id"])).get("accepts_anonymous_applications"):
+        if not takes_anonymous_applications(await service.programme(cohort["programme_id"])):
             raise HTTPException(401, "this programme takes applications from signed-in applicants only",
                                 headers={"WWW-Authenticate": 'Bearer realm="samla"'})
-        _require_named(form)
+        require_named(form["participant"])
         try:
             await service.submit_application(cohort_id, form)
         except Conflict as refusal:
-            # A duplicate says nothing to an anonymous caller (they may not be that person);
-            # any other refusal (closed cohort, archived programme) is about the cohort, not a person.
-            if "application_id" not in refusal.extensions:
+            if not hidden_from_anonymous(refusal):
                 raise
         return JSONResponse(RECEIVED, status_code=status.HTTP_202_ACCEPTED)
     if not access.unrestricted:
         await visible_cohort(cohort_id, service, access)
     if acts_for_others(access):
-        _require_named(form)
+        require_named(form["participant"])
         return application_public(await service.submit_application(cohort_id, form))
     # Signed in as an applicant: the person the token names applies, whatever the form says.
     me = await signed_in(service, access)
     email = await service.people.require_address(me)
     me = await service.people.update_own(me, form["participant"])
-    form["participant"] |= {"name": me.person.get("name") or email, "email": email}
+    form["participant"] = as_signed_in(form["participant"], me.person, email)
     return application_public(await service.submit_application(cohort_id, form, participant_id=me.id))
-
-
-def _require_named(form: dict[str, Any]) -> None:
-    if not (form["participant"].get("name") and form["participant"].get("email")):
-        raise RuleViolation("the participant's name and e-mail address are required on this form")
 
 
 @cohorts.get("/{cohort_id}/applications", response_model=list[ApplicationPublic], responses=NOT_FOUND,
@@ -413,10 +414,9 @@ async def holds_current_step(application_id: str, service: EnrollmentService, ac
         raise Hidden(f"no application {application_id}")
     index, step = current_step(application)
     mine = (await signed_in(service, access)).person_ids
-    # As a leader: of the application's organisation or units, or its named manager (not merely named in the chain).
-    leader = access.principal is not None and access.principal.has(Role.ORGANISATION_LEADER) and (
-        access.sees(network_id=application["network_id"], organisation_id=application["organisation_id"],
-                    unit_ids=[application["unit_id"]]) or application["manager_id"] in mine)
+    leader = leads_application(
+        application, mine, in_scope=in_scope(application, access),
+        is_leader=access.principal is not None and access.principal.has(Role.ORGANISATION_LEADER))
     return index, holds_step(step, mine, reaches_as_leader=leader)
 
 
@@ -457,7 +457,7 @@ async def transfer(application_id: str, body: Transfer, service: Service, access
 async def me_public(service: EnrollmentService, access: Grant) -> Me:
     me = await signed_in(service, access)
     person = await service.contact(me.id)
-    return Me.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")} | {
+    return Me.model_validate({k: person.get(k) for k in CONTACT_FIELDS} | {
         "person_id": me.id, "linked_person_ids": person.get("linked_person_ids", []),
         "pending_changes": await service.people.pending_changes(me)})
 
@@ -475,11 +475,6 @@ async def settle_pending_changes(body: PendingSettlement, service: Service, acce
     return await me_public(service, access)
 
 
-def contact_public(person: dict[str, Any]) -> ContactPublic:
-    return ContactPublic.model_validate({k: person.get(k) for k in ("name", "email", "phone", "language")}
-                                        | {"person_id": person["_id"]})
-
-
 @people.post("/contacts", response_model=ContactsPublic,
              summary="Contact details of many people at once: the notifications service asks once per batch of "
                      "events it mails about, instead of once per mail",
@@ -489,8 +484,7 @@ def contact_public(person: dict[str, Any]) -> ContactPublic:
 async def contacts(body: ContactsQuery, service: Service, access: Access, response: Response) -> ContactsPublic:
     wanted = list(dict.fromkeys(body.person_ids))
     if not access.unrestricted:
-        mine = set((await signed_in(service, access)).person_ids)
-        wanted = [person_id for person_id in wanted if person_id in mine]
+        wanted = readable_contacts(wanted, (await signed_in(service, access)).person_ids)
     found = await service.people.names(wanted)
     response.headers["Cache-Control"] = "no-store"
     return ContactsPublic(contacts=[contact_public(found[i]) for i in wanted if i in found])
@@ -505,10 +499,6 @@ async def contact(person_id: str, service: Service, access: Access, response: Re
     # Personal data: never kept by caches or proxies on the way.
     response.headers["Cache-Control"] = "no-store"
     return contact_public(person)
-
-
-def erasure_public(record: dict[str, Any]) -> ErasurePublic:
-    return ErasurePublic.model_validate({k: v for k, v in record.items() if k in ErasurePublic.model_fields})
 
 
 @people.post("/{person_id}/erasure", status_code=status.HTTP_202_ACCEPTED, response_model=ErasurePublic,
@@ -556,19 +546,17 @@ INBOX_SIZE = 200
 async def leader_inbox(service: Service, access: Access, response: Response) -> LeaderInbox:
     assert access.principal is not None
     me = await signed_in(service, access)
-    scope: list[dict[str, Any]] = [{"manager_id": {"$in": sorted(me.person_ids)}}]
-    if access.principal.organisation_ids:
-        scope.append({"organisation_id": {"$in": sorted(access.principal.organisation_ids)}})
-    found = await service.applications_where({"$or": scope}, limit=INBOX_SIZE)
+    found = await service.applications_for_leader(me.person_ids, access.principal.organisation_ids,
+                                                  limit=INBOX_SIZE)
     # The organisation filter is coarse: a token naming units narrows it to those units.
-    reached = [a for a in found if a["manager_id"] in me.person_ids
-               or access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]])]
+    reached = [a for a in found if in_leader_inbox(
+        a, me.person_ids, in_scope=access.sees(organisation_id=a["organisation_id"], unit_ids=[a["unit_id"]]))]
     shown = await applications_named(service, reached)
     response.headers["Cache-Control"] = "no-store"
     # Awaiting *their* decision: at the leader step of the application's chain, or at a step naming them.
-    waiting = [a for a in shown if a.status is ApplicationStatus.AWAITING_MANAGER_APPROVAL
-               and ((a.current_step or 1) == 1 or holds_step(
-                   a.approval_steps[a.current_step - 1].model_dump(), me.person_ids, reaches_as_leader=False))]
+    waiting = [a for a in shown if awaits_decision_of(a.status.value, a.current_step,
+                                                      [step.model_dump() for step in a.approval_steps or ()],
+                                                      me.person_ids)]
     return LeaderInbox(awaiting_decision=waiting, employees=shown)
 
 
@@ -576,7 +564,7 @@ async def leader_inbox(service: Service, access: Access, response: Response) -> 
            summary="The caller's own applications: status, waitlist place, cohort and programme")
 async def participant_inbox(service: Service, access: Access, response: Response) -> ParticipantInbox:
     me = await signed_in(service, access)
-    found = await service.applications_where({"participant_id": {"$in": sorted(me.person_ids)}}, limit=INBOX_SIZE)
+    found = await service.applications_of(me.person_ids, limit=INBOX_SIZE)
     shown = await applications_named(service, await service.with_cohorts(found), ParticipantApplication)
     response.headers["Cache-Control"] = "no-store"
     return ParticipantInbox(applications=shown)

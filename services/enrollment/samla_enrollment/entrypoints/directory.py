@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from samla_shared.http.auth import Access, refuse
 
 from samla_enrollment.entrypoints.identity import SIGN_IN
+from samla_enrollment.entrypoints.mapping import public
 from samla_enrollment.entrypoints.schemas import (
     NetworkCreate,
     NetworkPublic,
@@ -47,10 +48,6 @@ organisations = APIRouter(prefix="/organisations", tags=["directory"], dependenc
 units = APIRouter(prefix="/units", tags=["directory"], dependencies=SIGN_IN)
 
 
-def _public(model: type, doc: dict[str, Any]) -> Any:
-    return model.model_validate({k: v for k, v in doc.items() if k in model.model_fields} | {"id": doc["_id"]})
-
-
 def _changes(body: Any) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
 
@@ -60,26 +57,26 @@ def _changes(body: Any) -> dict[str, Any]:
 @networks.post("", status_code=status.HTTP_201_CREATED, response_model=NetworkPublic, responses=TAKEN,
                summary="Register a network (announced as NetworkRegistered); platform admin")
 async def register_network(body: NetworkCreate, directory: Entries, access: Access) -> NetworkPublic:
-    return _public(NetworkPublic, await directory.register_network(body.model_dump(mode="json"), by=access.person))
+    return public(NetworkPublic, await directory.register_network(body.model_dump(mode="json"), by=access.person))
 
 
 @networks.get("", response_model=list[NetworkPublic], summary="List or search networks")
 async def list_networks(directory: Entries, offset: Offset = 0, limit: Limit = 50, q: Search = None,
                         country: str | None = None) -> list[NetworkPublic]:
     found = await directory.find("networks", q=q, offset=offset, limit=limit, country=country)
-    return [_public(NetworkPublic, n) for n in found]
+    return [public(NetworkPublic, n) for n in found]
 
 
 @networks.get("/{network_id}", response_model=NetworkPublic, responses=NOT_FOUND)
 async def get_network(network_id: str, directory: Entries) -> NetworkPublic:
-    return _public(NetworkPublic, await directory.entry("networks", network_id))
+    return public(NetworkPublic, await directory.entry("networks", network_id))
 
 
 @networks.patch("/{network_id}", response_model=NetworkPublic, responses=NOT_FOUND,
                 summary="Rename a network or change its settings (announced as NetworkRenamed)")
 async def change_network(network_id: str, body: NetworkUpdate, directory: Entries, access: Access) -> NetworkPublic:
     access.require(f"network {network_id}", network_id=network_id)
-    return _public(NetworkPublic, await directory.change_network(network_id, _changes(body)))
+    return public(NetworkPublic, await directory.change_network(network_id, _changes(body)))
 
 
 # -- organisations -------------------------------------------------------------------------
@@ -90,7 +87,7 @@ async def change_network(network_id: str, body: NetworkUpdate, directory: Entrie
 async def register_organisation(body: OrganisationCreate, directory: Entries, access: Access) -> OrganisationPublic:
     if not access.sees(network_id=body.network_id):
         raise refuse(f"the caller coordinates no network {body.network_id}")
-    return _public(OrganisationPublic,
+    return public(OrganisationPublic,
                    await directory.register_organisation(body.model_dump(mode="json"), by=access.person))
 
 
@@ -98,12 +95,12 @@ async def register_organisation(body: OrganisationCreate, directory: Entries, ac
 async def list_organisations(directory: Entries, offset: Offset = 0, limit: Limit = 50, q: Search = None,
                              network_id: str | None = None) -> list[OrganisationPublic]:
     found = await directory.find("organisations", q=q, offset=offset, limit=limit, network_id=network_id)
-    return [_public(OrganisationPublic, o) for o in found]
+    return [public(OrganisationPublic, o) for o in found]
 
 
 @organisations.get("/{organisation_id}", response_model=OrganisationPublic, responses=NOT_FOUND)
 async def get_organisation(organisation_id: str, directory: Entries) -> OrganisationPublic:
-    return _public(OrganisationPublic, await directory.entry("organisations", organisation_id))
+    return public(OrganisationPublic, await directory.entry("organisations", organisation_id))
 
 
 @organisations.patch("/{organisation_id}", response_model=OrganisationPublic, responses=NOT_FOUND,
@@ -112,7 +109,7 @@ async def change_organisation(organisation_id: str, body: OrganisationUpdate, di
                               access: Access) -> OrganisationPublic:
     organisation = await directory.entry("organisations", organisation_id)
     access.require(f"organisation {organisation_id}", network_id=organisation["network_id"])
-    return _public(OrganisationPublic, await directory.change_organisation(organisation_id, _changes(body)))
+    return public(OrganisationPublic, await directory.change_organisation(organisation_id, _changes(body)))
 
 
 # -- units --------------------------------------------------------------------------------
@@ -123,7 +120,7 @@ async def register_unit(body: UnitCreate, directory: Entries, access: Access) ->
     organisation = await directory.entry("organisations", body.organisation_id)
     if not access.sees(network_id=organisation["network_id"]):
         raise refuse(f"the caller coordinates no network {organisation['network_id']}")
-    return _public(UnitPublic, await directory.register_unit(body.model_dump(mode="json"), by=access.person))
+    return public(UnitPublic, await directory.register_unit(body.model_dump(mode="json"), by=access.person))
 
 
 @units.get("", response_model=list[UnitPublic], summary="List or search units")
@@ -131,12 +128,12 @@ async def list_units(directory: Entries, offset: Offset = 0, limit: Limit = 50, 
                      organisation_id: str | None = None, network_id: str | None = None) -> list[UnitPublic]:
     found = await directory.find("units", q=q, offset=offset, limit=limit, organisation_id=organisation_id,
                                  network_id=network_id)
-    return [_public(UnitPublic, u) for u in found]
+    return [public(UnitPublic, u) for u in found]
 
 
 @units.get("/{unit_id}", response_model=UnitPublic, responses=NOT_FOUND)
 async def get_unit(unit_id: str, directory: Entries) -> UnitPublic:
-    return _public(UnitPublic, await directory.entry("units", unit_id))
+    return public(UnitPublic, await directory.entry("units", unit_id))
 
 
 @units.patch("/{unit_id}", response_model=UnitPublic, responses=NOT_FOUND,
@@ -144,7 +141,7 @@ async def get_unit(unit_id: str, directory: Entries) -> UnitPublic:
 async def change_unit(unit_id: str, body: UnitUpdate, directory: Entries, access: Access) -> UnitPublic:
     unit = await directory.entry("units", unit_id)
     access.require(f"unit {unit_id}", network_id=unit["network_id"])
-    return _public(UnitPublic, await directory.change_unit(unit_id, _changes(body)))
+    return public(UnitPublic, await directory.change_unit(unit_id, _changes(body)))
 
 
 ROUTERS = (networks, organisations, units)

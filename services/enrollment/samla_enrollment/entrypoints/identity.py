@@ -15,7 +15,12 @@ from fastapi import Depends, Request
 from samla_shared.security.access import Grant, Reach
 from samla_shared.security.principal import Role
 
-from samla_enrollment.domain.approvals import next_holders
+from samla_enrollment.domain.access_rules import (
+    PersonalReach,
+    needs_person,
+    reaches_as_person,
+    registers_for_others,
+)
 from samla_enrollment.service_layer.handlers import EnrollmentService
 from samla_enrollment.service_layer.people import SignedIn
 
@@ -39,27 +44,27 @@ async def signed_in(service: EnrollmentService, access: Grant) -> SignedIn:
 
 
 def acts_for_others(access: Grant) -> bool:
-    """A platform admin or a coordinator in their networks may register a form for someone else (a paper form);
-    everyone else acts as the person the token names."""
-    admin = access.principal is not None and access.principal.is_admin
-    return admin or Reach.NETWORK in access.reaches
+    """Whether the caller may name someone else on a form (see domain.access_rules.registers_for_others)."""
+    return registers_for_others(is_admin=access.principal is not None and access.principal.is_admin,
+                                coordinates_networks=Reach.NETWORK in access.reaches)
 
 
 async def reaches_application(application: dict[str, Any], service: EnrollmentService, access: Grant) -> bool:
     """By scope (network, or a leader's organisation and units), or as the applicant or the named manager: the
     caller's person and the records of the same person that a form registered before they signed in."""
-    if access.sees(network_id=application["network_id"], organisation_id=application["organisation_id"],
-                   unit_ids=[application["unit_id"]]):
+    if in_scope(application, access):
         return True
     if access.principal is None:
         return False
-    if application.get("approval_steps"):  # the people an approval chain names read what they are to decide
-        named = {person for step in application["approval_steps"] for person in next_holders(step)}
-        if named & set((await signed_in(service, access)).person_ids):
-            return True
-    leader = access.principal.has(Role.ORGANISATION_LEADER) and Reach.ORGANISATION in access.reaches
-    if not (leader or Reach.OWN in access.reaches or Reach.MANAGED in access.reaches):
+    reach = PersonalReach(
+        own=Reach.OWN in access.reaches, managed=Reach.MANAGED in access.reaches,
+        leader=access.principal.has(Role.ORGANISATION_LEADER) and Reach.ORGANISATION in access.reaches)
+    if not needs_person(application, reach):  # spares looking up (or creating) the caller's person record
         return False
-    mine = (await signed_in(service, access)).person_ids
-    return ((Reach.OWN in access.reaches and application["participant_id"] in mine)
-            or ((leader or Reach.MANAGED in access.reaches) and application["manager_id"] in mine))
+    return reaches_as_person(application, (await signed_in(service, access)).person_ids, reach)
+
+
+def in_scope(application: dict[str, Any], access: Grant) -> bool:
+    """Inside the token's scope: its networks, or a leader's organisation and units."""
+    return access.sees(network_id=application["network_id"], organisation_id=application["organisation_id"],
+                       unit_ids=[application["unit_id"]])

@@ -53,7 +53,8 @@ from samla_shared.contract.enrollment import (
 )
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.keyed_group_commit import KeyedGroupCommit, Queued
-from samla_enrollment.adapters.repository import EnrollmentStore, new_id
+from samla_enrollment.adapters.ports import EnrollmentRepository
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.applications import (
     ApplicationStatus,
     check_applicant,
@@ -122,7 +123,7 @@ S = ApplicationStatus
 # -- the writer -----------------------------------------------------------------------------
 
 class CohortWriter:
-    def __init__(self, store: EnrollmentStore, people: PeopleDirectory, locks: DocumentLocks,
+    def __init__(self, store: EnrollmentRepository, people: PeopleDirectory, locks: DocumentLocks,
                  on_events_staged: Callable[[], None], *, max_batch: int = 500, cohorts_in_memory: int = 1000,
                  fence: Callable[[], Awaitable[None]] | None = None) -> None:
         self._store = store

@@ -21,8 +21,8 @@ from samla_shared.contract.directory import (
     UnitRenamed,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_enrollment.adapters.directory import DirectoryStore
-from samla_enrollment.adapters.repository import new_id
+from samla_enrollment.adapters.ports import DirectoryRepository
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.directory import changed, check_organisation_number
 from samla_enrollment.domain.errors import Conflict, NotFound
 
@@ -46,7 +46,7 @@ def _unit_event(kind: type[IntegrationEvent], unit: Mapping[str, Any]) -> Integr
 
 
 class Directory:
-    def __init__(self, store: DirectoryStore, locks: DocumentLocks,
+    def __init__(self, store: DirectoryRepository, locks: DocumentLocks,
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self._locks = locks
@@ -60,12 +60,11 @@ class Directory:
 
     async def find(self, kind: str, *, q: str | None, offset: int, limit: int,
                    **parents: str | Sequence[str] | None) -> list[dict[str, Any]]:
-        filters: dict[str, Any] = {}
-        for field, value in parents.items():
-            if value is None:
-                continue
-            filters[field] = value if isinstance(value, str) else {"$in": list(value)}
-        return await self.store.find(kind, filters, q, offset, limit)
+        """Entries of `kind` under the parents given (`network_id="n1"`, or a list of them: any of those), and
+        matching `q` (a part of the name, the id, or the organisation number) if given."""
+        under = {field: [value] if isinstance(value, str) else list(value)
+                 for field, value in parents.items() if value is not None}
+        return await self.store.find(kind, under=under, q=q, offset=offset, limit=limit)
 
     async def names(self, kind: str, entry_ids: Iterable[str]) -> dict[str, str]:
         return await self.store.names(kind, entry_ids)

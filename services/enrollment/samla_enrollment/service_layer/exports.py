@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from samla_enrollment.adapters.exports import ExportReader
-from samla_enrollment.adapters.repository import EnrollmentStore
+from samla_enrollment.adapters.ports import EnrollmentRepository, ExportSource
 from samla_enrollment.domain.applications import ApplicationStatus, shown_status
 from samla_enrollment.domain.errors import NotFound
 from samla_enrollment.domain.seating import Placement
@@ -24,7 +23,7 @@ from samla_enrollment.service_layer.directory import Directory
 
 
 class CohortExports:
-    def __init__(self, store: EnrollmentStore, reader: ExportReader, directory: Directory) -> None:
+    def __init__(self, store: EnrollmentRepository, reader: ExportSource, directory: Directory) -> None:
         self.store = store
         self.reader = reader
         self.directory = directory

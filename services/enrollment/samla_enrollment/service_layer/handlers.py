@@ -6,7 +6,7 @@ interest registrations and reads are handled here directly.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,8 @@ from samla_shared.contract.enrollment import (
 )
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_enrollment.adapters.repository import EnrollmentStore, new_id
+from samla_enrollment.adapters.ports import EnrollmentRepository
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.approvals import check_chain
 from samla_enrollment.domain.cohorts import ApplicationWindow, CohortStatus, cohort_status, has_started
@@ -79,16 +80,15 @@ def _contact_of(person: dict[str, Any] | None, person_id: str) -> dict[str, Any]
     return {"person_id": person_id} | {k: person.get(k) for k in ("name", "email", "phone", "language")}
 
 
-def network_filter(network_id: str | Sequence[str] | None) -> dict[str, Any]:
+def network_ids(network_id: str | Sequence[str] | None) -> list[str] | None:
+    """One network, or a list of them (a caller's scope), as a list; None (or "") for any network."""
     if network_id is None or network_id == "":
-        return {}
-    if isinstance(network_id, str):
-        return {"network_id": network_id}
-    return {"network_id": {"$in": list(network_id)}}
+        return None
+    return [network_id] if isinstance(network_id, str) else list(network_id)
 
 
 class EnrollmentService:
-    def __init__(self, store: EnrollmentStore, locks: DocumentLocks,
+    def __init__(self, store: EnrollmentRepository, locks: DocumentLocks,
                  on_events_staged: Callable[[], None] = lambda: None, *, directory: Directory,
                  fence: Callable[[], Awaitable[None]] | None = None) -> None:
         self.store = store
@@ -105,8 +105,7 @@ class EnrollmentService:
 
     async def reconcile_all(self) -> None:
         """At start-up: bring every cohort that is not completed level with its applications."""
-        await self.cohort_writer.reconcile_all(
-            await self.store.cohort_ids({"manual_status": {"$ne": CohortStatus.COMPLETED.value}}))
+        await self.cohort_writer.reconcile_all(await self.store.cohort_ids_not_completed())
 
     # -- programmes ------------------------------------------------------------------------
 
@@ -128,10 +127,8 @@ class EnrollmentService:
     async def programmes(self, *, network_id: str | Sequence[str] | None, archived: bool | None, offset: int,
                          limit: int) -> list[dict[str, Any]]:
         """`network_id` is one network, or a list of networks (a caller's scope)."""
-        filters = network_filter(network_id)
-        if archived is not None:
-            filters["archived"] = archived
-        return await self.store.programmes(filters, offset, limit)
+        return await self.store.programmes(network_ids=network_ids(network_id), archived=archived, offset=offset,
+                                           limit=limit)
 
     async def update_programme(self, programme_id: str, changes: Mapping[str, Any], *, by: str,
                                reason: str | None) -> dict[str, Any]:
@@ -207,11 +204,9 @@ class EnrollmentService:
     async def cohorts(self, *, programme_id: str | None, network_id: str | Sequence[str] | None, term: str | None,
                       status: CohortStatus | None, offset: int, limit: int) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
-        filters: dict[str, Any] = {k: v for k, v in (("programme_id", programme_id), ("term", term)) if v}
-        filters |= network_filter(network_id)
-        if status is not None:  # derived from the clock and the seats, so translated into a query for now
-            filters |= self.store.status_filter(status, now)
-        return [cohort_view(c, now) for c in await self.store.cohorts(filters, offset, limit)]
+        found = await self.store.cohorts(programme_id=programme_id, network_ids=network_ids(network_id), term=term,
+                                         status=status, now=now, offset=offset, limit=limit)
+        return [cohort_view(c, now) for c in found]
 
     async def change_capacity(self, cohort_id: str, capacity: int, *, by: str, reason: str | None) -> dict[str, Any]:
         await self.cohort_writer.execute(cohort_id, ChangeCapacity(capacity, by, reason))
@@ -288,14 +283,11 @@ class EnrollmentService:
             found = await self.store.applications_by_id(ids)
             views = [application_view(found[i], seating) for i in ids if i in found]
             return [v for v in views if v["status"] == status.value]
-        filters: dict[str, Any] = {"cohort_id": cohort_id}
-        if organisation_id is not None:
-            filters["organisation_id"] = organisation_id
-        if status is ApplicationStatus.APPROVED:  # approved and not yet placed
-            filters |= {"status": status.value, "_id": {"$nin": placed}}
-        elif status is not None:
-            filters["status"] = status.value
-        return [application_view(a, seating) for a in await self.store.applications(filters, offset, limit)]
+        found = await self.store.cohort_applications(
+            cohort_id, organisation_id=organisation_id, status=status.value if status is not None else None,
+            # approved and not yet placed
+            excluding=placed if status is ApplicationStatus.APPROVED else (), offset=offset, limit=limit)
+        return [application_view(a, seating) for a in found]
 
     async def _queue_page(self, cohort: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
         """A page of the queue in order, reading only the slices of the queue and the applications on it,
@@ -342,14 +334,14 @@ class EnrollmentService:
 
         The deadlines are stored on the cohorts, so a process started after a deadline passed finds it here.
         """
-        due = await self.store.cohort_ids({"next_offer_expires_at": {"$lte": now or datetime.now(UTC)}})
+        due = await self.store.cohort_ids_with_offers_due(now or datetime.now(UTC))
         for cohort_id in due:
             await self.cohort_writer.execute(cohort_id, ExpireOffers())
         return len(due)
 
     async def expire_due_approvals(self, now: datetime | None = None) -> int:
         """Decline the applications nobody decided before their approval deadline (stored on the cohorts)."""
-        due = await self.store.cohort_ids({"next_approval_expires_at": {"$lte": now or datetime.now(UTC)}})
+        due = await self.store.cohort_ids_with_approvals_due(now or datetime.now(UTC))
         for cohort_id in due:
             await self.cohort_writer.execute(cohort_id, ExpireApprovals())
         return len(due)
@@ -368,16 +360,15 @@ class EnrollmentService:
         application = await self._stored_application(application_id)
         source = await self.cohort(application["cohort_id"])
         if to_cohort_id is None:
-            candidates = await self.store.cohorts({"programme_id": source["programme_id"]}, 0, 500)
+            candidates = await self.store.cohorts(programme_id=source["programme_id"], offset=0, limit=500)
             views = [cohort_view(c) for c in candidates]
             target = dict(next_cohort(source, views, [_started(v) for v in views]))
         else:
             target = await self.cohort(to_cohort_id)
             check_target(source, target, target_started=_started(target))
-        there = await self.store.applications({"cohort_id": target["_id"], "participant_id": application["participant_id"],
-                                               "status": {"$nin": ["withdrawn", "declined"]}}, 0, 1)
-        if there:
-            raise Conflict("this person already has an application in that cohort", application_id=there[0]["_id"])
+        there = await self.store.live_application(target["_id"], application["participant_id"])
+        if there is not None:
+            raise Conflict("this person already has an application in that cohort", application_id=there["_id"])
         await self.cohort_writer.execute(source["_id"], TransferOut(application_id, target["_id"],
                                                                     to_cohort_id is None, by, reason))
         await self.cohort_writer.execute(target["_id"], TransferIn(application_id))
@@ -396,8 +387,7 @@ class EnrollmentService:
         """Register (or find the still pending) interest; returns it and whether it is new."""
         programme = await self.programme(programme_id)
         now = datetime.now(UTC)
-        taking_applications = await self.store.cohort_ids(
-            {"programme_id": programme_id} | self.store.status_filter(CohortStatus.OPEN, now))
+        taking_applications = await self.store.cohort_ids_taking_applications(programme_id, now)
         check_interest(programme_archived=programme.get("archived", False),
                        cohorts_taking_applications=taking_applications)
         [person_id] = ([person["person_id"]] if "person_id" in person
@@ -445,9 +435,19 @@ class EnrollmentService:
 
     # -- inboxes ----------------------------------------------------------------------------
 
-    async def applications_where(self, filters: dict[str, Any], *, limit: int) -> list[dict[str, Any]]:
-        """Applications matching `filters` across cohorts, each with its status and place now, newest first."""
-        found = await self.store.applications(filters, 0, limit, newest_first=True)
+    async def applications_of(self, person_ids: Iterable[str], *, limit: int) -> list[dict[str, Any]]:
+        """The applications these people made (one person's records), each with its status and place now,
+        newest first."""
+        return await self._with_places(await self.store.applications_of(person_ids, limit=limit))
+
+    async def applications_for_leader(self, manager_ids: Iterable[str], organisation_ids: Iterable[str], *,
+                                      limit: int) -> list[dict[str, Any]]:
+        """The applications naming one of these managers or made in one of these organisations, each with its
+        status and place now, newest first."""
+        return await self._with_places(await self.store.applications_for_leader(manager_ids, organisation_ids,
+                                                                                limit=limit))
+
+    async def _with_places(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seatings: dict[str, Seating] = {}
         for cohort_id in {a["cohort_id"] for a in found}:
             cohort = await self.store.cohort(cohort_id)

@@ -32,28 +32,18 @@ from typing import Any
 
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.security.principal import Principal
-from samla_enrollment.adapters.repository import EnrollmentStore, new_id
+from samla_enrollment.adapters.ports import PeopleRepository
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.errors import NotFound, RuleViolation
+from samla_enrollment.domain.identity import (
+    Contact,
+    claim_changes,
+    own_changes,
+    proposed_change,
+    settled_changes,
+)
 
-CHANGEABLE = ("name", "phone", "language")
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str
-    email: str
-    phone: str | None = None
-    language: str | None = None
-
-    @classmethod
-    def of(cls, form: Mapping[str, Any]) -> Contact:
-        return cls(name=form["name"], email=form["email"].lower(), phone=form.get("phone"),
-                   language=form.get("language"))
-
-    def changes_from(self, person: Mapping[str, Any]) -> dict[str, Any]:
-        """What this contact says differently from what is on record (absent values change nothing)."""
-        given = {"name": self.name, "phone": self.phone, "language": self.language}
-        return {k: v for k, v in given.items() if v is not None and person.get(k) != v}
+__all__ = ["Contact", "PeopleDirectory", "SignedIn"]  # Contact: the domain's, named here for its callers
 
 
 @dataclass(frozen=True)
@@ -77,7 +67,7 @@ class PeopleDirectory:
     are looked up, by `_id`: FerretDB scans a collection for any query that is not by `_id`.
     """
 
-    def __init__(self, store: EnrollmentStore, locks: DocumentLocks, *, remembered: int = 100_000) -> None:
+    def __init__(self, store: PeopleRepository, locks: DocumentLocks, *, remembered: int = 100_000) -> None:
         self._store = store
         self._locks = locks
         self._known: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -95,9 +85,8 @@ class PeopleDirectory:
             await self._register(unknown, latest)
         for email, contact in latest.items():
             person = self._known[email]
-            changes = contact.changes_from(person)
-            pending = person.get("pending_change") or {}
-            if changes and {k: pending.get(k) for k in changes} != changes:
+            changes = proposed_change(contact, person)
+            if changes is not None:
                 proposal = changes | {"proposed_at": datetime.now(UTC)}
                 async with self._locks.hold("people", person["_id"]):
                     await self._store.update_person(person["_id"], {"pending_change": proposal})
@@ -161,10 +150,7 @@ class PeopleDirectory:
                           "updated_at": now}
                 await self._store.add_people([person])
             else:
-                given = {"name": principal.name, "email": principal.email}
-                changes = {k: v for k, v in given.items() if v is not None and person.get(k) != v}
-                if not person.get("signed_in"):
-                    changes["signed_in"] = True
+                changes = claim_changes(person, name=principal.name, email=principal.email)
                 if changes:
                     await self._store.update_person(person_id, changes)
                     person = person | changes
@@ -203,8 +189,7 @@ class PeopleDirectory:
 
     async def update_own(self, me: SignedIn, details: Mapping[str, Any]) -> SignedIn:
         """The signed-in person's own phone or language, as they give it on their own form: theirs to change."""
-        changes = {k: v for k, v in details.items() if k in ("phone", "language") and v is not None
-                   and me.person.get(k) != v}
+        changes = own_changes(me.person, details)
         if not changes:
             return me
         async with self._locks.hold("people", me.id):
@@ -237,7 +222,7 @@ class PeopleDirectory:
                 person = await self._store.person(pid)
                 if person is None or not person.get("pending_change"):
                     continue
-                changes = {k: v for k, v in person["pending_change"].items() if k in CHANGEABLE} if confirm else {}
+                changes = settled_changes(person["pending_change"], confirm=confirm)
                 await self._store.update_person(pid, changes | {"pending_change": None})
                 settled += 1
                 if person.get("email") in self._known:

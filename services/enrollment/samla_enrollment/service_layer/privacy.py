@@ -16,8 +16,8 @@ from typing import Any
 
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_enrollment.adapters.personal_data import PersonalDataStore
-from samla_enrollment.adapters.repository import new_id
+from samla_enrollment.adapters.ports import PersonalDataRepository
+from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.errors import NotFound
 from samla_enrollment.domain.privacy import (
     anonymised_application,
@@ -35,7 +35,7 @@ OTHER_SERVICES_PART = "GET /people/{person_id}/data at sessions, measures and no
 
 
 class PersonalData:
-    def __init__(self, store: PersonalDataStore, people: PeopleDirectory, locks: DocumentLocks,
+    def __init__(self, store: PersonalDataRepository, people: PeopleDirectory, locks: DocumentLocks,
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self._people = people

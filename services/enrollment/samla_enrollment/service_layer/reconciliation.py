@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.retry import retry_until_done
-from samla_enrollment.adapters.repository import EnrollmentStore
+from samla_enrollment.adapters.ports import EnrollmentRepository
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.errors import NotFound
 from samla_enrollment.service_layer.cohort_batch import CohortBatch, announced_events
@@ -52,7 +52,7 @@ class SeatMoves(Protocol):
 
 
 class Reconciler:
-    def __init__(self, store: EnrollmentStore, locks: DocumentLocks, seats: SeatMoves, *,
+    def __init__(self, store: EnrollmentRepository, locks: DocumentLocks, seats: SeatMoves, *,
                  take_up: Callable[[str], Awaitable[Any]], taken_up: Callable[[str], bool]) -> None:
         self._store = store
         self._locks = locks
