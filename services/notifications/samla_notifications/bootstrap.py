@@ -11,11 +11,11 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract import enrollment, measures, sessions
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.security.client_credentials import client_credentials
-from samla_notifications.adapters.clock import Clock, system_clock
 from samla_notifications.adapters.contacts import ContactDirectory, HttpContactDirectory
 from samla_notifications.adapters.delivery_log import DeliveryLog
 from samla_notifications.adapters.mailer import Mailer, SmtpMailer

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime, stop_within
 from samla_shared.structured_logging import configure_logging
-from samla_notifications.adapters.clock import Clock, system_clock
 from samla_notifications.adapters.contacts import ContactDirectory
 from samla_notifications.adapters.mailer import Mailer
 from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap

@@ -18,6 +18,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any
 
+from samla_shared.clock import Clock
 from samla_shared.contract import enrollment as e
 from samla_shared.contract import measures as m
 from samla_shared.contract import sessions as s
@@ -25,7 +26,6 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.structured_logging import current_network_id
-from samla_notifications.adapters.clock import Clock
 from samla_notifications.adapters.read_model import ReadModel
 from samla_notifications.adapters.reminder_store import PENDING, ReminderStore
 from samla_notifications.adapters.templates import TemplateRenderFailed

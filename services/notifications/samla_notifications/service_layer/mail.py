@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from samla_shared.clock import Clock
 from samla_notifications.adapters.calendar import session_calendar
-from samla_notifications.adapters.clock import Clock
 from samla_notifications.adapters.contacts import (
     BatchLookUpUnsupported,
     Contact,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from samla_notifications.adapters.clock import Clock
+from samla_shared.clock import Clock
 from samla_notifications.adapters.preference_store import PreferenceStore
 from samla_notifications.domain.errors import RuleViolation
 from samla_notifications.domain.kinds import MANDATORY, Category

@@ -15,7 +15,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from samla_notifications.adapters.clock import Clock
+from samla_shared.clock import Clock
 from samla_notifications.adapters.read_model import ReadModel
 from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT, ReminderStore
 from samla_notifications.adapters.templates import TemplateRenderFailed
