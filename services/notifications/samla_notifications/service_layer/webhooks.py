@@ -22,6 +22,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.retry import Backoff
 from samla_notifications.adapters.webhook_client import PostOutcome, WebhookPoster, resolve
 from samla_notifications.adapters.webhook_store import WebhookStore, delivery_id
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
@@ -45,6 +46,7 @@ tracer = trace.get_tracer("samla.notifications.webhooks")
 # the answer is kept this long (and dropped at once when this instance changes one). On
 # another instance a new subscription starts receiving at most this much later.
 SUBSCRIPTIONS_KEPT_SECONDS = 5.0
+FAILED_ROUND_CEILING = 30.0  # seconds between dispatcher rounds at most while they keep failing
 
 
 def structured_cloud_event(event: CloudEvent) -> bytes:
@@ -220,7 +222,9 @@ class WebhookDispatcher:
         self._in_flight_lease = timedelta(seconds=settings.webhook_timeout_seconds * 2 + 5)
 
     async def run(self) -> None:
-        backoff = self._settings.webhook_poll_seconds
+        poll = self._settings.webhook_poll_seconds
+        # After a failure the next round comes later and later (jittered, up to 30 s), unless woken.
+        backoff = Backoff(first=min(poll * 2, FAILED_ROUND_CEILING), ceiling=FAILED_ROUND_CEILING)
         gauge_known = False
         while True:
             try:
@@ -228,14 +232,15 @@ class WebhookDispatcher:
                     await self._service.refresh_paused_gauge()
                     gauge_known = True
                 await self.run_once()
-                backoff = self._settings.webhook_poll_seconds
+                backoff.reset()
+                delay = poll
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database is away: deliveries wait in it, try again later
-                log.warning("webhook round failed, retrying in %.1fs: %s", backoff, exc)
-                backoff = min(backoff * 2, 30.0)
+                delay = backoff.next_delay()
+                log.warning("webhook round failed, retrying in %.1fs: %s", delay, exc)
             try:
-                await asyncio.wait_for(self._service.wake.wait(), timeout=backoff)
+                await asyncio.wait_for(self._service.wake.wait(), timeout=delay)
             except TimeoutError:
                 pass
             self._service.wake.clear()
