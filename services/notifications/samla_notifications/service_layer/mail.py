@@ -34,9 +34,8 @@ from samla_notifications.adapters.contacts import (
     ContactDirectory,
     ContactDirectoryUnavailable,
 )
-from samla_notifications.adapters.delivery_log import DeliveryLog
 from samla_notifications.adapters.mailer import Mailer, MailRejected, compose_message, sender_domain
-from samla_notifications.adapters.preference_store import PreferenceStore
+from samla_notifications.adapters.ports import DeliveryLogRepository, PreferenceRepository
 from samla_notifications.adapters.templates import TemplateRenderer, TemplateRenderFailed
 from samla_notifications.domain.deliveries import (
     ClaimOutcome,
@@ -81,7 +80,7 @@ _prepared: ContextVar[_Prepared | None] = ContextVar("samla_notifications_prepar
 
 
 class MailDelivery:
-    def __init__(self, *, settings: NotificationsSettings, log_store: DeliveryLog, preferences: PreferenceStore,
+    def __init__(self, *, settings: NotificationsSettings, log_store: DeliveryLogRepository, preferences: PreferenceRepository,
                  contacts: ContactDirectory, renderer: TemplateRenderer, mailer: Mailer, clock: Clock,
                  erasures: PersonalData) -> None:
         self._settings = settings

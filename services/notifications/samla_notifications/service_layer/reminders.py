@@ -17,8 +17,8 @@ from typing import Any
 
 from samla_shared.clock import Clock
 from samla_shared.retry import Backoff
-from samla_notifications.adapters.read_model import ReadModel
-from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT, ReminderStore
+from samla_notifications.adapters.ports import ReadModelRepository, ReminderRepository
+from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.deliveries import DeliveryStatus
 from samla_notifications.domain.kinds import Kind
@@ -44,7 +44,7 @@ FAILED_ROUND_CEILING = 60.0  # seconds between rounds at most while they keep fa
 
 
 class ReminderScheduler:
-    def __init__(self, *, settings: NotificationsSettings, reminders: ReminderStore, read_model: ReadModel,
+    def __init__(self, *, settings: NotificationsSettings, reminders: ReminderRepository, read_model: ReadModelRepository,
                  mail: MailDelivery, clock: Clock) -> None:
         self._settings = settings
         self._reminders = reminders

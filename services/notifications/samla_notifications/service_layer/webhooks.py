@@ -23,13 +23,14 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.retry import Backoff
-from samla_notifications.adapters.webhook_client import PostOutcome, WebhookPoster, resolve
-from samla_notifications.adapters.webhook_store import WebhookStore, delivery_id
+from samla_notifications.adapters.ports import Criteria, WebhookRepository, WebhookSender
+from samla_notifications.adapters.webhook_client import PostOutcome, resolve
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
 from samla_notifications.domain.webhooks import (
     SubscriptionStatus,
     WebhookDeliveryStatus,
     check_addresses,
+    delivery_id,
     new_secret,
     next_attempt_at,
     parse_target,
@@ -66,7 +67,7 @@ def _now() -> datetime:
 
 
 class WebhookService:
-    def __init__(self, settings: NotificationsSettings, store: WebhookStore) -> None:
+    def __init__(self, settings: NotificationsSettings, store: WebhookRepository) -> None:
         self._settings = settings
         self._store = store
         self._window = timedelta(seconds=settings.webhook_retry_window_seconds)
@@ -118,14 +119,14 @@ class WebhookService:
             raise NotFound(f"no subscription {subscription_id}")
         return subscription
 
-    async def subscriptions(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
         return await self._store.subscriptions(filters, offset, limit)
 
     async def unsubscribe(self, subscription_id: str) -> None:
         await self.subscription(subscription_id)
-        await self._store.update_subscription(subscription_id, lambda _: {"$set": {
+        await self._store.update_subscription(subscription_id, lambda _: {
             "status": SubscriptionStatus.DISABLED.value, "status_reason": "deleted by the integrator",
-            "disabled_at": _now(), "updated_at": _now()}})
+            "disabled_at": _now(), "updated_at": _now()})
         self.forget_subscriptions()
         await self.refresh_paused_gauge()
 
@@ -136,9 +137,9 @@ class WebhookService:
         now = _now()
         # Held deliveries first, so the dispatcher never sees an active subscription with expired windows.
         await self._store.restart_held(subscription_id, now, now + self._window)
-        resumed = await self._store.update_subscription(subscription_id, lambda _: {"$set": {
+        resumed = await self._store.update_subscription(subscription_id, lambda _: {
             "status": SubscriptionStatus.ACTIVE.value, "status_reason": None, "consecutive_failures": 0,
-            "paused_at": None, "updated_at": now}})
+            "paused_at": None, "updated_at": now})
         self.forget_subscriptions()
         await self.refresh_paused_gauge()
         self.wake.set()
@@ -196,8 +197,8 @@ class WebhookService:
             raise Conflict(f"the subscription is {subscription['status']}; resume it before asking for redelivery")
         now = _now()
         redelivered = await self._store.update_delivery(delivery_id(subscription_id, event_id), lambda _: {
-            "$set": {"status": WebhookDeliveryStatus.PENDING.value, "next_attempt_at": now,
-                     "expires_at": now + self._window, "attempts_made": 0, "redelivery_requested_at": now}})
+            "status": WebhookDeliveryStatus.PENDING.value, "next_attempt_at": now,
+            "expires_at": now + self._window, "attempts_made": 0, "redelivery_requested_at": now})
         self.wake.set()
         assert redelivered is not None
         return redelivered
@@ -210,8 +211,8 @@ class WebhookService:
 class WebhookDispatcher:
     """Sends due webhook deliveries, a few at a time, and records what each attempt did."""
 
-    def __init__(self, settings: NotificationsSettings, store: WebhookStore, service: WebhookService,
-                 poster: WebhookPoster) -> None:
+    def __init__(self, settings: NotificationsSettings, store: WebhookRepository, service: WebhookService,
+                 poster: WebhookSender) -> None:
         self._settings = settings
         self._store = store
         self._service = service
@@ -261,14 +262,14 @@ class WebhookDispatcher:
                 if current["status"] != WebhookDeliveryStatus.PENDING or current["next_attempt_at"] > now:
                     return None
                 claimed = True
-                return {"$set": {"next_attempt_at": now + self._in_flight_lease}}
+                return {"next_attempt_at": now + self._in_flight_lease}
 
             delivery = await self._store.update_delivery(due["_id"], take)
             if not claimed or delivery is None:
                 return
             subscription = await self._store.subscription(delivery["subscription_id"])
             if subscription is None or subscription["status"] != SubscriptionStatus.ACTIVE:
-                await self._store.update_delivery(delivery["_id"], lambda _: {"$set": {"next_attempt_at": now}})
+                await self._store.update_delivery(delivery["_id"], lambda _: {"next_attempt_at": now})
                 return
             outcome = await self._post(subscription, delivery)
             await self._record(subscription, delivery, outcome)
@@ -321,17 +322,16 @@ class WebhookDispatcher:
                                {"status": WebhookDeliveryStatus.FAILED.value})
             delivery_update["last_error"] = _describe(outcome)
             status = "retrying" if retry_at else "failed"
-        await self._store.update_delivery(delivery["_id"], lambda _: {
-            "$set": delivery_update, "$inc": {"attempts_made": 1}, "$push": {"attempts": attempt}})
+        await self._store.record_attempt(delivery["_id"], delivery_update, attempt)
         NOTIFICATIONS.labels(service, "webhook", status).inc()
 
         if outcome.delivered:
-            await self._store.update_subscription(subscription["_id"], lambda _: {"$set": {
-                "consecutive_failures": 0, "last_success_at": now}})
+            await self._store.update_subscription(subscription["_id"], lambda _: {
+                "consecutive_failures": 0, "last_success_at": now})
         elif outcome.status_code == 410:
-            await self._store.update_subscription(subscription["_id"], lambda _: {"$set": {
+            await self._store.update_subscription(subscription["_id"], lambda _: {
                 "status": SubscriptionStatus.DISABLED.value, "disabled_at": now, "updated_at": now,
-                "status_reason": "the receiver answered 410 Gone"}})
+                "status_reason": "the receiver answered 410 Gone"})
             self._service.forget_subscriptions()
             log.warning("webhook subscription %s disabled: its receiver answered 410 Gone", subscription["_id"])
         else:
@@ -350,7 +350,7 @@ class WebhookDispatcher:
                        "updated_at": now}
             log.error("webhook subscription %s %s", current["_id"], reason)
             self._service.forget_subscriptions()
-        return {"$set": update}
+        return update
 
 
 def _describe(outcome: PostOutcome) -> str:
