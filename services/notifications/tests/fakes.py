@@ -15,6 +15,7 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_notifications.adapters.ports import Change, Criteria
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.adapters.webhook_client import PostOutcome
+from samla_notifications.domain.deliveries import DeliveryStatus
 from samla_notifications.domain.notices import Notice
 from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus, delivery_id
 
@@ -64,6 +65,11 @@ class FakeReadModel:
     async def application(self, key: str) -> dict[str, Any] | None:
         return self._get("applications", key)
 
+    async def application_in(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+        found = [a for a in self.rows.get("applications", {}).values()
+                 if a.get("cohort_id") == cohort_id and a.get("participant_id") == participant_id]
+        return dict(found[-1]) if found else None
+
     async def save_session(self, key: str, **fields: Any) -> None:
         self._save("sessions", key, fields)
 
@@ -101,29 +107,40 @@ class FakeReadModel:
 
 
 class FakeReminders:
+    """`ReminderRepository` in memory."""
+
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
 
-    @staticmethod
-    def _matches(row: dict[str, Any], selector: dict[str, Any]) -> bool:
-        return all(row.get(k) == v for k, v in selector.items())
-
     async def add(self, rows: Any) -> None:
         for row in rows:
-            self.rows.setdefault(row["_id"], row)
+            self.rows.setdefault(row["_id"], copy.deepcopy(row))
 
-    async def replace(self, selector: dict[str, Any], rows: Any) -> None:
+    async def replace(self, selector: Criteria, rows: Any) -> None:
         await self.drop(selector)
         await self.add(rows)
 
-    async def drop(self, selector: dict[str, Any]) -> int:
-        doomed = [k for k, row in self.rows.items() if self._matches(row, selector)]
+    async def drop(self, selector: Criteria) -> int:
+        doomed = [k for k, row in self.rows.items() if _matches(row, selector)]
         for key in doomed:
             del self.rows[key]
         return len(doomed)
 
+    async def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        found = sorted((r for r in self.rows.values() if r["status"] == "pending" and r["fire_at"] <= now),
+                       key=lambda r: r["fire_at"])
+        return copy.deepcopy(found[:limit])
+
+    async def mark(self, reminder: dict[str, Any], status: str, at: datetime) -> None:
+        stored = self.rows.get(reminder["_id"])
+        if stored is not None and stored["fact_id"] == reminder["fact_id"]:  # not if replaced meanwhile
+            stored.update(status=status, closed_at=at)
+
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.of(**filters)[offset:offset + limit])
+
     def of(self, **selector: Any) -> list[dict[str, Any]]:
-        return sorted((r for r in self.rows.values() if self._matches(r, selector)), key=lambda r: r["fire_at"])
+        return sorted((r for r in self.rows.values() if _matches(r, selector)), key=lambda r: r["fire_at"])
 
 
 class FakeMail:
@@ -131,10 +148,11 @@ class FakeMail:
         self.sent: list[Notice] = []
         self.broken: set[str] = set()  # recipients whose template "fails"
 
-    async def deliver(self, notice: Notice) -> None:
+    async def deliver(self, notice: Notice) -> DeliveryStatus:
         if notice.recipient_id in self.broken:
             raise TemplateRenderFailed(f"template nb/{notice.kind}.j2 failed to render")
         self.sent.append(notice)
+        return DeliveryStatus.SENT
 
     def told(self) -> list[tuple[str, str]]:
         return [(n.kind.value, n.recipient_id) for n in self.sent]
