@@ -37,6 +37,13 @@ class Integrations:
         return await self.service.subscribe(url=TARGET, event_types=[scheduled().type], network_id=network_id,
                                             description="the HR system")
 
+    async def one_event_attempted(self) -> tuple[dict[str, Any], CloudEvent]:
+        """A subscription, one event it asked for, and the dispatcher's first round."""
+        subscription, event = await self.subscribe(), scheduled()
+        await self.service.fan_out(event)
+        await self.dispatcher.run_once()
+        return subscription, event
+
     def make_due(self, subscription_id: str, event_id: str) -> None:
         """Time passes until the delivery's next attempt (the dispatcher follows the wall clock)."""
         self.store.deliveries_by_id[delivery_id(subscription_id, event_id)]["next_attempt_at"] = datetime.now(UTC)
@@ -95,10 +102,7 @@ async def test_a_due_delivery_is_posted_signed_and_recorded_as_delivered(hooks):
 
 async def test_a_failed_attempt_is_retried_later_and_then_delivered():
     hooks = Integrations(503)
-    subscription = await hooks.subscribe()
-    event = scheduled()
-    await hooks.service.fan_out(event)
-    await hooks.dispatcher.run_once()
+    subscription, event = await hooks.one_event_attempted()
     waiting = await hooks.service.delivery(subscription["_id"], event.id)
     assert waiting["status"] == WebhookDeliveryStatus.PENDING and waiting["last_error"] == "HTTP 503"
     assert waiting["next_attempt_at"] > datetime.now(UTC) + timedelta(seconds=4)  # base delay: 5 s
@@ -113,10 +117,7 @@ async def test_a_failed_attempt_is_retried_later_and_then_delivered():
 
 async def test_a_delivery_whose_next_try_would_fall_after_its_window_fails_for_good():
     hooks = Integrations(None, webhook_retry_window_seconds=3)  # the next try (in 5 s) is past the window
-    subscription = await hooks.subscribe()
-    event = scheduled()
-    await hooks.service.fan_out(event)
-    await hooks.dispatcher.run_once()
+    subscription, event = await hooks.one_event_attempted()
     given_up = await hooks.service.delivery(subscription["_id"], event.id)
     assert given_up["status"] == WebhookDeliveryStatus.FAILED and given_up["last_error"] == "connection refused"
     hooks.make_due(subscription["_id"], event.id)
@@ -125,10 +126,7 @@ async def test_a_delivery_whose_next_try_would_fall_after_its_window_fails_for_g
 
 async def test_a_receiver_answering_410_gone_disables_its_subscription():
     hooks = Integrations(410)
-    subscription = await hooks.subscribe()
-    event = scheduled()
-    await hooks.service.fan_out(event)
-    await hooks.dispatcher.run_once()
+    subscription, event = await hooks.one_event_attempted()
     assert (await hooks.service.delivery(subscription["_id"], event.id))["status"] == WebhookDeliveryStatus.FAILED
     disabled = await hooks.service.subscription(subscription["_id"])
     assert disabled["status"] == SubscriptionStatus.DISABLED and "410" in disabled["status_reason"]
@@ -158,10 +156,7 @@ async def test_repeated_failures_pause_the_subscription_until_the_integrator_res
 
 
 async def test_a_past_delivery_can_be_sent_again_with_a_fresh_window(hooks):
-    subscription = await hooks.subscribe()
-    event = scheduled()
-    await hooks.service.fan_out(event)
-    await hooks.dispatcher.run_once()
+    subscription, event = await hooks.one_event_attempted()
     again = await hooks.service.redeliver(subscription["_id"], event.id)
     assert again["status"] == WebhookDeliveryStatus.PENDING and again["attempts_made"] == 0
     assert await hooks.dispatcher.run_once() == 1
