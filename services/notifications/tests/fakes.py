@@ -263,3 +263,13 @@ class FakePoster:
         self.requests.append({"url": url, "address": address, "body": body, "headers": dict(headers)})
         status = self.answers.pop(0) if self.answers else 204
         return PostOutcome(status, None if status is not None else "connection refused", 1.0)
+
+
+class FakeResolver:
+    """DNS as the webhook checks ask it: a fixed table; a name not in it does not resolve."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+
+    async def __call__(self, host: str) -> list[str]:
+        return list(self.table.get(host, []))

@@ -8,7 +8,7 @@ to set, or None to leave it as it is. The MongoDB syntax for both lives in the a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -184,3 +184,7 @@ class WebhookSender(Protocol):
     async def post(self, url: str, address: str, body: bytes, headers: dict[str, str]) -> PostOutcome:
         """`address` is the checked address to connect to (pinned); `url` names the host and path."""
         ...
+
+
+Resolver = Callable[[str], Awaitable[list[str]]]
+"""Every address a host name resolves to, empty when it does not (`webhook_client.resolve`: DNS)."""

@@ -23,7 +23,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.retry import Backoff
-from samla_notifications.adapters.ports import Criteria, WebhookRepository, WebhookSender
+from samla_notifications.adapters.ports import Criteria, Resolver, WebhookRepository, WebhookSender
 from samla_notifications.adapters.webhook_client import PostOutcome, resolve
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
 from samla_notifications.domain.webhooks import (
@@ -67,9 +67,11 @@ def _now() -> datetime:
 
 
 class WebhookService:
-    def __init__(self, settings: NotificationsSettings, store: WebhookRepository) -> None:
+    def __init__(self, settings: NotificationsSettings, store: WebhookRepository, *,
+                 resolver: Resolver = resolve) -> None:
         self._settings = settings
         self._store = store
+        self._resolve = resolver
         self._window = timedelta(seconds=settings.webhook_retry_window_seconds)
         self.wake = asyncio.Event()
         self._live: tuple[float, list[dict[str, Any]]] | None = None
@@ -95,7 +97,7 @@ class WebhookService:
     async def check_target(self, url: str) -> str:
         """Resolve and check the target's host; the address to connect to (pinned, see webhook_client)."""
         host = parse_target(url, require_https=self._settings.environment == "production")
-        addresses = await resolve(host)
+        addresses = await self._resolve(host)
         check_addresses(host, addresses, allow_private=self._settings.allow_private_webhook_urls)
         return addresses[0]
 

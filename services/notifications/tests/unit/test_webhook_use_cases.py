@@ -14,23 +14,24 @@ import pytest
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.sessions import SessionScheduled
-from samla_notifications.domain.errors import Conflict, NotFound
+from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
 from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus, delivery_id, sign
 from samla_notifications.service_layer.webhooks import WebhookDispatcher, WebhookService
 from samla_notifications.settings import NotificationsSettings
-from services.notifications.tests.fakes import FakePoster, FakeWebhookStore
+from services.notifications.tests.fakes import FakePoster, FakeResolver, FakeWebhookStore
 
-TARGET = "http://127.0.0.1:9/hooks"  # an address literal: checking the target resolves nothing on the network
+TARGET = "https://hooks.example.org/samla"
 
 
 class Integrations:
     """The webhook service and its dispatcher wired to a fake store and fake receivers."""
 
     def __init__(self, *answers: int | None, **settings: Any) -> None:
-        self.settings = NotificationsSettings(environment="test", allow_private_webhook_urls=True, **settings)
+        self.settings = NotificationsSettings(environment="test", **settings)
         self.store = FakeWebhookStore()
         self.poster = FakePoster(*answers)
-        self.service = WebhookService(self.settings, self.store)
+        self.dns = FakeResolver({"hooks.example.org": ["93.184.216.34"]})
+        self.service = WebhookService(self.settings, self.store, resolver=self.dns)
         self.dispatcher = WebhookDispatcher(self.settings, self.store, self.service, self.poster)
 
     async def subscribe(self, network_id: str = "net-1") -> dict[str, Any]:
@@ -171,3 +172,18 @@ async def test_unsubscribing_disables_and_unknown_ids_are_not_found(hooks):
         await hooks.service.subscription("sub_unknown")
     with pytest.raises(NotFound):
         await hooks.service.delivery(subscription["_id"], "no-such-event")
+
+
+async def test_a_target_resolving_to_a_private_address_is_refused_then_and_at_every_attempt(hooks):
+    hooks.dns.table["intranet.example.org"] = ["10.0.0.5"]
+    with pytest.raises(RuleViolation):
+        await hooks.service.subscribe(url="https://intranet.example.org/hook", event_types=[scheduled().type],
+                                      network_id="net-1", description=None)
+    subscription = await hooks.subscribe()
+    hooks.dns.table["hooks.example.org"] = ["127.0.0.1"]  # the name was repointed after subscribing
+    event = scheduled()
+    await hooks.service.fan_out(event)
+    await hooks.dispatcher.run_once()
+    assert hooks.poster.requests == []
+    refused = await hooks.service.delivery(subscription["_id"], event.id)
+    assert refused["status"] == WebhookDeliveryStatus.PENDING and refused["last_error"].startswith("refused: ")
