@@ -6,16 +6,16 @@ mailer) instead of patching modules.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract import enrollment, measures, sessions
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.security.client_credentials import client_credentials
-from samla_notifications.adapters.clock import Clock, system_clock
 from samla_notifications.adapters.contacts import ContactDirectory, HttpContactDirectory
 from samla_notifications.adapters.delivery_log import DeliveryLog
 from samla_notifications.adapters.mailer import Mailer, SmtpMailer
@@ -55,42 +55,24 @@ class Notifications:
     scheduler: ReminderScheduler
     dispatcher: WebhookDispatcher
     retention: Retention
-    closers: list[Any] = field(default_factory=list)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def ensure_indexes(self) -> None:
         for store in (self.read_model, self.delivery_log, self.reminders, self.webhook_store):
             await store.ensure_indexes()
 
-    def start_loops(self, runtime: ServiceRuntime) -> None:
-        """The loops write (reminders, webhook deliveries, expiry): they run on the writing instance only."""
-        self._tasks = [asyncio.create_task(runtime.as_writer(self.scheduler.run), name="reminder-scheduler"),
-                       asyncio.create_task(runtime.as_writer(self.dispatcher.run), name="webhook-dispatcher"),
-                       asyncio.create_task(runtime.as_writer(
-                           lambda: self.retention.run(self.settings.retention_interval_seconds)), name="retention")]
-
-    async def stop_loops(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def close(self) -> None:
-        """Release clients; only after the consumers stopped, so no handler meets a closed client."""
-        for close in self.closers:
-            with contextlib.suppress(Exception):  # best effort on the way out; nothing is pending
-                await close()
-
 
 def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, contacts: ContactDirectory | None = None,
               mailer: Mailer | None = None, clock: Clock = system_clock) -> Notifications:
+    """Wire the service, and hand its loops and clients to the runtime, which starts and stops them."""
     db, locks = runtime.db, runtime.document_locks
     export_from_the_start(settings.service_name)
-    closers: list[Any] = []
+    # The runtime closes these after it stopped the consumers, so an event in flight never
+    # meets a closed client, and before it closes the database.
     if contacts is None:
         directory = HttpContactDirectory(settings.enrollment_url,
                                          credentials=client_credentials(settings, settings.enrollment_audience),
                                          timeout=settings.contact_timeout_seconds)
-        closers.append(directory.close)
+        runtime.close_at_stop("the enrollment contact client", _best_effort(directory.close))
         contacts = directory
     if mailer is None:
         smtp = SmtpMailer(
@@ -98,10 +80,10 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             use_tls=settings.smtp_use_tls, start_tls=settings.smtp_starttls,
             timeout=settings.smtp_timeout_seconds, connections=settings.smtp_connections)
-        closers.append(smtp.close)
+        runtime.close_at_stop("the SMTP client", _best_effort(smtp.close))
         mailer = smtp
     poster = WebhookPoster(settings.webhook_timeout_seconds)
-    closers.append(poster.close)
+    runtime.close_at_stop("the webhook HTTP client", _best_effort(poster.close))
 
     read_model = ReadModel(db, locks)
     delivery_log = DeliveryLog(db, locks)
@@ -112,7 +94,7 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
                         contacts=contacts, renderer=TemplateRenderer(settings.templates_dir), mailer=mailer, clock=clock,
                         erasures=personal_data)
     webhooks = WebhookService(settings, webhook_store)
-    return Notifications(
+    notifications = Notifications(
         settings=settings, read_model=read_model, delivery_log=delivery_log, reminders=reminders,
         webhook_store=webhook_store, preferences=PreferenceService(PreferenceStore(db, locks), clock),
         webhooks=webhooks, mail=mail, personal_data=personal_data,
@@ -123,5 +105,20 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
         dispatcher=WebhookDispatcher(settings, webhook_store, webhooks, poster),
         retention=Retention(RetentionStore(db, locks), delivery_log=settings.delivery_log_retention,
                             webhook_bodies=settings.webhook_body_retention, now=clock),
-        closers=closers,
     )
+    if settings.run_schedulers:
+        # The loops write (reminders, webhook deliveries, expiry): on the writing instance only.
+        runtime.run_in_background("reminder-scheduler", notifications.scheduler.run)
+        runtime.run_in_background("webhook-dispatcher", notifications.dispatcher.run)
+        runtime.run_in_background(
+            "retention", lambda: notifications.retention.run(settings.retention_interval_seconds))
+    return notifications
+
+
+def _best_effort(close: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    """A client's close that cannot fail the shutdown: on the way out nothing is pending, and the
+    runtime's later steps (the database) must still run."""
+    async def close_quietly() -> None:
+        with contextlib.suppress(Exception):
+            await close()
+    return close_quietly

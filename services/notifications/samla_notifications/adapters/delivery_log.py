@@ -22,6 +22,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.group_commit import GroupCommit
+from samla_notifications.adapters.ports import Criteria
+from samla_notifications.adapters.queries import matching
 from samla_notifications.domain.deliveries import FINAL, ClaimOutcome, DeliveryStatus, decide_claim
 
 COLLECTION = "deliveries"
@@ -105,8 +107,8 @@ class DeliveryLog:
             return _per_document(len(updates), exc)
         return [None] * len(updates)
 
-    async def search(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        cursor = self._deliveries.find(filters).sort("created_at", DESCENDING).skip(offset).limit(limit)
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self._deliveries.find(matching(filters)).sort("created_at", DESCENDING).skip(offset).limit(limit)
         return [record async for record in cursor]
 
 

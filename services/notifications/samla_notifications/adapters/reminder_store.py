@@ -17,6 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_notifications.adapters.ports import Criteria
+from samla_notifications.adapters.queries import matching
 
 COLLECTION = "reminders"
 PENDING = "pending"
@@ -48,17 +50,17 @@ class ReminderStore:
             if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
                 raise
 
-    async def replace(self, selector: dict[str, Any], reminders: Iterable[dict[str, Any]]) -> None:
+    async def replace(self, selector: Criteria, reminders: Iterable[dict[str, Any]]) -> None:
         """Drop every reminder matching `selector` and store `reminders` instead.
 
         Two steps, not one: if the process dies between them, the event that caused the
         change was not acknowledged yet and is delivered again, which redoes both.
         """
-        await self._reminders.delete_many(selector)
+        await self._reminders.delete_many(matching(selector))
         await self.add(reminders)
 
-    async def drop(self, selector: dict[str, Any]) -> int:
-        return (await self._reminders.delete_many(selector)).deleted_count
+    async def drop(self, selector: Criteria) -> int:
+        return (await self._reminders.delete_many(matching(selector))).deleted_count
 
     async def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         cursor = self._reminders.find({"status": PENDING, "fire_at": {"$lte": now}}).sort("fire_at", ASCENDING)
@@ -70,6 +72,6 @@ class ReminderStore:
             await self._reminders.update_one({"_id": reminder["_id"], "fact_id": reminder["fact_id"]},
                                              {"$set": {"status": status, "closed_at": at}})
 
-    async def search(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        cursor = self._reminders.find(filters).sort("fire_at", ASCENDING).skip(offset).limit(limit)
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self._reminders.find(matching(filters)).sort("fire_at", ASCENDING).skip(offset).limit(limit)
         return [reminder async for reminder in cursor]

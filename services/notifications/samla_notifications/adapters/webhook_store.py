@@ -7,6 +7,7 @@ retry and every manual redelivery sends the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,14 +17,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus
+from samla_notifications.adapters.ports import Change, Criteria
+from samla_notifications.adapters.queries import matching
+from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus, delivery_id
 
 SUBSCRIPTIONS = "subscriptions"
 DELIVERIES = "webhook_deliveries"
-
-
-def delivery_id(subscription_id: str, event_id: str) -> str:
-    return f"{subscription_id}:{event_id}"
 
 
 class SecretKeyMismatch(RuntimeError):
@@ -63,12 +62,12 @@ class WebhookStore:
     async def subscription(self, subscription_id: str) -> dict[str, Any] | None:
         return await self._subscriptions.find_one({"_id": subscription_id})
 
-    async def subscriptions(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        cursor = self._subscriptions.find(filters).sort("created_at", ASCENDING).skip(offset).limit(limit)
+    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self._subscriptions.find(matching(filters)).sort("created_at", ASCENDING).skip(offset).limit(limit)
         return [s async for s in cursor]
 
-    async def count_subscriptions(self, filters: dict[str, Any]) -> int:
-        return await self._subscriptions.count_documents(filters)
+    async def count_subscriptions(self, filters: Criteria) -> int:
+        return await self._subscriptions.count_documents(matching(filters))
 
     async def live_subscriptions(self) -> list[dict[str, Any]]:
         """Subscriptions that receive events: active ones, and paused ones (their deliveries wait)."""
@@ -81,15 +80,16 @@ class WebhookStore:
         cursor = self._subscriptions.find({"status": SubscriptionStatus.ACTIVE.value}, {"_id": 1})
         return [s["_id"] async for s in cursor]
 
-    async def update_subscription(self, subscription_id: str, change: Any) -> dict[str, Any] | None:
-        """Apply `change(subscription) -> update | None` under the subscription's lock; returns the result."""
+    async def update_subscription(self, subscription_id: str, change: Change) -> dict[str, Any] | None:
+        """Set the fields `change(subscription)` returns (nothing if None) under the subscription's lock;
+        returns the subscription as it then is."""
         async with self._locks.hold(SUBSCRIPTIONS, subscription_id):
             current = await self._subscriptions.find_one({"_id": subscription_id})
             if current is None:
                 return None
-            update = change(current)
-            if update:
-                await self._subscriptions.update_one({"_id": subscription_id}, update)
+            fields = change(current)
+            if fields:
+                await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
                 current = await self._subscriptions.find_one({"_id": subscription_id})
             return current
 
@@ -105,8 +105,8 @@ class WebhookStore:
     async def delivery(self, subscription_id: str, event_id: str) -> dict[str, Any] | None:
         return await self._deliveries.find_one({"_id": delivery_id(subscription_id, event_id)})
 
-    async def deliveries(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        cursor = self._deliveries.find(filters, {"body": 0}).sort("created_at", DESCENDING).skip(offset).limit(limit)
+    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+        cursor = self._deliveries.find(matching(filters), {"body": 0}).sort("created_at", DESCENDING).skip(offset).limit(limit)
         return [d async for d in cursor]
 
     async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[dict[str, Any]]:
@@ -118,13 +118,27 @@ class WebhookStore:
         }).sort("next_attempt_at", ASCENDING).limit(limit)
         return [d async for d in cursor]
 
-    async def update_delivery(self, key: str, change: Any) -> dict[str, Any] | None:
-        """Apply `change(delivery) -> update | None` under the delivery's lock; returns the result."""
+    async def update_delivery(self, key: str, change: Change) -> dict[str, Any] | None:
+        """Set the fields `change(delivery)` returns (nothing if None) under the delivery's lock;
+        returns the delivery as it then is."""
+        def as_update(current: dict[str, Any]) -> dict[str, Any] | None:
+            fields = change(current)
+            return {"$set": fields} if fields else None
+
+        return await self._change_delivery(key, as_update)
+
+    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: dict[str, Any]) -> None:
+        """Count one more attempt, append it to the delivery's history, and set `fields` (its outcome)."""
+        await self._change_delivery(key, lambda _: {"$set": fields, "$inc": {"attempts_made": 1},
+                                                    "$push": {"attempts": attempt}})
+
+    async def _change_delivery(self, key: str, update_for: Callable[[dict[str, Any]], dict[str, Any] | None],
+                               ) -> dict[str, Any] | None:
         async with self._locks.hold(DELIVERIES, key):
             current = await self._deliveries.find_one({"_id": key})
             if current is None:
                 return None
-            update = change(current)
+            update = update_for(current)
             if update:
                 await self._deliveries.update_one({"_id": key}, update)
                 current = await self._deliveries.find_one({"_id": key})
@@ -135,4 +149,4 @@ class WebhookStore:
         cursor = self._deliveries.find({"subscription_id": subscription_id,
                                         "status": WebhookDeliveryStatus.PENDING.value}, {"_id": 1})
         for row in [d async for d in cursor]:
-            await self.update_delivery(row["_id"], lambda _: {"$set": {"next_attempt_at": now, "expires_at": deadline}})
+            await self.update_delivery(row["_id"], lambda _: {"next_attempt_at": now, "expires_at": deadline})

@@ -29,6 +29,11 @@ class WebhookDeliveryStatus(StrEnum):
     FAILED = "failed"  # gave up: the retry window ended, or the receiver is gone
 
 
+def delivery_id(subscription_id: str, event_id: str) -> str:
+    """A delivery's key: one per subscription and event, so an event delivered twice queues one POST."""
+    return f"{subscription_id}:{event_id}"
+
+
 # -- signatures (https://www.standardwebhooks.com) ------------------------------------------
 
 def new_secret() -> str:

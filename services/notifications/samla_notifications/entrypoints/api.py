@@ -53,7 +53,7 @@ def _scoped(access: Grant, filters: dict[str, Any], *, person_field: str | None 
         return filters
     if Reach.NETWORK in access.reaches:
         networks = access.networks(filters.get("network_id"))
-        return None if networks == [] else filters | {"network_id": {"$in": networks}}
+        return None if networks == [] else filters | {"network_id": networks}  # a list: any of them
     if person_field and Reach.OWN in access.reaches:
         if filters.get(person_field, access.person) != access.person:
             return None

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
+from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.http.app_factory import build_service_app
-from samla_shared.service_runtime import ServiceRuntime, stop_within
+from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
-from samla_notifications.adapters.clock import Clock, system_clock
 from samla_notifications.adapters.contacts import ContactDirectory
 from samla_notifications.adapters.mailer import Mailer
 from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap
@@ -58,25 +55,4 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
     )
     app.state.notifications = notifications
     app.state.personal_data = erasure
-
-    # The runtime's lifespan connects Kafka and MongoDB. The reminder and webhook loops run
-    # inside it and stop before it closes the database; the HTTP and SMTP clients close only
-    # after it stopped the consumers, so an event in flight never meets a closed client.
-    runtime_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
-        try:
-            async with runtime_lifespan(application):
-                if settings.run_schedulers:
-                    notifications.start_loops(runtime)
-                try:
-                    yield
-                finally:
-                    await stop_within("the reminder and webhook loops", notifications.stop_loops(),
-                                      settings.shutdown_step_seconds)
-        finally:
-            await stop_within("the SMTP and HTTP clients", notifications.close(), settings.shutdown_step_seconds)
-
-    app.router.lifespan_context = lifespan
     return app

@@ -18,6 +18,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any
 
+from samla_shared.clock import Clock
 from samla_shared.contract import enrollment as e
 from samla_shared.contract import measures as m
 from samla_shared.contract import sessions as s
@@ -25,9 +26,8 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.structured_logging import current_network_id
-from samla_notifications.adapters.clock import Clock
-from samla_notifications.adapters.read_model import ReadModel
-from samla_notifications.adapters.reminder_store import PENDING, ReminderStore
+from samla_notifications.adapters.ports import ReadModelRepository, ReminderRepository
+from samla_notifications.adapters.reminder_store import PENDING
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.kinds import Kind
 from samla_notifications.domain.links import application_page, measure_page
@@ -62,7 +62,7 @@ Handler = Callable[[CloudEvent, Any], Awaitable[None]]
 
 
 class EventHandlers:
-    def __init__(self, *, settings: NotificationsSettings, read_model: ReadModel, reminders: ReminderStore,
+    def __init__(self, *, settings: NotificationsSettings, read_model: ReadModelRepository, reminders: ReminderRepository,
                  mail: MailDelivery, webhooks: WebhookService, locks: DocumentLocks, clock: Clock) -> None:
         self._settings = settings
         self._read = read_model

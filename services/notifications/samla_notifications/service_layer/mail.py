@@ -26,17 +26,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from samla_shared.clock import Clock
 from samla_notifications.adapters.calendar import session_calendar
-from samla_notifications.adapters.clock import Clock
 from samla_notifications.adapters.contacts import (
     BatchLookUpUnsupported,
     Contact,
     ContactDirectory,
     ContactDirectoryUnavailable,
 )
-from samla_notifications.adapters.delivery_log import DeliveryLog
 from samla_notifications.adapters.mailer import Mailer, MailRejected, compose_message, sender_domain
-from samla_notifications.adapters.preference_store import PreferenceStore
+from samla_notifications.adapters.ports import DeliveryLogRepository, PreferenceRepository
 from samla_notifications.adapters.templates import TemplateRenderer, TemplateRenderFailed
 from samla_notifications.domain.deliveries import (
     ClaimOutcome,
@@ -81,7 +80,7 @@ _prepared: ContextVar[_Prepared | None] = ContextVar("samla_notifications_prepar
 
 
 class MailDelivery:
-    def __init__(self, *, settings: NotificationsSettings, log_store: DeliveryLog, preferences: PreferenceStore,
+    def __init__(self, *, settings: NotificationsSettings, log_store: DeliveryLogRepository, preferences: PreferenceRepository,
                  contacts: ContactDirectory, renderer: TemplateRenderer, mailer: Mailer, clock: Clock,
                  erasures: PersonalData) -> None:
         self._settings = settings

@@ -25,7 +25,7 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_notifications.adapters.delivery_log import COLLECTION as DELIVERIES
-from samla_notifications.adapters.personal_data import PersonalDataStore
+from samla_notifications.adapters.ports import PersonalDataRepository
 from samla_notifications.domain.deliveries import delivery_key
 from samla_notifications.domain.reminders import approval_reminder_id
 
@@ -37,7 +37,7 @@ def pseudonym(erasure_id: str) -> str:
 
 
 class PersonalData:
-    def __init__(self, store: PersonalDataStore, locks: DocumentLocks) -> None:
+    def __init__(self, store: PersonalDataRepository, locks: DocumentLocks) -> None:
         self.store = store
         self._locks = locks
 

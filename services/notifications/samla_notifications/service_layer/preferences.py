@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from samla_notifications.adapters.clock import Clock
-from samla_notifications.adapters.preference_store import PreferenceStore
+from samla_shared.clock import Clock
+from samla_notifications.adapters.ports import PreferenceRepository
 from samla_notifications.domain.errors import RuleViolation
 from samla_notifications.domain.kinds import MANDATORY, Category
 
 
 class PreferenceService:
-    def __init__(self, store: PreferenceStore, clock: Clock) -> None:
+    def __init__(self, store: PreferenceRepository, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 

@@ -15,9 +15,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from samla_notifications.adapters.clock import Clock
-from samla_notifications.adapters.read_model import ReadModel
-from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT, ReminderStore
+from samla_shared.clock import Clock
+from samla_shared.retry import Backoff
+from samla_notifications.adapters.ports import ReadModelRepository, ReminderRepository
+from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.deliveries import DeliveryStatus
 from samla_notifications.domain.kinds import Kind
@@ -39,10 +40,11 @@ from samla_notifications.settings import NotificationsSettings
 log = logging.getLogger("samla.notifications.reminders")
 
 BATCH = 200
+FAILED_ROUND_CEILING = 60.0  # seconds between rounds at most while they keep failing
 
 
 class ReminderScheduler:
-    def __init__(self, *, settings: NotificationsSettings, reminders: ReminderStore, read_model: ReadModel,
+    def __init__(self, *, settings: NotificationsSettings, reminders: ReminderRepository, read_model: ReadModelRepository,
                  mail: MailDelivery, clock: Clock) -> None:
         self._settings = settings
         self._reminders = reminders
@@ -51,18 +53,21 @@ class ReminderScheduler:
         self._clock = clock
 
     async def run(self) -> None:
-        backoff = self._settings.reminder_poll_seconds
+        poll = self._settings.reminder_poll_seconds
+        # After a failure the next round comes later and later (jittered, up to a minute).
+        backoff = Backoff(first=min(poll * 2, FAILED_ROUND_CEILING), ceiling=FAILED_ROUND_CEILING)
         while True:
             try:
                 while await self.run_once() == BATCH:
                     pass  # a full batch: more may be due right now
-                backoff = self._settings.reminder_poll_seconds
+                backoff.reset()
+                delay = poll
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # database, enrollment or SMTP away: the reminders wait, nothing is lost
-                log.warning("reminder round failed, retrying in %.1fs: %s", backoff, exc)
-                backoff = min(backoff * 2, 60.0)
-            await asyncio.sleep(backoff)
+                delay = backoff.next_delay()
+                log.warning("reminder round failed, retrying in %.1fs: %s", delay, exc)
+            await asyncio.sleep(delay)
 
     async def run_once(self) -> int:
         now = self._clock()

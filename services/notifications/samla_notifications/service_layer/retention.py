@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from samla_notifications.adapters.retention_store import RetentionStore
+from samla_notifications.adapters.ports import RetentionRepository
 
 log = logging.getLogger("samla.notifications.retention")
 
@@ -21,7 +21,7 @@ class RetentionRound:
 
 
 class Retention:
-    def __init__(self, store: RetentionStore, *, delivery_log: timedelta, webhook_bodies: timedelta,
+    def __init__(self, store: RetentionRepository, *, delivery_log: timedelta, webhook_bodies: timedelta,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
         self._delivery_log = delivery_log

@@ -22,13 +22,15 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from samla_shared.contract.cloudevents import CloudEvent
-from samla_notifications.adapters.webhook_client import PostOutcome, WebhookPoster, resolve
-from samla_notifications.adapters.webhook_store import WebhookStore, delivery_id
+from samla_shared.retry import Backoff
+from samla_notifications.adapters.ports import Criteria, Resolver, WebhookRepository, WebhookSender
+from samla_notifications.adapters.webhook_client import PostOutcome, resolve
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
 from samla_notifications.domain.webhooks import (
     SubscriptionStatus,
     WebhookDeliveryStatus,
     check_addresses,
+    delivery_id,
     new_secret,
     next_attempt_at,
     parse_target,
@@ -45,6 +47,7 @@ tracer = trace.get_tracer("samla.notifications.webhooks")
 # the answer is kept this long (and dropped at once when this instance changes one). On
 # another instance a new subscription starts receiving at most this much later.
 SUBSCRIPTIONS_KEPT_SECONDS = 5.0
+FAILED_ROUND_CEILING = 30.0  # seconds between dispatcher rounds at most while they keep failing
 
 
 def structured_cloud_event(event: CloudEvent) -> bytes:
@@ -64,9 +67,11 @@ def _now() -> datetime:
 
 
 class WebhookService:
-    def __init__(self, settings: NotificationsSettings, store: WebhookStore) -> None:
+    def __init__(self, settings: NotificationsSettings, store: WebhookRepository, *,
+                 resolver: Resolver = resolve) -> None:
         self._settings = settings
         self._store = store
+        self._resolve = resolver
         self._window = timedelta(seconds=settings.webhook_retry_window_seconds)
         self.wake = asyncio.Event()
         self._live: tuple[float, list[dict[str, Any]]] | None = None
@@ -92,7 +97,7 @@ class WebhookService:
     async def check_target(self, url: str) -> str:
         """Resolve and check the target's host; the address to connect to (pinned, see webhook_client)."""
         host = parse_target(url, require_https=self._settings.environment == "production")
-        addresses = await resolve(host)
+        addresses = await self._resolve(host)
         check_addresses(host, addresses, allow_private=self._settings.allow_private_webhook_urls)
         return addresses[0]
 
@@ -116,14 +121,14 @@ class WebhookService:
             raise NotFound(f"no subscription {subscription_id}")
         return subscription
 
-    async def subscriptions(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
         return await self._store.subscriptions(filters, offset, limit)
 
     async def unsubscribe(self, subscription_id: str) -> None:
         await self.subscription(subscription_id)
-        await self._store.update_subscription(subscription_id, lambda _: {"$set": {
+        await self._store.update_subscription(subscription_id, lambda _: {
             "status": SubscriptionStatus.DISABLED.value, "status_reason": "deleted by the integrator",
-            "disabled_at": _now(), "updated_at": _now()}})
+            "disabled_at": _now(), "updated_at": _now()})
         self.forget_subscriptions()
         await self.refresh_paused_gauge()
 
@@ -134,9 +139,9 @@ class WebhookService:
         now = _now()
         # Held deliveries first, so the dispatcher never sees an active subscription with expired windows.
         await self._store.restart_held(subscription_id, now, now + self._window)
-        resumed = await self._store.update_subscription(subscription_id, lambda _: {"$set": {
+        resumed = await self._store.update_subscription(subscription_id, lambda _: {
             "status": SubscriptionStatus.ACTIVE.value, "status_reason": None, "consecutive_failures": 0,
-            "paused_at": None, "updated_at": now}})
+            "paused_at": None, "updated_at": now})
         self.forget_subscriptions()
         await self.refresh_paused_gauge()
         self.wake.set()
@@ -194,8 +199,8 @@ class WebhookService:
             raise Conflict(f"the subscription is {subscription['status']}; resume it before asking for redelivery")
         now = _now()
         redelivered = await self._store.update_delivery(delivery_id(subscription_id, event_id), lambda _: {
-            "$set": {"status": WebhookDeliveryStatus.PENDING.value, "next_attempt_at": now,
-                     "expires_at": now + self._window, "attempts_made": 0, "redelivery_requested_at": now}})
+            "status": WebhookDeliveryStatus.PENDING.value, "next_attempt_at": now,
+            "expires_at": now + self._window, "attempts_made": 0, "redelivery_requested_at": now})
         self.wake.set()
         assert redelivered is not None
         return redelivered
@@ -208,8 +213,8 @@ class WebhookService:
 class WebhookDispatcher:
     """Sends due webhook deliveries, a few at a time, and records what each attempt did."""
 
-    def __init__(self, settings: NotificationsSettings, store: WebhookStore, service: WebhookService,
-                 poster: WebhookPoster) -> None:
+    def __init__(self, settings: NotificationsSettings, store: WebhookRepository, service: WebhookService,
+                 poster: WebhookSender) -> None:
         self._settings = settings
         self._store = store
         self._service = service
@@ -220,7 +225,9 @@ class WebhookDispatcher:
         self._in_flight_lease = timedelta(seconds=settings.webhook_timeout_seconds * 2 + 5)
 
     async def run(self) -> None:
-        backoff = self._settings.webhook_poll_seconds
+        poll = self._settings.webhook_poll_seconds
+        # After a failure the next round comes later and later (jittered, up to 30 s), unless woken.
+        backoff = Backoff(first=min(poll * 2, FAILED_ROUND_CEILING), ceiling=FAILED_ROUND_CEILING)
         gauge_known = False
         while True:
             try:
@@ -228,14 +235,15 @@ class WebhookDispatcher:
                     await self._service.refresh_paused_gauge()
                     gauge_known = True
                 await self.run_once()
-                backoff = self._settings.webhook_poll_seconds
+                backoff.reset()
+                delay = poll
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database is away: deliveries wait in it, try again later
-                log.warning("webhook round failed, retrying in %.1fs: %s", backoff, exc)
-                backoff = min(backoff * 2, 30.0)
+                delay = backoff.next_delay()
+                log.warning("webhook round failed, retrying in %.1fs: %s", delay, exc)
             try:
-                await asyncio.wait_for(self._service.wake.wait(), timeout=backoff)
+                await asyncio.wait_for(self._service.wake.wait(), timeout=delay)
             except TimeoutError:
                 pass
             self._service.wake.clear()
@@ -256,14 +264,14 @@ class WebhookDispatcher:
                 if current["status"] != WebhookDeliveryStatus.PENDING or current["next_attempt_at"] > now:
                     return None
                 claimed = True
-                return {"$set": {"next_attempt_at": now + self._in_flight_lease}}
+                return {"next_attempt_at": now + self._in_flight_lease}
 
             delivery = await self._store.update_delivery(due["_id"], take)
             if not claimed or delivery is None:
                 return
             subscription = await self._store.subscription(delivery["subscription_id"])
             if subscription is None or subscription["status"] != SubscriptionStatus.ACTIVE:
-                await self._store.update_delivery(delivery["_id"], lambda _: {"$set": {"next_attempt_at": now}})
+                await self._store.update_delivery(delivery["_id"], lambda _: {"next_attempt_at": now})
                 return
             outcome = await self._post(subscription, delivery)
             await self._record(subscription, delivery, outcome)
@@ -316,17 +324,16 @@ class WebhookDispatcher:
                                {"status": WebhookDeliveryStatus.FAILED.value})
             delivery_update["last_error"] = _describe(outcome)
             status = "retrying" if retry_at else "failed"
-        await self._store.update_delivery(delivery["_id"], lambda _: {
-            "$set": delivery_update, "$inc": {"attempts_made": 1}, "$push": {"attempts": attempt}})
+        await self._store.record_attempt(delivery["_id"], delivery_update, attempt)
         NOTIFICATIONS.labels(service, "webhook", status).inc()
 
         if outcome.delivered:
-            await self._store.update_subscription(subscription["_id"], lambda _: {"$set": {
-                "consecutive_failures": 0, "last_success_at": now}})
+            await self._store.update_subscription(subscription["_id"], lambda _: {
+                "consecutive_failures": 0, "last_success_at": now})
         elif outcome.status_code == 410:
-            await self._store.update_subscription(subscription["_id"], lambda _: {"$set": {
+            await self._store.update_subscription(subscription["_id"], lambda _: {
                 "status": SubscriptionStatus.DISABLED.value, "disabled_at": now, "updated_at": now,
-                "status_reason": "the receiver answered 410 Gone"}})
+                "status_reason": "the receiver answered 410 Gone"})
             self._service.forget_subscriptions()
             log.warning("webhook subscription %s disabled: its receiver answered 410 Gone", subscription["_id"])
         else:
@@ -345,7 +352,7 @@ class WebhookDispatcher:
                        "updated_at": now}
             log.error("webhook subscription %s %s", current["_id"], reason)
             self._service.forget_subscriptions()
-        return {"$set": update}
+        return update
 
 
 def _describe(outcome: PostOutcome) -> str:

@@ -24,133 +24,13 @@ from samla_shared.contract.sessions import SessionCancelled, SessionRescheduled,
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.kinds import Kind
-from samla_notifications.domain.notices import Notice
 from samla_notifications.service_layer.event_handlers import EventHandlers
 from samla_notifications.settings import NotificationsSettings
+from services.notifications.tests.fakes import FakeMail, FakeReadModel, FakeReminders, FakeWebhooks
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 IDS = {"network_id": "net-1", "cohort_id": "cohort-1", "programme_id": "prog-1", "organisation_id": "org-1",
        "unit_id": "unit-1"}
-
-
-class FakeReadModel:
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, dict[str, Any]]] = {}
-        self.roster_rows: set[tuple[str, str]] = set()
-
-    def _save(self, collection: str, key: str, fields: dict[str, Any]) -> None:
-        self.rows.setdefault(collection, {}).setdefault(key, {"_id": key}).update(fields)
-
-    def _get(self, collection: str, key: str | None) -> dict[str, Any] | None:
-        found = self.rows.get(collection, {}).get(key or "")
-        return dict(found) if found else None
-
-    async def save_programme(self, key: str, **fields: Any) -> None:
-        self._save("programmes", key, fields)
-
-    async def programme(self, key: str | None) -> dict[str, Any] | None:
-        return self._get("programmes", key)
-
-    async def save_cohort(self, key: str, **fields: Any) -> None:
-        self._save("cohorts", key, fields)
-
-    async def cohort(self, key: str | None) -> dict[str, Any] | None:
-        return self._get("cohorts", key)
-
-    async def enrol(self, cohort_id: str, participant_id: str) -> None:
-        self.roster_rows.add((cohort_id, participant_id))
-
-    async def unenrol(self, cohort_id: str, participant_id: str) -> None:
-        self.roster_rows.discard((cohort_id, participant_id))
-
-    async def roster(self, cohort_id: str) -> list[str]:
-        return sorted(p for c, p in self.roster_rows if c == cohort_id)
-
-    async def save_application(self, key: str, **fields: Any) -> None:
-        self._save("applications", key, fields)
-
-    async def application(self, key: str) -> dict[str, Any] | None:
-        return self._get("applications", key)
-
-    async def save_session(self, key: str, **fields: Any) -> None:
-        self._save("sessions", key, fields)
-
-    async def move_session(self, key: str, *, starts_at: datetime, ends_at: datetime, event_id: str,
-                           reason: str) -> dict[str, Any] | None:
-        before = self._get("sessions", key)
-        if before is not None:
-            self._save("sessions", key, {"starts_at": starts_at, "ends_at": ends_at, "reason": reason,
-                                         "previous_starts_at": before["starts_at"],
-                                         "sequence": before.get("sequence", 0) + 1})
-        return before
-
-    async def session(self, key: str) -> dict[str, Any] | None:
-        return self._get("sessions", key)
-
-    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[dict[str, Any]]:
-        return [dict(s) for s in self.rows.get("sessions", {}).values()
-                if s["cohort_id"] == cohort_id and s["status"] == "scheduled" and s["starts_at"] > after]
-
-    async def add_interest(self, key: str, **fields: Any) -> None:
-        self.rows.setdefault("interests", {}).setdefault(key, {"_id": key, "notified_for": None, **fields})
-
-    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[dict[str, Any]]:
-        return [dict(i) for i in self.rows.get("interests", {}).values()
-                if i["programme_id"] == programme_id and i["notified_for"] in (None, cohort_id)]
-
-    async def interest_told(self, key: str, cohort_id: str) -> None:
-        self._save("interests", key, {"notified_for": cohort_id})
-
-    async def save_measure(self, key: str, **fields: Any) -> None:
-        self._save("measures", key, fields)
-
-    async def measure(self, key: str) -> dict[str, Any] | None:
-        return self._get("measures", key)
-
-
-class FakeReminders:
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
-
-    @staticmethod
-    def _matches(row: dict[str, Any], selector: dict[str, Any]) -> bool:
-        return all(row.get(k) == v for k, v in selector.items())
-
-    async def add(self, rows: Any) -> None:
-        for row in rows:
-            self.rows.setdefault(row["_id"], row)
-
-    async def replace(self, selector: dict[str, Any], rows: Any) -> None:
-        await self.drop(selector)
-        await self.add(rows)
-
-    async def drop(self, selector: dict[str, Any]) -> int:
-        doomed = [k for k, row in self.rows.items() if self._matches(row, selector)]
-        for key in doomed:
-            del self.rows[key]
-        return len(doomed)
-
-    def of(self, **selector: Any) -> list[dict[str, Any]]:
-        return sorted((r for r in self.rows.values() if self._matches(r, selector)), key=lambda r: r["fire_at"])
-
-
-class FakeMail:
-    def __init__(self) -> None:
-        self.sent: list[Notice] = []
-        self.broken: set[str] = set()  # recipients whose template "fails"
-
-    async def deliver(self, notice: Notice) -> None:
-        if notice.recipient_id in self.broken:
-            raise TemplateRenderFailed(f"template nb/{notice.kind}.j2 failed to render")
-        self.sent.append(notice)
-
-    def told(self) -> list[tuple[str, str]]:
-        return [(n.kind.value, n.recipient_id) for n in self.sent]
-
-
-class FakeWebhooks:
-    async def fan_out(self, event: CloudEvent) -> int:
-        return 0
 
 
 class World:
