@@ -135,7 +135,8 @@ class ServiceRuntime:
     def close_at_stop(self, step: str, close: Callable[[], Awaitable[Any]]) -> None:
         """Release a client the service made (SMTP, HTTP, a writer actor) when the runtime stops:
         after the consumers have stopped, so no handler meets a closed client, and before the
-        database closes, so a last write still lands. Bounded like every other step."""
+        database closes, so a last write still lands. Bounded like every other step; a close that
+        fails is logged and does not keep the later steps from running."""
         self._closers.append((step, close))
 
     async def as_writer(self, work: Callable[[], Awaitable[Any]]) -> Any:
@@ -225,7 +226,10 @@ class ServiceRuntime:
                 raise
             log.debug("stopping a broker that never finished starting", exc_info=True)
         for step, close in self._closers:
-            await self._bounded(step, close())
+            try:
+                await self._bounded(step, close())
+            except Exception:  # nothing is pending on the way out; the database must still close
+                log.warning("shutdown: closing %s failed; going on", step, exc_info=True)
         if self.forwarding_client is not None:
             await self._bounded("the client forwarding writes", self.forwarding_client.aclose())
         await self._bounded("the MongoDB client", self.mongo.close())

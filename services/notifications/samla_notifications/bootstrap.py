@@ -6,10 +6,7 @@ mailer) instead of patching modules.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from samla_shared.clock import Clock, system_clock
 from samla_shared.contract import enrollment, measures, sessions
@@ -72,7 +69,7 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
         directory = HttpContactDirectory(settings.enrollment_url,
                                          credentials=client_credentials(settings, settings.enrollment_audience),
                                          timeout=settings.contact_timeout_seconds)
-        runtime.close_at_stop("the enrollment contact client", _best_effort(directory.close))
+        runtime.close_at_stop("the enrollment contact client", directory.close)
         contacts = directory
     if mailer is None:
         smtp = SmtpMailer(
@@ -80,10 +77,10 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             use_tls=settings.smtp_use_tls, start_tls=settings.smtp_starttls,
             timeout=settings.smtp_timeout_seconds, connections=settings.smtp_connections)
-        runtime.close_at_stop("the SMTP client", _best_effort(smtp.close))
+        runtime.close_at_stop("the SMTP client", smtp.close)
         mailer = smtp
     poster = WebhookPoster(settings.webhook_timeout_seconds)
-    runtime.close_at_stop("the webhook HTTP client", _best_effort(poster.close))
+    runtime.close_at_stop("the webhook HTTP client", poster.close)
 
     read_model = ReadModel(db, locks)
     delivery_log = DeliveryLog(db, locks)
@@ -113,12 +110,3 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
         runtime.run_in_background(
             "retention", lambda: notifications.retention.run(settings.retention_interval_seconds))
     return notifications
-
-
-def _best_effort(close: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
-    """A client's close that cannot fail the shutdown: on the way out nothing is pending, and the
-    runtime's later steps (the database) must still run."""
-    async def close_quietly() -> None:
-        with contextlib.suppress(Exception):
-            await close()
-    return close_quietly
