@@ -76,7 +76,6 @@ from samla_enrollment.domain.transitions import (
     decide,
     free_seat_offered_entry,
     held_seat_entry,
-    history_entry,  # noqa: F401  (for handlers)
     new_application,
     offer_accepted_entry,
     offer_declined_entry,
@@ -89,13 +88,8 @@ from samla_enrollment.domain.transitions import (
     transfer_out,
     withdrawal,
 )
-from samla_enrollment.service_layer.cohort_batch import (  # noqa: F401  (queue_of, seating_of: for handlers)
-    CohortBatch,
-    CohortState,
-    queue_of,
-    seating_of,
-)
-from samla_enrollment.service_layer.cohort_commands import (  # noqa: F401  (every command: for handlers)
+from samla_enrollment.service_layer.cohort_batch import CohortBatch, CohortState
+from samla_enrollment.service_layer.cohort_commands import (
     AnswerOffer,
     ChangeCapacity,
     ChangeStatus,

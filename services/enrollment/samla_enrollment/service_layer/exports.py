@@ -18,7 +18,7 @@ from samla_enrollment.adapters.ports import EnrollmentRepository, ExportSource
 from samla_enrollment.domain.applications import ApplicationStatus, shown_status
 from samla_enrollment.domain.errors import NotFound
 from samla_enrollment.domain.seating import Placement
-from samla_enrollment.service_layer.cohort_writer import seating_of
+from samla_enrollment.service_layer.cohort_batch import seating_of
 from samla_enrollment.service_layer.directory import Directory
 
 

@@ -29,11 +29,12 @@ from samla_enrollment.domain.interest import check_interest, region_key, still_p
 from samla_enrollment.domain.programmes import changed_fields, ensure_active
 from samla_enrollment.domain.transfers import check_target, next_cohort
 from samla_enrollment.domain.seating import Seating, queue_slots
-from samla_enrollment.service_layer.cohort_writer import (
+from samla_enrollment.domain.transitions import application_view, history_entry
+from samla_enrollment.service_layer.cohort_batch import queue_of, seating_of
+from samla_enrollment.service_layer.cohort_commands import (
     AnswerOffer,
     ChangeCapacity,
     ChangeStatus,
-    CohortWriter,
     DecideApplication,
     ExpireApprovals,
     ExpireOffers,
@@ -43,11 +44,8 @@ from samla_enrollment.service_layer.cohort_writer import (
     TransferIn,
     TransferOut,
     WithdrawApplication,
-    application_view,
-    history_entry,
-    queue_of,
-    seating_of,
 )
+from samla_enrollment.service_layer.cohort_writer import CohortWriter
 from samla_enrollment.service_layer.directory import Directory
 from samla_enrollment.service_layer.integration_events import programme_facts
 from samla_enrollment.service_layer.people import Contact, PeopleDirectory
