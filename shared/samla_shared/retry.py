@@ -1,4 +1,4 @@
-"""Retrying until something works: the one backoff every loop of the platform uses.
+"""Trying again: the one backoff and the one periodic loop every part of the platform uses.
 
 Delays double from `first` up to `ceiling`, each drawn at random between half and all of the
 current step ("equal jitter"): many pods restarting together after a broker or database outage
@@ -75,3 +75,42 @@ async def retry_until_done(
             if after_failure is not None:
                 await after_failure()
             await asyncio.sleep(delay)
+
+
+async def run_periodically(
+    round_: Callable[[], Awaitable[object]],
+    *,
+    every: float,
+    what: str,
+    log: logging.Logger,
+    failure_ceiling: float | None = None,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """Run `round_` every `every` seconds until cancelled: a service's periodic loop.
+
+    A failed round (the database or a neighbour away) is logged and nothing is lost: the next
+    round picks up what is due. While rounds keep failing they come further apart, jittered, up
+    to `failure_ceiling` (by default `every`: no slower than usual). Setting `wake` starts the
+    next round at once (new work arrived).
+    """
+    ceiling = failure_ceiling if failure_ceiling is not None else every
+    backoff = Backoff(first=min(every * 2, ceiling), ceiling=ceiling)
+    while True:
+        try:
+            await round_()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            delay = backoff.next_delay()
+            log.warning("%s round failed, trying again in %.1fs: %s", what, delay, exc)
+        else:
+            backoff.reset()
+            delay = every
+        if wake is None:
+            await asyncio.sleep(delay)
+            continue
+        try:
+            await asyncio.wait_for(wake.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+        wake.clear()

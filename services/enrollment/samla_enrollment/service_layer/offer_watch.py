@@ -9,9 +9,10 @@ last one stopped. The expiry itself is a command to the cohort's writer, like ev
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
+
+from samla_shared.retry import run_periodically
 
 if TYPE_CHECKING:
     from samla_enrollment.service_layer.handlers import EnrollmentService
@@ -20,13 +21,8 @@ log = logging.getLogger("samla.enrollment.offers")
 
 
 async def run_offer_watch(enrollment: EnrollmentService, *, interval: float) -> None:
-    """A failed round is logged and tried again at the next one."""
-    while True:
-        try:
-            await enrollment.expire_due_offers()
-            await enrollment.expire_due_approvals()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("offer watch round failed; trying again in %.0fs", interval)
-        await asyncio.sleep(interval)
+    async def round_() -> None:
+        await enrollment.expire_due_offers()
+        await enrollment.expire_due_approvals()
+
+    await run_periodically(round_, every=interval, what="offer watch", log=log)

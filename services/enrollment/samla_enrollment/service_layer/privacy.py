@@ -8,7 +8,6 @@ request at their own `GET /people/{id}/data` (see docs/privacy.md).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ from typing import Any
 
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.retry import run_periodically
 from samla_enrollment.adapters.ports import PersonalDataRepository
 from samla_enrollment.domain.ids import new_id
 from samla_enrollment.domain.errors import NotFound
@@ -156,12 +156,6 @@ class PersonalData:
 
 
 async def run_retention(privacy: PersonalData, *, retention: timedelta, interval: float) -> None:
-    """The periodic retention task: a failed round is logged and tried again at the next one."""
-    while True:
-        try:
-            await privacy.expire_applications(retention=retention)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("retention round failed; trying again in %.0fs", interval)
-        await asyncio.sleep(interval)
+    """The periodic retention task."""
+    await run_periodically(lambda: privacy.expire_applications(retention=retention), every=interval,
+                           what="application retention", log=log)

@@ -8,10 +8,10 @@ measure's lock (at most once per due date, marked in the same write).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 
+from samla_shared.retry import run_periodically
 from samla_measures.domain.measure import local_today
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import MeasuresService
@@ -54,14 +54,10 @@ class OverdueWatch:
         return announced
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.scan()
-                await self.scan_plans()
-                await self.projection.flush_stragglers()
-                self.rounds += 1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database away: the next round tries again, nothing is lost
-                log.warning("overdue watch round failed: %s", exc)
-            await asyncio.sleep(self.interval)
+        await run_periodically(self._round, every=self.interval, what="overdue watch", log=log)
+
+    async def _round(self) -> None:
+        await self.scan()
+        await self.scan_plans()
+        await self.projection.flush_stragglers()
+        self.rounds += 1

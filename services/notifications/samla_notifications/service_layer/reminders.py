@@ -10,13 +10,12 @@ restart) look at it at the same time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
 
 from samla_shared.clock import Clock
-from samla_shared.retry import Backoff
+from samla_shared.retry import run_periodically
 from samla_notifications.adapters.ports import ReadModelRepository, ReminderRepository
 from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT
 from samla_notifications.adapters.templates import TemplateRenderFailed
@@ -53,21 +52,14 @@ class ReminderScheduler:
         self._clock = clock
 
     async def run(self) -> None:
-        poll = self._settings.reminder_poll_seconds
-        # After a failure the next round comes later and later (jittered, up to a minute).
-        backoff = Backoff(first=min(poll * 2, FAILED_ROUND_CEILING), ceiling=FAILED_ROUND_CEILING)
-        while True:
-            try:
-                while await self.run_once() == BATCH:
-                    pass  # a full batch: more may be due right now
-                backoff.reset()
-                delay = poll
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database, enrollment or SMTP away: the reminders wait, nothing is lost
-                delay = backoff.next_delay()
-                log.warning("reminder round failed, retrying in %.1fs: %s", delay, exc)
-            await asyncio.sleep(delay)
+        # Database, enrollment or SMTP away: the reminders wait, nothing is lost; while rounds fail
+        # they come later and later (jittered, up to a minute).
+        await run_periodically(self._round, every=self._settings.reminder_poll_seconds, what="reminder",
+                               log=log, failure_ceiling=FAILED_ROUND_CEILING)
+
+    async def _round(self) -> None:
+        while await self.run_once() == BATCH:
+            pass  # a full batch: more may be due right now
 
     async def run_once(self) -> int:
         now = self._clock()

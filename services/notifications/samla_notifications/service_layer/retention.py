@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from samla_shared.retry import run_periodically
 from samla_notifications.adapters.ports import RetentionRepository
 
 log = logging.getLogger("samla.notifications.retention")
@@ -37,13 +37,9 @@ class Retention:
         )
 
     async def run(self, interval_seconds: float) -> None:
-        while True:
-            try:
-                done = await self.run_once()
-                if any(vars(done).values()):
-                    log.info("retention: %s", done)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database is away: the next round catches up
-                log.warning("retention round failed: %s", exc)
-            await asyncio.sleep(interval_seconds)
+        async def round_() -> None:
+            done = await self.run_once()
+            if any(vars(done).values()):
+                log.info("retention: %s", done)
+
+        await run_periodically(round_, every=interval_seconds, what="retention", log=log)

@@ -22,7 +22,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from samla_shared.contract.cloudevents import CloudEvent
-from samla_shared.retry import Backoff
+from samla_shared.retry import run_periodically
 from samla_notifications.adapters.ports import Criteria, Resolver, WebhookRepository, WebhookSender
 from samla_notifications.adapters.webhook_client import PostOutcome, resolve
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
@@ -225,28 +225,19 @@ class WebhookDispatcher:
         self._in_flight_lease = timedelta(seconds=settings.webhook_timeout_seconds * 2 + 5)
 
     async def run(self) -> None:
-        poll = self._settings.webhook_poll_seconds
-        # After a failure the next round comes later and later (jittered, up to 30 s), unless woken.
-        backoff = Backoff(first=min(poll * 2, FAILED_ROUND_CEILING), ceiling=FAILED_ROUND_CEILING)
         gauge_known = False
-        while True:
-            try:
-                if not gauge_known:  # subscriptions paused before this process started count too
-                    await self._service.refresh_paused_gauge()
-                    gauge_known = True
-                await self.run_once()
-                backoff.reset()
-                delay = poll
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database is away: deliveries wait in it, try again later
-                delay = backoff.next_delay()
-                log.warning("webhook round failed, retrying in %.1fs: %s", delay, exc)
-            try:
-                await asyncio.wait_for(self._service.wake.wait(), timeout=delay)
-            except TimeoutError:
-                pass
-            self._service.wake.clear()
+
+        async def round_() -> None:
+            nonlocal gauge_known
+            if not gauge_known:  # subscriptions paused before this process started count too
+                await self._service.refresh_paused_gauge()
+                gauge_known = True
+            await self.run_once()
+
+        # The database away: deliveries wait in it; while rounds fail they come later and later
+        # (jittered, up to 30 s), unless a new delivery wakes the dispatcher.
+        await run_periodically(round_, every=self._settings.webhook_poll_seconds, what="webhook", log=log,
+                               failure_ceiling=FAILED_ROUND_CEILING, wake=self._service.wake)
 
     async def run_once(self) -> int:
         active = await self._store.active_subscription_ids()
