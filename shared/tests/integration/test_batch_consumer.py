@@ -9,9 +9,7 @@ import time
 import uuid
 from collections import defaultdict
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import OffsetAndMetadata, TopicPartition
+from aiokafka.structs import TopicPartition
 from faststream.kafka import KafkaBroker
 from pymongo.errors import AutoReconnect
 
@@ -19,38 +17,15 @@ from samla_shared.contract import ENROLLMENT_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
 from samla_shared.messaging.consumer import subscribe
-from samla_shared.messaging.kafka_admin import topic_partitions
+from tests.support.kafka import committed_offset, event_headers, start_group_at_end
 
 COHORTS = 6
 PER_COHORT = 20
 
 
-async def start_group_at_end(kafka: str, group: str) -> None:
-    """A fixed starting point for a new group: other tests write to the same topic all the time."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
-    await admin.start()
-    try:
-        partitions = await topic_partitions(admin, ENROLLMENT_TOPIC)
-    finally:
-        await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        ends = await consumer.end_offsets(partitions)
-        consumer.assign(partitions)
-        await consumer.commit({tp: OffsetAndMetadata(end, "") for tp, end in ends.items()})
-    finally:
-        await consumer.stop()
-
-
 async def committed_past(kafka: str, group: str, partition: TopicPartition, offset: int) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
-    await admin.start()
-    try:
-        committed = (await admin.list_consumer_group_offsets(group, partitions=[partition])).get(partition)
-    finally:
-        await admin.close()
-    return committed is not None and committed.offset >= offset
+    committed = await committed_offset(kafka, group, partition)
+    return committed is not None and committed >= offset
 
 
 def enrolment(network: str, cohort: str, seat: int) -> CloudEvent:
@@ -88,7 +63,8 @@ async def test_keys_are_handled_side_by_side_each_in_order_and_a_passing_failure
             in_flight -= 1
 
     group = f"test-batch-{uuid.uuid4().hex[:10]}"
-    await start_group_at_end(kafka_bootstrap, group)
+    # A fixed starting point for a new group: other tests write to the same topic all the time.
+    await start_group_at_end(kafka_bootstrap, group, [ENROLLMENT_TOPIC])
     since_ms = int(time.time() * 1000) - 1000
     broker = KafkaBroker(kafka_bootstrap)
     subscriber = subscribe(broker, topic=ENROLLMENT_TOPIC, group_id=group, service="batch-test",
@@ -105,7 +81,7 @@ async def test_keys_are_handled_side_by_side_each_in_order_and_a_passing_failure
             for cohort in cohorts:
                 event = enrolment(network, cohort, seat)
                 sends.append(await producer.send(ENROLLMENT_TOPIC, event.value(), key=cohort.encode(), partition=0,
-                                                 headers=[(k, v.encode()) for k, v in event.headers().items()]))
+                                                 headers=event_headers(event)))
             if seat == 10:
                 sends.append(await producer.send(ENROLLMENT_TOPIC, b"{not json", key=cohorts[1].encode(), partition=0,
                                                  headers=[("ce_type", b"ParticipantEnrolled")]))
