@@ -12,12 +12,14 @@ build their own clients on purpose: what they check is how a client with given c
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic, RecordsToDelete
 from aiokafka.structs import OffsetAndMetadata
 
 from samla_shared.contract.cloudevents import CloudEvent
@@ -76,11 +78,47 @@ async def partitions_of(bootstrap: str, *topics: str, **options: Any) -> list[To
         return [tp for topic in topics for tp in await topic_partitions(admin, topic)]
 
 
+@asynccontextmanager
+async def throwaway_topic(bootstrap: str, name: str, *, partitions: int = 1, dead_letters: bool = True,
+                          **options: Any) -> AsyncIterator[str]:
+    """A topic of this test alone (`test.<name>.<random>`, with its `.dlq` sibling unless told otherwise),
+    deleted afterwards.
+
+    For a test that feeds a consumer poison records or counts what was parked: on a shared topic
+    every other consumer running meanwhile (another test's service, another session's) would read
+    and park them as well.
+    """
+    topic = f"test.{name}.{uuid.uuid4().hex[:10]}"
+    topics = [topic, f"{topic}.dlq"] if dead_letters else [topic]
+    async with _admin(bootstrap, **options) as admin:
+        await admin.create_topics([NewTopic(t, partitions, 1) for t in topics])
+        try:
+            # Created is not yet known everywhere: wait until the cluster describes every partition.
+            for _ in range(100):
+                described = [len(await topic_partitions(admin, t)) for t in topics]
+                if described == [partitions] * len(topics):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(f"{topics} were created but never described")
+            yield topic
+        finally:
+            await admin.delete_topics(topics)
+
+
 async def end_offsets(bootstrap: str, topic: str, **options: Any) -> dict[TopicPartition, int]:
     """Where `topic` ends now, per partition: a mark to start a group at, or to read from, later."""
     partitions = await partitions_of(bootstrap, topic, **options)
     async with _consumer(bootstrap, **options) as consumer:
         return await consumer.end_offsets(partitions)
+
+
+async def offset_bounds(bootstrap: str, partitions: Iterable[TopicPartition],
+                        **options: Any) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+    """Where each of `partitions` begins and ends now (the first offset kept, the next one to be written)."""
+    partitions = list(partitions)
+    async with _consumer(bootstrap, **options) as consumer:
+        return await consumer.beginning_offsets(partitions), await consumer.end_offsets(partitions)
 
 
 async def each_record(bootstrap: str, partitions: Iterable[TopicPartition], *, since_ms: int | None = None,
@@ -94,12 +132,15 @@ async def each_record(bootstrap: str, partitions: Iterable[TopicPartition], *, s
     async with _consumer(bootstrap, **options) as consumer:
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
+        # Explicit offsets and seek(), never seek_to_beginning(): that one only asks for a reset, which
+        # the reset to "latest" that assign() started may overtake (seen on a topic just created).
         if since_ms is None:
-            await consumer.seek_to_beginning(*partitions)
+            starts = await consumer.beginning_offsets(partitions)
         else:
-            starts = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
-            for tp in partitions:
-                consumer.seek(tp, starts[tp].offset if starts[tp] else ends[tp])
+            found = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
+            starts = {tp: found[tp].offset if found[tp] else ends[tp] for tp in partitions}
+        for tp in partitions:
+            consumer.seek(tp, starts[tp])
         for tp in partitions:
             while await consumer.position(tp) < ends[tp]:
                 for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
