@@ -16,8 +16,8 @@ from samla_shared.contract import ENROLLMENT_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
 from tests.faults.fault_stack import drop_database
-from tests.scale_out.service_process import ServiceProcess, group_members
-from tests.support.kafka import event_headers, open_producer, start_group_at_end
+from tests.scale_out.service_process import ServiceProcess
+from tests.support.kafka import event_headers, group_members, open_producer, start_group_at_end
 
 pytestmark = pytest.mark.slow
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic, RecordsToDelete
+from aiokafka.protocol.group import MemberAssignment
 from aiokafka.structs import OffsetAndMetadata
 
 from samla_shared.contract.cloudevents import CloudEvent
@@ -180,6 +181,18 @@ async def start_group_at_end(bootstrap: str, group: str, topics: Iterable[str],
         ends = await consumer.end_offsets(partitions)
     await commit_group_offsets(bootstrap, group, ends, **options)
     return ends
+
+
+async def group_members(bootstrap: str, group: str, topic: str, **options: Any) -> list[set[int]]:
+    """The partitions of `topic` each live member of `group` is assigned, one set per member."""
+    async with _admin(bootstrap, **options) as admin:
+        [response] = await admin.describe_consumer_groups([group])
+    [description] = response.groups
+    assigned = []
+    for member in description[5]:  # (member id, group instance id, client id, host, metadata, assignment)
+        assignment = MemberAssignment.decode(member[4]) if member[4] else None
+        assigned.append({p for t, ps in (assignment.assignment if assignment else []) if t == topic for p in ps})
+    return assigned
 
 
 async def committed_offset(bootstrap: str, group: str, partition: TopicPartition, **options: Any) -> int | None:

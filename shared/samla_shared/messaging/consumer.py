@@ -178,6 +178,8 @@ def _register(
     offset_reset: Literal["earliest", "latest"], name: str, description: str,
     batch_size: int = 1, concurrency: int = 1, batch_wait_ms: int = 50, batch_scope: BatchScope | None = None,
 ) -> Any:
+    """Check the settings, then subscribe one named handler that hands each record (or batch) to the
+    record or batch handling below; FastStream's NACK policy does the committing."""
     if batch_size < 1 or concurrency < 1:
         raise ValueError("batch_size and concurrency must be at least 1")
     if batch_scope is not None and batch_size == 1:
