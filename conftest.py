@@ -43,27 +43,49 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pymongo import AsyncMongoClient
 
+# pytest.ini's `pythonpath` puts infra/local and the repository's root on sys.path before this file is read.
+from dev_issuer import ThreadedIssuer
+from tcp_relay import TcpRelay
+from tests.support import kafka
+
 ROOT = Path(__file__).resolve().parent
 TEST_KAFKA_PORT = int(os.environ.get("SAMLA_TEST_KAFKA_PORT", "19192"))  # stack.py's kafka-test
 OWN_KAFKA = "SAMLA_TEST_KAFKA" not in os.environ
-# Set for the whole process, so modules and subprocesses that read SAMLA_TEST_KAFKA agree.
-KAFKA = os.environ.setdefault("SAMLA_TEST_KAFKA", f"127.0.0.1:{TEST_KAFKA_PORT}")
+KAFKA = os.environ.get("SAMLA_TEST_KAFKA", f"127.0.0.1:{TEST_KAFKA_PORT}")
 MONGO = os.environ.get("SAMLA_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true")
 
 T = TypeVar("T")
-
-sys.path.insert(0, str(ROOT / "infra/local"))
-from dev_issuer import ThreadedIssuer  # noqa: E402
-from tcp_relay import TcpRelay  # noqa: E402
 
 SERVICE_PREFIXES = ["ENROLLMENT", "SESSIONS", "MEASURES", "NOTIFICATIONS"]
 # Filled in by pytest_configure: one issuer for the whole test process.
 ISSUER: ThreadedIssuer
 _ISSUER_STATE: Path | None = None
 ADMIN_HEADERS: dict[str, str] = {}
+# One in-memory exporter for the whole session; pytest_configure installs it.
+SPANS = InMemorySpanExporter()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """The session's global setup, done here rather than when this file is imported: the tests'
+    broker named in the environment, the span exporter installed, the development issuer started.
+
+    Runs before any test module is collected, so modules that read SAMLA_TEST_KAFKA at import see it.
+    """
+    # Set for the whole process, so modules and subprocesses that read SAMLA_TEST_KAFKA agree.
+    os.environ.setdefault("SAMLA_TEST_KAFKA", KAFKA)
+    _install_span_exporter()
+    _start_issuer()
+
+
+def _install_span_exporter() -> None:
+    """Before any service creates its tracer provider: setup_telemetry reuses an SDK provider already installed."""
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(SPANS))
+        trace.set_tracer_provider(provider)
+
+
+def _start_issuer() -> None:
     """Start the development issuer before any test (or service a test starts) needs a token.
 
     Services started here or by this process trust it through the environment.
@@ -116,15 +138,6 @@ def kafka_for_tests() -> str:
         pytest.fail(f"no Kafka broker answers on {KAFKA} (SAMLA_TEST_KAFKA); `make test` starts the tests' own",
                     pytrace=False)
     return KAFKA
-
-
-# One in-memory exporter for the whole session, installed before any service creates its
-# tracer provider (setup_telemetry reuses an SDK provider that is already installed).
-SPANS = InMemorySpanExporter()
-if not isinstance(trace.get_tracer_provider(), TracerProvider):
-    _provider = TracerProvider()
-    _provider.add_span_processor(SimpleSpanProcessor(SPANS))
-    trace.set_tracer_provider(_provider)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -269,12 +282,8 @@ def caller() -> Callable[..., httpx.AsyncClient]:
 @pytest.fixture
 async def producer() -> AsyncIterator[AIOKafkaProducer]:
     """A plain producer for tests that put records on a topic themselves (redelivery, poison)."""
-    kafka = AIOKafkaProducer(bootstrap_servers=kafka_for_tests(), acks="all")
-    await kafka.start()
-    try:
-        yield kafka
-    finally:
-        await kafka.stop()
+    async with kafka.open_producer(kafka_for_tests()) as started:
+        yield started
 
 
 class TcpProxy(TcpRelay):
@@ -335,35 +344,10 @@ async def tcp_proxy() -> AsyncIterator[Callable[[str], TcpProxy]]:
         await proxy.stop()
 
 
-async def read_records(topic: str, *, key: str | None = None, since_ms: int = 0) -> list[Any]:
-    """Every record of `topic` (optionally only those with `key`) written since `since_ms`."""
-    from aiokafka import AIOKafkaConsumer
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    from samla_shared.messaging.kafka_admin import topic_partitions
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_for_tests())
-    await admin.start()
-    try:
-        partitions = await topic_partitions(admin, topic)
-    finally:
-        await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_for_tests(), enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        starts = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
-        ends = await consumer.end_offsets(partitions)
-        found = []
-        for tp in partitions:
-            consumer.seek(tp, starts[tp].offset if starts[tp] else ends[tp])
-            while await consumer.position(tp) < ends[tp]:
-                for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
-                    if key is None or record.key == key.encode():
-                        found.append(record)
-        return sorted(found, key=lambda r: (r.partition, r.offset))
-    finally:
-        await consumer.stop()
+async def read_records(topic: str, *, key: str | None = None, since_ms: int | None = None) -> list[Any]:
+    """Every record of `topic` on the tests' broker (optionally only those with `key`) written since
+    `since_ms` (None: from the beginning); tests.support.kafka.read_records for another broker."""
+    return await kafka.read_records(kafka_for_tests(), topic, key=key, since_ms=since_ms)
 
 
 @pytest.fixture

@@ -39,8 +39,8 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.faults.fault_stack import start_group_at_end  # noqa: E402
-from tests.scale_out.service_process import ServiceProcess, group_members  # noqa: E402
+from tests.scale_out.service_process import ServiceProcess  # noqa: E402
+from tests.support.kafka import group_members, start_group_at_end  # noqa: E402
 
 NAME = "scale_out"
 EVENTS = 600

@@ -1,4 +1,4 @@
-"""The fault tests' own Kafka and FerretDB, and helpers to read what happened on them.
+"""The fault tests' own Kafka and FerretDB (tests.support.kafka reads and writes their records).
 
 The shared stack on the default ports serves everybody's tests, so it is never touched
 here: `infra/local/stack.py` starts a second one from its own state folder on other
@@ -15,7 +15,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pymongo import AsyncMongoClient
 
@@ -63,91 +62,3 @@ async def drop_database(mongo_url: str, database: str) -> None:
         await mongo.drop_database(database)
     finally:
         await mongo.close()
-
-
-async def topic_records(bootstrap: str, topic: str, *, key: str | None = None) -> list[Any]:
-    """Every record on `topic` (only those with `key`, if given), from the beginning."""
-    from aiokafka import AIOKafkaConsumer
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    from samla_shared.messaging.kafka_admin import topic_partitions
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        partitions = await topic_partitions(admin, topic)
-    finally:
-        await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found = []
-        for tp in partitions:
-            while await consumer.position(tp) < ends[tp]:
-                for record in (await consumer.getmany(tp, timeout_ms=2000)).get(tp, []):
-                    if key is None or record.key == key.encode():
-                        found.append(record)
-        return found
-    finally:
-        await consumer.stop()
-
-
-def header(record: Any, name: str) -> str | None:
-    return next((v.decode() for k, v in record.headers or () if k == name), None)
-
-
-async def start_group_at_end(bootstrap: str, group: str, topics: list[str]) -> None:
-    """Commit the current end of `topics` for a new consumer group.
-
-    A new group told to start at "latest" decides where "latest" is when it is assigned a
-    partition, and again after each rebalance while it has committed nothing there: a
-    record written in between is skipped. Committing the end first gives the service a
-    fixed starting point, so it sees exactly what the test writes next.
-    """
-    from aiokafka import AIOKafkaConsumer
-    from aiokafka.admin import AIOKafkaAdminClient
-    from aiokafka.structs import OffsetAndMetadata
-
-    from samla_shared.messaging.kafka_admin import topic_partitions
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        partitions = [tp for topic in topics for tp in await topic_partitions(admin, topic)]
-    finally:
-        await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
-    finally:
-        await consumer.stop()
-
-
-async def forget_history(bootstrap: str, topic: str) -> None:
-    """Delete every record now on `topic` of the fault stack (only fault tests ever write there).
-
-    A test that replays a topic from its beginning then replays what it wrote itself, not
-    the thousands of records earlier fault tests (and earlier runs) left behind.
-    """
-    from aiokafka import AIOKafkaConsumer
-    from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
-
-    from samla_shared.messaging.kafka_admin import topic_partitions
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(admin, topic)
-        ends = await consumer.end_offsets(partitions)
-        await admin.delete_records({tp: RecordsToDelete(before_offset=end) for tp, end in ends.items()})
-    finally:
-        await consumer.stop()
-        await admin.close()

@@ -7,13 +7,13 @@ import asyncio
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from samla_ops.kafka import consumer_lag
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
-from tests.faults.fault_stack import drop_database, start_group_at_end
+from tests.faults.fault_stack import drop_database
 from tests.scale_out.service_process import ServiceProcess
+from tests.support.kafka import event_headers, open_producer, start_group_at_end
 
 pytestmark = pytest.mark.slow
 
@@ -46,14 +46,10 @@ async def test_a_consumer_killed_mid_stream_resumes_and_the_roster_ends_complete
         await wait_until(sessions.ready, timeout=90, interval=0.5)
 
         events = [enrolment(cohorts[i % COHORTS], i // COHORTS + 1) for i in range(EVENTS)]
-        producer = AIOKafkaProducer(bootstrap_servers=fault_stack.kafka, acks="all", linger_ms=20)
-        await producer.start()
-        try:
+        async with open_producer(fault_stack.kafka, linger_ms=20) as producer:
             sent = [await producer.send("samla.enrollment.v1", e.value(), key=e.subject.encode(),
-                                        headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in events]
+                                        headers=event_headers(e)) for e in events]
             await asyncio.gather(*sent)
-        finally:
-            await producer.stop()
 
         async def part_way() -> int:
             count = await roster.count_documents({"cohort_id": {"$in": cohorts}})

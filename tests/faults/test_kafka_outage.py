@@ -14,7 +14,7 @@ from samla_ops.config import SERVICES
 from samla_ops.mongo import outbox_backlog
 from samla_sessions.entrypoints.app import create_app as create_sessions
 from samla_sessions.settings import SessionsSettings
-from tests.faults.fault_stack import header, topic_records
+from tests.support.kafka import header, read_records
 from tests.integration.journeys import open_cohort
 
 pytestmark = pytest.mark.slow
@@ -85,7 +85,7 @@ async def test_applications_keep_being_accepted_while_kafka_is_down_and_each_rea
         lost = accepted_ids - set(roster_ids)
         duplicated = {a: c for a, c in roster_ids.items() if c > 1}
         extra = set(roster_ids) - accepted_ids
-        records = [r for r in await topic_records(fault_stack.kafka, "samla.enrollment.v1", key=cohort_id)
+        records = [r for r in await read_records(fault_stack.kafka, "samla.enrollment.v1", key=cohort_id)
                    if header(r, "ce_type") == "ParticipantEnrolled"]
         deliveries = collections.Counter(header(r, "ce_id") for r in records)
         print(f"\nkafka outage: {len(accepted)} accepted ({applied_during_outage} while Kafka was down, "

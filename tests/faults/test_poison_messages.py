@@ -13,13 +13,12 @@ import uuid
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from samla_ops.kafka import read_dead_letters
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.publication import example_payload
 from samla_shared.contract.registry import event_class
-from tests.faults.fault_stack import start_group_at_end
+from tests.support.kafka import open_producer, start_group_at_end
 
 pytestmark = pytest.mark.slow
 
@@ -82,9 +81,7 @@ async def test_poison_records_are_dead_lettered_with_their_reason_and_the_next_g
             key = f"poison-{uuid.uuid4().hex[:12]}"
             good = good_event(good_event_type(handled), key)
             headers = good.headers() | {"ce_id": uuid.uuid4().hex}
-            producer = AIOKafkaProducer(bootstrap_servers=fault_stack.kafka, acks="all")
-            await producer.start()
-            try:
+            async with open_producer(fault_stack.kafka) as producer:
                 await producer.send_and_wait(topic, b"{not json", key=key.encode(), headers=as_headers(headers))
                 unknown = headers | {"ce_type": "ParticipantTeleported", "ce_id": uuid.uuid4().hex}
                 await producer.send_and_wait(topic, b"{}", key=key.encode(), headers=as_headers(unknown))
@@ -93,8 +90,6 @@ async def test_poison_records_are_dead_lettered_with_their_reason_and_the_next_g
                                              headers=as_headers(headers | {"ce_id": uuid.uuid4().hex}))
                 sent = await producer.send_and_wait(topic, good.value(), key=key.encode(),
                                                     headers=as_headers(good.headers()))
-            finally:
-                await producer.stop()
 
             def kind(reason: str) -> str | None:
                 if "not JSON" in reason:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from samla_ops.config import PROJECTIONS
 from samla_sessions.entrypoints.app import create_app as create_sessions
 from samla_sessions.settings import SessionsSettings
-from tests.faults.fault_stack import drop_database, forget_history, start_group_at_end
-from tests.tools.test_samla_ops import TOPIC, enrolled, ops, record_headers
+from tests.faults.fault_stack import drop_database
+from tests.support.kafka import event_headers, forget_history, open_producer, start_group_at_end
+from tests.tools.test_samla_ops import TOPIC, enrolled, ops
 
 
 @pytest.mark.slow
@@ -36,34 +36,33 @@ async def test_rebuild_refuses_while_the_service_runs_then_replays_the_roster_fr
                 "kafka_bootstrap_servers": fault_stack.kafka}
     await forget_history(fault_stack.kafka, TOPIC)
     await start_group_at_end(fault_stack.kafka, group, [TOPIC])
-    producer = AIOKafkaProducer(bootstrap_servers=fault_stack.kafka, acks="all")
-    await producer.start()
-    try:
-        async with service(create_sessions, SessionsSettings, **settings):
-            for event in events:
-                await producer.send_and_wait(TOPIC, event.value(), key=cohort_id.encode(), headers=record_headers(event))
+    async with open_producer(fault_stack.kafka) as producer:
+        try:
+            async with service(create_sessions, SessionsSettings, **settings):
+                for event in events:
+                    await producer.send_and_wait(TOPIC, event.value(), key=cohort_id.encode(),
+                                                 headers=event_headers(event))
 
-            async def three_entries() -> bool:
-                return await roster.count_documents({"cohort_id": cohort_id}) == 3
+                async def three_entries() -> bool:
+                    return await roster.count_documents({"cohort_id": cohort_id}) == 3
 
-            await wait_until(three_entries)
-            code, _ = await ops(capsys, "rebuild", "roster", "--group", group, "--database", database, "--yes",
-                                  **on_fault_stack)
-            assert code == 3, "a rebuild must be refused while the service consumes"
+                await wait_until(three_entries)
+                code, _ = await ops(capsys, "rebuild", "roster", "--group", group, "--database", database, "--yes",
+                                    **on_fault_stack)
+                assert code == 3, "a rebuild must be refused while the service consumes"
 
-        code, result = await ops(capsys, "rebuild", "roster", "--group", group, "--database", database, "--yes",
-                                  **on_fault_stack)
-        assert code == 0, result
-        assert result["dropped"]["roster"] >= 3
-        assert await roster.count_documents({}) == 0
-        assert all(offset >= 0 for offset in result["reset"].values())
-        assert set(PROJECTIONS["roster"].collections) == {"roster"}
+            code, result = await ops(capsys, "rebuild", "roster", "--group", group, "--database", database, "--yes",
+                                     **on_fault_stack)
+            assert code == 0, result
+            assert result["dropped"]["roster"] >= 3
+            assert await roster.count_documents({}) == 0
+            assert all(offset >= 0 for offset in result["reset"].values())
+            assert set(PROJECTIONS["roster"].collections) == {"roster"}
 
-        async with service(create_sessions, SessionsSettings, **settings):
-            await wait_until(three_entries, timeout=120)
-        applications = {d["application_id"] async for d in roster.find({"cohort_id": cohort_id})}
-        assert applications == {e.data.application_id for e in events}
-    finally:
-        await producer.stop()
-        await mongo.close()
-        await drop_database(fault_stack.mongo, database)
+            async with service(create_sessions, SessionsSettings, **settings):
+                await wait_until(three_entries, timeout=120)
+            applications = {d["application_id"] async for d in roster.find({"cohort_id": cohort_id})}
+            assert applications == {e.data.application_id for e in events}
+        finally:
+            await mongo.close()
+            await drop_database(fault_stack.mongo, database)

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from samla_shared.contract import MEASURES_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
@@ -29,9 +28,9 @@ from samla_measures.entrypoints.national_feed import NATIONAL_DEAD_LETTERS
 from samla_measures.settings import MeasuresSettings
 from samla_sessions.entrypoints.app import create_app as create_sessions
 from samla_sessions.settings import SessionsSettings
-from tests.faults.fault_stack import header, topic_records
 from tests.federation.federation_stack import REGION, Federation
 from tests.integration.journeys import open_cohort
+from tests.support.kafka import event_headers, header, open_producer, read_records
 
 pytestmark = pytest.mark.slow
 
@@ -168,20 +167,15 @@ async def test_the_national_view_counts_a_replicated_duplicate_once_and_parks_po
     genuine = CloudEvent(data=measure, source=f"/samla/{REGION}/measures")
     # Same key, so it follows the two copies on their partition: once it is parked, both were applied.
     misattributed = CloudEvent(data=measure, source="/samla/east/measures")
-    producer = AIOKafkaProducer(bootstrap_servers=federation.region.bootstrap, acks="all")
-    await producer.start()
-    try:
+    async with open_producer(federation.region.bootstrap) as producer:
         for cloud in (genuine, genuine, misattributed):
             await producer.send_and_wait(MEASURES_TOPIC, cloud.value(), key=cloud.subject.encode(),
-                                         headers=[(k, v.encode()) for k, v in cloud.headers().items()])
-        await producer.send_and_wait(MEASURES_TOPIC, b"{not json", key=b"m-broken",
-                                     headers=[(k, v.encode()) for k, v in genuine.headers().items()])
-    finally:
-        await producer.stop()
+                                         headers=event_headers(cloud))
+        await producer.send_and_wait(MEASURES_TOPIC, b"{not json", key=b"m-broken", headers=event_headers(genuine))
 
     async with national_measures(service, federation) as national:
         async def parked():
-            records = await topic_records(federation.national.bootstrap, NATIONAL_DEAD_LETTERS)
+            records = await read_records(federation.national.bootstrap, NATIONAL_DEAD_LETTERS)
             ours = [r for r in records if header(r, "ce_id") in (genuine.id, misattributed.id)]
             return ours if len(ours) == 2 else None
 

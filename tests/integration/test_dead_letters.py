@@ -9,6 +9,7 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
 from samla_sessions.entrypoints.app import create_app as create_sessions
 from samla_sessions.settings import SessionsSettings
+from tests.support.kafka import event_headers
 
 TOPIC = "samla.enrollment.v1"
 
@@ -23,7 +24,7 @@ def enrolled(cohort_id: str) -> CloudEvent:
 
 
 def as_record(event: CloudEvent) -> tuple[list[tuple[str, bytes]], bytes]:
-    return [(k, v.encode()) for k, v in event.headers().items()], event.value()
+    return event_headers(event), event.value()
 
 
 async def test_poison_records_are_dead_lettered_with_reasons_and_the_next_good_one_is_processed(

@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
@@ -33,6 +32,7 @@ from samla_notifications.entrypoints.app import create_app as create_notificatio
 from samla_notifications.settings import NotificationsSettings
 from samla_sessions.entrypoints.app import create_app as create_sessions
 from samla_sessions.settings import SessionsSettings
+from tests.support.kafka import each_record, offset_bounds
 
 NETWORK = "net-privacy"
 # The same stack as the root conftest's fixtures.
@@ -93,26 +93,16 @@ async def kafka_hits(needles: list[str]) -> tuple[int, list[tuple[str, int, int,
                 raise AssertionError(f"{topic} could not be described, so it could not be searched")
     finally:
         await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
-    await consumer.start()
+    starts, ends = await offset_bounds(KAFKA, partitions)
     read, hits = 0, []
-    try:
-        consumer.assign(partitions)
-        starts = await consumer.beginning_offsets(partitions)
-        ends = await consumer.end_offsets(partitions)
-        for tp in partitions:
-            consumer.seek(tp, starts[tp])
-            while await consumer.position(tp) < ends[tp]:
-                for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
-                    read += 1
-                    parts = [record.key or b"", record.value or b""]
-                    parts += [name.encode() + b"=" + (value or b"") for name, value in record.headers or ()]
-                    if found := found_in(b"\n".join(parts).decode("utf-8", "replace"), needles):
-                        hits.append((record.topic, record.partition, record.offset, found))
-        # Every record there is was read (the search cannot pass by reading nothing).
-        assert read >= sum(ends[tp] - starts[tp] for tp in partitions), (read, len(partitions))
-    finally:
-        await consumer.stop()
+    async for record in each_record(KAFKA, partitions):
+        read += 1
+        parts = [record.key or b"", record.value or b""]
+        parts += [name.encode() + b"=" + (value or b"") for name, value in record.headers or ()]
+        if found := found_in(b"\n".join(parts).decode("utf-8", "replace"), needles):
+            hits.append((record.topic, record.partition, record.offset, found))
+    # Every record there was before the search was read (the search cannot pass by reading nothing).
+    assert read >= sum(ends[tp] - starts[tp] for tp in partitions), (read, len(partitions))
     return read, hits
 
 

@@ -20,6 +20,7 @@ from samla_notifications.settings import NotificationsSettings
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.sessions import SessionCancelled
 from samla_shared.structured_logging import JsonFormatter
+from tests.support.kafka import event_headers
 
 
 class Lines(logging.Handler):
@@ -68,7 +69,7 @@ async def test_a_consumer_log_line_carries_the_events_network_and_trace(service,
                     source="/samla/test/sessions",
                     trace_headers={"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"})
                 await producer.send_and_wait(event.topic, event.value(), key=event.subject.encode(),
-                                             headers=[(k, v.encode()) for k, v in event.headers().items()])
+                                             headers=event_headers(event))
                 try:
                     line = (await wait_until(line_about_a_session, timeout=5))[0]
                     break

@@ -20,17 +20,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, SESSIONS_TOPIC
-from samla_shared.messaging.kafka_admin import topic_partitions
 from samla_shared.messaging.kafka_security import client_options
 from tests.federation.federation_stack import kafka_lib
 from tests.kafka_security.conftest import ROOT, SaslBroker
+from tests.support.kafka import open_producer, read_records
 
 # A second broker of these tests, for the upgrade of a plaintext one (controller on the next port).
 UPGRADE_PORT = int(os.environ.get("SAMLA_KAFKA_SECURITY_UPGRADE_PORT", "29496"))
@@ -53,27 +52,8 @@ async def refuses_anonymous(bootstrap: str) -> None:
 
 
 async def records_of(bootstrap: str, topic: str, options: dict) -> list[bytes]:
-    """Every record's value on `topic`, read from the start without a group."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **options)
-    await admin.start()
-    try:
-        partitions = await topic_partitions(admin, topic)
-    finally:
-        await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=15000,
-                                **options)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        values: list[bytes] = []
-        while [p for p in partitions if await consumer.position(p) < ends[p]]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                values += [r.value for r in records]
-        return values
-    finally:
-        await consumer.stop()
+    """Every record's value on `topic`, read from the start without a group, signed in with `options`."""
+    return [record.value for record in await read_records(bootstrap, topic, request_timeout_ms=15000, **options)]
 
 
 def service_environment(broker: SaslBroker, service: str) -> dict[str, str]:
@@ -150,12 +130,8 @@ async def test_a_broker_formatted_plaintext_keeps_its_records_and_requires_sasl_
     upgrade_stack("start", "kafka", sasl="0")
     try:
         before = forged_erasure()
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-        await producer.start()
-        try:
+        async with open_producer(bootstrap) as producer:
             await producer.send_and_wait(ENROLLMENT_TOPIC, before.value(), key=before.subject.encode())
-        finally:
-            await producer.stop()
 
         # Still running plaintext: the default start refuses to use it as it is, and says what to do.
         refused = upgrade_stack("start", "kafka", sasl=None, check=False)

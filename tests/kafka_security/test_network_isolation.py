@@ -27,6 +27,7 @@ from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.topics import ENROLLMENT_TOPIC
 from samla_shared.messaging.network_router import NetworkRouter, RouterSettings, network_topic
 from tests.kafka_security.conftest import SaslBroker
+from tests.support.kafka import event_headers, open_producer
 
 A, B = "vest", "vest.land"
 
@@ -38,13 +39,9 @@ def registered(network: str) -> CloudEvent:
 
 
 async def publish(broker: SaslBroker, principal: str, event: CloudEvent) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", **broker.options(principal))
-    await producer.start()
-    try:
+    async with open_producer(broker.bootstrap, **broker.options(principal)) as producer:
         await producer.send_and_wait(event.topic, event.value(), key=event.subject.encode(),
-                                     headers=[(k, v.encode()) for k, v in event.headers().items()])
-    finally:
-        await producer.stop()
+                                     headers=event_headers(event))
 
 
 async def read_all(broker: SaslBroker, topic: str, *, user: str, password: str, group: str,

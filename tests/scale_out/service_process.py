@@ -1,4 +1,5 @@
-"""A service as a real uvicorn process (so it can be SIGKILLed), and what its consumer group looks like."""
+"""A service as a real uvicorn process (so it can be SIGKILLed); tests.support.kafka.group_members tells
+what its consumer group looks like."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.protocol.group import MemberAssignment
 
 
 def free_port() -> int:
@@ -74,24 +73,6 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-async def group_members(bootstrap: str, group: str, topic: str) -> list[set[int]]:
-    """The partitions of `topic` each live member of `group` is assigned, one set per member."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [response] = await admin.describe_consumer_groups([group])
-        [description] = response.groups
-        members = description[5]
-        assigned = []
-        for member in members:
-            assignment = MemberAssignment.decode(member[4]) if member[4] else None
-            partitions = {p for t, ps in (assignment.assignment if assignment else []) if t == topic for p in ps}
-            assigned.append(partitions)
-        return assigned
-    finally:
-        await admin.close()
 
 
 def electing_instances(name: str, settings: dict[str, str], logs: Path, *, lease_seconds: float,

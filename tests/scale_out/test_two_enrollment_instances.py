@@ -21,8 +21,9 @@ import httpx
 import pytest
 
 from samla_shared.contract import ENROLLMENT_TOPIC
-from tests.faults.fault_stack import drop_database, header
+from tests.faults.fault_stack import drop_database
 from tests.scale_out.service_process import electing_instances, start_writer_then_standbys
+from tests.support.kafka import header
 
 pytestmark = pytest.mark.slow
 

@@ -9,15 +9,15 @@ import time
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from samla_ops.kafka import consumer_lag
 from samla_shared.contract import ENROLLMENT_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
-from tests.faults.fault_stack import drop_database, start_group_at_end
-from tests.scale_out.service_process import ServiceProcess, group_members
+from tests.faults.fault_stack import drop_database
+from tests.scale_out.service_process import ServiceProcess
+from tests.support.kafka import event_headers, group_members, open_producer, start_group_at_end
 
 pytestmark = pytest.mark.slow
 
@@ -62,14 +62,10 @@ async def test_a_killed_instances_partitions_are_taken_over_and_every_enrolment_
         assert set().union(*split) == set(range(PARTITIONS)) and not split[0] & split[1]
 
         events = [enrolment(cohorts[i % COHORTS], i // COHORTS + 1) for i in range(EVENTS)]
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", linger_ms=20)
-        await producer.start()
-        try:
+        async with open_producer(kafka_bootstrap, linger_ms=20) as producer:
             written = await asyncio.gather(*[
-                await producer.send(ENROLLMENT_TOPIC, e.value(), key=e.subject.encode(),
-                                    headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in events])
-        finally:
-            await producer.stop()
+                await producer.send(ENROLLMENT_TOPIC, e.value(), key=e.subject.encode(), headers=event_headers(e))
+                for e in events])
 
         async def part_way() -> int:
             count = await roster.count_documents({"cohort_id": {"$in": cohorts}})

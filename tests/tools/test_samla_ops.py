@@ -12,15 +12,13 @@ import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import OffsetAndMetadata
 from pymongo import AsyncMongoClient
 
 from samla_ops import cli
 from samla_ops.config import SERVICES
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantEnrolled
-from samla_shared.messaging.kafka_admin import topic_partitions
+from tests.support.kafka import event_headers, start_group_at_end
 
 # The shared stack, as the root conftest finds it (importing conftest would start a second token issuer).
 KAFKA = os.environ.get("SAMLA_TEST_KAFKA", "127.0.0.1:9092")
@@ -50,29 +48,12 @@ def enrolled(cohort_id: str, sequence: int = 1) -> CloudEvent:
         source="/samla/test/enrollment")
 
 
-def record_headers(event: CloudEvent, **extra: str) -> list[tuple[str, bytes]]:
-    return [(k, v.encode()) for k, v in (event.headers() | extra).items()]
-
-
 async def test_lag_reports_each_partition_of_a_group_with_what_it_has_not_consumed(producer, capsys):
     group = f"test-ops-lag-{uuid.uuid4().hex[:8]}"
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        from aiokafka.admin import AIOKafkaAdminClient
-
-        admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
-        await admin.start()
-        tps = await topic_partitions(admin, TOPIC)
-        await admin.close()
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
-    finally:
-        await consumer.stop()
+    tps = list(await start_group_at_end(KAFKA, group, [TOPIC]))
     key = f"cohort-ops-lag-{uuid.uuid4().hex}"
     sent = [await producer.send_and_wait(TOPIC, enrolled(key).value(), key=key.encode(),
-                                         headers=record_headers(enrolled(key))) for _ in range(3)]
+                                         headers=event_headers(enrolled(key))) for _ in range(3)]
 
     code, rows = await ops(capsys, "lag", "--group", group)
     assert code == 0
@@ -114,7 +95,7 @@ async def test_dead_letters_are_listed_with_reasons_and_replayed_to_their_topic_
     since_ms = int(datetime.now(UTC).timestamp() * 1000)
     parked = await producer.send_and_wait(
         f"{TOPIC}.dlq", event.value(), key=cohort_id.encode(),
-        headers=record_headers(event, dlq_reason="ParticipantEnrolled handler failed 3 times: test",
+        headers=event_headers(event, dlq_reason="ParticipantEnrolled handler failed 3 times: test",
                                dlq_original_topic=TOPIC, dlq_original_partition="0", dlq_original_offset="0",
                                dlq_failed_at=datetime.now(UTC).isoformat(), dlq_consumer="sessions"))
 

@@ -178,140 +178,26 @@ def _register(
     offset_reset: Literal["earliest", "latest"], name: str, description: str,
     batch_size: int = 1, concurrency: int = 1, batch_wait_ms: int = 50, batch_scope: BatchScope | None = None,
 ) -> Any:
+    """Check the settings, then subscribe one named handler that hands each record (or batch) to the
+    record or batch handling below; FastStream's NACK policy does the committing."""
     if batch_size < 1 or concurrency < 1:
         raise ValueError("batch_size and concurrency must be at least 1")
     if batch_scope is not None and batch_size == 1:
         raise ValueError("a batch scope needs batches")
     if concurrency > 1 and batch_size == 1:
         raise ValueError("concurrency needs batches: one record at a time leaves nothing to overlap")
-    dead_letters = DeadLetters(broker, service, dead_letters_to)
     if "topic" in source:
         DEAD_LETTERED.labels(service, source["topic"])  # exported as 0 until the first dead letter
-
-    # Records handled in this process but left behind a failure in their partition: the
-    # partition is rewound to its first unhandled record, and these are skipped when they
-    # come again, so a poison record already dead-lettered is not dead-lettered twice.
-    settled: set[tuple[str, int, int]] = set()
+    records = _RecordHandling(group_id=group_id, service=service, dispatch=dispatch,
+                              dead_letters=DeadLetters(broker, service, dead_letters_to),
+                              max_attempts=max_attempts, transient_pause=transient_pause)
+    batches = _BatchHandling(records, name=name, concurrency=concurrency, batch_scope=batch_scope)
 
     async def consume(message: KafkaMessage) -> None:
         if batch_size == 1:
-            await consume_record(message.raw_message)  # FastStream's middleware traced it already
+            await records.consume(message.raw_message)  # FastStream's middleware traced it already
             return
-        await consume_batch(message.raw_message, message.consumer)
-
-    async def consume_batch(records: tuple[Any, ...], consumer: Any) -> None:
-        lanes: dict[tuple[str, int, bytes | None], list[Any]] = {}
-        for record in records:  # partition order, and offset order within each partition
-            lanes.setdefault((record.topic, record.partition, record.key), []).append(record)
-        slots = asyncio.Semaphore(concurrency)
-        handled: set[tuple[str, int, int]] = set()
-        # Parsed once: the scope sees the batch's events, and each is handled from the same parse.
-        parsed: dict[tuple[str, int, int], CloudEvent | InvalidEvent] = {}
-        if batch_scope is not None:
-            for record in records:
-                if (record.topic, record.partition, record.offset) not in settled:
-                    parsed[(record.topic, record.partition, record.offset)] = parse_or_reason(record)
-
-        async def run_lane(lane: list[Any]) -> None:
-            async with slots:
-                for record in lane:
-                    place = (record.topic, record.partition, record.offset)
-                    if place in settled:
-                        settled.discard(place)
-                    else:
-                        # A failure stops the lane here, so no later record of this key overtakes it.
-                        await consume_traced(record, parsed.get(place))
-                    handled.add(place)
-
-        async def run_lanes() -> list[Any]:
-            return await asyncio.gather(*(run_lane(lane) for lane in lanes.values()), return_exceptions=True)
-
-        if batch_scope is None:
-            outcomes = await run_lanes()
-        else:
-            async with batch_scope([e for e in parsed.values() if isinstance(e, CloudEvent)]):
-                outcomes = await run_lanes()
-        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-        if not failures:
-            return
-        for failure in failures:
-            if not isinstance(failure, Exception):
-                raise failure  # cancelled (shutdown, rebalance): nothing is committed
-        # Rewind each partition to its first unhandled record and return normally: the
-        # commit that follows then keeps every record handled before it, and the rest come again.
-        unhandled: dict[TopicPartition, int] = {}
-        for record in records:
-            if (record.topic, record.partition, record.offset) not in handled:
-                tp = TopicPartition(record.topic, record.partition)
-                unhandled[tp] = min(unhandled.get(tp, record.offset), record.offset)
-        try:
-            for tp, offset in unhandled.items():
-                consumer.seek(tp, offset)
-        except Exception:  # the partition was revoked meanwhile: let the NACK policy rewind the batch
-            raise failures[0] from None
-        settled.update(place for place in handled
-                       if (tp := TopicPartition(place[0], place[1])) in unhandled and place[2] > unhandled[tp])
-        log.warning("%d of %d records of a %s batch will come again: %s", len(records) - len(handled), len(records),
-                    name, failures[0])
-
-    def parse_or_reason(record: Any) -> CloudEvent | InvalidEvent:
-        try:
-            return parse_record(decode_headers(record.headers or ()), record.value)
-        except InvalidEvent as exc:
-            return exc
-
-    async def consume_traced(record: Any, parsed: CloudEvent | InvalidEvent | None = None) -> None:
-        # The telemetry middleware makes one span per batch, linked to the records' traces;
-        # each record continues its own producer's trace here, as a one-record consumer does.
-        parent = propagate.extract(decode_headers(record.headers or ()))
-        with tracer.start_as_current_span(
-            f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER,
-            attributes={"messaging.system": "kafka", "messaging.operation": "process",
-                        "messaging.destination.name": record.topic,
-                        "messaging.kafka.destination.partition": record.partition,
-                        "messaging.kafka.message.offset": record.offset, "messaging.consumer.group.name": group_id},
-        ):
-            await consume_record(record, parsed)
-
-    async def consume_record(record: Any, parsed: CloudEvent | InvalidEvent | None = None) -> None:
-        headers = decode_headers(record.headers or ())
-        delivery = Delivery(record.topic, record.partition, record.offset)
-
-        async def park(reason: str) -> None:
-            await dead_letters.park(topic=record.topic, key=record.key, value=record.value, headers=headers,
-                                    partition=record.partition, offset=record.offset, reason=reason)
-
-        if parsed is None:
-            parsed = parse_or_reason(record)
-        if isinstance(parsed, InvalidEvent):
-            await park(str(parsed))
-            return
-        event = parsed
-        with network_scope(getattr(event.data, "network_id", None)):
-            for attempt in range(1, max_attempts + 1):
-                try:
-                    if await dispatch(event, delivery):
-                        CONSUMED.labels(service, record.topic, event.type).inc()
-                    return
-                except InvalidEvent as exc:
-                    await park(str(exc))
-                    return
-                except TRANSIENT_ERRORS:
-                    # Comes again after the pause (the NACK policy, or the batch's rewind);
-                    # the message is not at fault.
-                    await asyncio.sleep(transient_pause)
-                    raise
-                except Exception as exc:
-                    if attempt == max_attempts:
-                        await park(f"{event.type} handler failed {max_attempts} times: {type(exc).__name__}: {exc}")
-                        return
-                    log.warning("handler for %s failed (attempt %d), retrying: %s", event.type, attempt, exc)
-                    await asyncio.sleep(0.1 * attempt)
-
-    async def keep_raw(message: Any) -> bytes:
-        # FastStream would JSON-decode the body before our handler runs and turn a malformed
-        # record into an endless redelivery; we decode ourselves so it can be dead-lettered.
-        return message.body
+        await batches.consume(message.raw_message, message.consumer)
 
     consume.__name__ = f"{service}_consumes_{name.replace('.', '_')}"
     topics = (source["topic"],) if "topic" in source else ()
@@ -323,9 +209,163 @@ def _register(
         auto_offset_reset=offset_reset,
         # getmany returns at once when records are waiting; the wait only bounds an idle poll.
         **({"batch": True, "max_records": batch_size, "batch_timeout_ms": batch_wait_ms} if batch_size > 1 else {}),
-        decoder=keep_raw,
+        decoder=_keep_raw,
         title=f"{service} consumes {source.get('topic') or source['pattern']}",
         description=description,
     )
     subscriber(consume)
     return subscriber
+
+
+async def _keep_raw(message: Any) -> bytes:
+    # FastStream would JSON-decode the body before our handler runs and turn a malformed
+    # record into an endless redelivery; we decode ourselves so it can be dead-lettered.
+    return message.body
+
+
+# A record's place in the log: topic, partition, offset.
+Place = tuple[str, int, int]
+
+
+def _place(record: Any) -> Place:
+    return (record.topic, record.partition, record.offset)
+
+
+def _parse_or_reason(record: Any) -> CloudEvent | InvalidEvent:
+    try:
+        return parse_record(decode_headers(record.headers or ()), record.value)
+    except InvalidEvent as exc:
+        return exc
+
+
+class _RecordHandling:
+    """One record: parsed, dispatched (retried, or re-raised when the infrastructure is away), or dead-lettered."""
+
+    def __init__(self, *, group_id: str, service: str, dispatch: DeliveryHandler, dead_letters: DeadLetters,
+                 max_attempts: int, transient_pause: float) -> None:
+        self._group_id = group_id
+        self._service = service
+        self._dispatch = dispatch
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._transient_pause = transient_pause
+
+    async def consume_traced(self, record: Any, parsed: CloudEvent | InvalidEvent | None = None) -> None:
+        # The telemetry middleware makes one span per batch, linked to the records' traces;
+        # each record continues its own producer's trace here, as a one-record consumer does.
+        parent = propagate.extract(decode_headers(record.headers or ()))
+        with tracer.start_as_current_span(
+            f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER,
+            attributes={"messaging.system": "kafka", "messaging.operation": "process",
+                        "messaging.destination.name": record.topic,
+                        "messaging.kafka.destination.partition": record.partition,
+                        "messaging.kafka.message.offset": record.offset,
+                        "messaging.consumer.group.name": self._group_id},
+        ):
+            await self.consume(record, parsed)
+
+    async def consume(self, record: Any, parsed: CloudEvent | InvalidEvent | None = None) -> None:
+        if parsed is None:
+            parsed = _parse_or_reason(record)
+        if isinstance(parsed, InvalidEvent):
+            await self._park(record, str(parsed))
+            return
+        event = parsed
+        delivery = Delivery(record.topic, record.partition, record.offset)
+        with network_scope(getattr(event.data, "network_id", None)):
+            for attempt in range(1, self._max_attempts + 1):
+                try:
+                    if await self._dispatch(event, delivery):
+                        CONSUMED.labels(self._service, record.topic, event.type).inc()
+                    return
+                except InvalidEvent as exc:
+                    await self._park(record, str(exc))
+                    return
+                except TRANSIENT_ERRORS:
+                    # Comes again after the pause (the NACK policy, or the batch's rewind);
+                    # the message is not at fault.
+                    await asyncio.sleep(self._transient_pause)
+                    raise
+                except Exception as exc:
+                    if attempt == self._max_attempts:
+                        await self._park(record, f"{event.type} handler failed {self._max_attempts} times: "
+                                                 f"{type(exc).__name__}: {exc}")
+                        return
+                    log.warning("handler for %s failed (attempt %d), retrying: %s", event.type, attempt, exc)
+                    await asyncio.sleep(0.1 * attempt)
+
+    async def _park(self, record: Any, reason: str) -> None:
+        await self._dead_letters.park(topic=record.topic, key=record.key, value=record.value,
+                                      headers=decode_headers(record.headers or ()), partition=record.partition,
+                                      offset=record.offset, reason=reason)
+
+
+class _BatchHandling:
+    """A batch: one lane per key, up to `concurrency` lanes at a time, inside the batch scope; a failure rewinds."""
+
+    def __init__(self, records: _RecordHandling, *, name: str, concurrency: int,
+                 batch_scope: BatchScope | None) -> None:
+        self._records = records
+        self._name = name
+        self._concurrency = concurrency
+        self._batch_scope = batch_scope
+        # Records handled in this process but left behind a failure in their partition: the
+        # partition is rewound to its first unhandled record, and these are skipped when they
+        # come again, so a poison record already dead-lettered is not dead-lettered twice.
+        self._settled: set[Place] = set()
+
+    async def consume(self, records: tuple[Any, ...], consumer: Any) -> None:
+        handled: set[Place] = set()
+        if self._batch_scope is None:
+            outcomes = await self._run_lanes(records, {}, handled)
+        else:
+            # Parsed once: the scope sees the batch's events, and each is handled from the same parse.
+            parsed = {_place(record): _parse_or_reason(record) for record in records
+                      if _place(record) not in self._settled}
+            async with self._batch_scope([e for e in parsed.values() if isinstance(e, CloudEvent)]):
+                outcomes = await self._run_lanes(records, parsed, handled)
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if not failures:
+            return
+        for failure in failures:
+            if not isinstance(failure, Exception):
+                raise failure  # cancelled (shutdown, rebalance): nothing is committed
+        self._rewind(records, handled, consumer, failures[0])
+        log.warning("%d of %d records of a %s batch will come again: %s", len(records) - len(handled), len(records),
+                    self._name, failures[0])
+
+    async def _run_lanes(self, records: tuple[Any, ...], parsed: Mapping[Place, CloudEvent | InvalidEvent],
+                         handled: set[Place]) -> list[Any]:
+        lanes: dict[tuple[str, int, bytes | None], list[Any]] = {}
+        for record in records:  # partition order, and offset order within each partition
+            lanes.setdefault((record.topic, record.partition, record.key), []).append(record)
+        slots = asyncio.Semaphore(self._concurrency)
+
+        async def run_lane(lane: list[Any]) -> None:
+            async with slots:
+                for record in lane:
+                    place = _place(record)
+                    if place in self._settled:
+                        self._settled.discard(place)
+                    else:
+                        # A failure stops the lane here, so no later record of this key overtakes it.
+                        await self._records.consume_traced(record, parsed.get(place))
+                    handled.add(place)
+
+        return await asyncio.gather(*(run_lane(lane) for lane in lanes.values()), return_exceptions=True)
+
+    def _rewind(self, records: tuple[Any, ...], handled: set[Place], consumer: Any, failure: Exception) -> None:
+        """Seek each partition to its first unhandled record; the caller then returns normally, so the commit
+        that follows keeps every record handled before it, and the rest come again."""
+        unhandled: dict[TopicPartition, int] = {}
+        for record in records:
+            if _place(record) not in handled:
+                tp = TopicPartition(record.topic, record.partition)
+                unhandled[tp] = min(unhandled.get(tp, record.offset), record.offset)
+        try:
+            for tp, offset in unhandled.items():
+                consumer.seek(tp, offset)
+        except Exception:  # the partition was revoked meanwhile: let the NACK policy rewind the batch
+            raise failure from None
+        self._settled.update(place for place in handled
+                             if (tp := TopicPartition(place[0], place[1])) in unhandled and place[2] > unhandled[tp])

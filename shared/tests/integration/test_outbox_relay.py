@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaConnectionError
 from pymongo import AsyncMongoClient, monitoring
 
 from samla_shared.contract.enrollment import CohortCapacityChanged
+from samla_shared.messaging import relay as relay_module
 from samla_shared.messaging.outbox import mark_pending, merge_updates, new_document_outbox, staged, staged_packed
 from samla_shared.messaging.relay import OutboxRelay
 from samla_shared.persistence.document_locks import DocumentLocks
@@ -168,14 +169,21 @@ async def test_an_event_whose_marker_was_lost_is_published_when_the_relay_starts
     assert [json.loads(r.value)["capacity"] for r in records] == [10]
 
 
-async def test_a_relay_that_runs_long_enough_marks_again_what_lost_its_marker(db, producer, topic_records):
+async def test_a_relay_that_runs_long_enough_marks_again_what_lost_its_marker(db, producer, topic_records,
+                                                                               monkeypatch):
     since_ms = int(time.time() * 1000) - 1000
     cohort_id = f"cohort-{uuid.uuid4().hex}"
+    # The relay's monotonic clock, moved by the test alone: "long enough" is then exactly what the
+    # test says, on a loaded machine as on an idle one.
+    now = [1000.0]
+    monkeypatch.setattr(relay_module, "monotonic", lambda: now[0])
     relay = OutboxRelay(db, ["cohorts"], publishing_to(producer), service="test", full_scan_interval=0.2)
     assert await relay.publish_pending() == 0
     await stage(db, cohort_id, 15)
     await db.cohorts_pending.delete_one({"_id": cohort_id})
-    await asyncio.sleep(0.3)  # past the interval: this round is a safety-net scan again
+    now[0] += 0.1
+    assert await relay.publish_pending() == 0, "within the interval a round reads the markers only"
+    now[0] += 0.2  # past the interval: this round is a safety-net scan again
     assert await relay.publish_pending() == 1
     records = await topic_records("samla.enrollment.v1", key=cohort_id, since_ms=since_ms)
     assert [json.loads(r.value)["capacity"] for r in records] == [15]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.cloudevents import CloudEvent
+from tests.support.kafka import event_headers, open_producer
 
 BURST = 12
 
@@ -19,20 +18,16 @@ async def publish_together(kafka: str, events: Sequence[IntegrationEvent], ids: 
 
     Same key, one partition, one record batch on the broker: the consumer reads them in one fetch.
     """
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", linger_ms=500)
-    await producer.start()
-    try:
+    async with open_producer(kafka, linger_ms=500) as producer:
         clouds = [CloudEvent(data=event, source="/samla/test/producer", **({"id": ids[n]} if ids else {}))
                   for n, event in enumerate(events)]
         sent = [await producer.send(cloud.topic, cloud.value(), key=cloud.subject.encode(),
-                                    headers=[(k, v.encode()) for k, v in cloud.headers().items()])
+                                    headers=event_headers(cloud))
                 for cloud in clouds]
         await producer.flush()
         for delivery in sent:
             await delivery
         return clouds
-    finally:
-        await producer.stop()
 
 
 async def test_a_burst_of_mails_asks_enrollment_for_contact_details_once_and_mails_each_person_once(

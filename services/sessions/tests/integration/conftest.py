@@ -14,9 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka import AIOKafkaProducer, TopicPartition
 
 from samla_shared.contract import ENROLLMENT_TOPIC, SESSIONS_TOPIC
 from samla_shared.contract.base import IntegrationEvent
@@ -30,7 +28,7 @@ from samla_shared.contract.enrollment import (
     PlannedGathering,
     ProgrammePublished,
 )
-from samla_shared.messaging.kafka_admin import topic_partitions
+from tests.support.kafka import commit_group_offsets, end_offsets, event_headers
 
 NETWORK = "net-sor-ost"
 # Seed 000's plan: a 2-day kickoff, a gathering, a digital meeting and a closing.
@@ -58,7 +56,7 @@ class EnrollmentFeed:
             cloud = event if isinstance(event, CloudEvent) else CloudEvent(data=event, source="/samla/test/enrollment")
             await self.producer.send_and_wait(
                 ENROLLMENT_TOPIC, cloud.value(), key=cloud.subject.encode(),
-                headers=[(k, v.encode()) for k, v in cloud.headers().items()])
+                headers=event_headers(cloud))
             sent.append(cloud)
         return sent
 
@@ -140,32 +138,6 @@ def roster_of(wait_until):
         return await wait_until(members)
 
     return wait
-
-
-async def commit_group_offsets(bootstrap: str, group_id: str, offsets: dict[TopicPartition, int]) -> None:
-    """Start a consumer group at given offsets (e.g. to replay from a point in the topic's history)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(offsets))
-        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in offsets.items()})
-    finally:
-        await consumer.stop()
-
-
-async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        partitions = await topic_partitions(admin, topic)
-    finally:
-        await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        return await consumer.end_offsets(partitions)
-    finally:
-        await consumer.stop()
 
 
 @pytest.fixture
