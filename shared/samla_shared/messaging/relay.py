@@ -45,6 +45,7 @@ from samla_shared.messaging.outbox import (
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_shared.persistence.lease import Lease
+from samla_shared.retry import Backoff
 from samla_shared.structured_logging import current_network_id
 
 log = logging.getLogger("samla.outbox")
@@ -119,7 +120,7 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        backoff = 0.1
+        backoff = Backoff(first=0.1, ceiling=self._max_backoff)
         while not self._stopping:
             try:
                 if self._lease is not None:
@@ -132,14 +133,14 @@ class OutboxRelay:
                         # A new term: whatever the last holder left half-done, scan once more.
                         self._term, self._last_full_scan = term, None
                 published = await self.publish_pending()
-                backoff = 0.1
+                backoff.reset()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database unreachable: wait and try again
                 OUTBOX_FAILURES.labels(self._service).inc()
-                log.warning("outbox relay round failed, retrying in %.1fs: %s", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
+                delay = backoff.next_delay()
+                log.warning("outbox relay round failed, retrying in %.1fs: %s", delay, exc)
+                await asyncio.sleep(delay)
                 continue
             if published == 0:
                 await self._pause(self._idle)
