@@ -19,7 +19,6 @@ from samla_enrollment.adapters.directory import DIRECTORY_COLLECTIONS, Directory
 from samla_enrollment.adapters.exports import ExportReader
 from samla_enrollment.adapters.personal_data import PersonalDataStore
 from samla_enrollment.adapters.repository import OUTBOX_COLLECTIONS, EnrollmentStore, ensure_indexes
-from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
 from samla_enrollment.entrypoints.access import ACCESS
 from samla_enrollment.entrypoints import exports as export_routes
 from samla_enrollment.entrypoints.api import ROUTERS
@@ -57,7 +56,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
                     "next cohort, the directory of networks, organisations and units, and the people: the contact "
                     "details only this service keeps.",
         routers=(*ROUTERS, *DIRECTORY_ROUTERS, export_routes.router),
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
+        access=ACCESS,
     )
     directory = Directory(DirectoryStore(runtime.db, settings.event_source), runtime.document_locks,
                           runtime.relay.notify)

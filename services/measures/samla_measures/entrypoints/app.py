@@ -29,7 +29,6 @@ from samla_measures.adapters.repository import (
     ToolboxStore,
     ensure_measure_indexes,
 )
-from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
 from samla_measures.entrypoints import competences_api, plans_api, series_api, unit_input_api
@@ -96,7 +95,6 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
         routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, plans_api.router, *competences_api.ROUTERS,
                  export_routes.router, personal_data.router),
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     _run_beside_lifespan(app, runtime, watch.run, feed, settings.shutdown_step_seconds)

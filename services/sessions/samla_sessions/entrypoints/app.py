@@ -26,7 +26,6 @@ from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
 from samla_sessions.adapters.people import HttpPeopleDirectory, PeopleUnavailable
 from samla_sessions.adapters.toolbox import HttpToolbox
 from samla_sessions.adapters.personal_data import PersonalDataStore
-from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.entrypoints.access import ACCESS
 from samla_sessions.entrypoints import calendar_feeds as calendar_feed_routes
 from samla_sessions.entrypoints import documents as document_routes
@@ -76,7 +75,7 @@ def create_app(settings: SessionsSettings | None = None) -> FastAPI:
         title="Samla sessions",
         description="Gatherings of a cohort, its roster (built from enrollment events), attendance and completion.",
         routers=(*ROUTERS, *document_routes.ROUTERS, calendar_feed_routes.router, personal_data.router),
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422, PeopleUnavailable: 503}, access=ACCESS,
+        domain_errors={PeopleUnavailable: 503}, access=ACCESS,
     )
     app.state.personal_data = erasure
     session_service = SessionService(session_store, roster, completion, locks, runtime.relay.notify)
