@@ -23,16 +23,13 @@ from typing import Any
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.personal_data import pseudonym
 from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
 from samla_sessions.adapters.personal_data import PersonalDataStore
 from samla_sessions.adapters.repository import SessionStore, completion_id
 from samla_sessions.domain.session import Session
 
 log = logging.getLogger("samla.sessions.personal_data")
-
-
-def pseudonym(erasure_id: str) -> str:
-    return f"erased:{erasure_id}"
 
 
 def renamed(session: Session, person_id: str, alias: str) -> bool:
