@@ -4,9 +4,10 @@ access request, and `POST /retention/run`, expiring the delivery log and webhook
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from samla_shared.http.personal_data import personal_data_router
+from samla_shared.strict import StrictModel
 from samla_notifications.entrypoints.api import Service
 
 # The platform's one personal-data route (samla_shared.http.personal_data).
@@ -17,9 +18,7 @@ router = personal_data_router(
                 "enrollment's part says who the id is. An unknown or erased id gives empty lists.")
 
 
-class RetentionRound(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RetentionRound(StrictModel):
     mail_records: int = Field(description="Mail-log records (with their addresses) deleted in this round.")
     webhook_bodies: int = Field(description="Webhook deliveries whose copy of the event was dropped.")
     webhook_deliveries: int = Field(description="Webhook delivery records deleted.")
