@@ -20,7 +20,6 @@ between the state write and the marker write).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from prometheus_client import Counter, Gauge
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from samla_shared.contract.cloudevents import binary_headers, data_bytes
 from samla_shared.messaging.outbox import (
     ENTRY_KEY,
     OUTBOX_FIELD,
@@ -64,18 +64,12 @@ LOOKUPS_AT_ONCE = 100
 
 
 def record_headers(entry: dict[str, Any]) -> dict[str, str]:
+    """The CloudEvents headers of a staged entry (binary mode, as every record of the platform)."""
     time = entry["time"]
     if isinstance(time, datetime) and time.tzinfo is None:
         time = time.replace(tzinfo=UTC)
-    return {
-        "ce_specversion": "1.0",
-        "ce_id": entry["id"],
-        "ce_type": entry["type"],
-        "ce_source": entry["source"],
-        "ce_time": time.isoformat() if isinstance(time, datetime) else str(time),
-        "ce_subject": entry["key"],
-        "content-type": "application/json",
-    }
+    return binary_headers(id=entry["id"], type=entry["type"], source=entry["source"],
+                          time=time.isoformat() if isinstance(time, datetime) else str(time), subject=entry["key"])
 
 
 class OutboxRelay:
@@ -263,7 +257,7 @@ class OutboxRelay:
                     await self._publish(
                         entry["topic"],
                         entry["key"].encode(),
-                        _json_bytes(entry["data"]),
+                        data_bytes(entry["data"]),
                         record_headers(entry),
                     )
                 )
@@ -336,7 +330,3 @@ def _removal(keys: list[str]) -> dict[str, Any]:
 def _network_of(entry: dict[str, Any]) -> str | None:
     data = entry.get("data")
     return data.get("network_id") if isinstance(data, dict) else None
-
-
-def _json_bytes(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), default=str).encode()
