@@ -26,10 +26,9 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 TOPICS_FILE = REPO_ROOT / "infra" / "topics.yaml"
 CREATE_TOPICS_SCRIPT = REPO_ROOT / "infra" / "compose" / "create-topics.sh"
 COLLECTOR_CONFIG = REPO_ROOT / "infra" / "otel-collector.yaml"
-# One image recipe for every API service, chosen by the build arguments SERVICE and PORT.
+# One image recipe for every deployable, chosen by the build arguments SERVICE and PORT (the
+# portal also ASSETS, the stage that copies its CSS from npm, and UVICORN_OPTIONS).
 DOCKERFILE = REPO_ROOT / "Dockerfile"
-# The portal's image differs in kind (a Node stage copies its CSS from npm), so it keeps its own.
-PORTAL_DOCKERFILE = "services/portal/Dockerfile"
 
 # Public contract v1: where each deployable listens on a local run (the portal's pages and the four APIs).
 CONTRACT_PORTS = {"portal": 8000, "enrollment": 8001, "sessions": 8002, "measures": 8003, "notifications": 8004}
@@ -53,17 +52,13 @@ def compose() -> dict:
 
 
 def built_services(compose: dict) -> dict[str, str]:
-    """Compose service -> the Samla deployable it builds (the root Dockerfile with SERVICE=<x>, or the
-    portal's own Dockerfile)."""
+    """Compose service -> the Samla deployable it builds (the root Dockerfile with SERVICE=<x>)."""
     found = {}
     for name, service in compose["services"].items():
         build = service.get("build")
         if build is None:
             continue
         assert isinstance(build, dict), f"{name} builds from {build!r}"
-        if build.get("dockerfile") == PORTAL_DOCKERFILE:
-            found[name] = "portal"
-            continue
         assert build.get("dockerfile", "Dockerfile") == "Dockerfile", (
             f"{name} builds from {build!r}, not from the root Dockerfile")
         found[name] = build["args"]["SERVICE"]
@@ -74,10 +69,11 @@ def built_apis(compose: dict) -> dict[str, str]:
     return {name: service for name, service in built_services(compose).items() if service in APIS}
 
 
-def rendered_dockerfile(service: str, port: int) -> str:
+def rendered_dockerfile(service: str, port: int, uvicorn_options: str = "") -> str:
     """The Dockerfile as docker reads it for one service: build arguments and the ENV
     values taken from them substituted (enough to check what each image runs)."""
-    values = {"SERVICE": service, "PORT": str(port), "SAMLA_SERVICE": service, "SAMLA_PORT": str(port)}
+    values = {"SERVICE": service, "PORT": str(port), "SAMLA_SERVICE": service, "SAMLA_PORT": str(port),
+              "UVICORN_OPTIONS": uvicorn_options, "SAMLA_UVICORN_OPTIONS": uvicorn_options}
     return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), DOCKERFILE.read_text())
 
 
@@ -162,18 +158,17 @@ def test_compose_builds_the_portal_and_each_of_the_four_services_from_the_one_do
     built = built_services(compose)
     assert sorted(built.values()) == sorted(CONTRACT_PORTS)
     assert DOCKERFILE.is_file()
-    # The portal's image differs in kind (a Node stage builds its CSS from npm), so it keeps its own;
-    # the four services differ only in name and port, so they share the one with build arguments.
+    # The deployables differ only in name, port, the portal's CSS stage and uvicorn's options,
+    # so they share the one Dockerfile with build arguments.
     own = [path.parent.name for path in REPO_ROOT.glob("services/*/Dockerfile")]
-    assert own in ([], ["portal"]), f"one Dockerfile with build arguments for the services, not one each: {own}"
+    assert own == [], f"one Dockerfile with build arguments for every deployable, not one each: {own}"
     for compose_name, service in built.items():
         # Same name in compose and in services/, so `docker compose logs enrollment` means what it says.
         assert compose_name == service
         assert (REPO_ROOT / "services" / service / f"samla_{service}").is_dir()
         # The Dockerfiles copy shared/ and constraints.txt: only the repository root holds both.
         assert compose["services"][compose_name]["build"]["context"] in (".", "./")
-        if service in APIS:
-            assert str(compose["services"][compose_name]["build"]["args"]["PORT"]) == str(CONTRACT_PORTS[service])
+        assert str(compose["services"][compose_name]["build"]["args"]["PORT"]) == str(CONTRACT_PORTS[service])
 
 
 def test_every_service_is_published_on_its_contract_port(compose):
@@ -206,17 +201,30 @@ def test_every_image_serves_its_package_on_its_contract_port():
         ]
 
 
-def test_the_portal_image_serves_the_portal_on_its_contract_port():
-    text = (REPO_ROOT / PORTAL_DOCKERFILE).read_text()
+def test_the_portal_image_serves_the_portal_on_its_contract_port(compose):
+    args = compose["services"]["portal"]["build"]["args"]
+    assert (args["SERVICE"], str(args["PORT"])) == ("portal", "8000")
+    text = rendered_dockerfile("portal", 8000, args["UVICORN_OPTIONS"])
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
     assert "pip install -c constraints.txt ./shared ./services/portal" in text
     assert re.search(r"^EXPOSE 8000$", text, re.M)
     assert re.search(r"^USER (?!root\b|0\b)\S+", text, re.M), "the portal runs as root"
+    assert "SAMLA_PORT=8000\n" in text
     healthcheck = re.search(r"^HEALTHCHECK .*\\\n\s+CMD (\[.*\])$", text, re.M)
-    assert healthcheck and "127.0.0.1:8000/health/ready" in json.loads(healthcheck.group(1))[-1]
-    cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
-    assert cmd[:4] == ["uvicorn", "samla_portal.entrypoints.app:create_app", "--factory", "--host"]
+    probe = json.loads(healthcheck.group(1))[-1]
+    assert "127.0.0.1:%s/health/ready" in probe and "os.environ['SAMLA_PORT']" in probe
+    shell, flag, line = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
+    assert (shell, flag) == ("sh", "-c")
+    cmd = shlex.split(line)
+    assert cmd[:5] == ["exec", "uvicorn", "samla_portal.entrypoints.app:create_app", "--factory", "--host"]
     assert cmd[cmd.index("--port") + 1] == "8000"
+    assert "--proxy-headers" in cmd
+    # Its CSS: the Node stage ASSETS=portal selects, copied into the package before it is installed.
+    assert args["ASSETS"] == "portal"
+    assert re.search(r"^FROM node:\S+ AS assets-portal$", text, re.M)
+    assert re.search(r"^FROM assets-\$\{ASSETS\} AS assets$", text, re.M)
+    assert "/assets/portal/samla_portal/static/vendor" in text
+    assert text.index("COPY --from=assets /assets/ ./services/") < text.index("pip install -c constraints.txt")
 
 
 def test_the_portal_reaches_the_four_apis_and_the_issuer_by_compose_service_name(compose, settings_classes):

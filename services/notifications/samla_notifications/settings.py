@@ -6,10 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from samla_shared.settings import ServiceSettings
+from samla_shared.strict import StrictModel
 
 DEVELOPMENT_CLIENT_SECRET = "dev-notifications-secret"  # infra/local/dev_issuer.py registers it
 # A published key, so local data opens anywhere; production settings refuse it.
@@ -19,10 +20,8 @@ Language = Literal["nb", "da", "en"]
 TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
 
 
-class NetworkProfile(BaseModel):
+class NetworkProfile(StrictModel):
     """What a network's people get when nothing more specific is known about them."""
-
-    model_config = ConfigDict(extra="forbid")
 
     language: Language = "nb"
     time_zone: TimeZone = "Europe/Oslo"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, ConfigDict, StringConstraints
+
+from samla_shared.strict import StrictModel
 
 # Identifiers are opaque strings chosen by the owning service (uuid hex) or by a
 # deployment (network and organisation codes). They never carry names or contact data.
@@ -21,10 +23,10 @@ def _require_timezone(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_require_timezone)]
 
 
-class ContractModel(BaseModel):
-    """A strict model: unknown fields are refused on the way in, instances are immutable."""
+class ContractModel(StrictModel):
+    """A strict model: unknown fields are refused on the way in (StrictModel), instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
 
 class IntegrationEvent(ContractModel):

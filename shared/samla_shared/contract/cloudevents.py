@@ -1,8 +1,14 @@
-"""CloudEvents 1.0 in Kafka binary mode.
+"""CloudEvents 1.0: the platform's one codec, for Kafka records and webhook bodies.
 
-Attributes travel as `ce_*` headers, the value is the event's JSON data, and the W3C
-`traceparent` header rides beside them. Binary mode was chosen over structured mode so
-that consumers which only want the data read plain JSON, and routing needs no parsing.
+On Kafka, binary mode: attributes travel as `ce_*` headers, the value is the event's JSON
+data, and the W3C `traceparent` header rides beside them. Binary mode was chosen over
+structured mode so that consumers which only want the data read plain JSON, and routing
+needs no parsing. The outbox relay publishes staged events with the same headers and value
+(`binary_headers`, `data_bytes`).
+
+Webhook receivers get structured mode instead (`structured_json`): one JSON document with
+the attributes beside `data`, which is what HTTP receivers of CloudEvents expect and what the
+webhook signature covers.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -50,19 +57,47 @@ class CloudEvent:
         return self.data.topic
 
     def headers(self) -> dict[str, str]:
-        return {
-            "ce_specversion": SPEC_VERSION,
-            "ce_id": self.id,
-            "ce_type": self.type,
-            "ce_source": self.source,
-            "ce_time": self.time.isoformat(),
-            "ce_subject": self.subject,
-            "content-type": CONTENT_TYPE,
-            **self.trace_headers,
-        }
+        return {**binary_headers(id=self.id, type=self.type, source=self.source, time=self.time.isoformat(),
+                                 subject=self.subject),
+                **self.trace_headers}
 
     def value(self) -> bytes:
-        return json.dumps(self.data.payload(), separators=(",", ":")).encode()
+        return data_bytes(self.data.payload())
+
+
+def binary_headers(*, id: str, type: str, source: str, time: str, subject: str) -> dict[str, str]:
+    """The `ce_*` headers of a record in binary mode (`time` in RFC 3339)."""
+    return {
+        "ce_specversion": SPEC_VERSION,
+        "ce_id": id,
+        "ce_type": type,
+        "ce_source": source,
+        "ce_time": time,
+        "ce_subject": subject,
+        "content-type": CONTENT_TYPE,
+    }
+
+
+def data_bytes(data: Any) -> bytes:
+    """The record's value in binary mode: the event's JSON data, compact (ASCII-escaped).
+
+    `default=str` covers data read back from the outbox, where a value may have come back as
+    a type JSON has no name for; an event's own payload is JSON already.
+    """
+    return json.dumps(data, separators=(",", ":"), default=str).encode()
+
+
+def structured_json(event: CloudEvent) -> bytes:
+    """The event in CloudEvents JSON format (structured mode), the body every webhook receiver gets.
+
+    UTF-8 as it is (not ASCII-escaped): receivers verify the signature over these bytes.
+    """
+    envelope = {
+        "specversion": SPEC_VERSION, "id": event.id, "source": event.source, "type": event.type,
+        "subject": event.subject, "time": event.time.isoformat(), "datacontenttype": CONTENT_TYPE,
+        "data": event.data.payload(),
+    }
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def decode_headers(raw: Iterable[tuple[str, bytes | str | None]] | Mapping[str, bytes | str | None]) -> dict[str, str]:

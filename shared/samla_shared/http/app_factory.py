@@ -26,10 +26,14 @@ def build_service_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter],
-    domain_errors: Mapping[type[Exception], int],
     access: AccessTable,
+    domain_errors: Mapping[type[Exception], int] = {},
 ) -> FastAPI:
-    """Every route is authorised by `access` (see samla_shared.security.access) before its handler runs."""
+    """Every route is authorised by `access` (see samla_shared.security.access) before its handler runs.
+
+    The shared refusals (samla_shared.errors) are answered 404/409/422 for every service;
+    `domain_errors` maps only a service's own extras to their statuses.
+    """
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()

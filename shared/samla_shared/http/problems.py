@@ -16,12 +16,18 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from samla_shared.errors import Conflict, NotFound, RuleViolation
 from samla_shared.persistence.writer_election import NoLongerWriter
 from samla_shared.security.access import Hidden
 
 log = logging.getLogger("samla.http")
 
 PROBLEM_JSON = "application/problem+json"
+
+# The refusals of every service's domain (samla_shared.errors) and their statuses, mapped here
+# once; a subclass a service defines (e.g. sessions' RuleViolation with its `problems`) is
+# answered by its base's handler.
+DOMAIN_ERROR_STATUSES: Mapping[type[Exception], int] = {NotFound: 404, Conflict: 409, RuleViolation: 422}
 
 
 def problem(status: int, title: str, detail: str | None = None, *, headers: Mapping[str, str] | None = None,
@@ -35,11 +41,12 @@ def problem(status: int, title: str, detail: str | None = None, *, headers: Mapp
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent or None)
 
 
-def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception], int]) -> None:
+def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception], int] = {}) -> None:
     """Map validation, HTTP, domain and infrastructure errors to problem details.
 
-    `domain_errors` maps a service's domain exception classes to their status codes
-    (e.g. NotFound → 404, Conflict → 409), keeping HTTP out of the domain layer.
+    The shared refusals are mapped by DOMAIN_ERROR_STATUSES; `domain_errors` adds a service's
+    own exception classes and their status codes (e.g. sessions' PeopleUnavailable → 503),
+    keeping HTTP out of the domain layer.
     """
 
     @app.exception_handler(RequestValidationError)
@@ -69,7 +76,7 @@ def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception
     async def _deposed(_: Request, exc: NoLongerWriter) -> JSONResponse:
         return problem(503, "Service unavailable", str(exc))
 
-    for error_class, status in domain_errors.items():
+    for error_class, status in {**DOMAIN_ERROR_STATUSES, **domain_errors}.items():
 
         async def _domain(_: Request, exc: Exception, status: int = status) -> JSONResponse:
             return problem(status, _title(status), str(exc), **getattr(exc, "extensions", {}))

@@ -20,7 +20,6 @@ between the state write and the marker write).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from prometheus_client import Counter, Gauge
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from samla_shared.contract.cloudevents import binary_headers, data_bytes
 from samla_shared.messaging.outbox import (
     ENTRY_KEY,
     OUTBOX_FIELD,
@@ -45,6 +45,7 @@ from samla_shared.messaging.outbox import (
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_shared.persistence.lease import Lease
+from samla_shared.retry import Backoff
 from samla_shared.structured_logging import current_network_id
 
 log = logging.getLogger("samla.outbox")
@@ -63,18 +64,12 @@ LOOKUPS_AT_ONCE = 100
 
 
 def record_headers(entry: dict[str, Any]) -> dict[str, str]:
+    """The CloudEvents headers of a staged entry (binary mode, as every record of the platform)."""
     time = entry["time"]
     if isinstance(time, datetime) and time.tzinfo is None:
         time = time.replace(tzinfo=UTC)
-    return {
-        "ce_specversion": "1.0",
-        "ce_id": entry["id"],
-        "ce_type": entry["type"],
-        "ce_source": entry["source"],
-        "ce_time": time.isoformat() if isinstance(time, datetime) else str(time),
-        "ce_subject": entry["key"],
-        "content-type": "application/json",
-    }
+    return binary_headers(id=entry["id"], type=entry["type"], source=entry["source"],
+                          time=time.isoformat() if isinstance(time, datetime) else str(time), subject=entry["key"])
 
 
 class OutboxRelay:
@@ -119,7 +114,7 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        backoff = 0.1
+        backoff = Backoff(first=0.1, ceiling=self._max_backoff)
         while not self._stopping:
             try:
                 if self._lease is not None:
@@ -132,14 +127,14 @@ class OutboxRelay:
                         # A new term: whatever the last holder left half-done, scan once more.
                         self._term, self._last_full_scan = term, None
                 published = await self.publish_pending()
-                backoff = 0.1
+                backoff.reset()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database unreachable: wait and try again
                 OUTBOX_FAILURES.labels(self._service).inc()
-                log.warning("outbox relay round failed, retrying in %.1fs: %s", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
+                delay = backoff.next_delay()
+                log.warning("outbox relay round failed, retrying in %.1fs: %s", delay, exc)
+                await asyncio.sleep(delay)
                 continue
             if published == 0:
                 await self._pause(self._idle)
@@ -262,7 +257,7 @@ class OutboxRelay:
                     await self._publish(
                         entry["topic"],
                         entry["key"].encode(),
-                        _json_bytes(entry["data"]),
+                        data_bytes(entry["data"]),
                         record_headers(entry),
                     )
                 )
@@ -335,7 +330,3 @@ def _removal(keys: list[str]) -> dict[str, Any]:
 def _network_of(entry: dict[str, Any]) -> str | None:
     data = entry.get("data")
     return data.get("network_id") if isinstance(data, dict) else None
-
-
-def _json_bytes(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), default=str).encode()

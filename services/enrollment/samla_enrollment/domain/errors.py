@@ -1,29 +1,14 @@
-"""Why an enrollment command was refused. The HTTP layer maps each to a status code."""
+"""Why an enrollment command was refused.
+
+The refusals are the platform's (samla_shared.errors), mapped to their statuses once for every
+service (404/409/422). They are re-exported here so the enrollment modules keep importing them
+from their own domain, and `EnrollmentError` stays the name the cohort writer catches refusals by.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from samla_shared.errors import Conflict, DomainError, NotFound, RuleViolation
 
+EnrollmentError = DomainError
 
-class EnrollmentError(Exception):
-    """Base of the refusals; `str(error)` is the explanation shown to the user.
-
-    `extensions` become extra members of the problem details, e.g. the id of the
-    application a duplicate collided with, so a client can follow up without guessing.
-    """
-
-    def __init__(self, message: str, **extensions: Any) -> None:
-        super().__init__(message)
-        self.extensions = extensions
-
-
-class NotFound(EnrollmentError):
-    """The id names nothing this service knows (404)."""
-
-
-class Conflict(EnrollmentError):
-    """The request is valid but the current state does not allow it (409)."""
-
-
-class RuleViolation(EnrollmentError):
-    """The request breaks a rule of the programme or cohort (422)."""
+__all__ = ["Conflict", "EnrollmentError", "NotFound", "RuleViolation"]

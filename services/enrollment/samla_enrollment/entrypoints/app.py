@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.structured_logging import configure_logging
 from samla_enrollment.bootstrap import bootstrap
-from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
 from samla_enrollment.entrypoints.access import ACCESS
 from samla_enrollment.entrypoints import exports as export_routes
 from samla_enrollment.entrypoints.api import ROUTERS
@@ -30,7 +29,7 @@ def create_app(settings: EnrollmentSettings | None = None) -> FastAPI:
                     "next cohort, the directory of networks, organisations and units, and the people: the contact "
                     "details only this service keeps.",
         routers=(*ROUTERS, *DIRECTORY_ROUTERS, export_routes.router),
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422}, access=ACCESS,
+        access=ACCESS,
     )
     app.state.enrollment = wired.enrollment
     app.state.directory = wired.directory

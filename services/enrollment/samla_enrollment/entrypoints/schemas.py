@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 from samla_shared.contract.base import Identifier
 from samla_shared.contract.directory import Country, OrganisationKind, UnitKind
 from samla_shared.contract.enrollment import CompletionRule, PlannedGathering
+from samla_shared.strict import StrictModel
 from samla_enrollment.domain.applications import ApplicationStatus
 from samla_enrollment.domain.cohorts import CohortStatus
 
@@ -27,8 +28,8 @@ Reason = Field(default=None, max_length=1000, description="Why, in words the peo
 IGNORED_BY = "Ignored: the signed-in caller is recorded as who did it."
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# Request bodies refuse unknown fields: the platform's one strict base.
+Strict = StrictModel
 
 
 class Fee(Strict):

@@ -1,29 +1,14 @@
-"""Why a measures command was refused. The HTTP layer maps each to a status code."""
+"""Why a measures command was refused.
+
+The refusals are the platform's (samla_shared.errors), mapped to their statuses once for every
+service (404/409/422). They are re-exported here so the measures modules keep importing them
+from their own domain.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from samla_shared.errors import Conflict, DomainError, NotFound, RuleViolation
 
+MeasuresError = DomainError
 
-class MeasuresError(Exception):
-    """Base of the refusals; `str(error)` is the explanation shown to the user.
-
-    `extensions` become extra members of the problem-details body (e.g. the missing roles),
-    so a client can act on the refusal without parsing the sentence.
-    """
-
-    def __init__(self, message: str, **extensions: Any) -> None:
-        super().__init__(message)
-        self.extensions = extensions
-
-
-class NotFound(MeasuresError):
-    pass
-
-
-class Conflict(MeasuresError):
-    """The request is valid but the measure's current state does not allow it (409)."""
-
-
-class RuleViolation(MeasuresError):
-    """The request breaks a rule of measures or indicators (422)."""
+__all__ = ["Conflict", "MeasuresError", "NotFound", "RuleViolation"]

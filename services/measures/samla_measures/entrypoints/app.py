@@ -12,7 +12,6 @@ from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
 from samla_measures.adapters.repository import OUTBOX_COLLECTIONS
 from samla_measures.bootstrap import bootstrap, prepare_database
-from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.entrypoints.access import ACCESS
 from samla_measures.entrypoints import personal_data
 from samla_measures.entrypoints import competences_api, plans_api, series_api, unit_input_api
@@ -36,7 +35,6 @@ def create_app(settings: MeasuresSettings | None = None, *, clock: Clock = syste
         description="Toolbox, workplace measures owned in party cooperation, indicators, follow-ups, network insight.",
         routers=(*ROUTERS, series_api.router, *unit_input_api.ROUTERS, plans_api.router, *competences_api.ROUTERS,
                  export_routes.router, personal_data.router),
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
         access=ACCESS,
     )
     for name, value in service.app_state().items():

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from samla_shared.contract.base import Identifier
 from samla_shared.contract.measures import BetterDirection, IndicatorKind, MeasureArea, SeriesKind
+from samla_shared.strict import StrictModel
 from samla_measures.domain.measure import MeasureStatus, OwnerRole
 from samla_measures.domain.toolbox import CostLevel
 
@@ -16,8 +17,8 @@ from samla_measures.domain.toolbox import CostLevel
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# Request bodies refuse unknown fields: the platform's one strict base.
+Strict = StrictModel
 
 
 # -- toolbox -----------------------------------------------------------------------------------

@@ -22,14 +22,11 @@ from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import OwnerRole
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.personal_data import pseudonym
 from samla_measures.adapters.ports import DocumentRepository, PersonalDataRepository
 from samla_measures.service_layer.measures import MeasuresService
 
 log = logging.getLogger("samla.measures.personal_data")
-
-
-def pseudonym(erasure_id: str) -> str:
-    return f"erased:{erasure_id}"
 
 
 def renamed_roles(measure: dict[str, Any], person_id: str, alias: str) -> dict[str, Any]:

@@ -1,17 +1,14 @@
-"""Why a notifications request was refused. The HTTP layer maps each to a status code."""
+"""Why a notifications request was refused.
 
+The refusals are the platform's (samla_shared.errors), mapped to their statuses once for every
+service (404/409/422). They are re-exported here so the notifications modules keep importing
+them from their own domain.
+"""
 
-class NotificationsError(Exception):
-    """Base of the refusals; `str(error)` is the explanation shown to the caller."""
+from __future__ import annotations
 
+from samla_shared.errors import Conflict, DomainError, NotFound, RuleViolation
 
-class NotFound(NotificationsError):
-    """An unknown id (404)."""
+NotificationsError = DomainError
 
-
-class Conflict(NotificationsError):
-    """The request is valid but the current state does not allow it (409)."""
-
-
-class RuleViolation(NotificationsError):
-    """The request breaks a rule, e.g. opting out of a mandatory message (422)."""
+__all__ = ["Conflict", "NotFound", "NotificationsError", "RuleViolation"]

@@ -14,7 +14,6 @@ from samla_shared.structured_logging import configure_logging
 from samla_notifications.adapters.contacts import ContactDirectory
 from samla_notifications.adapters.mailer import Mailer
 from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap
-from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
 from samla_notifications.entrypoints import personal_data
 from samla_notifications.entrypoints.access import ACCESS
 from samla_notifications.entrypoints.api import ROUTERS
@@ -50,7 +49,7 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
     app = build_service_app(
         runtime, title="Samla notifications",
         description="E-mail in Norwegian, Danish and English, reminders, and signed webhooks for integrators.",
-        routers=(*ROUTERS, personal_data.router, personal_data.retention), domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422},
+        routers=(*ROUTERS, personal_data.router, personal_data.retention),
         access=ACCESS,
     )
     app.state.notifications = notifications

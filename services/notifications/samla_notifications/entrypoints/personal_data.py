@@ -3,28 +3,22 @@ access request, and `POST /retention/run`, expiring the delivery log and webhook
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter
+from pydantic import Field
 
+from samla_shared.http.personal_data import personal_data_router
+from samla_shared.strict import StrictModel
 from samla_notifications.entrypoints.api import Service
 
-router = APIRouter(prefix="/people", tags=["personal data"])
+# The platform's one personal-data route (samla_shared.http.personal_data).
+router = personal_data_router(
+    "notifications",
+    description="Deliveries to the person (with the address each mail went to), their preferences, reminders "
+                "planned for them, and their rows in the read models. Names are never stored here; "
+                "enrollment's part says who the id is. An unknown or erased id gives empty lists.")
 
 
-@router.get("/{person_id}/data", summary="Everything notifications holds about a person, as JSON (platform admin only)",
-            description="Deliveries to the person (with the address each mail went to), their preferences, reminders "
-                        "planned for them, and their rows in the read models. Names are never stored here; "
-                        "enrollment's part says who the id is. An unknown or erased id gives empty lists.")
-async def personal_data(person_id: str, request: Request) -> JSONResponse:
-    found = await request.app.state.personal_data.export(person_id)
-    return JSONResponse(jsonable_encoder(found), headers={"Cache-Control": "no-store"})
-
-
-class RetentionRound(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RetentionRound(StrictModel):
     mail_records: int = Field(description="Mail-log records (with their addresses) deleted in this round.")
     webhook_bodies: int = Field(description="Webhook deliveries whose copy of the event was dropped.")
     webhook_deliveries: int = Field(description="Webhook delivery records deleted.")

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from samla_shared.contract.base import Identifier
 from samla_shared.contract.registry import EVENT_TYPES
+from samla_shared.strict import StrictModel
 from samla_notifications.domain.kinds import Category
 from samla_notifications.settings import Language
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# Request bodies refuse unknown fields: the platform's one strict base.
+Strict = StrictModel
 
 
 # -- delivery log ---------------------------------------------------------------------------

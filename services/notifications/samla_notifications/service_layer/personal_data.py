@@ -24,16 +24,13 @@ from typing import Any
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.personal_data import pseudonym
 from samla_notifications.adapters.delivery_log import COLLECTION as DELIVERIES
 from samla_notifications.adapters.ports import PersonalDataRepository
 from samla_notifications.domain.deliveries import delivery_key
 from samla_notifications.domain.reminders import approval_reminder_id
 
 log = logging.getLogger("samla.notifications.personal_data")
-
-
-def pseudonym(erasure_id: str) -> str:
-    return f"erased:{erasure_id}"
 
 
 class PersonalData:

@@ -11,7 +11,6 @@ deliveries until the integrator resumes it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -21,7 +20,7 @@ from typing import Any
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.cloudevents import CloudEvent, structured_json
 from samla_shared.retry import run_periodically
 from samla_notifications.adapters.ports import Criteria, Resolver, WebhookRepository, WebhookSender
 from samla_notifications.adapters.webhook_client import PostOutcome, resolve
@@ -48,16 +47,6 @@ tracer = trace.get_tracer("samla.notifications.webhooks")
 # another instance a new subscription starts receiving at most this much later.
 SUBSCRIPTIONS_KEPT_SECONDS = 5.0
 FAILED_ROUND_CEILING = 30.0  # seconds between dispatcher rounds at most while they keep failing
-
-
-def structured_cloud_event(event: CloudEvent) -> bytes:
-    """The event in CloudEvents JSON format (structured mode), the body every receiver gets."""
-    envelope = {
-        "specversion": "1.0", "id": event.id, "source": event.source, "type": event.type,
-        "subject": event.subject, "time": event.time.isoformat(), "datacontenttype": "application/json",
-        "data": event.data.payload(),
-    }
-    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _now() -> datetime:
@@ -156,7 +145,7 @@ class WebhookService:
                      if s["network_id"] == event.data.network_id and event.type in s["event_types"]]
         if not listeners:
             return 0
-        body = structured_cloud_event(event).decode()
+        body = structured_json(event).decode()
         now = _now()
         queued = 0
         for subscription in listeners:

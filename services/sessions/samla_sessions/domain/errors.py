@@ -1,26 +1,25 @@
-"""Why a sessions command was refused. The HTTP layer maps each class to a status code."""
+"""Why a sessions command was refused.
+
+NotFound and Conflict are the platform's (samla_shared.errors), mapped to their statuses once
+for every service; they are re-exported here so the sessions modules keep importing them from
+their own domain. What is the sessions' own: a RuleViolation names every rule an input broke
+(`problems`), not only the first one, as a problem-details extension that is there only when
+there are problems to name.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from samla_shared import errors
+from samla_shared.errors import Conflict, DomainError, NotFound
+
+SessionsError = DomainError
 
 
-class SessionsError(Exception):
-    """Base of the refusals; `str(error)` is the explanation shown to the user."""
+class RuleViolation(errors.RuleViolation):
+    """The request breaks a rule of sessions, agendas or attendance (422, as its base)."""
 
     def __init__(self, message: str, *, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        # Problem-details extensions: every rule an input broke, not only the first one.
-        self.extensions: dict[str, Any] = {"problems": problems} if problems else {}
+        super().__init__(message, **({"problems": problems} if problems else {}))
 
 
-class NotFound(SessionsError):
-    """The cohort, session or participant is unknown here (404)."""
-
-
-class Conflict(SessionsError):
-    """The request is valid but the session's state does not allow it (409)."""
-
-
-class RuleViolation(SessionsError):
-    """The request breaks a rule of sessions, agendas or attendance (422)."""
+__all__ = ["Conflict", "NotFound", "RuleViolation", "SessionsError"]

@@ -11,7 +11,6 @@ from samla_shared.structured_logging import configure_logging
 from samla_sessions.adapters.people import PeopleDirectory, PeopleUnavailable
 from samla_sessions.adapters.toolbox import MethodCatalogue
 from samla_sessions.bootstrap import Sessions, bootstrap, prepare_database, service_runtime
-from samla_sessions.domain.errors import Conflict, NotFound, RuleViolation
 from samla_sessions.entrypoints import calendar_feeds as calendar_feed_routes
 from samla_sessions.entrypoints import documents as document_routes
 from samla_sessions.entrypoints import personal_data
@@ -38,7 +37,7 @@ def create_app(settings: SessionsSettings | None = None, *, people: PeopleDirect
         title="Samla sessions",
         description="Gatherings of a cohort, its roster (built from enrollment events), attendance and completion.",
         routers=(*ROUTERS, *document_routes.ROUTERS, calendar_feed_routes.router, personal_data.router),
-        domain_errors={NotFound: 404, Conflict: 409, RuleViolation: 422, PeopleUnavailable: 503}, access=ACCESS,
+        domain_errors={PeopleUnavailable: 503}, access=ACCESS,
     )
     app.state.personal_data = wired.personal_data
     app.state.documents = wired.documents

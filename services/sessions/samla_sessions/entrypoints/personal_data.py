@@ -1,18 +1,12 @@
-"""`GET /people/{person_id}/data`: the sessions part of an access request (platform admin only)."""
+"""`GET /people/{person_id}/data`: the sessions part of an access request (platform admin only),
+served by the platform's one personal-data route (samla_shared.http.personal_data)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from samla_shared.http.personal_data import personal_data_router
 
-router = APIRouter(prefix="/people", tags=["personal data"])
-
-
-@router.get("/{person_id}/data", summary="Everything sessions holds about a person, as JSON (platform admin only)",
-            description="Roster entries, attendance (the person's own and what they recorded) and completions. "
-                        "Sessions keeps ids, never names or contact details; enrollment's part says who the id is. "
-                        "An unknown or erased id gives empty lists.")
-async def personal_data(person_id: str, request: Request) -> JSONResponse:
-    found = await request.app.state.personal_data.export(person_id)
-    return JSONResponse(jsonable_encoder(found), headers={"Cache-Control": "no-store"})
+router = personal_data_router(
+    "sessions",
+    description="Roster entries, attendance (the person's own and what they recorded) and completions. "
+                "Sessions keeps ids, never names or contact details; enrollment's part says who the id is. "
+                "An unknown or erased id gives empty lists.")

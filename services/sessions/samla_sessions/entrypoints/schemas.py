@@ -12,9 +12,10 @@ from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field, model_validator
 
 from samla_shared.contract.enrollment import GatheringKind
+from samla_shared.strict import StrictModel
 from samla_sessions.domain.agenda import AgendaItemKind
 from samla_sessions.domain.attendance import AttendanceStatus
 from samla_sessions.domain.roster import RosterEntry
@@ -27,8 +28,8 @@ Link = Annotated[AnyHttpUrl, Field(description="An http(s) link.")]
 TimeZone = Literal["Europe/Oslo", "Europe/Copenhagen"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# Request bodies refuse unknown fields: the platform's one strict base.
+Strict = StrictModel
 
 
 class MaterialIn(Strict):

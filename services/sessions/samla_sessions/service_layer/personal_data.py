@@ -23,6 +23,7 @@ from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_shared.personal_data import pseudonym
 from samla_sessions.adapters.ports import (
     CalendarFeedRepository,
     PersonalDataRepository,
@@ -32,10 +33,6 @@ from samla_sessions.adapters.ports import (
 from samla_sessions.domain.session import Session
 
 log = logging.getLogger("samla.sessions.personal_data")
-
-
-def pseudonym(erasure_id: str) -> str:
-    return f"erased:{erasure_id}"
 
 
 def renamed(session: Session, person_id: str, alias: str) -> bool:
