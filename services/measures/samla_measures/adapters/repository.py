@@ -21,12 +21,11 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.errors import Conflict
-from samla_measures.adapters.ports import MeasureQuery
+from samla_measures.adapters.ports import MEASURES, MeasureQuery
 from samla_measures.domain.measure import ACTIVE_STATUSES
 
 # Unit series, unit input (staff items, dialogue results), plans and people's competences stage events too.
 OUTBOX_COLLECTIONS = ("measures", "unit_series", "plans", "person_competences")
-MEASURES = "measures"
 TOOLBOX = "toolbox"
 
 # Lists leave out what only the single-measure view needs.
