@@ -104,8 +104,8 @@ def plan_public(plan: dict[str, Any], progress: dict[str, Any]) -> PlanPublic:
                       progress_percent=progress["progress_percent"], target_reached=progress["target_reached"],
                       units_reporting=progress["units_reporting"],
                       milestones=[MilestonePublic(**m) for m in progress["milestones"]],
-                      measures=[PlanMeasure(id=m["_id"], title=m["title"], status=m["status"],
-                                            adopted_on=m.get("adopted_on")) for m in progress["measures"]])
+                      measures=[PlanMeasure(id=m.id, title=m.title, status=m.status, adopted_on=m.adopted_on)
+                                for m in progress["measures"]])
 
 
 async def reached_plan(plan_id: str, plans: Plans, access: Access) -> dict[str, Any]:

@@ -83,7 +83,7 @@ class Plans:
         measure = await self.measures.measure(measure_id)
         async with self._locks.hold(PLANS, plan_id):
             plan = await self.plan(plan_id)
-            if measure["organisation_id"] != plan["organisation_id"]:
+            if measure.organisation_id != plan["organisation_id"]:
                 raise RuleViolation(f"measure {measure_id} is not one of organisation {plan['organisation_id']}'s")
             if measure_id not in plan["measure_ids"]:
                 if len(plan["measure_ids"]) >= MAX_PLAN_MEASURES:
