@@ -6,8 +6,6 @@ check them without a server. Out of reach looks like unknown: 404, never 403.
 
 from __future__ import annotations
 
-from typing import Any
-
 from samla_shared.security.access import Grant, Hidden, Reach
 from samla_shared.security.principal import Role
 from samla_measures.adapters.ports import PlanReach
