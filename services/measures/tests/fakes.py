@@ -15,8 +15,10 @@ from typing import Any
 from samla_shared.contract.base import IntegrationEvent
 from samla_measures.adapters.ports import Document, MeasureQuery, PlanReach
 from samla_measures.domain.errors import Conflict
+from samla_measures.adapters.documents import plan_document, plan_from_document
 from samla_measures.adapters.repository import measure_document, measure_from_document
 from samla_measures.domain.measure import ACTIVE_STATUSES, Measure
+from samla_measures.domain.plans import Plan
 
 
 def _set(doc: Document, path: str, value: Any) -> None:
@@ -186,18 +188,45 @@ class FakeDocuments(_Documents):
                 if any(person_id in _values(d, field) for field in fields)][:limit]
 
 
-class FakePlanStore(FakeDocuments):
+class FakePlanStore:
+    """Plans kept as documents (FakeDocuments), mapped to and from records with the store's own mapping."""
+
+    def __init__(self, name: str = "plans") -> None:
+        self.name = name
+        self.documents = FakeDocuments(name)
+        self.staged = self.documents.staged
+
+    async def get(self, plan_id: str) -> Plan | None:
+        doc = await self.documents.get(plan_id)
+        return plan_from_document(doc) if doc is not None else None
+
+    async def add(self, plan: Plan, *events: IntegrationEvent) -> None:
+        await self.documents.add(plan_document(plan), *events)
+
+    async def save(self, plan: Plan, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None:
+        await self.documents.save({"_id": plan.id, "version": plan.version}, changes=changes, push=push,
+                                  events=events)
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[Document]:
+        return await self.documents.naming(person_id, fields, limit)
+
+    async def ids_naming(self, person_id: str, fields: tuple[str, ...], limit: int = 100_000) -> list[str]:
+        return [d["_id"] for d in await self.documents.naming(person_id, fields, limit)]
+
     async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
-                     limit: int) -> list[Document]:
+                     limit: int) -> list[Plan]:
         def reached(plan: Document) -> bool:
             return reach is None or (plan["network_id"] in (reach.network_ids or [])
                                      or plan["organisation_id"] in (reach.organisation_ids or []))
-        found = [copy.deepcopy(p) for p in self._ordered()
+        found = [plan_from_document(copy.deepcopy(p)) for p in self.documents._ordered()
                  if organisation_id in (None, p["organisation_id"]) and reached(p)]
         return found[offset:offset + limit]
 
-    async def watched_before(self, today: str, limit: int) -> list[Document]:
-        return [copy.deepcopy(p) for p in self._ordered() if p.get("watch_from") and p["watch_from"] < today][:limit]
+    async def watched_before(self, today: str, limit: int) -> list[str]:
+        return [p["_id"] for p in self.documents._ordered()
+                if p.get("watch_from") and p["watch_from"] < today][:limit]
 
 
 class FakeLease:

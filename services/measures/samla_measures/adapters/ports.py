@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from samla_shared.contract.base import IntegrationEvent
 from samla_measures.domain.insight import Counters
 from samla_measures.domain.measure import Measure
+from samla_measures.domain.plans import Plan
 
 Document = dict[str, Any]
 
@@ -106,13 +107,32 @@ class DocumentRepository(Protocol):
         """The documents where any of `fields` (a list, or a dotted path into a list) holds the person."""
 
 
-class PlanRepository(DocumentRepository, Protocol):
+class PlanRepository(Protocol):
+    """Progress plans, each one versioned document with its own outbox, handed out as `Plan` records."""
+
+    name: str
+
+    async def get(self, plan_id: str) -> Plan | None: ...
+
+    async def add(self, plan: Plan, *events: IntegrationEvent) -> None:
+        """Conflict if the id is taken."""
+
+    async def save(self, plan: Plan, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None:
+        """Conflict if the plan changed since `plan` was read."""
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[Document]:
+        """The stored plans where any of `fields` holds the person, as stored (for an access request)."""
+
+    async def ids_naming(self, person_id: str, fields: tuple[str, ...], limit: int = 100_000) -> list[str]: ...
+
     async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
-                     limit: int) -> list[Document]:
+                     limit: int) -> list[Plan]:
         """`reach` None: every plan (an unrestricted caller)."""
 
-    async def watched_before(self, today: str, limit: int) -> list[Document]:
-        """Plans whose next milestone to watch (`watch_from`) is before `today`."""
+    async def watched_before(self, today: str, limit: int) -> list[str]:
+        """The ids of plans whose next milestone to watch (`watch_from`) is before `today`."""
 
 
 class TrendRepository(Protocol):

@@ -230,19 +230,19 @@ async def test_a_plan_announces_a_missed_milestone_once_and_lists_its_measures(w
     assert (await world.plans.progress(plan))["units_reporting"] == 2
 
     measure = await world.adopted()
-    listed = await world.plans.add_measure(plan["_id"], measure.id, by="leder-1")
-    assert listed["measure_ids"] == [measure.id]
+    listed = await world.plans.add_measure(plan.id, measure.id, by="leder-1")
+    assert listed.measure_ids == [measure.id]
     other = await world.propose(organisation_id="org-2")
     with pytest.raises(RuleViolation):
-        await world.plans.add_measure(plan["_id"], other.id, by="leder-1")
+        await world.plans.add_measure(plan.id, other.id, by="leder-1")
 
     assert await world.plans.overdue_candidates(world.today) == []
     world.clock.forward(3)
-    assert await world.plans.overdue_candidates(world.today) == [plan["_id"]]
-    [announced] = await world.plans.settle_milestones(plan["_id"], world.today)
+    assert await world.plans.overdue_candidates(world.today) == [plan.id]
+    [announced] = await world.plans.settle_milestones(plan.id, world.today)
     assert await world.plans.overdue_candidates(world.today) == []
-    assert [type(e) for e in world.plans.store.staged[plan["_id"]]] == [MilestoneOverdue]
-    assert world.plans.store.staged[plan["_id"]][0].milestone_id == announced
+    assert [type(e) for e in world.plans.store.staged[plan.id]] == [MilestoneOverdue]
+    assert world.plans.store.staged[plan.id][0].milestone_id == announced
 
 
 async def test_plans_are_listed_within_the_callers_reach(world):
@@ -255,10 +255,23 @@ async def test_plans_are_listed_within_the_callers_reach(world):
     def listed(**reach: Any) -> Any:
         return world.plans.plans(organisation_id=None, reach=PlanReach(**reach) if reach else None,
                                  offset=0, limit=10)
-    assert [p["_id"] for p in await listed()] == [plan["_id"]]
-    assert [p["_id"] for p in await listed(network_ids=["net-1"])] == [plan["_id"]]
+    assert [p.id for p in await listed()] == [plan.id]
+    assert [p.id for p in await listed(network_ids=["net-1"])] == [plan.id]
     assert await listed(organisation_ids=["org-2"]) == []
     assert await world.plans.plans(organisation_id=None, reach=PlanReach(), offset=0, limit=10) == []
+
+
+async def test_an_erasure_gives_the_persons_places_on_a_plan_to_the_pseudonym(world):
+    plan = await world.plans.create({
+        "network_id": "net-1", "organisation_id": "org-1", "title": "Heltid", "kind": "full_time_share_percent",
+        "unit_ids": ["unit-1"], "start_value": 40, "target_value": 60, "target_date": date(2028, 12, 31),
+        "milestones": [], "owner_ids": ["leder-1", "leder-2"]}, by="leder-1")
+    await world.plans.erase("leder-1", "erased:e1")
+    erased = await world.plans.plan(plan.id)
+    assert (erased.owner_ids, erased.actors, erased.created_by) == (["erased:e1", "leder-2"], ["erased:e1"],
+                                                                     "erased:e1")
+    assert erased.version == plan.version + 1
+    assert await world.plans.naming("leder-1") == []
 
 
 # -- unit input ----------------------------------------------------------------------------------
