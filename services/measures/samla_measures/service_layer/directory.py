@@ -23,6 +23,7 @@ from samla_shared.contract.directory import (
 )
 from samla_measures.adapters.directory_store import key
 from samla_measures.adapters.ports import DirectoryRepository
+from samla_measures.domain.measure import Measure
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,8 @@ class Directory:
             by_kind[doc["entry"]][doc["id"]] = doc["name"]
         return Names(networks=by_kind["network"], organisations=by_kind["organisation"])
 
-    async def names_of_measures(self, measures: Iterable[dict[str, Any]]) -> Names:
+    async def names_of_measures(self, measures: Iterable[Measure]) -> Names:
         measures = list(measures)
-        return await self.names(networks={m["network_id"] for m in measures},
-                                organisations={m["organisation_id"] for m in measures},
-                                units={u for m in measures for u in m["unit_ids"]})
+        return await self.names(networks={m.network_id for m in measures},
+                                organisations={m.organisation_id for m in measures},
+                                units={u for m in measures for u in m.unit_ids})
