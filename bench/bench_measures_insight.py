@@ -168,21 +168,21 @@ async def seed_measure(service: Any, network_id: str, i: int, layout: Layout) ->
     }, by=SEEDER)
     status = layout.status(i)
     if status == "proposed":
-        return measure["_id"]
+        return measure.id
     for role in OwnerRole:
-        await service.consent(measure["_id"], role, f"person-{role.value}-{organisation}")
-    adopted = await service.adopt(measure["_id"], adopted_on=today - timedelta(100), first_follow_up_on=None,
+        await service.consent(measure.id, role, f"person-{role.value}-{organisation}")
+    adopted = await service.adopt(measure.id, adopted_on=today - timedelta(100), first_follow_up_on=None,
                                   reason=None, by=SEEDER)
-    indicator_id = adopted["indicators"][0]["id"]
+    indicator_id = adopted.indicators[0]["id"]
     if status in ("in_practice", "evaluated"):
-        await service.follow_up(measure["_id"], {
+        await service.follow_up(measure.id, {
             "held_on": today - timedelta(30), "in_practice": True, "worked": "Tett oppfølging",
             "readings": [{"indicator_id": indicator_id, "value": 7.5 + (i % 7) * 0.5}]}, by=SEEDER)
     if status == "evaluated":
-        await service.evaluate(measure["_id"], {"summary": "Videreføres", "evaluated_on": today}, by=SEEDER)
+        await service.evaluate(measure.id, {"summary": "Videreføres", "evaluated_on": today}, by=SEEDER)
     if status == "discontinued":
-        await service.discontinue(measure["_id"], reason="Omorganisering", discontinued_on=today, by=SEEDER)
-    return measure["_id"]
+        await service.discontinue(measure.id, reason="Omorganisering", discontinued_on=today, by=SEEDER)
+    return measure.id
 
 
 async def in_parallel(jobs: list[Any], concurrency: int) -> list[Any]:
@@ -314,7 +314,7 @@ async def seeded(ctx: BenchContext) -> AsyncIterator[Seeded]:
 async def active_indicators(s: Seeded) -> tuple[list[str], dict[str, str]]:
     """The measures a follow-up may be recorded for (adopted or in practice), and each one's indicator."""
     active = [s.ids[i] for i in range(len(s.ids)) if s.layout.status(i) in ("in_practice", "adopted")]
-    indicator_of = {m["_id"]: m["indicators"][0]["id"]
+    indicator_of = {m.id: m.indicators[0]["id"]
                     for m in await s.app.state.measures.store.find(MeasureQuery(status=["in_practice", "adopted"]),
                                                                    0, len(s.ids))}
     return active, indicator_of

@@ -15,7 +15,10 @@ from typing import Any
 from samla_shared.contract.base import IntegrationEvent
 from samla_measures.adapters.ports import Document, MeasureQuery, PlanReach
 from samla_measures.domain.errors import Conflict
-from samla_measures.domain.measure import ACTIVE_STATUSES
+from samla_measures.adapters.documents import plan_document, plan_from_document
+from samla_measures.adapters.repository import measure_document, measure_from_document
+from samla_measures.domain.measure import ACTIVE_STATUSES, Measure
+from samla_measures.domain.plans import Plan
 
 
 def _set(doc: Document, path: str, value: Any) -> None:
@@ -82,23 +85,28 @@ class _Documents:
 
 
 class FakeMeasureStore(_Documents):
+    """Keeps documents, as the database does, and maps them to and from records with the store's own mapping."""
+
     def __init__(self, source: str = "/samla/test/measures") -> None:
         super().__init__("measure")
         self.source = source
 
-    async def add(self, measure: Document, *events: IntegrationEvent) -> None:
+    async def add(self, measure: Measure, *events: IntegrationEvent) -> None:
         try:
-            self._insert(measure, events)
+            self._insert(measure_document(measure), events)
         except Conflict as exc:
             raise Conflict("a measure with this id already exists") from exc
 
-    async def get(self, measure_id: str, fields: Iterable[str] | None = None) -> Document | None:
+    async def get(self, measure_id: str, fields: Iterable[str] | None = None) -> Measure | None:
         measure = self._get(measure_id)
-        if measure is None or fields is None:
-            return measure
-        return {k: v for k, v in measure.items() if k in set(fields)}
+        if measure is None:
+            return None
+        if fields is not None:  # a projection: the named fields, and always the id
+            wanted = {"_id", *fields}
+            measure = {k: v for k, v in measure.items() if k in wanted}
+        return measure_from_document(measure)
 
-    async def find(self, query: MeasureQuery, offset: int, limit: int) -> list[Document]:
+    async def find(self, query: MeasureQuery, offset: int, limit: int) -> list[Measure]:
         active = {s.value for s in ACTIVE_STATUSES}
         found = []
         for m in self._ordered():
@@ -112,22 +120,22 @@ class FakeMeasureStore(_Documents):
                         and m["next_follow_up_due"] < (query.today or ""))
                 if late is not query.overdue:
                     continue
-            found.append({k: copy.deepcopy(v) for k, v in m.items() if k != "follow_ups"})
+            found.append(measure_from_document({k: copy.deepcopy(v) for k, v in m.items() if k != "follow_ups"}))
         return found[offset:offset + limit]
 
-    async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[Document]:
-        return [copy.deepcopy(m) for m in self._ordered()
+    async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[Measure]:
+        return [measure_from_document(copy.deepcopy(m)) for m in self._ordered()
                 if unit_id in m["unit_ids"] and network_id in (None, m["network_id"])][:limit]
 
-    async def overdue_candidates(self, today: str, limit: int) -> list[Document]:
+    async def overdue_candidates(self, today: str, limit: int) -> list[str]:
         active = {s.value for s in ACTIVE_STATUSES}
-        return [{"_id": m["_id"]} for m in self.docs.values()
+        return [m["_id"] for m in self.docs.values()
                 if not m.get("overdue_announced") and m["status"] in active
                 and m.get("next_follow_up_due") and m["next_follow_up_due"] < today][:limit]
 
-    async def save(self, measure: Document, *, changes: Document, push: Document | None = None,
+    async def save(self, measure: Measure, *, changes: Document, push: Document | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> bool:
-        return self._update(measure, changes, push, events)
+        return self._update({"_id": measure.id, "version": measure.version}, changes, push, events)
 
 
 class FakeToolboxStore(_Documents):
@@ -180,18 +188,45 @@ class FakeDocuments(_Documents):
                 if any(person_id in _values(d, field) for field in fields)][:limit]
 
 
-class FakePlanStore(FakeDocuments):
+class FakePlanStore:
+    """Plans kept as documents (FakeDocuments), mapped to and from records with the store's own mapping."""
+
+    def __init__(self, name: str = "plans") -> None:
+        self.name = name
+        self.documents = FakeDocuments(name)
+        self.staged = self.documents.staged
+
+    async def get(self, plan_id: str) -> Plan | None:
+        doc = await self.documents.get(plan_id)
+        return plan_from_document(doc) if doc is not None else None
+
+    async def add(self, plan: Plan, *events: IntegrationEvent) -> None:
+        await self.documents.add(plan_document(plan), *events)
+
+    async def save(self, plan: Plan, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None:
+        await self.documents.save({"_id": plan.id, "version": plan.version}, changes=changes, push=push,
+                                  events=events)
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[Document]:
+        return await self.documents.naming(person_id, fields, limit)
+
+    async def ids_naming(self, person_id: str, fields: tuple[str, ...], limit: int = 100_000) -> list[str]:
+        return [d["_id"] for d in await self.documents.naming(person_id, fields, limit)]
+
     async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
-                     limit: int) -> list[Document]:
+                     limit: int) -> list[Plan]:
         def reached(plan: Document) -> bool:
             return reach is None or (plan["network_id"] in (reach.network_ids or [])
                                      or plan["organisation_id"] in (reach.organisation_ids or []))
-        found = [copy.deepcopy(p) for p in self._ordered()
+        found = [plan_from_document(copy.deepcopy(p)) for p in self.documents._ordered()
                  if organisation_id in (None, p["organisation_id"]) and reached(p)]
         return found[offset:offset + limit]
 
-    async def watched_before(self, today: str, limit: int) -> list[Document]:
-        return [copy.deepcopy(p) for p in self._ordered() if p.get("watch_from") and p["watch_from"] < today][:limit]
+    async def watched_before(self, today: str, limit: int) -> list[str]:
+        return [p["_id"] for p in self.documents._ordered()
+                if p.get("watch_from") and p["watch_from"] < today][:limit]
 
 
 class FakeLease:

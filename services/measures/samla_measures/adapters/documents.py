@@ -8,17 +8,20 @@ read-modify-write, and `WriteGuard` adds the version check where the database ca
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import fields
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
+from samla_shared.contract.measures import SeriesKind
 from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.adapters.ports import PlanReach
 from samla_measures.domain.errors import Conflict
+from samla_measures.domain.plans import Plan
 
 
 class VersionedDocuments:
@@ -68,18 +71,65 @@ class VersionedDocuments:
         """The documents where any of `fields` (a list, or a dotted path into a list) holds the person."""
         filters = ({fields[0]: person_id} if len(fields) == 1
                    else {"$or": [{field: person_id} for field in fields]})
-        return await self._find(filters, 0, limit)
+        return await self.find_matching(filters, 0, limit)
 
-    async def _find(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+    async def find_matching(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        """The documents matching a Mongo filter, in creation order (for the stores in this folder)."""
         cursor = self.collection.find(filters, {OUTBOX_FIELD: 0}).sort([("created_at", 1), ("_id", 1)])
         return [d async for d in cursor.skip(offset).limit(limit)]
 
 
-class PlanStore(VersionedDocuments):
-    """Progress plans: the lists the API and the milestone watch read."""
+# -- a plan's document <-> the Plan record ---------------------------------------------------------
+
+PLAN_FIELDS = tuple(f.name for f in fields(Plan) if f.name != "id")
+# Set by VersionedDocuments.add when the plan is first stored.
+STAMPED_AT_ADD = ("version", "created_at", "updated_at")
+
+
+def plan_from_document(doc: dict[str, Any]) -> Plan:
+    values = {name: doc[name] for name in PLAN_FIELDS if name in doc}
+    return Plan(id=doc["_id"], **values | {"kind": SeriesKind(doc["kind"]),
+                                            "target_date": date.fromisoformat(doc["target_date"])})
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The document a new plan is stored as (the version and times are added by the store)."""
+    doc: dict[str, Any] = {"_id": plan.id}
+    for name in PLAN_FIELDS:
+        if name not in STAMPED_AT_ADD:
+            doc[name] = getattr(plan, name)
+    return doc | {"kind": plan.kind.value, "target_date": plan.target_date.isoformat()}
+
+
+class PlanStore:
+    """Progress plans, handed out as `Plan` records: the lists the API and the milestone watch read."""
+
+    def __init__(self, db: AsyncDatabase, collection: str, source: str) -> None:
+        self.name = collection
+        self._documents = VersionedDocuments(db, collection, source)
+
+    async def get(self, plan_id: str) -> Plan | None:
+        doc = await self._documents.get(plan_id)
+        return plan_from_document(doc) if doc is not None else None
+
+    async def add(self, plan: Plan, *events: IntegrationEvent) -> None:
+        await self._documents.add(plan_document(plan), *events)
+
+    async def save(self, plan: Plan, *, changes: dict[str, Any], push: dict[str, Any] | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None:
+        await self._documents.save({"_id": plan.id, "version": plan.version}, changes=changes, push=push,
+                                   events=events)
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[dict[str, Any]]:
+        """The stored plans naming the person (an access request shows them as kept)."""
+        return await self._documents.naming(person_id, fields, limit)
+
+    async def ids_naming(self, person_id: str, fields: tuple[str, ...], limit: int = 100_000) -> list[str]:
+        return [doc["_id"] for doc in await self._documents.naming(person_id, fields, limit)]
 
     async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
-                     limit: int) -> list[dict[str, Any]]:
+                     limit: int) -> list[Plan]:
         filters: dict[str, Any] = {"organisation_id": organisation_id} if organisation_id else {}
         if reach is not None:
             scope = []
@@ -88,7 +138,7 @@ class PlanStore(VersionedDocuments):
             if reach.organisation_ids is not None:
                 scope.append({"organisation_id": {"$in": reach.organisation_ids}})
             filters = {"$and": [filters, {"$or": scope}]} if scope else {"_id": None}
-        return await self._find(filters, offset, limit)
+        return [plan_from_document(doc) for doc in await self._documents.find_matching(filters, offset, limit)]
 
-    async def watched_before(self, today: str, limit: int) -> list[dict[str, Any]]:
-        return await self._find({"watch_from": {"$lt": today}}, 0, limit)
+    async def watched_before(self, today: str, limit: int) -> list[str]:
+        return [doc["_id"] for doc in await self._documents.find_matching({"watch_from": {"$lt": today}}, 0, limit)]

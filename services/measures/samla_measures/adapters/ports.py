@@ -14,6 +14,8 @@ from typing import Any, Literal, Protocol
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_measures.domain.insight import Counters
+from samla_measures.domain.measure import Measure
+from samla_measures.domain.plans import Plan
 
 Document = dict[str, Any]
 
@@ -59,25 +61,29 @@ class PlanReach:
 
 
 class MeasureRepository(Protocol):
-    """Measures, each one document with its indicators, follow-ups and staged events."""
+    """Measures, each stored as one document with its indicators, follow-ups and staged events, and
+    handed out as `Measure` records (the document's shape stays in the store)."""
 
     source: str
 
-    async def add(self, measure: Document, *events: IntegrationEvent) -> None:
+    async def add(self, measure: Measure, *events: IntegrationEvent) -> None:
         """Conflict if the id is taken."""
 
-    async def get(self, measure_id: str, fields: Iterable[str] | None = None) -> Document | None: ...
+    async def get(self, measure_id: str, fields: Iterable[str] | None = None) -> Measure | None:
+        """`fields` names the record fields to read; the others keep their defaults."""
 
-    async def find(self, query: MeasureQuery, offset: int, limit: int) -> list[Document]:
+    async def find(self, query: MeasureQuery, offset: int, limit: int) -> list[Measure]:
         """In creation order, without the follow-ups."""
 
-    async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[Document]: ...
+    async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[Measure]: ...
 
-    async def overdue_candidates(self, today: str, limit: int) -> list[Document]: ...
+    async def overdue_candidates(self, today: str, limit: int) -> list[str]:
+        """The ids of active measures due before `today` whose overdue follow-up was not announced."""
 
-    async def save(self, measure: Document, *, changes: Document, push: Document | None = None,
+    async def save(self, measure: Measure, *, changes: Document, push: Document | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> bool:
-        """False when the measure changed since `measure` was read (its version moved on)."""
+        """Write `changes` (stored field names, dotted paths allowed) and `push` (appended to list fields);
+        False when the measure changed since `measure` was read (its version moved on)."""
 
 
 class ToolboxRepository(Protocol):
@@ -95,7 +101,7 @@ class ToolboxRepository(Protocol):
 
 
 class MeasureExportSource(Protocol):
-    def measures(self, query: MeasureQuery) -> AsyncIterator[Document]: ...
+    def measures(self, query: MeasureQuery) -> AsyncIterator[Measure]: ...
 
 
 class DocumentRepository(Protocol):
@@ -119,13 +125,32 @@ class DocumentRepository(Protocol):
         """The documents where any of `fields` (a list, or a dotted path into a list) holds the person."""
 
 
-class PlanRepository(DocumentRepository, Protocol):
+class PlanRepository(Protocol):
+    """Progress plans, each one versioned document with its own outbox, handed out as `Plan` records."""
+
+    name: str
+
+    async def get(self, plan_id: str) -> Plan | None: ...
+
+    async def add(self, plan: Plan, *events: IntegrationEvent) -> None:
+        """Conflict if the id is taken."""
+
+    async def save(self, plan: Plan, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None:
+        """Conflict if the plan changed since `plan` was read."""
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[Document]:
+        """The stored plans where any of `fields` holds the person, as stored (for an access request)."""
+
+    async def ids_naming(self, person_id: str, fields: tuple[str, ...], limit: int = 100_000) -> list[str]: ...
+
     async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
-                     limit: int) -> list[Document]:
+                     limit: int) -> list[Plan]:
         """`reach` None: every plan (an unrestricted caller)."""
 
-    async def watched_before(self, today: str, limit: int) -> list[Document]:
-        """Plans whose next milestone to watch (`watch_from`) is before `today`."""
+    async def watched_before(self, today: str, limit: int) -> list[str]:
+        """The ids of plans whose next milestone to watch (`watch_from`) is before `today`."""
 
 
 class TrendRepository(Protocol):

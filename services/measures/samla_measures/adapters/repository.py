@@ -8,9 +8,9 @@ embedding them keeps that property without the document growing large.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import fields
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -18,11 +18,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.contract.base import IntegrationEvent
+from samla_shared.contract.measures import MeasureArea
 from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.errors import Conflict
 from samla_measures.adapters.ports import MEASURES, MeasureQuery
-from samla_measures.domain.measure import ACTIVE_STATUSES
+from samla_measures.domain.measure import ACTIVE_STATUSES, Measure, MeasureStatus
 
 # Unit series, unit input (staff items, dialogue results), plans and people's competences stage events too.
 OUTBOX_COLLECTIONS = ("measures", "unit_series", "plans", "person_competences")
@@ -32,8 +33,49 @@ TOOLBOX = "toolbox"
 LIST_PROJECTION = {OUTBOX_FIELD: 0, "follow_ups": 0}
 
 
-def new_id() -> str:
-    return uuid.uuid4().hex
+# -- a measure's document <-> the Measure record -------------------------------------------------
+
+# The record's fields besides its id, in the order a new measure's document has always had them.
+MEASURE_FIELDS = tuple(f.name for f in fields(Measure) if f.name != "id")
+# Dates are stored as ISO text, so that they sort as dates and compare with `today` in a filter.
+DAY_FIELDS = ("start_date", "adopted_on", "next_follow_up_due")
+# Written only once they hold something: a measure made from an item has a source, an adopted one an adopter.
+WRITTEN_WHEN_SET = ("source_item_id", "adopted_by")
+
+
+def measure_from_document(doc: dict[str, Any]) -> Measure:
+    """The record of a stored measure (or of the fields of it that were read)."""
+    values = {name: doc[name] for name in MEASURE_FIELDS if name in doc}
+    for name in DAY_FIELDS:
+        if values.get(name):
+            values[name] = date.fromisoformat(values[name])
+    if "status" in values:
+        values["status"] = MeasureStatus(values["status"])
+    if values.get("area"):
+        values["area"] = MeasureArea(values["area"])
+    return Measure(id=doc["_id"], **values)
+
+
+def measure_document(measure: Measure) -> dict[str, Any]:
+    """The document a new measure is stored as (without its outbox)."""
+    doc: dict[str, Any] = {"_id": measure.id}
+    for name in MEASURE_FIELDS:
+        value = getattr(measure, name)
+        if value is None and name in WRITTEN_WHEN_SET:
+            continue
+        if name in DAY_FIELDS and value is not None:
+            value = value.isoformat()
+        elif name in ("status", "area") and value is not None:
+            value = value.value
+        doc[name] = value
+    return doc
+
+
+def measure_projection(names: Iterable[str] | None) -> dict[str, int]:
+    """The Mongo projection reading only the record fields `names` (the id is always read)."""
+    if names is None:
+        return {OUTBOX_FIELD: 0}
+    return {("_id" if name == "id" else name): 1 for name in names}
 
 
 async def ensure_measure_indexes(db: AsyncDatabase) -> None:
@@ -115,38 +157,38 @@ class MeasureStore:
         self.source = source
         self._guard = WriteGuard(db)
 
-    async def add(self, measure: dict[str, Any], *events: IntegrationEvent) -> None:
-        document = measure | new_document_outbox(*events, source=self.source)
+    async def add(self, measure: Measure, *events: IntegrationEvent) -> None:
+        document = measure_document(measure) | new_document_outbox(*events, source=self.source)
         try:
             await self.db.measures.insert_one(document)
         except DuplicateKeyError as exc:
             raise Conflict("a measure with this id already exists") from exc
         await mark_pending(self.db.measures, document["_id"], document)
 
-    async def get(self, measure_id: str, fields: Iterable[str] | None = None) -> dict[str, Any] | None:
-        """The measure without its outbox, or only `fields` of it."""
-        projection = dict.fromkeys(fields, 1) if fields is not None else {OUTBOX_FIELD: 0}
-        return await self.db.measures.find_one({"_id": measure_id}, projection)
+    async def get(self, measure_id: str, fields: Iterable[str] | None = None) -> Measure | None:
+        """The measure, or only the record fields `fields` of it."""
+        doc = await self.db.measures.find_one({"_id": measure_id}, measure_projection(fields))
+        return measure_from_document(doc) if doc is not None else None
 
-    async def find(self, query: MeasureQuery, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def find(self, query: MeasureQuery, offset: int, limit: int) -> list[Measure]:
         cursor = self.db.measures.find(measure_filter(query), LIST_PROJECTION).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
-        return [doc async for doc in cursor.skip(offset).limit(limit)]
+        return [measure_from_document(doc) async for doc in cursor.skip(offset).limit(limit)]
 
-    async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[dict[str, Any]]:
+    async def for_unit(self, unit_id: str, network_id: str | None, limit: int) -> list[Measure]:
         filters: dict[str, Any] = {"unit_ids": unit_id} | ({"network_id": network_id} if network_id else {})
         cursor = self.db.measures.find(filters, {OUTBOX_FIELD: 0}).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
-        return [doc async for doc in cursor.limit(limit)]
+        return [measure_from_document(doc) async for doc in cursor.limit(limit)]
 
-    async def overdue_candidates(self, today: str, limit: int) -> list[dict[str, Any]]:
+    async def overdue_candidates(self, today: str, limit: int) -> list[str]:
         """Active measures whose due date (ISO text, so it sorts as a date) is before `today`, not yet announced."""
         cursor = self.db.measures.find(
             {"overdue_announced": False, "next_follow_up_due": {"$lt": today},
              "status": {"$in": [s.value for s in ACTIVE_STATUSES]}},
             {"_id": 1},
         ).limit(limit)
-        return [doc async for doc in cursor]
+        return [doc["_id"] async for doc in cursor]
 
-    async def save(self, measure: dict[str, Any], *, changes: dict[str, Any], push: dict[str, Any] | None = None,
+    async def save(self, measure: Measure, *, changes: dict[str, Any], push: dict[str, Any] | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> bool:
         """Write a change of `measure` and its events in one operation, if nobody changed it since it was read.
 
@@ -160,9 +202,9 @@ class MeasureStore:
             {"$push": push} if push else {},
             staged(*events, source=self.source) if events else {},
         )
-        guarded = await self._guard.filter(measure["_id"], {"version": measure["version"]})
+        guarded = await self._guard.filter(measure.id, {"version": measure.version})
         result = await self.db.measures.update_one(guarded, update)
         if result.modified_count != 1:
             return False
-        await mark_pending(self.db.measures, measure["_id"], update)
+        await mark_pending(self.db.measures, measure.id, update)
         return True

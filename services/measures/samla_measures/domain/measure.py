@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 # The three owner roles are part of the public contract (MeasureOwner); the rules use that enum.
-from samla_shared.contract.measures import OwnerRole
+from samla_shared.contract.measures import MeasureArea, OwnerRole
 from samla_measures.domain.errors import Conflict, RuleViolation
 
 # Dates of measures are local calendar dates. Oslo and Copenhagen share their UTC offsets
@@ -32,6 +33,58 @@ class MeasureStatus(StrEnum):
 # Adopted and in practice: the unit is working with the measure and owes follow-ups.
 ACTIVE_STATUSES = frozenset({MeasureStatus.ADOPTED, MeasureStatus.IN_PRACTICE})
 CLOSED_STATUSES = frozenset({MeasureStatus.EVALUATED, MeasureStatus.DISCONTINUED})
+
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure as the use cases and the routes see it: its id (`id`, never the store's `_id`), placement,
+    life cycle and what it has gathered. The store maps its documents to and from this record.
+
+    A read of only some fields (a follow-up reads what its rules need) leaves the others at their defaults.
+    The parts that grow with the measure's life (indicators, follow-ups, history, agreements, the
+    evaluation and discontinuation) keep the stored shape of their entries: the routes map them one to one.
+    """
+
+    id: str
+    network_id: str = ""
+    organisation_id: str = ""
+    unit_ids: list[str] = field(default_factory=list)
+    title: str = ""
+    area: MeasureArea | None = None
+    goal: str = ""
+    method_id: str | None = None
+    programme_id: str | None = None
+    cohort_id: str | None = None
+    facilitator_id: str | None = None
+    start_date: date | None = None
+    follow_up_every_weeks: int = 8
+    first_follow_up_after_weeks: int | None = None
+    session_id: str | None = None
+    dialogue_group: int | None = None
+    source_item_id: str | None = None
+    # Role value -> person id, as named at the proposal or by an agreement.
+    owners: dict[str, str] = field(default_factory=dict)
+    # Role value -> {"person_id", "agreed_at"}.
+    consents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    status: MeasureStatus = MeasureStatus.PROPOSED
+    history: list[dict[str, Any]] = field(default_factory=list)
+    proposed_by: str | None = None
+    adopted_by: str | None = None
+    # Everyone who changed the measure, so that an erasure finds the person with one query.
+    actors: list[str] = field(default_factory=list)
+    follow_ups: list[dict[str, Any]] = field(default_factory=list)
+    follow_up_count: int = 0
+    adopted_on: date | None = None
+    next_follow_up_due: date | None = None
+    overdue_announced: bool = False
+    evaluation: dict[str, Any] | None = None
+    discontinuation: dict[str, Any] | None = None
+    # The version read: a write of a change succeeds only if nobody wrote the measure since.
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 ROLE_LABELS = {

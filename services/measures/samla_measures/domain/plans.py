@@ -9,7 +9,8 @@ its value. A milestone whose date passed unreached is announced once (MilestoneO
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from samla_shared.contract.measures import BetterDirection, SeriesKind
@@ -17,6 +18,34 @@ from samla_measures.domain.errors import RuleViolation
 from samla_measures.domain.series import check_reading, mean_of_latest
 
 MAX_MILESTONES = 20
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One progress plan as the use cases and the routes see it (the store maps its documents to and from it)."""
+
+    id: str
+    network_id: str
+    organisation_id: str
+    title: str
+    kind: SeriesKind
+    unit_ids: list[str]
+    start_value: float
+    target_value: float
+    target_date: date
+    owner_ids: list[str] = field(default_factory=list)
+    measure_ids: list[str] = field(default_factory=list)
+    # Each {"id", "due_on" (ISO date), "value", "settled", "announced"}, in date order.
+    milestones: list[dict[str, Any]] = field(default_factory=list)
+    created_by: str | None = None
+    # Everyone who changed the plan, so that an erasure finds the person with one query.
+    actors: list[str] = field(default_factory=list)
+    # The earliest due date (ISO) of a milestone not settled yet: what the overdue watch looks for.
+    watch_from: str | None = None
+    # The version read: a write of a change succeeds only if nobody wrote the plan since.
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 def direction(start: float, target: float) -> BetterDirection:
@@ -61,22 +90,22 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def progress(plan: Mapping[str, Any], series: Iterable[Mapping[str, float]], today: date) -> dict[str, Any]:
+def progress(plan: Plan, series: Iterable[Mapping[str, float]], today: date) -> dict[str, Any]:
     """The plan's current value, how far it came from start to target, and each milestone's state."""
     series = list(series)
-    better = direction(plan["start_value"], plan["target_value"])
+    better = direction(plan.start_value, plan.target_value)
     current = mean_of_latest(series)
-    span = plan["target_value"] - plan["start_value"]
-    percent = None if current is None else round((current - plan["start_value"]) / span * 100, 1)
+    span = plan.target_value - plan.start_value
+    percent = None if current is None else round((current - plan.start_value) / span * 100, 1)
     milestones = []
-    for m in plan["milestones"]:
+    for m in plan.milestones:
         due = date.fromisoformat(m["due_on"])
         at_due = mean_of_latest(series, until=month_of(due))
         done = reached(at_due if due < today else current, m["value"], better)
         milestones.append({**m, "value_at_due": at_due if due < today else current, "reached": done,
                            "overdue": due < today and not done})
     return {"current_value": current, "progress_percent": percent, "better": better, "milestones": milestones,
-            "target_reached": reached(current, plan["target_value"], better)}
+            "target_reached": reached(current, plan.target_value, better)}
 
 
 def next_watch_date(milestones: Iterable[Mapping[str, Any]]) -> str | None:

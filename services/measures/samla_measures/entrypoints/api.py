@@ -17,6 +17,7 @@ from samla_measures.domain.errors import NotFound, RuleViolation
 from samla_measures.domain.measure import (
     ACTIVE_STATUSES,
     ROLE_LABELS,
+    Measure,
     MeasureStatus,
     OwnerRole,
     awaiting_from,
@@ -116,32 +117,38 @@ def method_public(doc: dict[str, Any]) -> MethodPublic:
     return MethodPublic(id=doc["_id"], **{k: doc.get(k) for k in MethodPublic.model_fields if k != "id"})
 
 
-def units_named(doc: dict[str, Any], names: Names) -> list[UnitName]:
-    return [UnitName(id=u, name=names.units.get(u)) for u in doc["unit_ids"]]
+def units_named(measure: Measure, names: Names) -> list[UnitName]:
+    return [UnitName(id=u, name=names.units.get(u)) for u in measure.unit_ids]
 
 
-def measure_public(doc: dict[str, Any], service: MeasuresService, names: Names) -> MeasurePublic:
-    owners = [OwnerPublic(role=role, person_id=doc["owners"].get(role.value),
-                          agreed_at=doc["consents"].get(role.value, {}).get("agreed_at")) for role in OwnerRole]
-    fields = {k: doc.get(k) for k in MeasurePublic.model_fields if k in doc and k not in ("owners",)}
-    return MeasurePublic(**fields, id=doc["_id"], owners=owners, missing_agreements=missing_agreements(doc["consents"]),
-                         overdue=service.is_overdue(doc), network_name=names.networks.get(doc["network_id"]),
-                         organisation_name=names.organisations.get(doc["organisation_id"]),
-                         units=units_named(doc, names))
+# The record fields MeasurePublic shows as they are; the rest it derives (owners, names, overdue).
+SHOWN_AS_STORED = tuple(name for name in MeasurePublic.model_fields
+                        if name in Measure.__dataclass_fields__ and name not in ("id", "owners"))
 
 
-async def named(doc: dict[str, Any], service: MeasuresService, directory: Directory) -> MeasurePublic:
-    return measure_public(doc, service, await directory.names_of_measures([doc]))
+def measure_public(measure: Measure, service: MeasuresService, names: Names) -> MeasurePublic:
+    owners = [OwnerPublic(role=role, person_id=measure.owners.get(role.value),
+                          agreed_at=measure.consents.get(role.value, {}).get("agreed_at")) for role in OwnerRole]
+    fields = {name: getattr(measure, name) for name in SHOWN_AS_STORED}
+    return MeasurePublic(**fields, id=measure.id, owners=owners, missing_agreements=missing_agreements(measure.consents),
+                         overdue=service.is_overdue(measure), network_name=names.networks.get(measure.network_id),
+                         organisation_name=names.organisations.get(measure.organisation_id),
+                         units=units_named(measure, names))
 
 
-def inbox_measure(doc: dict[str, Any], service: MeasuresService, names: Names,
+async def named(measure: Measure, service: MeasuresService, directory: Directory) -> MeasurePublic:
+    return measure_public(measure, service, await directory.names_of_measures([measure]))
+
+
+def inbox_measure(measure: Measure, service: MeasuresService, names: Names,
                   awaiting: list[OwnerRole]) -> InboxMeasure:
     return InboxMeasure(
-        id=doc["_id"], title=doc["title"], area=doc["area"], status=doc["status"], network_id=doc["network_id"],
-        network_name=names.networks.get(doc["network_id"]), organisation_id=doc["organisation_id"],
-        organisation_name=names.organisations.get(doc["organisation_id"]), units=units_named(doc, names),
-        missing_agreements=missing_agreements(doc["consents"]), awaiting_your_agreement_as=awaiting,
-        next_follow_up_due=doc.get("next_follow_up_due"), overdue=service.is_overdue(doc))
+        id=measure.id, title=measure.title, area=measure.area, status=measure.status,
+        network_id=measure.network_id, network_name=names.networks.get(measure.network_id),
+        organisation_id=measure.organisation_id, organisation_name=names.organisations.get(measure.organisation_id),
+        units=units_named(measure, names), missing_agreements=missing_agreements(measure.consents),
+        awaiting_your_agreement_as=awaiting, next_follow_up_due=measure.next_follow_up_due,
+        overdue=service.is_overdue(measure))
 
 
 def indicator_public(doc: dict[str, Any]) -> IndicatorPublic:
@@ -255,7 +262,7 @@ async def add_indicator(measure_id: str, body: IndicatorCreate, service: Measure
 @measures.get("/{measure_id}/indicators", response_model=list[IndicatorPublic], responses=NOT_FOUND)
 async def list_indicators(measure_id: str, service: Measures, access: Access) -> list[IndicatorPublic]:
     await visible_measure(measure_id, service, access)
-    return [indicator_public(i) for i in (await service.measure(measure_id))["indicators"]]
+    return [indicator_public(i) for i in (await service.measure(measure_id)).indicators]
 
 
 @measures.post("/{measure_id}/follow-ups", status_code=status.HTTP_201_CREATED, response_model=FollowUpPublic,
@@ -302,23 +309,24 @@ async def unit_effects(unit_id: str, service: Measures, directory: DirectoryName
     own_series = [d for d in await series.of_unit(unit_id)
                   if access.sees(network_id=d["network_id"], organisation_id=d["organisation_id"], unit_ids=[unit_id])]
     return UnitEffects(unit_id=unit_id, unit_name=names.units.get(unit_id), measures=[
-        MeasureEffect(measure_id=e["measure"]["_id"], title=e["measure"]["title"], area=e["measure"]["area"],
-                      status=e["measure"]["status"], adopted_on=e["measure"].get("adopted_on"),
-                      follow_up_count=e["measure"].get("follow_up_count", 0), indicators=e["indicators"])
+        MeasureEffect(measure_id=e["measure"].id, title=e["measure"].title, area=e["measure"].area,
+                      status=e["measure"].status, adopted_on=e["measure"].adopted_on,
+                      follow_up_count=e["measure"].follow_up_count, indicators=e["indicators"])
         for e in effects
     ], series=[series_effect(d, [e["measure"] for e in effects]) for d in own_series])
 
 
-def series_effect(doc: dict[str, Any], unit_measures: list[dict[str, Any]]) -> SeriesEffect:
+def series_effect(doc: dict[str, Any], unit_measures: list[Measure]) -> SeriesEffect:
     """The unit's series with each of its measures marked on it (and whether the measure follows this series)."""
     kind = SeriesKind(doc["kind"])
     marks = []
     for m in unit_measures:
-        closing = m.get("evaluation") or m.get("discontinuation") or {}
+        closing = m.evaluation or m.discontinuation or {}
+        assert m.created_at is not None  # every stored measure has its creation time
         marks.append(MeasureMark(
-            measure_id=m["_id"], title=m["title"], status=m["status"], proposed_on=m["created_at"].date(),
-            adopted_on=m.get("adopted_on"), closed_on=closing.get("evaluated_on") or closing.get("discontinued_on"),
-            linked=any(i.get("series_kind") == kind.value for i in m["indicators"])))
+            measure_id=m.id, title=m.title, status=m.status, proposed_on=m.created_at.date(),
+            adopted_on=m.adopted_on, closed_on=closing.get("evaluated_on") or closing.get("discontinued_on"),
+            linked=any(i.get("series_kind") == kind.value for i in m.indicators)))
     return SeriesEffect(kind=kind, unit=series_rules.UNITS[kind], better=series_rules.BETTER[kind], measures=marks,
                         readings=[Reading(on=date.fromisoformat(f"{p}-01"), value=v)
                                   for p, v in sorted(doc["readings"].items())])
@@ -349,7 +357,7 @@ async def national_overview(view: National, region: Annotated[str | None, Query(
 # -- inboxes: what waits for the caller, within their organisation and units ----------------------
 
 async def inbox_scope(service: MeasuresService, directory: Directory,
-                      access: Grant) -> tuple[list[tuple[dict[str, Any], list[OwnerRole]]], Names]:
+                      access: Grant) -> tuple[list[tuple[Measure, list[OwnerRole]]], Names]:
     """The open measures of the caller's organisations (and units, if the token names any), each with
     the caller's roles it waits for. A caller without organisations (an admin) has no inbox."""
     p = access.principal
@@ -358,7 +366,7 @@ async def inbox_scope(service: MeasuresService, directory: Directory,
     found = await service.open_in_scope(organisation_ids=sorted(p.organisation_ids),
                                         unit_ids=sorted(p.unit_ids) or None, limit=MAX_PAGE)
     mine, person = party_roles(access), access.person or ""
-    waiting = [(m, awaiting_from(MeasureStatus(m["status"]), m["owners"], m["consents"], mine, person))
+    waiting = [(m, awaiting_from(m.status, m.owners, m.consents, mine, person))
                for m in found]
     return waiting, await directory.names_of_measures(found)
 
@@ -367,11 +375,11 @@ async def inbox_scope(service: MeasuresService, directory: Directory,
            summary="Proposed measures of the caller's organisation and units waiting for their own agreement")
 async def representative_inbox(service: Measures, directory: DirectoryNames, access: Access) -> RepresentativeInbox:
     waiting, names = await inbox_scope(service, directory, access)
-    proposed = [(m, roles) for m, roles in waiting if m["status"] == MeasureStatus.PROPOSED.value]
+    proposed = [(m, roles) for m, roles in waiting if m.status is MeasureStatus.PROPOSED]
     return RepresentativeInbox(
         awaiting_your_agreement=[inbox_measure(m, service, names, roles) for m, roles in proposed if roles],
         awaiting_others=[inbox_measure(m, service, names, roles) for m, roles in proposed
-                         if not roles and missing_agreements(m["consents"])])
+                         if not roles and missing_agreements(m.consents)])
 
 
 @inbox.get("/leader", response_model=LeaderInbox,
@@ -380,12 +388,12 @@ async def leader_inbox(service: Measures, directory: DirectoryNames, access: Acc
     waiting, names = await inbox_scope(service, directory, access)
     sorted_out: dict[str, list[InboxMeasure]] = {"mine": [], "others": [], "ready": [], "active": []}
     for m, roles in waiting:
-        if m["status"] != MeasureStatus.PROPOSED.value:
-            bucket = "active" if MeasureStatus(m["status"]) in ACTIVE_STATUSES else None
+        if m.status is not MeasureStatus.PROPOSED:
+            bucket = "active" if m.status in ACTIVE_STATUSES else None
         elif roles:
             bucket = "mine"
         else:
-            bucket = "others" if missing_agreements(m["consents"]) else "ready"
+            bucket = "others" if missing_agreements(m.consents) else "ready"
         if bucket:
             sorted_out[bucket].append(inbox_measure(m, service, names, roles))
     return LeaderInbox(awaiting_your_agreement=sorted_out["mine"], awaiting_others=sorted_out["others"],

@@ -13,6 +13,7 @@ from samla_shared.contract.measures import BetterDirection, SeriesKind
 from samla_shared.http.auth import Access
 from samla_shared.security.access import Hidden
 from samla_measures.domain.measure import MeasureStatus
+from samla_measures.domain.plans import Plan
 from samla_measures.entrypoints.api import REFUSED, DirectoryNames, Limit, Measures, Offset, visible_measure
 from samla_measures.entrypoints.schemas import Number, Strict
 from samla_measures.entrypoints.unit_scope import check_unit_place
@@ -97,20 +98,21 @@ class PlanPublic(BaseModel):
     created_at: datetime
 
 
-def plan_public(plan: dict[str, Any], progress: dict[str, Any]) -> PlanPublic:
-    fields = {k: plan[k] for k in ("network_id", "organisation_id", "title", "kind", "unit_ids", "start_value",
-                                   "target_value", "target_date", "owner_ids", "created_by", "created_at")}
-    return PlanPublic(id=plan["_id"], **fields, better=progress["better"], current_value=progress["current_value"],
+def plan_public(plan: Plan, progress: dict[str, Any]) -> PlanPublic:
+    fields = {k: getattr(plan, k) for k in ("network_id", "organisation_id", "title", "kind", "unit_ids",
+                                            "start_value", "target_value", "target_date", "owner_ids", "created_by",
+                                            "created_at")}
+    return PlanPublic(id=plan.id, **fields, better=progress["better"], current_value=progress["current_value"],
                       progress_percent=progress["progress_percent"], target_reached=progress["target_reached"],
                       units_reporting=progress["units_reporting"],
                       milestones=[MilestonePublic(**m) for m in progress["milestones"]],
-                      measures=[PlanMeasure(id=m["_id"], title=m["title"], status=m["status"],
-                                            adopted_on=m.get("adopted_on")) for m in progress["measures"]])
+                      measures=[PlanMeasure(id=m.id, title=m.title, status=m.status, adopted_on=m.adopted_on)
+                                for m in progress["measures"]])
 
 
-async def reached_plan(plan_id: str, plans: Plans, access: Access) -> dict[str, Any]:
+async def reached_plan(plan_id: str, plans: Plans, access: Access) -> Plan:
     plan = await plans.plan(plan_id)
-    if not access.sees(network_id=plan["network_id"], organisation_id=plan["organisation_id"]):
+    if not access.sees(network_id=plan.network_id, organisation_id=plan.organisation_id):
         raise Hidden(f"no plan {plan_id}")
     return plan
 

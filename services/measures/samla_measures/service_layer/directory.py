@@ -22,6 +22,7 @@ from samla_shared.contract.directory import (
     UnitRenamed,
 )
 from samla_measures.adapters.ports import DirectoryRepository, directory_key
+from samla_measures.domain.measure import Measure
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,8 @@ class Directory:
             by_kind[doc["entry"]][doc["id"]] = doc["name"]
         return Names(networks=by_kind["network"], organisations=by_kind["organisation"])
 
-    async def names_of_measures(self, measures: Iterable[dict[str, Any]]) -> Names:
+    async def names_of_measures(self, measures: Iterable[Measure]) -> Names:
         measures = list(measures)
-        return await self.names(networks={m["network_id"] for m in measures},
-                                organisations={m["organisation_id"] for m in measures},
-                                units={u for m in measures for u in m["unit_ids"]})
+        return await self.names(networks={m.network_id for m in measures},
+                                organisations={m.organisation_id for m in measures},
+                                units={u for m in measures for u in m.unit_ids})

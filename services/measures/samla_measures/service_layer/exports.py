@@ -25,7 +25,7 @@ from samla_shared.documents.charts import LineChart, ReferenceLine, Series
 from samla_measures.adapters.ports import MeasureExportSource, MeasureQuery
 from samla_measures.domain import indicators as indicator_rules
 from samla_measures.domain.errors import NotFound
-from samla_measures.domain.measure import MeasureStatus
+from samla_measures.domain.measure import Measure, MeasureStatus
 from samla_measures.service_layer.directory import Directory
 from samla_measures.service_layer.measures import MeasuresService
 
@@ -36,13 +36,13 @@ WORDS = {
 }
 
 
-def readings_of(measure: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+def readings_of(measure: Measure) -> dict[str, list[tuple[str, float]]]:
     """Each indicator's (ISO date, value) readings, from the follow-ups and the evaluation."""
     readings: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for follow_up in measure.get("follow_ups", []):
+    for follow_up in measure.follow_ups:
         for r in follow_up["readings"]:
             readings[r["indicator_id"]].append((follow_up["held_on"], r["value"]))
-    evaluation = measure.get("evaluation") or {}
+    evaluation = measure.evaluation or {}
     for r in evaluation.get("final_readings", []):
         readings[r["indicator_id"]].append((evaluation["evaluated_on"], r["value"]))
     return readings
@@ -68,23 +68,23 @@ class MeasureExports:
         """(measures, indicators, follow-up readings) rows for every measure the query finds."""
         measures, indicators, follow_ups = [], [], []
         async for m in self.reader.measures(query):
-            base = {"measure_id": m["_id"], "title": m["title"], "organisation_id": m["organisation_id"],
-                    "unit_ids": m["unit_ids"], "network_id": m["network_id"]}
+            base = {"measure_id": m.id, "title": m.title, "organisation_id": m.organisation_id,
+                    "unit_ids": m.unit_ids, "network_id": m.network_id}
             measures.append(base | {
-                "area": m["area"], "status": m["status"], "method_id": m.get("method_id"), "goal": m.get("goal"),
-                "adopted_on": _day(m.get("adopted_on")), "next_follow_up_due": _day(m.get("next_follow_up_due")),
-                "overdue": self.measures.is_overdue(m), "follow_up_count": m.get("follow_up_count", 0),
-                "indicator_count": len(m.get("indicators", []))})
+                "area": m.area.value if m.area else None, "status": m.status.value, "method_id": m.method_id,
+                "goal": m.goal, "adopted_on": m.adopted_on, "next_follow_up_due": m.next_follow_up_due,
+                "overdue": self.measures.is_overdue(m), "follow_up_count": m.follow_up_count,
+                "indicator_count": len(m.indicators)})
             readings = readings_of(m)
-            named = {i["id"]: i for i in m.get("indicators", [])}
-            for i in m.get("indicators", []):
+            named = {i["id"]: i for i in m.indicators}
+            for i in m.indicators:
                 effect = indicator_rules.effect(i, readings.get(i["id"], []))
                 indicators.append(base | {
                     "indicator": i["name"], "kind": i["kind"], "unit": i["unit"], "baseline": i["baseline"],
                     "baseline_date": _day(i["baseline_date"]), "target": i["target"], "better": i["better"],
                     "latest": effect["latest"], "change": effect["change"], "trend": effect["trend"],
                     "target_reached": effect["target_reached"]})
-            for f in sorted(m.get("follow_ups", []), key=lambda f: f["held_on"]):
+            for f in sorted(m.follow_ups, key=lambda f: f["held_on"]):
                 for r in f["readings"] or [{"indicator_id": None, "value": None}]:
                     indicator = named.get(r["indicator_id"] or "", {})
                     follow_ups.append(base | {
@@ -105,21 +105,23 @@ class MeasureExports:
 
     async def _name(self, measures: list[dict], *others: list[dict]) -> None:
         """Every row with its measure's network, organisation and unit names, from one read of the directory."""
-        names = await self.directory.names_of_measures(measures)
+        names = await self.directory.names(networks={r["network_id"] for r in measures},
+                                           organisations={r["organisation_id"] for r in measures},
+                                           units={u for r in measures for u in r["unit_ids"]})
         for row in [*measures, *(r for rows in others for r in rows)]:
             row["network_name"] = names.networks.get(row["network_id"])
             row["organisation_name"] = names.organisations.get(row["organisation_id"])
             row["unit_names"] = [names.units[u] for u in row["unit_ids"] if u in names.units]
 
-    async def indicator_chart(self, measure: dict[str, Any], indicator_id: str, language: str) -> LineChart:
-        indicator = next((i for i in measure.get("indicators", []) if i["id"] == indicator_id), None)
+    async def indicator_chart(self, measure: Measure, indicator_id: str, language: str) -> LineChart:
+        indicator = next((i for i in measure.indicators if i["id"] == indicator_id), None)
         if indicator is None:
-            raise NotFound(f"no indicator {indicator_id} on measure {measure['_id']}")
+            raise NotFound(f"no indicator {indicator_id} on measure {measure.id}")
         words = WORDS.get(language, WORDS["nb"])
         points = [(date.fromisoformat(on), value) for on, value in readings_of(measure).get(indicator_id, [])]
         points.insert(0, (date.fromisoformat(indicator["baseline_date"]), indicator["baseline"]))
         return LineChart(
-            title=f"{indicator['name']} – {measure['title']}", unit=indicator["unit"],
+            title=f"{indicator['name']} – {measure.title}", unit=indicator["unit"],
             series=[Series(indicator["name"], points)],
             references=[ReferenceLine(words["baseline"], indicator["baseline"]),
                         ReferenceLine(words["target"], indicator["target"], dashed=False)],
@@ -130,13 +132,13 @@ class MeasureExports:
         unit, low, high, name = "", None, None, kind.value
         async for m in self.reader.measures(MeasureQuery(network_id=network_id)):
             readings = readings_of(m)
-            for i in m.get("indicators", []):
+            for i in m.indicators:
                 if i["kind"] != kind.value:
                     continue
                 unit, low, high, name = i["unit"], i.get("scale_min"), i.get("scale_max"), i["name"]
                 for on, value in readings.get(i["id"], []):
                     day = date.fromisoformat(on)
-                    monthly[m["organisation_id"]][day.replace(day=1)].append(value)
+                    monthly[m.organisation_id][day.replace(day=1)].append(value)
         # Each organisation's line is labelled with its name, or its id while the directory does not know it.
         names = (await self.directory.names(organisations=monthly)).organisations
         series = [Series(names.get(organisation) or organisation,

@@ -24,33 +24,34 @@ from samla_shared.contract.measures import OwnerRole
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.personal_data import pseudonym
 from samla_measures.adapters.ports import DocumentRepository, PersonalDataRepository
+from samla_measures.domain.measure import Measure
 from samla_measures.service_layer.measures import MeasuresService
 
 log = logging.getLogger("samla.measures.personal_data")
 
 
-def renamed_roles(measure: dict[str, Any], person_id: str, alias: str) -> dict[str, Any]:
-    """The `$set` that gives every role of the person on the measure to the alias."""
+def renamed_roles(measure: Measure, person_id: str, alias: str) -> dict[str, Any]:
+    """The changes (stored fields, dotted paths) that give every role of the person on the measure to the alias."""
     changes: dict[str, Any] = {}
-    if measure.get("facilitator_id") == person_id:
+    if measure.facilitator_id == person_id:
         changes["facilitator_id"] = alias
     for role in OwnerRole:
-        if measure.get("owners", {}).get(role.value) == person_id:
+        if measure.owners.get(role.value) == person_id:
             changes[f"owners.{role.value}"] = alias
-        if measure.get("consents", {}).get(role.value, {}).get("person_id") == person_id:
+        if measure.consents.get(role.value, {}).get("person_id") == person_id:
             changes[f"consents.{role.value}.person_id"] = alias
     # Who acted (audit fields): kept as the pseudonym too, so the record still shows that one person acted.
     for name in ("proposed_by", "adopted_by"):
-        if measure.get(name) == person_id:
+        if getattr(measure, name) == person_id:
             changes[name] = alias
-    if person_id in (measure.get("actors") or []):
-        changes["actors"] = [alias if a == person_id else a for a in measure["actors"]]
+    if person_id in measure.actors:
+        changes["actors"] = [alias if a == person_id else a for a in measure.actors]
     for name, by in (("history", "by"), ("follow_ups", "recorded_by")):
-        entries = measure.get(name) or []
+        entries = getattr(measure, name) or []
         if any(e.get(by) == person_id for e in entries):
             changes[name] = [{**e, by: alias} if e.get(by) == person_id else e for e in entries]
     for name, by in (("evaluation", "recorded_by"), ("discontinuation", "decided_by")):
-        if (measure.get(name) or {}).get(by) == person_id:
+        if (getattr(measure, name) or {}).get(by) == person_id:
             changes[f"{name}.{by}"] = alias
     return changes
 

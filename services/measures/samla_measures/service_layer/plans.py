@@ -19,8 +19,9 @@ from samla_measures.domain.ids import new_id
 from samla_measures.domain import plans as rules
 from samla_measures.domain.errors import NotFound, RuleViolation
 from samla_measures.domain.measure import local_today
+from samla_measures.domain.plans import Plan
 from samla_measures.service_layer.measures import MeasuresService
-from samla_measures.service_layer.personal_data import pseudonymise, renamed
+from samla_measures.service_layer.personal_data import renamed
 from samla_measures.service_layer.series import UnitSeries
 
 PLANS = "plans"
@@ -42,54 +43,53 @@ class Plans:
     def today(self) -> date:
         return local_today(self.clock())
 
-    async def create(self, data: dict[str, Any], *, by: str | None) -> dict[str, Any]:
+    async def create(self, data: dict[str, Any], *, by: str | None) -> Plan:
         kind = SeriesKind(data["kind"])
         milestones = rules.check_plan(kind=kind, start_value=data["start_value"], target_value=data["target_value"],
                                       target_date=data["target_date"], milestones=data["milestones"],
                                       today=self.today())
         owners = list(dict.fromkeys(data.get("owner_ids") or ([by] if by else [])))
-        plan = {
-            "_id": new_id(), "network_id": data["network_id"], "organisation_id": data["organisation_id"],
-            "title": data["title"], "kind": kind.value, "unit_ids": data["unit_ids"],
-            "start_value": data["start_value"], "target_value": data["target_value"],
-            "target_date": data["target_date"].isoformat(), "owner_ids": owners, "measure_ids": [],
-            "milestones": [{"id": new_id(), "due_on": m["due_on"].isoformat(), "value": m["value"],
-                            "settled": False, "announced": False} for m in milestones],
-            "created_by": by, "actors": [by] if by else [],
-        }
-        plan["watch_from"] = rules.next_watch_date(plan["milestones"])
+        stored_milestones = [{"id": new_id(), "due_on": m["due_on"].isoformat(), "value": m["value"],
+                              "settled": False, "announced": False} for m in milestones]
+        plan = Plan(
+            id=new_id(), network_id=data["network_id"], organisation_id=data["organisation_id"],
+            title=data["title"], kind=kind, unit_ids=data["unit_ids"], start_value=data["start_value"],
+            target_value=data["target_value"], target_date=data["target_date"], owner_ids=owners, measure_ids=[],
+            milestones=stored_milestones, created_by=by, actors=[by] if by else [],
+            watch_from=rules.next_watch_date(stored_milestones),
+        )
         await self.store.add(plan)
-        return await self.plan(plan["_id"])
+        return await self.plan(plan.id)
 
-    async def plan(self, plan_id: str) -> dict[str, Any]:
+    async def plan(self, plan_id: str) -> Plan:
         plan = await self.store.get(plan_id)
         if plan is None:
             raise NotFound(f"no plan {plan_id}")
         return plan
 
     async def plans(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
-                    limit: int) -> list[dict[str, Any]]:
+                    limit: int) -> list[Plan]:
         """The plans (of one organisation, if named) within `reach` (None: a caller who sees every plan)."""
         return await self.store.listed(organisation_id=organisation_id, reach=reach, offset=offset, limit=limit)
 
-    async def progress(self, plan: dict[str, Any]) -> dict[str, Any]:
+    async def progress(self, plan: Plan) -> dict[str, Any]:
         """Progress from the units' series (one `_id` lookup per unit), and the measures under the plan."""
-        readings = await self.series.of_units(plan["unit_ids"], SeriesKind(plan["kind"]))
-        measures = [m for m in [await self.measures.store.get(mid) for mid in plan["measure_ids"]] if m]
+        readings = await self.series.of_units(plan.unit_ids, plan.kind)
+        measures = [m for m in [await self.measures.store.get(mid) for mid in plan.measure_ids] if m]
         return {**rules.progress(plan, readings.values(), self.today()), "units_reporting": len(readings),
                 "measures": measures}
 
-    async def add_measure(self, plan_id: str, measure_id: str, *, by: str | None) -> dict[str, Any]:
+    async def add_measure(self, plan_id: str, measure_id: str, *, by: str | None) -> Plan:
         measure = await self.measures.measure(measure_id)
         async with self._locks.hold(PLANS, plan_id):
             plan = await self.plan(plan_id)
-            if measure["organisation_id"] != plan["organisation_id"]:
-                raise RuleViolation(f"measure {measure_id} is not one of organisation {plan['organisation_id']}'s")
-            if measure_id not in plan["measure_ids"]:
-                if len(plan["measure_ids"]) >= MAX_PLAN_MEASURES:
+            if measure.organisation_id != plan.organisation_id:
+                raise RuleViolation(f"measure {measure_id} is not one of organisation {plan.organisation_id}'s")
+            if measure_id not in plan.measure_ids:
+                if len(plan.measure_ids) >= MAX_PLAN_MEASURES:
                     raise RuleViolation(f"a plan lists at most {MAX_PLAN_MEASURES} measures")
-                actors = plan["actors"] if by is None or by in plan["actors"] else [*plan["actors"], by]
-                await self.store.save(plan, changes={"measure_ids": [*plan["measure_ids"], measure_id],
+                actors = plan.actors if by is None or by in plan.actors else [*plan.actors, by]
+                await self.store.save(plan, changes={"measure_ids": [*plan.measure_ids, measure_id],
                                                      "actors": actors})
         return await self.plan(plan_id)
 
@@ -99,35 +99,38 @@ class Plans:
         return await self.store.naming(person_id, NAMING_FIELDS)
 
     async def erase(self, person_id: str, alias: str) -> None:
-        await pseudonymise(self.store, self._locks, person_id, NAMING_FIELDS,
-                           lambda doc: {
-                               "actors": renamed(doc["actors"], person_id, alias),
-                               "owner_ids": renamed(doc["owner_ids"], person_id, alias),
-                               "created_by": alias if doc.get("created_by") == person_id else doc.get("created_by")})
+        """Each plan naming the person gets the pseudonym instead, read again and written under its lock."""
+        for plan_id in await self.store.ids_naming(person_id, NAMING_FIELDS):
+            async with self._locks.hold(PLANS, plan_id):
+                plan = await self.store.get(plan_id)
+                if plan is not None:
+                    await self.store.save(plan, changes={
+                        "actors": renamed(plan.actors, person_id, alias),
+                        "owner_ids": renamed(plan.owner_ids, person_id, alias),
+                        "created_by": alias if plan.created_by == person_id else plan.created_by})
 
     # -- the watch ----------------------------------------------------------------------------
 
     async def overdue_candidates(self, today: date, limit: int = 500) -> list[str]:
         """Plans with a milestone not settled whose date passed (the plans collection is small: one per goal)."""
-        found = await self.store.watched_before(today.isoformat(), limit)
-        return [p["_id"] for p in found]
+        return await self.store.watched_before(today.isoformat(), limit)
 
     async def settle_milestones(self, plan_id: str, today: date) -> list[str]:
         """Announce each passed, unreached milestone once; mark passed reached ones settled. Returns announced ids."""
         async with self._locks.hold(PLANS, plan_id):
             plan = await self.plan(plan_id)
-            readings = await self.series.of_units(plan["unit_ids"], SeriesKind(plan["kind"]))
+            readings = await self.series.of_units(plan.unit_ids, plan.kind)
             state = {m["id"]: m for m in rules.progress(plan, readings.values(), today)["milestones"]}
             milestones, events = [], []
-            for m in plan["milestones"]:
+            for m in plan.milestones:
                 if not m["settled"] and date.fromisoformat(m["due_on"]) < today:
                     m = {**m, "settled": True, "announced": state[m["id"]]["overdue"]}
                     if m["announced"]:
                         events.append(MilestoneOverdue(
-                            network_id=plan["network_id"], organisation_id=plan["organisation_id"], plan_id=plan_id,
-                            milestone_id=m["id"], due_on=date.fromisoformat(m["due_on"]), kind=plan["kind"],
+                            network_id=plan.network_id, organisation_id=plan.organisation_id, plan_id=plan_id,
+                            milestone_id=m["id"], due_on=date.fromisoformat(m["due_on"]), kind=plan.kind,
                             target_value=m["value"], current_value=state[m["id"]]["value_at_due"],
-                            owner_ids=plan["owner_ids"]))
+                            owner_ids=plan.owner_ids))
                 milestones.append(m)
             await self.store.save(plan, changes={"milestones": milestones,
                                                  "watch_from": rules.next_watch_date(milestones)}, events=events)

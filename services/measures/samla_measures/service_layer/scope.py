@@ -6,13 +6,11 @@ check them without a server. Out of reach looks like unknown: 404, never 403.
 
 from __future__ import annotations
 
-from typing import Any
-
 from samla_shared.security.access import Grant, Hidden, Reach
 from samla_shared.security.principal import Role
 from samla_measures.adapters.ports import PlanReach
 from samla_measures.domain.errors import RuleViolation
-from samla_measures.domain.measure import OwnerRole, check_placement
+from samla_measures.domain.measure import Measure, OwnerRole, check_placement
 from samla_measures.service_layer.directory import Directory
 
 # The token roles that are parties to a measure, and the owner role each agrees as.
@@ -25,13 +23,13 @@ def party_roles(access: Grant) -> list[OwnerRole]:
     return [] if p is None else [owner for role, owner in PARTY_ROLES.items() if role in p.roles]
 
 
-def require_visible(measure: dict[str, Any], access: Grant) -> None:
+def require_visible(measure: Measure, access: Grant) -> None:
     """Hidden (404) unless the caller reaches the measure's network, organisation, units or owners."""
     if access.unrestricted:
         return
-    access.require(f"measure {measure['_id']}", network_id=measure["network_id"],
-                   organisation_id=measure["organisation_id"], unit_ids=measure["unit_ids"],
-                   person_ids=[p for p in measure["owners"].values() if p])
+    access.require(f"measure {measure.id}", network_id=measure.network_id,
+                   organisation_id=measure.organisation_id, unit_ids=measure.unit_ids,
+                   person_ids=[p for p in measure.owners.values() if p])
 
 
 def scoped_filters(access: Grant, network_id: str | None, organisation_id: str | None,

@@ -18,6 +18,7 @@ from samla_measures.adapters.ports import DocumentRepository, InputLinkRepositor
 from samla_measures.domain.ids import new_id
 from samla_measures.domain import unit_input as rules
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
+from samla_measures.domain.measure import Measure
 from samla_measures.domain.unit_input import ItemSource, ItemStatus
 from samla_measures.service_layer.measures import MeasuresService
 from samla_measures.service_layer.personal_data import pseudonymise, renamed
@@ -134,7 +135,7 @@ class UnitInput:
         return self._item(doc["items"], item_id)
 
     async def propose_measure(self, unit_id: str, item_id: str, data: dict[str, Any], *,
-                              by: str | None) -> dict[str, Any]:
+                              by: str | None) -> Measure:
         """Propose the prioritised item as a measure of the unit, keeping the link both ways.
 
         Two documents change (the new measure, then the item); the measure's id is derived from
@@ -153,7 +154,7 @@ class UnitInput:
                     by=by, measure_id=measure_id)
             except Conflict:
                 measure = await self.measures.measure(measure_id)  # made by an attempt that stopped half-way
-            item.update({"status": ItemStatus.PROPOSED.value, "measure_id": measure["_id"]})
+            item.update({"status": ItemStatus.PROPOSED.value, "measure_id": measure.id})
             await self.store.save(doc, changes={"items": items, **self._actors(doc, by)})
         return measure
 

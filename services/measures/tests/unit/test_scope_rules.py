@@ -9,7 +9,7 @@ from samla_shared.security.access import Grant, Hidden, Reach
 from samla_shared.security.principal import Principal, Role
 from samla_measures.adapters.ports import PlanReach
 from samla_measures.domain.errors import RuleViolation
-from samla_measures.domain.measure import OwnerRole
+from samla_measures.domain.measure import Measure, OwnerRole
 from samla_measures.domain.unit_input import ItemSource, source_through_link
 from samla_measures.service_layer.directory import Placement
 from samla_measures.service_layer.scope import (
@@ -49,8 +49,8 @@ def test_a_list_is_narrowed_to_the_callers_networks_organisations_and_units():
 
 
 def test_a_measure_out_of_reach_is_hidden_unless_the_caller_owns_it():
-    measure = {"_id": "m-1", "network_id": "net-3", "organisation_id": "org-3", "unit_ids": ["u-3"],
-               "owners": {"union_representative": "tv-1"}}
+    measure = Measure(id="m-1", network_id="net-3", organisation_id="org-3", unit_ids=["u-3"],
+                      owners={"union_representative": "tv-1"})
     require_visible(measure, ADMIN)
     with pytest.raises(Hidden):
         require_visible(measure, LEADER)

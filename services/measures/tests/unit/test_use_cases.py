@@ -21,7 +21,7 @@ from samla_shared.contract.measures import (
 )
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
-from samla_measures.domain.measure import OwnerRole
+from samla_measures.domain.measure import Measure, OwnerRole
 from samla_measures.domain.unit_input import ItemSource
 from samla_measures.service_layer.competences import Competences
 from samla_measures.service_layer.measures import MeasuresService
@@ -72,18 +72,18 @@ class World:
     def events(self, measure_id: str) -> list[type]:
         return [type(e) for e in self.measure_store.staged.get(measure_id, [])]
 
-    async def propose(self, **extra: Any) -> dict[str, Any]:
+    async def propose(self, **extra: Any) -> Measure:
         data = {"network_id": "net-1", "organisation_id": "org-1", "unit_ids": ["unit-1"], "title": "Heltid",
                 "area": "full_time_culture", "goal": "More full-time positions", "follow_up_every_weeks": 4,
                 "indicators": [{"kind": "sick_leave_percent", "baseline": 8.0,
                                 "baseline_date": self.today - timedelta(days=30), "target": 6.0}]} | extra
         return await self.measures.propose(data, by="leder-1")
 
-    async def adopted(self) -> dict[str, Any]:
+    async def adopted(self) -> Measure:
         measure = await self.propose()
         for role, person in ((LEADER, "leder-1"), (UNION, "tv-1"), (SAFETY, "vo-1")):
-            await self.measures.consent(measure["_id"], role, person)
-        return await self.measures.adopt(measure["_id"], adopted_on=None, first_follow_up_on=None, reason=None,
+            await self.measures.consent(measure.id, role, person)
+        return await self.measures.adopt(measure.id, adopted_on=None, first_follow_up_on=None, reason=None,
                                          by="leder-1")
 
 
@@ -96,99 +96,99 @@ def world() -> World:
 
 async def test_a_measure_is_adopted_only_when_leader_union_and_safety_representative_have_each_agreed(world):
     measure = await world.propose()
-    assert world.events(measure["_id"]) == [MeasureProposed]
+    assert world.events(measure.id) == [MeasureProposed]
 
-    await world.measures.consent(measure["_id"], LEADER, "leder-1")
-    await world.measures.consent(measure["_id"], UNION, "tv-1")
+    await world.measures.consent(measure.id, LEADER, "leder-1")
+    await world.measures.consent(measure.id, UNION, "tv-1")
     with pytest.raises(Conflict) as early:
-        await world.measures.adopt(measure["_id"], adopted_on=None, first_follow_up_on=None, reason=None, by="leder-1")
+        await world.measures.adopt(measure.id, adopted_on=None, first_follow_up_on=None, reason=None, by="leder-1")
     assert early.value.extensions["missing_roles"] == ["safety_representative"]
 
-    agreed = await world.measures.consent(measure["_id"], SAFETY, "vo-1")
+    agreed = await world.measures.consent(measure.id, SAFETY, "vo-1")
     # Each party's agreement is recorded under their own role and name, and names them owner of that role.
-    assert {role: c["person_id"] for role, c in agreed["consents"].items()} == {
+    assert {role: c["person_id"] for role, c in agreed.consents.items()} == {
         "leader": "leder-1", "union_representative": "tv-1", "safety_representative": "vo-1"}
-    assert agreed["owners"] == {"leader": "leder-1", "union_representative": "tv-1", "safety_representative": "vo-1"}
+    assert agreed.owners == {"leader": "leder-1", "union_representative": "tv-1", "safety_representative": "vo-1"}
 
-    adopted = await world.measures.adopt(measure["_id"], adopted_on=None, first_follow_up_on=None, reason=None,
+    adopted = await world.measures.adopt(measure.id, adopted_on=None, first_follow_up_on=None, reason=None,
                                          by="leder-1")
-    assert adopted["status"] == "adopted"
-    assert adopted["next_follow_up_due"] == (world.today + timedelta(weeks=4)).isoformat()
-    assert world.events(measure["_id"]) == [MeasureProposed, MeasureAdopted]
+    assert adopted.status == "adopted"
+    assert adopted.next_follow_up_due == world.today + timedelta(weeks=4)
+    assert world.events(measure.id) == [MeasureProposed, MeasureAdopted]
 
 
 async def test_a_party_agrees_only_for_themself_and_the_same_agreement_twice_changes_nothing(world):
     measure = await world.propose(owners=[{"role": "union_representative", "person_id": "tv-1"}])
     with pytest.raises(Conflict) as other:
-        await world.measures.consent(measure["_id"], UNION, "tv-2")
+        await world.measures.consent(measure.id, UNION, "tv-2")
     assert other.value.extensions["owner_id"] == "tv-1"
 
-    first = await world.measures.consent(measure["_id"], UNION, "tv-1")
-    again = await world.measures.consent(measure["_id"], UNION, "tv-1")
-    assert again["version"] == first["version"]  # no second write
-    assert list(again["consents"]) == ["union_representative"]
+    first = await world.measures.consent(measure.id, UNION, "tv-1")
+    again = await world.measures.consent(measure.id, UNION, "tv-1")
+    assert again.version == first.version  # no second write
+    assert list(again.consents) == ["union_representative"]
 
 
 async def test_agreements_and_adoption_are_refused_once_the_measure_is_adopted(world):
     measure = await world.adopted()
     with pytest.raises(Conflict):
-        await world.measures.consent(measure["_id"], LEADER, "leder-2")
+        await world.measures.consent(measure.id, LEADER, "leder-2")
     with pytest.raises(Conflict):
-        await world.measures.adopt(measure["_id"], adopted_on=None, first_follow_up_on=None, reason=None, by=None)
+        await world.measures.adopt(measure.id, adopted_on=None, first_follow_up_on=None, reason=None, by=None)
 
 
 # -- follow-ups with indicators ------------------------------------------------------------------
 
 async def test_a_follow_up_records_its_readings_moves_the_due_date_and_stages_its_event(world):
     measure = await world.adopted()
-    indicator = measure["indicators"][0]["id"]
+    indicator = measure.indicators[0]["id"]
     world.clock.forward(14)
     before = world.measure_store.commands
-    follow_up = await world.measures.follow_up(measure["_id"], {
+    follow_up = await world.measures.follow_up(measure.id, {
         "held_on": world.today, "readings": [{"indicator_id": indicator, "value": 7.0}], "in_practice": True},
         by="leder-1")
     # One read of the measure and one write: the follow-up's cost the benchmarks hold it to.
     assert world.measure_store.commands - before == 2
     assert follow_up["next_follow_up_due"] == (world.today + timedelta(weeks=4)).isoformat()
-    stored = await world.measures.measure(measure["_id"])
-    assert (stored["status"], stored["follow_up_count"]) == ("in_practice", 1)
-    assert [r["value"] for r in (await world.measures.follow_ups(measure["_id"]))[0]["readings"]] == [7.0]
-    assert world.events(measure["_id"])[-1] is MeasureFollowedUp
+    stored = await world.measures.measure(measure.id)
+    assert (stored.status, stored.follow_up_count) == ("in_practice", 1)
+    assert [r["value"] for r in (await world.measures.follow_ups(measure.id))[0]["readings"]] == [7.0]
+    assert world.events(measure.id)[-1] is MeasureFollowedUp
 
     effects = await world.measures.unit_effects("unit-1", None)
-    assert [e["measure"]["_id"] for e in effects] == [measure["_id"]]
+    assert [e["measure"].id for e in effects] == [measure.id]
 
 
 async def test_a_follow_up_refuses_unknown_or_repeated_indicators_and_a_measure_not_adopted(world):
     measure = await world.adopted()
-    indicator = measure["indicators"][0]["id"]
+    indicator = measure.indicators[0]["id"]
     with pytest.raises(RuleViolation):
-        await world.measures.follow_up(measure["_id"], {
+        await world.measures.follow_up(measure.id, {
             "held_on": world.today, "readings": [{"indicator_id": "nope", "value": 1.0}], "in_practice": True},
             by=None)
     with pytest.raises(RuleViolation):
-        await world.measures.follow_up(measure["_id"], {
+        await world.measures.follow_up(measure.id, {
             "held_on": world.today, "in_practice": True,
             "readings": [{"indicator_id": indicator, "value": 1.0}, {"indicator_id": indicator, "value": 2.0}]},
             by=None)
     proposed = await world.propose()
     with pytest.raises(Conflict):
-        await world.measures.follow_up(proposed["_id"], {"held_on": world.today, "in_practice": True}, by=None)
+        await world.measures.follow_up(proposed.id, {"held_on": world.today, "in_practice": True}, by=None)
 
 
 async def test_an_overdue_follow_up_is_announced_once_and_listed_as_overdue(world):
     measure = await world.adopted()
     world.clock.forward(40)
-    assert await world.measures.overdue_candidates(world.today) == [measure["_id"]]
-    assert await world.measures.announce_overdue(measure["_id"], world.today) is True
-    assert await world.measures.announce_overdue(measure["_id"], world.today) is False
-    assert world.events(measure["_id"]).count(FollowUpOverdue) == 1
+    assert await world.measures.overdue_candidates(world.today) == [measure.id]
+    assert await world.measures.announce_overdue(measure.id, world.today) is True
+    assert await world.measures.announce_overdue(measure.id, world.today) is False
+    assert world.events(measure.id).count(FollowUpOverdue) == 1
     assert await world.measures.overdue_candidates(world.today) == []
     late = await world.measures.measures(network_id="net-1", organisation_id=None, unit_id=None, area=None,
                                          status=None, overdue=True, offset=0, limit=10)
     on_time = await world.measures.measures(network_id=["net-1"], organisation_id=None, unit_id=None, area=None,
                                             status=None, overdue=False, offset=0, limit=10)
-    assert ([m["_id"] for m in late], on_time) == ([measure["_id"]], [])
+    assert ([m.id for m in late], on_time) == ([measure.id], [])
 
 
 # -- refusals ------------------------------------------------------------------------------------
@@ -199,10 +199,10 @@ async def test_an_unknown_measure_is_not_found_and_a_write_that_lost_a_race_is_a
     with pytest.raises(NotFound):
         await world.measures.consent("nope", LEADER, "leder-1")
     measure = await world.propose()
-    stale = await world.measure_store.get(measure["_id"])
-    await world.measures.consent(measure["_id"], LEADER, "leder-1")
+    stale = await world.measure_store.get(measure.id)
+    await world.measures.consent(measure.id, LEADER, "leder-1")
     assert await world.measure_store.save(stale, changes={"title": "overwritten"}) is False
-    assert (await world.measures.measure(measure["_id"]))["title"] == "Heltid"
+    assert (await world.measures.measure(measure.id)).title == "Heltid"
 
 
 async def test_a_proposal_with_an_unknown_method_or_an_invalid_indicator_breaks_a_rule(world):
@@ -230,19 +230,19 @@ async def test_a_plan_announces_a_missed_milestone_once_and_lists_its_measures(w
     assert (await world.plans.progress(plan))["units_reporting"] == 2
 
     measure = await world.adopted()
-    listed = await world.plans.add_measure(plan["_id"], measure["_id"], by="leder-1")
-    assert listed["measure_ids"] == [measure["_id"]]
+    listed = await world.plans.add_measure(plan.id, measure.id, by="leder-1")
+    assert listed.measure_ids == [measure.id]
     other = await world.propose(organisation_id="org-2")
     with pytest.raises(RuleViolation):
-        await world.plans.add_measure(plan["_id"], other["_id"], by="leder-1")
+        await world.plans.add_measure(plan.id, other.id, by="leder-1")
 
     assert await world.plans.overdue_candidates(world.today) == []
     world.clock.forward(3)
-    assert await world.plans.overdue_candidates(world.today) == [plan["_id"]]
-    [announced] = await world.plans.settle_milestones(plan["_id"], world.today)
+    assert await world.plans.overdue_candidates(world.today) == [plan.id]
+    [announced] = await world.plans.settle_milestones(plan.id, world.today)
     assert await world.plans.overdue_candidates(world.today) == []
-    assert [type(e) for e in world.plans.store.staged[plan["_id"]]] == [MilestoneOverdue]
-    assert world.plans.store.staged[plan["_id"]][0].milestone_id == announced
+    assert [type(e) for e in world.plans.store.staged[plan.id]] == [MilestoneOverdue]
+    assert world.plans.store.staged[plan.id][0].milestone_id == announced
 
 
 async def test_plans_are_listed_within_the_callers_reach(world):
@@ -255,10 +255,23 @@ async def test_plans_are_listed_within_the_callers_reach(world):
     def listed(**reach: Any) -> Any:
         return world.plans.plans(organisation_id=None, reach=PlanReach(**reach) if reach else None,
                                  offset=0, limit=10)
-    assert [p["_id"] for p in await listed()] == [plan["_id"]]
-    assert [p["_id"] for p in await listed(network_ids=["net-1"])] == [plan["_id"]]
+    assert [p.id for p in await listed()] == [plan.id]
+    assert [p.id for p in await listed(network_ids=["net-1"])] == [plan.id]
     assert await listed(organisation_ids=["org-2"]) == []
     assert await world.plans.plans(organisation_id=None, reach=PlanReach(), offset=0, limit=10) == []
+
+
+async def test_an_erasure_gives_the_persons_places_on_a_plan_to_the_pseudonym(world):
+    plan = await world.plans.create({
+        "network_id": "net-1", "organisation_id": "org-1", "title": "Heltid", "kind": "full_time_share_percent",
+        "unit_ids": ["unit-1"], "start_value": 40, "target_value": 60, "target_date": date(2028, 12, 31),
+        "milestones": [], "owner_ids": ["leder-1", "leder-2"]}, by="leder-1")
+    await world.plans.erase("leder-1", "erased:e1")
+    erased = await world.plans.plan(plan.id)
+    assert (erased.owner_ids, erased.actors, erased.created_by) == (["erased:e1", "leder-2"], ["erased:e1"],
+                                                                     "erased:e1")
+    assert erased.version == plan.version + 1
+    assert await world.plans.naming("leder-1") == []
 
 
 # -- unit input ----------------------------------------------------------------------------------
@@ -278,10 +291,10 @@ async def test_staff_send_through_the_current_link_and_a_ranked_item_becomes_one
     measure = await world.unit_input.propose_measure(unit, item["id"], _measure_body(), by="leder-1")
     with pytest.raises(Conflict) as again:
         await world.unit_input.propose_measure(unit, item["id"], _measure_body(), by="leder-1")
-    assert again.value.extensions["measure_id"] == measure["_id"]
-    assert (measure["source_item_id"], measure["unit_ids"]) == (item["id"], ["unit-1"])
+    assert again.value.extensions["measure_id"] == measure.id
+    assert (measure.source_item_id, measure.unit_ids) == (item["id"], ["unit-1"])
     [listed] = await world.unit_input.items(unit, status=None, area=None)
-    assert (listed["status"], listed["measure_id"], listed["submitted_by"]) == ("proposed", measure["_id"], None)
+    assert (listed["status"], listed["measure_id"], listed["submitted_by"]) == ("proposed", measure.id, None)
     assert len(world.measure_store.docs) == 1
 
 
@@ -324,10 +337,10 @@ async def test_a_retry_after_the_measure_was_made_but_the_item_not_linked_links_
         {**_measure_body(), "network_id": "net-1", "organisation_id": "org-1", "unit_ids": ["unit-1"],
          "area": "full_time_culture"}, by="leder-1", measure_id=uuid.uuid5(ITEM_MEASURES, f"unit-1/{item['id']}").hex)
     measure = await world.unit_input.propose_measure("unit-1", item["id"], _measure_body(), by="leder-1")
-    assert measure["_id"] == made["_id"]
+    assert measure.id == made.id
     assert len(world.measure_store.docs) == 1
     [listed] = await world.unit_input.items("unit-1", status=None, area=None)
-    assert (listed["status"], listed["measure_id"]) == ("proposed", made["_id"])
+    assert (listed["status"], listed["measure_id"]) == ("proposed", made.id)
 
 
 

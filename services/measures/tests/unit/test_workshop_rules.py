@@ -55,9 +55,11 @@ def test_milestones_move_towards_the_target_before_its_date():
 
 
 def test_a_plans_progress_and_overdue_milestones_come_from_the_series():
-    plan = {"start_value": 40.0, "target_value": 60.0,
-            "milestones": [{"id": "m1", "due_on": "2026-06-30", "value": 45.0},
-                           {"id": "m2", "due_on": "2026-11-30", "value": 50.0}]}
+    plan = plans.Plan(id="p1", network_id="net-1", organisation_id="org-1", title="Heltid",
+                      kind=SeriesKind.FULL_TIME_SHARE_PERCENT, unit_ids=["u-1", "u-2"], start_value=40.0,
+                      target_value=60.0, target_date=date(2027, 12, 31),
+                      milestones=[{"id": "m1", "due_on": "2026-06-30", "value": 45.0},
+                                  {"id": "m2", "due_on": "2026-11-30", "value": 50.0}])
     units = [{"2026-05": 44.0, "2026-10": 47.0}, {"2026-06": 48.0, "2026-11": 49.0}]
     found = plans.progress(plan, units, TODAY)
     assert (found["current_value"], found["progress_percent"]) == (48.0, 40.0)
