@@ -1,4 +1,4 @@
-"""The one place that wires measures together: stores, use cases, consumers, background work.
+"""The one place that wires measures together: the runtime, stores, use cases, consumers, background work.
 
 `entrypoints/app.py` builds the HTTP app from what `bootstrap` returns; tests replace the
 clock here (to move "today" past a due date) instead of patching modules.
@@ -16,6 +16,7 @@ from samla_shared.clock import Clock, system_clock
 from samla_shared.contract import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
+from samla_shared.contract.measures import EVENTS
 from samla_shared.http.rate_limit import SharedRateLimit
 from samla_shared.service_runtime import ServiceRuntime
 from samla_measures.adapters.documents import PlanStore, VersionedDocuments
@@ -25,7 +26,12 @@ from samla_measures.adapters.input_links import InputLinkStore
 from samla_measures.adapters.insight_store import InsightStore, ensure_insight_indexes
 from samla_measures.adapters.national_store import NationalStore, ensure_national_indexes
 from samla_measures.adapters.personal_data import PersonalDataStore
-from samla_measures.adapters.repository import MeasureStore, ToolboxStore, ensure_measure_indexes
+from samla_measures.adapters.repository import (
+    OUTBOX_COLLECTIONS,
+    MeasureStore,
+    ToolboxStore,
+    ensure_measure_indexes,
+)
 from samla_measures.adapters.trend_store import TrendStore
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.competences import FRAMES, PEOPLE, PROGRAMMES, Competences
@@ -43,10 +49,11 @@ from samla_measures.service_layer.unit_input import UNIT_INPUT, UnitInput
 from samla_measures.settings import MeasuresSettings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Measures:
-    """Everything the routes reach (as `app.state.<name>`), built once per process."""
+    """The runtime, and everything the routes reach (as `app.state.<name>`), built once per process."""
 
+    runtime: ServiceRuntime
     toolbox: ToolboxService
     measures: MeasuresService
     exports: MeasureExports
@@ -62,13 +69,18 @@ class Measures:
     national: NationalView | None  # national mode only
 
     def app_state(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """What the routes reach by name (the app keeps the runtime itself)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "runtime"}
 
 
-def bootstrap(settings: MeasuresSettings, runtime: ServiceRuntime, *, clock: Clock = system_clock) -> Measures:
-    """Build the use cases on `runtime`'s database, subscribe their handlers and register the
-    background work (the overdue watch, the national feed) with the runtime, which starts
+def bootstrap(settings: MeasuresSettings, *, clock: Clock = system_clock) -> Measures:
+    """Build the runtime and the use cases on its database, subscribe their handlers and register
+    the background work (the overdue watch, the national feed) with the runtime, which starts
     them on the writing instance and stops them, bounded, before the database closes."""
+    runtime = ServiceRuntime(
+        settings, publishes={MEASURES_TOPIC: EVENTS}, outbox_collections=OUTBOX_COLLECTIONS,
+        on_database_ready=prepare_database,
+    )
     db, locks, wake_relay = runtime.db, runtime.document_locks, runtime.relay.notify
     toolbox_store = ToolboxStore(db)
     measures = MeasuresService(MeasureStore(db, settings.event_source), toolbox_store, locks, clock=clock,
@@ -107,7 +119,7 @@ def bootstrap(settings: MeasuresSettings, runtime: ServiceRuntime, *, clock: Clo
         runtime.run_in_background("the national feed", feed.start, stop=feed.stop)
 
     return Measures(
-        toolbox=ToolboxService(toolbox_store), measures=measures,
+        runtime=runtime, toolbox=ToolboxService(toolbox_store), measures=measures,
         exports=MeasureExports(MeasureExportReader(db), measures, directory),
         personal_data=erasure, insight=projection, directory=directory, series=series, plans=plans,
         competences=competences, unit_input=unit_input,

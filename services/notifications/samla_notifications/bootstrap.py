@@ -1,4 +1,4 @@
-"""The one place that wires notifications together: stores, adapters, use cases, loops.
+"""The one place that wires notifications together: the runtime, stores, adapters, use cases, consumers, loops.
 
 Tests and benchmarks replace the outside world here (a contact directory, a clock, a
 mailer) instead of patching modules.
@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pymongo.asynchronous.database import AsyncDatabase
+
 from samla_shared.clock import Clock, system_clock
 from samla_shared.contract import enrollment, measures, sessions
+from samla_shared.contract.cloudevents import CloudEvent
+from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.security.client_credentials import client_credentials
@@ -37,8 +41,11 @@ from samla_notifications.settings import NotificationsSettings
 CONSUMED = ((ENROLLMENT_TOPIC, enrollment.EVENTS), (SESSIONS_TOPIC, sessions.EVENTS), (MEASURES_TOPIC, measures.EVENTS))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Notifications:
+    """The runtime, and the wired service the routes use (as `app.state.notifications`)."""
+
+    runtime: ServiceRuntime
     settings: NotificationsSettings
     read_model: ReadModel
     delivery_log: DeliveryLog
@@ -58,9 +65,16 @@ class Notifications:
             await store.ensure_indexes()
 
 
-def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, contacts: ContactDirectory | None = None,
+def bootstrap(settings: NotificationsSettings, *, contacts: ContactDirectory | None = None,
               mailer: Mailer | None = None, clock: Clock = system_clock) -> Notifications:
-    """Wire the service, and hand its loops and clients to the runtime, which starts and stops them."""
+    """Build the runtime, wire the service, and hand its consumers, loops and clients to the
+    runtime, which starts and stops them."""
+    notifications: Notifications
+
+    async def prepare_database(_: AsyncDatabase) -> None:
+        await notifications.ensure_indexes()
+
+    runtime = ServiceRuntime(settings, on_database_ready=prepare_database)
     db, locks = runtime.db, runtime.document_locks
     export_from_the_start(settings.service_name)
     # The runtime closes these after it stopped the consumers, so an event in flight never
@@ -92,7 +106,7 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
                         erasures=personal_data)
     webhooks = WebhookService(settings, webhook_store)
     notifications = Notifications(
-        settings=settings, read_model=read_model, delivery_log=delivery_log, reminders=reminders,
+        runtime=runtime, settings=settings, read_model=read_model, delivery_log=delivery_log, reminders=reminders,
         webhook_store=webhook_store, preferences=PreferenceService(PreferenceStore(db, locks), clock),
         webhooks=webhooks, mail=mail, personal_data=personal_data,
         handlers=EventHandlers(settings=settings, read_model=read_model, reminders=reminders, mail=mail,
@@ -109,4 +123,23 @@ def bootstrap(settings: NotificationsSettings, runtime: ServiceRuntime, *, conta
         runtime.run_in_background("webhook-dispatcher", notifications.dispatcher.run)
         runtime.run_in_background(
             "retention", lambda: notifications.retention.run(settings.retention_interval_seconds))
+    consume_events(runtime, settings, notifications)
     return notifications
+
+
+def consume_events(runtime: ServiceRuntime, settings: NotificationsSettings, notifications: Notifications) -> None:
+    """Subscribe every event notifications hears of; an erasure is carried out before integrators hear of it."""
+    erasure = notifications.personal_data
+
+    async def erase_then_tell_integrators(event: CloudEvent) -> None:
+        await erasure.on_erased(event)
+        await notifications.handlers.handle(event)  # webhook subscribers hear of it too (ids only)
+
+    for topic, events in CONSUMED:
+        handlers = {event: notifications.handlers.handle for event in events}
+        if ParticipantErased in handlers:
+            handlers[ParticipantErased] = erase_then_tell_integrators
+        batched = settings.event_batch_size > 1
+        runtime.consume(topic, handlers, batch_size=settings.event_batch_size,
+                        concurrency=settings.event_concurrency if batched else 1,
+                        batch_scope=notifications.handlers.prepared if batched else None)

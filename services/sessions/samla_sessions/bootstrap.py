@@ -1,4 +1,4 @@
-"""The one place that wires sessions together: stores, outside clients, use cases, consumers.
+"""The one place that wires sessions together: the runtime, stores, outside clients, use cases, consumers.
 
 Tests replace the outside world here (enrollment's people directory, measures' toolbox, a
 clock) instead of patching modules; the use-case tests build the same use cases over the
@@ -20,13 +20,15 @@ from samla_shared.contract.sessions import EVENTS
 from samla_shared.messaging.consumer import EventHandler
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.security.client_credentials import client_credentials
-from samla_shared.service_runtime import ServiceRuntime, StartupHook
+from samla_shared.service_runtime import ServiceRuntime
 from samla_sessions.adapters.calendar_feeds import CalendarFeedStore
-from samla_sessions.adapters.people import HttpPeopleDirectory, PeopleDirectory
+from samla_sessions.adapters.people import HttpPeopleDirectory
 from samla_sessions.adapters.personal_data import PersonalDataStore
 from samla_sessions.adapters.ports import (
     CalendarFeedRepository,
     CompletionRepository,
+    MethodCatalogue,
+    PeopleDirectory,
     PersonalDataRepository,
     RosterRepository,
     SessionRepository,
@@ -38,7 +40,7 @@ from samla_sessions.adapters.repository import (
     SessionStore,
     ensure_indexes,
 )
-from samla_sessions.adapters.toolbox import HttpToolbox, MethodCatalogue
+from samla_sessions.adapters.toolbox import HttpToolbox
 from samla_sessions.service_layer.calendar_feeds import CalendarFeeds
 from samla_sessions.service_layer.completion import CompletionPolicy
 from samla_sessions.service_layer.directory_names import DirectoryNames
@@ -48,12 +50,6 @@ from samla_sessions.service_layer.personal_data import PersonalData
 from samla_sessions.service_layer.roster_projection import RosterProjection
 from samla_sessions.service_layer.sessions import SessionService
 from samla_sessions.settings import SessionsSettings
-
-
-def service_runtime(settings: SessionsSettings, *, on_database_ready: StartupHook) -> ServiceRuntime:
-    """The runtime that publishes sessions' events from the outboxes of its sessions and completions."""
-    return ServiceRuntime(settings, publishes={SESSIONS_TOPIC: EVENTS}, outbox_collections=OUTBOX_COLLECTIONS,
-                          on_database_ready=on_database_ready)
 
 
 @dataclass
@@ -94,15 +90,33 @@ def use_cases(*, roster: RosterRepository, sessions: SessionRepository, completi
     )
 
 
-async def prepare_database(db: AsyncDatabase, sessions: Sessions) -> None:
-    """At every start, once the database answers: its indexes, then what a stop left undone."""
-    await ensure_indexes(db)
-    await sessions.completion.catch_up()  # completions left due by a stop right after a session was held
+@dataclass(frozen=True)
+class WiredSessions:
+    """What `bootstrap` returns: the runtime that runs the process, and the use cases the routes call."""
+
+    runtime: ServiceRuntime
+    use_cases: Sessions
+
+    async def prepare_database(self, db: AsyncDatabase) -> None:
+        """At every start, once the database answers: its indexes, then what a stop left undone."""
+        await ensure_indexes(db)
+        await self.use_cases.completion.catch_up()  # completions left due by a stop right after a session was held
 
 
-def bootstrap(settings: SessionsSettings, runtime: ServiceRuntime, *, people: PeopleDirectory | None = None,
-              toolbox: MethodCatalogue | None = None, clock: Clock = system_clock) -> Sessions:
-    """Build sessions over the runtime's database, register its consumer and the clients to release."""
+def bootstrap(settings: SessionsSettings, *, people: PeopleDirectory | None = None,
+              toolbox: MethodCatalogue | None = None, clock: Clock = system_clock) -> WiredSessions:
+    """Build the runtime and sessions over its database, register its consumer and the clients to release.
+
+    The runtime owns the lifecycle: it starts the consumers and the relay, and at stop releases
+    the HTTP clients registered here (close_at_stop) before it closes the database."""
+    wired: WiredSessions
+
+    async def prepare_database(db: AsyncDatabase) -> None:
+        await wired.prepare_database(db)
+
+    # Publishes sessions' events from the outboxes of its sessions and completions.
+    runtime = ServiceRuntime(settings, publishes={SESSIONS_TOPIC: EVENTS}, outbox_collections=OUTBOX_COLLECTIONS,
+                             on_database_ready=prepare_database)
     if people is None:
         http_people = HttpPeopleDirectory(settings.enrollment_url, timeout=settings.people_timeout_seconds,
                                           credentials=client_credentials(settings, settings.enrollment_audience))
@@ -114,7 +128,7 @@ def bootstrap(settings: SessionsSettings, runtime: ServiceRuntime, *, people: Pe
         runtime.close_at_stop("the toolbox's HTTP client", http_toolbox.close)
         toolbox = http_toolbox
     db = runtime.db
-    wired = use_cases(
+    wired_use_cases = use_cases(
         roster=RosterStore(db), sessions=SessionStore(db, settings.event_source),
         completions=CompletionStore(db, settings.event_source), feeds=CalendarFeedStore(db),
         personal_data=PersonalDataStore(db), people=people, toolbox=toolbox, locks=runtime.document_locks,
@@ -122,5 +136,6 @@ def bootstrap(settings: SessionsSettings, runtime: ServiceRuntime, *, people: Pe
     )
     # Batches: one offset commit per batch instead of per record, which bounded the roster's
     # event path; a few cohorts at a time, each cohort's events still in order.
-    runtime.consume(ENROLLMENT_TOPIC, wired.enrollment_handlers(), batch_size=500, concurrency=4)
+    runtime.consume(ENROLLMENT_TOPIC, wired_use_cases.enrollment_handlers(), batch_size=500, concurrency=4)
+    wired = WiredSessions(runtime=runtime, use_cases=wired_use_cases)
     return wired

@@ -15,12 +15,10 @@ from typing import Any, Literal
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from samla_measures.adapters.ports import directory_key
+
 DIRECTORY = "directory"
 Kind = Literal["network", "organisation", "unit"]
-
-
-def key(kind: Kind, entry_id: str) -> str:
-    return f"{kind}:{entry_id}"
 
 
 async def ensure_directory_indexes(db: AsyncDatabase) -> None:
@@ -35,11 +33,11 @@ class DirectoryStore:
 
     async def put(self, kind: Kind, entry_id: str, state: dict[str, Any]) -> None:
         # `entry` is which of the three it is; `kind` stays the entry's own kind (municipality, ward, ...).
-        await self.entries.replace_one({"_id": key(kind, entry_id)}, {**state, "entry": kind, "id": entry_id},
+        await self.entries.replace_one({"_id": directory_key(kind, entry_id)}, {**state, "entry": kind, "id": entry_id},
                                        upsert=True)
 
     async def get(self, kind: Kind, entry_id: str) -> dict[str, Any] | None:
-        return await self.entries.find_one({"_id": key(kind, entry_id)})
+        return await self.entries.find_one({"_id": directory_key(kind, entry_id)})
 
     async def networks_and_organisations(self, network_id: str) -> list[dict[str, Any]]:
         """The network's entry and every organisation's (names, no units): what a network-wide page names.
@@ -47,7 +45,7 @@ class DirectoryStore:
         Every organisation of the region, not only the network's, so a page that lists organisations by
         what its counters hold finds a name even for one the directory has placed in another network since.
         """
-        cursor = self.entries.find({"$or": [{"_id": key("network", network_id)}, {"entry": "organisation"}]},
+        cursor = self.entries.find({"$or": [{"_id": directory_key("network", network_id)}, {"entry": "organisation"}]},
                                    {"name": 1, "entry": 1, "id": 1})
         return [doc async for doc in cursor]
 

@@ -32,10 +32,8 @@ from pymongo.errors import DuplicateKeyError
 from samla_shared.messaging.idempotence import mark_applied, unless_applied
 from samla_shared.messaging.outbox import merge_updates
 from samla_shared.persistence.guarded_writes import WriteGuard
+from samla_measures.adapters.ports import CONTRIBUTORS, NETWORKS, counters_of
 from samla_measures.domain.insight import Counters, field_key
-
-CONTRIBUTORS = "insight_contributors"
-NETWORKS = "insight_networks"
 
 
 async def ensure_insight_indexes(db: AsyncDatabase) -> None:
@@ -46,10 +44,6 @@ def _pairs(counters: Mapping[str, float]) -> list[dict[str, Any]]:
     # Stored as {path, amount} entries: the paths contain dots and cannot be field names themselves
     # (and FerretDB v1 refuses nested arrays, so not as [path, amount] pairs either).
     return [{"path": path, "amount": amount} for path, amount in sorted(counters.items())]
-
-
-def counters_of(pairs: list[dict[str, Any]] | None) -> Counters:
-    return {pair["path"]: pair["amount"] for pair in pairs or []}
 
 
 class InsightStore:

@@ -18,17 +18,11 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-PROGRAMMES = "national_programmes"
-COHORTS = "national_cohorts"
-SEATS = "national_seats"
-COMPLETIONS = "national_completions"
-MEASURES = "national_measures"
-SERIES = "national_series"  # each region's units' own indicator series (their whole state, from the latest event)
-COLLECTIONS = (PROGRAMMES, COHORTS, SEATS, COMPLETIONS, MEASURES, SERIES)
+from samla_measures.adapters.ports import National
 
 
 async def ensure_national_indexes(db: AsyncDatabase) -> None:
-    for name in COLLECTIONS:
+    for name in National.ALL:
         await db[name].create_index([("region", ASCENDING)])
 
 

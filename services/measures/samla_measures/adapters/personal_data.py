@@ -13,8 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.contract.measures import OwnerRole
 from samla_shared.messaging.outbox import OUTBOX_FIELD
-from samla_measures.adapters.insight_store import CONTRIBUTORS
-from samla_measures.adapters.repository import MEASURES
+from samla_measures.adapters.ports import CONTRIBUTORS, MEASURES
 
 
 def naming(person_id: str) -> dict[str, Any]:

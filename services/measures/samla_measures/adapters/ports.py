@@ -19,6 +19,24 @@ from samla_measures.domain.plans import Plan
 
 Document = dict[str, Any]
 
+# The collections whose documents the use cases lock (`DocumentLocks.hold(<collection>, <id>)`) while
+# a store rewrites them: one name for the lock and the store, so both mean the same document.
+MEASURES = "measures"
+TRENDS = "network_trends"
+CONTRIBUTORS = "insight_contributors"
+NETWORKS = "insight_networks"
+
+
+def directory_key(kind: Literal["network", "organisation", "unit"], entry_id: str) -> str:
+    """What `DirectoryRepository.many` finds an entry by: `<kind>:<id>`."""
+    return f"{kind}:{entry_id}"
+
+
+def counters_of(pairs: list[Document] | None) -> Counters:
+    """The counters an insight document keeps as `{path, amount}` pairs (a contribution, a pending delta):
+    the paths contain dots, so they cannot be field names themselves."""
+    return {pair["path"]: pair["amount"] for pair in pairs or []}
+
 
 @dataclass(frozen=True)
 class MeasureQuery:
@@ -198,6 +216,18 @@ class InsightRepository(Protocol):
     async def with_pending(self, limit: int) -> list[str]: ...
 
     async def network(self, network_id: str) -> Document | None: ...
+
+
+class National:
+    """The national view's collections, one per kind of record (what `NationalRepository` takes as `collection`)."""
+
+    PROGRAMMES = "national_programmes"
+    COHORTS = "national_cohorts"
+    SEATS = "national_seats"
+    COMPLETIONS = "national_completions"
+    MEASURES = "national_measures"
+    SERIES = "national_series"  # each region's units' own indicator series (their whole state, from the latest event)
+    ALL = (PROGRAMMES, COHORTS, SEATS, COMPLETIONS, MEASURES, SERIES)
 
 
 class NationalRepository(Protocol):

@@ -8,7 +8,6 @@ embedding them keeps that property without the document growing large.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, date, datetime
@@ -23,20 +22,15 @@ from samla_shared.contract.measures import MeasureArea
 from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.domain.errors import Conflict
-from samla_measures.adapters.ports import MeasureQuery
+from samla_measures.adapters.ports import MEASURES, MeasureQuery
 from samla_measures.domain.measure import ACTIVE_STATUSES, Measure, MeasureStatus
 
 # Unit series, unit input (staff items, dialogue results), plans and people's competences stage events too.
 OUTBOX_COLLECTIONS = ("measures", "unit_series", "plans", "person_competences")
-MEASURES = "measures"
 TOOLBOX = "toolbox"
 
 # Lists leave out what only the single-measure view needs.
 LIST_PROJECTION = {OUTBOX_FIELD: 0, "follow_ups": 0}
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 # -- a measure's document <-> the Measure record -------------------------------------------------

@@ -8,8 +8,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.persistence.lease import Lease
+from samla_measures.adapters.ports import TRENDS
 
-TRENDS = "network_trends"
 # A trend document is written under a lease held for one write: the instances of a deployment share the
 # consumer group, so two units' events of one network and kind may arrive at two instances at once.
 TREND_LEASE_SECONDS = 10.0

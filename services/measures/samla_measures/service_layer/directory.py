@@ -21,8 +21,7 @@ from samla_shared.contract.directory import (
     UnitRegistered,
     UnitRenamed,
 )
-from samla_measures.adapters.directory_store import key
-from samla_measures.adapters.ports import DirectoryRepository
+from samla_measures.adapters.ports import DirectoryRepository, directory_key
 from samla_measures.domain.measure import Measure
 
 
@@ -78,16 +77,19 @@ class Directory:
 
     async def placement(self, organisation_id: str, unit_ids: Iterable[str]) -> Placement:
         units = list(unit_ids)
-        found = await self.store.many([key("organisation", organisation_id), *(key("unit", u) for u in units)])
-        organisation = found.get(key("organisation", organisation_id))
+        found = await self.store.many([directory_key("organisation", organisation_id),
+                                       *(directory_key("unit", u) for u in units)])
+        organisation = found.get(directory_key("organisation", organisation_id))
         return Placement(
             organisation_network=organisation["network_id"] if organisation else None,
-            unit_organisations={u: found[key("unit", u)]["organisation_id"] for u in units if key("unit", u) in found})
+            unit_organisations={u: found[directory_key("unit", u)]["organisation_id"]
+                                for u in units if directory_key("unit", u) in found})
 
     async def names(self, *, networks: Iterable[str] = (), organisations: Iterable[str] = (),
                     units: Iterable[str] = ()) -> Names:
-        keys = [*(key("network", n) for n in networks), *(key("organisation", o) for o in organisations),
-                *(key("unit", u) for u in units)]
+        keys = [*(directory_key("network", n) for n in networks),
+                *(directory_key("organisation", o) for o in organisations),
+                *(directory_key("unit", u) for u in units)]
         found = await self.store.many(keys)
         by_kind: dict[str, dict[str, str]] = {"network": {}, "organisation": {}, "unit": {}}
         for doc in found.values():

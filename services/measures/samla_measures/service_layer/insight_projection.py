@@ -19,8 +19,7 @@ from samla_shared.contract.enrollment import ParticipantEnrolled, ParticipantWit
 from samla_shared.contract.measures import EVENTS
 from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.insight_store import CONTRIBUTORS, NETWORKS, counters_of
-from samla_measures.adapters.ports import InsightRepository
+from samla_measures.adapters.ports import CONTRIBUTORS, NETWORKS, InsightRepository, counters_of
 from samla_measures.domain.insight import (
     Counters,
     View,

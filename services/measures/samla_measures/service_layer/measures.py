@@ -24,8 +24,8 @@ from samla_shared.contract.measures import (
     SeriesKind,
 )
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.ports import MeasureQuery, MeasureRepository, ToolboxRepository
-from samla_measures.adapters.repository import MEASURES, new_id
+from samla_measures.adapters.ports import MEASURES, MeasureQuery, MeasureRepository, ToolboxRepository
+from samla_measures.domain.ids import new_id
 from samla_measures.domain import indicators as indicator_rules
 from samla_measures.domain import series as series_rules
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation

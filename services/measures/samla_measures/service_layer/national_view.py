@@ -39,8 +39,7 @@ from samla_shared.contract.measures import (
 from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
 from samla_shared.messaging.consumer import Delivery
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters import national_store as store_
-from samla_measures.adapters.ports import NationalRepository
+from samla_measures.adapters.ports import National, NationalRepository
 from samla_measures.domain.series import network_trend
 
 # The replicated topics of every region (MirrorMaker 2's default naming: <source alias>.<topic>).
@@ -104,39 +103,39 @@ class NationalView:
                                           state={"region": region, **state})
 
     async def _programme(self, region: str, event: ProgrammePublished | ProgrammeUpdated, delivery: Delivery) -> bool:
-        return await self._write(store_.PROGRAMMES, region, event.programme_id, delivery, {
+        return await self._write(National.PROGRAMMES, region, event.programme_id, delivery, {
             "programme_id": event.programme_id, "network_id": event.network_id, "code": event.code,
             "title": event.title, "status": "published"})
 
     async def _programme_archived(self, region: str, event: ProgrammeArchived, delivery: Delivery) -> bool:
-        return await self._write(store_.PROGRAMMES, region, event.programme_id, delivery, {
+        return await self._write(National.PROGRAMMES, region, event.programme_id, delivery, {
             "programme_id": event.programme_id, "network_id": event.network_id, "status": "archived"})
 
     async def _cohort(self, region: str, event: CohortOpened, delivery: Delivery) -> bool:
-        return await self._write(store_.COHORTS, region, event.cohort_id, delivery, {
+        return await self._write(National.COHORTS, region, event.cohort_id, delivery, {
             "cohort_id": event.cohort_id, "programme_id": event.programme_id, "network_id": event.network_id,
             "term": event.term})
 
     async def _seat(self, region: str, event: ParticipantEnrolled | ParticipantWithdrawn, delivery: Delivery) -> bool:
-        return await self._write(store_.SEATS, region, f"{event.cohort_id}:{event.participant_id}", delivery, {
+        return await self._write(National.SEATS, region, f"{event.cohort_id}:{event.participant_id}", delivery, {
             "cohort_id": event.cohort_id, "programme_id": event.programme_id, "network_id": event.network_id,
             "organisation_id": event.organisation_id, "enrolled": isinstance(event, ParticipantEnrolled)})
 
     async def _completion(self, region: str, event: ParticipantCompleted | CompletionRevoked,
                           delivery: Delivery) -> bool:
-        return await self._write(store_.COMPLETIONS, region, f"{event.cohort_id}:{event.participant_id}", delivery, {
+        return await self._write(National.COMPLETIONS, region, f"{event.cohort_id}:{event.participant_id}", delivery, {
             "cohort_id": event.cohort_id, "programme_id": event.programme_id, "network_id": event.network_id,
             "organisation_id": event.organisation_id, "completed": isinstance(event, ParticipantCompleted)})
 
     async def _measure(self, region: str, event: Any, delivery: Delivery) -> bool:
-        return await self._write(store_.MEASURES, region, event.measure_id, delivery, {
+        return await self._write(National.MEASURES, region, event.measure_id, delivery, {
             "measure_id": event.measure_id, "network_id": event.network_id,
             "organisation_id": event.organisation_id, "area": event.area.value,
             "status": _MEASURE_STATUS[type(event)]})
 
     async def _series(self, region: str, event: UnitIndicatorRecorded, delivery: Delivery) -> bool:
         # Keyed by unit: every kind of a unit's series sits on one partition, so offsets only grow.
-        return await self._write(store_.SERIES, region, f"{event.unit_id}:{event.kind.value}", delivery, {
+        return await self._write(National.SERIES, region, f"{event.unit_id}:{event.kind.value}", delivery, {
             "unit_id": event.unit_id, "network_id": event.network_id, "organisation_id": event.organisation_id,
             "kind": event.kind.value, "readings": {r.period: r.value for r in event.readings}})
 
@@ -144,11 +143,11 @@ class NationalView:
 
     async def overview(self, region: str | None = None) -> dict[str, Any]:
         """Every region's programmes (with cohorts, seats and completions) and measures by area."""
-        programmes = await self.store.all(store_.PROGRAMMES, region)
-        cohorts = await self.store.all(store_.COHORTS, region)
-        seats = [s for s in await self.store.all(store_.SEATS, region) if s["enrolled"]]
-        completions = [c for c in await self.store.all(store_.COMPLETIONS, region) if c["completed"]]
-        measures = await self.store.all(store_.MEASURES, region)
+        programmes = await self.store.all(National.PROGRAMMES, region)
+        cohorts = await self.store.all(National.COHORTS, region)
+        seats = [s for s in await self.store.all(National.SEATS, region) if s["enrolled"]]
+        completions = [c for c in await self.store.all(National.COMPLETIONS, region) if c["completed"]]
+        measures = await self.store.all(National.MEASURES, region)
 
         def per_programme(docs: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
             return Counter((d["region"], d["programme_id"]) for d in docs)
@@ -186,7 +185,7 @@ class NationalView:
             "measures": sum(1 for m in measures if m["region"] == region_),
         } for region_ in regions]
         by_kind: dict[tuple[str, str], dict[str, dict[str, float]]] = defaultdict(dict)
-        for unit_series in await self.store.all(store_.SERIES, region):
+        for unit_series in await self.store.all(National.SERIES, region):
             by_kind[(unit_series["region"], unit_series["kind"])][unit_series["unit_id"]] = unit_series["readings"]
         trends = [{"region": region_, **network_trend(SeriesKind(kind), units)}
                   for (region_, kind), units in sorted(by_kind.items())]

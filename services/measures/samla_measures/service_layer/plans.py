@@ -15,7 +15,7 @@ from samla_shared.clock import Clock
 from samla_shared.contract.measures import MilestoneOverdue, SeriesKind
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.ports import PlanReach, PlanRepository
-from samla_measures.adapters.repository import new_id
+from samla_measures.domain.ids import new_id
 from samla_measures.domain import plans as rules
 from samla_measures.domain.errors import NotFound, RuleViolation
 from samla_measures.domain.measure import local_today

@@ -20,8 +20,7 @@ from samla_shared.contract import MEASURES_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.ports import DocumentRepository, TrendRepository
-from samla_measures.adapters.trend_store import TRENDS
+from samla_measures.adapters.ports import TRENDS, DocumentRepository, TrendRepository
 from samla_measures.domain import series as rules
 from samla_measures.domain.errors import RuleViolation
 from samla_measures.domain.measure import local_today

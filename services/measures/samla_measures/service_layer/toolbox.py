@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from samla_measures.adapters.ports import ToolboxRepository
-from samla_measures.adapters.repository import new_id
+from samla_measures.domain.ids import new_id
 from samla_measures.domain.errors import NotFound
 from samla_measures.domain.toolbox import CATALOGUE, MethodOrigin
 

@@ -15,7 +15,7 @@ from typing import Any
 from samla_shared.clock import Clock
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.ports import DocumentRepository, InputLinkRepository
-from samla_measures.adapters.repository import new_id
+from samla_measures.domain.ids import new_id
 from samla_measures.domain import unit_input as rules
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.domain.measure import Measure

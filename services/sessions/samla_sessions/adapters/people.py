@@ -13,18 +13,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import Protocol
 
 from samla_shared.http.contact_client import ContactsUnavailable, EnrollmentContacts
 from samla_shared.security.client_credentials import ClientCredentials
 
 # Enrollment could not answer: the document is not printed with ids instead of names (503).
 PeopleUnavailable = ContactsUnavailable
-
-
-class PeopleDirectory(Protocol):
-    async def names(self, person_ids: Iterable[str]) -> dict[str, str]:
-        """Each known person's name by id; people enrollment does not know (erased) are left out."""
 
 
 class HttpPeopleDirectory:

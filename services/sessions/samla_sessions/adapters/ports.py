@@ -1,7 +1,8 @@
-"""The stores sessions' use cases talk to, as Protocols.
+"""The stores and outside services sessions' use cases talk to, as Protocols.
 
 The service layer types against these; `repository.py`, `calendar_feeds.py` and
-`personal_data.py` implement them over MongoDB (the only place its query and update syntax
+`personal_data.py` implement the stores over MongoDB, `people.py` and `toolbox.py` the
+readers of enrollment's names and measures' methods over HTTP (the only place its query and update syntax
 lives), and `tests/fakes.py` implements them in memory for the use-case tests. Each write
 that carries events stages them in the same single-document write (the outbox), so a
 store method either records a change together with its events or records nothing.
@@ -9,6 +10,7 @@ store method either records a change together with its events or records nothing
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -160,3 +162,17 @@ class PersonalDataRepository(Protocol):
     async def rename_roster_entry(self, entry_id: str, person_id: str, pseudonym: str) -> None: ...
 
     async def move_completion(self, cohort_id: str, person_id: str, pseudonym: str) -> bool: ...
+
+
+class PeopleDirectory(Protocol):
+    """Participants' names, read from enrollment at the moment a document prints them."""
+
+    async def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """Each known person's name by id; people enrollment does not know (erased) are left out."""
+
+
+class MethodCatalogue(Protocol):
+    """The curriculum's methods by name, read from measures' toolbox at the moment a certificate prints them."""
+
+    async def method_names(self, method_ids: Iterable[str], language: str) -> dict[str, str]:
+        """Each method's name in `language` (or the nearest one it has), by id; unknown ids are left out."""

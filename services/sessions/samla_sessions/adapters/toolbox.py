@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from typing import Protocol
 from urllib.parse import quote
 
 import httpx
@@ -25,11 +24,6 @@ from samla_shared.security.client_credentials import ClientCredentials, Credenti
 log = logging.getLogger(__name__)
 # A Danish reader reads Norwegian better than English: the catalogue is written in nb and en.
 FALLBACK_LANGUAGES = {"nb": ("nb", "da", "en"), "da": ("da", "nb", "en"), "en": ("en", "nb", "da")}
-
-
-class MethodCatalogue(Protocol):
-    async def method_names(self, method_ids: Iterable[str], language: str) -> dict[str, str]:
-        """Each method's name in `language` (or the nearest one it has), by id; unknown ids are left out."""
 
 
 class HttpToolbox:

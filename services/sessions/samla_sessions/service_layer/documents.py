@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from samla_sessions.adapters.people import PeopleDirectory
-from samla_sessions.adapters.ports import RosterRepository
-from samla_sessions.adapters.toolbox import MethodCatalogue
+from samla_sessions.adapters.ports import MethodCatalogue, PeopleDirectory, RosterRepository
 from samla_sessions.domain.certificate import GatheringAttended, gatherings_attended
 from samla_sessions.domain.cohort import KnownProgramme
 from samla_sessions.domain.errors import NotFound
