@@ -13,10 +13,12 @@ from typing import Any
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_notifications.adapters.ports import Change, Criteria
+from samla_notifications.adapters.reminder_store import reminder_from_document
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import DeliveryStatus
 from samla_notifications.domain.notices import Notice
+from samla_notifications.domain.reminders import Reminder
 from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus, delivery_id
 
 
@@ -126,18 +128,18 @@ class FakeReminders:
             del self.rows[key]
         return len(doomed)
 
-    async def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, now: datetime, limit: int) -> list[Reminder]:
         found = sorted((r for r in self.rows.values() if r["status"] == "pending" and r["fire_at"] <= now),
                        key=lambda r: r["fire_at"])
-        return copy.deepcopy(found[:limit])
+        return [reminder_from_document(row) for row in found[:limit]]
 
-    async def mark(self, reminder: dict[str, Any], status: str, at: datetime) -> None:
-        stored = self.rows.get(reminder["_id"])
-        if stored is not None and stored["fact_id"] == reminder["fact_id"]:  # not if replaced meanwhile
+    async def mark(self, reminder: Reminder, status: str, at: datetime) -> None:
+        stored = self.rows.get(reminder.id)
+        if stored is not None and stored["fact_id"] == reminder.fact_id:  # not if replaced meanwhile
             stored.update(status=status, closed_at=at)
 
-    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
-        return copy.deepcopy(self.of(**filters)[offset:offset + limit])
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[Reminder]:
+        return [reminder_from_document(row) for row in self.of(**filters)[offset:offset + limit]]
 
     def of(self, **selector: Any) -> list[dict[str, Any]]:
         return sorted((r for r in self.rows.values() if _matches(r, selector)), key=lambda r: r["fire_at"])

@@ -29,17 +29,18 @@ from samla_notifications.domain.deliveries import FINAL, ClaimOutcome, DeliveryS
 COLLECTION = "deliveries"
 
 
+async def ensure_delivery_log_indexes(db: AsyncDatabase) -> None:
+    for field in ("recipient_id", "event_id", "status"):
+        await db[COLLECTION].create_index([(field, ASCENDING), ("created_at", DESCENDING)])
+    await db[COLLECTION].create_index([("created_at", DESCENDING)])
+
+
 class DeliveryLog:
     def __init__(self, db: AsyncDatabase, locks: DocumentLocks) -> None:
         self._deliveries = db[COLLECTION]
         self._locks = locks
         self._inserts: GroupCommit[dict[str, Any], None] = GroupCommit(self._insert_all)
         self._updates: GroupCommit[tuple[str, dict[str, Any]], None] = GroupCommit(self._update_all)
-
-    async def ensure_indexes(self) -> None:
-        for field in ("recipient_id", "event_id", "status"):
-            await self._deliveries.create_index([(field, ASCENDING), ("created_at", DESCENDING)])
-        await self._deliveries.create_index([("created_at", DESCENDING)])
 
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self._deliveries.find_one({"_id": key})

@@ -1,4 +1,4 @@
-"""The stores the use cases talk to, as Protocols: the service layer types against these, the
+"""The stores and clients the use cases talk to, as Protocols: the service layer types against these, the
 Mongo adapters implement them, and the in-memory fakes in `tests/fakes.py` do too.
 
 Criteria and changes are plain: a search names fields and the value each must have (a list:
@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
+from email.message import Message
 from typing import Any, Protocol
 
+from samla_notifications.adapters.contacts import Contact
+from samla_notifications.adapters.templates import RenderedMail
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus
+from samla_notifications.domain.reminders import Reminder
 
 Criteria = Mapping[str, Any]
 Change = Callable[[dict[str, Any]], dict[str, Any] | None]
@@ -76,13 +80,17 @@ class ReminderRepository(Protocol):
 
     async def drop(self, selector: Criteria) -> int: ...
 
-    async def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, now: datetime, limit: int) -> list[Reminder]:
         """Pending reminders whose moment has come, the earliest first."""
         ...
 
-    async def mark(self, reminder: dict[str, Any], status: str, at: datetime) -> None: ...
+    async def mark(self, reminder: Reminder, status: str, at: datetime) -> None:
+        """Close the reminder, unless its row was replaced meanwhile (another `fact_id`)."""
+        ...
 
-    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]: ...
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[Reminder]:
+        """Soonest first."""
+        ...
 
 
 class DeliveryLogRepository(Protocol):
@@ -222,6 +230,38 @@ class WebhookSender(Protocol):
 
     async def post(self, url: str, address: str, body: bytes, headers: dict[str, str]) -> PostOutcome:
         """`address` is the checked address to connect to (pinned); `url` names the host and path."""
+        ...
+
+
+class ContactDirectory(Protocol):
+    """Where people's names, addresses and languages come from, at send time
+    (implemented by `contacts.HttpContactDirectory`: enrollment)."""
+
+    async def contact(self, person_id: str) -> Contact | None:
+        """The person's contact details, or None when the directory does not know them."""
+        ...
+
+    async def contacts(self, person_ids: Collection[str]) -> dict[str, Contact | None]:
+        """Several people's details in one request: every id asked is a key, None for those unknown.
+
+        Raises `contacts.BatchLookUpUnsupported` when the directory has no batch look-up."""
+        ...
+
+
+class Mailer(Protocol):
+    """Hands mail to a mail server (implemented by `mailer.SmtpMailer`)."""
+
+    async def send(self, message: Message) -> None:
+        """Return once the server accepted the message. Raises `mailer.MailRejected` when it refused
+        it for good, `mailer.MailServerUnavailable` (a ConnectionError) when it is away."""
+        ...
+
+
+class MailRenderer(Protocol):
+    """Words a notice's mail in a language (implemented by `templates.TemplateRenderer`)."""
+
+    def render(self, kind: str, language: str, context: dict[str, Any], *, calendar: bool = False) -> RenderedMail:
+        """Raises `templates.TemplateRenderFailed` when a part cannot be rendered: nothing half-rendered goes out."""
         ...
 
 

@@ -29,6 +29,12 @@ class SecretKeyMismatch(RuntimeError):
     """A stored secret does not open with the configured key (the key was changed without re-encrypting)."""
 
 
+async def ensure_webhook_indexes(db: AsyncDatabase) -> None:
+    await db[SUBSCRIPTIONS].create_index([("network_id", ASCENDING), ("status", ASCENDING)])
+    await db[DELIVERIES].create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+    await db[DELIVERIES].create_index([("subscription_id", ASCENDING), ("created_at", DESCENDING)])
+
+
 class WebhookStore:
     def __init__(self, db: AsyncDatabase, locks: DocumentLocks, *, secret_key: str) -> None:
         self._subscriptions = db[SUBSCRIPTIONS]
@@ -46,11 +52,6 @@ class WebhookStore:
         except InvalidToken as exc:
             raise SecretKeyMismatch(f"subscription {subscription['_id']}: its secret does not open with the "
                                     "configured webhook_secret_key") from exc
-
-    async def ensure_indexes(self) -> None:
-        await self._subscriptions.create_index([("network_id", ASCENDING), ("status", ASCENDING)])
-        await self._deliveries.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-        await self._deliveries.create_index([("subscription_id", ASCENDING), ("created_at", DESCENDING)])
 
     # -- subscriptions -----------------------------------------------------------------------
 

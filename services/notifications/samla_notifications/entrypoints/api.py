@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -110,7 +111,7 @@ async def list_reminders(service: Service, access: Access, offset: Offset = 0, l
                                        status=status_filter), person_field="recipient_id")
     if filters is None:
         return []
-    return [public(ReminderPublic, r, id=r["_id"]) for r in await service.reminders.search(filters, offset, limit)]
+    return [public(ReminderPublic, asdict(r)) for r in await service.reminders.search(filters, offset, limit)]
 
 
 # -- preferences ------------------------------------------------------------------------------

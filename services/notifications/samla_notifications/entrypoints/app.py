@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from pymongo.asynchronous.database import AsyncDatabase
 
 from samla_shared.clock import Clock, system_clock
 from samla_shared.contract.cloudevents import CloudEvent
@@ -11,9 +10,8 @@ from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.structured_logging import configure_logging
-from samla_notifications.adapters.contacts import ContactDirectory
-from samla_notifications.adapters.mailer import Mailer
-from samla_notifications.bootstrap import CONSUMED, Notifications, bootstrap
+from samla_notifications.adapters.ports import ContactDirectory, Mailer
+from samla_notifications.bootstrap import CONSUMED, bootstrap, prepare_database
 from samla_notifications.entrypoints import personal_data
 from samla_notifications.entrypoints.access import ACCESS
 from samla_notifications.entrypoints.api import ROUTERS
@@ -24,11 +22,6 @@ def create_app(settings: NotificationsSettings | None = None, *, contacts: Conta
                mailer: Mailer | None = None, clock: Clock = system_clock) -> FastAPI:
     settings = settings or NotificationsSettings()
     configure_logging(settings.service_name, settings.log_level)
-    notifications: Notifications
-
-    async def prepare_database(_: AsyncDatabase) -> None:
-        await notifications.ensure_indexes()
-
     runtime = ServiceRuntime(settings, on_database_ready=prepare_database)
     notifications = bootstrap(settings, runtime, contacts=contacts, mailer=mailer, clock=clock)
     erasure = notifications.personal_data
