@@ -2,8 +2,8 @@
 Mongo adapters implement them, and the in-memory fakes in `tests/fakes.py` do too.
 
 Criteria and changes are plain: a search names fields and the value each must have (a list:
-any of its values); a change is a function of the current document that returns the fields
-to set, or None to leave it as it is. The MongoDB syntax for both lives in the adapters.
+any of its values); a change is a function of the current document (of a subscription: its
+record) that returns the fields to set, or None to leave it as it is. The MongoDB syntax for both lives in the adapters.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from samla_notifications.adapters.templates import RenderedMail
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus
 from samla_notifications.domain.reminders import Reminder
+from samla_notifications.domain.webhooks import Listener, Subscription
 
 Criteria = Mapping[str, Any]
 Change = Callable[[dict[str, Any]], dict[str, Any] | None]
+SubscriptionChange = Callable[[Subscription], dict[str, Any] | None]
 
 
 class ReadModelRepository(Protocol):
@@ -137,25 +139,27 @@ class WebhookRepository(Protocol):
     Changes run under the document's lock, so two rounds never both claim a delivery.
     """
 
-    def signing_secret(self, subscription: dict[str, Any]) -> str: ...
+    def signing_secret(self, subscription: Subscription) -> str: ...
 
-    async def add_subscription(self, subscription: dict[str, Any]) -> None: ...
+    async def add_subscription(self, subscription: Subscription) -> None:
+        """Store a new subscription; its secret (given in plain text) is kept only sealed."""
+        ...
 
-    async def subscription(self, subscription_id: str) -> dict[str, Any] | None: ...
+    async def subscription(self, subscription_id: str) -> Subscription | None: ...
 
-    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[Subscription]:
         """Oldest first."""
         ...
 
     async def count_subscriptions(self, filters: Criteria) -> int: ...
 
-    async def live_subscriptions(self) -> list[dict[str, Any]]:
+    async def live_subscriptions(self) -> list[Listener]:
         """Active and paused subscriptions (their id, network and event types)."""
         ...
 
     async def active_subscription_ids(self) -> list[str]: ...
 
-    async def update_subscription(self, subscription_id: str, change: Change) -> dict[str, Any] | None:
+    async def update_subscription(self, subscription_id: str, change: SubscriptionChange) -> Subscription | None:
         """The subscription after `change`; None if there is no such subscription."""
         ...
 
