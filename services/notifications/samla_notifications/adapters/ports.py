@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from samla_notifications.adapters.contacts import Contact
 from samla_notifications.adapters.templates import RenderedMail
 from samla_notifications.adapters.webhook_client import PostOutcome
-from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus
+from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus, LoggedMail
 from samla_notifications.domain.reminders import Reminder
 from samla_notifications.domain.webhooks import Listener, Subscription
 
@@ -98,7 +98,7 @@ class ReminderRepository(Protocol):
 class DeliveryLogRepository(Protocol):
     """One record per mail that should go out (implemented by `delivery_log.DeliveryLog`)."""
 
-    async def get(self, key: str) -> dict[str, Any] | None: ...
+    async def get(self, key: str) -> LoggedMail | None: ...
 
     async def claim(self, key: str, record: dict[str, Any], *, now: datetime, lease: timedelta) -> ClaimOutcome:
         """Take the right to send this delivery now, or learn that it is done or being sent elsewhere."""
@@ -109,7 +109,9 @@ class DeliveryLogRepository(Protocol):
     async def record(self, key: str, record: dict[str, Any], status: DeliveryStatus, *, at: datetime,
                      error: str | None = None) -> None: ...
 
-    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]: ...
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[LoggedMail]:
+        """Newest first."""
+        ...
 
 
 class PreferenceRepository(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -11,7 +11,7 @@ from samla_shared.http.auth import Access, refuse
 from samla_shared.security.access import Grant, Reach
 
 from samla_notifications.bootstrap import Notifications
-from samla_notifications.domain.deliveries import DeliveryStatus
+from samla_notifications.domain.deliveries import DeliveryStatus, LoggedMail
 from samla_notifications.domain.errors import NotFound
 from samla_notifications.domain.kinds import MANDATORY, Kind
 from samla_notifications.domain.webhooks import Subscription, SubscriptionStatus, WebhookDeliveryStatus
@@ -87,16 +87,16 @@ async def list_deliveries(
 @deliveries.get("/{delivery_id}", response_model=NotificationPublic, responses={404: {"description": "Unknown id"}})
 async def get_delivery(delivery_id: str, service: Service, access: Access) -> NotificationPublic:
     record = await service.delivery_log.get(delivery_id)
-    if record is None or not access.sees(network_id=record.get("network_id"), person_ids=[record.get("recipient_id")]):
+    if record is None or not access.sees(network_id=record.network_id, person_ids=[record.recipient_id]):
         raise NotFound(f"no delivery {delivery_id}")
     return _as_seen_by(access, record)
 
 
-def _as_seen_by(access: Grant, record: dict[str, Any]) -> NotificationPublic:
+def _as_seen_by(access: Grant, record: LoggedMail) -> NotificationPublic:
     """The record, with the address only for those who may see the person (admin, the person):
     a coordinator follows what went out in their networks, not where people receive mail."""
-    sees_person = access.unrestricted or access.person == record.get("recipient_id")
-    return public(NotificationPublic, record if sees_person else {**record, "email": None}, id=record["_id"])
+    sees_person = access.unrestricted or access.person == record.recipient_id
+    return public(NotificationPublic, asdict(record if sees_person else replace(record, email=None)))
 
 
 # -- reminders --------------------------------------------------------------------------------

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from samla_notifications.adapters.ports import Criteria, DeliveryLogRepository
+from samla_notifications.domain.deliveries import LoggedMail
 
 
 class DeliveryLogView:
@@ -13,9 +12,9 @@ class DeliveryLogView:
     def __init__(self, log: DeliveryLogRepository) -> None:
         self._log = log
 
-    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[LoggedMail]:
         """Newest first; `filters` name fields and the value each must have (a list: any of them)."""
         return await self._log.search(filters, offset, limit)
 
-    async def get(self, delivery_id: str) -> dict[str, Any] | None:
+    async def get(self, delivery_id: str) -> LoggedMail | None:
         return await self._log.get(delivery_id)
