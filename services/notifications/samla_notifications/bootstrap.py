@@ -17,10 +17,12 @@ from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.topics import ENROLLMENT_TOPIC, MEASURES_TOPIC, SESSIONS_TOPIC
 from samla_shared.service_runtime import ServiceRuntime
 from samla_shared.security.client_credentials import client_credentials
-from samla_notifications.adapters.contacts import ContactDirectory, HttpContactDirectory
+from samla_notifications.adapters.contacts import HttpContactDirectory
 from samla_notifications.adapters.delivery_log import DeliveryLog
-from samla_notifications.adapters.mailer import Mailer, SmtpMailer
+from samla_notifications.adapters.indexes import ensure_indexes
+from samla_notifications.adapters.mailer import SmtpMailer
 from samla_notifications.adapters.personal_data import PersonalDataStore
+from samla_notifications.adapters.ports import ContactDirectory, Mailer
 from samla_notifications.adapters.preference_store import PreferenceStore
 from samla_notifications.adapters.read_model import ReadModel
 from samla_notifications.adapters.reminder_store import ReminderStore
@@ -29,11 +31,12 @@ from samla_notifications.adapters.templates import TemplateRenderer
 from samla_notifications.adapters.webhook_client import WebhookPoster
 from samla_notifications.adapters.webhook_store import WebhookStore
 from samla_notifications.metrics import export_from_the_start
+from samla_notifications.service_layer.delivery_log import DeliveryLogView
 from samla_notifications.service_layer.event_handlers import EventHandlers
 from samla_notifications.service_layer.mail import MailDelivery
 from samla_notifications.service_layer.personal_data import PersonalData
 from samla_notifications.service_layer.preferences import PreferenceService
-from samla_notifications.service_layer.reminders import ReminderScheduler
+from samla_notifications.service_layer.reminders import ReminderScheduler, StoredReminders
 from samla_notifications.service_layer.retention import Retention
 from samla_notifications.service_layer.webhooks import WebhookDispatcher, WebhookService
 from samla_notifications.settings import NotificationsSettings
@@ -43,14 +46,12 @@ CONSUMED = ((ENROLLMENT_TOPIC, enrollment.EVENTS), (SESSIONS_TOPIC, sessions.EVE
 
 @dataclass(frozen=True)
 class Notifications:
-    """The runtime, and the wired service the routes use (as `app.state.notifications`)."""
+    """The runtime, and the use cases the routes, consumers and loops reach; the stores stay behind them."""
 
     runtime: ServiceRuntime
     settings: NotificationsSettings
-    read_model: ReadModel
-    delivery_log: DeliveryLog
-    reminders: ReminderStore
-    webhook_store: WebhookStore
+    delivery_log: DeliveryLogView
+    reminders: StoredReminders
     preferences: PreferenceService
     webhooks: WebhookService
     mail: MailDelivery
@@ -60,20 +61,16 @@ class Notifications:
     dispatcher: WebhookDispatcher
     retention: Retention
 
-    async def ensure_indexes(self) -> None:
-        for store in (self.read_model, self.delivery_log, self.reminders, self.webhook_store):
-            await store.ensure_indexes()
+
+async def prepare_database(db: AsyncDatabase) -> None:
+    """The runtime's database-ready hook: the indexes the stores' queries rely on."""
+    await ensure_indexes(db)
 
 
 def bootstrap(settings: NotificationsSettings, *, contacts: ContactDirectory | None = None,
               mailer: Mailer | None = None, clock: Clock = system_clock) -> Notifications:
     """Build the runtime, wire the service, and hand its consumers, loops and clients to the
     runtime, which starts and stops them."""
-    notifications: Notifications
-
-    async def prepare_database(_: AsyncDatabase) -> None:
-        await notifications.ensure_indexes()
-
     runtime = ServiceRuntime(settings, on_database_ready=prepare_database)
     db, locks = runtime.db, runtime.document_locks
     export_from_the_start(settings.service_name)
@@ -106,8 +103,8 @@ def bootstrap(settings: NotificationsSettings, *, contacts: ContactDirectory | N
                         erasures=personal_data)
     webhooks = WebhookService(settings, webhook_store)
     notifications = Notifications(
-        runtime=runtime, settings=settings, read_model=read_model, delivery_log=delivery_log, reminders=reminders,
-        webhook_store=webhook_store, preferences=PreferenceService(PreferenceStore(db, locks), clock),
+        runtime=runtime, settings=settings, delivery_log=DeliveryLogView(delivery_log),
+        reminders=StoredReminders(reminders), preferences=PreferenceService(PreferenceStore(db, locks), clock),
         webhooks=webhooks, mail=mail, personal_data=personal_data,
         handlers=EventHandlers(settings=settings, read_model=read_model, reminders=reminders, mail=mail,
                                webhooks=webhooks, locks=locks, clock=clock),

@@ -12,12 +12,25 @@ from datetime import datetime
 from typing import Any
 
 from samla_shared.contract.cloudevents import CloudEvent
-from samla_notifications.adapters.ports import Change, Criteria
+from samla_notifications.adapters.ports import Change, Criteria, SubscriptionChange
+from samla_notifications.adapters.reminder_store import reminder_from_document
+from samla_notifications.adapters.webhook_store import (
+    listener_from_document,
+    subscription_document,
+    subscription_from_document,
+)
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import DeliveryStatus
 from samla_notifications.domain.notices import Notice
-from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus, delivery_id
+from samla_notifications.domain.reminders import Reminder
+from samla_notifications.domain.webhooks import (
+    Listener,
+    Subscription,
+    SubscriptionStatus,
+    WebhookDeliveryStatus,
+    delivery_id,
+)
 
 
 def _matches(document: dict[str, Any], criteria: Criteria) -> bool:
@@ -126,18 +139,18 @@ class FakeReminders:
             del self.rows[key]
         return len(doomed)
 
-    async def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, now: datetime, limit: int) -> list[Reminder]:
         found = sorted((r for r in self.rows.values() if r["status"] == "pending" and r["fire_at"] <= now),
                        key=lambda r: r["fire_at"])
-        return copy.deepcopy(found[:limit])
+        return [reminder_from_document(row) for row in found[:limit]]
 
-    async def mark(self, reminder: dict[str, Any], status: str, at: datetime) -> None:
-        stored = self.rows.get(reminder["_id"])
-        if stored is not None and stored["fact_id"] == reminder["fact_id"]:  # not if replaced meanwhile
+    async def mark(self, reminder: Reminder, status: str, at: datetime) -> None:
+        stored = self.rows.get(reminder.id)
+        if stored is not None and stored["fact_id"] == reminder.fact_id:  # not if replaced meanwhile
             stored.update(status=status, closed_at=at)
 
-    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
-        return copy.deepcopy(self.of(**filters)[offset:offset + limit])
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[Reminder]:
+        return [reminder_from_document(row) for row in self.of(**filters)[offset:offset + limit]]
 
     def of(self, **selector: Any) -> list[dict[str, Any]]:
         return sorted((r for r in self.rows.values() if _matches(r, selector)), key=lambda r: r["fire_at"])
@@ -172,37 +185,39 @@ class FakeWebhookStore:
         self.deliveries_by_id: dict[str, dict[str, Any]] = {}
         self._secrets: dict[str, str] = {}
 
-    def signing_secret(self, subscription: dict[str, Any]) -> str:
-        return self._secrets[subscription["_id"]]
+    def signing_secret(self, subscription: Subscription) -> str:
+        return self._secrets[subscription.id]
 
-    async def add_subscription(self, subscription: dict[str, Any]) -> None:
-        if subscription["_id"] in self.subscriptions_by_id:
-            raise KeyError(f"duplicate subscription {subscription['_id']}")
-        self._secrets[subscription["_id"]] = subscription["secret"]
-        self.subscriptions_by_id[subscription["_id"]] = copy.deepcopy(
-            {k: v for k, v in subscription.items() if k != "secret"})
+    async def add_subscription(self, subscription: Subscription) -> None:
+        if subscription.id in self.subscriptions_by_id:
+            raise KeyError(f"duplicate subscription {subscription.id}")
+        assert subscription.secret is not None, "a new subscription comes with its secret"
+        self._secrets[subscription.id] = subscription.secret
+        self.subscriptions_by_id[subscription.id] = subscription_document(subscription)
 
-    async def subscription(self, subscription_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.subscriptions_by_id.get(subscription_id))
+    async def subscription(self, subscription_id: str) -> Subscription | None:
+        found = self.subscriptions_by_id.get(subscription_id)
+        return None if found is None else subscription_from_document(copy.deepcopy(found))
 
-    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[Subscription]:
         found = sorted((s for s in self.subscriptions_by_id.values() if _matches(s, filters)),
                        key=lambda s: s["created_at"])
-        return copy.deepcopy(found[offset:offset + limit])
+        return [subscription_from_document(copy.deepcopy(s)) for s in found[offset:offset + limit]]
 
     async def count_subscriptions(self, filters: Criteria) -> int:
         return sum(1 for s in self.subscriptions_by_id.values() if _matches(s, filters))
 
-    async def live_subscriptions(self) -> list[dict[str, Any]]:
+    async def live_subscriptions(self) -> list[Listener]:
         live = (SubscriptionStatus.ACTIVE.value, SubscriptionStatus.PAUSED.value)
-        return [{"_id": s["_id"], "network_id": s["network_id"], "event_types": list(s["event_types"])}
-                for s in self.subscriptions_by_id.values() if s["status"] in live]
+        return [listener_from_document(s) for s in self.subscriptions_by_id.values() if s["status"] in live]
 
     async def active_subscription_ids(self) -> list[str]:
         return [s["_id"] for s in self.subscriptions_by_id.values() if s["status"] == SubscriptionStatus.ACTIVE]
 
-    async def update_subscription(self, subscription_id: str, change: Change) -> dict[str, Any] | None:
-        return self._change(self.subscriptions_by_id, subscription_id, change)
+    async def update_subscription(self, subscription_id: str, change: SubscriptionChange) -> Subscription | None:
+        changed = self._change(self.subscriptions_by_id, subscription_id,
+                               lambda current: change(subscription_from_document(current)))
+        return None if changed is None else subscription_from_document(changed)
 
     async def queue(self, delivery: dict[str, Any]) -> bool:
         if delivery["_id"] in self.deliveries_by_id:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections.abc import Collection
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -31,22 +31,12 @@ class Contact:
 ContactDirectoryUnavailable = ContactsUnavailable
 
 
-class ContactDirectory(Protocol):
-    async def contact(self, person_id: str) -> Contact | None:
-        """The person's contact details, or None when the directory does not know them."""
-
-    async def contacts(self, person_ids: Collection[str]) -> dict[str, Contact | None]:
-        """Several people's details in one request: every id asked is a key, None for those unknown.
-
-        Raises BatchLookUpUnsupported when the directory has no batch look-up."""
-
-
 class BatchLookUpUnsupported(Exception):
     """The directory (an enrollment older than `POST /people/contacts`) answers one person at a time."""
 
 
 class HttpContactDirectory:
-    """Reads enrollment's contact endpoints (samla_shared.http.contact_client)."""
+    """The `ports.ContactDirectory` of a running system. Reads enrollment's contact endpoints (samla_shared.http.contact_client)."""
 
     def __init__(self, base_url: str, *, credentials: ClientCredentials, timeout: float = 5.0) -> None:
         self._contacts = EnrollmentContacts(base_url, credentials=credentials, timeout=timeout)

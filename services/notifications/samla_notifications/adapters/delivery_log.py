@@ -24,9 +24,26 @@ from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.group_commit import GroupCommit
 from samla_notifications.adapters.ports import Criteria
 from samla_notifications.adapters.queries import matching
-from samla_notifications.domain.deliveries import FINAL, ClaimOutcome, DeliveryStatus, decide_claim
+from samla_notifications.domain.deliveries import FINAL, ClaimOutcome, DeliveryStatus, LoggedMail, decide_claim
 
 COLLECTION = "deliveries"
+
+
+async def ensure_delivery_log_indexes(db: AsyncDatabase) -> None:
+    for field in ("recipient_id", "event_id", "status"):
+        await db[COLLECTION].create_index([(field, ASCENDING), ("created_at", DESCENDING)])
+    await db[COLLECTION].create_index([("created_at", DESCENDING)])
+
+
+def logged_mail_from_document(document: dict[str, Any]) -> LoggedMail:
+    """A stored delivery-log record as the typed record callers read."""
+    return LoggedMail(
+        id=document["_id"], channel=document.get("channel"), kind=document.get("kind"),
+        category=document.get("category"), status=document.get("status"), recipient_id=document.get("recipient_id"),
+        email=document.get("email"), language=document.get("language"), event_id=document.get("event_id"),
+        event_type=document.get("event_type"), fact_id=document.get("fact_id"), network_id=document.get("network_id"),
+        attempts=document.get("attempts"), created_at=document.get("created_at"),
+        updated_at=document.get("updated_at"), sent_at=document.get("sent_at"))
 
 
 class DeliveryLog:
@@ -36,13 +53,9 @@ class DeliveryLog:
         self._inserts: GroupCommit[dict[str, Any], None] = GroupCommit(self._insert_all)
         self._updates: GroupCommit[tuple[str, dict[str, Any]], None] = GroupCommit(self._update_all)
 
-    async def ensure_indexes(self) -> None:
-        for field in ("recipient_id", "event_id", "status"):
-            await self._deliveries.create_index([(field, ASCENDING), ("created_at", DESCENDING)])
-        await self._deliveries.create_index([("created_at", DESCENDING)])
-
-    async def get(self, key: str) -> dict[str, Any] | None:
-        return await self._deliveries.find_one({"_id": key})
+    async def get(self, key: str) -> LoggedMail | None:
+        found = await self._deliveries.find_one({"_id": key})
+        return None if found is None else logged_mail_from_document(found)
 
     async def claim(self, key: str, record: dict[str, Any], *, now: datetime, lease: timedelta) -> ClaimOutcome:
         """Take the right to send this delivery now, or learn that it is done or being sent elsewhere."""
@@ -107,9 +120,9 @@ class DeliveryLog:
             return _per_document(len(updates), exc)
         return [None] * len(updates)
 
-    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[LoggedMail]:
         cursor = self._deliveries.find(matching(filters)).sort("created_at", DESCENDING).skip(offset).limit(limit)
-        return [record async for record in cursor]
+        return [logged_mail_from_document(record) async for record in cursor]
 
 
 def _per_document(count: int, exc: BulkWriteError) -> list[BaseException | None]:

@@ -23,7 +23,6 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
-from typing import Protocol
 
 import aiosmtplib
 from aiosmtplib.errors import (
@@ -51,11 +50,6 @@ class MailRejected(Exception):
 class MailServerUnavailable(ConnectionError):
     """The SMTP server is away or answered "try later" (4xx). A ConnectionError, so the
     event consumer retries instead of dead-lettering."""
-
-
-class Mailer(Protocol):
-    async def send(self, message: Message) -> None:
-        """Hand the message to the mail server; return once it accepted it."""
 
 
 UTF8 = Charset("utf-8")

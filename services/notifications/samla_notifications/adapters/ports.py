@@ -1,22 +1,28 @@
-"""The stores the use cases talk to, as Protocols: the service layer types against these, the
+"""The stores and clients the use cases talk to, as Protocols: the service layer types against these, the
 Mongo adapters implement them, and the in-memory fakes in `tests/fakes.py` do too.
 
 Criteria and changes are plain: a search names fields and the value each must have (a list:
-any of its values); a change is a function of the current document that returns the fields
-to set, or None to leave it as it is. The MongoDB syntax for both lives in the adapters.
+any of its values); a change is a function of the current document (of a subscription: its
+record) that returns the fields to set, or None to leave it as it is. The MongoDB syntax for both lives in the adapters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
+from email.message import Message
 from typing import Any, Protocol
 
+from samla_notifications.adapters.contacts import Contact
+from samla_notifications.adapters.templates import RenderedMail
 from samla_notifications.adapters.webhook_client import PostOutcome
-from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus
+from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus, LoggedMail
+from samla_notifications.domain.reminders import Reminder
+from samla_notifications.domain.webhooks import Listener, Subscription
 
 Criteria = Mapping[str, Any]
 Change = Callable[[dict[str, Any]], dict[str, Any] | None]
+SubscriptionChange = Callable[[Subscription], dict[str, Any] | None]
 
 
 class ReadModelRepository(Protocol):
@@ -76,19 +82,23 @@ class ReminderRepository(Protocol):
 
     async def drop(self, selector: Criteria) -> int: ...
 
-    async def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, now: datetime, limit: int) -> list[Reminder]:
         """Pending reminders whose moment has come, the earliest first."""
         ...
 
-    async def mark(self, reminder: dict[str, Any], status: str, at: datetime) -> None: ...
+    async def mark(self, reminder: Reminder, status: str, at: datetime) -> None:
+        """Close the reminder, unless its row was replaced meanwhile (another `fact_id`)."""
+        ...
 
-    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]: ...
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[Reminder]:
+        """Soonest first."""
+        ...
 
 
 class DeliveryLogRepository(Protocol):
     """One record per mail that should go out (implemented by `delivery_log.DeliveryLog`)."""
 
-    async def get(self, key: str) -> dict[str, Any] | None: ...
+    async def get(self, key: str) -> LoggedMail | None: ...
 
     async def claim(self, key: str, record: dict[str, Any], *, now: datetime, lease: timedelta) -> ClaimOutcome:
         """Take the right to send this delivery now, or learn that it is done or being sent elsewhere."""
@@ -99,7 +109,9 @@ class DeliveryLogRepository(Protocol):
     async def record(self, key: str, record: dict[str, Any], status: DeliveryStatus, *, at: datetime,
                      error: str | None = None) -> None: ...
 
-    async def search(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]: ...
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[LoggedMail]:
+        """Newest first."""
+        ...
 
 
 class PreferenceRepository(Protocol):
@@ -129,25 +141,27 @@ class WebhookRepository(Protocol):
     Changes run under the document's lock, so two rounds never both claim a delivery.
     """
 
-    def signing_secret(self, subscription: dict[str, Any]) -> str: ...
+    def signing_secret(self, subscription: Subscription) -> str: ...
 
-    async def add_subscription(self, subscription: dict[str, Any]) -> None: ...
+    async def add_subscription(self, subscription: Subscription) -> None:
+        """Store a new subscription; its secret (given in plain text) is kept only sealed."""
+        ...
 
-    async def subscription(self, subscription_id: str) -> dict[str, Any] | None: ...
+    async def subscription(self, subscription_id: str) -> Subscription | None: ...
 
-    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[Subscription]:
         """Oldest first."""
         ...
 
     async def count_subscriptions(self, filters: Criteria) -> int: ...
 
-    async def live_subscriptions(self) -> list[dict[str, Any]]:
+    async def live_subscriptions(self) -> list[Listener]:
         """Active and paused subscriptions (their id, network and event types)."""
         ...
 
     async def active_subscription_ids(self) -> list[str]: ...
 
-    async def update_subscription(self, subscription_id: str, change: Change) -> dict[str, Any] | None:
+    async def update_subscription(self, subscription_id: str, change: SubscriptionChange) -> Subscription | None:
         """The subscription after `change`; None if there is no such subscription."""
         ...
 
@@ -222,6 +236,38 @@ class WebhookSender(Protocol):
 
     async def post(self, url: str, address: str, body: bytes, headers: dict[str, str]) -> PostOutcome:
         """`address` is the checked address to connect to (pinned); `url` names the host and path."""
+        ...
+
+
+class ContactDirectory(Protocol):
+    """Where people's names, addresses and languages come from, at send time
+    (implemented by `contacts.HttpContactDirectory`: enrollment)."""
+
+    async def contact(self, person_id: str) -> Contact | None:
+        """The person's contact details, or None when the directory does not know them."""
+        ...
+
+    async def contacts(self, person_ids: Collection[str]) -> dict[str, Contact | None]:
+        """Several people's details in one request: every id asked is a key, None for those unknown.
+
+        Raises `contacts.BatchLookUpUnsupported` when the directory has no batch look-up."""
+        ...
+
+
+class Mailer(Protocol):
+    """Hands mail to a mail server (implemented by `mailer.SmtpMailer`)."""
+
+    async def send(self, message: Message) -> None:
+        """Return once the server accepted the message. Raises `mailer.MailRejected` when it refused
+        it for good, `mailer.MailServerUnavailable` (a ConnectionError) when it is away."""
+        ...
+
+
+class MailRenderer(Protocol):
+    """Words a notice's mail in a language (implemented by `templates.TemplateRenderer`)."""
+
+    def render(self, kind: str, language: str, context: dict[str, Any], *, calendar: bool = False) -> RenderedMail:
+        """Raises `templates.TemplateRenderFailed` when a part cannot be rendered: nothing half-rendered goes out."""
         ...
 
 

@@ -48,16 +48,17 @@ class _RecentDocuments:
         self._entries.pop(key, None)
 
 
+async def ensure_read_model_indexes(db: AsyncDatabase) -> None:
+    await db.roster.create_index([("cohort_id", ASCENDING)])
+    await db.sessions.create_index([("cohort_id", ASCENDING)])
+    await db.interests.create_index([("programme_id", ASCENDING)])
+
+
 class ReadModel:
     def __init__(self, db: AsyncDatabase, locks: DocumentLocks, cache_seconds: float = 10.0) -> None:
         self.db = db
         self._locks = locks
         self._recent = {"programmes": _RecentDocuments(cache_seconds), "cohorts": _RecentDocuments(cache_seconds)}
-
-    async def ensure_indexes(self) -> None:
-        await self.db.roster.create_index([("cohort_id", ASCENDING)])
-        await self.db.sessions.create_index([("cohort_id", ASCENDING)])
-        await self.db.interests.create_index([("programme_id", ASCENDING)])
 
     async def _upsert(self, collection: str, document_id: str, fields: dict[str, Any]) -> None:
         async with self._locks.hold(collection, document_id):

@@ -17,9 +17,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_notifications.adapters.ports import Change, Criteria
+from samla_notifications.adapters.ports import Change, Criteria, SubscriptionChange
 from samla_notifications.adapters.queries import matching
-from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus, delivery_id
+from samla_notifications.domain.webhooks import (
+    Listener,
+    Subscription,
+    SubscriptionStatus,
+    WebhookDeliveryStatus,
+    delivery_id,
+)
 
 SUBSCRIPTIONS = "subscriptions"
 DELIVERIES = "webhook_deliveries"
@@ -29,6 +35,40 @@ class SecretKeyMismatch(RuntimeError):
     """A stored secret does not open with the configured key (the key was changed without re-encrypting)."""
 
 
+async def ensure_webhook_indexes(db: AsyncDatabase) -> None:
+    await db[SUBSCRIPTIONS].create_index([("network_id", ASCENDING), ("status", ASCENDING)])
+    await db[DELIVERIES].create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+    await db[DELIVERIES].create_index([("subscription_id", ASCENDING), ("created_at", DESCENDING)])
+
+
+def subscription_from_document(document: dict[str, Any]) -> Subscription:
+    """A stored subscription as the typed record the use cases read."""
+    return Subscription(
+        id=document["_id"], url=document["url"], event_types=list(document["event_types"]),
+        network_id=document["network_id"], status=document["status"], created_at=document["created_at"],
+        updated_at=document["updated_at"], description=document.get("description"),
+        status_reason=document.get("status_reason"), consecutive_failures=document.get("consecutive_failures", 0),
+        paused_at=document.get("paused_at"), disabled_at=document.get("disabled_at"),
+        last_success_at=document.get("last_success_at"), last_failure_at=document.get("last_failure_at"),
+        secret=document.get("secret"), secret_sealed=document.get("secret_sealed"))
+
+
+def subscription_document(subscription: Subscription) -> dict[str, Any]:
+    """A new subscription as it is stored, without its secret (the store seals that)."""
+    return {
+        "_id": subscription.id, "url": subscription.url, "event_types": list(subscription.event_types),
+        "network_id": subscription.network_id, "description": subscription.description,
+        "status": subscription.status, "status_reason": subscription.status_reason,
+        "consecutive_failures": subscription.consecutive_failures, "created_at": subscription.created_at,
+        "updated_at": subscription.updated_at, "paused_at": subscription.paused_at,
+        "disabled_at": subscription.disabled_at, "last_success_at": subscription.last_success_at,
+    }
+
+
+def listener_from_document(document: dict[str, Any]) -> Listener:
+    return Listener(id=document["_id"], network_id=document["network_id"], event_types=list(document["event_types"]))
+
+
 class WebhookStore:
     def __init__(self, db: AsyncDatabase, locks: DocumentLocks, *, secret_key: str) -> None:
         self._subscriptions = db[SUBSCRIPTIONS]
@@ -36,62 +76,63 @@ class WebhookStore:
         self._locks = locks
         self._cipher = Fernet(secret_key.encode())
 
-    def signing_secret(self, subscription: dict[str, Any]) -> str:
+    def signing_secret(self, subscription: Subscription) -> str:
         """The subscription's signing secret in plain text, for signing one delivery."""
-        sealed = subscription.get("secret_sealed")
+        sealed = subscription.secret_sealed
         if sealed is None:
-            return subscription["secret"]  # stored before secrets were encrypted
+            if subscription.secret is None:
+                raise KeyError("secret")  # as reading the missing field did: neither form is stored
+            return subscription.secret  # stored before secrets were encrypted
         try:
             return self._cipher.decrypt(sealed.encode()).decode()
         except InvalidToken as exc:
-            raise SecretKeyMismatch(f"subscription {subscription['_id']}: its secret does not open with the "
+            raise SecretKeyMismatch(f"subscription {subscription.id}: its secret does not open with the "
                                     "configured webhook_secret_key") from exc
-
-    async def ensure_indexes(self) -> None:
-        await self._subscriptions.create_index([("network_id", ASCENDING), ("status", ASCENDING)])
-        await self._deliveries.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-        await self._deliveries.create_index([("subscription_id", ASCENDING), ("created_at", DESCENDING)])
 
     # -- subscriptions -----------------------------------------------------------------------
 
-    async def add_subscription(self, subscription: dict[str, Any]) -> None:
-        stored = {k: v for k, v in subscription.items() if k != "secret"}
-        stored["secret_sealed"] = self._cipher.encrypt(subscription["secret"].encode()).decode()
+    async def add_subscription(self, subscription: Subscription) -> None:
+        if subscription.secret is None:
+            raise ValueError(f"subscription {subscription.id} has no secret to seal")
+        stored = subscription_document(subscription)
+        stored["secret_sealed"] = self._cipher.encrypt(subscription.secret.encode()).decode()
         await self._subscriptions.insert_one(stored)
 
-    async def subscription(self, subscription_id: str) -> dict[str, Any] | None:
-        return await self._subscriptions.find_one({"_id": subscription_id})
+    async def subscription(self, subscription_id: str) -> Subscription | None:
+        found = await self._subscriptions.find_one({"_id": subscription_id})
+        return None if found is None else subscription_from_document(found)
 
-    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[Subscription]:
         cursor = self._subscriptions.find(matching(filters)).sort("created_at", ASCENDING).skip(offset).limit(limit)
-        return [s async for s in cursor]
+        return [subscription_from_document(s) async for s in cursor]
 
     async def count_subscriptions(self, filters: Criteria) -> int:
         return await self._subscriptions.count_documents(matching(filters))
 
-    async def live_subscriptions(self) -> list[dict[str, Any]]:
+    async def live_subscriptions(self) -> list[Listener]:
         """Subscriptions that receive events: active ones, and paused ones (their deliveries wait)."""
         cursor = self._subscriptions.find(
             {"status": {"$in": [SubscriptionStatus.ACTIVE.value, SubscriptionStatus.PAUSED.value]}},
             {"_id": 1, "network_id": 1, "event_types": 1})
-        return [s async for s in cursor]
+        return [listener_from_document(s) async for s in cursor]
 
     async def active_subscription_ids(self) -> list[str]:
         cursor = self._subscriptions.find({"status": SubscriptionStatus.ACTIVE.value}, {"_id": 1})
         return [s["_id"] async for s in cursor]
 
-    async def update_subscription(self, subscription_id: str, change: Change) -> dict[str, Any] | None:
+    async def update_subscription(self, subscription_id: str,
+                                  change: SubscriptionChange) -> Subscription | None:
         """Set the fields `change(subscription)` returns (nothing if None) under the subscription's lock;
         returns the subscription as it then is."""
         async with self._locks.hold(SUBSCRIPTIONS, subscription_id):
             current = await self._subscriptions.find_one({"_id": subscription_id})
             if current is None:
                 return None
-            fields = change(current)
+            fields = change(subscription_from_document(current))
             if fields:
                 await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
                 current = await self._subscriptions.find_one({"_id": subscription_id})
-            return current
+            return None if current is None else subscription_from_document(current)
 
     # -- deliveries --------------------------------------------------------------------------
 

@@ -17,8 +17,10 @@ mail whenever the crash came before the server accepted it, which is the far lik
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class DeliveryStatus(StrEnum):
@@ -30,6 +32,32 @@ class DeliveryStatus(StrEnum):
     OPTED_OUT = "opted_out"    # the recipient turned this category off
     NO_CONTACT = "no_contact"  # enrollment knows no e-mail address for the recipient
     EXPIRED = "expired"        # the fact was too old when it reached us (a replay of history)
+
+
+@dataclass(frozen=True)
+class LoggedMail:
+    """One record of the delivery log as callers read it (the log maps its documents to these).
+
+    `id` is the delivery key (fact, recipient, kind); `attempts` lists each try (`at`, `outcome`,
+    `error`); `email` and `language` are known once the mail was addressed.
+    """
+
+    id: str
+    channel: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    status: str | None = None
+    recipient_id: str | None = None
+    email: str | None = None
+    language: str | None = None
+    event_id: str | None = None
+    event_type: str | None = None
+    fact_id: str | None = None
+    network_id: str | None = None
+    attempts: list[dict[str, Any]] | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    sent_at: datetime | None = None
 
 
 # Outcomes that end the story of a delivery key: a redelivered event changes nothing.

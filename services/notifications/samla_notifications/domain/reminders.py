@@ -8,6 +8,35 @@ from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """A planned reminder as the use cases and the API read it (the store maps its rows to these).
+
+    One row per subject, recipient and moment: a session's reminder (`session_id`, `days_before`),
+    a measure's follow-up (`measure_id`, `due_on` as an ISO date) or a manager's approval reminder
+    (`application_id`, `step`, `team_id`, `waiting_days`). `fact_id` is the fact it reports: a row
+    replaced meanwhile (the session moved) has another one.
+    """
+
+    id: str
+    kind: str
+    recipient_id: str
+    fire_at: datetime
+    fact_id: str
+    event_id: str
+    network_id: str
+    status: str
+    session_id: str | None = None
+    cohort_id: str | None = None
+    measure_id: str | None = None
+    application_id: str | None = None
+    days_before: int | None = None
+    due_on: str | None = None
+    step: int = 1
+    team_id: str | None = None
+    waiting_days: int | None = None
+
+
+@dataclass(frozen=True)
 class SessionReminderTime:
     days_before: int
     fire_at: datetime

@@ -8,6 +8,7 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -27,6 +28,39 @@ class WebhookDeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # gave up: the retry window ended, or the receiver is gone
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A webhook subscription as the use cases and the API read it (the store maps its documents to these)."""
+
+    id: str
+    url: str
+    event_types: list[str]
+    network_id: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    status_reason: str | None = None
+    consecutive_failures: int = 0
+    paused_at: datetime | None = None
+    disabled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    # The signing secret in plain text only when just made (shown once), or on a subscription
+    # stored before secrets were sealed; otherwise the store keeps it sealed and opens it per delivery.
+    secret: str | None = field(default=None, repr=False)
+    secret_sealed: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Listener:
+    """What deciding who hears an event needs of a live (active or paused) subscription."""
+
+    id: str
+    network_id: str
+    event_types: list[str]
 
 
 def delivery_id(subscription_id: str, event_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -10,10 +11,10 @@ from samla_shared.http.auth import Access, refuse
 from samla_shared.security.access import Grant, Reach
 
 from samla_notifications.bootstrap import Notifications
-from samla_notifications.domain.deliveries import DeliveryStatus
+from samla_notifications.domain.deliveries import DeliveryStatus, LoggedMail
 from samla_notifications.domain.errors import NotFound
 from samla_notifications.domain.kinds import MANDATORY, Kind
-from samla_notifications.domain.webhooks import SubscriptionStatus, WebhookDeliveryStatus
+from samla_notifications.domain.webhooks import Subscription, SubscriptionStatus, WebhookDeliveryStatus
 from samla_notifications.entrypoints.schemas import (
     NotificationPublic,
     PreferencesPublic,
@@ -61,9 +62,9 @@ def _scoped(access: Grant, filters: dict[str, Any], *, person_field: str | None 
     return None
 
 
-async def _visible_subscription(service: Notifications, subscription_id: str, access: Grant) -> dict[str, Any]:
+async def _visible_subscription(service: Notifications, subscription_id: str, access: Grant) -> Subscription:
     found = await service.webhooks.subscription(subscription_id)
-    access.require(f"subscription {subscription_id}", network_id=found["network_id"])
+    access.require(f"subscription {subscription_id}", network_id=found.network_id)
     return found
 
 
@@ -86,16 +87,16 @@ async def list_deliveries(
 @deliveries.get("/{delivery_id}", response_model=NotificationPublic, responses={404: {"description": "Unknown id"}})
 async def get_delivery(delivery_id: str, service: Service, access: Access) -> NotificationPublic:
     record = await service.delivery_log.get(delivery_id)
-    if record is None or not access.sees(network_id=record.get("network_id"), person_ids=[record.get("recipient_id")]):
+    if record is None or not access.sees(network_id=record.network_id, person_ids=[record.recipient_id]):
         raise NotFound(f"no delivery {delivery_id}")
     return _as_seen_by(access, record)
 
 
-def _as_seen_by(access: Grant, record: dict[str, Any]) -> NotificationPublic:
+def _as_seen_by(access: Grant, record: LoggedMail) -> NotificationPublic:
     """The record, with the address only for those who may see the person (admin, the person):
     a coordinator follows what went out in their networks, not where people receive mail."""
-    sees_person = access.unrestricted or access.person == record.get("recipient_id")
-    return public(NotificationPublic, record if sees_person else {**record, "email": None}, id=record["_id"])
+    sees_person = access.unrestricted or access.person == record.recipient_id
+    return public(NotificationPublic, asdict(record if sees_person else replace(record, email=None)))
 
 
 # -- reminders --------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ async def list_reminders(service: Service, access: Access, offset: Offset = 0, l
                                        status=status_filter), person_field="recipient_id")
     if filters is None:
         return []
-    return [public(ReminderPublic, r, id=r["_id"]) for r in await service.reminders.search(filters, offset, limit)]
+    return [public(ReminderPublic, asdict(r)) for r in await service.reminders.search(filters, offset, limit)]
 
 
 # -- preferences ------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ async def subscribe(body: SubscriptionCreate, service: Service, access: Access) 
         raise refuse(f"the caller is granted no network {body.network_id}")
     created = await service.webhooks.subscribe(url=body.url, event_types=body.event_types,
                                                network_id=body.network_id, description=body.description)
-    return public(SubscriptionCreated, created, id=created["_id"])
+    return public(SubscriptionCreated, asdict(created))  # the one response that shows the secret
 
 
 @subscriptions.get("", response_model=list[SubscriptionPublic])
@@ -154,15 +155,14 @@ async def list_subscriptions(service: Service, access: Access, offset: Offset = 
     filters = _scoped(access, _filters(network_id=network_id, status=status_filter.value if status_filter else None))
     if filters is None:
         return []
-    return [public(SubscriptionPublic, s, id=s["_id"])
-            for s in await service.webhooks.subscriptions(filters, offset, limit)]
+    return [public(SubscriptionPublic, asdict(s)) for s in await service.webhooks.subscriptions(filters, offset, limit)]
 
 
 @subscriptions.get("/{subscription_id}", response_model=SubscriptionPublic,
                    summary="A subscription, with its state: active, paused (and why) or disabled")
 async def get_subscription(subscription_id: str, service: Service, access: Access) -> SubscriptionPublic:
     found = await _visible_subscription(service, subscription_id, access)
-    return public(SubscriptionPublic, found, id=found["_id"])
+    return public(SubscriptionPublic, asdict(found))
 
 
 @subscriptions.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
@@ -177,7 +177,7 @@ async def unsubscribe(subscription_id: str, service: Service, access: Access) ->
 async def resume(subscription_id: str, service: Service, access: Access) -> SubscriptionPublic:
     await _visible_subscription(service, subscription_id, access)
     resumed = await service.webhooks.resume(subscription_id)
-    return public(SubscriptionPublic, resumed, id=resumed["_id"])
+    return public(SubscriptionPublic, asdict(resumed))
 
 
 @subscriptions.get("/{subscription_id}/deliveries", response_model=list[WebhookDeliveryPublic],

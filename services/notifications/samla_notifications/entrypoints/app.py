@@ -11,8 +11,7 @@ from fastapi import FastAPI
 from samla_shared.clock import Clock, system_clock
 from samla_shared.http.app_factory import build_service_app
 from samla_shared.structured_logging import configure_logging
-from samla_notifications.adapters.contacts import ContactDirectory
-from samla_notifications.adapters.mailer import Mailer
+from samla_notifications.adapters.ports import ContactDirectory, Mailer
 from samla_notifications.bootstrap import bootstrap
 from samla_notifications.entrypoints import personal_data
 from samla_notifications.entrypoints.access import ACCESS

@@ -31,12 +31,17 @@ from samla_notifications.adapters.calendar import session_calendar
 from samla_notifications.adapters.contacts import (
     BatchLookUpUnsupported,
     Contact,
-    ContactDirectory,
     ContactDirectoryUnavailable,
 )
-from samla_notifications.adapters.mailer import Mailer, MailRejected, compose_message, sender_domain
-from samla_notifications.adapters.ports import DeliveryLogRepository, PreferenceRepository
-from samla_notifications.adapters.templates import TemplateRenderer, TemplateRenderFailed
+from samla_notifications.adapters.mailer import MailRejected, compose_message, sender_domain
+from samla_notifications.adapters.ports import (
+    ContactDirectory,
+    DeliveryLogRepository,
+    Mailer,
+    MailRenderer,
+    PreferenceRepository,
+)
+from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.deliveries import (
     ClaimOutcome,
     DeliveryStatus,
@@ -81,7 +86,7 @@ _prepared: ContextVar[_Prepared | None] = ContextVar("samla_notifications_prepar
 
 class MailDelivery:
     def __init__(self, *, settings: NotificationsSettings, log_store: DeliveryLogRepository, preferences: PreferenceRepository,
-                 contacts: ContactDirectory, renderer: TemplateRenderer, mailer: Mailer, clock: Clock,
+                 contacts: ContactDirectory, renderer: MailRenderer, mailer: Mailer, clock: Clock,
                  erasures: PersonalData) -> None:
         self._settings = settings
         self._erasures = erasures

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from samla_shared.clock import Clock
 from samla_shared.retry import run_periodically
-from samla_notifications.adapters.ports import ReadModelRepository, ReminderRepository
+from samla_notifications.adapters.ports import Criteria, ReadModelRepository, ReminderRepository
 from samla_notifications.adapters.reminder_store import DROPPED, FAILED, SENT
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.deliveries import DeliveryStatus
@@ -31,7 +30,7 @@ from samla_notifications.domain.mail_context import (
     session_mail_context,
 )
 from samla_notifications.domain.notices import Fact, Notice
-from samla_notifications.domain.reminders import approval_reminder_fact, follow_up_fact, reminder_fact
+from samla_notifications.domain.reminders import Reminder, approval_reminder_fact, follow_up_fact, reminder_fact
 from samla_notifications.metrics import REMINDERS_DUE
 from samla_notifications.service_layer.mail import DeliveryInFlight, MailDelivery
 from samla_notifications.settings import NotificationsSettings
@@ -40,6 +39,17 @@ log = logging.getLogger("samla.notifications.reminders")
 
 BATCH = 200
 FAILED_ROUND_CEILING = 60.0  # seconds between rounds at most while they keep failing
+
+
+class StoredReminders:
+    """The planned reminders as callers see them, for the reminders' HTTP route."""
+
+    def __init__(self, reminders: ReminderRepository) -> None:
+        self._reminders = reminders
+
+    async def search(self, filters: Criteria, offset: int, limit: int) -> list[Reminder]:
+        """Soonest first; `filters` name fields and the value each must have (a list: any of them)."""
+        return await self._reminders.search(filters, offset, limit)
 
 
 class ReminderScheduler:
@@ -67,7 +77,7 @@ class ReminderScheduler:
         REMINDERS_DUE.labels(self._settings.service_name).set(len(due))
         superseded = _superseded(due)
         for reminder in due:
-            notice = None if reminder["_id"] in superseded else await self._notice(reminder, now)
+            notice = None if reminder.id in superseded else await self._notice(reminder, now)
             if notice is None:
                 await self._reminders.mark(reminder, DROPPED, now)
                 continue
@@ -75,7 +85,7 @@ class ReminderScheduler:
                 outcome = await self._mail.deliver(notice)
             except TemplateRenderFailed as exc:
                 # No event to dead-letter here: the delivery log keeps the reason, the row says failed.
-                log.error("reminder %s could not be rendered: %s", reminder["_id"], exc)
+                log.error("reminder %s could not be rendered: %s", reminder.id, exc)
                 await self._reminders.mark(reminder, FAILED, now)
                 continue
             except DeliveryInFlight:
@@ -84,68 +94,69 @@ class ReminderScheduler:
             await self._reminders.mark(reminder, SENT if outcome is DeliveryStatus.SENT else outcome.value, now)
         return len(due)
 
-    async def _notice(self, reminder: dict[str, Any], now: datetime) -> Notice | None:
-        if reminder["kind"] == Kind.SESSION_REMINDER:
+    async def _notice(self, reminder: Reminder, now: datetime) -> Notice | None:
+        if reminder.kind == Kind.SESSION_REMINDER:
             return await self._session_notice(reminder, now)
-        if reminder["kind"] == Kind.FOLLOW_UP_DUE:
+        if reminder.kind == Kind.FOLLOW_UP_DUE:
             return await self._follow_up_notice(reminder)
-        if reminder["kind"] == Kind.APPROVAL_REMINDER:
+        if reminder.kind == Kind.APPROVAL_REMINDER:
             return await self._approval_notice(reminder)
-        log.error("reminder %s has an unknown kind %r", reminder["_id"], reminder["kind"])
+        log.error("reminder %s has an unknown kind %r", reminder.id, reminder.kind)
         return None
 
-    async def _session_notice(self, reminder: dict[str, Any], now: datetime) -> Notice | None:
-        session = await self._read.session(reminder["session_id"])
+    async def _session_notice(self, reminder: Reminder, now: datetime) -> Notice | None:
+        session = await self._read.session(reminder.session_id)
         if session is None or session.get("status") != "scheduled" or session["starts_at"] <= now:
             return None
-        if reminder["fact_id"] != reminder_fact(session["_id"], session["starts_at"], reminder["days_before"]):
+        if reminder.fact_id != reminder_fact(session["_id"], session["starts_at"], reminder.days_before):
             return None  # the session moved after this row was written; its replacement will go out
         cohort = await self._read.cohort(session["cohort_id"])
         programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
-        fact = Fact(event_id=reminder["event_id"], event_type="SessionReminder", network_id=reminder["network_id"],
-                    time_zone=session["time_zone"], occurred_at=reminder["fire_at"])
-        context = session_mail_context(session, cohort, programme, days_before=reminder["days_before"])
-        return fact.notice(Kind.SESSION_REMINDER, reminder["recipient_id"], context, fact_id=reminder["fact_id"],
+        fact = Fact(event_id=reminder.event_id, event_type="SessionReminder", network_id=reminder.network_id,
+                    time_zone=session["time_zone"], occurred_at=reminder.fire_at)
+        context = session_mail_context(session, cohort, programme, days_before=reminder.days_before)
+        return fact.notice(Kind.SESSION_REMINDER, reminder.recipient_id, context, fact_id=reminder.fact_id,
                            calendar=calendar_entry(session, cohort))
 
-    async def _follow_up_notice(self, reminder: dict[str, Any]) -> Notice | None:
-        measure = await self._read.measure(reminder["measure_id"])
+    async def _follow_up_notice(self, reminder: Reminder) -> Notice | None:
+        measure = await self._read.measure(reminder.measure_id)
         if measure is None or measure.get("status") == "closed":
             return None
-        if reminder["fact_id"] != follow_up_fact(reminder["measure_id"], as_date(reminder["due_on"])):
+        if reminder.fact_id != follow_up_fact(reminder.measure_id, as_date(reminder.due_on)):
             return None
-        zone = self._settings.network_profile(reminder["network_id"]).time_zone
-        fact = Fact(event_id=reminder["event_id"], event_type="FollowUpDue", network_id=reminder["network_id"],
-                    time_zone=zone, occurred_at=reminder["fire_at"])
-        return fact.notice(Kind.FOLLOW_UP_DUE, reminder["recipient_id"],
-                           {"measure": measure_context(measure, reminder["due_on"])}, fact_id=reminder["fact_id"],
-                           link=measure_page(reminder["measure_id"]))
+        zone = self._settings.network_profile(reminder.network_id).time_zone
+        fact = Fact(event_id=reminder.event_id, event_type="FollowUpDue", network_id=reminder.network_id,
+                    time_zone=zone, occurred_at=reminder.fire_at)
+        return fact.notice(Kind.FOLLOW_UP_DUE, reminder.recipient_id,
+                           {"measure": measure_context(measure, reminder.due_on)}, fact_id=reminder.fact_id,
+                           link=measure_page(reminder.measure_id))
 
-    async def _approval_notice(self, reminder: dict[str, Any]) -> Notice | None:
+    async def _approval_notice(self, reminder: Reminder) -> Notice | None:
         """The manager's reminder, unless the application was decided or withdrawn meanwhile."""
-        application = await self._read.application(reminder["application_id"])
+        application = await self._read.application(reminder.application_id)
         if application is None or application.get("status") or not application.get("requires_manager_approval"):
             return None
-        step = reminder.get("step", 1)
-        if reminder["fact_id"] != approval_reminder_fact(reminder["application_id"], step, reminder.get("team_id")):
+        step = reminder.step
+        if reminder.fact_id != approval_reminder_fact(reminder.application_id, step, reminder.team_id):
             return None
         if application.get("approval_step", 1) != step:
             return None  # that step of the approval chain was decided; the next one has reminders of its own
         cohort = await self._read.cohort(application.get("cohort_id"))
         programme = await self._read.programme(application.get("programme_id") or (cohort or {}).get("programme_id"))
-        zone = (cohort or {}).get("time_zone") or self._settings.network_profile(reminder["network_id"]).time_zone
-        fact = Fact(event_id=reminder["event_id"], event_type="ApprovalReminder", network_id=reminder["network_id"],
-                    time_zone=zone, occurred_at=reminder["fire_at"])
+        zone = (cohort or {}).get("time_zone") or self._settings.network_profile(reminder.network_id).time_zone
+        fact = Fact(event_id=reminder.event_id, event_type="ApprovalReminder", network_id=reminder.network_id,
+                    time_zone=zone, occurred_at=reminder.fire_at)
         context = {"programme": programme_context(programme), "cohort": cohort_context(cohort),
-                   "application_id": reminder["application_id"],
-                   "waiting_days": reminder.get("waiting_days", self._settings.approval_reminder_days)}
-        return fact.notice(Kind.APPROVAL_REMINDER, reminder["recipient_id"], context, fact_id=reminder["fact_id"],
+                   "application_id": reminder.application_id,
+                   "waiting_days": (reminder.waiting_days if reminder.waiting_days is not None
+                                    else self._settings.approval_reminder_days)}
+        return fact.notice(Kind.APPROVAL_REMINDER, reminder.recipient_id, context, fact_id=reminder.fact_id,
                            about_person_id=application.get("participant_id"),
-                           link=application_page(reminder["application_id"]))
+                           link=application_page(reminder.application_id))
 
 
 
-def _superseded(due: list[dict[str, Any]]) -> set[str]:
+def _superseded(due: list[Reminder]) -> set[str]:
     """Earlier reminders of a session that a later one, due as well, makes pointless.
 
     After an outage both the 7-day and the 1-day reminder can be due at once; the person
@@ -154,10 +165,10 @@ def _superseded(due: list[dict[str, Any]]) -> set[str]:
     latest: dict[tuple[str, str], str] = {}
     superseded: set[str] = set()
     for reminder in due:
-        if reminder["kind"] != Kind.SESSION_REMINDER:
+        if reminder.kind != Kind.SESSION_REMINDER:
             continue
-        group = (reminder["session_id"], reminder["recipient_id"])
+        group = (reminder.session_id, reminder.recipient_id)
         if group in latest:
             superseded.add(latest[group])
-        latest[group] = reminder["_id"]
+        latest[group] = reminder.id
     return superseded

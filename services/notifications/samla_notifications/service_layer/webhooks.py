@@ -26,6 +26,8 @@ from samla_notifications.adapters.ports import Criteria, Resolver, WebhookReposi
 from samla_notifications.adapters.webhook_client import PostOutcome, resolve
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
 from samla_notifications.domain.webhooks import (
+    Listener,
+    Subscription,
     SubscriptionStatus,
     WebhookDeliveryStatus,
     check_addresses,
@@ -63,14 +65,14 @@ class WebhookService:
         self._resolve = resolver
         self._window = timedelta(seconds=settings.webhook_retry_window_seconds)
         self.wake = asyncio.Event()
-        self._live: tuple[float, list[dict[str, Any]]] | None = None
+        self._live: tuple[float, list[Listener]] | None = None
         self._changes = 0  # how often this instance changed a subscription
 
     def forget_subscriptions(self) -> None:
         self._live = None
         self._changes += 1
 
-    async def _live_subscriptions(self) -> list[dict[str, Any]]:
+    async def _live_subscriptions(self) -> list[Listener]:
         if self._live is None or time.monotonic() - self._live[0] > SUBSCRIPTIONS_KEPT_SECONDS:
             changes = self._changes
             found = await self._store.live_subscriptions()
@@ -91,26 +93,25 @@ class WebhookService:
         return addresses[0]
 
     async def subscribe(self, *, url: str, event_types: list[str], network_id: str,
-                        description: str | None) -> dict[str, Any]:
+                        description: str | None) -> Subscription:
+        """The new subscription, with its signing secret in plain text this once."""
         await self.check_target(url)
         now = _now()
-        subscription = {
-            "_id": f"sub_{uuid.uuid4().hex}", "url": url, "event_types": sorted(set(event_types)),
-            "network_id": network_id, "description": description, "secret": new_secret(),
-            "status": SubscriptionStatus.ACTIVE.value, "status_reason": None, "consecutive_failures": 0,
-            "created_at": now, "updated_at": now, "paused_at": None, "disabled_at": None, "last_success_at": None,
-        }
+        subscription = Subscription(
+            id=f"sub_{uuid.uuid4().hex}", url=url, event_types=sorted(set(event_types)), network_id=network_id,
+            description=description, secret=new_secret(), status=SubscriptionStatus.ACTIVE.value,
+            status_reason=None, consecutive_failures=0, created_at=now, updated_at=now)
         await self._store.add_subscription(subscription)
         self.forget_subscriptions()
         return subscription
 
-    async def subscription(self, subscription_id: str) -> dict[str, Any]:
+    async def subscription(self, subscription_id: str) -> Subscription:
         subscription = await self._store.subscription(subscription_id)
         if subscription is None:
             raise NotFound(f"no subscription {subscription_id}")
         return subscription
 
-    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def subscriptions(self, filters: Criteria, offset: int, limit: int) -> list[Subscription]:
         return await self._store.subscriptions(filters, offset, limit)
 
     async def unsubscribe(self, subscription_id: str) -> None:
@@ -121,9 +122,9 @@ class WebhookService:
         self.forget_subscriptions()
         await self.refresh_paused_gauge()
 
-    async def resume(self, subscription_id: str) -> dict[str, Any]:
+    async def resume(self, subscription_id: str) -> Subscription:
         subscription = await self.subscription(subscription_id)
-        if subscription["status"] == SubscriptionStatus.DISABLED:
+        if subscription.status == SubscriptionStatus.DISABLED:
             raise Conflict("a disabled subscription cannot be resumed; register the endpoint again")
         now = _now()
         # Held deliveries first, so the dispatcher never sees an active subscription with expired windows.
@@ -142,7 +143,7 @@ class WebhookService:
     async def fan_out(self, event: CloudEvent) -> int:
         """Queue the event for every subscription that asked for it in its network."""
         listeners = [s for s in await self._live_subscriptions()
-                     if s["network_id"] == event.data.network_id and event.type in s["event_types"]]
+                     if s.network_id == event.data.network_id and event.type in s.event_types]
         if not listeners:
             return 0
         body = structured_json(event).decode()
@@ -150,7 +151,7 @@ class WebhookService:
         queued = 0
         for subscription in listeners:
             queued += await self._store.queue({
-                "_id": delivery_id(subscription["_id"], event.id), "subscription_id": subscription["_id"],
+                "_id": delivery_id(subscription.id, event.id), "subscription_id": subscription.id,
                 "event_id": event.id, "event_type": event.type, "network_id": event.data.network_id,
                 "body": body, "traceparent": event.trace_headers.get("traceparent"),
                 "status": WebhookDeliveryStatus.PENDING.value, "attempts_made": 0, "attempts": [],
@@ -184,8 +185,8 @@ class WebhookService:
         past = await self.delivery(subscription_id, event_id)
         if "body" not in past:
             raise Conflict("this delivery is past the retention of webhook bodies; its event is no longer kept")
-        if subscription["status"] != SubscriptionStatus.ACTIVE:
-            raise Conflict(f"the subscription is {subscription['status']}; resume it before asking for redelivery")
+        if subscription.status != SubscriptionStatus.ACTIVE:
+            raise Conflict(f"the subscription is {subscription.status}; resume it before asking for redelivery")
         now = _now()
         redelivered = await self._store.update_delivery(delivery_id(subscription_id, event_id), lambda _: {
             "status": WebhookDeliveryStatus.PENDING.value, "next_attempt_at": now,
@@ -250,16 +251,16 @@ class WebhookDispatcher:
             if not claimed or delivery is None:
                 return
             subscription = await self._store.subscription(delivery["subscription_id"])
-            if subscription is None or subscription["status"] != SubscriptionStatus.ACTIVE:
+            if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
                 await self._store.update_delivery(delivery["_id"], lambda _: {"next_attempt_at": now})
                 return
             outcome = await self._post(subscription, delivery)
             await self._record(subscription, delivery, outcome)
 
-    async def _post(self, subscription: dict[str, Any], delivery: dict[str, Any]) -> PostOutcome:
+    async def _post(self, subscription: Subscription, delivery: dict[str, Any]) -> PostOutcome:
         try:
             # Checked again at every attempt: a name can start resolving to a private address later.
-            address = await self._service.check_target(subscription["url"])
+            address = await self._service.check_target(subscription.url)
         except RuleViolation as exc:
             return PostOutcome(None, f"refused: {exc}", 0.0)
         body = delivery["body"].encode()
@@ -272,18 +273,18 @@ class WebhookDispatcher:
         }
         parent = propagate.extract({"traceparent": delivery["traceparent"]} if delivery.get("traceparent") else {})
         with tracer.start_as_current_span("webhook deliver", context=parent, kind=SpanKind.CLIENT, attributes={
-            "http.request.method": "POST", "samla.subscription_id": subscription["_id"],
+            "http.request.method": "POST", "samla.subscription_id": subscription.id,
             "cloudevents.event_id": delivery["event_id"], "cloudevents.event_type": delivery["event_type"],
         }) as span:
             propagate.inject(headers)  # the receiver continues the trace of the event that caused it
-            outcome = await self._poster.post(subscription["url"], address, body, headers)
+            outcome = await self._poster.post(subscription.url, address, body, headers)
             if outcome.status_code is not None:
                 span.set_attribute("http.response.status_code", outcome.status_code)
             if not outcome.delivered:
                 span.set_status(Status(StatusCode.ERROR, outcome.error or "not delivered"))
         return outcome
 
-    async def _record(self, subscription: dict[str, Any], delivery: dict[str, Any], outcome: PostOutcome) -> None:
+    async def _record(self, subscription: Subscription, delivery: dict[str, Any], outcome: PostOutcome) -> None:
         now = _now()
         attempt = {"at": now, "status_code": outcome.status_code, "error": outcome.error,
                    "duration_ms": round(outcome.duration_ms, 1)}
@@ -308,29 +309,29 @@ class WebhookDispatcher:
         NOTIFICATIONS.labels(service, "webhook", status).inc()
 
         if outcome.delivered:
-            await self._store.update_subscription(subscription["_id"], lambda _: {
+            await self._store.update_subscription(subscription.id, lambda _: {
                 "consecutive_failures": 0, "last_success_at": now})
         elif outcome.status_code == 410:
-            await self._store.update_subscription(subscription["_id"], lambda _: {
+            await self._store.update_subscription(subscription.id, lambda _: {
                 "status": SubscriptionStatus.DISABLED.value, "disabled_at": now, "updated_at": now,
                 "status_reason": "the receiver answered 410 Gone"})
             self._service.forget_subscriptions()
-            log.warning("webhook subscription %s disabled: its receiver answered 410 Gone", subscription["_id"])
+            log.warning("webhook subscription %s disabled: its receiver answered 410 Gone", subscription.id)
         else:
             updated = await self._store.update_subscription(
-                subscription["_id"], lambda current: self._count_failure(current, now, outcome))
-            if updated is not None and updated["status"] == SubscriptionStatus.PAUSED:
+                subscription.id, lambda current: self._count_failure(current, now, outcome))
+            if updated is not None and updated.status == SubscriptionStatus.PAUSED:
                 await self._service.refresh_paused_gauge()
 
-    def _count_failure(self, current: dict[str, Any], now: datetime, outcome: PostOutcome) -> dict[str, Any]:
-        failures = current.get("consecutive_failures", 0) + 1
+    def _count_failure(self, current: Subscription, now: datetime, outcome: PostOutcome) -> dict[str, Any]:
+        failures = current.consecutive_failures + 1
         update: dict[str, Any] = {"consecutive_failures": failures, "last_failure_at": now}
-        if current["status"] == SubscriptionStatus.ACTIVE and should_pause(
+        if current.status == SubscriptionStatus.ACTIVE and should_pause(
                 failures, self._settings.webhook_pause_after_failures):
             reason = f"paused after {failures} consecutive failed deliveries; last: {_describe(outcome)}"
             update |= {"status": SubscriptionStatus.PAUSED.value, "status_reason": reason, "paused_at": now,
                        "updated_at": now}
-            log.error("webhook subscription %s %s", current["_id"], reason)
+            log.error("webhook subscription %s %s", current.id, reason)
             self._service.forget_subscriptions()
         return update
 
