@@ -375,12 +375,24 @@ def prepare_kafka(port: int, sasl: bool) -> None:
         for name in auth.SCRAM_PRINCIPALS:
             scram += ["--add-scram", f"{auth.MECHANISM}=[name={name},password={passwords[name]}]"]
     if not formatted:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         subprocess.run(
             kafka_java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties), "--standalone",
                        *scram, heap="256m"),
             check=True, stdout=subprocess.DEVNULL,
         )
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes, URL-safe base64 without padding.
+
+    Never one starting with "-": the storage tool's argument parser would take it for an
+    option and refuse to format (1 id in 64 did; Kafka's own Uuid.randomUuid skips them too).
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def kafka_answers(port: int, sasl: bool) -> bool:
