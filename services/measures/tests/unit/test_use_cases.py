@@ -3,9 +3,7 @@ plans and their overdue milestones, unit input, and the refusals (404/409/422), 
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +27,7 @@ from samla_measures.service_layer.plans import Plans
 from samla_measures.service_layer.series import UnitSeries
 from samla_measures.service_layer.unit_input import UnitInput
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fakes import (  # noqa: E402  (the fakes live beside the tests, not in the package)
+from services.measures.tests.fakes import (
     FakeDocuments,
     FakeInputLinks,
     FakeMeasureStore,
