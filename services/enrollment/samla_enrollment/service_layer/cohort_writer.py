@@ -51,6 +51,7 @@ from samla_shared.contract.enrollment import (
     SeatOffered,
     SeatOfferExpired,
 )
+from samla_shared.errors import DomainError
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.persistence.keyed_group_commit import KeyedGroupCommit, Queued
 from samla_enrollment.adapters.ports import EnrollmentRepository
@@ -61,7 +62,7 @@ from samla_enrollment.domain.applications import (
     check_submission,
 )
 from samla_enrollment.domain.approvals import BY_APPROVAL_EXPIRY, next_holders
-from samla_enrollment.domain.errors import Conflict, EnrollmentError, NotFound, RuleViolation
+from samla_enrollment.domain.errors import Conflict, NotFound, RuleViolation
 from samla_enrollment.domain.seating import FreedSeats, Placement, freed_seats, offer_deadline
 from samla_enrollment.domain.transitions import (
     DEFAULT_OFFER_DAYS,
@@ -247,7 +248,7 @@ class CohortWriter:
             elif isinstance(command, ExpireOffers):
                 item.result = await self._expire_offers(changes, changes.seating.expired(changes.now))
             # Reconcile needs nothing more: taking the cohort up reconciled it.
-        except EnrollmentError as refusal:
+        except DomainError as refusal:
             item.error = refusal
 
     # -- submissions ----------------------------------------------------------------------
@@ -265,7 +266,7 @@ class CohortWriter:
                                 unit_id=form["unit_id"], facilitator_unit_ids=form.get("facilitator_unit_ids", []),
                                 facilitates_outside_own_unit=programme.get("facilitates_outside_own_unit", True))
                 accepted.append((item, form))
-            except EnrollmentError as refusal:
+            except DomainError as refusal:
                 item.error = refusal
         if not accepted:
             return

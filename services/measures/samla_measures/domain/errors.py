@@ -7,8 +7,6 @@ from their own domain.
 
 from __future__ import annotations
 
-from samla_shared.errors import Conflict, DomainError, NotFound, RuleViolation
+from samla_shared.errors import Conflict, NotFound, RuleViolation
 
-MeasuresError = DomainError
-
-__all__ = ["Conflict", "MeasuresError", "NotFound", "RuleViolation"]
+__all__ = ["Conflict", "NotFound", "RuleViolation"]

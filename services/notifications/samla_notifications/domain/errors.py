@@ -7,8 +7,6 @@ them from their own domain.
 
 from __future__ import annotations
 
-from samla_shared.errors import Conflict, DomainError, NotFound, RuleViolation
+from samla_shared.errors import Conflict, NotFound, RuleViolation
 
-NotificationsError = DomainError
-
-__all__ = ["Conflict", "NotFound", "NotificationsError", "RuleViolation"]
+__all__ = ["Conflict", "NotFound", "RuleViolation"]

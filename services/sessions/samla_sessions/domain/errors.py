@@ -10,9 +10,7 @@ there are problems to name.
 from __future__ import annotations
 
 from samla_shared import errors
-from samla_shared.errors import Conflict, DomainError, NotFound
-
-SessionsError = DomainError
+from samla_shared.errors import Conflict, NotFound
 
 
 class RuleViolation(errors.RuleViolation):
@@ -22,4 +20,4 @@ class RuleViolation(errors.RuleViolation):
         super().__init__(message, **({"problems": problems} if problems else {}))
 
 
-__all__ = ["Conflict", "NotFound", "RuleViolation", "SessionsError"]
+__all__ = ["Conflict", "NotFound", "RuleViolation"]
