@@ -27,7 +27,7 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,6 +36,7 @@ from openpyxl import Workbook
 from pymongo import AsyncMongoClient
 
 from harness import AUTH_HEADERS, BenchContext, Figure
+from samla_shared.clock import local_today
 from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
 from samla_measures.entrypoints.app import create_app as create_measures
@@ -117,7 +118,7 @@ async def _seed_cohort(db: Any, n: int) -> str:
 
 async def _seed_measures(db: Any, n: int) -> None:
     now = datetime.now(UTC)
-    today = date.today()
+    today = local_today()
     batch = []
     for i in range(n):
         indicator = {"id": f"ind-{i}", "kind": "sick_leave_percent", "name": "Sykefravær", "unit": "%",

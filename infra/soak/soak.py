@@ -59,6 +59,8 @@ from typing import Any
 
 import httpx
 
+from samla_shared.clock import local_today
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "infra/local"))
 from tcp_relay import TcpRelay  # noqa: E402
@@ -230,7 +232,7 @@ async def schedule_gatherings(sessions: httpx.AsyncClient, cohorts: list[str]) -
 async def adopt_measures(measures: httpx.AsyncClient, tokens: dict[str, str]) -> dict[str, str]:
     """Measures of the soak's unit, agreed by its three parties (each with their own token) and adopted:
     measure id -> its indicator's id."""
-    today = datetime.now(UTC).date().isoformat()
+    today = local_today().isoformat()
     adopted = {}
     for i in range(MEASURES):
         measure = await until_created(measures, "/measures", {
@@ -339,7 +341,7 @@ async def take_attendance(sessions: httpx.AsyncClient, gatherings: dict[str, str
 async def follow_up(measures: httpx.AsyncClient, indicators: dict[str, str], until: float, figures: Figures,
                     followed: Counter, rng: random.Random) -> None:
     """The unit's parties follow their measures up, again and again, with a sick-leave reading each time."""
-    today = datetime.now(UTC).date().isoformat()
+    today = local_today().isoformat()
     while time.monotonic() < until:
         await asyncio.sleep(rng.uniform(0.1, 0.4))
         measure_id = rng.choice(sorted(indicators))

@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from samla_shared.clock import local_today
+
 NETWORK, ORGANISATION, UNIT = "net-demo", "org-demo", "unit-demo-ward"
 WARD = {"networks": [NETWORK], "organisations": [ORGANISATION], "units": [UNIT]}
 PEOPLE = {
@@ -94,13 +96,13 @@ class Demo:
             self.tokens["admin"] = await self._mint(subject="demo-admin", roles=["platform_admin"])
             await self._directory()
             kult, workshop = await self._programmes()
-            running = await self._cohort(kult, "høsten 2026", starts_on=date.today() - timedelta(days=21),
+            running = await self._cohort(kult, "høsten 2026", starts_on=local_today() - timedelta(days=21),
                                          capacity=12, location="Oslo")
-            await self._cohort(kult, "våren 2027", starts_on=date.today() + timedelta(days=56), capacity=20,
+            await self._cohort(kult, "våren 2027", starts_on=local_today() + timedelta(days=56), capacity=20,
                                location="Oslo")
             await self._enrol_colleagues(running)
             await self._kult_sessions(running)
-            dst = await self._cohort(workshop, "verksted våren 2027", starts_on=date.today() + timedelta(days=14),
+            dst = await self._cohort(workshop, "verksted våren 2027", starts_on=local_today() + timedelta(days=14),
                                      capacity=60, location="Digitalt")
             await self._workshop_sessions(dst)
             await self._sofie_joins_the_workshop(dst)
@@ -269,7 +271,7 @@ class Demo:
     # -- measures -------------------------------------------------------------------------------
 
     async def _measures(self) -> None:
-        today = date.today()
+        today = local_today()
         existing = (await self._call("GET", f"{self.measures}/measures", "leader", limit=100)).json()
         titles = {m["title"]: m for m in existing}
         wanted = [

@@ -7,19 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 # The three owner roles are part of the public contract (MeasureOwner); the rules use that enum.
 from samla_shared.contract.measures import MeasureArea, OwnerRole
 from samla_measures.domain.errors import Conflict, RuleViolation
 
-# Dates of measures are local calendar dates. Oslo and Copenhagen share their UTC offsets
-# all year, so one zone serves both countries' deployments.
-LOCAL_ZONE = ZoneInfo("Europe/Oslo")
-
-
-def local_today(now: datetime) -> date:
-    return now.astimezone(LOCAL_ZONE).date()
+# Dates of measures are local calendar dates (samla_shared.clock.local_today); the rules take "today" as given.
 
 
 class MeasureStatus(StrEnum):

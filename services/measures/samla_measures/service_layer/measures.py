@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
-from samla_shared.clock import Clock, system_clock
+from samla_shared.clock import Clock, local_today, system_clock
 from samla_shared.contract.measures import (
     FollowUpOverdue,
     IndicatorChange,
@@ -42,7 +42,6 @@ from samla_measures.domain.measure import (
     check_not_future,
     first_follow_up_due,
     is_overdue,
-    local_today,
     next_follow_up_due,
     status_after_follow_up,
 )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from samla_shared.clock import local_today
 from samla_shared.retry import run_periodically
-from samla_measures.domain.measure import local_today
 from samla_measures.service_layer.insight_projection import InsightProjection
 from samla_measures.service_layer.measures import MeasuresService
 from samla_measures.service_layer.plans import Plans

@@ -11,14 +11,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from samla_shared.clock import Clock
+from samla_shared.clock import Clock, local_today
 from samla_shared.contract.measures import MilestoneOverdue, SeriesKind
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.ports import PlanReach, PlanRepository
 from samla_measures.domain.ids import new_id
 from samla_measures.domain import plans as rules
 from samla_measures.domain.errors import NotFound, RuleViolation
-from samla_measures.domain.measure import local_today
 from samla_measures.domain.plans import Plan
 from samla_measures.service_layer.measures import MeasuresService
 from samla_measures.service_layer.personal_data import renamed

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from samla_shared.clock import Clock
+from samla_shared.clock import Clock, local_today
 from samla_shared.contract import MEASURES_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
@@ -23,7 +23,6 @@ from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.ports import TRENDS, DocumentRepository, TrendRepository
 from samla_measures.domain import series as rules
 from samla_measures.domain.errors import RuleViolation
-from samla_measures.domain.measure import local_today
 from samla_measures.service_layer.personal_data import pseudonymise, renamed
 
 SERIES = "unit_series"

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from samla_shared.clock import local_today
 from samla_shared.contract import MEASURES_TOPIC
 from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.cloudevents import CloudEvent
-from samla_measures.domain.measure import local_today
 from samla_measures.entrypoints.app import create_app
 from samla_measures.settings import MeasuresSettings
 

@@ -16,7 +16,6 @@ from samla_measures.domain.measure import (
     check_follow_up_allowed,
     first_follow_up_due,
     is_overdue,
-    local_today,
     missing_agreements,
     next_follow_up_due,
     status_after_follow_up,
@@ -100,6 +99,3 @@ def test_a_closed_measure_cannot_be_discontinued():
         check_discontinuation_allowed(MeasureStatus.EVALUATED)
     check_discontinuation_allowed(MeasureStatus.PROPOSED)
 
-
-def test_today_is_the_norwegian_calendar_day():
-    assert local_today(datetime(2027, 3, 1, 23, 30, tzinfo=UTC)) == date(2027, 3, 2)

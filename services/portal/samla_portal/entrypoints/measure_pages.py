@@ -3,7 +3,6 @@ indicators, follow-ups and each indicator's chart. Every call carries the person
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -77,7 +76,7 @@ def _measure_page(request: Request, person: SignedIn, found: MeasurePage, errors
         kinds=INDICATOR_KINDS, indicator_form=indicator_form,
         charts=found.charts, method=found.method, party=party_to_agree(person, found.measure), errors=errors,
         adopts=runs and status == "proposed" and not found.measure["missing_agreements"],
-        follows_up=runs and status in ACTIVE, today=date.today().isoformat())
+        follows_up=runs and status in ACTIVE, today=page_renderer(request).today().isoformat())
 
 
 @router.post("/measures/{measure_id}/agreement", summary="The signed-in party agrees, posted to measures")

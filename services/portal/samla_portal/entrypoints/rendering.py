@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from samla_shared.clock import Clock, local_today, system_clock
 from samla_portal.domain.languages import LANGUAGES, accepted_languages, choose_language
 from samla_portal.entrypoints.session import CSRF_FIELD, csrf_token, signed_in, take_flashes
 
@@ -24,14 +25,20 @@ LANGUAGE_COOKIE = "samla_lang"
 
 
 class Renderer:
-    def __init__(self, catalogues: dict[str, NullTranslations], time_zone: str = "Europe/Oslo") -> None:
+    def __init__(self, catalogues: dict[str, NullTranslations], time_zone: str = "Europe/Oslo",
+                 clock: Clock = system_clock) -> None:
         self._catalogues = catalogues
         self._zone = ZoneInfo(time_zone)
+        self._clock = clock
         environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"])
         # The i18n extension looks `gettext`/`ngettext` up in each render's context first, so one
         # environment serves every language at once without a global switch.
         environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         self.templates = Jinja2Templates(env=environment)
+
+    def today(self) -> date:
+        """The deployment's calendar day, for a form's default date: the server's own clock keeps UTC."""
+        return local_today(self._clock(), self._zone)
 
     def language(self, request: Request) -> str:
         return choose_language(request.cookies.get(LANGUAGE_COOKIE),

@@ -3,7 +3,6 @@ link and the anonymous form behind it) and the workshop groups' dialogue results
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -178,7 +177,7 @@ async def _effects_page(request: Request, token: str, unit_id: str, errors: list
     found = await request.app.state.unit_series.effects(token, unit_id)
     return page_renderer(request).render(
         request, "unit_effects.html", status_code, found=found, kinds=SERIES_KINDS, errors=errors or [],
-        form=form or {"period": date.today().strftime("%Y-%m")})
+        form=form or {"period": page_renderer(request).today().strftime("%Y-%m")})
 
 
 @router.get("/units/{unit_id}/effects", summary="A unit's own series with its measures marked, as charts")

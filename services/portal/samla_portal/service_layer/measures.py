@@ -7,7 +7,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from samla_shared.clock import local_today
 from samla_portal.adapters.samla_api import ApiRefused, SamlaApi
 from samla_portal.domain.charts import Chart, chart_of
 from samla_portal.domain.people import LEADER_ROLES, REPRESENTATIVE_ROLES, SignedIn
@@ -38,11 +40,11 @@ def decimal(typed: str | None) -> str | None:
     return typed.replace(" ", "").replace(",", ".") if typed else typed
 
 
-def indicator_of(form: dict[str, str]) -> dict[str, Any]:
+def indicator_of(form: dict[str, str], today: date) -> dict[str, Any]:
     """The indicator fields of a form (proposal or a later one) as the API's indicator."""
     kind = form["indicator_kind"]
     indicator: dict[str, Any] = {"kind": kind, "baseline": decimal(form.get("baseline")),
-                                 "baseline_date": form.get("baseline_date") or date.today().isoformat(),
+                                 "baseline_date": form.get("baseline_date") or today.isoformat(),
                                  "target": decimal(form.get("target"))}
     if kind in ("custom", "survey_score") and form.get("indicator_name"):
         indicator["name"] = form["indicator_name"]
@@ -62,8 +64,13 @@ class MeasurePage:
 
 
 class Measures:
-    def __init__(self, api: SamlaApi) -> None:
+    def __init__(self, api: SamlaApi, time_zone: str) -> None:
         self._api = api
+        self._zone = ZoneInfo(time_zone)
+
+    def _today(self) -> date:
+        """An empty date field means today where the unit is (the measures API keeps the same calendar)."""
+        return local_today(zone=self._zone)
 
     async def measure(self, token: str, measure_id: str) -> dict[str, Any]:
         return await self._api.get("measures", f"/measures/{measure_id}", token)
@@ -110,11 +117,12 @@ class Measures:
             if person.is_a(LEADER_ROLES) else [],
         }
         if form.get("indicator_kind"):
-            body["indicators"] = [indicator_of(form)]
+            body["indicators"] = [indicator_of(form, self._today())]
         return await self._api.post("measures", "/measures", token, body)
 
     async def add_indicator(self, token: str, measure_id: str, form: dict[str, str]) -> dict[str, Any]:
-        return await self._api.post("measures", f"/measures/{measure_id}/indicators", token, indicator_of(form))
+        return await self._api.post("measures", f"/measures/{measure_id}/indicators", token,
+                                     indicator_of(form, self._today()))
 
     async def agree(self, token: str, measure_id: str, person: SignedIn, party: str) -> dict[str, Any]:
         # The person comes from the token at the measures service; only the party role is said here.
@@ -126,7 +134,7 @@ class Measures:
     async def follow_up(self, token: str, measure_id: str, form: dict[str, Any],
                         readings: dict[str, str]) -> dict[str, Any]:
         return await self._api.post("measures", f"/measures/{measure_id}/follow-ups", token, {
-            "held_on": form.get("held_on") or date.today().isoformat(),
+            "held_on": form.get("held_on") or self._today().isoformat(),
             "readings": [{"indicator_id": i, "value": decimal(v)} for i, v in readings.items() if v != ""],
             "worked": form.get("worked", ""), "did_not_work": form.get("did_not_work", ""),
             "in_practice": form.get("in_practice") == "yes",

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from asgi_lifespan import LifespanManager
 from playwright.async_api import Browser, Page, async_playwright, expect
 from playwright.async_api import Error as PlaywrightError
 
+from samla_shared.clock import local_today
 from samla_enrollment.entrypoints.app import create_app as create_enrollment
 from samla_enrollment.settings import EnrollmentSettings
 from samla_notifications.entrypoints.app import create_app as create_notifications
@@ -318,7 +319,7 @@ def cohort_with_two_participants(wait_until: Callable[..., Any]) -> Callable[[Po
             "programme_id": programme.json()["id"], "term": "spring-2027", "capacity": 20, "location": "Bergen",
             "applications_open_at": (now - timedelta(days=30)).isoformat(),
             "applications_close_at": (now + timedelta(days=30)).isoformat(),
-            "starts_on": (date.today() - timedelta(days=14)).isoformat()})
+            "starts_on": (local_today() - timedelta(days=14)).isoformat()})
         assert cohort.status_code == 201, cohort.text
         cohort_id = cohort.json()["id"]
         participants = []

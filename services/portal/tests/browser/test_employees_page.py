@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Page, expect
+
+from samla_shared.clock import local_today
 
 
 async def test_a_leader_sees_each_employees_programmes_and_where_they_stand(
@@ -20,7 +22,7 @@ async def test_a_leader_sees_each_employees_programmes_and_where_they_stand(
         "programme_id": programme.json()["id"], "term": "vår-2027", "capacity": 1, "location": "Ålesund",
         "applications_open_at": (now - timedelta(days=1)).isoformat(),
         "applications_close_at": (now + timedelta(days=30)).isoformat(),
-        "starts_on": (date.today() + timedelta(days=60)).isoformat()})
+        "starts_on": (local_today() + timedelta(days=60)).isoformat()})
     assert cohort.status_code == 201, cohort.text
     for name in ("Kari Nilsen", "Bjørn Ærø"):
         applied = await portal.enrollment.post(f"/cohorts/{cohort.json()['id']}/applications", json={

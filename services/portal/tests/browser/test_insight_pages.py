@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.async_api import Page, expect
+
+from samla_shared.clock import local_today
 
 
 async def adopted_measure_with_a_reading(measures, issuer, network: str) -> str:
@@ -17,7 +19,7 @@ async def adopted_measure_with_a_reading(measures, issuer, network: str) -> str:
         "title": "Kartlegging for heltidskultur", "area": "full_time_culture",
         "goal": "Flere ansatte i hele stillinger.",
         "indicators": [{"kind": "full_time_share_percent", "baseline": 40, "target": 55,
-                        "baseline_date": (date.today() - timedelta(days=90)).isoformat()}]})
+                        "baseline_date": (local_today() - timedelta(days=90)).isoformat()}]})
     assert created.status_code == 201, created.text
     measure = created.json()
     for role, party in (("organisation_leader", "leader"), ("union_representative", "union_representative"),
@@ -29,7 +31,7 @@ async def adopted_measure_with_a_reading(measures, issuer, network: str) -> str:
         assert agreed.status_code == 200, agreed.text
     assert (await measures.post(f"/measures/{measure['id']}/adoption", json={})).status_code == 200
     followed = await measures.post(f"/measures/{measure['id']}/follow-ups", json={
-        "held_on": date.today().isoformat(), "in_practice": True,
+        "held_on": local_today().isoformat(), "in_practice": True,
         "readings": [{"indicator_id": measure["indicators"][0]["id"], "value": 46}]})
     assert followed.status_code == 201, followed.text
     return measure["id"]

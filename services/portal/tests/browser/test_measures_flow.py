@@ -3,10 +3,12 @@ session, the leader adopts and records a follow-up, and the indicator's chart sh
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import Browser, Page, expect
+
+from samla_shared.clock import local_today
 
 WORDS = {
     "nb": {"locale": "nb-NO", "measures": "Tiltak", "propose": "Foreslå et tiltak", "method": "Metode fra verktøykassen",
@@ -62,7 +64,7 @@ async def test_a_measure_is_proposed_agreed_by_each_party_adopted_followed_up_an
     await leader.get_by_label(words["goal"], exact=True).fill("Færre sykedager gjennom bedre samarbeid.")
     await leader.get_by_label(words["indicator"], exact=True).select_option(label=words["sick_leave"])
     await leader.get_by_label(words["baseline"], exact=True).fill("8,5" if language == "da" else "8.5")
-    await leader.get_by_label(words["baseline_on"]).fill((date.today() - timedelta(days=60)).isoformat())
+    await leader.get_by_label(words["baseline_on"]).fill((local_today() - timedelta(days=60)).isoformat())
     await leader.get_by_label(words["target"], exact=True).fill("6")
     await accessible(leader, f"measure-propose{shot}")
     await leader.get_by_role("button", name=words["send"]).click()

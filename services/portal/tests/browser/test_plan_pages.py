@@ -3,9 +3,9 @@ on the unit's own series, sees its progress, and puts a measure under it."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.async_api import Page, expect
+
+from samla_shared.clock import local_today
 
 UNIT = "unit-demo-ward"
 
@@ -13,7 +13,7 @@ UNIT = "unit-demo-ward"
 async def test_a_leader_sets_a_full_time_goal_with_milestones_and_follows_its_progress(
         page: Page, portal_with_measures, accessible, sign_in_as) -> None:
     portal = portal_with_measures
-    month = date.today().strftime("%Y-%m")
+    month = local_today().strftime("%Y-%m")
     recorded = await portal.measures.put(f"/units/{UNIT}/series/full_time_share_percent/readings", json={
         "network_id": "net-demo", "organisation_id": "org-demo", "period": month, "value": 50})
     assert recorded.status_code == 200, recorded.text
@@ -33,8 +33,8 @@ async def test_a_leader_sets_a_full_time_goal_with_milestones_and_follows_its_pr
     await page.get_by_label("Indikator").select_option(label="Andel i heltidsstillinger (%)")
     await page.get_by_label("Startverdi").fill("40")
     await page.get_by_label("Målverdi").fill("60")
-    await page.get_by_label("Måldato").fill(f"{date.today().year + 2}-12-31")
-    await page.get_by_label("Delmål 1: dato").fill(f"{date.today().year + 1}-06-30")
+    await page.get_by_label("Måldato").fill(f"{local_today().year + 2}-12-31")
+    await page.get_by_label("Delmål 1: dato").fill(f"{local_today().year + 1}-06-30")
     await page.get_by_label("Delmål 1: verdi").fill("45")
     await page.get_by_role("button", name="Opprett planen").click()
     await expect(page.get_by_role("alert")).to_contain_text("Tittel")  # no title: refused, the rest kept

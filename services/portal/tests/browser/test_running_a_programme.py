@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from playwright.async_api import Browser, Page, expect
 
+from samla_shared.clock import local_today
+
 NOW = datetime.now(UTC)
 
 
@@ -165,7 +167,7 @@ async def test_a_coordinator_moves_an_application_to_another_cohort_and_is_told_
     spring = await cohort(portal.enrollment, programme_id, "vår-2027")
     autumn = await cohort(portal.enrollment, programme_id, "høst-2027", opens_in_days=-0.5)
     await cohort(portal.enrollment, programme_id, "begynt-2026", opens_in_days=-20,
-                 starts_on=date.today() - timedelta(days=3))  # has started: nobody is moved into it
+                 starts_on=local_today() - timedelta(days=3))  # has started: nobody is moved into it
     kari = await apply(portal.enrollment, spring, "Kari Nilsen", tag)
     nora = await apply(portal.enrollment, spring, "Nora Strand", tag)
     await apply(portal.enrollment, autumn, "Nora Strand", tag)  # Nora applied to the autumn as well
@@ -236,7 +238,7 @@ async def test_a_coordinator_offers_a_seat_freed_after_the_start_and_the_next_in
                       units=["unit-demo-ward"])
     programme_id = await programme(portal.enrollment, requires_manager_approval=False, offer_days=3)
     started = await cohort(portal.enrollment, programme_id, "høst-2026", capacity=1, opens_in_days=-20,
-                           starts_on=date.today() - timedelta(days=7))
+                           starts_on=local_today() - timedelta(days=7))
     kari = await apply(portal.enrollment, started, "Kari Nilsen", tag)
     assert kari["status"] == "enrolled"
 
@@ -285,7 +287,7 @@ async def test_a_seat_offer_refused_because_the_queue_emptied_meanwhile_says_so_
     tag = uuid.uuid4().hex[:8]
     programme_id = await programme(portal.enrollment, requires_manager_approval=False)
     started = await cohort(portal.enrollment, programme_id, "høst-2026", capacity=1, opens_in_days=-20,
-                           starts_on=date.today() - timedelta(days=7))
+                           starts_on=local_today() - timedelta(days=7))
     kari = await apply(portal.enrollment, started, "Kari Nilsen", tag)
     ola = await apply(portal.enrollment, started, "Ola Berg", tag)
     assert (kari["status"], ola["status"]) == ("enrolled", "waitlisted")

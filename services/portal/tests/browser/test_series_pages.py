@@ -3,15 +3,15 @@ against measures on the real stack (the trend is measures' projection of its own
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.async_api import Page, expect
+
+from samla_shared.clock import local_today
 
 UNIT = "unit-demo-ward"
 
 
 def months_ago(n: int) -> str:
-    today = date.today()
+    today = local_today()
     year, month = divmod(today.year * 12 + today.month - 1 - n, 12)
     return f"{year:04d}-{month + 1:02d}"
 
