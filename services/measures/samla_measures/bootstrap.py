@@ -32,6 +32,7 @@ from samla_measures.adapters.repository import (
     ToolboxStore,
     ensure_measure_indexes,
 )
+from samla_measures.adapters.series_store import SeriesStore
 from samla_measures.adapters.trend_store import TrendStore
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.competences import FRAMES, PEOPLE, PROGRAMMES, Competences
@@ -90,7 +91,7 @@ def bootstrap(settings: MeasuresSettings, *, clock: Clock = system_clock) -> Mea
     source = settings.event_source
     competences = Competences(VersionedDocuments(db, FRAMES, source), VersionedDocuments(db, PROGRAMMES, source),
                               VersionedDocuments(db, PEOPLE, source), locks, on_events_staged=wake_relay)
-    series = UnitSeries(VersionedDocuments(db, SERIES, source), TrendStore(db), locks, clock,
+    series = UnitSeries(SeriesStore(db, SERIES, source), TrendStore(db), locks, clock,
                         on_events_staged=wake_relay)
     unit_input = UnitInput(VersionedDocuments(db, UNIT_INPUT, source), InputLinkStore(db), locks, measures, clock)
     plans = Plans(PlanStore(db, PLANS, source), locks, series, measures, clock, on_events_staged=wake_relay)

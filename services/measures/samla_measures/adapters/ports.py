@@ -16,6 +16,7 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_measures.domain.insight import Counters
 from samla_measures.domain.measure import Measure
 from samla_measures.domain.plans import Plan
+from samla_measures.domain.series import Series
 
 Document = dict[str, Any]
 
@@ -151,6 +152,31 @@ class PlanRepository(Protocol):
 
     async def watched_before(self, today: str, limit: int) -> list[str]:
         """The ids of plans whose next milestone to watch (`watch_from`) is before `today`."""
+
+
+class SeriesRepository(Protocol):
+    """The units' own series, each one versioned document with its own outbox, handed out as `Series` records."""
+
+    name: str
+
+    async def get(self, series_id: str) -> Series | None: ...
+
+    async def many(self, series_ids: Iterable[str]) -> dict[str, Series]:
+        """The series among `series_ids` that exist, by id."""
+
+    async def add(self, series: Series, *events: IntegrationEvent) -> None:
+        """Conflict if the id is taken; the series is stored with its `version`."""
+
+    async def save(self, series: Series, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None:
+        """Conflict if the series changed since `series` was read."""
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[Document]:
+        """The stored series where any of `fields` holds the person, as stored (for an access request)."""
+
+    async def ids_naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                         limit: int = 100_000) -> list[str]: ...
 
 
 class TrendRepository(Protocol):

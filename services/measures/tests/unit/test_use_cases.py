@@ -32,6 +32,7 @@ from services.measures.tests.fakes import (
     FakeInputLinks,
     FakeMeasureStore,
     FakePlanStore,
+    FakeSeriesStore,
     FakeToolboxStore,
     FakeTrendStore,
 )
@@ -57,7 +58,7 @@ class World:
         self.measure_store = FakeMeasureStore()
         self.toolbox = FakeToolboxStore()
         self.measures = MeasuresService(self.measure_store, self.toolbox, self.locks, clock=self.clock)
-        self.series = UnitSeries(FakeDocuments("unit_series"), FakeTrendStore(), self.locks, self.clock)
+        self.series = UnitSeries(FakeSeriesStore("unit_series"), FakeTrendStore(), self.locks, self.clock)
         self.plans = Plans(FakePlanStore("plans"), self.locks, self.series, self.measures, self.clock)
         self.unit_input = UnitInput(FakeDocuments("unit_input"), FakeInputLinks(), self.locks, self.measures,
                                     self.clock)
@@ -306,7 +307,7 @@ async def test_a_units_input_and_series_stay_with_the_organisation_they_were_fir
     period = f"{world.today.year:04d}-{world.today.month:02d}"
     recorded = await world.series.record(unit_id="unit-1", kind=SeriesKind.SICK_LEAVE_PERCENT, network_id="net-1",
                                          organisation_id="org-1", period=period, value=6.5, by="leder-1")
-    assert [type(e) for e in world.series.store.staged[recorded["_id"]]] == [UnitIndicatorRecorded]
+    assert [type(e) for e in world.series.store.staged[recorded.id]] == [UnitIndicatorRecorded]
     with pytest.raises(RuleViolation):
         await world.series.record(unit_id="unit-1", kind=SeriesKind.SICK_LEAVE_PERCENT, network_id="net-1",
                                   organisation_id="org-2", period=period, value=6.0, by="leder-1")
