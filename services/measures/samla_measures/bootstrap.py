@@ -34,6 +34,7 @@ from samla_measures.adapters.repository import (
 )
 from samla_measures.adapters.series_store import SeriesStore
 from samla_measures.adapters.trend_store import TrendStore
+from samla_measures.adapters.unit_input_store import StaffInputStore
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.competences import FRAMES, PEOPLE, PROGRAMMES, Competences
 from samla_measures.service_layer.directory import Directory
@@ -93,7 +94,7 @@ def bootstrap(settings: MeasuresSettings, *, clock: Clock = system_clock) -> Mea
                               VersionedDocuments(db, PEOPLE, source), locks, on_events_staged=wake_relay)
     series = UnitSeries(SeriesStore(db, SERIES, source), TrendStore(db), locks, clock,
                         on_events_staged=wake_relay)
-    unit_input = UnitInput(VersionedDocuments(db, UNIT_INPUT, source), InputLinkStore(db), locks, measures, clock)
+    unit_input = UnitInput(StaffInputStore(db, UNIT_INPUT, source), InputLinkStore(db), locks, measures, clock)
     plans = Plans(PlanStore(db, PLANS, source), locks, series, measures, clock, on_events_staged=wake_relay)
     erasure = PersonalData(PersonalDataStore(db), measures, others={
         "unit_series": series, "unit_input": unit_input, "plans": plans, "competences": competences})

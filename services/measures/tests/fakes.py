@@ -17,10 +17,16 @@ from samla_measures.adapters.ports import Document, MeasureQuery, PlanReach
 from samla_measures.domain.errors import Conflict
 from samla_measures.adapters.documents import R, plan_document, plan_from_document
 from samla_measures.adapters.series_store import series_document, series_from_document
+from samla_measures.adapters.unit_input_store import (
+    staff_input_changes,
+    staff_input_document,
+    staff_input_from_document,
+)
 from samla_measures.adapters.repository import measure_document, measure_from_document
 from samla_measures.domain.measure import ACTIVE_STATUSES, Measure
 from samla_measures.domain.plans import Plan
 from samla_measures.domain.series import Series
+from samla_measures.domain.unit_input import StaffInput
 
 
 def _set(doc: Document, path: str, value: Any) -> None:
@@ -195,12 +201,14 @@ class FakeRecords(Generic[R]):
     (RecordDocuments)."""
 
     def __init__(self, name: str, *, to_document: Callable[[R], Document],
-                 from_document: Callable[[Document], R]) -> None:
+                 from_document: Callable[[Document], R],
+                 stored_changes: Callable[[Document], Document] = dict) -> None:
         self.name = name
         self.documents = FakeDocuments(name)
         self.staged = self.documents.staged
         self._to_document = to_document
         self._from_document = from_document
+        self._stored_changes = stored_changes
 
     async def get(self, record_id: str) -> R | None:
         doc = await self.documents.get(record_id)
@@ -214,8 +222,9 @@ class FakeRecords(Generic[R]):
 
     async def save(self, record: R, *, changes: Document, push: Document | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> None:
-        await self.documents.save({"_id": record.id, "version": record.version}, changes=changes, push=push,
-                                  events=events)
+        await self.documents.save({"_id": record.id, "version": record.version},
+                                  changes=self._stored_changes(changes),
+                                  push=self._stored_changes(push) if push else None, events=events)
 
     async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
                      limit: int = 10_000) -> list[Document]:
@@ -247,6 +256,12 @@ class FakePlanStore(FakeRecords[Plan]):
 class FakeSeriesStore(FakeRecords[Series]):
     def __init__(self, name: str = "unit_series") -> None:
         super().__init__(name, to_document=series_document, from_document=series_from_document)
+
+
+class FakeStaffInputStore(FakeRecords[StaffInput]):
+    def __init__(self, name: str = "unit_input") -> None:
+        super().__init__(name, to_document=staff_input_document, from_document=staff_input_from_document,
+                         stored_changes=staff_input_changes)
 
 
 class FakeLease:

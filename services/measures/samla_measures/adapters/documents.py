@@ -116,14 +116,18 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 class RecordDocuments(Generic[R]):
     """Records kept as versioned documents: the store maps each document to its record (`from_document`)
-    and a new record to its document (`to_document`), so `_id` and the stored shape stay in here."""
+    and a new record to its document (`to_document`), so `_id` and the stored shape stay in here. A change
+    names stored fields; `stored_changes` turns the records among its values (entries of a list field) into
+    their documents."""
 
     def __init__(self, db: AsyncDatabase, collection: str, source: str, *,
-                 to_document: Callable[[R], dict[str, Any]], from_document: Callable[[dict[str, Any]], R]) -> None:
+                 to_document: Callable[[R], dict[str, Any]], from_document: Callable[[dict[str, Any]], R],
+                 stored_changes: Callable[[dict[str, Any]], dict[str, Any]] = dict) -> None:
         self.name = collection
         self._documents = VersionedDocuments(db, collection, source)
         self._to_document = to_document
         self._from_document = from_document
+        self._stored_changes = stored_changes
 
     async def get(self, record_id: str) -> R | None:
         doc = await self._documents.get(record_id)
@@ -138,8 +142,9 @@ class RecordDocuments(Generic[R]):
 
     async def save(self, record: R, *, changes: dict[str, Any], push: dict[str, Any] | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> None:
-        await self._documents.save({"_id": record.id, "version": record.version}, changes=changes, push=push,
-                                   events=events)
+        await self._documents.save({"_id": record.id, "version": record.version},
+                                   changes=self._stored_changes(changes),
+                                   push=self._stored_changes(push) if push else None, events=events)
 
     async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
                      limit: int = 10_000) -> list[dict[str, Any]]:

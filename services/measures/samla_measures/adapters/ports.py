@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_measures.domain.insight import Counters
 from samla_measures.domain.measure import Measure
 from samla_measures.domain.plans import Plan
 from samla_measures.domain.series import Series
+from samla_measures.domain.unit_input import StaffInput
 
 Document = dict[str, Any]
+R = TypeVar("R")
 
 # The collections whose documents the use cases lock (`DocumentLocks.hold(<collection>, <id>)`) while
 # a store rewrites them: one name for the lock and the store, so both mean the same document.
@@ -154,29 +156,41 @@ class PlanRepository(Protocol):
         """The ids of plans whose next milestone to watch (`watch_from`) is before `today`."""
 
 
-class SeriesRepository(Protocol):
-    """The units' own series, each one versioned document with its own outbox, handed out as `Series` records."""
+class VersionedRecords(Protocol[R]):
+    """Records each kept as one versioned document with its own outbox (`RecordDocuments`); the store maps
+    the documents, so `_id` and the stored shape stay in the adapter."""
 
     name: str
 
-    async def get(self, series_id: str) -> Series | None: ...
+    async def get(self, record_id: str) -> R | None: ...
 
-    async def many(self, series_ids: Iterable[str]) -> dict[str, Series]:
-        """The series among `series_ids` that exist, by id."""
+    async def many(self, record_ids: Iterable[str]) -> dict[str, R]:
+        """The records among `record_ids` that exist, by id."""
 
-    async def add(self, series: Series, *events: IntegrationEvent) -> None:
-        """Conflict if the id is taken; the series is stored with its `version`."""
+    async def add(self, record: R, *events: IntegrationEvent) -> None:
+        """Conflict if the id is taken."""
 
-    async def save(self, series: Series, *, changes: Document, push: Document | None = None,
+    async def save(self, record: R, *, changes: Document, push: Document | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> None:
-        """Conflict if the series changed since `series` was read."""
+        """Write `changes` (stored field names; records among the values, such as a list's entries, are
+        stored as their documents) and `push` (appended to list fields). Conflict if the record changed
+        since `record` was read."""
 
     async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
                      limit: int = 10_000) -> list[Document]:
-        """The stored series where any of `fields` holds the person, as stored (for an access request)."""
+        """The stored documents where any of `fields` holds the person, as stored (for an access request)."""
 
     async def ids_naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
                          limit: int = 100_000) -> list[str]: ...
+
+
+class SeriesRepository(VersionedRecords[Series], Protocol):
+    """The units' own series (one per unit and kind), handed out as `Series` records; `add` stores the
+    series with its `version` (that of its first reading)."""
+
+
+class StaffInputRepository(VersionedRecords[StaffInput], Protocol):
+    """The units' staff input (one per unit), handed out as `StaffInput` records."""
 
 
 class TrendRepository(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -68,14 +68,21 @@ def test_a_plans_progress_and_overdue_milestones_come_from_the_series():
     assert (m2["value_at_due"], m2["reached"], m2["overdue"]) == (48.0, False, True)
 
 
+def _item(status: str, measure_id: str | None = None) -> unit_input.Item:
+    return unit_input.Item(id="i1", text="Faste vakter", area="full_time_culture", kind="idea",
+                           source=unit_input.ItemSource.STAFF, submitted_by="p1",
+                           submitted_at=datetime(2026, 12, 1, tzinfo=UTC), status=unit_input.ItemStatus(status),
+                           measure_id=measure_id)
+
+
 def test_an_item_is_ranked_before_it_becomes_a_measure_and_only_once():
-    item = {"status": "open", "measure_id": None}
+    item = _item("open")
     with pytest.raises(Conflict):
         unit_input.check_can_become_measure(item)
     assert unit_input.prioritised(item, rank=1) == "prioritised"
     assert unit_input.prioritised(item, rank=None) == "set_aside"
     with pytest.raises(Conflict):
-        unit_input.prioritised({"status": "proposed", "measure_id": "m"}, rank=1)
+        unit_input.prioritised(_item("proposed", "m"), rank=1)
 
 
 def test_only_the_hash_of_a_link_is_kept():
