@@ -14,7 +14,18 @@ from typing import Any, Generic
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_measures.adapters.ports import Document, MeasureQuery, PlanReach
+from samla_measures.domain.competences import CompetenceFrame, CompetenceHolder, ConferredCompetences
 from samla_measures.domain.errors import Conflict
+from samla_measures.adapters.competence_store import (
+    conferred_document,
+    conferred_from_document,
+    frame_changes,
+    frame_document,
+    frame_from_document,
+    holder_changes,
+    holder_document,
+    holder_from_document,
+)
 from samla_measures.adapters.documents import R, plan_document, plan_from_document
 from samla_measures.adapters.series_store import series_document, series_from_document
 from samla_measures.adapters.unit_input_store import (
@@ -214,6 +225,9 @@ class FakeRecords(Generic[R]):
         doc = await self.documents.get(record_id)
         return self._from_document(doc) if doc is not None else None
 
+    async def stored(self, record_id: str) -> Document | None:
+        return await self.documents.get(record_id)
+
     async def many(self, record_ids: Iterable[str]) -> dict[str, R]:
         return {i: self._from_document(doc) for i, doc in (await self.documents.many(record_ids)).items()}
 
@@ -262,6 +276,17 @@ class FakeStaffInputStore(FakeRecords[StaffInput]):
     def __init__(self, name: str = "unit_input") -> None:
         super().__init__(name, to_document=staff_input_document, from_document=staff_input_from_document,
                          stored_changes=staff_input_changes)
+
+
+def fake_competence_stores() -> tuple[FakeRecords[CompetenceFrame], FakeRecords[ConferredCompetences],
+                                      FakeRecords[CompetenceHolder]]:
+    """The frames, programmes' conferred competences and people, with the stores' own mappings."""
+    return (FakeRecords("competence_frames", to_document=frame_document, from_document=frame_from_document,
+                        stored_changes=frame_changes),
+            FakeRecords("programme_competences", to_document=conferred_document,
+                        from_document=conferred_from_document),
+            FakeRecords("person_competences", to_document=holder_document, from_document=holder_from_document,
+                        stored_changes=holder_changes))
 
 
 class FakeLease:

@@ -133,6 +133,10 @@ class RecordDocuments(Generic[R]):
         doc = await self._documents.get(record_id)
         return self._from_document(doc) if doc is not None else None
 
+    async def stored(self, record_id: str) -> dict[str, Any] | None:
+        """The record's document as stored (an access request shows it as kept)."""
+        return await self._documents.get(record_id)
+
     async def many(self, record_ids: Iterable[str]) -> dict[str, R]:
         """The records among `record_ids` that exist, by id."""
         return {doc_id: self._from_document(doc) for doc_id, doc in (await self._documents.many(record_ids)).items()}

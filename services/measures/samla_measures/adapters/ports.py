@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 from samla_shared.contract.base import IntegrationEvent
+from samla_measures.domain.competences import CompetenceFrame, CompetenceHolder, ConferredCompetences
 from samla_measures.domain.insight import Counters
 from samla_measures.domain.measure import Measure
 from samla_measures.domain.plans import Plan
@@ -107,27 +108,6 @@ class MeasureExportSource(Protocol):
     def measures(self, query: MeasureQuery) -> AsyncIterator[Measure]: ...
 
 
-class DocumentRepository(Protocol):
-    """Versioned documents with their own outbox (unit series, unit input, plans, competences)."""
-
-    name: str
-
-    async def get(self, doc_id: str) -> Document | None: ...
-
-    async def many(self, doc_ids: Iterable[str]) -> dict[str, Document]: ...
-
-    async def add(self, doc: Document, *events: IntegrationEvent) -> None:
-        """Conflict if the id is taken."""
-
-    async def save(self, doc: Document, *, changes: Document, push: Document | None = None,
-                   events: Iterable[IntegrationEvent] = ()) -> None:
-        """Conflict if the document changed since `doc` was read."""
-
-    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
-                     limit: int = 10_000) -> list[Document]:
-        """The documents where any of `fields` (a list, or a dotted path into a list) holds the person."""
-
-
 class PlanRepository(Protocol):
     """Progress plans, each one versioned document with its own outbox, handed out as `Plan` records."""
 
@@ -164,6 +144,9 @@ class VersionedRecords(Protocol[R]):
 
     async def get(self, record_id: str) -> R | None: ...
 
+    async def stored(self, record_id: str) -> Document | None:
+        """The record's document as stored (for an access request)."""
+
     async def many(self, record_ids: Iterable[str]) -> dict[str, R]:
         """The records among `record_ids` that exist, by id."""
 
@@ -191,6 +174,18 @@ class SeriesRepository(VersionedRecords[Series], Protocol):
 
 class StaffInputRepository(VersionedRecords[StaffInput], Protocol):
     """The units' staff input (one per unit), handed out as `StaffInput` records."""
+
+
+class FrameRepository(VersionedRecords[CompetenceFrame], Protocol):
+    """The organisations' staff types and staff (one frame per organisation)."""
+
+
+class ConferredRepository(VersionedRecords[ConferredCompetences], Protocol):
+    """What each programme's completion confers (one per programme)."""
+
+
+class HolderRepository(VersionedRecords[CompetenceHolder], Protocol):
+    """Each person's completions and the competences they conferred (one per person)."""
 
 
 class TrendRepository(Protocol):

@@ -28,7 +28,6 @@ from samla_measures.service_layer.series import UnitSeries
 from samla_measures.service_layer.unit_input import UnitInput
 
 from services.measures.tests.fakes import (
-    FakeDocuments,
     FakeInputLinks,
     FakeMeasureStore,
     FakePlanStore,
@@ -36,6 +35,7 @@ from services.measures.tests.fakes import (
     FakeStaffInputStore,
     FakeToolboxStore,
     FakeTrendStore,
+    fake_competence_stores,
 )
 
 LEADER, UNION, SAFETY = OwnerRole.LEADER, OwnerRole.UNION_REPRESENTATIVE, OwnerRole.SAFETY_REPRESENTATIVE
@@ -375,8 +375,7 @@ async def test_a_completion_confers_its_programmes_competences_once_and_an_erasu
     from samla_shared.contract.measures import CompetenceRecorded
     from samla_shared.contract.sessions import ParticipantCompleted
 
-    competences = Competences(FakeDocuments("competence_frames"), FakeDocuments("programme_competences"),
-                              FakeDocuments("person_competences"), world.locks)
+    competences = Competences(*fake_competence_stores(), world.locks)
     await competences.define_staff_type("org-1", "net-1", "sosu", name="SOSU", competence_ids=["samtale", "pakker"])
     await competences.assign("org-1", "net-1", "p-anna", "sosu")
     await competences.assign("org-1", "net-1", "p-bent", "sosu")
@@ -402,4 +401,33 @@ async def test_a_completion_confers_its_programmes_competences_once_and_an_erasu
     assert [n.get("staff_type_id") for n in await competences.naming("p-bent")] == ["sosu"]
     await competences.erase("p-bent", "erased-1")
     assert await competences.naming("p-bent") == []
-    assert set((await competences.frame("org-1"))["staff"]) == {"p-anna"}
+    assert set((await competences.frame("org-1")).staff) == {"p-anna"}
+
+
+async def test_a_revoked_completion_takes_its_competences_away_once_and_the_stored_shape_stays(world):
+    from samla_shared.contract.cloudevents import CloudEvent
+    from samla_shared.contract.measures import CompetenceRevoked
+    from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
+
+    frames, programmes, people = fake_competence_stores()
+    competences = Competences(frames, programmes, people, world.locks)
+    await competences.define_staff_type("org-1", "net-1", "sosu", name="SOSU", competence_ids=["samtale"])
+    assert frames.documents.docs["org-1"]["staff_types"] == [{"id": "sosu", "name": "SOSU",
+                                                              "competence_ids": ["samtale"]}]
+    await competences.set_programme("prog-1", "net-1", ["samtale"])
+    for cohort in ("cohort-1", "cohort-2"):
+        await competences.on_completed(CloudEvent(source="/samla/test/sessions", data=ParticipantCompleted(
+            network_id="net-1", cohort_id=cohort, programme_id="prog-1", participant_id="p-anna",
+            organisation_id="org-1", completed_at=world.clock())))
+    assert list(people.documents.docs["p-anna"]["completions"]["cohort-2"]) == [
+        "programme_id", "organisation_id", "network_id", "completed_at", "competence_ids"]
+
+    revoked = CloudEvent(source="/samla/test/sessions", data=CompletionRevoked(
+        network_id="net-1", cohort_id="cohort-1", programme_id="prog-1", participant_id="p-anna",
+        organisation_id="org-1", revoked_at=world.clock(), reason="attendance corrected"))
+    await competences.on_revoked(revoked)
+    await competences.on_revoked(revoked)  # a redelivery revokes nothing more
+    assert [type(e) for e in people.staged["p-anna"]].count(CompetenceRevoked) == 1
+    person = await competences.person("p-anna")
+    assert person is not None and list(person.completions) == ["cohort-2"]
+    assert people.documents.docs["p-anna"]["completions"]["cohort-2"]["competence_ids"] == ["samtale"]
