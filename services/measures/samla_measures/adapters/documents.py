@@ -7,10 +7,10 @@ read-modify-write, and `WriteGuard` adds the version check where the database ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -22,6 +22,19 @@ from samla_shared.persistence.guarded_writes import WriteGuard
 from samla_measures.adapters.ports import PlanReach
 from samla_measures.domain.errors import Conflict
 from samla_measures.domain.plans import Plan
+
+
+class Record(Protocol):
+    """What a record kept as a versioned document has: its id and the version read."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+R = TypeVar("R", bound=Record)
 
 
 class VersionedDocuments:
@@ -101,32 +114,60 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return doc | {"kind": plan.kind.value, "target_date": plan.target_date.isoformat()}
 
 
-class PlanStore:
-    """Progress plans, handed out as `Plan` records: the lists the API and the milestone watch read."""
+class RecordDocuments(Generic[R]):
+    """Records kept as versioned documents: the store maps each document to its record (`from_document`)
+    and a new record to its document (`to_document`), so `_id` and the stored shape stay in here. A change
+    names stored fields; `stored_changes` turns the records among its values (entries of a list field) into
+    their documents."""
 
-    def __init__(self, db: AsyncDatabase, collection: str, source: str) -> None:
+    def __init__(self, db: AsyncDatabase, collection: str, source: str, *,
+                 to_document: Callable[[R], dict[str, Any]], from_document: Callable[[dict[str, Any]], R],
+                 stored_changes: Callable[[dict[str, Any]], dict[str, Any]] = dict) -> None:
         self.name = collection
         self._documents = VersionedDocuments(db, collection, source)
+        self._to_document = to_document
+        self._from_document = from_document
+        self._stored_changes = stored_changes
 
-    async def get(self, plan_id: str) -> Plan | None:
-        doc = await self._documents.get(plan_id)
-        return plan_from_document(doc) if doc is not None else None
+    async def get(self, record_id: str) -> R | None:
+        doc = await self._documents.get(record_id)
+        return self._from_document(doc) if doc is not None else None
 
-    async def add(self, plan: Plan, *events: IntegrationEvent) -> None:
-        await self._documents.add(plan_document(plan), *events)
+    async def stored(self, record_id: str) -> dict[str, Any] | None:
+        """The record's document as stored (an access request shows it as kept)."""
+        return await self._documents.get(record_id)
 
-    async def save(self, plan: Plan, *, changes: dict[str, Any], push: dict[str, Any] | None = None,
+    async def many(self, record_ids: Iterable[str]) -> dict[str, R]:
+        """The records among `record_ids` that exist, by id."""
+        return {doc_id: self._from_document(doc) for doc_id, doc in (await self._documents.many(record_ids)).items()}
+
+    async def add(self, record: R, *events: IntegrationEvent) -> None:
+        await self._documents.add(self._to_document(record), *events)
+
+    async def save(self, record: R, *, changes: dict[str, Any], push: dict[str, Any] | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> None:
-        await self._documents.save({"_id": plan.id, "version": plan.version}, changes=changes, push=push,
-                                   events=events)
+        await self._documents.save({"_id": record.id, "version": record.version},
+                                   changes=self._stored_changes(changes),
+                                   push=self._stored_changes(push) if push else None, events=events)
 
     async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
                      limit: int = 10_000) -> list[dict[str, Any]]:
-        """The stored plans naming the person (an access request shows them as kept)."""
+        """The stored documents naming the person, as stored (an access request shows them as kept)."""
         return await self._documents.naming(person_id, fields, limit)
 
-    async def ids_naming(self, person_id: str, fields: tuple[str, ...], limit: int = 100_000) -> list[str]:
+    async def ids_naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                         limit: int = 100_000) -> list[str]:
         return [doc["_id"] for doc in await self._documents.naming(person_id, fields, limit)]
+
+    async def _matching(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
+        return await self._documents.find_matching(filters, offset, limit)
+
+
+class PlanStore(RecordDocuments[Plan]):
+    """Progress plans, handed out as `Plan` records: the lists the API and the milestone watch read."""
+
+    def __init__(self, db: AsyncDatabase, collection: str, source: str) -> None:
+        super().__init__(db, collection, source, to_document=plan_document, from_document=plan_from_document)
 
     async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
                      limit: int) -> list[Plan]:
@@ -138,7 +179,7 @@ class PlanStore:
             if reach.organisation_ids is not None:
                 scope.append({"organisation_id": {"$in": reach.organisation_ids}})
             filters = {"$and": [filters, {"$or": scope}]} if scope else {"_id": None}
-        return [plan_from_document(doc) for doc in await self._documents.find_matching(filters, offset, limit)]
+        return [plan_from_document(doc) for doc in await self._matching(filters, offset, limit)]
 
     async def watched_before(self, today: str, limit: int) -> list[str]:
-        return [doc["_id"] for doc in await self._documents.find_matching({"watch_from": {"$lt": today}}, 0, limit)]
+        return [doc["_id"] for doc in await self._matching({"watch_from": {"$lt": today}}, 0, limit)]

@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from samla_shared.contract.base import IntegrationEvent
+from samla_measures.domain.competences import CompetenceFrame, CompetenceHolder, ConferredCompetences
 from samla_measures.domain.insight import Counters
 from samla_measures.domain.measure import Measure
 from samla_measures.domain.plans import Plan
+from samla_measures.domain.series import Series
+from samla_measures.domain.unit_input import StaffInput
 
 Document = dict[str, Any]
+R = TypeVar("R")
 
 # The collections whose documents the use cases lock (`DocumentLocks.hold(<collection>, <id>)`) while
 # a store rewrites them: one name for the lock and the store, so both mean the same document.
@@ -104,27 +108,6 @@ class MeasureExportSource(Protocol):
     def measures(self, query: MeasureQuery) -> AsyncIterator[Measure]: ...
 
 
-class DocumentRepository(Protocol):
-    """Versioned documents with their own outbox (unit series, unit input, plans, competences)."""
-
-    name: str
-
-    async def get(self, doc_id: str) -> Document | None: ...
-
-    async def many(self, doc_ids: Iterable[str]) -> dict[str, Document]: ...
-
-    async def add(self, doc: Document, *events: IntegrationEvent) -> None:
-        """Conflict if the id is taken."""
-
-    async def save(self, doc: Document, *, changes: Document, push: Document | None = None,
-                   events: Iterable[IntegrationEvent] = ()) -> None:
-        """Conflict if the document changed since `doc` was read."""
-
-    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
-                     limit: int = 10_000) -> list[Document]:
-        """The documents where any of `fields` (a list, or a dotted path into a list) holds the person."""
-
-
 class PlanRepository(Protocol):
     """Progress plans, each one versioned document with its own outbox, handed out as `Plan` records."""
 
@@ -151,6 +134,58 @@ class PlanRepository(Protocol):
 
     async def watched_before(self, today: str, limit: int) -> list[str]:
         """The ids of plans whose next milestone to watch (`watch_from`) is before `today`."""
+
+
+class VersionedRecords(Protocol[R]):
+    """Records each kept as one versioned document with its own outbox (`RecordDocuments`); the store maps
+    the documents, so `_id` and the stored shape stay in the adapter."""
+
+    name: str
+
+    async def get(self, record_id: str) -> R | None: ...
+
+    async def stored(self, record_id: str) -> Document | None:
+        """The record's document as stored (for an access request)."""
+
+    async def many(self, record_ids: Iterable[str]) -> dict[str, R]:
+        """The records among `record_ids` that exist, by id."""
+
+    async def add(self, record: R, *events: IntegrationEvent) -> None:
+        """Conflict if the id is taken."""
+
+    async def save(self, record: R, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None:
+        """Write `changes` (stored field names; records among the values, such as a list's entries, are
+        stored as their documents) and `push` (appended to list fields). Conflict if the record changed
+        since `record` was read."""
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[Document]:
+        """The stored documents where any of `fields` holds the person, as stored (for an access request)."""
+
+    async def ids_naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                         limit: int = 100_000) -> list[str]: ...
+
+
+class SeriesRepository(VersionedRecords[Series], Protocol):
+    """The units' own series (one per unit and kind), handed out as `Series` records; `add` stores the
+    series with its `version` (that of its first reading)."""
+
+
+class StaffInputRepository(VersionedRecords[StaffInput], Protocol):
+    """The units' staff input (one per unit), handed out as `StaffInput` records."""
+
+
+class FrameRepository(VersionedRecords[CompetenceFrame], Protocol):
+    """The organisations' staff types and staff (one frame per organisation)."""
+
+
+class ConferredRepository(VersionedRecords[ConferredCompetences], Protocol):
+    """What each programme's completion confers (one per programme)."""
+
+
+class HolderRepository(VersionedRecords[CompetenceHolder], Protocol):
+    """Each person's completions and the competences they conferred (one per person)."""
 
 
 class TrendRepository(Protocol):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from samla_shared.contract.measures import BetterDirection, IndicatorKind, SeriesKind
@@ -30,6 +31,27 @@ BETTER: dict[SeriesKind, BetterDirection] = {
 UNITS = {kind: ("points" if kind is SeriesKind.SURVEY_SCORE else "%") for kind in SeriesKind}
 # Every kind is on 0-100: the percentages by definition, the survey score as Samla asks it to be reported.
 SCALE = (0.0, 100.0)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One unit's own series of one kind as the use cases and the routes see it (the store maps its
+    document, `_id` `<unit_id>:<kind>`, to and from it)."""
+
+    id: str
+    unit_id: str
+    kind: SeriesKind
+    network_id: str
+    organisation_id: str
+    # One value per month (YYYY-MM), oldest first; at most MAX_PERIODS of them.
+    readings: dict[str, float] = field(default_factory=dict)
+    last_recorded_by: str | None = None
+    # Everyone who recorded a reading, so that an erasure finds the person with one query.
+    actors: list[str] = field(default_factory=list)
+    # The version read: a write succeeds only if nobody wrote the series since; it is the events' series_version.
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 def series_id(unit_id: str, kind: SeriesKind | str) -> str:

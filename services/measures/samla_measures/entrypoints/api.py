@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from samla_shared.http.auth import Access, refuse
 from samla_shared.security.access import Grant
 
-from samla_shared.contract.measures import MeasureArea, SeriesKind
+from samla_shared.contract.measures import MeasureArea
 from samla_measures.domain import series as series_rules
 from samla_measures.domain.errors import NotFound, RuleViolation
 from samla_measures.domain.measure import (
@@ -306,19 +306,19 @@ async def unit_effects(unit_id: str, service: Measures, directory: DirectoryName
     require_unit_effects(access, unit_id, network_id)
     effects = await service.unit_effects(unit_id, network_id, limit=MAX_PAGE)
     names = await directory.names(units=[unit_id])
-    own_series = [d for d in await series.of_unit(unit_id)
-                  if access.sees(network_id=d["network_id"], organisation_id=d["organisation_id"], unit_ids=[unit_id])]
+    own_series = [s for s in await series.of_unit(unit_id)
+                  if access.sees(network_id=s.network_id, organisation_id=s.organisation_id, unit_ids=[unit_id])]
     return UnitEffects(unit_id=unit_id, unit_name=names.units.get(unit_id), measures=[
         MeasureEffect(measure_id=e["measure"].id, title=e["measure"].title, area=e["measure"].area,
                       status=e["measure"].status, adopted_on=e["measure"].adopted_on,
                       follow_up_count=e["measure"].follow_up_count, indicators=e["indicators"])
         for e in effects
-    ], series=[series_effect(d, [e["measure"] for e in effects]) for d in own_series])
+    ], series=[series_effect(s, [e["measure"] for e in effects]) for s in own_series])
 
 
-def series_effect(doc: dict[str, Any], unit_measures: list[Measure]) -> SeriesEffect:
+def series_effect(series: series_rules.Series, unit_measures: list[Measure]) -> SeriesEffect:
     """The unit's series with each of its measures marked on it (and whether the measure follows this series)."""
-    kind = SeriesKind(doc["kind"])
+    kind = series.kind
     marks = []
     for m in unit_measures:
         closing = m.evaluation or m.discontinuation or {}
@@ -329,7 +329,7 @@ def series_effect(doc: dict[str, Any], unit_measures: list[Measure]) -> SeriesEf
             linked=any(i.get("series_kind") == kind.value for i in m.indicators)))
     return SeriesEffect(kind=kind, unit=series_rules.UNITS[kind], better=series_rules.BETTER[kind], measures=marks,
                         readings=[Reading(on=date.fromisoformat(f"{p}-01"), value=v)
-                                  for p, v in sorted(doc["readings"].items())])
+                                  for p, v in sorted(series.readings.items())])
 
 
 @networks.get("/{network_id}/insight", response_model=NetworkInsight,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from samla_shared.contract.base import Identifier
 from samla_shared.http.auth import Access
 from samla_shared.security.access import Hidden
-from samla_measures.domain.competences import MAX_COMPETENCES
+from samla_measures.domain.competences import MAX_COMPETENCES, CompetenceFrame, ConferredCompetences
 from samla_measures.entrypoints.api import REFUSED, DirectoryNames
 from samla_measures.entrypoints.schemas import Strict
 from samla_measures.service_layer.competences import Competences
@@ -109,13 +109,18 @@ class PersonCompetences(BaseModel):
     competences: list[HeldCompetence]
 
 
-def frame_public(frame: dict[str, Any]) -> FramePublic:
+def frame_public(frame: CompetenceFrame) -> FramePublic:
     counts: dict[str, int] = {}
-    for staff_type in frame["staff"].values():
+    for staff_type in frame.staff.values():
         counts[staff_type] = counts.get(staff_type, 0) + 1
-    return FramePublic(organisation_id=frame["organisation_id"], network_id=frame["network_id"], staff_types=[
-        StaffTypePublic(id=t, name=v["name"], competence_ids=v["competence_ids"], members=counts.get(t, 0))
-        for t, v in sorted(frame["staff_types"].items())])
+    return FramePublic(organisation_id=frame.organisation_id, network_id=frame.network_id, staff_types=[
+        StaffTypePublic(id=t, name=v.name, competence_ids=v.competence_ids, members=counts.get(t, 0))
+        for t, v in sorted(frame.staff_types.items())])
+
+
+def conferred_public(conferred: ConferredCompetences) -> ProgrammeCompetencesPublic:
+    return ProgrammeCompetencesPublic(programme_id=conferred.programme_id, network_id=conferred.network_id,
+                                      competence_ids=conferred.competence_ids)
 
 
 async def check_organisation(organisation_id: str, network_id: str, directory: DirectoryNames, access: Access) -> None:
@@ -149,7 +154,7 @@ async def assign_staff(organisation_id: Identifier, person_id: Identifier, body:
 async def coverage(organisation_id: Identifier, service: Service, directory: DirectoryNames,
                    access: Access) -> CoveragePublic:
     frame = await service.frame(organisation_id)
-    access.require(f"organisation {organisation_id}", network_id=frame["network_id"], organisation_id=organisation_id)
+    access.require(f"organisation {organisation_id}", network_id=frame.network_id, organisation_id=organisation_id)
     names = await directory.names(organisations=[organisation_id])
     return CoveragePublic(organisation_id=organisation_id, organisation_name=names.organisations.get(organisation_id),
                           staff_types=[StaffTypeCoverage(**c) for c in await service.coverage(frame)])
@@ -160,35 +165,33 @@ async def coverage(organisation_id: Identifier, service: Service, directory: Dir
 async def set_programme_competences(programme_id: Identifier, body: ProgrammeCompetencesCreate, service: Service,
                                     access: Access) -> ProgrammeCompetencesPublic:
     access.require(f"network {body.network_id}", network_id=body.network_id)
-    doc = await service.set_programme(programme_id, body.network_id, list(dict.fromkeys(body.competence_ids)))
-    return ProgrammeCompetencesPublic(programme_id=programme_id, network_id=doc["network_id"],
-                                      competence_ids=doc["competence_ids"])
+    return conferred_public(await service.set_programme(programme_id, body.network_id,
+                                                        list(dict.fromkeys(body.competence_ids))))
 
 
 @programmes.get("/{programme_id}/competences", response_model=ProgrammeCompetencesPublic,
                 responses={404: {"description": "None set"}})
 async def programme_competences(programme_id: Identifier, service: Service,
                                 access: Access) -> ProgrammeCompetencesPublic:
-    doc = await service.programme(programme_id)
-    if doc is None or not access.sees(network_id=doc["network_id"]):
+    conferred = await service.programme(programme_id)
+    if conferred is None or not access.sees(network_id=conferred.network_id):
         raise Hidden(f"no competences set for programme {programme_id}")
-    return ProgrammeCompetencesPublic(programme_id=programme_id, network_id=doc["network_id"],
-                                      competence_ids=doc["competence_ids"])
+    return conferred_public(conferred)
 
 
 @people.get("/{person_id}/competences", response_model=PersonCompetences,
             responses={404: {"description": "Out of reach"}},
             summary="The competences a person holds, each with the completion that conferred it")
 async def person_competences(person_id: Identifier, service: Service, access: Access) -> PersonCompetences:
-    person = await service.person(person_id) or {"completions": {}}
-    completions = person["completions"]
+    person = await service.person(person_id)
+    completions = person.completions if person else {}
     if not access.unrestricted and not access.sees(person_ids=[person_id]) and not any(
-            access.sees(network_id=c["network_id"], organisation_id=c["organisation_id"])
+            access.sees(network_id=c.network_id, organisation_id=c.organisation_id)
             for c in completions.values()):
         raise Hidden(f"no person {person_id}")
-    held = [HeldCompetence(competence_id=c, programme_id=v["programme_id"], cohort_id=cohort,
-                           completed_at=v["completed_at"])
-            for cohort, v in sorted(completions.items()) for c in v["competence_ids"]]
+    held = [HeldCompetence(competence_id=c, programme_id=v.programme_id, cohort_id=cohort,
+                           completed_at=v.completed_at)
+            for cohort, v in sorted(completions.items()) for c in v.competence_ids]
     return PersonCompetences(person_id=person_id, competences=held)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
@@ -11,15 +10,12 @@ from pydantic import BaseModel, Field
 from samla_shared.contract.base import Identifier
 from samla_shared.contract.measures import BetterDirection, SeriesKind
 from samla_shared.http.auth import Access
-from samla_measures.domain.series import BETTER, UNITS
+from samla_measures.domain.series import BETTER, UNITS, Series
 from samla_measures.entrypoints.api import DirectoryNames, OwnSeries
 from samla_measures.entrypoints.schemas import Number, Strict
 from samla_measures.entrypoints.unit_scope import check_unit_place
 
 router = APIRouter(prefix="/units", tags=["unit series"])
-
-
-Series = OwnSeries
 
 
 class ReadingCreate(Strict):
@@ -48,19 +44,19 @@ class SeriesPublic(BaseModel):
     updated_at: datetime | None = None
 
 
-def series_public(doc: dict[str, Any]) -> SeriesPublic:
-    kind = SeriesKind(doc["kind"])
-    readings = [PeriodValue(period=p, value=v) for p, v in sorted(doc["readings"].items())]
-    return SeriesPublic(id=doc["_id"], unit_id=doc["unit_id"], kind=kind, unit=UNITS[kind], better=BETTER[kind],
-                        network_id=doc["network_id"], organisation_id=doc["organisation_id"], readings=readings,
+def series_public(series: Series) -> SeriesPublic:
+    kind = series.kind
+    readings = [PeriodValue(period=p, value=v) for p, v in sorted(series.readings.items())]
+    return SeriesPublic(id=series.id, unit_id=series.unit_id, kind=kind, unit=UNITS[kind], better=BETTER[kind],
+                        network_id=series.network_id, organisation_id=series.organisation_id, readings=readings,
                         baseline=readings[0] if readings else None, latest=readings[-1] if readings else None,
-                        updated_at=doc.get("updated_at"))
+                        updated_at=series.updated_at)
 
 
 @router.put("/{unit_id}/series/{kind}/readings", status_code=status.HTTP_200_OK, response_model=SeriesPublic,
             responses={404: {"description": "Unit out of reach"}, 422: {"description": "Invalid reading"}},
             summary="Record or correct one month's reading of the unit's own indicator series")
-async def record_reading(unit_id: Identifier, kind: SeriesKind, body: ReadingCreate, series: Series,
+async def record_reading(unit_id: Identifier, kind: SeriesKind, body: ReadingCreate, series: OwnSeries,
                          directory: DirectoryNames, access: Access) -> SeriesPublic:
     await check_unit_place(unit_id, body.network_id, body.organisation_id, directory, access)
     return series_public(await series.record(unit_id=unit_id, kind=kind, network_id=body.network_id,
@@ -70,6 +66,6 @@ async def record_reading(unit_id: Identifier, kind: SeriesKind, body: ReadingCre
 
 @router.get("/{unit_id}/series", response_model=list[SeriesPublic],
             summary="The unit's own indicator series (sick leave, full-time share, position size, turnover, survey)")
-async def unit_series(unit_id: Identifier, series: Series, access: Access) -> list[SeriesPublic]:
-    return [series_public(d) for d in await series.of_unit(unit_id)
-            if access.sees(network_id=d["network_id"], organisation_id=d["organisation_id"], unit_ids=[unit_id])]
+async def unit_series(unit_id: Identifier, series: OwnSeries, access: Access) -> list[SeriesPublic]:
+    return [series_public(s) for s in await series.of_unit(unit_id)
+            if access.sees(network_id=s.network_id, organisation_id=s.organisation_id, unit_ids=[unit_id])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field, model_validator
@@ -13,7 +13,7 @@ from samla_shared.contract.base import Identifier
 from samla_shared.contract.measures import MeasureArea
 from samla_shared.http.auth import Access
 from samla_shared.http.rate_limit import SharedRateLimit
-from samla_measures.domain.unit_input import ItemSource, ItemStatus, link_hash
+from samla_measures.domain.unit_input import DialogueResult, Item, ItemSource, ItemStatus, StaffInput, link_hash
 from samla_measures.entrypoints.api import (
     REFUSED,
     DirectoryNames,
@@ -152,11 +152,15 @@ class DialogueResultPublic(BaseModel):
     recorded_at: datetime
 
 
-def item_public(item: dict[str, Any]) -> ItemPublic:
-    return ItemPublic(**{k: item.get(k) for k in ItemPublic.model_fields})
+def item_public(item: Item) -> ItemPublic:
+    return ItemPublic(**{k: getattr(item, k) for k in ItemPublic.model_fields})
 
 
-async def reached(unit_id: str, service: UnitInput, access: Access) -> dict[str, Any]:
+def result_public(result: DialogueResult) -> DialogueResultPublic:
+    return DialogueResultPublic(**{k: getattr(result, k) for k in DialogueResultPublic.model_fields})
+
+
+async def reached(unit_id: str, service: UnitInput, access: Access) -> StaffInput:
     return require_unit_record(await service.unit(unit_id), unit_id, access, "input")
 
 
@@ -183,7 +187,7 @@ async def send_through_link(token: Annotated[str, Path(min_length=16, max_length
         raise HTTPException(429, "too many items through this link; retry later",
                             headers={"Retry-After": str(math.ceil(wait))})
     item = await service.submit_through_link(token, body.model_dump(), by=access.person)
-    return Received(id=item["id"], status=item["status"], submitted_at=item["submitted_at"])
+    return Received(id=item.id, status=item.status, submitted_at=item.submitted_at)
 
 
 @units.post("/{unit_id}/items", status_code=status.HTTP_201_CREATED, response_model=ItemPublic, responses=REFUSED,
@@ -220,11 +224,11 @@ async def prioritise(unit_id: Identifier, item_id: Identifier, body: PriorityCre
             responses=REFUSED, summary="Propose a prioritised item as a measure of the unit (→ MeasureProposed)")
 async def item_to_measure(unit_id: Identifier, item_id: Identifier, body: MeasureFromItem, service: Input,
                           measures: Measures, directory: DirectoryNames, access: Access) -> MeasurePublic:
-    doc = await reached(unit_id, service, access)
+    unit = await reached(unit_id, service, access)
     item = await service.item(unit_id, item_id)
     fields = body.model_dump(exclude_none=True)
-    proposal = MeasureCreate(**{**fields, "network_id": doc["network_id"], "organisation_id": doc["organisation_id"],
-                                "unit_ids": [unit_id], "area": body.area or item["area"]})
+    proposal = MeasureCreate(**{**fields, "network_id": unit.network_id, "organisation_id": unit.organisation_id,
+                                "unit_ids": [unit_id], "area": body.area or item.area})
     await check_proposal_place(proposal, directory, access)
     data = proposal.model_dump(exclude={"network_id", "organisation_id", "unit_ids", "session_id", "dialogue_group"})
     return await named(await service.propose_measure(unit_id, item_id, data, by=access.person), measures, directory)
@@ -239,7 +243,7 @@ async def record_result(unit_id: Identifier, body: DialogueResultCreate, service
     await check_unit_place(unit_id, body.network_id, body.organisation_id, directory, access)
     result = await service.record_result(unit_id, body.model_dump(), place=(body.network_id, body.organisation_id),
                                          by=access.person)
-    return DialogueResultPublic(**result)
+    return result_public(result)
 
 
 @units.get("/{unit_id}/dialogue-results", response_model=list[DialogueResultPublic],
@@ -249,7 +253,7 @@ async def list_results(unit_id: Identifier, service: Input, access: Access,
                        limit: Limit = 50) -> list[DialogueResultPublic]:
     await reached(unit_id, service, access)
     found = await service.results(unit_id, session_id)
-    return [DialogueResultPublic(**r) for r in found[offset:offset + limit]]
+    return [result_public(r) for r in found[offset:offset + limit]]
 
 
 ROUTERS = (units, link)

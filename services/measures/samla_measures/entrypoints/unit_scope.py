@@ -9,7 +9,7 @@ organisation (and of the unit, if their token names units); others get 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol, TypeVar
 
 from samla_shared.security.access import Grant, Hidden
 from samla_measures.domain.measure import check_placement
@@ -26,9 +26,22 @@ async def check_unit_place(unit_id: str, network_id: str, organisation_id: str, 
                     unit_organisations=placement.unit_organisations)
 
 
-def require_unit_record(doc: dict[str, Any] | None, unit_id: str, access: Grant, what: str) -> dict[str, Any]:
+class UnitRecord(Protocol):
+    """A unit's record, placed in the network and organisation it was first recorded under."""
+
+    @property
+    def network_id(self) -> str: ...
+
+    @property
+    def organisation_id(self) -> str: ...
+
+
+Placed = TypeVar("Placed", bound=UnitRecord)
+
+
+def require_unit_record(record: Placed | None, unit_id: str, access: Grant, what: str) -> Placed:
     """A unit's record the caller reaches, else 404 (unknown and out of reach look the same)."""
-    if doc is None or not access.sees(network_id=doc["network_id"], organisation_id=doc["organisation_id"],
-                                      unit_ids=[unit_id]):
+    if record is None or not access.sees(network_id=record.network_id, organisation_id=record.organisation_id,
+                                         unit_ids=[unit_id]):
         raise Hidden(f"no {what} of unit {unit_id}")
-    return doc
+    return record

@@ -15,15 +15,14 @@ erased the person (docs/privacy.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import OwnerRole
-from samla_shared.persistence.document_locks import DocumentLocks
 from samla_shared.personal_data import pseudonym
-from samla_measures.adapters.ports import DocumentRepository, PersonalDataRepository
+from samla_measures.adapters.ports import PersonalDataRepository
 from samla_measures.domain.measure import Measure
 from samla_measures.service_layer.measures import MeasuresService
 
@@ -62,20 +61,6 @@ class PersonHolder(Protocol):
     async def erase(self, person_id: str, alias: str) -> None: ...
 
     async def naming(self, person_id: str) -> list[dict[str, Any]]: ...
-
-
-async def pseudonymise(store: DocumentRepository, locks: DocumentLocks, person_id: str, fields: tuple[str, ...],
-                       changes_of: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
-    """Write `changes_of(doc)` to every document whose `fields` name the person, each read again under its lock."""
-    changed = 0
-    for found in await store.naming(person_id, fields, limit=100_000):
-        async with locks.hold(store.name, found["_id"]):
-            doc = await store.get(found["_id"])
-            changes = changes_of(doc) if doc else {}
-            if doc and changes:
-                await store.save(doc, changes=changes)
-                changed += 1
-    return changed
 
 
 def renamed(values: list[Any] | None, person_id: str, alias: str) -> list[Any]:

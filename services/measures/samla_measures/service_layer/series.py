@@ -20,10 +20,11 @@ from samla_shared.contract import MEASURES_TOPIC
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_measures.adapters.ports import TRENDS, DocumentRepository, TrendRepository
+from samla_measures.adapters.ports import TRENDS, SeriesRepository, TrendRepository
 from samla_measures.domain import series as rules
-from samla_measures.domain.errors import RuleViolation
-from samla_measures.service_layer.personal_data import pseudonymise, renamed
+from samla_measures.domain.errors import NotFound, RuleViolation
+from samla_measures.domain.series import Series
+from samla_measures.service_layer.personal_data import renamed
 
 SERIES = "unit_series"
 TREND_LEASE_WAIT_SECONDS = 30.0  # longer than a lease left by a crashed instance lives
@@ -39,7 +40,7 @@ def trend_id(network_id: str, kind: SeriesKind | str) -> str:
 
 
 class UnitSeries:
-    def __init__(self, store: DocumentRepository, trends: TrendRepository, locks: DocumentLocks, clock: Clock, *,
+    def __init__(self, store: SeriesRepository, trends: TrendRepository, locks: DocumentLocks, clock: Clock, *,
                  on_events_staged: Callable[[], None] = lambda: None) -> None:
         """`store`: the units' series (SERIES); `trends`: the networks' copies of them."""
         self.store = store
@@ -49,49 +50,56 @@ class UnitSeries:
         self._wake_relay = on_events_staged
 
     async def record(self, *, unit_id: str, kind: SeriesKind, network_id: str, organisation_id: str,
-                     period: str, value: float, by: str | None) -> dict[str, Any]:
+                     period: str, value: float, by: str | None) -> Series:
         """Record (or correct) one month's reading; the series is created by its first reading."""
         rules.check_period(period, local_today(self.clock()))
         rules.check_reading(kind, value)
-        doc_id = rules.series_id(unit_id, kind)
-        async with self._locks.hold(SERIES, doc_id):
-            series = await self.store.get(doc_id)
-            if series is not None and (series["network_id"], series["organisation_id"]) != (network_id,
-                                                                                           organisation_id):
-                raise RuleViolation(f"unit {unit_id}'s series belongs to organisation {series['organisation_id']} "
-                                    f"of network {series['network_id']}", unit_id=unit_id)
-            readings = rules.with_reading(series["readings"] if series else {}, period, value)
-            version = (series["version"] if series else 0) + 1
+        series_id = rules.series_id(unit_id, kind)
+        async with self._locks.hold(SERIES, series_id):
+            series = await self.store.get(series_id)
+            if series is not None and (series.network_id, series.organisation_id) != (network_id, organisation_id):
+                raise RuleViolation(f"unit {unit_id}'s series belongs to organisation {series.organisation_id} "
+                                    f"of network {series.network_id}", unit_id=unit_id)
+            readings = rules.with_reading(series.readings if series else {}, period, value)
+            version = (series.version if series else 0) + 1
             event = UnitIndicatorRecorded(
                 network_id=network_id, organisation_id=organisation_id, unit_id=unit_id, kind=kind,
                 series_version=version, readings=[PeriodReading(period=p, value=v) for p, v in readings.items()])
-            actors = sorted({*(series or {}).get("actors", []), *([by] if by else [])})
+            actors = sorted({*(series.actors if series else []), *([by] if by else [])})
             if series is None:
-                await self.store.add({"_id": doc_id, "unit_id": unit_id, "kind": kind.value, "network_id": network_id,
-                                      "organisation_id": organisation_id, "readings": readings,
-                                      "last_recorded_by": by, "actors": actors, "version": 1}, event)
+                await self.store.add(Series(id=series_id, unit_id=unit_id, kind=kind, network_id=network_id,
+                                            organisation_id=organisation_id, readings=readings,
+                                            last_recorded_by=by, actors=actors, version=version), event)
             else:
                 await self.store.save(series, changes={"readings": readings, "last_recorded_by": by,
                                                        "actors": actors}, events=[event])
         self._wake_relay()
-        return await self.store.get(doc_id) or {}
+        recorded = await self.store.get(series_id)
+        if recorded is None:
+            raise NotFound(f"no series {series_id}")
+        return recorded
 
-    async def of_unit(self, unit_id: str) -> list[dict[str, Any]]:
+    async def of_unit(self, unit_id: str) -> list[Series]:
         """The unit's series, one `_id` lookup per kind."""
         found = await self.store.many(rules.series_id(unit_id, kind) for kind in SeriesKind)
         return [found[rules.series_id(unit_id, kind)] for kind in SeriesKind if rules.series_id(unit_id, kind) in found]
 
     async def of_units(self, unit_ids: list[str], kind: SeriesKind) -> dict[str, dict[str, float]]:
         found = await self.store.many(rules.series_id(u, kind) for u in unit_ids)
-        return {doc["unit_id"]: doc["readings"] for doc in found.values()}
+        return {series.unit_id: series.readings for series in found.values()}
 
     async def naming(self, person_id: str) -> list[dict[str, Any]]:
         return await self.store.naming(person_id)
 
     async def erase(self, person_id: str, alias: str) -> None:
-        await pseudonymise(self.store, self._locks, person_id, ("actors",), lambda doc: {
-            "actors": renamed(doc["actors"], person_id, alias),
-            "last_recorded_by": alias if doc.get("last_recorded_by") == person_id else doc.get("last_recorded_by")})
+        """Each series naming the person gets the pseudonym instead, read again and written under its lock."""
+        for series_id in await self.store.ids_naming(person_id, ("actors",)):
+            async with self._locks.hold(SERIES, series_id):
+                series = await self.store.get(series_id)
+                if series is not None:
+                    await self.store.save(series, changes={
+                        "actors": renamed(series.actors, person_id, alias),
+                        "last_recorded_by": alias if series.last_recorded_by == person_id else series.last_recorded_by})
 
     # -- the network's copies, from the events ------------------------------------------------
 

@@ -28,12 +28,14 @@ from samla_measures.service_layer.series import UnitSeries
 from samla_measures.service_layer.unit_input import UnitInput
 
 from services.measures.tests.fakes import (
-    FakeDocuments,
     FakeInputLinks,
     FakeMeasureStore,
     FakePlanStore,
+    FakeSeriesStore,
+    FakeStaffInputStore,
     FakeToolboxStore,
     FakeTrendStore,
+    fake_competence_stores,
 )
 
 LEADER, UNION, SAFETY = OwnerRole.LEADER, OwnerRole.UNION_REPRESENTATIVE, OwnerRole.SAFETY_REPRESENTATIVE
@@ -57,9 +59,9 @@ class World:
         self.measure_store = FakeMeasureStore()
         self.toolbox = FakeToolboxStore()
         self.measures = MeasuresService(self.measure_store, self.toolbox, self.locks, clock=self.clock)
-        self.series = UnitSeries(FakeDocuments("unit_series"), FakeTrendStore(), self.locks, self.clock)
+        self.series = UnitSeries(FakeSeriesStore("unit_series"), FakeTrendStore(), self.locks, self.clock)
         self.plans = Plans(FakePlanStore("plans"), self.locks, self.series, self.measures, self.clock)
-        self.unit_input = UnitInput(FakeDocuments("unit_input"), FakeInputLinks(), self.locks, self.measures,
+        self.unit_input = UnitInput(FakeStaffInputStore("unit_input"), FakeInputLinks(), self.locks, self.measures,
                                     self.clock)
 
     @property
@@ -283,15 +285,15 @@ async def test_staff_send_through_the_current_link_and_a_ranked_item_becomes_one
     item = await world.unit_input.submit(unit, {"text": "Faste vakter", "area": _area(), "kind": "idea"},
                                          by=None, source=ItemSource.ANONYMOUS)
     with pytest.raises(Conflict):  # only a ranked item becomes a measure
-        await world.unit_input.propose_measure(unit, item["id"], _measure_body(), by="leder-1")
-    await world.unit_input.prioritise(unit, item["id"], rank=1, reason=None, by="tv-1", as_role="union_representative")
-    measure = await world.unit_input.propose_measure(unit, item["id"], _measure_body(), by="leder-1")
+        await world.unit_input.propose_measure(unit, item.id, _measure_body(), by="leder-1")
+    await world.unit_input.prioritise(unit, item.id, rank=1, reason=None, by="tv-1", as_role="union_representative")
+    measure = await world.unit_input.propose_measure(unit, item.id, _measure_body(), by="leder-1")
     with pytest.raises(Conflict) as again:
-        await world.unit_input.propose_measure(unit, item["id"], _measure_body(), by="leder-1")
+        await world.unit_input.propose_measure(unit, item.id, _measure_body(), by="leder-1")
     assert again.value.extensions["measure_id"] == measure.id
-    assert (measure.source_item_id, measure.unit_ids) == (item["id"], ["unit-1"])
+    assert (measure.source_item_id, measure.unit_ids) == (item.id, ["unit-1"])
     [listed] = await world.unit_input.items(unit, status=None, area=None)
-    assert (listed["status"], listed["measure_id"], listed["submitted_by"]) == ("proposed", measure.id, None)
+    assert (listed.status, listed.measure_id, listed.submitted_by) == ("proposed", measure.id, None)
     assert len(world.measure_store.docs) == 1
 
 
@@ -306,7 +308,7 @@ async def test_a_units_input_and_series_stay_with_the_organisation_they_were_fir
     period = f"{world.today.year:04d}-{world.today.month:02d}"
     recorded = await world.series.record(unit_id="unit-1", kind=SeriesKind.SICK_LEAVE_PERCENT, network_id="net-1",
                                          organisation_id="org-1", period=period, value=6.5, by="leder-1")
-    assert [type(e) for e in world.series.store.staged[recorded["_id"]]] == [UnitIndicatorRecorded]
+    assert [type(e) for e in world.series.store.staged[recorded.id]] == [UnitIndicatorRecorded]
     with pytest.raises(RuleViolation):
         await world.series.record(unit_id="unit-1", kind=SeriesKind.SICK_LEAVE_PERCENT, network_id="net-1",
                                   organisation_id="org-2", period=period, value=6.0, by="leder-1")
@@ -328,17 +330,42 @@ async def test_a_retry_after_the_measure_was_made_but_the_item_not_linked_links_
 
     item = await world.unit_input.submit("unit-1", {"text": "Faste vakter", "area": _area(), "kind": "idea"},
                                          by="ansatt-1", source=ItemSource.STAFF, place=("net-1", "org-1"))
-    await world.unit_input.prioritise("unit-1", item["id"], rank=1, reason=None, by="tv-1", as_role=None)
+    await world.unit_input.prioritise("unit-1", item.id, rank=1, reason=None, by="tv-1", as_role=None)
     # The first attempt stopped after the measure's write, before the item's.
     made = await world.measures.propose(
         {**_measure_body(), "network_id": "net-1", "organisation_id": "org-1", "unit_ids": ["unit-1"],
-         "area": "full_time_culture"}, by="leder-1", measure_id=uuid.uuid5(ITEM_MEASURES, f"unit-1/{item['id']}").hex)
-    measure = await world.unit_input.propose_measure("unit-1", item["id"], _measure_body(), by="leder-1")
+         "area": "full_time_culture"}, by="leder-1", measure_id=uuid.uuid5(ITEM_MEASURES, f"unit-1/{item.id}").hex)
+    measure = await world.unit_input.propose_measure("unit-1", item.id, _measure_body(), by="leder-1")
     assert measure.id == made.id
     assert len(world.measure_store.docs) == 1
     [listed] = await world.unit_input.items("unit-1", status=None, area=None)
-    assert (listed["status"], listed["measure_id"]) == ("proposed", made.id)
+    assert (listed.status, listed.measure_id) == ("proposed", made.id)
 
+
+
+async def test_a_units_input_is_stored_as_before_and_an_erasure_renames_the_person_in_its_items_and_results(world):
+    place = ("net-1", "org-1")
+    item = await world.unit_input.submit("unit-1", {"text": "Faste vakter", "area": _area(), "kind": "idea"},
+                                         by="ansatt-1", source=ItemSource.STAFF, place=place)
+    result = await world.unit_input.record_result("unit-1", {
+        "session_id": "s-1", "group": 2, "keywords": ["tid"], "why": "Mer tid", "next_step": "Faste vakter",
+        "area": _area()}, place=place, by="ansatt-1")
+    stored = world.unit_input.store.documents.docs["unit-1"]
+    # An item the parties never sorted is stored without `prioritised_at` and `reason`, as it always was.
+    assert list(stored["items"][0]) == ["id", "text", "area", "kind", "source", "submitted_by", "submitted_at",
+                                        "status", "rank", "prioritised_by", "prioritised_as", "measure_id",
+                                        "session_id", "dialogue_group", "keywords", "why"]
+    assert stored["dialogue_results"][0]["item_id"] == result.item_id == stored["items"][1]["id"]
+    await world.unit_input.prioritise("unit-1", item.id, rank=1, reason=None, by="ansatt-1", as_role=None)
+    assert list(world.unit_input.store.documents.docs["unit-1"]["items"][0])[-2:] == ["prioritised_at", "reason"]
+
+    await world.unit_input.erase("ansatt-1", "erased:e1")
+    unit = await world.unit_input.unit("unit-1")
+    assert unit is not None and unit.actors == ["erased:e1"]
+    assert {(i.submitted_by, i.prioritised_by) for i in unit.items} == {("erased:e1", "erased:e1"),
+                                                                         ("erased:e1", None)}
+    assert [r.recorded_by for r in unit.dialogue_results] == ["erased:e1"]
+    assert await world.unit_input.naming("ansatt-1") == []
 
 
 # -- competences and erasure ---------------------------------------------------------------------
@@ -348,8 +375,7 @@ async def test_a_completion_confers_its_programmes_competences_once_and_an_erasu
     from samla_shared.contract.measures import CompetenceRecorded
     from samla_shared.contract.sessions import ParticipantCompleted
 
-    competences = Competences(FakeDocuments("competence_frames"), FakeDocuments("programme_competences"),
-                              FakeDocuments("person_competences"), world.locks)
+    competences = Competences(*fake_competence_stores(), world.locks)
     await competences.define_staff_type("org-1", "net-1", "sosu", name="SOSU", competence_ids=["samtale", "pakker"])
     await competences.assign("org-1", "net-1", "p-anna", "sosu")
     await competences.assign("org-1", "net-1", "p-bent", "sosu")
@@ -375,4 +401,33 @@ async def test_a_completion_confers_its_programmes_competences_once_and_an_erasu
     assert [n.get("staff_type_id") for n in await competences.naming("p-bent")] == ["sosu"]
     await competences.erase("p-bent", "erased-1")
     assert await competences.naming("p-bent") == []
-    assert set((await competences.frame("org-1"))["staff"]) == {"p-anna"}
+    assert set((await competences.frame("org-1")).staff) == {"p-anna"}
+
+
+async def test_a_revoked_completion_takes_its_competences_away_once_and_the_stored_shape_stays(world):
+    from samla_shared.contract.cloudevents import CloudEvent
+    from samla_shared.contract.measures import CompetenceRevoked
+    from samla_shared.contract.sessions import CompletionRevoked, ParticipantCompleted
+
+    frames, programmes, people = fake_competence_stores()
+    competences = Competences(frames, programmes, people, world.locks)
+    await competences.define_staff_type("org-1", "net-1", "sosu", name="SOSU", competence_ids=["samtale"])
+    assert frames.documents.docs["org-1"]["staff_types"] == [{"id": "sosu", "name": "SOSU",
+                                                              "competence_ids": ["samtale"]}]
+    await competences.set_programme("prog-1", "net-1", ["samtale"])
+    for cohort in ("cohort-1", "cohort-2"):
+        await competences.on_completed(CloudEvent(source="/samla/test/sessions", data=ParticipantCompleted(
+            network_id="net-1", cohort_id=cohort, programme_id="prog-1", participant_id="p-anna",
+            organisation_id="org-1", completed_at=world.clock())))
+    assert list(people.documents.docs["p-anna"]["completions"]["cohort-2"]) == [
+        "programme_id", "organisation_id", "network_id", "completed_at", "competence_ids"]
+
+    revoked = CloudEvent(source="/samla/test/sessions", data=CompletionRevoked(
+        network_id="net-1", cohort_id="cohort-1", programme_id="prog-1", participant_id="p-anna",
+        organisation_id="org-1", revoked_at=world.clock(), reason="attendance corrected"))
+    await competences.on_revoked(revoked)
+    await competences.on_revoked(revoked)  # a redelivery revokes nothing more
+    assert [type(e) for e in people.staged["p-anna"]].count(CompetenceRevoked) == 1
+    person = await competences.person("p-anna")
+    assert person is not None and list(person.completions) == ["cohort-2"]
+    assert people.documents.docs["p-anna"]["completions"]["cohort-2"]["competence_ids"] == ["samtale"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -68,14 +68,21 @@ def test_a_plans_progress_and_overdue_milestones_come_from_the_series():
     assert (m2["value_at_due"], m2["reached"], m2["overdue"]) == (48.0, False, True)
 
 
+def _item(status: str, measure_id: str | None = None) -> unit_input.Item:
+    return unit_input.Item(id="i1", text="Faste vakter", area="full_time_culture", kind="idea",
+                           source=unit_input.ItemSource.STAFF, submitted_by="p1",
+                           submitted_at=datetime(2026, 12, 1, tzinfo=UTC), status=unit_input.ItemStatus(status),
+                           measure_id=measure_id)
+
+
 def test_an_item_is_ranked_before_it_becomes_a_measure_and_only_once():
-    item = {"status": "open", "measure_id": None}
+    item = _item("open")
     with pytest.raises(Conflict):
         unit_input.check_can_become_measure(item)
     assert unit_input.prioritised(item, rank=1) == "prioritised"
     assert unit_input.prioritised(item, rank=None) == "set_aside"
     with pytest.raises(Conflict):
-        unit_input.prioritised({"status": "proposed", "measure_id": "m"}, rank=1)
+        unit_input.prioritised(_item("proposed", "m"), rank=1)
 
 
 def test_only_the_hash_of_a_link_is_kept():
@@ -84,11 +91,17 @@ def test_only_the_hash_of_a_link_is_kept():
 
 
 def test_coverage_counts_members_holding_every_required_competence():
-    frame = {"staff_types": {"nurse": {"name": "Sygeplejerske", "competence_ids": ["a", "b"]},
-                             "helper": {"name": "Hjælper", "competence_ids": ["a"]}},
-             "staff": {"p1": "nurse", "p2": "nurse"}}
-    people = {"p1": {"completions": {"c1": {"competence_ids": ["a", "b"]}}},
-              "p2": {"completions": {"c2": {"competence_ids": ["a"]}}}}
+    frame = competences.CompetenceFrame(
+        organisation_id="org-1", network_id="net-1",
+        staff_types={"nurse": competences.StaffType(name="Sygeplejerske", competence_ids=["a", "b"]),
+                     "helper": competences.StaffType(name="Hjælper", competence_ids=["a"])},
+        staff={"p1": "nurse", "p2": "nurse"})
+
+    def holder(person_id: str, cohort_id: str, competence_ids: list[str]) -> competences.CompetenceHolder:
+        return competences.CompetenceHolder(person_id=person_id, completions={cohort_id: competences.Completion(
+            programme_id="prog-1", organisation_id="org-1", network_id="net-1",
+            completed_at=datetime(2026, 12, 1, tzinfo=UTC), competence_ids=competence_ids)})
+    people = {"p1": holder("p1", "c1", ["a", "b"]), "p2": holder("p2", "c2", ["a"])}
     nurse, helper = sorted(competences.coverage(frame, people), key=lambda t: t["staff_type_id"], reverse=True)
     assert (nurse["fully_covered"], nurse["coverage_percent"], nurse["gaps"]) == (1, 50.0, [
         {"person_id": "p2", "missing": ["b"]}])
