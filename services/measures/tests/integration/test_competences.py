@@ -54,8 +54,12 @@ async def test_coverage_per_staff_type_after_a_completed_cohort(steps, produce, 
         ("sundhedsfremmende-samtale", 1), ("forebyggelsespakker", 1)]
     assert (by_type["hjaelper"]["coverage_percent"], by_type["hjaelper"]["gaps"]) == (100.0, [])
 
+    async def events_of_this_cohort(kind: str) -> list[dict]:
+        # The person ids are fixed and the topic is shared by every run: only this run's cohort counts.
+        return [d for k, d in await measure_events.of("p-anna") if k == kind and d["cohort_id"] == cohort]
+
     async def recorded():
-        events = [d for kind, d in await measure_events.of("p-anna") if kind == "CompetenceRecorded"]
+        events = await events_of_this_cohort("CompetenceRecorded")
         return events if len(events) >= 2 else None
 
     events = await wait_until(recorded)
@@ -82,7 +86,7 @@ async def test_coverage_per_staff_type_after_a_completed_cohort(steps, produce, 
     assert len((await wait_until(revoked))["gaps"]) == 2
 
     async def revoked_events():
-        return [d for kind, d in await measure_events.of("p-anna") if kind == "CompetenceRevoked"]
+        return await events_of_this_cohort("CompetenceRevoked")
 
     assert len(await wait_until(revoked_events)) == 2
 
