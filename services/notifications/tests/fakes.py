@@ -8,13 +8,17 @@ nothing, searches order and page as the database does, and changes apply atomica
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from samla_shared.contract.cloudevents import CloudEvent
-from samla_notifications.adapters.ports import Change, Criteria, SubscriptionChange
+from samla_notifications.adapters.ports import Criteria, DeliveryChange, SubscriptionChange
 from samla_notifications.adapters.reminder_store import reminder_from_document
 from samla_notifications.adapters.webhook_store import (
+    attempt_document,
+    delivery_document,
+    delivery_from_document,
     listener_from_document,
     subscription_document,
     subscription_from_document,
@@ -28,6 +32,8 @@ from samla_notifications.domain.webhooks import (
     Listener,
     Subscription,
     SubscriptionStatus,
+    WebhookAttempt,
+    WebhookDelivery,
     WebhookDeliveryStatus,
     delivery_id,
 )
@@ -219,36 +225,39 @@ class FakeWebhookStore:
                                lambda current: change(subscription_from_document(current)))
         return None if changed is None else subscription_from_document(changed)
 
-    async def queue(self, delivery: dict[str, Any]) -> bool:
-        if delivery["_id"] in self.deliveries_by_id:
+    async def queue(self, delivery: WebhookDelivery) -> bool:
+        if delivery.key in self.deliveries_by_id:
             return False
-        self.deliveries_by_id[delivery["_id"]] = copy.deepcopy(delivery)
+        self.deliveries_by_id[delivery.key] = delivery_document(delivery)
         return True
 
-    async def delivery(self, subscription_id: str, event_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.deliveries_by_id.get(delivery_id(subscription_id, event_id)))
+    async def delivery(self, subscription_id: str, event_id: str) -> WebhookDelivery | None:
+        found = self.deliveries_by_id.get(delivery_id(subscription_id, event_id))
+        return None if found is None else delivery_from_document(copy.deepcopy(found))
 
-    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[WebhookDelivery]:
         found = sorted((d for d in self.deliveries_by_id.values() if _matches(d, filters)),
                        key=lambda d: d["created_at"], reverse=True)
-        return [{k: v for k, v in copy.deepcopy(d).items() if k != "body"} for d in found[offset:offset + limit]]
+        return [delivery_from_document({k: v for k, v in copy.deepcopy(d).items() if k != "body"})
+                for d in found[offset:offset + limit]]
 
-    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[WebhookDelivery]:
         found = sorted((d for d in self.deliveries_by_id.values()
                         if d["status"] == WebhookDeliveryStatus.PENDING and d["next_attempt_at"] <= now
                         and d["subscription_id"] in subscription_ids), key=lambda d: d["next_attempt_at"])
-        return copy.deepcopy(found[:limit])
+        return [delivery_from_document(copy.deepcopy(d)) for d in found[:limit]]
 
-    async def update_delivery(self, key: str, change: Change) -> dict[str, Any] | None:
-        return self._change(self.deliveries_by_id, key, change)
+    async def update_delivery(self, key: str, change: DeliveryChange) -> WebhookDelivery | None:
+        changed = self._change(self.deliveries_by_id, key, lambda current: change(delivery_from_document(current)))
+        return None if changed is None else delivery_from_document(changed)
 
-    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: dict[str, Any]) -> None:
+    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: WebhookAttempt) -> None:
         stored = self.deliveries_by_id.get(key)
         if stored is None:
             return
         stored.update(copy.deepcopy(fields))
         stored["attempts_made"] = stored.get("attempts_made", 0) + 1
-        stored.setdefault("attempts", []).append(copy.deepcopy(attempt))
+        stored.setdefault("attempts", []).append(attempt_document(attempt))
 
     async def restart_held(self, subscription_id: str, now: datetime, deadline: datetime) -> None:
         for stored in self.deliveries_by_id.values():
@@ -256,7 +265,8 @@ class FakeWebhookStore:
                 stored.update(next_attempt_at=now, expires_at=deadline)
 
     @staticmethod
-    def _change(documents: dict[str, dict[str, Any]], key: str, change: Change) -> dict[str, Any] | None:
+    def _change(documents: dict[str, dict[str, Any]], key: str,
+                change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any] | None:
         stored = documents.get(key)
         if stored is None:
             return None

@@ -2,8 +2,8 @@
 Mongo adapters implement them, and the in-memory fakes in `tests/fakes.py` do too.
 
 Criteria and changes are plain: a search names fields and the value each must have (a list:
-any of its values); a change is a function of the current document (of a subscription: its
-record) that returns the fields to set, or None to leave it as it is. The MongoDB syntax for both lives in the adapters.
+any of its values); a change is a function of the current record (a subscription, a webhook delivery)
+that returns the fields to set, or None to leave it as it is. The MongoDB syntax for both lives in the adapters.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from samla_notifications.adapters.templates import RenderedMail
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus, LoggedMail
 from samla_notifications.domain.reminders import Reminder
-from samla_notifications.domain.webhooks import Listener, Subscription
+from samla_notifications.domain.webhooks import Listener, Subscription, WebhookAttempt, WebhookDelivery
 
 Criteria = Mapping[str, Any]
-Change = Callable[[dict[str, Any]], dict[str, Any] | None]
+DeliveryChange = Callable[[WebhookDelivery], dict[str, Any] | None]
 SubscriptionChange = Callable[[Subscription], dict[str, Any] | None]
 
 
@@ -165,25 +165,25 @@ class WebhookRepository(Protocol):
         """The subscription after `change`; None if there is no such subscription."""
         ...
 
-    async def queue(self, delivery: dict[str, Any]) -> bool:
+    async def queue(self, delivery: WebhookDelivery) -> bool:
         """False when this delivery was queued before (nothing changes)."""
         ...
 
-    async def delivery(self, subscription_id: str, event_id: str) -> dict[str, Any] | None: ...
+    async def delivery(self, subscription_id: str, event_id: str) -> WebhookDelivery | None: ...
 
-    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
-        """Newest first, without their bodies."""
+    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[WebhookDelivery]:
+        """Newest first, without their bodies (`body` is None)."""
         ...
 
-    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[WebhookDelivery]:
         """Pending deliveries of these subscriptions whose next attempt is due, the longest waiting first."""
         ...
 
-    async def update_delivery(self, key: str, change: Change) -> dict[str, Any] | None:
+    async def update_delivery(self, key: str, change: DeliveryChange) -> WebhookDelivery | None:
         """The delivery after `change`; None if there is no such delivery."""
         ...
 
-    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: dict[str, Any]) -> None:
+    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: WebhookAttempt) -> None:
         """Count one more attempt, append it to the delivery's history, and set `fields`."""
         ...
 
