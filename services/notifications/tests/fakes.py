@@ -14,6 +14,7 @@ from typing import Any
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_notifications.adapters.ports import Criteria, DeliveryChange, SubscriptionChange
+from samla_notifications.adapters.read_model import cohort_from_document, programme_from_document
 from samla_notifications.adapters.reminder_store import reminder_from_document
 from samla_notifications.adapters.webhook_store import (
     attempt_document,
@@ -26,6 +27,7 @@ from samla_notifications.adapters.webhook_store import (
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import DeliveryStatus
+from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme
 from samla_notifications.domain.notices import Notice
 from samla_notifications.domain.reminders import Reminder
 from samla_notifications.domain.webhooks import (
@@ -60,14 +62,16 @@ class FakeReadModel:
     async def save_programme(self, key: str, **fields: Any) -> None:
         self._save("programmes", key, fields)
 
-    async def programme(self, key: str | None) -> dict[str, Any] | None:
-        return self._get("programmes", key)
+    async def programme(self, key: str | None) -> KnownProgramme | None:
+        found = self._get("programmes", key)
+        return None if found is None else programme_from_document(found)
 
     async def save_cohort(self, key: str, **fields: Any) -> None:
         self._save("cohorts", key, fields)
 
-    async def cohort(self, key: str | None) -> dict[str, Any] | None:
-        return self._get("cohorts", key)
+    async def cohort(self, key: str | None) -> KnownCohort | None:
+        found = self._get("cohorts", key)
+        return None if found is None else cohort_from_document(found)
 
     async def enrol(self, cohort_id: str, participant_id: str) -> None:
         self.roster_rows.add((cohort_id, participant_id))

@@ -19,6 +19,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme
+from samla_notifications.domain.mail_context import as_date
 
 
 class _RecentDocuments:
@@ -54,6 +56,20 @@ async def ensure_read_model_indexes(db: AsyncDatabase) -> None:
     await db.interests.create_index([("programme_id", ASCENDING)])
 
 
+def programme_from_document(document: dict[str, Any]) -> KnownProgramme:
+    return KnownProgramme(id=document["_id"], title=document.get("title"), language=document.get("language"),
+                          network_id=document.get("network_id"))
+
+
+def cohort_from_document(document: dict[str, Any]) -> KnownCohort:
+    """A stored cohort as the record the use cases read; its start day is stored as an ISO string."""
+    return KnownCohort(
+        id=document["_id"], programme_id=document.get("programme_id"), network_id=document.get("network_id"),
+        term=document.get("term"), location=document.get("location"), time_zone=document.get("time_zone"),
+        applications_open_at=document.get("applications_open_at"),
+        applications_close_at=document.get("applications_close_at"), starts_on=as_date(document.get("starts_on")))
+
+
 class ReadModel:
     def __init__(self, db: AsyncDatabase, locks: DocumentLocks, cache_seconds: float = 10.0) -> None:
         self.db = db
@@ -81,14 +97,16 @@ class ReadModel:
     async def save_programme(self, programme_id: str, **fields: Any) -> None:
         await self._upsert("programmes", programme_id, fields)
 
-    async def programme(self, programme_id: str | None) -> dict[str, Any] | None:
-        return await self._cached("programmes", programme_id)
+    async def programme(self, programme_id: str | None) -> KnownProgramme | None:
+        found = await self._cached("programmes", programme_id)
+        return None if found is None else programme_from_document(found)
 
     async def save_cohort(self, cohort_id: str, **fields: Any) -> None:
         await self._upsert("cohorts", cohort_id, fields)
 
-    async def cohort(self, cohort_id: str | None) -> dict[str, Any] | None:
-        return await self._cached("cohorts", cohort_id)
+    async def cohort(self, cohort_id: str | None) -> KnownCohort | None:
+        found = await self._cached("cohorts", cohort_id)
+        return None if found is None else cohort_from_document(found)
 
     # -- who holds a seat --------------------------------------------------------------------
 

@@ -123,8 +123,8 @@ class EventHandlers:
     async def _cohort_fact(self, event: CloudEvent, cohort_id: str, programme_id: str | None = None
                            ) -> tuple[Fact, dict[str, Any]]:
         cohort = await self._read.cohort(cohort_id)
-        programme = await self._read.programme(programme_id or (cohort or {}).get("programme_id"))
-        fact = self._fact(event, (cohort or {}).get("time_zone"))
+        programme = await self._read.programme(programme_id or (cohort.programme_id if cohort else None))
+        fact = self._fact(event, cohort.time_zone if cohort else None)
         return fact, {"programme": programme_context(programme), "cohort": cohort_context(cohort)}
 
     async def _send(self, notices: Iterable[Notice]) -> None:
@@ -304,7 +304,7 @@ class EventHandlers:
     async def _session_notices(self, kind: Kind, event: CloudEvent, session: dict[str, Any], roster: list[str]
                                ) -> list[Notice]:
         cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        programme = await self._read.programme(session.get("programme_id") or (cohort.programme_id if cohort else None))
         context = session_mail_context(session, cohort, programme)
         fact = self._fact(event, session["time_zone"])
         return [fact.notice(kind, participant, context) for participant in roster]
@@ -324,7 +324,7 @@ class EventHandlers:
         if not absent or session is None or not session.get("mandatory"):
             return
         cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        programme = await self._read.programme(session.get("programme_id") or (cohort.programme_id if cohort else None))
         context = session_mail_context(session, cohort, programme)
         fact = self._fact(event, session["time_zone"])
         notices = []
@@ -353,9 +353,9 @@ class EventHandlers:
             # Its scheduling happened before this service listened: keep what this event tells.
             cohort = await self._read.cohort(data.cohort_id)
             await self._read.save_session(
-                data.session_id, cohort_id=data.cohort_id, programme_id=(cohort or {}).get("programme_id"),
+                data.session_id, cohort_id=data.cohort_id, programme_id=cohort.programme_id if cohort else None,
                 network_id=data.network_id, kind=None, starts_at=data.starts_at, ends_at=data.ends_at,
-                time_zone=(cohort or {}).get("time_zone") or self._fact(event).time_zone, online=False,
+                time_zone=(cohort.time_zone if cohort else None) or self._fact(event).time_zone, online=False,
                 mandatory=False, status="scheduled", sequence=1, schedule_event_id=event.id,
                 previous_starts_at=None, reason=data.reason)
         session, roster = await self._replan_session(data.session_id, data.cohort_id, event)

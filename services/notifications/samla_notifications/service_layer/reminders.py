@@ -111,7 +111,7 @@ class ReminderScheduler:
         if reminder.fact_id != reminder_fact(session["_id"], session["starts_at"], reminder.days_before):
             return None  # the session moved after this row was written; its replacement will go out
         cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        programme = await self._read.programme(session.get("programme_id") or (cohort.programme_id if cohort else None))
         fact = Fact(event_id=reminder.event_id, event_type="SessionReminder", network_id=reminder.network_id,
                     time_zone=session["time_zone"], occurred_at=reminder.fire_at)
         context = session_mail_context(session, cohort, programme, days_before=reminder.days_before)
@@ -142,8 +142,8 @@ class ReminderScheduler:
         if application.get("approval_step", 1) != step:
             return None  # that step of the approval chain was decided; the next one has reminders of its own
         cohort = await self._read.cohort(application.get("cohort_id"))
-        programme = await self._read.programme(application.get("programme_id") or (cohort or {}).get("programme_id"))
-        zone = (cohort or {}).get("time_zone") or self._settings.network_profile(reminder.network_id).time_zone
+        programme = await self._read.programme(application.get("programme_id") or (cohort.programme_id if cohort else None))
+        zone = (cohort.time_zone if cohort else None) or self._settings.network_profile(reminder.network_id).time_zone
         fact = Fact(event_id=reminder.event_id, event_type="ApprovalReminder", network_id=reminder.network_id,
                     time_zone=zone, occurred_at=reminder.fire_at)
         context = {"programme": programme_context(programme), "cohort": cohort_context(cohort),

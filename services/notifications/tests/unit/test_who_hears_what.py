@@ -186,3 +186,28 @@ async def test_an_application_awaiting_the_manager_plans_one_reminder_that_a_dec
     await world.happen(ApplicationDeclined(**application("kari"), declined_by="liv"))
     await world.happen(ParticipantWithdrawn(**application("ola"), previous_status="awaiting_manager_approval"))
     assert world.reminders.of(kind="approval_reminder") == []
+
+
+async def test_mail_about_a_cohort_carries_what_is_known_of_it_and_its_programme_and_none_before(world):
+    await world.happen(ParticipantEnrolled(**application("kari"), cohort_sequence=1))
+    assert world.mail.sent[-1].context == {
+        "programme": {"title": None},
+        "cohort": {"term": None, "location": None, "starts_on": None, "applications_close_at": None}}
+
+    await world.read.save_programme("prog-1", title="Heltidskultur", language="nb", network_id="net-1")
+    await world.happen(CohortOpened(network_id="net-1", cohort_id="cohort-1", programme_id="prog-1", term="vår-2028",
+                                    location="Oslo", capacity=20, applications_open_at=NOW,
+                                    applications_close_at=NOW + timedelta(days=30), starts_on=date(2028, 1, 10),
+                                    time_zone="Europe/Copenhagen"))
+    await world.happen(ParticipantEnrolled(**application("ola"), cohort_sequence=2))
+    enrolled = world.mail.sent[-1]
+    assert enrolled.context == {
+        "programme": {"title": "Heltidskultur"},
+        "cohort": {"term": "vår-2028", "location": "Oslo", "starts_on": date(2028, 1, 10),
+                   "applications_close_at": NOW + timedelta(days=30)}}
+    assert enrolled.time_zone == "Europe/Copenhagen"  # the cohort's, not the network's
+
+    await world.happen(session("s-1", NOW + timedelta(days=20)))
+    scheduled = world.mail.sent[-1].context
+    assert scheduled["programme"] == {"title": "Heltidskultur"} and scheduled["cohort"]["term"] == "vår-2028"
+    assert scheduled["session"]["location"] == "Oslo"  # an in-person session is held where its cohort is
