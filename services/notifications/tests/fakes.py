@@ -14,7 +14,11 @@ from typing import Any
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_notifications.adapters.ports import Criteria, DeliveryChange, SubscriptionChange
-from samla_notifications.adapters.read_model import cohort_from_document, programme_from_document
+from samla_notifications.adapters.read_model import (
+    cohort_from_document,
+    programme_from_document,
+    session_from_document,
+)
 from samla_notifications.adapters.reminder_store import reminder_from_document
 from samla_notifications.adapters.webhook_store import (
     attempt_document,
@@ -27,7 +31,7 @@ from samla_notifications.adapters.webhook_store import (
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import DeliveryStatus
-from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme
+from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme, KnownSession
 from samla_notifications.domain.notices import Notice
 from samla_notifications.domain.reminders import Reminder
 from samla_notifications.domain.webhooks import (
@@ -97,19 +101,22 @@ class FakeReadModel:
         self._save("sessions", key, fields)
 
     async def move_session(self, key: str, *, starts_at: datetime, ends_at: datetime, event_id: str,
-                           reason: str) -> dict[str, Any] | None:
+                           reason: str) -> KnownSession | None:
         before = self._get("sessions", key)
-        if before is not None:
+        if before is None:
+            return None
+        if before.get("schedule_event_id") != event_id:  # once per event, as the store
             self._save("sessions", key, {"starts_at": starts_at, "ends_at": ends_at, "reason": reason,
-                                         "previous_starts_at": before["starts_at"],
+                                         "schedule_event_id": event_id, "previous_starts_at": before["starts_at"],
                                          "sequence": before.get("sequence", 0) + 1})
-        return before
+        return session_from_document(before)
 
-    async def session(self, key: str) -> dict[str, Any] | None:
-        return self._get("sessions", key)
+    async def session(self, key: str) -> KnownSession | None:
+        found = self._get("sessions", key)
+        return None if found is None else session_from_document(found)
 
-    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[dict[str, Any]]:
-        return [dict(s) for s in self.rows.get("sessions", {}).values()
+    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[KnownSession]:
+        return [session_from_document(dict(s)) for s in self.rows.get("sessions", {}).values()
                 if s["cohort_id"] == cohort_id and s["status"] == "scheduled" and s["starts_at"] > after]
 
     async def add_interest(self, key: str, **fields: Any) -> None:

@@ -17,7 +17,7 @@ from samla_notifications.adapters.contacts import Contact
 from samla_notifications.adapters.templates import RenderedMail
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus, LoggedMail
-from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme
+from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme, KnownSession
 from samla_notifications.domain.reminders import Reminder
 from samla_notifications.domain.webhooks import Listener, Subscription, WebhookAttempt, WebhookDelivery
 
@@ -53,13 +53,13 @@ class ReadModelRepository(Protocol):
     async def save_session(self, session_id: str, **fields: Any) -> None: ...
 
     async def move_session(self, session_id: str, *, starts_at: datetime, ends_at: datetime, event_id: str,
-                           reason: str) -> dict[str, Any] | None:
+                           reason: str) -> KnownSession | None:
         """Move the session; returns it as it was before (None if unknown)."""
         ...
 
-    async def session(self, session_id: str) -> dict[str, Any] | None: ...
+    async def session(self, session_id: str) -> KnownSession | None: ...
 
-    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[dict[str, Any]]: ...
+    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[KnownSession]: ...
 
     async def add_interest(self, interest_id: str, **fields: Any) -> None: ...
 

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme
+from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme, KnownSession
 from samla_notifications.domain.mail_context import as_date
 
 
@@ -68,6 +68,16 @@ def cohort_from_document(document: dict[str, Any]) -> KnownCohort:
         term=document.get("term"), location=document.get("location"), time_zone=document.get("time_zone"),
         applications_open_at=document.get("applications_open_at"),
         applications_close_at=document.get("applications_close_at"), starts_on=as_date(document.get("starts_on")))
+
+
+def session_from_document(document: dict[str, Any]) -> KnownSession:
+    return KnownSession(
+        id=document["_id"], cohort_id=document["cohort_id"], network_id=document["network_id"],
+        starts_at=document["starts_at"], ends_at=document["ends_at"], time_zone=document["time_zone"],
+        programme_id=document.get("programme_id"), kind=document.get("kind"), online=bool(document.get("online")),
+        mandatory=bool(document.get("mandatory")), status=document.get("status"),
+        sequence=int(document.get("sequence", 0)), schedule_event_id=document.get("schedule_event_id"),
+        previous_starts_at=document.get("previous_starts_at"), reason=document.get("reason"))
 
 
 class ReadModel:
@@ -143,25 +153,28 @@ class ReadModel:
         await self._upsert("sessions", session_id, fields)
 
     async def move_session(self, session_id: str, *, starts_at: datetime, ends_at: datetime, event_id: str,
-                           reason: str) -> dict[str, Any] | None:
+                           reason: str) -> KnownSession | None:
         """Record a new time; returns the session as it was before (None if unknown), once per event."""
         async with self._locks.hold("sessions", session_id):
             before = await self.db.sessions.find_one({"_id": session_id})
-            if before is None or before.get("schedule_event_id") == event_id:
-                return before
+            if before is None:
+                return None
+            if before.get("schedule_event_id") == event_id:
+                return session_from_document(before)
             await self.db.sessions.update_one({"_id": session_id}, {
                 "$set": {"starts_at": starts_at, "ends_at": ends_at, "schedule_event_id": event_id,
                          "previous_starts_at": before["starts_at"], "reason": reason},
                 "$inc": {"sequence": 1},
             })
-            return before
+            return session_from_document(before)
 
-    async def session(self, session_id: str) -> dict[str, Any] | None:
-        return await self.db.sessions.find_one({"_id": session_id})
+    async def session(self, session_id: str) -> KnownSession | None:
+        found = await self.db.sessions.find_one({"_id": session_id})
+        return None if found is None else session_from_document(found)
 
-    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[dict[str, Any]]:
+    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[KnownSession]:
         cursor = self.db.sessions.find({"cohort_id": cohort_id, "status": "scheduled", "starts_at": {"$gt": after}})
-        return [session async for session in cursor]
+        return [session_from_document(session) async for session in cursor]
 
     # -- interest in the next cohort ---------------------------------------------------------
 

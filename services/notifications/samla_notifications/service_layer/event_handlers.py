@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from samla_notifications.adapters.ports import ReadModelRepository, ReminderRepo
 from samla_notifications.adapters.reminder_store import PENDING
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.kinds import Kind
+from samla_notifications.domain.known_facts import KnownSession
 from samla_notifications.domain.links import application_page, measure_page
 from samla_notifications.domain.mail_context import (
     cohort_context,
@@ -280,20 +282,20 @@ class EventHandlers:
 
     # -- sessions -----------------------------------------------------------------------------
 
-    def _session_reminders(self, session: dict[str, Any], participants: list[str], event: CloudEvent
+    def _session_reminders(self, session: KnownSession, participants: list[str], event: CloudEvent
                            ) -> list[dict[str, Any]]:
         """Reminder rows for these participants, for the moments still ahead when the event happened."""
-        times = session_reminder_times(session["starts_at"], self._settings.session_reminder_days, event.time)
+        times = session_reminder_times(session.starts_at, self._settings.session_reminder_days, event.time)
         now = self._clock()
         return [{
-            "_id": f"session:{session['_id']}:{participant}:{t.days_before}d",
-            "kind": Kind.SESSION_REMINDER.value, "session_id": session["_id"], "cohort_id": session["cohort_id"],
+            "_id": f"session:{session.id}:{participant}:{t.days_before}d",
+            "kind": Kind.SESSION_REMINDER.value, "session_id": session.id, "cohort_id": session.cohort_id,
             "recipient_id": participant, "days_before": t.days_before, "fire_at": t.fire_at,
-            "fact_id": reminder_fact(session["_id"], session["starts_at"], t.days_before),
-            "event_id": event.id, "network_id": session["network_id"], "status": PENDING, "created_at": now,
+            "fact_id": reminder_fact(session.id, session.starts_at, t.days_before),
+            "event_id": event.id, "network_id": session.network_id, "status": PENDING, "created_at": now,
         } for participant in participants for t in times]
 
-    async def _replan_session(self, session_id: str, cohort_id: str, event: CloudEvent) -> tuple[dict[str, Any], list[str]]:
+    async def _replan_session(self, session_id: str, cohort_id: str, event: CloudEvent) -> tuple[KnownSession, list[str]]:
         async with self._locks.hold("session-reminders", cohort_id):
             session = await self._read.session(session_id)
             assert session is not None
@@ -301,12 +303,12 @@ class EventHandlers:
             await self._reminders.replace({"session_id": session_id}, self._session_reminders(session, roster, event))
         return session, roster
 
-    async def _session_notices(self, kind: Kind, event: CloudEvent, session: dict[str, Any], roster: list[str]
+    async def _session_notices(self, kind: Kind, event: CloudEvent, session: KnownSession, roster: list[str]
                                ) -> list[Notice]:
-        cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort.programme_id if cohort else None))
+        cohort = await self._read.cohort(session.cohort_id)
+        programme = await self._read.programme(session.programme_id or (cohort.programme_id if cohort else None))
         context = session_mail_context(session, cohort, programme)
-        fact = self._fact(event, session["time_zone"])
+        fact = self._fact(event, session.time_zone)
         return [fact.notice(kind, participant, context) for participant in roster]
 
     async def _session_held(self, event: CloudEvent, data: s.SessionHeld) -> None:
@@ -321,17 +323,17 @@ class EventHandlers:
         participant and completing, unless the coordinator arranges a make-up. Once per person and session
         (the fact), whether the absence came with the session marked held or with a later correction."""
         session = await self._read.session(session_id)
-        if not absent or session is None or not session.get("mandatory"):
+        if not absent or session is None or not session.mandatory:
             return
-        cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort.programme_id if cohort else None))
+        cohort = await self._read.cohort(session.cohort_id)
+        programme = await self._read.programme(session.programme_id or (cohort.programme_id if cohort else None))
         context = session_mail_context(session, cohort, programme)
-        fact = self._fact(event, session["time_zone"])
+        fact = self._fact(event, session.time_zone)
         notices = []
         for participant in absent:
             fact_id = f"absence:{session_id}:{participant}"
             notices.append(fact.notice(Kind.ABSENCE_RECORDED, participant, context, fact_id=fact_id))
-            application = await self._read.application_in(session["cohort_id"], participant)
+            application = await self._read.application_in(session.cohort_id, participant)
             if application is not None and application.get("manager_id"):
                 notices.append(fact.notice(Kind.EMPLOYEE_ABSENT, application["manager_id"], context,
                                            fact_id=fact_id, about_person_id=participant))
@@ -371,7 +373,7 @@ class EventHandlers:
             log.warning("session %s was cancelled before this service learned of it; nobody to tell", data.session_id)
             return
         roster = await self._read.roster(data.cohort_id)
-        session = session | {"reason": data.reason}
+        session = replace(session, reason=data.reason)
         await self._send(await self._session_notices(Kind.SESSION_CANCELLED, event, session, roster))
 
     async def _participant_completed(self, event: CloudEvent, data: s.ParticipantCompleted) -> None:

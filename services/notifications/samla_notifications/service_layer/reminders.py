@@ -106,14 +106,14 @@ class ReminderScheduler:
 
     async def _session_notice(self, reminder: Reminder, now: datetime) -> Notice | None:
         session = await self._read.session(reminder.session_id)
-        if session is None or session.get("status") != "scheduled" or session["starts_at"] <= now:
+        if session is None or session.status != "scheduled" or session.starts_at <= now:
             return None
-        if reminder.fact_id != reminder_fact(session["_id"], session["starts_at"], reminder.days_before):
+        if reminder.fact_id != reminder_fact(session.id, session.starts_at, reminder.days_before):
             return None  # the session moved after this row was written; its replacement will go out
-        cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort.programme_id if cohort else None))
+        cohort = await self._read.cohort(session.cohort_id)
+        programme = await self._read.programme(session.programme_id or (cohort.programme_id if cohort else None))
         fact = Fact(event_id=reminder.event_id, event_type="SessionReminder", network_id=reminder.network_id,
-                    time_zone=session["time_zone"], occurred_at=reminder.fire_at)
+                    time_zone=session.time_zone, occurred_at=reminder.fire_at)
         context = session_mail_context(session, cohort, programme, days_before=reminder.days_before)
         return fact.notice(Kind.SESSION_REMINDER, reminder.recipient_id, context, fact_id=reminder.fact_id,
                            calendar=calendar_entry(session, cohort))

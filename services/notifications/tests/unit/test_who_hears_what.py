@@ -211,3 +211,18 @@ async def test_mail_about_a_cohort_carries_what_is_known_of_it_and_its_programme
     scheduled = world.mail.sent[-1].context
     assert scheduled["programme"] == {"title": "Heltidskultur"} and scheduled["cohort"]["term"] == "vår-2028"
     assert scheduled["session"]["location"] == "Oslo"  # an in-person session is held where its cohort is
+
+
+async def test_a_rescheduling_delivered_twice_moves_the_session_once(world):
+    first = NOW + timedelta(days=20)
+    await world.happen(session("s-1", first))
+    moved = NOW + timedelta(days=30)
+    rescheduled = CloudEvent(data=SessionRescheduled(network_id="net-1", cohort_id="cohort-1", session_id="s-1",
+                                                     starts_at=moved, ends_at=moved + timedelta(hours=6),
+                                                     reason="venue"),
+                             source="/samla/test", id=uuid.uuid4().hex, time=NOW)
+    await world.handlers.handle(rescheduled)
+    await world.handlers.handle(rescheduled)  # a redelivery
+    known = await world.read.session("s-1")
+    assert (known.starts_at, known.previous_starts_at, known.sequence, known.reason) == (moved, first, 1, "venue")
+    assert (known.kind, known.mandatory, known.online, known.status) == ("kickoff", True, False, "scheduled")
