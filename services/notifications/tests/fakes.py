@@ -15,7 +15,10 @@ from typing import Any
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_notifications.adapters.ports import Criteria, DeliveryChange, SubscriptionChange
 from samla_notifications.adapters.read_model import (
+    application_from_document,
     cohort_from_document,
+    interest_from_document,
+    measure_from_document,
     programme_from_document,
     session_from_document,
 )
@@ -31,7 +34,14 @@ from samla_notifications.adapters.webhook_store import (
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import DeliveryStatus
-from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme, KnownSession
+from samla_notifications.domain.known_facts import (
+    KnownApplication,
+    KnownCohort,
+    KnownInterest,
+    KnownMeasure,
+    KnownProgramme,
+    KnownSession,
+)
 from samla_notifications.domain.notices import Notice
 from samla_notifications.domain.reminders import Reminder
 from samla_notifications.domain.webhooks import (
@@ -89,13 +99,14 @@ class FakeReadModel:
     async def save_application(self, key: str, **fields: Any) -> None:
         self._save("applications", key, fields)
 
-    async def application(self, key: str) -> dict[str, Any] | None:
-        return self._get("applications", key)
+    async def application(self, key: str) -> KnownApplication | None:
+        found = self._get("applications", key)
+        return None if found is None else application_from_document(found)
 
-    async def application_in(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+    async def application_in(self, cohort_id: str, participant_id: str) -> KnownApplication | None:
         found = [a for a in self.rows.get("applications", {}).values()
                  if a.get("cohort_id") == cohort_id and a.get("participant_id") == participant_id]
-        return dict(found[-1]) if found else None
+        return application_from_document(dict(found[-1])) if found else None
 
     async def save_session(self, key: str, **fields: Any) -> None:
         self._save("sessions", key, fields)
@@ -122,8 +133,8 @@ class FakeReadModel:
     async def add_interest(self, key: str, **fields: Any) -> None:
         self.rows.setdefault("interests", {}).setdefault(key, {"_id": key, "notified_for": None, **fields})
 
-    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[dict[str, Any]]:
-        return [dict(i) for i in self.rows.get("interests", {}).values()
+    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[KnownInterest]:
+        return [interest_from_document(dict(i)) for i in self.rows.get("interests", {}).values()
                 if i["programme_id"] == programme_id and i["notified_for"] in (None, cohort_id)]
 
     async def interest_told(self, key: str, cohort_id: str) -> None:
@@ -132,8 +143,9 @@ class FakeReadModel:
     async def save_measure(self, key: str, **fields: Any) -> None:
         self._save("measures", key, fields)
 
-    async def measure(self, key: str) -> dict[str, Any] | None:
-        return self._get("measures", key)
+    async def measure(self, key: str) -> KnownMeasure | None:
+        found = self._get("measures", key)
+        return None if found is None else measure_from_document(found)
 
 
 class FakeReminders:

@@ -17,7 +17,14 @@ from samla_notifications.adapters.contacts import Contact
 from samla_notifications.adapters.templates import RenderedMail
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus, LoggedMail
-from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme, KnownSession
+from samla_notifications.domain.known_facts import (
+    KnownApplication,
+    KnownCohort,
+    KnownInterest,
+    KnownMeasure,
+    KnownProgramme,
+    KnownSession,
+)
 from samla_notifications.domain.reminders import Reminder
 from samla_notifications.domain.webhooks import Listener, Subscription, WebhookAttempt, WebhookDelivery
 
@@ -46,9 +53,9 @@ class ReadModelRepository(Protocol):
 
     async def save_application(self, application_id: str, **fields: Any) -> None: ...
 
-    async def application(self, application_id: str) -> dict[str, Any] | None: ...
+    async def application(self, application_id: str) -> KnownApplication | None: ...
 
-    async def application_in(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None: ...
+    async def application_in(self, cohort_id: str, participant_id: str) -> KnownApplication | None: ...
 
     async def save_session(self, session_id: str, **fields: Any) -> None: ...
 
@@ -63,13 +70,13 @@ class ReadModelRepository(Protocol):
 
     async def add_interest(self, interest_id: str, **fields: Any) -> None: ...
 
-    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[dict[str, Any]]: ...
+    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[KnownInterest]: ...
 
     async def interest_told(self, interest_id: str, cohort_id: str) -> None: ...
 
     async def save_measure(self, measure_id: str, **fields: Any) -> None: ...
 
-    async def measure(self, measure_id: str) -> dict[str, Any] | None: ...
+    async def measure(self, measure_id: str) -> KnownMeasure | None: ...
 
 
 class ReminderRepository(Protocol):

@@ -19,7 +19,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme, KnownSession
+from samla_notifications.domain.known_facts import (
+    KnownApplication,
+    KnownCohort,
+    KnownInterest,
+    KnownMeasure,
+    KnownProgramme,
+    KnownSession,
+)
 from samla_notifications.domain.mail_context import as_date
 
 
@@ -78,6 +85,26 @@ def session_from_document(document: dict[str, Any]) -> KnownSession:
         mandatory=bool(document.get("mandatory")), status=document.get("status"),
         sequence=int(document.get("sequence", 0)), schedule_event_id=document.get("schedule_event_id"),
         previous_starts_at=document.get("previous_starts_at"), reason=document.get("reason"))
+
+
+def application_from_document(document: dict[str, Any]) -> KnownApplication:
+    return KnownApplication(
+        id=document["_id"], cohort_id=document.get("cohort_id"), programme_id=document.get("programme_id"),
+        participant_id=document.get("participant_id"), manager_id=document.get("manager_id"),
+        requires_manager_approval=document.get("requires_manager_approval"),
+        approval_step=document.get("approval_step", 1), status=document.get("status"))
+
+
+def interest_from_document(document: dict[str, Any]) -> KnownInterest:
+    return KnownInterest(id=document["_id"], programme_id=document["programme_id"], person_id=document["person_id"],
+                         network_id=document.get("network_id"), registered_at=document.get("registered_at"),
+                         notified_for=document.get("notified_for"))
+
+
+def measure_from_document(document: dict[str, Any]) -> KnownMeasure:
+    return KnownMeasure(id=document["_id"], area=document.get("area"), people=tuple(document.get("people", [])),
+                        status=document.get("status"), network_id=document.get("network_id"),
+                        organisation_id=document.get("organisation_id"))
 
 
 class ReadModel:
@@ -139,13 +166,15 @@ class ReadModel:
     async def save_application(self, application_id: str, **fields: Any) -> None:
         await self._upsert("applications", application_id, fields)
 
-    async def application(self, application_id: str) -> dict[str, Any] | None:
-        return await self.db.applications.find_one({"_id": application_id})
+    async def application(self, application_id: str) -> KnownApplication | None:
+        found = await self.db.applications.find_one({"_id": application_id})
+        return None if found is None else application_from_document(found)
 
-    async def application_in(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+    async def application_in(self, cohort_id: str, participant_id: str) -> KnownApplication | None:
         """The participant's application to the cohort (the latest, should there be several)."""
         found = self.db.applications.find({"cohort_id": cohort_id, "participant_id": participant_id})
-        return next(iter([a async for a in found][-1:]), None)
+        latest = next(iter([a async for a in found][-1:]), None)
+        return None if latest is None else application_from_document(latest)
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -184,10 +213,10 @@ class ReadModel:
         except DuplicateKeyError:
             pass
 
-    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[dict[str, Any]]:
+    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[KnownInterest]:
         """Interests not yet told of a cohort, plus those told of this one (a redelivery finishes them)."""
         cursor = self.db.interests.find({"programme_id": programme_id, "notified_for": {"$in": [None, cohort_id]}})
-        return [interest async for interest in cursor]
+        return [interest_from_document(interest) async for interest in cursor]
 
     async def interest_told(self, interest_id: str, cohort_id: str) -> None:
         await self._upsert("interests", interest_id, {"notified_for": cohort_id})
@@ -197,5 +226,6 @@ class ReadModel:
     async def save_measure(self, measure_id: str, **fields: Any) -> None:
         await self._upsert("measures", measure_id, fields)
 
-    async def measure(self, measure_id: str) -> dict[str, Any] | None:
-        return await self.db.measures.find_one({"_id": measure_id})
+    async def measure(self, measure_id: str) -> KnownMeasure | None:
+        found = await self.db.measures.find_one({"_id": measure_id})
+        return None if found is None else measure_from_document(found)

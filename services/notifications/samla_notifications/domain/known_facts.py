@@ -1,9 +1,10 @@
-"""What notifications knows of other services' programmes, cohorts and sessions, as the use cases read it.
+"""What notifications knows of other services' facts (programmes, cohorts, sessions, applications,
+interest in a programme, measures), as the use cases read it.
 
 The read model's store maps its rows to these records (the stored spelling and `_id` stay in
-`adapters/read_model.py`). Every fact but the id may be unknown: a row can predate a field, or
-be written from a later event than the one that first told of it, and the mails then say
-something sensible without it.
+`adapters/read_model.py`). Most facts may be unknown (None): a row can predate a field, or be
+written from a later event than the one that first told of it, and the mails then say something
+sensible without it. Those every row has (a session's times, an interest's person) are required.
 """
 
 from __future__ import annotations
@@ -52,3 +53,41 @@ class KnownSession:
     schedule_event_id: str | None = None
     previous_starts_at: datetime | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class KnownApplication:
+    """Who applied to which cohort, who approves it, and whether it is still waiting for a decision."""
+
+    id: str
+    cohort_id: str | None = None
+    programme_id: str | None = None
+    participant_id: str | None = None
+    manager_id: str | None = None
+    requires_manager_approval: bool | None = None  # None: its submission came before this service listened
+    approval_step: int = 1  # the step of the approval chain it waits at
+    status: str | None = None  # approved, declined or withdrawn once settled; None while waiting
+
+
+@dataclass(frozen=True)
+class KnownInterest:
+    """Someone who asked to hear when a programme opens its next cohort."""
+
+    id: str
+    programme_id: str
+    person_id: str
+    network_id: str | None = None
+    registered_at: datetime | None = None
+    notified_for: str | None = None  # the cohort they were told of
+
+
+@dataclass(frozen=True)
+class KnownMeasure:
+    """A measure's area and the people who hear about its follow-ups."""
+
+    id: str
+    area: str | None = None
+    people: tuple[str, ...] = ()
+    status: str | None = None  # proposed, adopted, in_practice or closed
+    network_id: str | None = None
+    organisation_id: str | None = None

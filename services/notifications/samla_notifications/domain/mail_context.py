@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from samla_notifications.domain.known_facts import KnownCohort, KnownProgramme, KnownSession
+from samla_notifications.domain.known_facts import KnownCohort, KnownMeasure, KnownProgramme, KnownSession
 from samla_notifications.domain.notices import CalendarEntry
 
 
@@ -41,8 +41,8 @@ def session_context(session: KnownSession, cohort: KnownCohort | None, *,
     }
 
 
-def measure_context(measure: dict[str, Any], due_on: date | str) -> dict[str, Any]:
-    return {"area": measure["area"], "due_on": as_date(due_on)}
+def measure_context(measure: KnownMeasure, due_on: date | str) -> dict[str, Any]:
+    return {"area": measure.area, "due_on": as_date(due_on)}
 
 
 def as_date(value: date | str | None) -> date | None:

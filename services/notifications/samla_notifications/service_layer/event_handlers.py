@@ -31,7 +31,7 @@ from samla_notifications.adapters.ports import ReadModelRepository, ReminderRepo
 from samla_notifications.adapters.reminder_store import PENDING
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.kinds import Kind
-from samla_notifications.domain.known_facts import KnownSession
+from samla_notifications.domain.known_facts import KnownMeasure, KnownSession
 from samla_notifications.domain.links import application_page, measure_page
 from samla_notifications.domain.mail_context import (
     cohort_context,
@@ -166,9 +166,9 @@ class EventHandlers:
         if not interests:
             return
         fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
-        await self._send(fact.notice(Kind.COHORT_OPENED, i["person_id"], context) for i in interests)
+        await self._send(fact.notice(Kind.COHORT_OPENED, i.person_id, context) for i in interests)
         for interest in interests:
-            await self._read.interest_told(interest["_id"], data.cohort_id)
+            await self._read.interest_told(interest.id, data.cohort_id)
 
     async def _application_submitted(self, event: CloudEvent, data: e.ApplicationSubmitted) -> None:
         await self._read.save_application(
@@ -195,7 +195,7 @@ class EventHandlers:
         after the decision (the row already dropped) plans nothing.
         """
         known = await self._read.application(data.application_id)
-        if known is not None and known.get("status"):
+        if known is not None and known.status:
             return
         await self._reminders.add([{
             "_id": approval_reminder_id(data.application_id), "kind": Kind.APPROVAL_REMINDER.value,
@@ -238,7 +238,7 @@ class EventHandlers:
     async def _application_approved(self, event: CloudEvent, data: e.ApplicationApproved) -> None:
         application = await self._read.application(data.application_id)
         await self._application_settled(data.application_id, "approved")
-        if application is not None and not application.get("requires_manager_approval", True):
+        if application is not None and application.requires_manager_approval is False:
             return  # approved by the programme's policy, not by a person: the seat mail says enough
         fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
         await self._send([fact.notice(Kind.APPLICATION_APPROVED, data.participant_id, context)])
@@ -334,8 +334,8 @@ class EventHandlers:
             fact_id = f"absence:{session_id}:{participant}"
             notices.append(fact.notice(Kind.ABSENCE_RECORDED, participant, context, fact_id=fact_id))
             application = await self._read.application_in(session.cohort_id, participant)
-            if application is not None and application.get("manager_id"):
-                notices.append(fact.notice(Kind.EMPLOYEE_ABSENT, application["manager_id"], context,
+            if application is not None and application.manager_id:
+                notices.append(fact.notice(Kind.EMPLOYEE_ABSENT, application.manager_id, context,
                                            fact_id=fact_id, about_person_id=participant))
         await self._send(notices)
 
@@ -384,7 +384,7 @@ class EventHandlers:
     # -- measures -----------------------------------------------------------------------------
 
     @staticmethod
-    def _measure_people(data: m.MeasureProposed | m.MeasureAdopted, known: list[str]) -> list[str]:
+    def _measure_people(data: m.MeasureProposed | m.MeasureAdopted, known: Iterable[str]) -> list[str]:
         """Who hears about a measure's follow-ups: its owners (leader, union and safety
         representatives) when the event names them, and the facilitator who proposed it."""
         people = list(known)
@@ -417,10 +417,10 @@ class EventHandlers:
                          for person in representatives)
 
     async def _measure_adopted(self, event: CloudEvent, data: m.MeasureAdopted) -> None:
-        measure = await self._read.measure(data.measure_id) or {}
+        measure = await self._read.measure(data.measure_id)
         await self._read.save_measure(data.measure_id, network_id=data.network_id, area=data.area.value,
                                       organisation_id=data.organisation_id, status="adopted",
-                                      people=self._measure_people(data, measure.get("people", [])))
+                                      people=self._measure_people(data, measure.people if measure else ()))
         await self._plan_follow_up(event, data.measure_id, data.next_follow_up_due)
 
     async def _measure_followed_up(self, event: CloudEvent, data: m.MeasureFollowedUp) -> None:
@@ -429,11 +429,11 @@ class EventHandlers:
         await self._plan_follow_up(event, data.measure_id, data.next_follow_up_due)
 
     async def _follow_up_overdue(self, event: CloudEvent, data: m.FollowUpOverdue) -> None:
-        measure = await self._read.measure(data.measure_id) or {"area": data.area.value, "people": []}
+        measure = await self._read.measure(data.measure_id) or KnownMeasure(id=data.measure_id, area=data.area.value)
         fact = self._fact(event)
         context = {"measure": measure_context(measure, data.due_on)}
         await self._send(fact.notice(Kind.FOLLOW_UP_OVERDUE, person, context, link=measure_page(data.measure_id))
-                         for person in measure.get("people", []))
+                         for person in measure.people)
 
     async def _milestone_overdue(self, event: CloudEvent, data: m.MilestoneOverdue) -> None:
         """A progress plan's owners hear that a milestone passed unreached (they are named in the event)."""
@@ -449,7 +449,7 @@ class EventHandlers:
         if due_on is None:
             await self._reminders.drop({"measure_id": measure_id})
             return
-        measure = await self._read.measure(measure_id) or {}
+        measure = await self._read.measure(measure_id)
         zone = self._settings.network_profile(event.data.network_id).time_zone
         fire_at: datetime = follow_up_fire_at(due_on, zone, self._settings.follow_up_reminder_hour)
         now = self._clock()
@@ -458,4 +458,4 @@ class EventHandlers:
             "recipient_id": person, "due_on": due_on.isoformat(), "fire_at": fire_at,
             "fact_id": follow_up_fact(measure_id, due_on), "event_id": event.id,
             "network_id": event.data.network_id, "status": PENDING, "created_at": now,
-        } for person in measure.get("people", [])])
+        } for person in (measure.people if measure else ())])
