@@ -8,13 +8,25 @@ nothing, searches order and page as the database does, and changes apply atomica
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from samla_shared.contract.cloudevents import CloudEvent
-from samla_notifications.adapters.ports import Change, Criteria, SubscriptionChange
+from samla_notifications.adapters.ports import Criteria, DeliveryChange, SubscriptionChange
+from samla_notifications.adapters.read_model import (
+    application_from_document,
+    cohort_from_document,
+    interest_from_document,
+    measure_from_document,
+    programme_from_document,
+    session_from_document,
+)
 from samla_notifications.adapters.reminder_store import reminder_from_document
 from samla_notifications.adapters.webhook_store import (
+    attempt_document,
+    delivery_document,
+    delivery_from_document,
     listener_from_document,
     subscription_document,
     subscription_from_document,
@@ -22,12 +34,22 @@ from samla_notifications.adapters.webhook_store import (
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import DeliveryStatus
+from samla_notifications.domain.known_facts import (
+    KnownApplication,
+    KnownCohort,
+    KnownInterest,
+    KnownMeasure,
+    KnownProgramme,
+    KnownSession,
+)
 from samla_notifications.domain.notices import Notice
 from samla_notifications.domain.reminders import Reminder
 from samla_notifications.domain.webhooks import (
     Listener,
     Subscription,
     SubscriptionStatus,
+    WebhookAttempt,
+    WebhookDelivery,
     WebhookDeliveryStatus,
     delivery_id,
 )
@@ -54,14 +76,16 @@ class FakeReadModel:
     async def save_programme(self, key: str, **fields: Any) -> None:
         self._save("programmes", key, fields)
 
-    async def programme(self, key: str | None) -> dict[str, Any] | None:
-        return self._get("programmes", key)
+    async def programme(self, key: str | None) -> KnownProgramme | None:
+        found = self._get("programmes", key)
+        return None if found is None else programme_from_document(found)
 
     async def save_cohort(self, key: str, **fields: Any) -> None:
         self._save("cohorts", key, fields)
 
-    async def cohort(self, key: str | None) -> dict[str, Any] | None:
-        return self._get("cohorts", key)
+    async def cohort(self, key: str | None) -> KnownCohort | None:
+        found = self._get("cohorts", key)
+        return None if found is None else cohort_from_document(found)
 
     async def enrol(self, cohort_id: str, participant_id: str) -> None:
         self.roster_rows.add((cohort_id, participant_id))
@@ -75,38 +99,42 @@ class FakeReadModel:
     async def save_application(self, key: str, **fields: Any) -> None:
         self._save("applications", key, fields)
 
-    async def application(self, key: str) -> dict[str, Any] | None:
-        return self._get("applications", key)
+    async def application(self, key: str) -> KnownApplication | None:
+        found = self._get("applications", key)
+        return None if found is None else application_from_document(found)
 
-    async def application_in(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+    async def application_in(self, cohort_id: str, participant_id: str) -> KnownApplication | None:
         found = [a for a in self.rows.get("applications", {}).values()
                  if a.get("cohort_id") == cohort_id and a.get("participant_id") == participant_id]
-        return dict(found[-1]) if found else None
+        return application_from_document(dict(found[-1])) if found else None
 
     async def save_session(self, key: str, **fields: Any) -> None:
         self._save("sessions", key, fields)
 
     async def move_session(self, key: str, *, starts_at: datetime, ends_at: datetime, event_id: str,
-                           reason: str) -> dict[str, Any] | None:
+                           reason: str) -> KnownSession | None:
         before = self._get("sessions", key)
-        if before is not None:
+        if before is None:
+            return None
+        if before.get("schedule_event_id") != event_id:  # once per event, as the store
             self._save("sessions", key, {"starts_at": starts_at, "ends_at": ends_at, "reason": reason,
-                                         "previous_starts_at": before["starts_at"],
+                                         "schedule_event_id": event_id, "previous_starts_at": before["starts_at"],
                                          "sequence": before.get("sequence", 0) + 1})
-        return before
+        return session_from_document(before)
 
-    async def session(self, key: str) -> dict[str, Any] | None:
-        return self._get("sessions", key)
+    async def session(self, key: str) -> KnownSession | None:
+        found = self._get("sessions", key)
+        return None if found is None else session_from_document(found)
 
-    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[dict[str, Any]]:
-        return [dict(s) for s in self.rows.get("sessions", {}).values()
+    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[KnownSession]:
+        return [session_from_document(dict(s)) for s in self.rows.get("sessions", {}).values()
                 if s["cohort_id"] == cohort_id and s["status"] == "scheduled" and s["starts_at"] > after]
 
     async def add_interest(self, key: str, **fields: Any) -> None:
         self.rows.setdefault("interests", {}).setdefault(key, {"_id": key, "notified_for": None, **fields})
 
-    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[dict[str, Any]]:
-        return [dict(i) for i in self.rows.get("interests", {}).values()
+    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[KnownInterest]:
+        return [interest_from_document(dict(i)) for i in self.rows.get("interests", {}).values()
                 if i["programme_id"] == programme_id and i["notified_for"] in (None, cohort_id)]
 
     async def interest_told(self, key: str, cohort_id: str) -> None:
@@ -115,8 +143,9 @@ class FakeReadModel:
     async def save_measure(self, key: str, **fields: Any) -> None:
         self._save("measures", key, fields)
 
-    async def measure(self, key: str) -> dict[str, Any] | None:
-        return self._get("measures", key)
+    async def measure(self, key: str) -> KnownMeasure | None:
+        found = self._get("measures", key)
+        return None if found is None else measure_from_document(found)
 
 
 class FakeReminders:
@@ -219,36 +248,39 @@ class FakeWebhookStore:
                                lambda current: change(subscription_from_document(current)))
         return None if changed is None else subscription_from_document(changed)
 
-    async def queue(self, delivery: dict[str, Any]) -> bool:
-        if delivery["_id"] in self.deliveries_by_id:
+    async def queue(self, delivery: WebhookDelivery) -> bool:
+        if delivery.key in self.deliveries_by_id:
             return False
-        self.deliveries_by_id[delivery["_id"]] = copy.deepcopy(delivery)
+        self.deliveries_by_id[delivery.key] = delivery_document(delivery)
         return True
 
-    async def delivery(self, subscription_id: str, event_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.deliveries_by_id.get(delivery_id(subscription_id, event_id)))
+    async def delivery(self, subscription_id: str, event_id: str) -> WebhookDelivery | None:
+        found = self.deliveries_by_id.get(delivery_id(subscription_id, event_id))
+        return None if found is None else delivery_from_document(copy.deepcopy(found))
 
-    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[WebhookDelivery]:
         found = sorted((d for d in self.deliveries_by_id.values() if _matches(d, filters)),
                        key=lambda d: d["created_at"], reverse=True)
-        return [{k: v for k, v in copy.deepcopy(d).items() if k != "body"} for d in found[offset:offset + limit]]
+        return [delivery_from_document({k: v for k, v in copy.deepcopy(d).items() if k != "body"})
+                for d in found[offset:offset + limit]]
 
-    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[WebhookDelivery]:
         found = sorted((d for d in self.deliveries_by_id.values()
                         if d["status"] == WebhookDeliveryStatus.PENDING and d["next_attempt_at"] <= now
                         and d["subscription_id"] in subscription_ids), key=lambda d: d["next_attempt_at"])
-        return copy.deepcopy(found[:limit])
+        return [delivery_from_document(copy.deepcopy(d)) for d in found[:limit]]
 
-    async def update_delivery(self, key: str, change: Change) -> dict[str, Any] | None:
-        return self._change(self.deliveries_by_id, key, change)
+    async def update_delivery(self, key: str, change: DeliveryChange) -> WebhookDelivery | None:
+        changed = self._change(self.deliveries_by_id, key, lambda current: change(delivery_from_document(current)))
+        return None if changed is None else delivery_from_document(changed)
 
-    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: dict[str, Any]) -> None:
+    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: WebhookAttempt) -> None:
         stored = self.deliveries_by_id.get(key)
         if stored is None:
             return
         stored.update(copy.deepcopy(fields))
         stored["attempts_made"] = stored.get("attempts_made", 0) + 1
-        stored.setdefault("attempts", []).append(copy.deepcopy(attempt))
+        stored.setdefault("attempts", []).append(attempt_document(attempt))
 
     async def restart_held(self, subscription_id: str, now: datetime, deadline: datetime) -> None:
         for stored in self.deliveries_by_id.values():
@@ -256,7 +288,8 @@ class FakeWebhookStore:
                 stored.update(next_attempt_at=now, expires_at=deadline)
 
     @staticmethod
-    def _change(documents: dict[str, dict[str, Any]], key: str, change: Change) -> dict[str, Any] | None:
+    def _change(documents: dict[str, dict[str, Any]], key: str,
+                change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> dict[str, Any] | None:
         stored = documents.get(key)
         if stored is None:
             return None

@@ -2,8 +2,8 @@
 Mongo adapters implement them, and the in-memory fakes in `tests/fakes.py` do too.
 
 Criteria and changes are plain: a search names fields and the value each must have (a list:
-any of its values); a change is a function of the current document (of a subscription: its
-record) that returns the fields to set, or None to leave it as it is. The MongoDB syntax for both lives in the adapters.
+any of its values); a change is a function of the current record (a subscription, a webhook delivery)
+that returns the fields to set, or None to leave it as it is. The MongoDB syntax for both lives in the adapters.
 """
 
 from __future__ import annotations
@@ -17,11 +17,19 @@ from samla_notifications.adapters.contacts import Contact
 from samla_notifications.adapters.templates import RenderedMail
 from samla_notifications.adapters.webhook_client import PostOutcome
 from samla_notifications.domain.deliveries import ClaimOutcome, DeliveryStatus, LoggedMail
+from samla_notifications.domain.known_facts import (
+    KnownApplication,
+    KnownCohort,
+    KnownInterest,
+    KnownMeasure,
+    KnownProgramme,
+    KnownSession,
+)
 from samla_notifications.domain.reminders import Reminder
-from samla_notifications.domain.webhooks import Listener, Subscription
+from samla_notifications.domain.webhooks import Listener, Subscription, WebhookAttempt, WebhookDelivery
 
 Criteria = Mapping[str, Any]
-Change = Callable[[dict[str, Any]], dict[str, Any] | None]
+DeliveryChange = Callable[[WebhookDelivery], dict[str, Any] | None]
 SubscriptionChange = Callable[[Subscription], dict[str, Any] | None]
 
 
@@ -31,11 +39,11 @@ class ReadModelRepository(Protocol):
 
     async def save_programme(self, programme_id: str, **fields: Any) -> None: ...
 
-    async def programme(self, programme_id: str | None) -> dict[str, Any] | None: ...
+    async def programme(self, programme_id: str | None) -> KnownProgramme | None: ...
 
     async def save_cohort(self, cohort_id: str, **fields: Any) -> None: ...
 
-    async def cohort(self, cohort_id: str | None) -> dict[str, Any] | None: ...
+    async def cohort(self, cohort_id: str | None) -> KnownCohort | None: ...
 
     async def enrol(self, cohort_id: str, participant_id: str) -> None: ...
 
@@ -45,30 +53,30 @@ class ReadModelRepository(Protocol):
 
     async def save_application(self, application_id: str, **fields: Any) -> None: ...
 
-    async def application(self, application_id: str) -> dict[str, Any] | None: ...
+    async def application(self, application_id: str) -> KnownApplication | None: ...
 
-    async def application_in(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None: ...
+    async def application_in(self, cohort_id: str, participant_id: str) -> KnownApplication | None: ...
 
     async def save_session(self, session_id: str, **fields: Any) -> None: ...
 
     async def move_session(self, session_id: str, *, starts_at: datetime, ends_at: datetime, event_id: str,
-                           reason: str) -> dict[str, Any] | None:
+                           reason: str) -> KnownSession | None:
         """Move the session; returns it as it was before (None if unknown)."""
         ...
 
-    async def session(self, session_id: str) -> dict[str, Any] | None: ...
+    async def session(self, session_id: str) -> KnownSession | None: ...
 
-    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[dict[str, Any]]: ...
+    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[KnownSession]: ...
 
     async def add_interest(self, interest_id: str, **fields: Any) -> None: ...
 
-    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[dict[str, Any]]: ...
+    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[KnownInterest]: ...
 
     async def interest_told(self, interest_id: str, cohort_id: str) -> None: ...
 
     async def save_measure(self, measure_id: str, **fields: Any) -> None: ...
 
-    async def measure(self, measure_id: str) -> dict[str, Any] | None: ...
+    async def measure(self, measure_id: str) -> KnownMeasure | None: ...
 
 
 class ReminderRepository(Protocol):
@@ -165,25 +173,25 @@ class WebhookRepository(Protocol):
         """The subscription after `change`; None if there is no such subscription."""
         ...
 
-    async def queue(self, delivery: dict[str, Any]) -> bool:
+    async def queue(self, delivery: WebhookDelivery) -> bool:
         """False when this delivery was queued before (nothing changes)."""
         ...
 
-    async def delivery(self, subscription_id: str, event_id: str) -> dict[str, Any] | None: ...
+    async def delivery(self, subscription_id: str, event_id: str) -> WebhookDelivery | None: ...
 
-    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
-        """Newest first, without their bodies."""
+    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[WebhookDelivery]:
+        """Newest first, without their bodies (`body` is None)."""
         ...
 
-    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[WebhookDelivery]:
         """Pending deliveries of these subscriptions whose next attempt is due, the longest waiting first."""
         ...
 
-    async def update_delivery(self, key: str, change: Change) -> dict[str, Any] | None:
+    async def update_delivery(self, key: str, change: DeliveryChange) -> WebhookDelivery | None:
         """The delivery after `change`; None if there is no such delivery."""
         ...
 
-    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: dict[str, Any]) -> None:
+    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: WebhookAttempt) -> None:
         """Count one more attempt, append it to the delivery's history, and set `fields`."""
         ...
 

@@ -19,6 +19,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.persistence.document_locks import DocumentLocks
+from samla_notifications.domain.known_facts import (
+    KnownApplication,
+    KnownCohort,
+    KnownInterest,
+    KnownMeasure,
+    KnownProgramme,
+    KnownSession,
+)
+from samla_notifications.domain.mail_context import as_date
 
 
 class _RecentDocuments:
@@ -54,6 +63,50 @@ async def ensure_read_model_indexes(db: AsyncDatabase) -> None:
     await db.interests.create_index([("programme_id", ASCENDING)])
 
 
+def programme_from_document(document: dict[str, Any]) -> KnownProgramme:
+    return KnownProgramme(id=document["_id"], title=document.get("title"), language=document.get("language"),
+                          network_id=document.get("network_id"))
+
+
+def cohort_from_document(document: dict[str, Any]) -> KnownCohort:
+    """A stored cohort as the record the use cases read; its start day is stored as an ISO string."""
+    return KnownCohort(
+        id=document["_id"], programme_id=document.get("programme_id"), network_id=document.get("network_id"),
+        term=document.get("term"), location=document.get("location"), time_zone=document.get("time_zone"),
+        applications_open_at=document.get("applications_open_at"),
+        applications_close_at=document.get("applications_close_at"), starts_on=as_date(document.get("starts_on")))
+
+
+def session_from_document(document: dict[str, Any]) -> KnownSession:
+    return KnownSession(
+        id=document["_id"], cohort_id=document["cohort_id"], network_id=document["network_id"],
+        starts_at=document["starts_at"], ends_at=document["ends_at"], time_zone=document["time_zone"],
+        programme_id=document.get("programme_id"), kind=document.get("kind"), online=bool(document.get("online")),
+        mandatory=bool(document.get("mandatory")), status=document.get("status"),
+        sequence=int(document.get("sequence", 0)), schedule_event_id=document.get("schedule_event_id"),
+        previous_starts_at=document.get("previous_starts_at"), reason=document.get("reason"))
+
+
+def application_from_document(document: dict[str, Any]) -> KnownApplication:
+    return KnownApplication(
+        id=document["_id"], cohort_id=document.get("cohort_id"), programme_id=document.get("programme_id"),
+        participant_id=document.get("participant_id"), manager_id=document.get("manager_id"),
+        requires_manager_approval=document.get("requires_manager_approval"),
+        approval_step=document.get("approval_step", 1), status=document.get("status"))
+
+
+def interest_from_document(document: dict[str, Any]) -> KnownInterest:
+    return KnownInterest(id=document["_id"], programme_id=document["programme_id"], person_id=document["person_id"],
+                         network_id=document.get("network_id"), registered_at=document.get("registered_at"),
+                         notified_for=document.get("notified_for"))
+
+
+def measure_from_document(document: dict[str, Any]) -> KnownMeasure:
+    return KnownMeasure(id=document["_id"], area=document.get("area"), people=tuple(document.get("people", [])),
+                        status=document.get("status"), network_id=document.get("network_id"),
+                        organisation_id=document.get("organisation_id"))
+
+
 class ReadModel:
     def __init__(self, db: AsyncDatabase, locks: DocumentLocks, cache_seconds: float = 10.0) -> None:
         self.db = db
@@ -81,14 +134,16 @@ class ReadModel:
     async def save_programme(self, programme_id: str, **fields: Any) -> None:
         await self._upsert("programmes", programme_id, fields)
 
-    async def programme(self, programme_id: str | None) -> dict[str, Any] | None:
-        return await self._cached("programmes", programme_id)
+    async def programme(self, programme_id: str | None) -> KnownProgramme | None:
+        found = await self._cached("programmes", programme_id)
+        return None if found is None else programme_from_document(found)
 
     async def save_cohort(self, cohort_id: str, **fields: Any) -> None:
         await self._upsert("cohorts", cohort_id, fields)
 
-    async def cohort(self, cohort_id: str | None) -> dict[str, Any] | None:
-        return await self._cached("cohorts", cohort_id)
+    async def cohort(self, cohort_id: str | None) -> KnownCohort | None:
+        found = await self._cached("cohorts", cohort_id)
+        return None if found is None else cohort_from_document(found)
 
     # -- who holds a seat --------------------------------------------------------------------
 
@@ -111,13 +166,15 @@ class ReadModel:
     async def save_application(self, application_id: str, **fields: Any) -> None:
         await self._upsert("applications", application_id, fields)
 
-    async def application(self, application_id: str) -> dict[str, Any] | None:
-        return await self.db.applications.find_one({"_id": application_id})
+    async def application(self, application_id: str) -> KnownApplication | None:
+        found = await self.db.applications.find_one({"_id": application_id})
+        return None if found is None else application_from_document(found)
 
-    async def application_in(self, cohort_id: str, participant_id: str) -> dict[str, Any] | None:
+    async def application_in(self, cohort_id: str, participant_id: str) -> KnownApplication | None:
         """The participant's application to the cohort (the latest, should there be several)."""
         found = self.db.applications.find({"cohort_id": cohort_id, "participant_id": participant_id})
-        return next(iter([a async for a in found][-1:]), None)
+        latest = next(iter([a async for a in found][-1:]), None)
+        return None if latest is None else application_from_document(latest)
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -125,25 +182,28 @@ class ReadModel:
         await self._upsert("sessions", session_id, fields)
 
     async def move_session(self, session_id: str, *, starts_at: datetime, ends_at: datetime, event_id: str,
-                           reason: str) -> dict[str, Any] | None:
+                           reason: str) -> KnownSession | None:
         """Record a new time; returns the session as it was before (None if unknown), once per event."""
         async with self._locks.hold("sessions", session_id):
             before = await self.db.sessions.find_one({"_id": session_id})
-            if before is None or before.get("schedule_event_id") == event_id:
-                return before
+            if before is None:
+                return None
+            if before.get("schedule_event_id") == event_id:
+                return session_from_document(before)
             await self.db.sessions.update_one({"_id": session_id}, {
                 "$set": {"starts_at": starts_at, "ends_at": ends_at, "schedule_event_id": event_id,
                          "previous_starts_at": before["starts_at"], "reason": reason},
                 "$inc": {"sequence": 1},
             })
-            return before
+            return session_from_document(before)
 
-    async def session(self, session_id: str) -> dict[str, Any] | None:
-        return await self.db.sessions.find_one({"_id": session_id})
+    async def session(self, session_id: str) -> KnownSession | None:
+        found = await self.db.sessions.find_one({"_id": session_id})
+        return None if found is None else session_from_document(found)
 
-    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[dict[str, Any]]:
+    async def upcoming_sessions(self, cohort_id: str, after: datetime) -> list[KnownSession]:
         cursor = self.db.sessions.find({"cohort_id": cohort_id, "status": "scheduled", "starts_at": {"$gt": after}})
-        return [session async for session in cursor]
+        return [session_from_document(session) async for session in cursor]
 
     # -- interest in the next cohort ---------------------------------------------------------
 
@@ -153,10 +213,10 @@ class ReadModel:
         except DuplicateKeyError:
             pass
 
-    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[dict[str, Any]]:
+    async def interests_to_tell(self, programme_id: str, cohort_id: str) -> list[KnownInterest]:
         """Interests not yet told of a cohort, plus those told of this one (a redelivery finishes them)."""
         cursor = self.db.interests.find({"programme_id": programme_id, "notified_for": {"$in": [None, cohort_id]}})
-        return [interest async for interest in cursor]
+        return [interest_from_document(interest) async for interest in cursor]
 
     async def interest_told(self, interest_id: str, cohort_id: str) -> None:
         await self._upsert("interests", interest_id, {"notified_for": cohort_id})
@@ -166,5 +226,6 @@ class ReadModel:
     async def save_measure(self, measure_id: str, **fields: Any) -> None:
         await self._upsert("measures", measure_id, fields)
 
-    async def measure(self, measure_id: str) -> dict[str, Any] | None:
-        return await self.db.measures.find_one({"_id": measure_id})
+    async def measure(self, measure_id: str) -> KnownMeasure | None:
+        found = await self.db.measures.find_one({"_id": measure_id})
+        return None if found is None else measure_from_document(found)

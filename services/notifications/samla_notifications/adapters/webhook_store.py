@@ -17,12 +17,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from samla_shared.persistence.document_locks import DocumentLocks
-from samla_notifications.adapters.ports import Change, Criteria, SubscriptionChange
+from samla_notifications.adapters.ports import Criteria, DeliveryChange, SubscriptionChange
 from samla_notifications.adapters.queries import matching
 from samla_notifications.domain.webhooks import (
     Listener,
     Subscription,
     SubscriptionStatus,
+    WebhookAttempt,
+    WebhookDelivery,
     WebhookDeliveryStatus,
     delivery_id,
 )
@@ -67,6 +69,44 @@ def subscription_document(subscription: Subscription) -> dict[str, Any]:
 
 def listener_from_document(document: dict[str, Any]) -> Listener:
     return Listener(id=document["_id"], network_id=document["network_id"], event_types=list(document["event_types"]))
+
+
+def attempt_from_document(document: dict[str, Any]) -> WebhookAttempt:
+    return WebhookAttempt(at=document["at"], status_code=document["status_code"], error=document["error"],
+                          duration_ms=document["duration_ms"])
+
+
+def attempt_document(attempt: WebhookAttempt) -> dict[str, Any]:
+    return {"at": attempt.at, "status_code": attempt.status_code, "error": attempt.error,
+            "duration_ms": attempt.duration_ms}
+
+
+def delivery_from_document(document: dict[str, Any]) -> WebhookDelivery:
+    """A stored delivery as the typed record the use cases read (its body None when not read or expired)."""
+    return WebhookDelivery(
+        subscription_id=document["subscription_id"], event_id=document["event_id"],
+        event_type=document["event_type"], network_id=document["network_id"], status=document["status"],
+        next_attempt_at=document["next_attempt_at"], expires_at=document["expires_at"],
+        created_at=document["created_at"], attempts_made=document.get("attempts_made", 0),
+        attempts=tuple(attempt_from_document(a) for a in document.get("attempts", [])),
+        delivered_at=document.get("delivered_at"), last_error=document.get("last_error"),
+        traceparent=document.get("traceparent"), redelivery_requested_at=document.get("redelivery_requested_at"),
+        body=document.get("body"))
+
+
+def delivery_document(delivery: WebhookDelivery) -> dict[str, Any]:
+    """A new delivery as it is stored, keyed by `delivery_id(subscription, event)`."""
+    stored = {
+        "_id": delivery.key, "subscription_id": delivery.subscription_id, "event_id": delivery.event_id,
+        "event_type": delivery.event_type, "network_id": delivery.network_id, "body": delivery.body,
+        "traceparent": delivery.traceparent, "status": delivery.status, "attempts_made": delivery.attempts_made,
+        "attempts": [attempt_document(a) for a in delivery.attempts], "next_attempt_at": delivery.next_attempt_at,
+        "expires_at": delivery.expires_at, "created_at": delivery.created_at, "delivered_at": delivery.delivered_at,
+        "last_error": delivery.last_error,
+    }
+    if delivery.redelivery_requested_at is not None:
+        stored["redelivery_requested_at"] = delivery.redelivery_requested_at
+    return stored
 
 
 class WebhookStore:
@@ -136,42 +176,44 @@ class WebhookStore:
 
     # -- deliveries --------------------------------------------------------------------------
 
-    async def queue(self, delivery: dict[str, Any]) -> bool:
+    async def queue(self, delivery: WebhookDelivery) -> bool:
         try:
-            await self._deliveries.insert_one(delivery)
+            await self._deliveries.insert_one(delivery_document(delivery))
             return True
         except DuplicateKeyError:
             return False
 
-    async def delivery(self, subscription_id: str, event_id: str) -> dict[str, Any] | None:
-        return await self._deliveries.find_one({"_id": delivery_id(subscription_id, event_id)})
+    async def delivery(self, subscription_id: str, event_id: str) -> WebhookDelivery | None:
+        found = await self._deliveries.find_one({"_id": delivery_id(subscription_id, event_id)})
+        return None if found is None else delivery_from_document(found)
 
-    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[dict[str, Any]]:
+    async def deliveries(self, filters: Criteria, offset: int, limit: int) -> list[WebhookDelivery]:
         cursor = self._deliveries.find(matching(filters), {"body": 0}).sort("created_at", DESCENDING).skip(offset).limit(limit)
-        return [d async for d in cursor]
+        return [delivery_from_document(d) async for d in cursor]
 
-    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def due(self, subscription_ids: list[str], now: datetime, limit: int) -> list[WebhookDelivery]:
         if not subscription_ids:
             return []
         cursor = self._deliveries.find({
             "status": WebhookDeliveryStatus.PENDING.value, "next_attempt_at": {"$lte": now},
             "subscription_id": {"$in": subscription_ids},
         }).sort("next_attempt_at", ASCENDING).limit(limit)
-        return [d async for d in cursor]
+        return [delivery_from_document(d) async for d in cursor]
 
-    async def update_delivery(self, key: str, change: Change) -> dict[str, Any] | None:
+    async def update_delivery(self, key: str, change: DeliveryChange) -> WebhookDelivery | None:
         """Set the fields `change(delivery)` returns (nothing if None) under the delivery's lock;
         returns the delivery as it then is."""
         def as_update(current: dict[str, Any]) -> dict[str, Any] | None:
-            fields = change(current)
+            fields = change(delivery_from_document(current))
             return {"$set": fields} if fields else None
 
-        return await self._change_delivery(key, as_update)
+        changed = await self._change_delivery(key, as_update)
+        return None if changed is None else delivery_from_document(changed)
 
-    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: dict[str, Any]) -> None:
+    async def record_attempt(self, key: str, fields: dict[str, Any], attempt: WebhookAttempt) -> None:
         """Count one more attempt, append it to the delivery's history, and set `fields` (its outcome)."""
         await self._change_delivery(key, lambda _: {"$set": fields, "$inc": {"attempts_made": 1},
-                                                    "$push": {"attempts": attempt}})
+                                                    "$push": {"attempts": attempt_document(attempt)}})
 
     async def _change_delivery(self, key: str, update_for: Callable[[dict[str, Any]], dict[str, Any] | None],
                                ) -> dict[str, Any] | None:

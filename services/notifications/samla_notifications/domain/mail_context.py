@@ -9,39 +9,40 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from samla_notifications.domain.known_facts import KnownCohort, KnownMeasure, KnownProgramme, KnownSession
 from samla_notifications.domain.notices import CalendarEntry
 
 
-def programme_context(programme: dict[str, Any] | None) -> dict[str, Any]:
-    return {"title": (programme or {}).get("title")}
+def programme_context(programme: KnownProgramme | None) -> dict[str, Any]:
+    return {"title": programme.title if programme else None}
 
 
-def cohort_context(cohort: dict[str, Any] | None) -> dict[str, Any]:
-    cohort = cohort or {}
-    context = {key: cohort.get(key) for key in ("term", "location", "starts_on", "applications_close_at")}
-    context["starts_on"] = as_date(context["starts_on"])
-    return context
+def cohort_context(cohort: KnownCohort | None) -> dict[str, Any]:
+    if cohort is None:
+        return {"term": None, "location": None, "starts_on": None, "applications_close_at": None}
+    return {"term": cohort.term, "location": cohort.location, "starts_on": cohort.starts_on,
+            "applications_close_at": cohort.applications_close_at}
 
 
-def session_context(session: dict[str, Any], cohort: dict[str, Any] | None, *,
+def session_context(session: KnownSession, cohort: KnownCohort | None, *,
                     days_before: int | None = None) -> dict[str, Any]:
-    online = bool(session.get("online"))
+    online = session.online
     return {
-        "kind": session.get("kind") or "gathering",
-        "starts_at": session["starts_at"],
-        "ends_at": session["ends_at"],
+        "kind": session.kind or "gathering",
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
         "online": online,
-        "mandatory": bool(session.get("mandatory")),
+        "mandatory": session.mandatory,
         # Sessions carry no venue in the contract; an in-person session is held where its cohort is.
-        "location": None if online else (cohort or {}).get("location"),
-        "previous_starts_at": session.get("previous_starts_at"),
-        "reason": session.get("reason"),
+        "location": None if online or cohort is None else cohort.location,
+        "previous_starts_at": session.previous_starts_at,
+        "reason": session.reason,
         "days_before": days_before,
     }
 
 
-def measure_context(measure: dict[str, Any], due_on: date | str) -> dict[str, Any]:
-    return {"area": measure["area"], "due_on": as_date(due_on)}
+def measure_context(measure: KnownMeasure, due_on: date | str) -> dict[str, Any]:
+    return {"area": measure.area, "due_on": as_date(due_on)}
 
 
 def as_date(value: date | str | None) -> date | None:
@@ -49,14 +50,13 @@ def as_date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def session_mail_context(session: dict[str, Any], cohort: dict[str, Any] | None, programme: dict[str, Any] | None,
+def session_mail_context(session: KnownSession, cohort: KnownCohort | None, programme: KnownProgramme | None,
                          *, days_before: int | None = None) -> dict[str, Any]:
     return {"programme": programme_context(programme), "cohort": cohort_context(cohort),
             "session": session_context(session, cohort, days_before=days_before)}
 
 
-def calendar_entry(session: dict[str, Any], cohort: dict[str, Any] | None) -> CalendarEntry:
+def calendar_entry(session: KnownSession, cohort: KnownCohort | None) -> CalendarEntry:
     context = session_context(session, cohort)
-    return CalendarEntry(uid=f"{session['_id']}@samla", starts_at=session["starts_at"], ends_at=session["ends_at"],
-                         time_zone=session["time_zone"], location=context["location"],
-                         sequence=int(session.get("sequence", 0)))
+    return CalendarEntry(uid=f"{session.id}@samla", starts_at=session.starts_at, ends_at=session.ends_at,
+                         time_zone=session.time_zone, location=context["location"], sequence=session.sequence)

@@ -63,6 +63,44 @@ class Listener:
     event_types: list[str]
 
 
+@dataclass(frozen=True)
+class WebhookAttempt:
+    """One POST of a delivery and what came of it (the receiver's status code, never its body)."""
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One event queued for one subscription, as the use cases and the API read it (the store maps
+    its documents to these). Its key is `delivery_id(subscription_id, event_id)`."""
+
+    subscription_id: str
+    event_id: str
+    event_type: str
+    network_id: str
+    status: str
+    next_attempt_at: datetime
+    expires_at: datetime
+    created_at: datetime
+    attempts_made: int = 0
+    attempts: tuple[WebhookAttempt, ...] = ()
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+    traceparent: str | None = None
+    redelivery_requested_at: datetime | None = None
+    # The exact bytes signed and sent (as text); None in listings (read without it) and once
+    # retention dropped the event copy of a settled delivery.
+    body: str | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> str:
+        return delivery_id(self.subscription_id, self.event_id)
+
+
 def delivery_id(subscription_id: str, event_id: str) -> str:
     """A delivery's key: one per subscription and event, so an event delivered twice queues one POST."""
     return f"{subscription_id}:{event_id}"

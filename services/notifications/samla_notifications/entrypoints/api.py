@@ -14,7 +14,12 @@ from samla_notifications.bootstrap import Notifications
 from samla_notifications.domain.deliveries import DeliveryStatus, LoggedMail
 from samla_notifications.domain.errors import NotFound
 from samla_notifications.domain.kinds import MANDATORY, Kind
-from samla_notifications.domain.webhooks import Subscription, SubscriptionStatus, WebhookDeliveryStatus
+from samla_notifications.domain.webhooks import (
+    Subscription,
+    SubscriptionStatus,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+)
 from samla_notifications.entrypoints.schemas import (
     NotificationPublic,
     PreferencesPublic,
@@ -206,10 +211,11 @@ async def redeliver(subscription_id: str, event_id: str, service: Service, acces
     return _delivery_public(await service.webhooks.redeliver(subscription_id, event_id))
 
 
-def _delivery_public(document: dict[str, Any]) -> WebhookDeliveryPublic:
-    pending = document["status"] == WebhookDeliveryStatus.PENDING
-    return public(WebhookDeliveryPublic, document | {"next_attempt_at": document["next_attempt_at"] if pending else None},
-                  id=document["event_id"])
+def _delivery_public(delivery: WebhookDelivery) -> WebhookDeliveryPublic:
+    """The delivery as integrators see it: named by its event id, a next attempt only while pending."""
+    pending = delivery.status == WebhookDeliveryStatus.PENDING
+    return public(WebhookDeliveryPublic, asdict(delivery) | {"next_attempt_at": delivery.next_attempt_at if pending else None},
+                  id=delivery.event_id)
 
 
 ROUTERS = (deliveries, reminders, preferences, subscriptions)

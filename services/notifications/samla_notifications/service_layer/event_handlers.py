@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from samla_notifications.adapters.ports import ReadModelRepository, ReminderRepo
 from samla_notifications.adapters.reminder_store import PENDING
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.kinds import Kind
+from samla_notifications.domain.known_facts import KnownMeasure, KnownSession
 from samla_notifications.domain.links import application_page, measure_page
 from samla_notifications.domain.mail_context import (
     cohort_context,
@@ -123,8 +125,8 @@ class EventHandlers:
     async def _cohort_fact(self, event: CloudEvent, cohort_id: str, programme_id: str | None = None
                            ) -> tuple[Fact, dict[str, Any]]:
         cohort = await self._read.cohort(cohort_id)
-        programme = await self._read.programme(programme_id or (cohort or {}).get("programme_id"))
-        fact = self._fact(event, (cohort or {}).get("time_zone"))
+        programme = await self._read.programme(programme_id or (cohort.programme_id if cohort else None))
+        fact = self._fact(event, cohort.time_zone if cohort else None)
         return fact, {"programme": programme_context(programme), "cohort": cohort_context(cohort)}
 
     async def _send(self, notices: Iterable[Notice]) -> None:
@@ -164,9 +166,9 @@ class EventHandlers:
         if not interests:
             return
         fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
-        await self._send(fact.notice(Kind.COHORT_OPENED, i["person_id"], context) for i in interests)
+        await self._send(fact.notice(Kind.COHORT_OPENED, i.person_id, context) for i in interests)
         for interest in interests:
-            await self._read.interest_told(interest["_id"], data.cohort_id)
+            await self._read.interest_told(interest.id, data.cohort_id)
 
     async def _application_submitted(self, event: CloudEvent, data: e.ApplicationSubmitted) -> None:
         await self._read.save_application(
@@ -193,7 +195,7 @@ class EventHandlers:
         after the decision (the row already dropped) plans nothing.
         """
         known = await self._read.application(data.application_id)
-        if known is not None and known.get("status"):
+        if known is not None and known.status:
             return
         await self._reminders.add([{
             "_id": approval_reminder_id(data.application_id), "kind": Kind.APPROVAL_REMINDER.value,
@@ -236,7 +238,7 @@ class EventHandlers:
     async def _application_approved(self, event: CloudEvent, data: e.ApplicationApproved) -> None:
         application = await self._read.application(data.application_id)
         await self._application_settled(data.application_id, "approved")
-        if application is not None and not application.get("requires_manager_approval", True):
+        if application is not None and application.requires_manager_approval is False:
             return  # approved by the programme's policy, not by a person: the seat mail says enough
         fact, context = await self._cohort_fact(event, data.cohort_id, data.programme_id)
         await self._send([fact.notice(Kind.APPLICATION_APPROVED, data.participant_id, context)])
@@ -280,20 +282,20 @@ class EventHandlers:
 
     # -- sessions -----------------------------------------------------------------------------
 
-    def _session_reminders(self, session: dict[str, Any], participants: list[str], event: CloudEvent
+    def _session_reminders(self, session: KnownSession, participants: list[str], event: CloudEvent
                            ) -> list[dict[str, Any]]:
         """Reminder rows for these participants, for the moments still ahead when the event happened."""
-        times = session_reminder_times(session["starts_at"], self._settings.session_reminder_days, event.time)
+        times = session_reminder_times(session.starts_at, self._settings.session_reminder_days, event.time)
         now = self._clock()
         return [{
-            "_id": f"session:{session['_id']}:{participant}:{t.days_before}d",
-            "kind": Kind.SESSION_REMINDER.value, "session_id": session["_id"], "cohort_id": session["cohort_id"],
+            "_id": f"session:{session.id}:{participant}:{t.days_before}d",
+            "kind": Kind.SESSION_REMINDER.value, "session_id": session.id, "cohort_id": session.cohort_id,
             "recipient_id": participant, "days_before": t.days_before, "fire_at": t.fire_at,
-            "fact_id": reminder_fact(session["_id"], session["starts_at"], t.days_before),
-            "event_id": event.id, "network_id": session["network_id"], "status": PENDING, "created_at": now,
+            "fact_id": reminder_fact(session.id, session.starts_at, t.days_before),
+            "event_id": event.id, "network_id": session.network_id, "status": PENDING, "created_at": now,
         } for participant in participants for t in times]
 
-    async def _replan_session(self, session_id: str, cohort_id: str, event: CloudEvent) -> tuple[dict[str, Any], list[str]]:
+    async def _replan_session(self, session_id: str, cohort_id: str, event: CloudEvent) -> tuple[KnownSession, list[str]]:
         async with self._locks.hold("session-reminders", cohort_id):
             session = await self._read.session(session_id)
             assert session is not None
@@ -301,12 +303,12 @@ class EventHandlers:
             await self._reminders.replace({"session_id": session_id}, self._session_reminders(session, roster, event))
         return session, roster
 
-    async def _session_notices(self, kind: Kind, event: CloudEvent, session: dict[str, Any], roster: list[str]
+    async def _session_notices(self, kind: Kind, event: CloudEvent, session: KnownSession, roster: list[str]
                                ) -> list[Notice]:
-        cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        cohort = await self._read.cohort(session.cohort_id)
+        programme = await self._read.programme(session.programme_id or (cohort.programme_id if cohort else None))
         context = session_mail_context(session, cohort, programme)
-        fact = self._fact(event, session["time_zone"])
+        fact = self._fact(event, session.time_zone)
         return [fact.notice(kind, participant, context) for participant in roster]
 
     async def _session_held(self, event: CloudEvent, data: s.SessionHeld) -> None:
@@ -321,19 +323,19 @@ class EventHandlers:
         participant and completing, unless the coordinator arranges a make-up. Once per person and session
         (the fact), whether the absence came with the session marked held or with a later correction."""
         session = await self._read.session(session_id)
-        if not absent or session is None or not session.get("mandatory"):
+        if not absent or session is None or not session.mandatory:
             return
-        cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        cohort = await self._read.cohort(session.cohort_id)
+        programme = await self._read.programme(session.programme_id or (cohort.programme_id if cohort else None))
         context = session_mail_context(session, cohort, programme)
-        fact = self._fact(event, session["time_zone"])
+        fact = self._fact(event, session.time_zone)
         notices = []
         for participant in absent:
             fact_id = f"absence:{session_id}:{participant}"
             notices.append(fact.notice(Kind.ABSENCE_RECORDED, participant, context, fact_id=fact_id))
-            application = await self._read.application_in(session["cohort_id"], participant)
-            if application is not None and application.get("manager_id"):
-                notices.append(fact.notice(Kind.EMPLOYEE_ABSENT, application["manager_id"], context,
+            application = await self._read.application_in(session.cohort_id, participant)
+            if application is not None and application.manager_id:
+                notices.append(fact.notice(Kind.EMPLOYEE_ABSENT, application.manager_id, context,
                                            fact_id=fact_id, about_person_id=participant))
         await self._send(notices)
 
@@ -353,9 +355,9 @@ class EventHandlers:
             # Its scheduling happened before this service listened: keep what this event tells.
             cohort = await self._read.cohort(data.cohort_id)
             await self._read.save_session(
-                data.session_id, cohort_id=data.cohort_id, programme_id=(cohort or {}).get("programme_id"),
+                data.session_id, cohort_id=data.cohort_id, programme_id=cohort.programme_id if cohort else None,
                 network_id=data.network_id, kind=None, starts_at=data.starts_at, ends_at=data.ends_at,
-                time_zone=(cohort or {}).get("time_zone") or self._fact(event).time_zone, online=False,
+                time_zone=(cohort.time_zone if cohort else None) or self._fact(event).time_zone, online=False,
                 mandatory=False, status="scheduled", sequence=1, schedule_event_id=event.id,
                 previous_starts_at=None, reason=data.reason)
         session, roster = await self._replan_session(data.session_id, data.cohort_id, event)
@@ -371,7 +373,7 @@ class EventHandlers:
             log.warning("session %s was cancelled before this service learned of it; nobody to tell", data.session_id)
             return
         roster = await self._read.roster(data.cohort_id)
-        session = session | {"reason": data.reason}
+        session = replace(session, reason=data.reason)
         await self._send(await self._session_notices(Kind.SESSION_CANCELLED, event, session, roster))
 
     async def _participant_completed(self, event: CloudEvent, data: s.ParticipantCompleted) -> None:
@@ -382,7 +384,7 @@ class EventHandlers:
     # -- measures -----------------------------------------------------------------------------
 
     @staticmethod
-    def _measure_people(data: m.MeasureProposed | m.MeasureAdopted, known: list[str]) -> list[str]:
+    def _measure_people(data: m.MeasureProposed | m.MeasureAdopted, known: Iterable[str]) -> list[str]:
         """Who hears about a measure's follow-ups: its owners (leader, union and safety
         representatives) when the event names them, and the facilitator who proposed it."""
         people = list(known)
@@ -415,10 +417,10 @@ class EventHandlers:
                          for person in representatives)
 
     async def _measure_adopted(self, event: CloudEvent, data: m.MeasureAdopted) -> None:
-        measure = await self._read.measure(data.measure_id) or {}
+        measure = await self._read.measure(data.measure_id)
         await self._read.save_measure(data.measure_id, network_id=data.network_id, area=data.area.value,
                                       organisation_id=data.organisation_id, status="adopted",
-                                      people=self._measure_people(data, measure.get("people", [])))
+                                      people=self._measure_people(data, measure.people if measure else ()))
         await self._plan_follow_up(event, data.measure_id, data.next_follow_up_due)
 
     async def _measure_followed_up(self, event: CloudEvent, data: m.MeasureFollowedUp) -> None:
@@ -427,11 +429,11 @@ class EventHandlers:
         await self._plan_follow_up(event, data.measure_id, data.next_follow_up_due)
 
     async def _follow_up_overdue(self, event: CloudEvent, data: m.FollowUpOverdue) -> None:
-        measure = await self._read.measure(data.measure_id) or {"area": data.area.value, "people": []}
+        measure = await self._read.measure(data.measure_id) or KnownMeasure(id=data.measure_id, area=data.area.value)
         fact = self._fact(event)
         context = {"measure": measure_context(measure, data.due_on)}
         await self._send(fact.notice(Kind.FOLLOW_UP_OVERDUE, person, context, link=measure_page(data.measure_id))
-                         for person in measure.get("people", []))
+                         for person in measure.people)
 
     async def _milestone_overdue(self, event: CloudEvent, data: m.MilestoneOverdue) -> None:
         """A progress plan's owners hear that a milestone passed unreached (they are named in the event)."""
@@ -447,7 +449,7 @@ class EventHandlers:
         if due_on is None:
             await self._reminders.drop({"measure_id": measure_id})
             return
-        measure = await self._read.measure(measure_id) or {}
+        measure = await self._read.measure(measure_id)
         zone = self._settings.network_profile(event.data.network_id).time_zone
         fire_at: datetime = follow_up_fire_at(due_on, zone, self._settings.follow_up_reminder_hour)
         now = self._clock()
@@ -456,4 +458,4 @@ class EventHandlers:
             "recipient_id": person, "due_on": due_on.isoformat(), "fire_at": fire_at,
             "fact_id": follow_up_fact(measure_id, due_on), "event_id": event.id,
             "network_id": event.data.network_id, "status": PENDING, "created_at": now,
-        } for person in measure.get("people", [])])
+        } for person in (measure.people if measure else ())])

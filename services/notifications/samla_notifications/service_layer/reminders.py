@@ -106,21 +106,21 @@ class ReminderScheduler:
 
     async def _session_notice(self, reminder: Reminder, now: datetime) -> Notice | None:
         session = await self._read.session(reminder.session_id)
-        if session is None or session.get("status") != "scheduled" or session["starts_at"] <= now:
+        if session is None or session.status != "scheduled" or session.starts_at <= now:
             return None
-        if reminder.fact_id != reminder_fact(session["_id"], session["starts_at"], reminder.days_before):
+        if reminder.fact_id != reminder_fact(session.id, session.starts_at, reminder.days_before):
             return None  # the session moved after this row was written; its replacement will go out
-        cohort = await self._read.cohort(session["cohort_id"])
-        programme = await self._read.programme(session.get("programme_id") or (cohort or {}).get("programme_id"))
+        cohort = await self._read.cohort(session.cohort_id)
+        programme = await self._read.programme(session.programme_id or (cohort.programme_id if cohort else None))
         fact = Fact(event_id=reminder.event_id, event_type="SessionReminder", network_id=reminder.network_id,
-                    time_zone=session["time_zone"], occurred_at=reminder.fire_at)
+                    time_zone=session.time_zone, occurred_at=reminder.fire_at)
         context = session_mail_context(session, cohort, programme, days_before=reminder.days_before)
         return fact.notice(Kind.SESSION_REMINDER, reminder.recipient_id, context, fact_id=reminder.fact_id,
                            calendar=calendar_entry(session, cohort))
 
     async def _follow_up_notice(self, reminder: Reminder) -> Notice | None:
         measure = await self._read.measure(reminder.measure_id)
-        if measure is None or measure.get("status") == "closed":
+        if measure is None or measure.status == "closed":
             return None
         if reminder.fact_id != follow_up_fact(reminder.measure_id, as_date(reminder.due_on)):
             return None
@@ -134,16 +134,16 @@ class ReminderScheduler:
     async def _approval_notice(self, reminder: Reminder) -> Notice | None:
         """The manager's reminder, unless the application was decided or withdrawn meanwhile."""
         application = await self._read.application(reminder.application_id)
-        if application is None or application.get("status") or not application.get("requires_manager_approval"):
+        if application is None or application.status or not application.requires_manager_approval:
             return None
         step = reminder.step
         if reminder.fact_id != approval_reminder_fact(reminder.application_id, step, reminder.team_id):
             return None
-        if application.get("approval_step", 1) != step:
+        if application.approval_step != step:
             return None  # that step of the approval chain was decided; the next one has reminders of its own
-        cohort = await self._read.cohort(application.get("cohort_id"))
-        programme = await self._read.programme(application.get("programme_id") or (cohort or {}).get("programme_id"))
-        zone = (cohort or {}).get("time_zone") or self._settings.network_profile(reminder.network_id).time_zone
+        cohort = await self._read.cohort(application.cohort_id)
+        programme = await self._read.programme(application.programme_id or (cohort.programme_id if cohort else None))
+        zone = (cohort.time_zone if cohort else None) or self._settings.network_profile(reminder.network_id).time_zone
         fact = Fact(event_id=reminder.event_id, event_type="ApprovalReminder", network_id=reminder.network_id,
                     time_zone=zone, occurred_at=reminder.fire_at)
         context = {"programme": programme_context(programme), "cohort": cohort_context(cohort),
@@ -151,7 +151,7 @@ class ReminderScheduler:
                    "waiting_days": (reminder.waiting_days if reminder.waiting_days is not None
                                     else self._settings.approval_reminder_days)}
         return fact.notice(Kind.APPROVAL_REMINDER, reminder.recipient_id, context, fact_id=reminder.fact_id,
-                           about_person_id=application.get("participant_id"),
+                           about_person_id=application.participant_id,
                            link=application_page(reminder.application_id))
 
 

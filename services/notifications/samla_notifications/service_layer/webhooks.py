@@ -29,9 +29,10 @@ from samla_notifications.domain.webhooks import (
     Listener,
     Subscription,
     SubscriptionStatus,
+    WebhookAttempt,
+    WebhookDelivery,
     WebhookDeliveryStatus,
     check_addresses,
-    delivery_id,
     new_secret,
     next_attempt_at,
     parse_target,
@@ -150,20 +151,17 @@ class WebhookService:
         now = _now()
         queued = 0
         for subscription in listeners:
-            queued += await self._store.queue({
-                "_id": delivery_id(subscription.id, event.id), "subscription_id": subscription.id,
-                "event_id": event.id, "event_type": event.type, "network_id": event.data.network_id,
-                "body": body, "traceparent": event.trace_headers.get("traceparent"),
-                "status": WebhookDeliveryStatus.PENDING.value, "attempts_made": 0, "attempts": [],
-                "next_attempt_at": now, "expires_at": now + self._window, "created_at": now,
-                "delivered_at": None, "last_error": None,
-            })
+            queued += await self._store.queue(WebhookDelivery(
+                subscription_id=subscription.id, event_id=event.id, event_type=event.type,
+                network_id=event.data.network_id, body=body, traceparent=event.trace_headers.get("traceparent"),
+                status=WebhookDeliveryStatus.PENDING.value, next_attempt_at=now, expires_at=now + self._window,
+                created_at=now))
         if queued:
             self.wake.set()
         return queued
 
     async def deliveries(self, subscription_id: str, status: str | None, event_type: str | None,
-                         offset: int, limit: int) -> list[dict[str, Any]]:
+                         offset: int, limit: int) -> list[WebhookDelivery]:
         await self.subscription(subscription_id)
         filters: dict[str, Any] = {"subscription_id": subscription_id}
         if status:
@@ -172,23 +170,23 @@ class WebhookService:
             filters["event_type"] = event_type
         return await self._store.deliveries(filters, offset, limit)
 
-    async def delivery(self, subscription_id: str, event_id: str) -> dict[str, Any]:
+    async def delivery(self, subscription_id: str, event_id: str) -> WebhookDelivery:
         await self.subscription(subscription_id)
         delivery = await self._store.delivery(subscription_id, event_id)
         if delivery is None:
             raise NotFound(f"subscription {subscription_id} has no delivery of event {event_id}")
         return delivery
 
-    async def redeliver(self, subscription_id: str, event_id: str) -> dict[str, Any]:
+    async def redeliver(self, subscription_id: str, event_id: str) -> WebhookDelivery:
         """Send a past delivery again, whatever became of it, with a fresh retry window."""
         subscription = await self.subscription(subscription_id)
         past = await self.delivery(subscription_id, event_id)
-        if "body" not in past:
+        if past.body is None:
             raise Conflict("this delivery is past the retention of webhook bodies; its event is no longer kept")
         if subscription.status != SubscriptionStatus.ACTIVE:
             raise Conflict(f"the subscription is {subscription.status}; resume it before asking for redelivery")
         now = _now()
-        redelivered = await self._store.update_delivery(delivery_id(subscription_id, event_id), lambda _: {
+        redelivered = await self._store.update_delivery(past.key, lambda _: {
             "status": WebhookDeliveryStatus.PENDING.value, "next_attempt_at": now,
             "expires_at": now + self._window, "attempts_made": 0, "redelivery_requested_at": now})
         self.wake.set()
@@ -235,46 +233,48 @@ class WebhookDispatcher:
         await asyncio.gather(*(self._attempt(d) for d in due))
         return len(due)
 
-    async def _attempt(self, due: dict[str, Any]) -> None:
+    async def _attempt(self, due: WebhookDelivery) -> None:
         async with self._slots:
             now = _now()
             claimed = False
 
-            def take(current: dict[str, Any]) -> dict[str, Any] | None:
+            def take(current: WebhookDelivery) -> dict[str, Any] | None:
                 nonlocal claimed
-                if current["status"] != WebhookDeliveryStatus.PENDING or current["next_attempt_at"] > now:
+                if current.status != WebhookDeliveryStatus.PENDING or current.next_attempt_at > now:
                     return None
                 claimed = True
                 return {"next_attempt_at": now + self._in_flight_lease}
 
-            delivery = await self._store.update_delivery(due["_id"], take)
+            delivery = await self._store.update_delivery(due.key, take)
             if not claimed or delivery is None:
                 return
-            subscription = await self._store.subscription(delivery["subscription_id"])
+            subscription = await self._store.subscription(delivery.subscription_id)
             if subscription is None or subscription.status != SubscriptionStatus.ACTIVE:
-                await self._store.update_delivery(delivery["_id"], lambda _: {"next_attempt_at": now})
+                await self._store.update_delivery(delivery.key, lambda _: {"next_attempt_at": now})
                 return
             outcome = await self._post(subscription, delivery)
             await self._record(subscription, delivery, outcome)
 
-    async def _post(self, subscription: Subscription, delivery: dict[str, Any]) -> PostOutcome:
+    async def _post(self, subscription: Subscription, delivery: WebhookDelivery) -> PostOutcome:
         try:
             # Checked again at every attempt: a name can start resolving to a private address later.
             address = await self._service.check_target(subscription.url)
         except RuleViolation as exc:
             return PostOutcome(None, f"refused: {exc}", 0.0)
-        body = delivery["body"].encode()
+        if delivery.body is None:  # retention drops only settled deliveries' bodies; a pending one keeps it
+            raise LookupError(f"webhook delivery {delivery.key} has no body to send")
+        body = delivery.body.encode()
         timestamp = int(_now().timestamp())
         headers = {
             "content-type": "application/json",
-            "webhook-id": delivery["event_id"],
+            "webhook-id": delivery.event_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(self._store.signing_secret(subscription), delivery["event_id"], timestamp, body),
+            "webhook-signature": sign(self._store.signing_secret(subscription), delivery.event_id, timestamp, body),
         }
-        parent = propagate.extract({"traceparent": delivery["traceparent"]} if delivery.get("traceparent") else {})
+        parent = propagate.extract({"traceparent": delivery.traceparent} if delivery.traceparent else {})
         with tracer.start_as_current_span("webhook deliver", context=parent, kind=SpanKind.CLIENT, attributes={
             "http.request.method": "POST", "samla.subscription_id": subscription.id,
-            "cloudevents.event_id": delivery["event_id"], "cloudevents.event_type": delivery["event_type"],
+            "cloudevents.event_id": delivery.event_id, "cloudevents.event_type": delivery.event_type,
         }) as span:
             propagate.inject(headers)  # the receiver continues the trace of the event that caused it
             outcome = await self._poster.post(subscription.url, address, body, headers)
@@ -284,12 +284,12 @@ class WebhookDispatcher:
                 span.set_status(Status(StatusCode.ERROR, outcome.error or "not delivered"))
         return outcome
 
-    async def _record(self, subscription: Subscription, delivery: dict[str, Any], outcome: PostOutcome) -> None:
+    async def _record(self, subscription: Subscription, delivery: WebhookDelivery, outcome: PostOutcome) -> None:
         now = _now()
-        attempt = {"at": now, "status_code": outcome.status_code, "error": outcome.error,
-                   "duration_ms": round(outcome.duration_ms, 1)}
+        attempt = WebhookAttempt(at=now, status_code=outcome.status_code, error=outcome.error,
+                                 duration_ms=round(outcome.duration_ms, 1))
         service = self._settings.service_name
-        failed_attempts = delivery.get("attempts_made", 0) + 1
+        failed_attempts = delivery.attempts_made + 1
         delivery_update: dict[str, Any]
         if outcome.delivered:
             delivery_update = {"status": WebhookDeliveryStatus.DELIVERED.value, "delivered_at": now, "last_error": None}
@@ -299,13 +299,13 @@ class WebhookDispatcher:
             status = "gone"
         else:
             retry_at = next_attempt_at(
-                failed_attempts, now, delivery["expires_at"], base_seconds=self._settings.webhook_retry_base_seconds,
+                failed_attempts, now, delivery.expires_at, base_seconds=self._settings.webhook_retry_base_seconds,
                 max_delay_seconds=self._settings.webhook_retry_max_delay_seconds)
             delivery_update = ({"next_attempt_at": retry_at} if retry_at else
                                {"status": WebhookDeliveryStatus.FAILED.value})
             delivery_update["last_error"] = _describe(outcome)
             status = "retrying" if retry_at else "failed"
-        await self._store.record_attempt(delivery["_id"], delivery_update, attempt)
+        await self._store.record_attempt(delivery.key, delivery_update, attempt)
         NOTIFICATIONS.labels(service, "webhook", status).inc()
 
         if outcome.delivered:

@@ -14,6 +14,7 @@ import pytest
 
 from samla_shared.contract.cloudevents import CloudEvent
 from samla_shared.contract.sessions import SessionScheduled
+from samla_notifications.adapters.webhook_store import delivery_document
 from samla_notifications.domain.errors import Conflict, NotFound, RuleViolation
 from samla_notifications.domain.webhooks import Subscription, SubscriptionStatus, WebhookDeliveryStatus, delivery_id, sign
 from samla_notifications.service_layer.webhooks import WebhookDispatcher, WebhookService
@@ -79,8 +80,8 @@ async def test_an_event_is_queued_once_per_subscription_in_its_network_even_when
     assert await hooks.service.fan_out(event) == 1
     assert await hooks.service.fan_out(event) == 0  # a redelivered event queues nothing twice
     [queued] = await hooks.service.deliveries(mine.id, None, None, 0, 10)
-    assert queued["event_id"] == event.id and queued["status"] == WebhookDeliveryStatus.PENDING
-    assert "body" not in queued
+    assert queued.event_id == event.id and queued.status == WebhookDeliveryStatus.PENDING
+    assert queued.body is None
 
 
 async def test_a_due_delivery_is_posted_signed_and_recorded_as_delivered(hooks):
@@ -95,8 +96,8 @@ async def test_a_due_delivery_is_posted_signed_and_recorded_as_delivered(hooks):
                                                 request["body"])
     assert json.loads(request["body"])["id"] == event.id
     delivered = await hooks.service.delivery(subscription.id, event.id)
-    assert delivered["status"] == WebhookDeliveryStatus.DELIVERED and delivered["attempts_made"] == 1
-    assert [a["status_code"] for a in delivered["attempts"]] == [204]
+    assert delivered.status == WebhookDeliveryStatus.DELIVERED and delivered.attempts_made == 1
+    assert [a.status_code for a in delivered.attempts] == [204]
     assert (await hooks.service.subscription(subscription.id)).last_success_at is not None
     assert await hooks.dispatcher.run_once() == 0  # nothing is posted twice
 
@@ -105,14 +106,14 @@ async def test_a_failed_attempt_is_retried_later_and_then_delivered():
     hooks = Integrations(503)
     subscription, event = await hooks.one_event_attempted()
     waiting = await hooks.service.delivery(subscription.id, event.id)
-    assert waiting["status"] == WebhookDeliveryStatus.PENDING and waiting["last_error"] == "HTTP 503"
-    assert waiting["next_attempt_at"] > datetime.now(UTC) + timedelta(seconds=4)  # base delay: 5 s
+    assert waiting.status == WebhookDeliveryStatus.PENDING and waiting.last_error == "HTTP 503"
+    assert waiting.next_attempt_at > datetime.now(UTC) + timedelta(seconds=4)  # base delay: 5 s
     assert await hooks.dispatcher.run_once() == 0  # not before its time
     hooks.make_due(subscription.id, event.id)
     assert await hooks.dispatcher.run_once() == 1
     done = await hooks.service.delivery(subscription.id, event.id)
-    assert done["status"] == WebhookDeliveryStatus.DELIVERED and done["attempts_made"] == 2
-    assert [a["status_code"] for a in done["attempts"]] == [503, 204]
+    assert done.status == WebhookDeliveryStatus.DELIVERED and done.attempts_made == 2
+    assert [a.status_code for a in done.attempts] == [503, 204]
     assert (await hooks.service.subscription(subscription.id)).consecutive_failures == 0
 
 
@@ -120,7 +121,7 @@ async def test_a_delivery_whose_next_try_would_fall_after_its_window_fails_for_g
     hooks = Integrations(None, webhook_retry_window_seconds=3)  # the next try (in 5 s) is past the window
     subscription, event = await hooks.one_event_attempted()
     given_up = await hooks.service.delivery(subscription.id, event.id)
-    assert given_up["status"] == WebhookDeliveryStatus.FAILED and given_up["last_error"] == "connection refused"
+    assert given_up.status == WebhookDeliveryStatus.FAILED and given_up.last_error == "connection refused"
     hooks.make_due(subscription.id, event.id)
     assert await hooks.dispatcher.run_once() == 0
 
@@ -128,7 +129,7 @@ async def test_a_delivery_whose_next_try_would_fall_after_its_window_fails_for_g
 async def test_a_receiver_answering_410_gone_disables_its_subscription():
     hooks = Integrations(410)
     subscription, event = await hooks.one_event_attempted()
-    assert (await hooks.service.delivery(subscription.id, event.id))["status"] == WebhookDeliveryStatus.FAILED
+    assert (await hooks.service.delivery(subscription.id, event.id)).status == WebhookDeliveryStatus.FAILED
     disabled = await hooks.service.subscription(subscription.id)
     assert disabled.status == SubscriptionStatus.DISABLED and "410" in disabled.status_reason
     assert await hooks.service.fan_out(scheduled()) == 0  # a disabled subscription hears nothing more
@@ -152,14 +153,14 @@ async def test_repeated_failures_pause_the_subscription_until_the_integrator_res
     resumed = await hooks.service.resume(subscription.id)
     assert resumed.status == SubscriptionStatus.ACTIVE and resumed.consecutive_failures == 0
     assert await hooks.dispatcher.run_once() == 3  # the held ones go out at once
-    assert {(await hooks.service.delivery(subscription.id, e.id))["status"] for e in (first, second, held)} == \
+    assert {(await hooks.service.delivery(subscription.id, e.id)).status for e in (first, second, held)} == \
         {WebhookDeliveryStatus.DELIVERED}
 
 
 async def test_a_past_delivery_can_be_sent_again_with_a_fresh_window(hooks):
     subscription, event = await hooks.one_event_attempted()
     again = await hooks.service.redeliver(subscription.id, event.id)
-    assert again["status"] == WebhookDeliveryStatus.PENDING and again["attempts_made"] == 0
+    assert again.status == WebhookDeliveryStatus.PENDING and again.attempts_made == 0
     assert await hooks.dispatcher.run_once() == 1
     assert len(hooks.poster.requests) == 2 and hooks.poster.requests[0]["body"] == hooks.poster.requests[1]["body"]
 
@@ -186,4 +187,27 @@ async def test_a_target_resolving_to_a_private_address_is_refused_then_and_at_ev
     await hooks.dispatcher.run_once()
     assert hooks.poster.requests == []
     refused = await hooks.service.delivery(subscription.id, event.id)
-    assert refused["status"] == WebhookDeliveryStatus.PENDING and refused["last_error"].startswith("refused: ")
+    assert refused.status == WebhookDeliveryStatus.PENDING and refused.last_error.startswith("refused: ")
+
+
+async def test_a_queued_delivery_is_stored_in_the_same_shape_and_read_back_as_the_same_record(hooks):
+    subscription = await hooks.subscribe()
+    event = scheduled()
+    await hooks.service.fan_out(event)
+    stored = hooks.store.deliveries_by_id[delivery_id(subscription.id, event.id)]
+    assert list(stored) == ["_id", "subscription_id", "event_id", "event_type", "network_id", "body", "traceparent",
+                            "status", "attempts_made", "attempts", "next_attempt_at", "expires_at", "created_at",
+                            "delivered_at", "last_error"]
+    assert stored["_id"] == delivery_id(subscription.id, event.id) and stored["attempts"] == []
+    read = await hooks.service.delivery(subscription.id, event.id)
+    assert read.key == stored["_id"] and read.body == stored["body"]
+    assert delivery_document(read) == stored  # the mapping loses nothing either way
+
+
+async def test_a_delivery_whose_event_copy_retention_dropped_cannot_be_sent_again(hooks):
+    subscription, event = await hooks.one_event_attempted()
+    del hooks.store.deliveries_by_id[delivery_id(subscription.id, event.id)]["body"]  # as retention unsets it
+    assert (await hooks.service.delivery(subscription.id, event.id)).body is None
+    with pytest.raises(Conflict):
+        await hooks.service.redeliver(subscription.id, event.id)
+    assert await hooks.dispatcher.run_once() == 0 and len(hooks.poster.requests) == 1

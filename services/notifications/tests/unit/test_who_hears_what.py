@@ -19,8 +19,14 @@ from samla_shared.contract.enrollment import (
     ParticipantEnrolled,
     ParticipantWithdrawn,
 )
-from samla_shared.contract.measures import MeasureAdopted, MeasureProposed
-from samla_shared.contract.sessions import SessionCancelled, SessionRescheduled, SessionScheduled
+from samla_shared.contract.measures import FollowUpOverdue, MeasureAdopted, MeasureProposed
+from samla_shared.contract.sessions import (
+    AttendanceCounts,
+    SessionCancelled,
+    SessionHeld,
+    SessionRescheduled,
+    SessionScheduled,
+)
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_notifications.adapters.templates import TemplateRenderFailed
 from samla_notifications.domain.kinds import Kind
@@ -186,3 +192,66 @@ async def test_an_application_awaiting_the_manager_plans_one_reminder_that_a_dec
     await world.happen(ApplicationDeclined(**application("kari"), declined_by="liv"))
     await world.happen(ParticipantWithdrawn(**application("ola"), previous_status="awaiting_manager_approval"))
     assert world.reminders.of(kind="approval_reminder") == []
+
+
+async def test_mail_about_a_cohort_carries_what_is_known_of_it_and_its_programme_and_none_before(world):
+    await world.happen(ParticipantEnrolled(**application("kari"), cohort_sequence=1))
+    assert world.mail.sent[-1].context == {
+        "programme": {"title": None},
+        "cohort": {"term": None, "location": None, "starts_on": None, "applications_close_at": None}}
+
+    await world.read.save_programme("prog-1", title="Heltidskultur", language="nb", network_id="net-1")
+    await world.happen(CohortOpened(network_id="net-1", cohort_id="cohort-1", programme_id="prog-1", term="vår-2028",
+                                    location="Oslo", capacity=20, applications_open_at=NOW,
+                                    applications_close_at=NOW + timedelta(days=30), starts_on=date(2028, 1, 10),
+                                    time_zone="Europe/Copenhagen"))
+    await world.happen(ParticipantEnrolled(**application("ola"), cohort_sequence=2))
+    enrolled = world.mail.sent[-1]
+    assert enrolled.context == {
+        "programme": {"title": "Heltidskultur"},
+        "cohort": {"term": "vår-2028", "location": "Oslo", "starts_on": date(2028, 1, 10),
+                   "applications_close_at": NOW + timedelta(days=30)}}
+    assert enrolled.time_zone == "Europe/Copenhagen"  # the cohort's, not the network's
+
+    await world.happen(session("s-1", NOW + timedelta(days=20)))
+    scheduled = world.mail.sent[-1].context
+    assert scheduled["programme"] == {"title": "Heltidskultur"} and scheduled["cohort"]["term"] == "vår-2028"
+    assert scheduled["session"]["location"] == "Oslo"  # an in-person session is held where its cohort is
+
+
+async def test_a_rescheduling_delivered_twice_moves_the_session_once(world):
+    first = NOW + timedelta(days=20)
+    await world.happen(session("s-1", first))
+    moved = NOW + timedelta(days=30)
+    rescheduled = CloudEvent(data=SessionRescheduled(network_id="net-1", cohort_id="cohort-1", session_id="s-1",
+                                                     starts_at=moved, ends_at=moved + timedelta(hours=6),
+                                                     reason="venue"),
+                             source="/samla/test", id=uuid.uuid4().hex, time=NOW)
+    await world.handlers.handle(rescheduled)
+    await world.handlers.handle(rescheduled)  # a redelivery
+    known = await world.read.session("s-1")
+    assert (known.starts_at, known.previous_starts_at, known.sequence, known.reason) == (moved, first, 1, "venue")
+    assert (known.kind, known.mandatory, known.online, known.status) == ("kickoff", True, False, "scheduled")
+
+
+async def test_an_absence_from_a_mandatory_session_is_told_to_the_participant_and_their_leader(world):
+    await world.happen(ApplicationSubmitted(**application("kari"), manager_id="liv", requires_manager_approval=True))
+    await world.happen(session("s-1", NOW - timedelta(days=1)))
+    await world.happen(SessionHeld(network_id="net-1", cohort_id="cohort-1", session_id="s-1", held_at=NOW,
+                                   attendance=AttendanceCounts(present=0, absent=2, excused=0, partial=0),
+                                   absent_participant_ids=["kari", "ola"]))  # ola's application is not known
+    told = [(n.kind.value, n.recipient_id, n.about_person_id) for n in world.mail.sent[-3:]]
+    assert told == [("absence_recorded", "kari", None), ("employee_absent", "liv", "kari"),
+                    ("absence_recorded", "ola", None)]
+
+
+async def test_an_overdue_follow_up_is_told_to_the_measures_people_with_its_area(world):
+    common = {"network_id": "net-1", "measure_id": "m-1", "organisation_id": "org-1", "unit_ids": ["u-1"],
+              "area": "full_time_culture"}
+    await world.happen(MeasureProposed(**common, facilitator_id="siri"))
+    await world.happen(FollowUpOverdue(**common, due_on=date(2030, 5, 2)))
+    [overdue] = world.mail.sent
+    assert (overdue.kind.value, overdue.recipient_id, overdue.link) == ("follow_up_overdue", "siri", "/measures/m-1")
+    assert overdue.context == {"measure": {"area": "full_time_culture", "due_on": date(2030, 5, 2)}}
+    await world.happen(FollowUpOverdue(**common | {"measure_id": "m-unknown"}, due_on=date(2030, 5, 2)))
+    assert len(world.mail.sent) == 1  # nobody is known to follow up a measure this service never heard of
