@@ -28,6 +28,7 @@ from samla_measures.adapters.ports import MEASURES, MeasureQuery, MeasureReposit
 from samla_measures.domain.ids import new_id
 from samla_measures.domain import indicators as indicator_rules
 from samla_measures.domain import series as series_rules
+from samla_measures.domain.actors import with_actor
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.domain.measure import (
     ACTIVE_STATUSES,
@@ -110,7 +111,7 @@ class MeasuresService:
             await self._save(measure, changes={
                 f"owners.{role.value}": person_id,
                 f"consents.{role.value}": {"person_id": person_id, "agreed_at": self.clock()},
-                **self._actor(measure, person_id),
+                **with_actor(measure.actors, person_id),
             })
         return await self.measure(measure_id)
 
@@ -131,7 +132,7 @@ class MeasuresService:
             await self._save(measure, changes={
                 "status": MeasureStatus.ADOPTED.value, "adopted_on": adopted_on.isoformat(),
                 "next_follow_up_due": due.isoformat(), "overdue_announced": False, "adopted_by": by,
-                **self._actor(measure, by),
+                **with_actor(measure.actors, by),
             }, history=self._history(MeasureStatus.ADOPTED, reason, by), events=[event])
         return await self.measure(measure_id)
 
@@ -188,7 +189,7 @@ class MeasuresService:
                 indicators=self._definitions(measure, {r["indicator_id"] for r in readings}),
             )
             changes = {"next_follow_up_due": due.isoformat(), "overdue_announced": False,
-                       "follow_up_count": measure.follow_up_count + 1, **self._actor(measure, by)}
+                       "follow_up_count": measure.follow_up_count + 1, **with_actor(measure.actors, by)}
             history = None
             if new_status is not status:
                 changes["status"] = new_status.value
@@ -253,7 +254,7 @@ class MeasuresService:
                                      indicator_changes=[IndicatorChange(**c) for c in changes],
                                      indicators=self._definitions(measure, {c["indicator_id"] for c in changes}))
             await self._save(measure, changes={"status": MeasureStatus.EVALUATED.value, "evaluation": evaluation,
-                                               **self._actor(measure, by)},
+                                               **with_actor(measure.actors, by)},
                              history=self._history(MeasureStatus.EVALUATED, data.get("reason"), by), events=[event])
         return await self.measure(measure_id)
 
@@ -269,7 +270,7 @@ class MeasuresService:
                 "status": MeasureStatus.DISCONTINUED.value,
                 "discontinuation": {"discontinued_on": discontinued_on.isoformat(), "reason": reason,
                                     "decided_by": by},
-                **self._actor(measure, by),
+                **with_actor(measure.actors, by),
             }, history=self._history(MeasureStatus.DISCONTINUED, reason, by), events=[event])
         return await self.measure(measure_id)
 
@@ -351,12 +352,6 @@ class MeasuresService:
 
     def _history(self, status: MeasureStatus, reason: str | None, by: str | None) -> dict[str, Any]:
         return {"status": status.value, "at": self.clock(), "reason": reason, "by": by}
-
-    @staticmethod
-    def _actor(measure: Measure, by: str | None) -> dict[str, Any]:
-        """`actors`: everyone who changed the measure, so an erasure finds the person with one query."""
-        actors = list(measure.actors or [])
-        return {} if by is None or by in actors else {"actors": [*actors, by]}
 
     @staticmethod
     def _latest_readings(measure: Measure) -> dict[str, float]:

@@ -23,6 +23,7 @@ from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import OwnerRole
 from samla_shared.personal_data import pseudonym
 from samla_measures.adapters.ports import PersonalDataRepository
+from samla_measures.domain.actors import renamed
 from samla_measures.domain.measure import Measure
 from samla_measures.service_layer.measures import MeasuresService
 
@@ -44,7 +45,7 @@ def renamed_roles(measure: Measure, person_id: str, alias: str) -> dict[str, Any
         if getattr(measure, name) == person_id:
             changes[name] = alias
     if person_id in measure.actors:
-        changes["actors"] = [alias if a == person_id else a for a in measure.actors]
+        changes["actors"] = renamed(measure.actors, person_id, alias)
     for name, by in (("history", "by"), ("follow_ups", "recorded_by")):
         entries = getattr(measure, name) or []
         if any(e.get(by) == person_id for e in entries):
@@ -61,10 +62,6 @@ class PersonHolder(Protocol):
     async def erase(self, person_id: str, alias: str) -> None: ...
 
     async def naming(self, person_id: str) -> list[dict[str, Any]]: ...
-
-
-def renamed(values: list[Any] | None, person_id: str, alias: str) -> list[Any]:
-    return [alias if v == person_id else v for v in values or []]
 
 
 class PersonalData:

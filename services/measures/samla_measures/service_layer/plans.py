@@ -17,10 +17,10 @@ from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.ports import PlanReach, PlanRepository
 from samla_measures.domain.ids import new_id
 from samla_measures.domain import plans as rules
+from samla_measures.domain.actors import renamed, with_actor
 from samla_measures.domain.errors import NotFound, RuleViolation
 from samla_measures.domain.plans import Plan
 from samla_measures.service_layer.measures import MeasuresService
-from samla_measures.service_layer.personal_data import renamed
 from samla_measures.service_layer.series import UnitSeries
 
 PLANS = "plans"
@@ -87,9 +87,8 @@ class Plans:
             if measure_id not in plan.measure_ids:
                 if len(plan.measure_ids) >= MAX_PLAN_MEASURES:
                     raise RuleViolation(f"a plan lists at most {MAX_PLAN_MEASURES} measures")
-                actors = plan.actors if by is None or by in plan.actors else [*plan.actors, by]
                 await self.store.save(plan, changes={"measure_ids": [*plan.measure_ids, measure_id],
-                                                     "actors": actors})
+                                                     **with_actor(plan.actors, by)})
         return await self.plan(plan_id)
 
     # -- personal data ------------------------------------------------------------------------

@@ -22,9 +22,9 @@ from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndica
 from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.ports import TRENDS, SeriesRepository, TrendRepository
 from samla_measures.domain import series as rules
+from samla_measures.domain.actors import renamed
 from samla_measures.domain.errors import NotFound, RuleViolation
 from samla_measures.domain.series import Series
-from samla_measures.service_layer.personal_data import renamed
 
 SERIES = "unit_series"
 TREND_LEASE_WAIT_SECONDS = 30.0  # longer than a lease left by a crashed instance lives

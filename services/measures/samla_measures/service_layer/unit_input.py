@@ -18,11 +18,11 @@ from samla_shared.persistence.document_locks import DocumentLocks
 from samla_measures.adapters.ports import InputLinkRepository, StaffInputRepository
 from samla_measures.domain.ids import new_id
 from samla_measures.domain import unit_input as rules
+from samla_measures.domain.actors import renamed, with_actor
 from samla_measures.domain.errors import Conflict, NotFound, RuleViolation
 from samla_measures.domain.measure import Measure
 from samla_measures.domain.unit_input import DialogueResult, Item, ItemSource, ItemStatus, StaffInput
 from samla_measures.service_layer.measures import MeasuresService
-from samla_measures.service_layer.personal_data import renamed
 
 UNIT_INPUT = "unit_input"
 # Measures made from items get an id derived from the item, so a retry finds the same measure.
@@ -60,9 +60,6 @@ class UnitInput:
                                     f"{unit.network_id}", unit_id=unit_id)
             yield unit
 
-    def _actors(self, unit: StaffInput, by: str | None) -> dict[str, Any]:
-        return {} if by is None or by in unit.actors else {"actors": [*unit.actors, by]}
-
     # -- the link ------------------------------------------------------------------------------
 
     async def new_link(self, unit_id: str, place: tuple[str, str], by: str | None) -> str:
@@ -72,7 +69,7 @@ class UnitInput:
         async with self._changing(unit_id, place) as unit:
             old = unit.link_hash
             await self.store.save(unit, changes={"link_hash": hashed, "link_created_at": self.clock(),
-                                                 **self._actors(unit, by)})
+                                                 **with_actor(unit.actors, by)})
         if old:
             await self.links.remove(old)
         return token
@@ -98,7 +95,7 @@ class UnitInput:
                     source=source, submitted_by=by, submitted_at=self.clock())
         async with self._changing(unit_id, place) as unit:
             rules.check_room(unit.items)
-            await self.store.save(unit, changes=self._actors(unit, by), push={"items": item})
+            await self.store.save(unit, changes=with_actor(unit.actors, by), push={"items": item})
         return item
 
     async def items(self, unit_id: str, *, status: ItemStatus | None, area: str | None) -> list[Item]:
@@ -113,7 +110,7 @@ class UnitInput:
             item = self._item(unit.items, item_id)
             item = replace(item, status=rules.prioritised(item, rank=rank), rank=rank, prioritised_by=by,
                            prioritised_as=as_role, prioritised_at=self.clock(), reason=reason)
-            await self.store.save(unit, changes={"items": self._with(unit.items, item), **self._actors(unit, by)})
+            await self.store.save(unit, changes={"items": self._with(unit.items, item), **with_actor(unit.actors, by)})
         return item
 
     @staticmethod
@@ -154,7 +151,7 @@ class UnitInput:
             except Conflict:
                 measure = await self.measures.measure(measure_id)  # made by an attempt that stopped half-way
             item = replace(item, status=ItemStatus.PROPOSED, measure_id=measure.id)
-            await self.store.save(unit, changes={"items": self._with(unit.items, item), **self._actors(unit, by)})
+            await self.store.save(unit, changes={"items": self._with(unit.items, item), **with_actor(unit.actors, by)})
         return measure
 
     # -- dialogue results ---------------------------------------------------------------------
@@ -173,7 +170,7 @@ class UnitInput:
         async with self._changing(unit_id, place) as unit:
             rules.check_new_result(unit.dialogue_results, data["session_id"], data["group"])
             rules.check_room(unit.items, unit.dialogue_results)
-            await self.store.save(unit, changes=self._actors(unit, by),
+            await self.store.save(unit, changes=with_actor(unit.actors, by),
                                   push={"items": item, "dialogue_results": result})
         return result
 
