@@ -19,8 +19,8 @@ from samla_shared.contract.enrollment import ParticipantErased
 from samla_shared.contract.measures import EVENTS
 from samla_shared.http.rate_limit import SharedRateLimit
 from samla_shared.service_runtime import ServiceRuntime
-from samla_measures.adapters.competence_store import conferred_store, frame_store, holder_store
-from samla_measures.adapters.documents import PlanStore
+from samla_measures.adapters.competence_store import CONFERRED_RECORDS, FRAME_RECORDS, HOLDER_RECORDS
+from samla_measures.adapters.documents import PlanStore, versioned_records
 from samla_measures.adapters.directory_store import DirectoryStore, ensure_directory_indexes
 from samla_measures.adapters.exports import MeasureExportReader
 from samla_measures.adapters.input_links import InputLinkStore
@@ -33,9 +33,9 @@ from samla_measures.adapters.repository import (
     ToolboxStore,
     ensure_measure_indexes,
 )
-from samla_measures.adapters.series_store import SeriesStore
+from samla_measures.adapters.series_store import SERIES_RECORDS
 from samla_measures.adapters.trend_store import TrendStore
-from samla_measures.adapters.unit_input_store import StaffInputStore
+from samla_measures.adapters.unit_input_store import STAFF_INPUT_RECORDS
 from samla_measures.entrypoints.national_feed import NationalFeed
 from samla_measures.service_layer.competences import FRAMES, PEOPLE, PROGRAMMES, Competences
 from samla_measures.service_layer.directory import Directory
@@ -91,11 +91,14 @@ def bootstrap(settings: MeasuresSettings, *, clock: Clock = system_clock) -> Mea
     projection = InsightProjection(InsightStore(db), locks, clock)
     directory = Directory(DirectoryStore(db))
     source = settings.event_source
-    competences = Competences(frame_store(db, FRAMES, source), conferred_store(db, PROGRAMMES, source),
-                              holder_store(db, PEOPLE, source), locks, on_events_staged=wake_relay)
-    series = UnitSeries(SeriesStore(db, SERIES, source), TrendStore(db), locks, clock,
+    competences = Competences(versioned_records(db, FRAMES, source, FRAME_RECORDS),
+                              versioned_records(db, PROGRAMMES, source, CONFERRED_RECORDS),
+                              versioned_records(db, PEOPLE, source, HOLDER_RECORDS), locks,
+                              on_events_staged=wake_relay)
+    series = UnitSeries(versioned_records(db, SERIES, source, SERIES_RECORDS), TrendStore(db), locks, clock,
                         on_events_staged=wake_relay)
-    unit_input = UnitInput(StaffInputStore(db, UNIT_INPUT, source), InputLinkStore(db), locks, measures, clock)
+    unit_input = UnitInput(versioned_records(db, UNIT_INPUT, source, STAFF_INPUT_RECORDS), InputLinkStore(db), locks,
+                           measures, clock)
     plans = Plans(PlanStore(db, PLANS, source), locks, series, measures, clock, on_events_staged=wake_relay)
     erasure = PersonalData(PersonalDataStore(db), measures, others={
         "unit_series": series, "unit_input": unit_input, "plans": plans, "competences": competences})

@@ -8,31 +8,18 @@ save checks the version read (and bumps it), changes may name a nested field wit
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
-from typing import Any, Generic
+from typing import Any
 
 from samla_shared.contract.base import IntegrationEvent
 from samla_measures.adapters.ports import Document, MeasureQuery, PlanReach
 from samla_measures.domain.competences import CompetenceFrame, CompetenceHolder, ConferredCompetences
 from samla_measures.domain.errors import Conflict
-from samla_measures.adapters.competence_store import (
-    conferred_document,
-    conferred_from_document,
-    frame_changes,
-    frame_document,
-    frame_from_document,
-    holder_changes,
-    holder_document,
-    holder_from_document,
-)
-from samla_measures.adapters.documents import R, plan_document, plan_from_document
-from samla_measures.adapters.series_store import series_document, series_from_document
-from samla_measures.adapters.unit_input_store import (
-    staff_input_changes,
-    staff_input_document,
-    staff_input_from_document,
-)
+from samla_measures.adapters.competence_store import CONFERRED_RECORDS, FRAME_RECORDS, HOLDER_RECORDS
+from samla_measures.adapters.documents import PLAN_RECORDS, RecordDocuments, plan_from_document
+from samla_measures.adapters.series_store import SERIES_RECORDS
+from samla_measures.adapters.unit_input_store import STAFF_INPUT_RECORDS
 from samla_measures.adapters.repository import measure_document, measure_from_document
 from samla_measures.domain.measure import ACTIVE_STATUSES, Measure
 from samla_measures.domain.plans import Plan
@@ -207,86 +194,41 @@ class FakeDocuments(_Documents):
                 if any(person_id in _values(d, field) for field in fields)][:limit]
 
 
-class FakeRecords(Generic[R]):
-    """Records kept as documents (FakeDocuments), mapped to and from records with the store's own mapping
-    (RecordDocuments)."""
+class FakePlanStore(RecordDocuments[Plan]):
+    """Plans on in-memory documents, with the store's own mapping; the lists it answers by looking."""
 
-    def __init__(self, name: str, *, to_document: Callable[[R], Document],
-                 from_document: Callable[[Document], R],
-                 stored_changes: Callable[[Document], Document] = dict) -> None:
-        self.name = name
-        self.documents = FakeDocuments(name)
-        self.staged = self.documents.staged
-        self._to_document = to_document
-        self._from_document = from_document
-        self._stored_changes = stored_changes
-
-    async def get(self, record_id: str) -> R | None:
-        doc = await self.documents.get(record_id)
-        return self._from_document(doc) if doc is not None else None
-
-    async def stored(self, record_id: str) -> Document | None:
-        return await self.documents.get(record_id)
-
-    async def many(self, record_ids: Iterable[str]) -> dict[str, R]:
-        return {i: self._from_document(doc) for i, doc in (await self.documents.many(record_ids)).items()}
-
-    async def add(self, record: R, *events: IntegrationEvent) -> None:
-        await self.documents.add(self._to_document(record), *events)
-
-    async def save(self, record: R, *, changes: Document, push: Document | None = None,
-                   events: Iterable[IntegrationEvent] = ()) -> None:
-        await self.documents.save({"_id": record.id, "version": record.version},
-                                  changes=self._stored_changes(changes),
-                                  push=self._stored_changes(push) if push else None, events=events)
-
-    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
-                     limit: int = 10_000) -> list[Document]:
-        return await self.documents.naming(person_id, fields, limit)
-
-    async def ids_naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
-                         limit: int = 100_000) -> list[str]:
-        return [d["_id"] for d in await self.documents.naming(person_id, fields, limit)]
-
-
-class FakePlanStore(FakeRecords[Plan]):
     def __init__(self, name: str = "plans") -> None:
-        super().__init__(name, to_document=plan_document, from_document=plan_from_document)
+        self._fake = FakeDocuments(name)
+        super().__init__(self._fake, PLAN_RECORDS)
 
     async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
                      limit: int) -> list[Plan]:
         def reached(plan: Document) -> bool:
             return reach is None or (plan["network_id"] in (reach.network_ids or [])
                                      or plan["organisation_id"] in (reach.organisation_ids or []))
-        found = [plan_from_document(copy.deepcopy(p)) for p in self.documents._ordered()
+        found = [plan_from_document(copy.deepcopy(p)) for p in self._fake._ordered()
                  if organisation_id in (None, p["organisation_id"]) and reached(p)]
         return found[offset:offset + limit]
 
     async def watched_before(self, today: str, limit: int) -> list[str]:
-        return [p["_id"] for p in self.documents._ordered()
+        return [p["_id"] for p in self._fake._ordered()
                 if p.get("watch_from") and p["watch_from"] < today][:limit]
 
 
-class FakeSeriesStore(FakeRecords[Series]):
-    def __init__(self, name: str = "unit_series") -> None:
-        super().__init__(name, to_document=series_document, from_document=series_from_document)
+def fake_series_store(name: str = "unit_series") -> RecordDocuments[Series]:
+    return RecordDocuments(FakeDocuments(name), SERIES_RECORDS)
 
 
-class FakeStaffInputStore(FakeRecords[StaffInput]):
-    def __init__(self, name: str = "unit_input") -> None:
-        super().__init__(name, to_document=staff_input_document, from_document=staff_input_from_document,
-                         stored_changes=staff_input_changes)
+def fake_staff_input_store(name: str = "unit_input") -> RecordDocuments[StaffInput]:
+    return RecordDocuments(FakeDocuments(name), STAFF_INPUT_RECORDS)
 
 
-def fake_competence_stores() -> tuple[FakeRecords[CompetenceFrame], FakeRecords[ConferredCompetences],
-                                      FakeRecords[CompetenceHolder]]:
+def fake_competence_stores() -> tuple[RecordDocuments[CompetenceFrame], RecordDocuments[ConferredCompetences],
+                                      RecordDocuments[CompetenceHolder]]:
     """The frames, programmes' conferred competences and people, with the stores' own mappings."""
-    return (FakeRecords("competence_frames", to_document=frame_document, from_document=frame_from_document,
-                        stored_changes=frame_changes),
-            FakeRecords("programme_competences", to_document=conferred_document,
-                        from_document=conferred_from_document),
-            FakeRecords("person_competences", to_document=holder_document, from_document=holder_from_document,
-                        stored_changes=holder_changes))
+    return (RecordDocuments(FakeDocuments("competence_frames"), FRAME_RECORDS),
+            RecordDocuments(FakeDocuments("programme_competences"), CONFERRED_RECORDS),
+            RecordDocuments(FakeDocuments("person_competences"), HOLDER_RECORDS))
 
 
 class FakeLease:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
-from samla_measures.adapters.documents import RecordDocuments
+from samla_measures.adapters.documents import RecordMapping, stored_entries
 from samla_measures.domain.competences import (
     CompetenceFrame,
     CompetenceHolder,
@@ -86,15 +84,8 @@ def holder_from_document(doc: dict[str, Any]) -> CompetenceHolder:
                             updated_at=doc.get("updated_at"))
 
 
-def holder_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    """Changes (`completions`, or one `completions.<cohort>`) with the completions as their documents."""
-    def stored(value: Any) -> Any:
-        if isinstance(value, Completion):
-            return completion_document(value)
-        if isinstance(value, dict):
-            return {k: stored(v) for k, v in value.items()}
-        return value
-    return {name: stored(value) for name, value in changes.items()}
+# Changes (`completions`, or one `completions.<cohort>`) with the completions as their documents.
+holder_changes = stored_entries({Completion: completion_document})
 
 
 def holder_document(holder: CompetenceHolder) -> dict[str, Any]:
@@ -102,16 +93,8 @@ def holder_document(holder: CompetenceHolder) -> dict[str, Any]:
             **holder_changes({"completions": holder.completions})}
 
 
-def frame_store(db: AsyncDatabase, collection: str, source: str) -> RecordDocuments[CompetenceFrame]:
-    return RecordDocuments(db, collection, source, to_document=frame_document, from_document=frame_from_document,
-                           stored_changes=frame_changes)
-
-
-def conferred_store(db: AsyncDatabase, collection: str, source: str) -> RecordDocuments[ConferredCompetences]:
-    return RecordDocuments(db, collection, source, to_document=conferred_document,
-                           from_document=conferred_from_document)
-
-
-def holder_store(db: AsyncDatabase, collection: str, source: str) -> RecordDocuments[CompetenceHolder]:
-    return RecordDocuments(db, collection, source, to_document=holder_document, from_document=holder_from_document,
-                           stored_changes=holder_changes)
+FRAME_RECORDS = RecordMapping(from_document=frame_from_document, to_document=frame_document,
+                              stored_changes=frame_changes)
+CONFERRED_RECORDS = RecordMapping(from_document=conferred_from_document, to_document=conferred_document)
+HOLDER_RECORDS = RecordMapping(from_document=holder_from_document, to_document=holder_document,
+                               stored_changes=holder_changes)

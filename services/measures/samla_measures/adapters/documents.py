@@ -7,8 +7,8 @@ read-modify-write, and `WriteGuard` adds the version check where the database ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import fields
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -19,7 +19,7 @@ from samla_shared.contract.base import IntegrationEvent
 from samla_shared.contract.measures import SeriesKind
 from samla_shared.messaging.outbox import OUTBOX_FIELD, mark_pending, merge_updates, new_document_outbox, staged
 from samla_shared.persistence.guarded_writes import WriteGuard
-from samla_measures.adapters.ports import PlanReach
+from samla_measures.adapters.ports import Document, PlanReach
 from samla_measures.domain.errors import Conflict
 from samla_measures.domain.plans import Plan
 
@@ -114,60 +114,108 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return doc | {"kind": plan.kind.value, "target_date": plan.target_date.isoformat()}
 
 
-class RecordDocuments(Generic[R]):
-    """Records kept as versioned documents: the store maps each document to its record (`from_document`)
-    and a new record to its document (`to_document`), so `_id` and the stored shape stay in here. A change
-    names stored fields; `stored_changes` turns the records among its values (entries of a list field) into
-    their documents."""
+class Documents(Protocol):
+    """Versioned documents with their own outbox: `VersionedDocuments`, or an in-memory stand-in in tests."""
 
-    def __init__(self, db: AsyncDatabase, collection: str, source: str, *,
-                 to_document: Callable[[R], dict[str, Any]], from_document: Callable[[dict[str, Any]], R],
-                 stored_changes: Callable[[dict[str, Any]], dict[str, Any]] = dict) -> None:
-        self.name = collection
-        self._documents = VersionedDocuments(db, collection, source)
-        self._to_document = to_document
-        self._from_document = from_document
-        self._stored_changes = stored_changes
+    name: str
+
+    async def get(self, doc_id: str) -> Document | None: ...
+
+    async def many(self, doc_ids: Iterable[str]) -> dict[str, Document]: ...
+
+    async def add(self, doc: Document, *events: IntegrationEvent) -> None: ...
+
+    async def save(self, doc: Document, *, changes: Document, push: Document | None = None,
+                   events: Iterable[IntegrationEvent] = ()) -> None: ...
+
+    async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
+                     limit: int = 10_000) -> list[Document]: ...
+
+
+@dataclass(frozen=True)
+class RecordMapping(Generic[R]):
+    """How one kind of record is stored: a document to its record, a new record to its document, and a
+    change (stored field names) with the records among its values as their documents."""
+
+    from_document: Callable[[Document], R]
+    to_document: Callable[[R], Document]
+    stored_changes: Callable[[Document], Document] = dict
+
+
+def stored_entries(to_document: Mapping[type, Callable[[Any], Document]]) -> Callable[[Document], Document]:
+    """A change's values as stored: each record among them (alone, in a list or in a map) as its document,
+    by its type (a unit's items, a person's completions)."""
+
+    def stored(value: Any) -> Any:
+        mapped = to_document.get(type(value))
+        if mapped is not None:
+            return mapped(value)
+        if isinstance(value, list):
+            return [stored(v) for v in value]
+        if isinstance(value, dict):
+            return {k: stored(v) for k, v in value.items()}
+        return value
+
+    return lambda changes: {name: stored(value) for name, value in changes.items()}
+
+
+class RecordDocuments(Generic[R]):
+    """Records kept as versioned documents, mapped both ways by their `RecordMapping`, so `_id` and the stored
+    shape stay in the adapters. The documents are `VersionedDocuments` in the service, and an in-memory stand-in
+    in the use-case tests, so both run this same mapping."""
+
+    def __init__(self, documents: Documents, mapping: RecordMapping[R]) -> None:
+        self.name = documents.name
+        self.documents = documents
+        self._mapping = mapping
 
     async def get(self, record_id: str) -> R | None:
-        doc = await self._documents.get(record_id)
-        return self._from_document(doc) if doc is not None else None
+        doc = await self.documents.get(record_id)
+        return self._mapping.from_document(doc) if doc is not None else None
 
-    async def stored(self, record_id: str) -> dict[str, Any] | None:
+    async def stored(self, record_id: str) -> Document | None:
         """The record's document as stored (an access request shows it as kept)."""
-        return await self._documents.get(record_id)
+        return await self.documents.get(record_id)
 
     async def many(self, record_ids: Iterable[str]) -> dict[str, R]:
         """The records among `record_ids` that exist, by id."""
-        return {doc_id: self._from_document(doc) for doc_id, doc in (await self._documents.many(record_ids)).items()}
+        return {doc_id: self._mapping.from_document(doc)
+                for doc_id, doc in (await self.documents.many(record_ids)).items()}
 
     async def add(self, record: R, *events: IntegrationEvent) -> None:
-        await self._documents.add(self._to_document(record), *events)
+        await self.documents.add(self._mapping.to_document(record), *events)
 
-    async def save(self, record: R, *, changes: dict[str, Any], push: dict[str, Any] | None = None,
+    async def save(self, record: R, *, changes: Document, push: Document | None = None,
                    events: Iterable[IntegrationEvent] = ()) -> None:
-        await self._documents.save({"_id": record.id, "version": record.version},
-                                   changes=self._stored_changes(changes),
-                                   push=self._stored_changes(push) if push else None, events=events)
+        stored = self._mapping.stored_changes
+        await self.documents.save({"_id": record.id, "version": record.version}, changes=stored(changes),
+                                  push=stored(push) if push else None, events=events)
 
     async def naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
-                     limit: int = 10_000) -> list[dict[str, Any]]:
+                     limit: int = 10_000) -> list[Document]:
         """The stored documents naming the person, as stored (an access request shows them as kept)."""
-        return await self._documents.naming(person_id, fields, limit)
+        return await self.documents.naming(person_id, fields, limit)
 
     async def ids_naming(self, person_id: str, fields: tuple[str, ...] = ("actors",),
                          limit: int = 100_000) -> list[str]:
-        return [doc["_id"] for doc in await self._documents.naming(person_id, fields, limit)]
+        return [doc["_id"] for doc in await self.documents.naming(person_id, fields, limit)]
 
-    async def _matching(self, filters: dict[str, Any], offset: int, limit: int) -> list[dict[str, Any]]:
-        return await self._documents.find_matching(filters, offset, limit)
+
+def versioned_records(db: AsyncDatabase, collection: str, source: str,
+                      mapping: RecordMapping[R]) -> RecordDocuments[R]:
+    """A collection of records, each one versioned document with its own outbox."""
+    return RecordDocuments(VersionedDocuments(db, collection, source), mapping)
+
+
+PLAN_RECORDS = RecordMapping(from_document=plan_from_document, to_document=plan_document)
 
 
 class PlanStore(RecordDocuments[Plan]):
     """Progress plans, handed out as `Plan` records: the lists the API and the milestone watch read."""
 
     def __init__(self, db: AsyncDatabase, collection: str, source: str) -> None:
-        super().__init__(db, collection, source, to_document=plan_document, from_document=plan_from_document)
+        self._versioned = VersionedDocuments(db, collection, source)
+        super().__init__(self._versioned, PLAN_RECORDS)
 
     async def listed(self, *, organisation_id: str | None, reach: PlanReach | None, offset: int,
                      limit: int) -> list[Plan]:
@@ -179,7 +227,7 @@ class PlanStore(RecordDocuments[Plan]):
             if reach.organisation_ids is not None:
                 scope.append({"organisation_id": {"$in": reach.organisation_ids}})
             filters = {"$and": [filters, {"$or": scope}]} if scope else {"_id": None}
-        return [plan_from_document(doc) for doc in await self._matching(filters, offset, limit)]
+        return [plan_from_document(doc) for doc in await self._versioned.find_matching(filters, offset, limit)]
 
     async def watched_before(self, today: str, limit: int) -> list[str]:
-        return [doc["_id"] for doc in await self._matching({"watch_from": {"$lt": today}}, 0, limit)]
+        return [doc["_id"] for doc in await self._versioned.find_matching({"watch_from": {"$lt": today}}, 0, limit)]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from samla_shared.contract.measures import SeriesKind
-from samla_measures.adapters.documents import RecordDocuments
+from samla_measures.adapters.documents import RecordMapping
 from samla_measures.domain.series import Series
 
 
@@ -26,6 +24,4 @@ def series_document(series: Series) -> dict[str, Any]:
             "last_recorded_by": series.last_recorded_by, "actors": series.actors, "version": series.version}
 
 
-class SeriesStore(RecordDocuments[Series]):
-    def __init__(self, db: AsyncDatabase, collection: str, source: str) -> None:
-        super().__init__(db, collection, source, to_document=series_document, from_document=series_from_document)
+SERIES_RECORDS = RecordMapping(from_document=series_from_document, to_document=series_document)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
-from samla_measures.adapters.documents import RecordDocuments
+from samla_measures.adapters.documents import RecordMapping, stored_entries
 from samla_measures.domain.unit_input import DialogueResult, Item, ItemSource, ItemStatus, StaffInput
 
 
@@ -62,22 +60,7 @@ def staff_input_document(unit: StaffInput) -> dict[str, Any]:
     return doc | ({"link_created_at": unit.link_created_at} if unit.link_created_at is not None else {})
 
 
-def _stored(value: Any) -> Any:
-    if isinstance(value, Item):
-        return item_document(value)
-    if isinstance(value, DialogueResult):
-        return result_document(value)
-    if isinstance(value, list):
-        return [_stored(v) for v in value]
-    return value
-
-
-def staff_input_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    """Changes (or entries to append) as stored: items and dialogue results as their documents."""
-    return {name: _stored(value) for name, value in changes.items()}
-
-
-class StaffInputStore(RecordDocuments[StaffInput]):
-    def __init__(self, db: AsyncDatabase, collection: str, source: str) -> None:
-        super().__init__(db, collection, source, to_document=staff_input_document,
-                         from_document=staff_input_from_document, stored_changes=staff_input_changes)
+# Changes (or entries to append) are stored with the items and dialogue results as their documents.
+STAFF_INPUT_RECORDS = RecordMapping(
+    from_document=staff_input_from_document, to_document=staff_input_document,
+    stored_changes=stored_entries({Item: item_document, DialogueResult: result_document}))

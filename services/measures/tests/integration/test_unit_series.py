@@ -114,7 +114,8 @@ async def test_two_instances_projecting_one_networks_trend_at_once_keep_every_un
     from samla_shared.contract.cloudevents import CloudEvent
     from samla_shared.contract.measures import PeriodReading, SeriesKind, UnitIndicatorRecorded
     from samla_shared.persistence.document_locks import DocumentLocks
-    from samla_measures.adapters.documents import VersionedDocuments
+    from samla_measures.adapters.documents import versioned_records
+    from samla_measures.adapters.series_store import SERIES_RECORDS
     from samla_measures.adapters.trend_store import TrendStore
     from samla_measures.service_layer.series import SERIES, UnitSeries
 
@@ -122,8 +123,8 @@ async def test_two_instances_projecting_one_networks_trend_at_once_keep_every_un
     database = f"test_trend_lease_{uuid.uuid4().hex[:8]}"
     try:
         db = client[database]
-        instances = [UnitSeries(VersionedDocuments(db, SERIES, "/samla/test/measures"), TrendStore(db), DocumentLocks(),
-                                lambda: datetime.now(UTC))
+        series = versioned_records(db, SERIES, "/samla/test/measures", SERIES_RECORDS)
+        instances = [UnitSeries(series, TrendStore(db), DocumentLocks(), lambda: datetime.now(UTC))
                      for _ in range(2)]
         units = [f"unit-{n:02d}" for n in range(12)]
 

@@ -31,11 +31,11 @@ from services.measures.tests.fakes import (
     FakeInputLinks,
     FakeMeasureStore,
     FakePlanStore,
-    FakeSeriesStore,
-    FakeStaffInputStore,
     FakeToolboxStore,
     FakeTrendStore,
     fake_competence_stores,
+    fake_series_store,
+    fake_staff_input_store,
 )
 
 LEADER, UNION, SAFETY = OwnerRole.LEADER, OwnerRole.UNION_REPRESENTATIVE, OwnerRole.SAFETY_REPRESENTATIVE
@@ -59,9 +59,9 @@ class World:
         self.measure_store = FakeMeasureStore()
         self.toolbox = FakeToolboxStore()
         self.measures = MeasuresService(self.measure_store, self.toolbox, self.locks, clock=self.clock)
-        self.series = UnitSeries(FakeSeriesStore("unit_series"), FakeTrendStore(), self.locks, self.clock)
+        self.series = UnitSeries(fake_series_store(), FakeTrendStore(), self.locks, self.clock)
         self.plans = Plans(FakePlanStore("plans"), self.locks, self.series, self.measures, self.clock)
-        self.unit_input = UnitInput(FakeStaffInputStore("unit_input"), FakeInputLinks(), self.locks, self.measures,
+        self.unit_input = UnitInput(fake_staff_input_store(), FakeInputLinks(), self.locks, self.measures,
                                     self.clock)
 
     @property
@@ -240,8 +240,8 @@ async def test_a_plan_announces_a_missed_milestone_once_and_lists_its_measures(w
     assert await world.plans.overdue_candidates(world.today) == [plan.id]
     [announced] = await world.plans.settle_milestones(plan.id, world.today)
     assert await world.plans.overdue_candidates(world.today) == []
-    assert [type(e) for e in world.plans.store.staged[plan.id]] == [MilestoneOverdue]
-    assert world.plans.store.staged[plan.id][0].milestone_id == announced
+    assert [type(e) for e in world.plans.store.documents.staged[plan.id]] == [MilestoneOverdue]
+    assert world.plans.store.documents.staged[plan.id][0].milestone_id == announced
 
 
 async def test_plans_are_listed_within_the_callers_reach(world):
@@ -308,7 +308,7 @@ async def test_a_units_input_and_series_stay_with_the_organisation_they_were_fir
     period = f"{world.today.year:04d}-{world.today.month:02d}"
     recorded = await world.series.record(unit_id="unit-1", kind=SeriesKind.SICK_LEAVE_PERCENT, network_id="net-1",
                                          organisation_id="org-1", period=period, value=6.5, by="leder-1")
-    assert [type(e) for e in world.series.store.staged[recorded.id]] == [UnitIndicatorRecorded]
+    assert [type(e) for e in world.series.store.documents.staged[recorded.id]] == [UnitIndicatorRecorded]
     with pytest.raises(RuleViolation):
         await world.series.record(unit_id="unit-1", kind=SeriesKind.SICK_LEAVE_PERCENT, network_id="net-1",
                                   organisation_id="org-2", period=period, value=6.0, by="leder-1")
@@ -390,7 +390,7 @@ async def test_a_completion_confers_its_programmes_competences_once_and_an_erasu
         organisation_id="org-1", completed_at=world.clock()))
     await competences.on_completed(completed)
     await competences.on_completed(completed)  # a redelivery records nothing more
-    staged = competences.people.staged["p-anna"]
+    staged = competences.people.documents.staged["p-anna"]
     assert sorted(e.competence_id for e in staged) == ["pakker", "samtale"]
     assert {type(e) for e in staged} == {CompetenceRecorded}
 
@@ -427,7 +427,7 @@ async def test_a_revoked_completion_takes_its_competences_away_once_and_the_stor
         organisation_id="org-1", revoked_at=world.clock(), reason="attendance corrected"))
     await competences.on_revoked(revoked)
     await competences.on_revoked(revoked)  # a redelivery revokes nothing more
-    assert [type(e) for e in people.staged["p-anna"]].count(CompetenceRevoked) == 1
+    assert [type(e) for e in people.documents.staged["p-anna"]].count(CompetenceRevoked) == 1
     person = await competences.person("p-anna")
     assert person is not None and list(person.completions) == ["cohort-2"]
     assert people.documents.docs["p-anna"]["completions"]["cohort-2"]["competence_ids"] == ["samtale"]
